@@ -1,0 +1,33 @@
+# Two entry points: `make demo` and `make test`. Each creates/updates .venv itself.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/leadq demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test-sqlite: $(STAMP)
+	LEADQ_TEST_DB=sqlite $(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	LEADQ_TEST_DB=postgres $(BIN)/python -m pytest -q -m "db"
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The CRM edge: everything that talks to HubSpot or Salesforce."""

@@ -1,0 +1,133 @@
+"""The adapter protocol every CRM connector implements, and the provider descriptor.
+
+One adapter instance exists per installation. It speaks only ``leadq.records``
+types and raises only ``connector.errors`` types, so the sync engine above it
+never learns which CRM it is talking to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from leadq.records import (
+    Account,
+    CrmKind,
+    FieldState,
+    FieldUpdate,
+    ObjectType,
+    Owner,
+    Person,
+    RecordRef,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where an incremental read stands: a high-water mark plus an opaque page token.
+
+    ``since`` is the last-modified stamp (ISO 8601, UTC) of the newest record seen;
+    ``after`` is the CRM's own paging token inside the current window.
+    """
+
+    since: str | None = None
+    after: str | None = None
+    seen_ids_at_since: tuple[str, ...] = ()  # ids sharing the ``since`` stamp, already emitted
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    records: Sequence[Person | Account]
+    next_cursor: Cursor | None  # None: nothing more in this pass
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    ref: RecordRef
+    reason: str  # short machine code, doubles as the dead-letter code
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: tuple[FieldUpdate, ...] = ()
+    failed: tuple[RecordError, ...] = ()
+    api_calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A field leadq owns in the CRM, described CRM-neutrally."""
+
+    key: str
+    label: str
+    kind: str  # number | text | multiline | enum | datetime
+    options: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionReport:
+    created: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()  # same name, other type: reported, never overwritten
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class CrmAdapter(Protocol):
+    """What the sync engine needs from a CRM, per installation."""
+
+    kind: CrmKind
+
+    def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
+        """Page through records changed since the cursor, correct past search caps."""
+        ...
+
+    def read(self, obj: ObjectType, ids: Sequence[str]) -> list[Person | Account]:
+        """Read records by id in batches; missing ids are simply absent from the result."""
+        ...
+
+    def field_states(
+        self, refs: Sequence[RecordRef], keys: Sequence[str]
+    ) -> dict[RecordRef, dict[str, FieldState]]:
+        """Current value of each field and who last wrote it."""
+        ...
+
+    def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:
+        """Write in batches at the API maximum; per-record failures are reported, not raised."""
+        ...
+
+    def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
+        """Create leadq's fields where missing; safe to repeat."""
+        ...
+
+    def owners(self) -> list[Owner]:
+        """Every user or queue records can be assigned to."""
+        ...
+
+
+TokenSource = Callable[[], str]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Connection settings an adapter gets from the entry point (never from settings itself)."""
+
+    api_base: str
+    timeout_s: float = 30.0
+    ca_bundle: str | None = None
+    app_id: str | None = None  # lets the adapter recognise its own writes
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CrmProvider:
+    """Describes a CRM integration: how to install it, verify its webhooks, build its adapter."""
+
+    kind: CrmKind
+    label: str
+    adapter_factory: Callable[[str, ClientConfig, TokenSource], CrmAdapter] | None = None
+    verify_webhook: Callable[..., bool] | None = None
+    parse_webhook: Callable[..., list[Any]] | None = None

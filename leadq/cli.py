@@ -1,0 +1,196 @@
+"""The ``leadq`` command line. Commands are thin: they parse, call one function, print."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+
+import click
+
+from leadq.settings import SettingsError, load_settings
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """leadq: open-source lead qualification for HubSpot and Salesforce."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to LEADQ_DATABASE_URL."""
+    from leadq.storage.db import make_engine
+    from leadq.storage.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys for stored tokens."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new Fernet key (put it first in LEADQ_ENCRYPTION_KEYS)."""
+    from leadq.storage.vault import Vault
+
+    click.echo(Vault.generate_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token under the newest key in LEADQ_ENCRYPTION_KEYS."""
+    from leadq.storage.db import make_engine, make_session_factory, transaction
+    from leadq.storage.migrate import upgrade
+    from leadq.storage.tokens import rotate_all
+    from leadq.storage.vault import Vault, VaultError
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    vault = Vault(settings.fernet_keys())
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            rotated, current = rotate_all(session, vault)
+    except VaultError as exc:
+        raise click.ClickException(
+            f"{exc}: keep the old key in LEADQ_ENCRYPTION_KEYS until rotation ran"
+        ) from None
+    click.echo(f"re-encrypted {rotated} token(s) under the newest key; {current} already current")
+    if len(settings.fernet_keys()) > 1:
+        click.echo(
+            "every token now uses the newest key: older keys can be removed from LEADQ_ENCRYPTION_KEYS"
+        )
+
+
+@main.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--records", default=2000, show_default=True, type=int, help="contacts per portal")
+@click.option("--portals", default=1, show_default=True, type=int)
+@click.option("--client-id", default=None, help="the app's client id (default: generated)")
+@click.option("--client-secret", default=None, help="the app's client secret (default: generated)")
+@click.option("--https", is_flag=True, help="serve over HTTPS with a generated certificate")
+@click.option("--rate-429", default=0.0, type=float, help="share of API calls answered 429")
+@click.option("--rate-5xx", default=0.0, type=float, help="share of API calls answered 5xx")
+@click.option("--latency-ms", default=0.0, type=float, help="latency added to each API call")
+@click.option("--json", "as_json", is_flag=True, help="print connection details as JSON")
+def sandbox_cmd(
+    host: str,
+    port: int,
+    seed: int,
+    records: int,
+    portals: int,
+    client_id: str | None,
+    client_secret: str | None,
+    https: bool,
+    rate_429: float,
+    rate_5xx: float,
+    latency_ms: float,
+    as_json: bool,
+) -> None:
+    """Run the sandbox CRM (a local HubSpot) until Ctrl-C."""
+    from sandbox.faults import Faults
+    from sandbox.server import create_sandbox, dump_summary, serve, to_json
+
+    faults = Faults(rate_429=rate_429, rate_5xx=rate_5xx, latency_ms=latency_ms, seed=seed)
+    running = serve(
+        create_sandbox(
+            seed=seed,
+            records=records,
+            portals=portals,
+            client_id=client_id,
+            client_secret=client_secret,
+            faults=faults,
+        ),
+        host,
+        port,
+        https=https,
+    )
+    click.echo(to_json(running) if as_json else dump_summary(running), nl=True)
+    sys.stdout.flush()
+    _wait_for_interrupt()
+    running.stop()
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command("demo")
+@click.option("--records", default=2000, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--serve/--no-serve",
+    "keep_serving",
+    default=False,
+    show_default=True,
+    help="keep the sandbox running until Ctrl-C",
+)
+def demo(records: int, seed: int, keep_serving: bool) -> None:
+    """Start the seeded sandbox CRM and show what it holds."""
+    from sandbox.server import create_sandbox, dump_summary, serve
+
+    started = datetime.now(UTC)
+    running = serve(create_sandbox(seed=seed, records=records))
+    click.echo(dump_summary(running))
+    portal = running.sandbox.portals[running.portal_id]
+    contacts = portal.live("contacts")
+    emails = Counter(_email_kind(c.props.get("email", "")) for c in contacts)
+    titles = Counter("missing" if not c.props.get("jobtitle") else "present" for c in contacts)
+    click.echo("\n  contact data as a real CRM holds it:")
+    click.echo("    emails: " + ", ".join(f"{k} {v}" for k, v in emails.most_common()))
+    click.echo("    job titles: " + ", ".join(f"{k} {v}" for k, v in titles.most_common()))
+    click.echo("    sample rows:")
+    for record in contacts[:8]:
+        p = record.props
+        click.echo(
+            f"      {record.id:>6}  {p.get('email') or '-':<38} {p.get('jobtitle') or '-':<32} "
+            f"size={p.get('company_size') or '-'}"
+        )
+    took = (datetime.now(UTC) - started).total_seconds()
+    click.echo(
+        f"\n  seeded and served in {took:.1f}s. Scoring, routing and write-back arrive with the next issues."
+    )
+    if keep_serving:
+        click.echo(f"  serving at {running.base_url} until Ctrl-C")
+        _wait_for_interrupt()
+    running.stop()
+
+
+def _email_kind(email: str) -> str:
+    from sandbox.seed import FREE_MAIL
+
+    if not email:
+        return "missing"
+    domain = email.rsplit("@", 1)[-1]
+    if domain in FREE_MAIL:
+        return "personal"
+    if domain.endswith((".edu", ".ac.uk")) or domain.startswith("student."):
+        return "student"
+    return "business"

@@ -1,0 +1,196 @@
+"""Canonical types that cross package boundaries.
+
+Standard library only: every package may import this module, and it must
+never pull in Flask, SQLAlchemy or a CRM SDK. Raw CRM payloads never appear
+here; ``connector/<crm>/mapping.py`` converts them to and from these types.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class CrmKind(enum.StrEnum):
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+
+
+class ObjectType(enum.StrEnum):
+    """CRM-neutral object kinds. HubSpot contacts and Salesforce leads/contacts are people."""
+
+    LEAD = "lead"  # Salesforce Lead
+    CONTACT = "contact"  # HubSpot contact, Salesforce Contact
+    ACCOUNT = "account"  # HubSpot company, Salesforce Account
+    DEAL = "deal"  # HubSpot deal, Salesforce Opportunity
+
+
+class Tier(enum.StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+
+
+class Verdict(enum.StrEnum):
+    SALES_READY = "sales_ready"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+    NEEDS_INFO = "needs_info"
+
+
+class WrittenBy(enum.StrEnum):
+    """Who last wrote a CRM field: the write policy's key input."""
+
+    LEADQ = "leadq"
+    INTEGRATION = "integration"  # another app or an import
+    USER = "user"  # a person, in the CRM's UI or mobile app
+    UNKNOWN = "unknown"
+
+
+class OutcomeKind(enum.StrEnum):
+    WON = "won"
+    LOST = "lost"
+    REJECTED = "rejected"  # a rep rejected the lead
+    OVERRIDDEN = "overridden"  # a rep changed a value leadq wrote
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """Identifies one CRM record of one tenant."""
+
+    crm: CrmKind
+    tenant_id: str  # HubSpot portal id, Salesforce organization id
+    object_type: ObjectType
+    record_id: str
+
+    def key(self) -> str:
+        return f"{self.crm.value}:{self.tenant_id}:{self.object_type.value}:{self.record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """Aggregated engagement signals, as counts plus last-seen times (UTC-aware)."""
+
+    site_visits: int = 0
+    page_views: int = 0
+    email_opens: int = 0
+    email_clicks: int = 0
+    form_submissions: int = 0
+    meetings: int = 0
+    last_visit_at: datetime | None = None
+    last_email_open_at: datetime | None = None
+    last_email_click_at: datetime | None = None
+    last_form_at: datetime | None = None
+    last_activity_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A company/account with normalised firmographics (None where unknown)."""
+
+    ref: RecordRef
+    name: str | None = None
+    domain: str | None = None  # lower-cased, no scheme, no www.
+    website: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    annual_revenue: float | None = None  # in the CRM's currency units
+    country: str | None = None  # ISO 3166-1 alpha-2
+    region: str | None = None  # state/province code or name
+    city: str | None = None
+    tech_stack: tuple[str, ...] = ()
+    owner_id: str | None = None
+    version: str = ""  # last-modified stamp; part of every idempotency key
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A lead or contact with normalised person fields and messy originals kept in ``raw``."""
+
+    ref: RecordRef
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company_name: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    region: str | None = None
+    city: str | None = None
+    industry: str | None = None
+    employees_text: str | None = None  # as typed ("1,000-5,000", "50+")
+    revenue_text: str | None = None  # as typed ("$2.5M")
+    lead_source: str | None = None
+    lifecycle_stage: str | None = None
+    status: str | None = None
+    owner_id: str | None = None
+    account_id: str | None = None
+    engagement: Engagement = field(default_factory=Engagement)
+    created_at: datetime | None = None
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A labelled result used for training: a deal won/lost or a rep's feedback."""
+
+    ref: RecordRef  # the person or account the outcome belongs to
+    kind: OutcomeKind
+    occurred_at: datetime
+    amount: float | None = None
+    source_ref: RecordRef | None = None  # the deal/opportunity, when there is one
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A CRM user (or queue) that records can be assigned to."""
+
+    crm: CrmKind
+    owner_id: str
+    email: str | None = None
+    name: str | None = None
+    active: bool = True
+    is_queue: bool = False
+    teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """One change notification after verification and parsing."""
+
+    event_id: str
+    ref: RecordRef
+    occurred_at: datetime
+    changed_fields: tuple[str, ...] = ()
+    source: str = ""  # e.g. CRM_UI, INTEGRATION, API
+    source_id: str = ""  # e.g. userId:123 or an app id
+
+
+@dataclass(frozen=True, slots=True)
+class FieldState:
+    value: str | None
+    written_by: WrittenBy = WrittenBy.UNKNOWN
+    written_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldUpdate:
+    ref: RecordRef
+    key: str
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One factor behind a score: its label, its signed contribution and a readable sentence."""
+
+    factor: str
+    contribution: float
+    text: str

@@ -1,0 +1,202 @@
+"""The one typed settings object, read from ``LEADQ_*`` environment variables.
+
+Read only at the entry points (``create_app``, ``make_celery``, the CLI and the
+installation context); everything below them receives explicit values. Every
+external base URL is a setting whose default is the real one, so the sandbox,
+the tests and a real install differ only here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "LEADQ_"
+
+HUBSPOT_DEFAULT_SCOPES = (
+    "oauth",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.objects.companies.read",
+    "crm.objects.companies.write",
+    "crm.objects.deals.read",
+    "crm.objects.owners.read",
+    "crm.schemas.contacts.write",
+    "crm.schemas.companies.write",
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def _check_url(value: str, *, schemes: tuple[str, ...] = ("http", "https", "redis", "rediss")) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ValueError(f"not a URL with one of the schemes {', '.join(schemes)}: {value!r}")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """All of leadq's configuration. Field ``x`` is read from ``LEADQ_X``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    broker_url: str | None = Field(default=None, description="Celery broker; default: redis_url")
+    public_base_url: str = Field(
+        default="http://localhost:5000",
+        description="The URL the CRM reaches leadq at (OAuth redirects, webhook signatures)",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs sessions and OAuth state; required in production"
+    )
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys, newest first; required in production",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+    http_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    ca_bundle: Path | None = Field(
+        default=None, description="Extra CA bundle to trust (the sandbox's certificate)"
+    )
+    webhook_max_age_s: int = Field(default=300, ge=1, le=3600)
+
+    hubspot_client_id: str = ""
+    hubspot_client_secret: SecretStr = SecretStr("")
+    hubspot_app_id: str = ""
+    hubspot_developer_api_key: SecretStr = SecretStr("")
+    hubspot_scopes: str = " ".join(HUBSPOT_DEFAULT_SCOPES)
+    hubspot_optional_scopes: str = ""
+    hubspot_api_base: str = "https://api.hubapi.com"
+    hubspot_auth_base: str = "https://app.hubspot.com"
+    hubspot_token_path: str = "/oauth/v3/token"  # noqa: S105 - a URL path, not a secret
+    hubspot_introspect_path: str = "/oauth/v3/token/introspect"
+    hubspot_revoke_path: str = "/oauth/v3/token/revoke"
+
+    salesforce_client_id: str = ""
+    salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_login_base: str = "https://login.salesforce.com"
+    salesforce_sandbox_login_base: str = "https://test.salesforce.com"
+    salesforce_api_version: str = "62.0"
+
+    icp_path: Path | None = None
+    routing_path: Path | None = None
+
+    @field_validator(
+        "redis_url",
+        "broker_url",
+        "public_base_url",
+        "hubspot_api_base",
+        "hubspot_auth_base",
+        "salesforce_login_base",
+        "salesforce_sandbox_login_base",
+    )
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+    @field_validator("hubspot_token_path", "hubspot_introspect_path", "hubspot_revoke_path")
+    @classmethod
+    def _paths(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"must start with '/': {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        if not keys:
+            raise ValueError("needs at least one Fernet key")
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ValueError(f"key #{position} is not a valid Fernet key") from None
+        return value
+
+    # Derived values -------------------------------------------------------------------
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'leadq.db').resolve()}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or self.redis_url
+
+    def fernet_keys(self) -> list[str]:
+        """Fernet keys, newest first. Outside production a local key file is created once."""
+        if self.encryption_keys is not None:
+            raw = self.encryption_keys.get_secret_value()
+            return [k.strip() for k in raw.split(",") if k.strip()]
+        return [self._dev_secret("dev-fernet.key", lambda: Fernet.generate_key().decode())]
+
+    def flask_secret(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return self._dev_secret("dev-secret.key", lambda: secrets.token_urlsafe(48))
+
+    def _dev_secret(self, name: str, make: object) -> str:
+        path = self.data_dir / name
+        if path.exists():
+            return path.read_text().strip()
+        log.warning(
+            "settings.dev-secret-created",
+            extra={"path": str(path), "hint": "set LEADQ_SECRET_KEY / LEADQ_ENCRYPTION_KEYS"},
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = make()  # type: ignore[operator]
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (plus overrides); fail naming the bad variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    if settings.env == "production":
+        missing = [
+            ENV_PREFIX + name.upper()
+            for name in ("secret_key", "encryption_keys")
+            if getattr(settings, name) is None
+        ]
+        if missing:
+            raise SettingsError("invalid settings: required in production: " + ", ".join(missing))
+    return settings

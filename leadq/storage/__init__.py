@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories, the token vault and Redis state."""

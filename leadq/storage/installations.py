@@ -1,0 +1,67 @@
+"""Installations: upsert on (CRM kind, external id), status changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadq.records import CrmKind
+from leadq.storage.tables import Installation
+
+ACTIVE = "active"
+NEEDS_REAUTH = "needs_reauth"
+PAUSED = "paused"
+UNINSTALLED = "uninstalled"
+STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED)
+
+
+def upsert_installation(
+    session: Session,
+    crm: CrmKind,
+    external_id: str,
+    *,
+    installed_by: str = "",
+    instance_url: str = "",
+    scopes: str = "",
+) -> Installation:
+    """Create the installation or repair it in place: a reinstall reactivates it."""
+    row = find(session, crm, external_id)
+    if row is None:
+        row = Installation(crm_kind=crm.value, external_id=external_id)
+        session.add(row)
+    row.status = ACTIVE
+    row.status_reason = ""
+    if installed_by:
+        row.installed_by = installed_by
+    if instance_url:
+        row.instance_url = instance_url
+    if scopes:
+        row.scopes = scopes
+    session.flush()
+    return row
+
+
+def find(session: Session, crm: CrmKind, external_id: str) -> Installation | None:
+    stmt = select(Installation).where(
+        Installation.crm_kind == crm.value, Installation.external_id == external_id
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def get(session: Session, installation_id: int) -> Installation | None:
+    return session.get(Installation, installation_id)
+
+
+def set_status(session: Session, installation_id: int, status: str, reason: str = "") -> None:
+    if status not in STATUSES:
+        raise ValueError(f"unknown installation status {status!r}")
+    row = session.get(Installation, installation_id)
+    if row is None:
+        raise LookupError(f"no installation {installation_id}")
+    row.status = status
+    row.status_reason = reason
+    session.flush()
+
+
+def list_all(session: Session) -> list[Installation]:
+    return list(session.scalars(select(Installation).order_by(Installation.id)))

@@ -1,0 +1,199 @@
+"""SQLAlchemy 2 models. Alembic migrations in ``migrations/`` must match these exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+Stamp = DateTime(timezone=True)
+
+
+class Installation(Base):
+    """One CRM tenant (HubSpot portal or Salesforce org) that installed leadq."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("crm_kind", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crm_kind: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    installed_by: Mapped[str] = mapped_column(String(255), default="")
+    instance_url: Mapped[str] = mapped_column(String(255), default="")
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    icp_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    routing_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
+
+
+class EncryptedToken(Base):
+    """An OAuth token, Fernet-encrypted. Plaintext exists only inside ``vault.py``."""
+
+    __tablename__ = "encrypted_tokens"
+    __table_args__ = (UniqueConstraint("installation_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # access | refresh
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
+
+
+class SyncCursor(Base):
+    """Incremental-read high-water marks and backfill checkpoints, per object type."""
+
+    __tablename__ = "sync_cursors"
+    __table_args__ = (UniqueConstraint("installation_id", "object_type", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(32))  # incremental | backfill | poll
+    cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="idle")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
+
+
+class LedgerEntry(Base):
+    """What leadq last wrote to one field of one record, and when."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("installation_id", "object_type", "record_id", "field_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    field_key: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    record_version: Mapped[str] = mapped_column(String(64), default="")
+    written_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class ScoreRow(Base):
+    """One scoring result; the history of a record's scores is kept."""
+
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_record", "installation_id", "object_type", "record_id", "scored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    record_version: Mapped[str] = mapped_column(String(64), default="")
+    fit: Mapped[float] = mapped_column(Float)
+    engagement: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tier: Mapped[str] = mapped_column(String(4))
+    verdict: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    model_version: Mapped[str] = mapped_column(String(64), default="rules")
+    scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class RoutingDecisionRow(Base):
+    """The audit log of routing: who got the record, and the path that chose them."""
+
+    __tablename__ = "routing_decisions"
+    __table_args__ = (Index("ix_routing_record", "installation_id", "object_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rule: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[list[Any]] = mapped_column(default=list)
+    decided_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class ModelVersion(Base):
+    """A trained conversion model: champion, challenger or retired, with its metrics."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("installation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="challenger")
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    trained_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    window_start: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    promoted_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class ProcessedEvent(Base):
+    """Webhook event keys already accepted, so a redelivery is not processed twice."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("installation_id", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(String(255))
+    object_type: Mapped[str] = mapped_column(String(20), default="")
+    record_id: Mapped[str] = mapped_column(String(64), default="")
+    occurred_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class DeadLetter(Base):
+    """Work that failed for a reason a person must look at; kept until retried or resolved."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20), default="")
+    record_id: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

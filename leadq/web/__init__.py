@@ -1,0 +1,1 @@
+"""Every Flask blueprint lives here, nowhere else."""

@@ -1,0 +1,1 @@
+"""The install edge: OAuth flows, signed state, token freshness. No Flask, no Celery."""

@@ -1,0 +1,90 @@
+"""Sandbox-only endpoints under ``/_sandbox``: what a test, bench or demo needs to steer it.
+
+None of these exist in a real CRM; they let a separate process act as a rep in
+the UI, uninstall the app, inject faults, read the request log or the truth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+
+from sandbox.hubspot.guard import resolve_type
+from sandbox.hubspot.store import Source
+
+
+def register(app: Flask, sandbox: Any) -> None:
+    @app.before_request
+    def _area() -> None:
+        if request.path.startswith("/_sandbox"):
+            g.area = "control"
+
+    @app.get("/_sandbox/info")
+    def info() -> Response:
+        return jsonify(sandbox.describe())
+
+    @app.post("/_sandbox/hubspot/portals/<int:portal_id>/ui-edit")
+    def ui_edit(portal_id: int) -> Response:
+        """A rep edits a record in HubSpot's UI (sourceType CRM_UI)."""
+        portal = sandbox.portals.get(portal_id)
+        data = request.get_json(silent=True) or {}
+        object_type = resolve_type(str(data.get("objectType", "")))
+        if portal is None or object_type is None:
+            return jsonify(error="unknown portal or objectType"), 404
+        record = portal.get(object_type, str(data.get("id", "")))
+        if record is None:
+            return jsonify(error="unknown record"), 404
+        props = {k: "" if v is None else str(v) for k, v in (data.get("properties") or {}).items()}
+        problems = portal.validate(object_type, props)
+        if problems:
+            return jsonify(error=[dataclasses.asdict(p) for p in problems]), 400
+        owner = next(o for o in portal.owners if not o["archived"])
+        user_id = int(data.get("userId") or owner["userId"])
+        changes = portal.update(
+            object_type, record.id, props, Source("CRM_UI", f"userId:{user_id}", user_id=user_id)
+        )
+        return jsonify(changed=[c[0] for c in changes])
+
+    @app.post("/_sandbox/hubspot/portals/<int:portal_id>/uninstall")
+    def uninstall(portal_id: int) -> Response:
+        sandbox.oauth.revoke_portal(portal_id)
+        return jsonify(uninstalled=portal_id)
+
+    @app.post("/_sandbox/hubspot/portals/<int:portal_id>/expire-tokens")
+    def expire(portal_id: int) -> Response:
+        sandbox.oauth.expire_access_tokens(portal_id)
+        return jsonify(expired=portal_id)
+
+    @app.get("/_sandbox/hubspot/portals/<int:portal_id>/truth")
+    def truth(portal_id: int) -> Response:
+        known = sandbox.truth.get(portal_id)
+        if known is None:
+            return jsonify(error="unknown portal"), 404
+        return jsonify(
+            propensity=known.propensity, won=known.won, competitor_domains=list(known.competitor_domains)
+        )
+
+    @app.route("/_sandbox/faults", methods=["GET", "POST"])
+    def faults() -> Response:
+        if request.method == "POST":
+            try:
+                sandbox.faults.update(**(request.get_json(silent=True) or {}))
+            except (ValueError, TypeError) as exc:
+                return jsonify(error=str(exc)), 400
+        f = sandbox.faults
+        return jsonify(rate_429=f.rate_429, rate_5xx=f.rate_5xx, latency_ms=f.latency_ms)
+
+    @app.get("/_sandbox/requests")
+    def requests_log() -> Response:
+        since = int(request.args.get("since", "0"))
+        entries = sandbox.log.entries()[since:]
+        return jsonify(
+            total=len(sandbox.log),
+            entries=[{k: v for k, v in dataclasses.asdict(e).items() if k != "headers"} for e in entries],
+        )
+
+    @app.post("/_sandbox/webhooks/pump")
+    def pump() -> Response:
+        return jsonify(started=sandbox.webhooks.pump(), pending=sandbox.webhooks.pending_count())

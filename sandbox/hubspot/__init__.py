@@ -1,0 +1,1 @@
+"""The HubSpot side of the sandbox: OAuth, CRM v3/v4, properties, owners, webhooks."""

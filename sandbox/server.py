@@ -1,0 +1,265 @@
+"""Build the sandbox CRM (``create_sandbox``) and serve it over HTTP or HTTPS."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import ssl
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from sandbox import control, tls
+from sandbox.clock import Clock
+from sandbox.faults import Faults
+from sandbox.hubspot import associations, oauth, objects, owners, properties, search, webhooks
+from sandbox.hubspot.oauth import App, OAuthState
+from sandbox.hubspot.store import Portal
+from sandbox.requestlog import LoggedRequest, RequestLog
+from sandbox.seed import DEFAULT_ANCHOR, Truth, seed_portal
+
+LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-HubSpot-Signature-v3")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The request log is the sandbox's record; werkzeug's access lines would only be noise."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class Sandbox:
+    """The whole fake CRM: portals, OAuth, limits, webhooks, faults, request log."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        records: int = 200,
+        portals: int = 1,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        app_id: int = 4242001,
+        developer_api_key: str | None = None,
+        redirect_uris: tuple[str, ...] = (),
+        clock: Clock | None = None,
+        faults: Faults | None = None,
+        rate_limit: int = 110,
+        search_rate_limit: int = 5,
+        anchor: datetime = DEFAULT_ANCHOR,
+        search_lag_s: float = 0.0,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.faults = faults or Faults(seed=seed)
+        self.log = RequestLog()
+        self.search_lag_s = search_lag_s
+        self.developer_api_key = developer_api_key or f"dev-{secrets.token_hex(8)}"
+        self.oauth = OAuthState(
+            App(
+                client_id=client_id or f"sandbox-client-{secrets.token_hex(4)}",
+                client_secret=client_secret or secrets.token_urlsafe(24),
+                app_id=app_id,
+                redirect_uris=tuple(redirect_uris),
+            )
+        )
+        from sandbox.hubspot.limits import RateLimits
+
+        self.limits = RateLimits(self.clock, rate_limit, search_rate_limit)
+        self.webhooks = webhooks.WebhookHub(
+            app_id=app_id, client_secret=self.oauth.app.client_secret, clock=self.clock, seed=seed
+        )
+        self.portals: dict[int, Portal] = {}
+        self.truth: dict[int, Truth] = {}
+        for index in range(portals):
+            portal_id = 20_000_000 + seed * 1000 + index
+            portal = Portal(portal_id=portal_id, domain=f"portal{index + 1}.example.com", clock=self.clock)
+            self.truth[portal_id] = seed_portal(
+                portal, seed=seed * 7919 + index, records=records, anchor=anchor
+            )
+            portal.listeners.append(self._on_change)
+            self.portals[portal_id] = portal
+        self.default_portal_id = next(iter(self.portals))
+        self.app = self._build_app()
+
+    def _on_change(self, portal: Portal, *args: Any) -> None:
+        self.webhooks.on_change(portal, *args, installed=portal.portal_id in self.oauth.installed)
+
+    def _build_app(self) -> Flask:
+        app = Flask("sandbox")
+        app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+        for module in (oauth, objects, search, properties, owners, associations, webhooks, control):
+            module.register(app, self)
+
+        @app.after_request
+        def _log(response: Response) -> Response:
+            body: Any
+            if request.is_json:
+                body = request.get_json(silent=True)
+            elif request.form:
+                body = {
+                    k: ("<redacted>" if "secret" in k or "token" in k or k == "code" else v)
+                    for k, v in request.form.items()
+                }
+            else:
+                body = request.get_data(as_text=True)[:2000] or None
+            area = getattr(g, "area", "oauth" if request.path.startswith("/oauth") else "other")
+            self.log.add(
+                LoggedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query={k: request.args.getlist(k) for k in request.args},
+                    body=body,
+                    status=response.status_code,
+                    area=area,
+                    portal_id=getattr(g, "portal_id", None),
+                    at=self.clock.now(),
+                    headers={h: request.headers[h] for h in LOGGED_HEADERS if h in request.headers},
+                )
+            )
+            return response
+
+        return app
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "client_id": self.oauth.app.client_id,
+            "app_id": self.oauth.app.app_id,
+            "portals": {
+                str(pid): {t: len(p.live(t)) for t in ("contacts", "companies", "deals")}
+                | {"owners": len(p.owners), "installed": pid in self.oauth.installed}
+                for pid, p in self.portals.items()
+            },
+            "requests": len(self.log),
+        }
+
+
+def create_sandbox(
+    seed: int = 1, records: int = 200, faults: Faults | None = None, **options: Any
+) -> Sandbox:
+    """A seeded sandbox CRM; serve ``.app`` with any WSGI server or with ``serve``."""
+    return Sandbox(seed=seed, records=records, faults=faults, **options)
+
+
+@dataclass
+class RunningSandbox:
+    sandbox: Sandbox
+    server: BaseWSGIServer
+    thread: threading.Thread
+    base_url: str
+    ca_bundle: Path | None
+
+    @property
+    def portal_id(self) -> int:
+        return self.sandbox.default_portal_id
+
+    @property
+    def client_id(self) -> str:
+        return self.sandbox.oauth.app.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.sandbox.oauth.app.client_secret
+
+    @property
+    def app_id(self) -> int:
+        return self.sandbox.oauth.app.app_id
+
+    @property
+    def developer_api_key(self) -> str:
+        return self.sandbox.developer_api_key
+
+    @property
+    def requests(self) -> RequestLog:
+        return self.sandbox.log
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if self.ca_bundle is None:
+            return None
+        return ssl.create_default_context(cafile=str(self.ca_bundle))
+
+    def stop(self) -> None:
+        self.sandbox.webhooks.stop()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def wait_for_webhooks(self, timeout_s: float = 10.0) -> bool:
+        """Block until every queued webhook was delivered (or gave up); True if idle."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.sandbox.webhooks.idle():
+                return True
+            time.sleep(0.02)
+        return self.sandbox.webhooks.idle()
+
+
+def serve(
+    sandbox: Sandbox,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    https: bool = False,
+    tls_dir: Path | None = None,
+    deliver_webhooks: bool = True,
+) -> RunningSandbox:
+    """Serve in a background thread; port 0 picks a free port."""
+    files = None
+    context = None
+    if https:
+        files = tls.generate(tls_dir or Path(tempfile.mkdtemp(prefix="leadq-sandbox-tls-")))
+        context = files.server_context()
+    server = make_server(
+        host, port, sandbox.app, threaded=True, ssl_context=context, request_handler=_QuietHandler
+    )
+    scheme = "https" if https else "http"
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+    base_url = f"{scheme}://{shown_host}:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True)
+    thread.start()
+    if deliver_webhooks:
+        sandbox.webhooks.start()
+    return RunningSandbox(sandbox, server, thread, base_url, files.ca_cert if files else None)
+
+
+def dump_summary(running: RunningSandbox) -> str:
+    """What the sandbox holds, for ``leadq sandbox`` and ``make demo``."""
+    sandbox = running.sandbox
+    lines = [
+        f"sandbox CRM (HubSpot API) at {running.base_url}",
+        f"  client id:         {running.client_id}",
+        f"  client secret:     {running.client_secret}",
+        f"  app id:            {running.app_id}",
+        f"  developer API key: {running.developer_api_key}",
+    ]
+    if running.ca_bundle:
+        lines.append(f"  CA bundle:         {running.ca_bundle}")
+    for portal_id, portal in sandbox.portals.items():
+        truth = sandbox.truth[portal_id]
+        won = sum(truth.won.values())
+        lines.append(
+            f"  portal {portal_id}: {len(portal.live('contacts'))} contacts, "
+            f"{len(portal.live('companies'))} companies, {len(portal.live('deals'))} deals "
+            f"({won} won / {len(truth.won) - won} lost), {len(portal.owners)} owners"
+        )
+    return "\n".join(lines)
+
+
+def to_json(running: RunningSandbox) -> str:
+    return json.dumps(
+        {
+            "base_url": running.base_url,
+            "client_id": running.client_id,
+            "client_secret": running.client_secret,
+            "app_id": running.app_id,
+            "developer_api_key": running.developer_api_key,
+            "portal_id": running.portal_id,
+            "ca_bundle": str(running.ca_bundle) if running.ca_bundle else None,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Pure scoring: ICP fit, engagement, disqualifiers, the conversion model (issue 3)."""

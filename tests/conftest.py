@@ -1,0 +1,104 @@
+"""Shared fixtures: settings, a migrated database (SQLite or PostgreSQL), Redis, the sandbox.
+
+``LEADQ_TEST_DB=postgres`` runs the database tests on PostgreSQL (``make test``
+runs the suite once per backend). Tests that need a real service skip with a
+reason when it is down, except under ``CI=true`` where a missing service fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadq.settings import Settings, load_settings
+from leadq.storage.db import make_engine, make_session_factory
+from leadq.storage.migrate import upgrade
+
+pytest_plugins = ["sandbox.pytest_plugin"]
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LEADQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("LEADQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def service_missing(what: str, why: str) -> None:
+    """Skip on a developer's machine; fail under CI, where every service must be up."""
+    message = f"{what} is not reachable ({why})"
+    if IN_CI:
+        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def test_backend() -> str:
+    return os.environ.get("LEADQ_TEST_DB", "sqlite")
+
+
+test_backend.__test__ = False  # type: ignore[attr-defined]  # not a test, just a helper
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    from leadq.storage.vault import Vault
+
+    return load_settings(
+        env="test",
+        data_dir=tmp_path,
+        encryption_keys=Vault.generate_key(),
+        secret_key="test-secret-key-for-signing-only",
+    )
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on the backend under test; dropped afterwards."""
+    if test_backend() != "postgres":
+        yield f"sqlite:///{tmp_path / 'leadq-test.db'}"
+        return
+    name = f"leadq_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+        service_missing("PostgreSQL", str(exc).splitlines()[0])
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def redis_client():  # type: ignore[no-untyped-def]
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        service_missing("Redis", str(exc))
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()

@@ -1,0 +1,1 @@
+"""Jobs: the only package that imports Celery."""
