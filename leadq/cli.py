@@ -194,3 +194,7 @@ def _email_kind(email: str) -> str:
     if domain.endswith((".edu", ".ac.uk")) or domain.startswith("student."):
         return "student"
     return "business"
+
+
+if __name__ == "__main__":
+    main()

@@ -221,7 +221,9 @@ def serve(
     scheme = "https" if https else "http"
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
     base_url = f"{scheme}://{shown_host}:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
+    )
     thread.start()
     if deliver_webhooks:
         sandbox.webhooks.start()

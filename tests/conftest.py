@@ -102,3 +102,13 @@ def redis_client():  # type: ignore[no-untyped-def]
     yield client
     client.flushdb()
     client.close()
+
+
+DB_FIXTURES = {"db_url", "engine", "sessions"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that touches the database is marked ``db``, so it also runs on PostgreSQL."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)

@@ -8,9 +8,13 @@ from flask import Flask, Response, jsonify, request
 
 from sandbox.hubspot import errors, schema
 from sandbox.hubspot.guard import guarded, invalid_json, json_body, resolve_type
-from sandbox.hubspot.store import ASSOC_TYPES, Portal
+from sandbox.hubspot.store import ASSOC_TYPES, Portal, iso_ms
 
 LABELS = {1: "Primary", 2: "Primary", 5: "Primary", 6: "Primary"}
+
+
+def _now(sandbox: Any) -> str:
+    return iso_ms(sandbox.clock.now_ms())
 
 
 def _types(from_type: str, to_type: str, ids: set[int]) -> list[dict[str, Any]]:
@@ -90,8 +94,8 @@ def register(app: Flask, sandbox: Any) -> None:
                         },
                     }
                 ],
-                "startedAt": "",
-                "completedAt": "",
+                "startedAt": _now(sandbox),
+                "completedAt": _now(sandbox),
             }
         )
 
@@ -170,7 +174,14 @@ def register(app: Flask, sandbox: Any) -> None:
                     ],
                 }
             )
-        return jsonify({"status": "COMPLETE", "results": results, "startedAt": "", "completedAt": ""})
+        return jsonify(
+            {
+                "status": "COMPLETE",
+                "results": results,
+                "startedAt": _now(sandbox),
+                "completedAt": _now(sandbox),
+            }
+        )
 
     @app.get("/crm/v3/pipelines/<object_type>", endpoint="hs_pipelines")
     @guarded(sandbox, scopes=lambda **_: ("crm.objects.deals.read",))

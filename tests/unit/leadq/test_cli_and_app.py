@@ -1,0 +1,128 @@
+"""The CLI commands and the app factory, run as a user would run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from leadq.app import create_app
+from leadq.cli import main
+from leadq.records import CrmKind
+from leadq.storage import installations
+from leadq.storage.db import make_engine, make_session_factory, transaction
+from leadq.storage.tables import EncryptedToken
+from leadq.storage.tokens import load_tokens, save_tokens
+from leadq.storage.vault import Vault
+
+
+def test_keys_rotate_re_encrypts_stored_tokens_and_says_old_keys_can_go(db_url, monkeypatch):
+    old, new = Vault.generate_key(), Vault.generate_key()
+    monkeypatch.setenv("LEADQ_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEADQ_ENCRYPTION_KEYS", old)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    sessions = make_session_factory(make_engine(db_url))
+    with transaction(sessions) as session:
+        inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "77")
+        save_tokens(
+            session,
+            Vault([old]),
+            inst.id,
+            access_token="tok-access-123456",
+            refresh_token="tok-refresh-654321",
+            expires_at=None,
+        )
+    monkeypatch.setenv("LEADQ_ENCRYPTION_KEYS", f"{new},{old}")
+    result = runner.invoke(main, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 2 token(s)" in result.output and "older keys can be removed" in result.output
+    with transaction(sessions) as session:
+        assert load_tokens(session, Vault([new]), inst.id).refresh_token == "tok-refresh-654321"
+        assert all(Vault([new]).is_current(r.ciphertext) for r in session.scalars(select(EncryptedToken)))
+
+
+def test_keys_rotate_without_the_old_key_fails_clearly(db_url, monkeypatch):
+    monkeypatch.setenv("LEADQ_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEADQ_ENCRYPTION_KEYS", Vault.generate_key())
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"])
+    sessions = make_session_factory(make_engine(db_url))
+    with transaction(sessions) as session:
+        inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "78")
+        save_tokens(
+            session,
+            Vault([Vault.generate_key()]),
+            inst.id,
+            access_token="a" * 20,
+            refresh_token=None,
+            expires_at=None,
+        )
+    result = runner.invoke(main, ["keys", "rotate"])
+    assert result.exit_code != 0 and "keep the old key" in result.output
+
+
+def test_a_bad_setting_stops_the_cli_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("LEADQ_REDIS_URL", "nonsense")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code != 0 and "LEADQ_REDIS_URL" in result.output
+
+
+def test_app_factory_serves_health_and_readiness(settings, engine):
+    app = create_app(
+        settings.model_copy(update={"database_url": engine.url.render_as_string(hide_password=False)})
+    )
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_leadq_sandbox_prints_its_url_and_the_app_credentials_it_was_given():
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leadq.cli",
+            "sandbox",
+            "--port",
+            "0",
+            "--records",
+            "20",
+            "--json",
+            "--client-id",
+            "my-client",
+            "--client-secret",
+            "my-secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        details = json.loads(line)
+        assert details["client_id"] == "my-client" and details["client_secret"] == "my-secret"
+        import requests
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            info = requests.get(details["base_url"] + "/_sandbox/info", timeout=5).json()
+            if info:
+                break
+        assert info["portals"][str(details["portal_id"])]["contacts"] == 20
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_leadq_demo_no_serve_shows_what_the_sandbox_holds():
+    result = CliRunner().invoke(main, ["demo", "--records", "200", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "200 contacts" in result.output and "personal" in result.output and "won /" in result.output
