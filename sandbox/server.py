@@ -19,7 +19,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sandbox import control, tls
 from sandbox.clock import Clock
 from sandbox.faults import Faults
-from sandbox.hubspot import associations, oauth, objects, owners, properties, search, webhooks
+from sandbox.hubspot import associations, oauth, objects, owners, properties, search, webhooks, webhooks_admin
+from sandbox.hubspot.limits import RateLimits
 from sandbox.hubspot.oauth import App, OAuthState
 from sandbox.hubspot.store import Portal
 from sandbox.requestlog import LoggedRequest, RequestLog
@@ -69,8 +70,6 @@ class Sandbox:
                 redirect_uris=tuple(redirect_uris),
             )
         )
-        from sandbox.hubspot.limits import RateLimits
-
         self.limits = RateLimits(self.clock, rate_limit, search_rate_limit)
         self.webhooks = webhooks.WebhookHub(
             app_id=app_id, client_secret=self.oauth.app.client_secret, clock=self.clock, seed=seed
@@ -94,7 +93,7 @@ class Sandbox:
     def _build_app(self) -> Flask:
         app = Flask("sandbox")
         app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
-        for module in (oauth, objects, search, properties, owners, associations, webhooks, control):
+        for module in (oauth, objects, search, properties, owners, associations, webhooks_admin, control):
             module.register(app, self)
 
         @app.after_request

@@ -1,0 +1,47 @@
+"""The Celery application: Redis broker, late acknowledgement, one place for task defaults.
+
+Built by ``make_celery(settings)`` (an entry point: it may read settings);
+``celery -A workers.celery_app worker`` finds the module-level ``celery``
+object, which is built lazily from the environment on first access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from leadq.settings import Settings, load_settings
+
+QUEUES = ("changes", "backfill", "training", "default")
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("leadq", broker=settings.celery_broker_url)
+    app.conf.update(
+        task_acks_late=True,  # a task is acknowledged after it ran: a killed worker's task is redelivered
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # no worker hoards tasks another could run now
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="default",
+        task_create_missing_queues=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule={},
+    )
+    app.conf.leadq_settings = settings
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # ``celery -A workers.celery_app`` looks up ``celery``; build it only then, so that
+    # importing this module never reads the environment.
+    if name == "celery":
+        app = make_celery(load_settings())
+        globals()["celery"] = app
+        return app
+    raise AttributeError(name)
