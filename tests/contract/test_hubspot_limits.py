@@ -96,3 +96,15 @@ def test_given_calls_then_the_request_log_records_each_with_area_portal_and_stat
     remote = requests.get(f"{sandbox.base_url}/_sandbox/requests", timeout=5).json()
     assert remote["total"] >= 3 and {"method", "path", "status", "area"} <= set(remote["entries"][0])
     assert all("Authorization" not in e.headers for e in sandbox.requests.entries())
+
+
+def test_given_added_latency_then_every_api_call_takes_at_least_that_long(sandbox_factory):
+    import time
+
+    running = sandbox_factory(seed=25, records=5)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {install(running)['access_token']}"
+    running.sandbox.faults.update(latency_ms=80)
+    started = time.monotonic()
+    assert session.get(f"{running.base_url}/crm/v3/objects/contacts?limit=1", timeout=5).ok
+    assert time.monotonic() - started >= 0.08

@@ -117,3 +117,24 @@ def test_given_too_many_filter_groups_when_searching_then_400(client):
     with pytest.raises(ApiException) as caught:
         _search(client, filter_groups=groups)
     assert caught.value.status == 400
+
+
+def test_given_an_indexing_lag_then_fresh_writes_appear_in_search_only_after_it(sandbox_factory):
+    import hubspot
+    from hubspot.crm.contacts import SimplePublicObjectInput
+
+    from sandbox.pytest_plugin import install
+
+    clock = ManualClock(1_790_000_000.0)
+    running = sandbox_factory(seed=4, records=20, clock=clock, search_lag_s=3.0)
+    client = hubspot.Client.create(access_token=install(running)["access_token"], host=running.base_url)
+    contact = running.sandbox.portals[running.portal_id].live("contacts")[0]
+    client.crm.contacts.basic_api.update(
+        contact.id, SimplePublicObjectInput(properties={"jobtitle": "Chief Lag Officer"})
+    )
+    query = [
+        FilterGroup(filters=[Filter(property_name="jobtitle", operator="EQ", value="Chief Lag Officer")])
+    ]
+    assert _search(client, filter_groups=query).total == 0
+    clock.advance(3.0)
+    assert [r.id for r in _search(client, filter_groups=query).results] == [contact.id]
