@@ -16,6 +16,16 @@ from sandbox.pytest_plugin import DEFAULT_SCOPES, authorize, install
 REDIRECT = "http://localhost/callback"
 
 
+def _code_form(sandbox, code: str) -> dict[str, str]:
+    return {
+        "grant_type": "authorization_code",
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+        "redirect_uri": REDIRECT,
+        "code": code,
+    }
+
+
 def test_given_a_code_when_the_sdk_exchanges_it_on_v1_then_tokens_and_token_info_work(sandbox):
     code = authorize(sandbox, REDIRECT)
     client = hubspot.Client.create(host=sandbox.base_url)
@@ -36,13 +46,7 @@ def test_given_a_code_when_the_sdk_exchanges_it_on_v1_then_tokens_and_token_info
 
 def test_given_a_code_when_exchanged_twice_then_the_second_is_expired_auth_code(sandbox):
     code = authorize(sandbox, REDIRECT)
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": sandbox.client_id,
-        "client_secret": sandbox.client_secret,
-        "redirect_uri": REDIRECT,
-        "code": code,
-    }
+    form = _code_form(sandbox, code)
     assert requests.post(f"{sandbox.base_url}/oauth/v1/token", data=form, timeout=5).status_code == 200
     again = requests.post(f"{sandbox.base_url}/oauth/v1/token", data=form, timeout=5)
     assert again.status_code == 400 and again.json()["status"] == "EXPIRED_AUTH_CODE"
@@ -196,13 +200,7 @@ def test_given_pkce_when_the_verifier_is_wrong_then_the_exchange_fails(sandbox):
         timeout=5,
     )
     code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": sandbox.client_id,
-        "client_secret": sandbox.client_secret,
-        "redirect_uri": REDIRECT,
-        "code": code,
-    }
+    form = _code_form(sandbox, code)
     assert (
         requests.post(
             f"{sandbox.base_url}/oauth/v3/token", data=form | {"code_verifier": "w" * 50}, timeout=5

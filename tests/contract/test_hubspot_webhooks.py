@@ -142,12 +142,17 @@ def test_given_250_changes_then_deliveries_are_batched_at_most_100(wired, receiv
     assert max(sizes) == 100 and sum(sizes) == 250
 
 
-def test_given_a_failing_target_then_the_batch_is_retried_until_acknowledged(wired, receiver):
+def _edit_with_failures(wired, receiver, failures: int, title: str):
     running, clock, client = wired
-    receiver.fail_next = 3
+    receiver.fail_next = failures
     contact = running.sandbox.portals[running.portal_id].live("contacts")[0]
-    client.crm.contacts.basic_api.update(contact.id, SimplePublicObjectInput(properties={"jobtitle": "CFO"}))
+    client.crm.contacts.basic_api.update(contact.id, SimplePublicObjectInput(properties={"jobtitle": title}))
     clock.advance(1)
+    return running, clock
+
+
+def test_given_a_failing_target_then_the_batch_is_retried_until_acknowledged(wired, receiver):
+    running, clock = _edit_with_failures(wired, receiver, failures=3, title="CFO")
     _drain(running, clock, steps=60, step_s=2.0)
     answered = [r["answered"] for r in receiver.received]
     assert answered == [503, 503, 503, 204]
@@ -157,11 +162,7 @@ def test_given_a_failing_target_then_the_batch_is_retried_until_acknowledged(wir
 
 
 def test_given_a_target_that_never_recovers_then_hubspot_gives_up_after_10_retries(wired, receiver):
-    running, clock, client = wired
-    receiver.fail_next = 1000
-    contact = running.sandbox.portals[running.portal_id].live("contacts")[0]
-    client.crm.contacts.basic_api.update(contact.id, SimplePublicObjectInput(properties={"jobtitle": "CTO"}))
-    clock.advance(1)
+    running, clock = _edit_with_failures(wired, receiver, failures=1000, title="CTO")
     _drain(running, clock, steps=200, step_s=60.0)
     assert len(receiver.received) == 11
     assert len(running.sandbox.webhooks.dropped) == 1
