@@ -19,7 +19,17 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sandbox import control, tls
 from sandbox.clock import Clock
 from sandbox.faults import Faults
-from sandbox.hubspot import associations, oauth, objects, owners, properties, search, webhooks, webhooks_admin
+from sandbox.hubspot import (
+    associations,
+    installs,
+    oauth,
+    objects,
+    owners,
+    properties,
+    search,
+    webhooks,
+    webhooks_admin,
+)
 from sandbox.hubspot.limits import RateLimits
 from sandbox.hubspot.oauth import App, OAuthState
 from sandbox.hubspot.store import Portal
@@ -93,7 +103,17 @@ class Sandbox:
     def _build_app(self) -> Flask:
         app = Flask("sandbox")
         app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
-        for module in (oauth, objects, search, properties, owners, associations, webhooks_admin, control):
+        for module in (
+            oauth,
+            objects,
+            search,
+            properties,
+            owners,
+            associations,
+            installs,
+            webhooks_admin,
+            control,
+        ):
             module.register(app, self)
 
         @app.after_request

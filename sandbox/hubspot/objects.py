@@ -306,6 +306,20 @@ def register(app: Flask, sandbox: Any) -> None:
         response.status_code = 201
         return response
 
+    # HubSpot publishes date-versioned twins of the same endpoints (/crm/objects/2026-03/...).
+    dated = "/crm/objects/2026-03/<object_type>"
+    for suffix, view, method in (
+        ("", list_page, "GET"),
+        ("/<record_id>", get_one, "GET"),
+        ("", create_one, "POST"),
+        ("/<record_id>", update_one, "PATCH"),
+        ("/<record_id>", archive_one, "DELETE"),
+        ("/batch/read", batch_read, "POST"),
+        ("/batch/update", batch_update, "POST"),
+        ("/batch/create", batch_create, "POST"),
+    ):
+        app.add_url_rule(dated + suffix, f"{view.__name__}_2026_03", view, methods=[method])
+
 
 def _lookup(
     portal: Portal, object_type: str, wanted: str, id_property: str | None, archived: bool

@@ -120,6 +120,7 @@ def _validate(data: dict[str, Any]) -> None:
 
 
 def register(app: Flask, sandbox: Any) -> None:
+    @app.post("/crm/objects/2026-03/<object_type>/search", endpoint="hs_search_2026_03")
     @app.post("/crm/v3/objects/<object_type>/search", endpoint="hs_search")
     @guarded(sandbox, area="search", scopes=read_scopes)
     def search(portal: Portal, grant: Any, object_type: str) -> Response:

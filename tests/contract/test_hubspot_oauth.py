@@ -218,3 +218,12 @@ def test_given_pkce_when_the_verifier_is_wrong_then_the_exchange_fails(sandbox):
 def test_given_no_token_when_calling_the_api_then_401_invalid_authentication(sandbox):
     response = requests.get(f"{sandbox.base_url}/crm/v3/objects/contacts", timeout=5)
     assert response.status_code == 401 and response.json()["category"] == "INVALID_AUTHENTICATION"
+
+
+def test_given_the_app_calls_external_uninstall_then_its_tokens_are_revoked(sandbox):
+    tokens = install(sandbox, REDIRECT)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    gone = requests.delete(f"{sandbox.base_url}/appinstalls/v3/external-install", headers=headers, timeout=5)
+    assert gone.status_code == 204
+    again = requests.get(f"{sandbox.base_url}/crm/v3/objects/contacts", headers=headers, timeout=5)
+    assert again.status_code == 401 and sandbox.portal_id not in sandbox.sandbox.oauth.installed

@@ -178,3 +178,35 @@ def test_given_a_missing_record_when_reading_then_404_object_not_found(client):
         client.crm.contacts.basic_api.get_by_id("31337")
     assert caught.value.status == 404
     assert json.loads(caught.value.body)["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_given_associations_requested_when_listing_then_company_ids_come_inline(client, sandbox):
+    page = client.crm.contacts.basic_api.get_page(limit=100, associations=["companies"])
+    linked = [r for r in page.results if r.associations]
+    assert linked
+    first = linked[0].associations["companies"].results[0]
+    assert first.type == "contact_to_company"
+    portal = sandbox.sandbox.portals[sandbox.portal_id]
+    assert first.id in portal.associated("contacts", linked[0].id, "companies")
+
+
+def test_the_date_versioned_paths_serve_the_same_objects(sandbox, tokens):
+    import requests
+
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    v3 = requests.get(
+        f"{sandbox.base_url}/crm/v3/objects/contacts?limit=3", headers=headers, timeout=5
+    ).json()
+    dated = requests.get(
+        f"{sandbox.base_url}/crm/objects/2026-03/contacts?limit=3", headers=headers, timeout=5
+    )
+    assert dated.status_code == 200 and [r["id"] for r in dated.json()["results"]] == [
+        r["id"] for r in v3["results"]
+    ]
+    searched = requests.post(
+        f"{sandbox.base_url}/crm/objects/2026-03/contacts/search",
+        json={"limit": 1},
+        headers=headers,
+        timeout=5,
+    )
+    assert searched.status_code == 200 and searched.json()["total"] == 120
