@@ -1,0 +1,128 @@
+"""Real-world job titles -> (seniority, function). At least 80 rows; each is a regression test."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.titles import parse_title
+
+TITLES = [
+    ("VP Sales", "vp", "sales"),
+    ("VP of Sales", "vp", "sales"),
+    ("Vice President, Sales", "vp", "sales"),
+    ("SVP Sales EMEA", "vp", "sales"),
+    ("EVP, Global Revenue", "vp", "sales"),
+    ("V.P. Marketing", "vp", "marketing"),
+    ("Vice President of Marketing", "vp", "marketing"),
+    ("VP Revenue Operations", "vp", "revops"),
+    ("Vice President, Customer Success", "vp", "customer_success"),
+    ("VP Engineering", "vp", "engineering"),
+    ("Head of RevOps", "head", "revops"),
+    ("Head of Sales", "head", "sales"),
+    ("Head of Growth", "head", "marketing"),
+    ("Head of Demand Generation", "head", "marketing"),
+    ("Head of Sales Development", "head", "sales"),
+    ("Head of People", "head", "hr"),
+    ("Head of Product", "head", "product"),
+    ("Chief Revenue Officer", "c_level", "sales"),
+    ("CRO", "c_level", "sales"),
+    ("Chief Marketing Officer", "c_level", "marketing"),
+    ("CMO", "c_level", "marketing"),
+    ("CEO", "c_level", "executive"),
+    ("Founder & CEO", "c_level", "executive"),
+    ("Co-Founder", "c_level", "executive"),
+    ("Cofounder / CTO", "c_level", "engineering"),
+    ("CTO", "c_level", "engineering"),
+    ("CFO", "c_level", "finance"),
+    ("COO", "c_level", "operations"),
+    ("CIO", "c_level", "it"),
+    ("Chief Information Security Officer", "c_level", "it"),
+    ("President", "c_level", "executive"),
+    ("Owner", "c_level", "executive"),
+    ("Managing Director", "c_level", "executive"),
+    ("Geschäftsführer", "c_level", "executive"),
+    ("PDG", "c_level", "executive"),
+    ("Fundador y CEO", "c_level", "executive"),
+    ("Sr. Director, Demand Gen", "director", "marketing"),
+    ("Director of Sales Operations", "director", "revops"),
+    ("Director, Marketing Operations", "director", "revops"),
+    ("Sales Director", "director", "sales"),
+    ("Director of Business Development", "director", "sales"),
+    ("Director, IT", "director", "it"),
+    ("Director of Finance", "director", "finance"),
+    ("Senior Director Product Marketing", "director", "marketing"),
+    ("Directeur Commercial", "director", "sales"),
+    ("Directora de Marketing", "director", "marketing"),
+    ("Diretor Comercial", "director", "sales"),
+    ("Gerente de Ventas", "manager", "sales"),
+    ("Gerente de Marketing", "manager", "marketing"),
+    ("Jefe de Ventas", "head", "sales"),
+    ("Responsable Marketing", "head", "marketing"),
+    ("Vertriebsleiter", "head", "sales"),
+    ("Leiter Vertrieb", "head", "sales"),
+    ("Sales Manager", "manager", "sales"),
+    ("Regional Sales Manager", "manager", "sales"),
+    ("Marketing Manager", "manager", "marketing"),
+    ("Marketing Operations Manager", "manager", "revops"),
+    ("CRM Manager", "manager", "revops"),
+    ("Salesforce Admin", "individual", "revops"),
+    ("Customer Success Manager", "manager", "customer_success"),
+    ("Product Manager", "manager", "product"),
+    ("Engineering Manager", "manager", "engineering"),
+    ("Office Manager", "manager", "operations"),
+    ("Team Lead, SDR", "manager", "sales"),
+    ("Account Executive", "individual", "sales"),
+    ("Senior Account Executive", "individual", "sales"),
+    ("SDR", "individual", "sales"),
+    ("BDR", "individual", "sales"),
+    ("Business Development Representative", "individual", "sales"),
+    ("Inside Sales Rep", "individual", "sales"),
+    ("Marketing Specialist", "individual", "marketing"),
+    ("Content Writer", "individual", "marketing"),
+    ("SEO Specialist", "individual", "marketing"),
+    ("Software Engineer", "individual", "engineering"),
+    ("Senior Software Developer", "individual", "engineering"),
+    ("Data Analyst", "individual", "it"),
+    ("Data Scientist", "individual", "it"),
+    ("Accountant", "individual", "finance"),
+    ("HR Generalist", "individual", "hr"),
+    ("Recruiter", "individual", "hr"),
+    ("Paralegal", "individual", "legal"),
+    ("Teacher", "individual", "education"),
+    ("Executive Assistant to the CEO", "individual", "operations"),
+    ("Consultant", "individual", "other"),
+    ("Ejecutivo de Ventas", "individual", "sales"),
+    ("student", "student", "none"),
+    ("Student", "student", "none"),
+    ("MBA Candidate", "student", "none"),
+    ("PhD Student", "student", "none"),
+    ("Estudiante", "student", "none"),
+    ("Marketing Intern", "intern", "marketing"),
+    ("Sales Intern", "intern", "sales"),
+    ("Summer Internship", "intern", "other"),
+    ("Trainee", "intern", "other"),
+    ("Werkstudent Marketing", "intern", "marketing"),
+    ("Looking for new opportunities", "job_seeker", "none"),
+    ("Open to work", "job_seeker", "none"),
+    ("Seeking new role", "job_seeker", "none"),
+    ("Unemployed", "job_seeker", "none"),
+    ("", "unknown", "unknown"),
+    ("n/a", "unknown", "unknown"),
+    ("-", "unknown", "unknown"),
+    ("Select", "unknown", "unknown"),
+    ("  ", "unknown", "unknown"),
+]
+
+
+def test_the_table_has_at_least_80_titles():
+    assert len(TITLES) >= 80
+
+
+@pytest.mark.parametrize(("title", "seniority", "function"), TITLES)
+def test_title(title, seniority, function):
+    parsed = parse_title(title)
+    assert (parsed.seniority, parsed.function) == (seniority, function)
+
+
+def test_none_is_unknown():
+    assert parse_title(None).seniority == "unknown"
