@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
-MAX_BINS = 8
+MAX_BINS = 12
 
 
 @dataclass

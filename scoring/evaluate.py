@@ -1,0 +1,114 @@
+"""Model quality, the way an admin should see it: AUC, calibration, lift, tiers, misses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from scoring.encoding import FeatureEncoder
+
+LEAK_AUC = 0.9
+
+
+def headline(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    return {
+        "auc": round(float(roc_auc_score(y, p)), 4),
+        "average_precision": round(float(average_precision_score(y, p)), 4),
+        "brier": round(float(brier_score_loss(y, p)), 4),
+        "base_rate": round(float(np.mean(y)), 4),
+    }
+
+
+def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Equal-count bins of predicted probability: mean prediction next to the observed rate."""
+    order = np.argsort(p, kind="stable")
+    table = []
+    for index, chunk in enumerate(np.array_split(order, bins)):
+        if chunk.size == 0:
+            continue
+        table.append({"bin": index + 1, "mean_predicted": round(float(p[chunk].mean()), 4),
+                      "observed_rate": round(float(y[chunk].mean()), 4), "count": int(chunk.size)})
+    return table
+
+
+def lift_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, float]]:
+    """Decile 1 is the top 10% by probability; lift is its conversion rate over the base rate."""
+    base = float(np.mean(y)) or 1e-9
+    order = np.argsort(-p, kind="stable")
+    out = []
+    for index, chunk in enumerate(np.array_split(order, 10)):
+        rate = float(y[chunk].mean()) if chunk.size else 0.0
+        out.append({"decile": index + 1, "conversion_rate": round(rate, 4), "lift": round(rate / base, 2),
+                    "count": int(chunk.size)})
+    return out
+
+
+def tier_table(y: np.ndarray, tiers: Sequence[str]) -> dict[str, dict[str, float]]:
+    tiers_arr = np.array(tiers)
+    out = {}
+    for tier in ("L1", "L2", "L3", "L4"):
+        mask = tiers_arr == tier
+        out[tier] = {"share": round(float(mask.mean()), 4), "count": int(mask.sum()),
+                     "conversion_rate": round(float(y[mask].mean()), 4) if mask.any() else None}
+    return out
+
+
+def missed_conversions(y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """How many real conversions sit in a group we tell reps to ignore."""
+    positives = int(y.sum()) or 1
+    return {"leads": int(mask.sum()), "conversions": int(y[mask].sum()),
+            "share_of_all_conversions": round(float(y[mask].sum()) / positives, 4)}
+
+
+def single_feature_auc(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str], y: np.ndarray) -> dict[str, float]:
+    """Cross-validated AUC of each feature alone: a feature near 1.0 leaks the outcome."""
+    out = {}
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    for name, kind in kinds.items():
+        encoder = FeatureEncoder({name: kind}, min_count=5).fit(rows)
+        matrix = encoder.transform(rows)
+        predicted = np.zeros(len(y))
+        for train, test in folds.split(matrix, y):
+            model = LogisticRegression(C=10.0, max_iter=500).fit(matrix[train], y[train])
+            predicted[test] = model.decision_function(matrix[test])
+        out[name] = round(float(roc_auc_score(y, predicted)), 4)
+    return out
+
+
+def leak_warnings(single_aucs: Mapping[str, float], threshold: float = LEAK_AUC) -> list[str]:
+    leaks = sorted(((auc, name) for name, auc in single_aucs.items() if max(auc, 1 - auc) >= threshold),
+                   reverse=True)
+    return [f"column {name!r} alone predicts the outcome almost perfectly (AUC {max(auc, 1 - auc):.3f}): "
+            "it is probably recorded after the outcome is known; leave it out with --exclude" for auc, name in leaks]
+
+
+def summary_text(report: Mapping[str, Any]) -> str:
+    """A readable summary of a report dict."""
+    lines = [
+        f"model {report.get('model_version', '')}: AUC {report['auc']:.3f}, average precision "
+        f"{report['average_precision']:.3f}, Brier {report['brier']:.3f} "
+        f"(trained on {report['n_train']:,}, tested on {report['n_test']:,} {report.get('split', '')})",
+    ]
+    if report.get("rule_auc") is not None:
+        lines.append(f"rule score on the same test set: AUC {report['rule_auc']:.3f}")
+    lines.append("tiers (share of leads, conversion rate):")
+    for tier, row in report["tiers"].items():
+        rate = "-" if row["conversion_rate"] is None else f"{row['conversion_rate']:.1%}"
+        lines.append(f"  {tier}: {row['share']:.0%} of leads, {rate} convert")
+    lines.append("lift by decile: " + "  ".join(f"{d['decile']}:{d['lift']:.1f}x" for d in report["lift"]))
+    lines.append("calibration (predicted -> observed): " + "  ".join(
+        f"{c['mean_predicted']:.2f}->{c['observed_rate']:.2f}" for c in report["calibration"]))
+    if "missed" in report:
+        for group, row in report["missed"].items():
+            lines.append(f"conversions among {group}: {row['conversions']} of {row['leads']} leads "
+                         f"({row['share_of_all_conversions']:.1%} of all conversions)")
+    if report.get("top_factors"):
+        lines.append("top factors: " + ", ".join(f["feature"] for f in report["top_factors"]))
+    for warning in report.get("warnings", []):
+        lines.append(f"WARNING: {warning}")
+    return "\n".join(lines)
