@@ -28,7 +28,16 @@ from scoring.evaluate import (
 )
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel, fit_lead_model, generic_describer
-from scoring.table import ColumnInfo, Table, TableError, feature_rows, infer_columns, labels_for, parse_date, read_csv
+from scoring.table import (
+    ColumnInfo,
+    Table,
+    TableError,
+    feature_rows,
+    infer_columns,
+    labels_for,
+    parse_date,
+    read_csv,
+)
 
 TEST_FRACTION = 0.25
 SEED = 0
@@ -39,9 +48,11 @@ def tiers_for(priority: np.ndarray, icp: Icp) -> list[str]:
     return ["L1" if p >= l1 else "L2" if p >= l2 else "L3" if p >= l3 else "L4" for p in priority]
 
 
-def _prepare(data: bytes | str, target: str, positive: str | None, time_column: str | None,
-             exclude: Sequence[str]) -> tuple[Table, list[ColumnInfo], list[dict[str, Any]], dict[str, str],
-                                              np.ndarray, list[float] | None, list[str]]:
+def _prepare(
+    data: bytes | str, target: str, positive: str | None, time_column: str | None, exclude: Sequence[str]
+) -> tuple[
+    Table, list[ColumnInfo], list[dict[str, Any]], dict[str, str], np.ndarray, list[float] | None, list[str]
+]:
     table = read_csv(data)
     notes: list[str] = []
     unknown = [c for c in exclude if c not in table.columns]
@@ -72,8 +83,10 @@ def _prepare(data: bytes | str, target: str, positive: str | None, time_column: 
     if time_column:
         # The time column orders the split; only its weekday is a feature (the date itself would
         # let the model learn "newer rows" rather than anything about the lead).
-        infos = [ColumnInfo(i.name, "date", date_format=i.date_format) if i.name == time_column else i
-                 for i in infos]
+        infos = [
+            ColumnInfo(i.name, "date", date_format=i.date_format) if i.name == time_column else i
+            for i in infos
+        ]
     for info in infos:
         if info.kind == "dropped":
             notes.append(f"column {info.name!r} not used: {info.reason}")
@@ -86,22 +99,31 @@ def _prepare(data: bytes | str, target: str, positive: str | None, time_column: 
 def _split(y: np.ndarray, times: list[float] | None) -> tuple[np.ndarray, np.ndarray, str]:
     n = len(y)
     if times is not None:
-        cut = int(round(n * (1 - TEST_FRACTION)))
+        cut = round(n * (1 - TEST_FRACTION))
         return np.arange(cut), np.arange(cut, n), "(time-ordered: trained on older rows, tested on newer)"
     train, test = train_test_split(np.arange(n), test_size=TEST_FRACTION, random_state=SEED, stratify=y)
     return np.sort(train), np.sort(test), "(stratified random holdout)"
 
 
-def evaluate_csv(data: bytes | str, target: str, *, positive: str | None = None, time_column: str | None = None,
-                 exclude: Sequence[str] = (), icp: Icp | None = None, check_leaks: bool = True) -> dict[str, Any]:
+def evaluate_csv(
+    data: bytes | str,
+    target: str,
+    *,
+    positive: str | None = None,
+    time_column: str | None = None,
+    exclude: Sequence[str] = (),
+    icp: Icp | None = None,
+    check_leaks: bool = True,
+) -> dict[str, Any]:
     """Train on a holdout split with the product's pipeline and report on the held-out rows."""
     icp = icp or load_icp()
     _table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
     train, test = _split(y, times)[:2]
     split_words = _split(y, times)[2]
     train_rows = [rows[i] for i in train]
-    model = fit_lead_model(train_rows, y[train], kinds, version="evaluation", kind="table",
-                           time_ordered=times is not None)
+    model = fit_lead_model(
+        train_rows, y[train], kinds, version="evaluation", kind="table", time_ordered=times is not None
+    )
     test_rows = [rows[i] for i in test]
     explanation = model.explain(test_rows)
     p = explanation.probabilities
@@ -109,8 +131,11 @@ def evaluate_csv(data: bytes | str, target: str, *, positive: str | None = None,
     tiers = tiers_for(priority, icp)
     report: dict[str, Any] = {
         **headline(y[test], p),
-        "n_train": int(len(train)), "n_test": int(len(test)), "split": split_words,
-        "model_version": model.version, "chosen_C": model.model.C_,
+        "n_train": len(train),
+        "n_test": len(test),
+        "split": split_words,
+        "model_version": model.version,
+        "chosen_C": model.model.C_,
         "tiers": tier_table(y[test], tiers),
         "calibration": calibration_table(y[test], p),
         "lift": lift_by_decile(y[test], p),
@@ -128,10 +153,14 @@ def evaluate_csv(data: bytes | str, target: str, *, positive: str | None = None,
         report["single_column_auc"] = singles
         report["warnings"].extend(leak_warnings(singles))
     if report["auc"] >= 0.97:
-        suspects = sorted(report.get("single_column_auc", {}).items(), key=lambda kv: -max(kv[1], 1 - kv[1]))[:3]
+        suspects = sorted(report.get("single_column_auc", {}).items(), key=lambda kv: -max(kv[1], 1 - kv[1]))[
+            :3
+        ]
         named = ", ".join(f"{name!r} (alone: AUC {auc:.2f})" for name, auc in suspects)
-        report["warnings"].append(f"held-out AUC {report['auc']:.3f} is too good to be true for lead data: "
-                                  f"check the columns for ones filled in after the outcome{': ' + named if named else ''}")
+        report["warnings"].append(
+            f"held-out AUC {report['auc']:.3f} is too good to be true for lead data: "
+            f"check the columns for ones filled in after the outcome{': ' + named if named else ''}"
+        )
     return report
 
 
@@ -143,16 +172,34 @@ def _disqualified_mask(rows: Sequence[dict[str, Any]]) -> np.ndarray | None:
     return np.array([any(r.get(k) in bad for k in keys) for r in rows])
 
 
-def train_csv(data: bytes | str, target: str, *, positive: str | None = None, time_column: str | None = None,
-              exclude: Sequence[str] = (), version: str | None = None) -> LeadModel:
+def train_csv(
+    data: bytes | str,
+    target: str,
+    *,
+    positive: str | None = None,
+    time_column: str | None = None,
+    exclude: Sequence[str] = (),
+    version: str | None = None,
+) -> LeadModel:
     """Train on every usable row (for ``leadq train``); the artifact remembers the columns."""
     _table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    model = fit_lead_model(rows, y, kinds, version=version or f"csv-{stamp}", kind="table",
-                           time_ordered=times is not None,
-                           metadata={"target": target, "columns": [asdict(i) for i in infos], "notes": notes,
-                                     "n_train": int(len(y)), "base_rate": float(y.mean()),
-                                     "window": [min(times), max(times)] if times else None})
+    model = fit_lead_model(
+        rows,
+        y,
+        kinds,
+        version=version or f"csv-{stamp}",
+        kind="table",
+        time_ordered=times is not None,
+        metadata={
+            "target": target,
+            "columns": [asdict(i) for i in infos],
+            "notes": notes,
+            "n_train": len(y),
+            "base_rate": float(y.mean()),
+            "window": [min(times), max(times)] if times else None,
+        },
+    )
     return model
 
 
@@ -177,8 +224,10 @@ def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_r
         contributions = explanation.contributions[index]
         order = np.argsort(-np.abs(contributions))[:top_reasons]
         reasons = "; ".join(
-            f"{'+' if contributions[j] > 0 else '-'} {generic_describer(model.features[j], rows[index].get(model.features[j]), contributions[j])}"
-            for j in order if abs(contributions[j]) > 1e-6
+            ("+ " if contributions[j] > 0 else "- ")
+            + generic_describer(model.features[j], rows[index].get(model.features[j]), contributions[j])
+            for j in order
+            if abs(contributions[j]) > 1e-6
         )
         filled = sum(v is not None for v in rows[index].values()) / max(len(rows[index]), 1)
         if dq is not None and dq[index]:
@@ -187,6 +236,14 @@ def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_r
             verdict = "needs_info"
         else:
             verdict = "sales_ready" if tiers[index] == "L1" else "nurture"
-        writer.writerow([*(raw[c] for c in table.columns), f"{priority[index]:.0f}",
-                         f"{explanation.probabilities[index]:.4f}", tiers[index], verdict, reasons])
+        writer.writerow(
+            [
+                *(raw[c] for c in table.columns),
+                f"{priority[index]:.0f}",
+                f"{explanation.probabilities[index]:.4f}",
+                tiers[index],
+                verdict,
+                reasons,
+            ]
+        )
     return out.getvalue()

@@ -16,12 +16,18 @@ def disqualifiers(features: PersonFeatures, icp: Icp) -> list[tuple[str, str]]:
     if icp.dq_interns and features.title.seniority == "intern":
         found.append(("intern", "intern title"))
     if icp.dq_student_email and (features.title.seniority == "student" or features.email.kind == "edu"):
-        what = "student" if features.title.seniority == "student" else f"student address ({features.email.domain})"
+        what = (
+            "student"
+            if features.title.seniority == "student"
+            else f"student address ({features.email.domain})"
+        )
         found.append(("student", what))
     if icp.dq_free_email and features.email.kind == "free" and not features.domain:
         found.append(("personal_email", f"personal e-mail address ({features.email.domain}) and no company"))
     if features.employees is not None and features.employees < icp.dq_min_employees:
-        found.append(("too_small", f"{features.employees}-person company, below the minimum of {icp.dq_min_employees}"))
+        found.append(
+            ("too_small", f"{features.employees}-person company, below the minimum of {icp.dq_min_employees}")
+        )
     if features.country and features.country in icp.countries_not_served:
         found.append(("country_not_served", f"based in {features.country}, a country we do not serve"))
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ class FeatureSpec:
     def column_labels(self) -> list[str]:
         if self.kind == NUMERIC:
             bounds = [-np.inf, *self.edges, np.inf]
-            labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+            labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in pairwise(bounds)]
             return labels + ["missing"]
         return [*self.categories, "other", "missing"]
 
@@ -95,7 +96,11 @@ class FeatureEncoder:
 
     def column_groups(self) -> np.ndarray:
         """For each column, the index of the feature it belongs to."""
-        return np.concatenate([np.full(s.width, i) for i, s in enumerate(self.specs)]) if self.specs else np.array([])
+        return (
+            np.concatenate([np.full(s.width, i) for i, s in enumerate(self.specs)])
+            if self.specs
+            else np.array([])
+        )
 
     def column_indices(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """(n_rows, n_features) matrix of the one active column per feature."""
@@ -110,9 +115,13 @@ class FeatureEncoder:
             else:
                 index = {c: i for i, c in enumerate(spec.categories)}
                 other, missing_col = len(spec.categories), len(spec.categories) + 1
-                local = np.array([
-                    missing_col if (v := r.get(name)) is None or v == "" else index.get(str(v), other) for r in rows
-                ], dtype=np.int32)
+                local = np.array(
+                    [
+                        missing_col if (v := r.get(name)) is None or v == "" else index.get(str(v), other)
+                        for r in rows
+                    ],
+                    dtype=np.int32,
+                )
             out[:, j] = spec.offset + local
         return out
 

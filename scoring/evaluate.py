@@ -31,8 +31,14 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict
     for index, chunk in enumerate(np.array_split(order, bins)):
         if chunk.size == 0:
             continue
-        table.append({"bin": index + 1, "mean_predicted": round(float(p[chunk].mean()), 4),
-                      "observed_rate": round(float(y[chunk].mean()), 4), "count": int(chunk.size)})
+        table.append(
+            {
+                "bin": index + 1,
+                "mean_predicted": round(float(p[chunk].mean()), 4),
+                "observed_rate": round(float(y[chunk].mean()), 4),
+                "count": int(chunk.size),
+            }
+        )
     return table
 
 
@@ -43,8 +49,14 @@ def lift_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, float]]:
     out = []
     for index, chunk in enumerate(np.array_split(order, 10)):
         rate = float(y[chunk].mean()) if chunk.size else 0.0
-        out.append({"decile": index + 1, "conversion_rate": round(rate, 4), "lift": round(rate / base, 2),
-                    "count": int(chunk.size)})
+        out.append(
+            {
+                "decile": index + 1,
+                "conversion_rate": round(rate, 4),
+                "lift": round(rate / base, 2),
+                "count": int(chunk.size),
+            }
+        )
     return out
 
 
@@ -53,19 +65,27 @@ def tier_table(y: np.ndarray, tiers: Sequence[str]) -> dict[str, dict[str, float
     out = {}
     for tier in ("L1", "L2", "L3", "L4"):
         mask = tiers_arr == tier
-        out[tier] = {"share": round(float(mask.mean()), 4), "count": int(mask.sum()),
-                     "conversion_rate": round(float(y[mask].mean()), 4) if mask.any() else None}
+        out[tier] = {
+            "share": round(float(mask.mean()), 4),
+            "count": int(mask.sum()),
+            "conversion_rate": round(float(y[mask].mean()), 4) if mask.any() else None,
+        }
     return out
 
 
 def missed_conversions(y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """How many real conversions sit in a group we tell reps to ignore."""
     positives = int(y.sum()) or 1
-    return {"leads": int(mask.sum()), "conversions": int(y[mask].sum()),
-            "share_of_all_conversions": round(float(y[mask].sum()) / positives, 4)}
+    return {
+        "leads": int(mask.sum()),
+        "conversions": int(y[mask].sum()),
+        "share_of_all_conversions": round(float(y[mask].sum()) / positives, 4),
+    }
 
 
-def single_feature_auc(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str], y: np.ndarray) -> dict[str, float]:
+def single_feature_auc(
+    rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str], y: np.ndarray
+) -> dict[str, float]:
     """Cross-validated AUC of each feature alone: a feature near 1.0 leaks the outcome."""
     out = {}
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -81,10 +101,14 @@ def single_feature_auc(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, st
 
 
 def leak_warnings(single_aucs: Mapping[str, float], threshold: float = LEAK_AUC) -> list[str]:
-    leaks = sorted(((auc, name) for name, auc in single_aucs.items() if max(auc, 1 - auc) >= threshold),
-                   reverse=True)
-    return [f"column {name!r} alone predicts the outcome almost perfectly (AUC {max(auc, 1 - auc):.3f}): "
-            "it is probably recorded after the outcome is known; leave it out with --exclude" for auc, name in leaks]
+    leaks = sorted(
+        ((auc, name) for name, auc in single_aucs.items() if max(auc, 1 - auc) >= threshold), reverse=True
+    )
+    return [
+        f"column {name!r} alone predicts the outcome almost perfectly (AUC {max(auc, 1 - auc):.3f}): "
+        "it is probably recorded after the outcome is known; leave it out with --exclude"
+        for auc, name in leaks
+    ]
 
 
 def summary_text(report: Mapping[str, Any]) -> str:
@@ -101,12 +125,16 @@ def summary_text(report: Mapping[str, Any]) -> str:
         rate = "-" if row["conversion_rate"] is None else f"{row['conversion_rate']:.1%}"
         lines.append(f"  {tier}: {row['share']:.0%} of leads, {rate} convert")
     lines.append("lift by decile: " + "  ".join(f"{d['decile']}:{d['lift']:.1f}x" for d in report["lift"]))
-    lines.append("calibration (predicted -> observed): " + "  ".join(
-        f"{c['mean_predicted']:.2f}->{c['observed_rate']:.2f}" for c in report["calibration"]))
+    lines.append(
+        "calibration (predicted -> observed): "
+        + "  ".join(f"{c['mean_predicted']:.2f}->{c['observed_rate']:.2f}" for c in report["calibration"])
+    )
     if "missed" in report:
         for group, row in report["missed"].items():
-            lines.append(f"conversions among {group}: {row['conversions']} of {row['leads']} leads "
-                         f"({row['share_of_all_conversions']:.1%} of all conversions)")
+            lines.append(
+                f"conversions among {group}: {row['conversions']} of {row['leads']} leads "
+                f"({row['share_of_all_conversions']:.1%} of all conversions)"
+            )
     if report.get("top_factors"):
         lines.append("top factors: " + ", ".join(f["feature"] for f in report["top_factors"]))
     for warning in report.get("warnings", []):

@@ -47,7 +47,9 @@ class PersonFeatures:
             "seniority": self.title.seniority,
             "function": self.title.function,
             "email_kind": self.email.kind,
-            "industry": self.industry if self.industry is None or not self.industry.startswith("other:") else "other",
+            "industry": self.industry
+            if self.industry is None or not self.industry.startswith("other:")
+            else "other",
             "employees": self.employees,
             "revenue": self.revenue,
             "country": self.country,
@@ -83,8 +85,17 @@ def decayed_engagement(engagement: Engagement, icp: Icp, now: datetime, fallback
 
 
 def _last_activity(engagement: Engagement) -> datetime | None:
-    stamps = [s for s in (engagement.last_activity_at, engagement.last_visit_at, engagement.last_email_open_at,
-                          engagement.last_email_click_at, engagement.last_form_at) if s is not None]
+    stamps = [
+        s
+        for s in (
+            engagement.last_activity_at,
+            engagement.last_visit_at,
+            engagement.last_email_open_at,
+            engagement.last_email_click_at,
+            engagement.last_form_at,
+        )
+        if s is not None
+    ]
     return max(stamps) if stamps else None
 
 
@@ -92,7 +103,8 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
     title = parse_title(person.title)
     email = parse_email(person.email, icp.extra_free_domains)
     domain = (account.domain if account and account.domain else None) or normalise_domain(
-        (account.website if account else None) or person.website)
+        (account.website if account else None) or person.website
+    )
     if domain is None and email.kind in ("business", "role"):
         domain = email.domain
     raw_industry = (account.industry if account and account.industry else None) or person.industry
@@ -100,7 +112,7 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
     employees = account.employees if account and account.employees is not None else None
     if employees is None and person.employees_text:
         amount = parse_amount(person.employees_text)
-        employees = None if amount is None else int(round(amount))
+        employees = None if amount is None else round(amount)
     revenue = account.annual_revenue if account and account.annual_revenue is not None else None
     if revenue is None and person.revenue_text:
         revenue = parse_amount(person.revenue_text)
@@ -114,7 +126,8 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
     days_since = None if last is None else max(0.0, (now - last).total_seconds() / DAY)
     points = decayed_engagement(engagement, icp, now, person.created_at)
     competitor = bool(
-        (email.domain and email.domain in icp.competitor_domains) or (domain and domain in icp.competitor_domains)
+        (email.domain and email.domain in icp.competitor_domains)
+        or (domain and domain in icp.competitor_domains)
     )
     missing = []
     if email.kind in ("missing", "invalid") and not (person.company_name or domain):
@@ -124,12 +137,25 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
     if industry is None and employees is None:
         missing.append("company industry or size")
     return PersonFeatures(
-        title=title, email=email, domain=domain, industry=industry, employees=employees, revenue=revenue,
-        country=country, region=(account.region if account and account.region else person.region),
-        tech_matches=tech, engagement_points=round(points, 6), days_since_activity=days_since,
-        visits=engagement.site_visits, page_views=engagement.page_views, email_clicks=engagement.email_clicks,
-        forms=engagement.form_submissions, meetings=engagement.meetings, lead_source=person.lead_source,
-        competitor=competitor, missing=tuple(missing),
+        title=title,
+        email=email,
+        domain=domain,
+        industry=industry,
+        employees=employees,
+        revenue=revenue,
+        country=country,
+        region=(account.region if account and account.region else person.region),
+        tech_matches=tech,
+        engagement_points=round(points, 6),
+        days_since_activity=days_since,
+        visits=engagement.site_visits,
+        page_views=engagement.page_views,
+        email_clicks=engagement.email_clicks,
+        forms=engagement.form_submissions,
+        meetings=engagement.meetings,
+        lead_source=person.lead_source,
+        competitor=competitor,
+        missing=tuple(missing),
     )
 
 

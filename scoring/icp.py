@@ -80,7 +80,11 @@ def _merge(base: dict[str, Any], override: dict[str, Any], path: str = "") -> di
         where = f"{path}{key}"
         if key not in base and path not in ("firmographics.industry_synonyms.",):
             raise IcpError(where, "unknown key")
-        if isinstance(value, dict) and isinstance(base.get(key), dict) and key not in ("seniority", "function"):
+        if (
+            isinstance(value, dict)
+            and isinstance(base.get(key), dict)
+            and key not in ("seniority", "function")
+        ):
             merged[key] = _merge(base[key], value, where + ".")
         elif isinstance(value, dict) and key in ("seniority", "function"):
             merged[key] = {**base[key], **value}
@@ -121,8 +125,11 @@ def _flag(data: dict[str, Any], key: str) -> bool:
 
 def _band(data: dict[str, Any], key: str) -> tuple[float, float]:
     value = _get(data, key)
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
         raise IcpError(key, "must be a list of two numbers [low, high]")
     if value[0] > value[1] or value[0] < 0:
         raise IcpError(key, f"low must not exceed high and both must be >= 0, got {value}")
@@ -137,7 +144,14 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
     for name, weight in value.items():
         if name not in allowed:
             raise IcpError(f"{key}.{name}", f"unknown name; use one of {', '.join(allowed)}")
-        out[name] = _number(value, name, 0.0, 1.0 if key.startswith("persona") else None)
+        high = 1.0 if key.startswith("persona") else None
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise IcpError(f"{key}.{name}", f"must be a number, got {weight!r}")
+        if weight < 0 or (high is not None and weight > high):
+            raise IcpError(
+                f"{key}.{name}", f"must be between 0 and {high if high is not None else 'any'}, got {weight}"
+            )
+        out[name] = float(weight)
     return out
 
 
@@ -191,17 +205,23 @@ def load_icp(text: str | None = None) -> Icp:
         function_weights=_weights(data, "persona.function", FUNCTIONS),
         buying_committee=frozenset(_strings(data, "persona.buying_committee")),
         dq_free_email=_flag(data, "disqualifiers.free_email"),
-        extra_free_domains=frozenset(d.lower() for d in _strings(data, "disqualifiers.extra_free_email_domains")),
+        extra_free_domains=frozenset(
+            d.lower() for d in _strings(data, "disqualifiers.extra_free_email_domains")
+        ),
         dq_student_email=_flag(data, "disqualifiers.student_email"),
         competitor_domains=frozenset(d.lower() for d in _strings(data, "disqualifiers.competitor_domains")),
         dq_job_seekers=_flag(data, "disqualifiers.job_seeker_titles"),
         dq_interns=_flag(data, "disqualifiers.intern_titles"),
         dq_min_employees=int(_number(data, "disqualifiers.min_employees", 0)),
-        countries_not_served=frozenset(c.upper() for c in _strings(data, "disqualifiers.countries_not_served")),
+        countries_not_served=frozenset(
+            c.upper() for c in _strings(data, "disqualifiers.countries_not_served")
+        ),
         half_life_days=_number(data, "engagement.half_life_days", 0.5, 3650),
-        engagement_weights=_weights(data, "engagement.weights",
-                                    ("site_visit", "page_view", "email_open", "email_click",
-                                     "form_submission", "meeting")),
+        engagement_weights=_weights(
+            data,
+            "engagement.weights",
+            ("site_visit", "page_view", "email_open", "email_click", "form_submission", "meeting"),
+        ),
         engagement_saturation=_number(data, "engagement.saturation", 1),
         blend_fit=fit,
         blend_engagement=engagement,

@@ -83,22 +83,34 @@ class LeadModel:
         """Features ranked by their mean absolute contribution over the given leads."""
         strength = np.abs(explanation.contributions).mean(axis=0)
         order = np.argsort(-strength)[:top]
-        return [{"feature": self.features[i], "mean_abs_contribution": round(float(strength[i]), 4)}
-                for i in order if strength[i] > 0]
+        return [
+            {"feature": self.features[i], "mean_abs_contribution": round(float(strength[i]), 4)}
+            for i in order
+            if strength[i] > 0
+        ]
 
     def to_bytes(self) -> bytes:
         m = self.model
-        return json.dumps({
-            "format": ARTIFACT_FORMAT,
-            "version": self.version,
-            "kind": self.kind,
-            "metadata": self.metadata,
-            "encoder": self.encoder.to_dict(),
-            "model": {"coef": m.coef_.tolist(), "intercept": m.intercept_, "mean": m.mean_.tolist(),
-                      "calibration": list(m.calibration_), "C": m.C_, "classes": m.classes_.tolist(),
-                      "validation_auc": m.validation_auc_},
-            "priority_edges": self.priority_edges,
-        }, sort_keys=True).encode()
+        return json.dumps(
+            {
+                "format": ARTIFACT_FORMAT,
+                "version": self.version,
+                "kind": self.kind,
+                "metadata": self.metadata,
+                "encoder": self.encoder.to_dict(),
+                "model": {
+                    "coef": m.coef_.tolist(),
+                    "intercept": m.intercept_,
+                    "mean": m.mean_.tolist(),
+                    "calibration": list(m.calibration_),
+                    "C": m.C_,
+                    "classes": m.classes_.tolist(),
+                    "validation_auc": m.validation_auc_,
+                },
+                "priority_edges": self.priority_edges,
+            },
+            sort_keys=True,
+        ).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LeadModel:
@@ -119,8 +131,16 @@ class LeadModel:
         return cls(encoder, model, raw["version"], raw["kind"], raw["metadata"], raw["priority_edges"])
 
 
-def fit_lead_model(rows: Sequence[Mapping[str, Any]], labels: np.ndarray, kinds: Mapping[str, str], *,
-                   version: str, kind: str, time_ordered: bool, metadata: dict[str, Any] | None = None) -> LeadModel:
+def fit_lead_model(
+    rows: Sequence[Mapping[str, Any]],
+    labels: np.ndarray,
+    kinds: Mapping[str, str],
+    *,
+    version: str,
+    kind: str,
+    time_ordered: bool,
+    metadata: dict[str, Any] | None = None,
+) -> LeadModel:
     """Learn encoder and model from rows (oldest first when ``time_ordered``)."""
     encoder = FeatureEncoder(kinds).fit(rows)
     matrix = encoder.transform(rows)
@@ -128,6 +148,6 @@ def fit_lead_model(rows: Sequence[Mapping[str, Any]], labels: np.ndarray, kinds:
     lead_model = LeadModel(encoder, model, version, kind, dict(metadata or {}))
     probabilities = lead_model.probabilities(rows)
     lead_model.priority_edges = [float(q) for q in np.quantile(probabilities, np.linspace(0.01, 0.99, 99))]
-    lead_model.metadata.setdefault("features", {n: k for n, k in kinds.items()})
+    lead_model.metadata.setdefault("features", dict(kinds))
     lead_model.metadata.setdefault("n_categorical", sum(1 for k in kinds.values() if k == CATEGORICAL))
     return lead_model

@@ -51,8 +51,15 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (2,)
     """
 
-    def __init__(self, Cs=(0.03, 0.1, 0.3, 1.0), time_ordered=False, validation_fraction=0.2,
-                 calibrate=True, random_state=0, max_iter=2000):
+    def __init__(
+        self,
+        Cs=(0.03, 0.1, 0.3, 1.0),
+        time_ordered=False,
+        validation_fraction=0.2,
+        calibrate=True,
+        random_state=0,
+        max_iter=2000,
+    ):
         self.Cs = Cs
         self.time_ordered = time_ordered
         self.validation_fraction = validation_fraction
@@ -96,7 +103,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         if len(self.classes_) != 2:
             raise ValueError("ConversionModel needs two classes to learn from; the target has only one class")
         best_c, best_auc, best_raw, best_y = self.Cs[0], -1.0, np.array([]), np.array([])
-        for C in self.Cs:  # noqa: N806
+        for C in self.Cs:
             raw, labels = self._held_out_raw(X, encoded, C)
             if raw.size == 0 or len(np.unique(labels)) < 2:
                 continue

@@ -12,12 +12,56 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-MISSING_TOKENS = frozenset({"", "select", "n/a", "na", "nan", "null", "none", "-", "--", "?", "unknown",
-                            "not provided", "not specified", "tbd", "#n/a", "n.a.", "undefined"})
-ROLE_LOCALS = frozenset({"info", "sales", "contact", "hello", "admin", "office", "support", "team",
-                         "marketing", "hr", "jobs", "careers", "billing", "accounts", "enquiries",
-                         "inquiries", "mail", "webmaster", "noreply", "no-reply", "help", "kontakt"})
-_EDU = re.compile(r"(\.edu|\.edu\.[a-z]{2}|\.ac\.[a-z]{2}|^student\.|\.k12\.[a-z]{2}\.us)$|(^|\.)(uni-|univ)")
+MISSING_TOKENS = frozenset(
+    {
+        "",
+        "select",
+        "n/a",
+        "na",
+        "nan",
+        "null",
+        "none",
+        "-",
+        "--",
+        "?",
+        "unknown",
+        "not provided",
+        "not specified",
+        "tbd",
+        "#n/a",
+        "n.a.",
+        "undefined",
+    }
+)
+ROLE_LOCALS = frozenset(
+    {
+        "info",
+        "sales",
+        "contact",
+        "hello",
+        "admin",
+        "office",
+        "support",
+        "team",
+        "marketing",
+        "hr",
+        "jobs",
+        "careers",
+        "billing",
+        "accounts",
+        "enquiries",
+        "inquiries",
+        "mail",
+        "webmaster",
+        "noreply",
+        "no-reply",
+        "help",
+        "kontakt",
+    }
+)
+_EDU = re.compile(
+    r"(\.edu|\.edu\.[a-z]{2}|\.ac\.[a-z]{2}|\.k12\.[a-z]{2}\.us)$|^students?\.|(^|\.)(uni-|univ)"
+)
 _EMAIL = re.compile(r"^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,}$")
 
 
@@ -28,7 +72,9 @@ def is_missing(value: object) -> bool:
 @lru_cache(maxsize=1)
 def free_email_domains() -> frozenset[str]:
     text = resources.files("scoring.data").joinpath("free_email_domains.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +111,20 @@ def normalise_domain(value: str | None) -> str | None:
     return text if "." in text else None
 
 
-_SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
-           "millions": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "mrd": 1e9}
+_SUFFIX = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "mrd": 1e9,
+}
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)\s*([a-z]+)?")
 
 
@@ -86,7 +144,7 @@ def parse_amount(value: str | float | int | None) -> float | None:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
     text = re.sub(r"[$€£¥₹]|usd|eur|gbp|r\$|employees?|people|staff|ppl|approx\.?|about|~|ca\.", " ", text)
-    text = text.replace(" to ", "-").replace("–", "-").replace("—", "-")
+    text = text.replace(" to ", "-").replace("\u2013", "-").replace("\u2014", "-")  # en and em dashes
     found: list[tuple[float, float]] = []  # (number, unit multiplier)
     for digits, suffix in _NUMBER.findall(text):
         try:
@@ -106,27 +164,120 @@ def parse_amount(value: str | float | int | None) -> float | None:
 
 def parse_count(value: str | float | int | None) -> int | None:
     amount = parse_amount(value)
-    return None if amount is None else int(round(amount))
+    return None if amount is None else round(amount)
 
 
 _COUNTRIES = {
-    "us": "US", "usa": "US", "u s": "US", "u s a": "US", "united states": "US", "united states of america": "US",
-    "america": "US", "ca": "CA", "canada": "CA", "gb": "GB", "uk": "GB", "u k": "GB", "united kingdom": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "great britain": "GB", "britain": "GB",
-    "de": "DE", "germany": "DE", "deutschland": "DE", "fr": "FR", "france": "FR", "nl": "NL",
-    "netherlands": "NL", "the netherlands": "NL", "holland": "NL", "es": "ES", "spain": "ES", "espana": "ES",
-    "it": "IT", "italy": "IT", "italia": "IT", "ie": "IE", "ireland": "IE", "be": "BE", "belgium": "BE",
-    "ch": "CH", "switzerland": "CH", "schweiz": "CH", "at": "AT", "austria": "AT", "osterreich": "AT",
-    "se": "SE", "sweden": "SE", "no": "NO", "norway": "NO", "dk": "DK", "denmark": "DK", "fi": "FI",
-    "finland": "FI", "pl": "PL", "poland": "PL", "pt": "PT", "portugal": "PT", "au": "AU", "australia": "AU",
-    "nz": "NZ", "new zealand": "NZ", "in": "IN", "india": "IN", "br": "BR", "brazil": "BR", "brasil": "BR",
-    "mx": "MX", "mexico": "MX", "jp": "JP", "japan": "JP", "sg": "SG", "singapore": "SG", "cn": "CN",
-    "china": "CN", "hk": "HK", "hong kong": "HK", "il": "IL", "israel": "IL", "ae": "AE", "uae": "AE",
-    "united arab emirates": "AE", "za": "ZA", "south africa": "ZA", "ar": "AR", "argentina": "AR",
-    "cl": "CL", "chile": "CL", "co": "CO", "colombia": "CO", "kr": "KR", "south korea": "KR", "korea": "KR",
-    "ru": "RU", "russia": "RU", "tr": "TR", "turkey": "TR", "ng": "NG", "nigeria": "NG", "ph": "PH",
-    "philippines": "PH", "id": "ID", "indonesia": "ID", "my": "MY", "malaysia": "MY", "sa": "SA",
-    "saudi arabia": "SA", "qa": "QA", "qatar": "QA", "eg": "EG", "egypt": "EG", "ke": "KE", "kenya": "KE",
+    "us": "US",
+    "usa": "US",
+    "u s": "US",
+    "u s a": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "america": "US",
+    "ca": "CA",
+    "canada": "CA",
+    "gb": "GB",
+    "uk": "GB",
+    "u k": "GB",
+    "united kingdom": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "de": "DE",
+    "germany": "DE",
+    "deutschland": "DE",
+    "fr": "FR",
+    "france": "FR",
+    "nl": "NL",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "es": "ES",
+    "spain": "ES",
+    "espana": "ES",
+    "it": "IT",
+    "italy": "IT",
+    "italia": "IT",
+    "ie": "IE",
+    "ireland": "IE",
+    "be": "BE",
+    "belgium": "BE",
+    "ch": "CH",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "at": "AT",
+    "austria": "AT",
+    "osterreich": "AT",
+    "se": "SE",
+    "sweden": "SE",
+    "no": "NO",
+    "norway": "NO",
+    "dk": "DK",
+    "denmark": "DK",
+    "fi": "FI",
+    "finland": "FI",
+    "pl": "PL",
+    "poland": "PL",
+    "pt": "PT",
+    "portugal": "PT",
+    "au": "AU",
+    "australia": "AU",
+    "nz": "NZ",
+    "new zealand": "NZ",
+    "in": "IN",
+    "india": "IN",
+    "br": "BR",
+    "brazil": "BR",
+    "brasil": "BR",
+    "mx": "MX",
+    "mexico": "MX",
+    "jp": "JP",
+    "japan": "JP",
+    "sg": "SG",
+    "singapore": "SG",
+    "cn": "CN",
+    "china": "CN",
+    "hk": "HK",
+    "hong kong": "HK",
+    "il": "IL",
+    "israel": "IL",
+    "ae": "AE",
+    "uae": "AE",
+    "united arab emirates": "AE",
+    "za": "ZA",
+    "south africa": "ZA",
+    "ar": "AR",
+    "argentina": "AR",
+    "cl": "CL",
+    "chile": "CL",
+    "co": "CO",
+    "colombia": "CO",
+    "kr": "KR",
+    "south korea": "KR",
+    "korea": "KR",
+    "ru": "RU",
+    "russia": "RU",
+    "tr": "TR",
+    "turkey": "TR",
+    "ng": "NG",
+    "nigeria": "NG",
+    "ph": "PH",
+    "philippines": "PH",
+    "id": "ID",
+    "indonesia": "ID",
+    "my": "MY",
+    "malaysia": "MY",
+    "sa": "SA",
+    "saudi arabia": "SA",
+    "qa": "QA",
+    "qatar": "QA",
+    "eg": "EG",
+    "egypt": "EG",
+    "ke": "KE",
+    "kenya": "KE",
 }
 
 

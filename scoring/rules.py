@@ -12,14 +12,39 @@ from leadq.records import Reason
 from scoring.features import PersonFeatures
 from scoring.icp import Icp
 
-WEIGHTS = {"persona": 30.0, "industry": 20.0, "size": 20.0, "country": 10.0, "email": 10.0,
-           "revenue": 5.0, "tech": 5.0}
-SENIORITY_WORDS = {"c_level": "C-level", "vp": "VP-level", "head": "head-of-department",
-                   "director": "director-level", "manager": "manager-level", "individual": "individual-contributor"}
-FUNCTION_WORDS = {"sales": "sales", "revops": "revenue operations", "marketing": "marketing",
-                  "executive": "executive", "customer_success": "customer success", "product": "product",
-                  "it": "IT", "engineering": "engineering", "finance": "finance", "hr": "HR",
-                  "operations": "operations", "legal": "legal", "education": "education", "other": "other"}
+WEIGHTS = {
+    "persona": 30.0,
+    "industry": 20.0,
+    "size": 20.0,
+    "country": 10.0,
+    "email": 10.0,
+    "revenue": 5.0,
+    "tech": 5.0,
+}
+SENIORITY_WORDS = {
+    "c_level": "C-level",
+    "vp": "VP-level",
+    "head": "head-of-department",
+    "director": "director-level",
+    "manager": "manager-level",
+    "individual": "individual-contributor",
+}
+FUNCTION_WORDS = {
+    "sales": "sales",
+    "revops": "revenue operations",
+    "marketing": "marketing",
+    "executive": "executive",
+    "customer_success": "customer success",
+    "product": "product",
+    "it": "IT",
+    "engineering": "engineering",
+    "finance": "finance",
+    "hr": "HR",
+    "operations": "operations",
+    "legal": "legal",
+    "education": "education",
+    "other": "other",
+}
 
 
 def _band_value(value: float | None, low_bad: float, ideal: tuple[float, float], high_bad: float) -> float:
@@ -47,21 +72,32 @@ def rule_components(f: PersonFeatures, icp: Icp) -> dict[str, tuple[float, str]]
     if s == "unknown":
         comps["persona"] = (0.5, "job title unknown")
     else:
-        persona = 0.6 * icp.seniority_weights.get(s, 0.2) + 0.4 * icp.function_weights.get(f.title.function, 0.2)
+        persona = 0.6 * icp.seniority_weights.get(s, 0.2) + 0.4 * icp.function_weights.get(
+            f.title.function, 0.2
+        )
         level = SENIORITY_WORDS.get(s, s.replace("_", " "))
-        comps["persona"] = (persona, f"{level} {FUNCTION_WORDS.get(f.title.function, '')} buyer".replace("  ", " "))
+        comps["persona"] = (
+            persona,
+            f"{level} {FUNCTION_WORDS.get(f.title.function, '')} buyer".replace("  ", " "),
+        )
     if f.industry is None:
         comps["industry"] = (0.5, "industry unknown")
     elif f.industry in icp.target_industries:
         comps["industry"] = (1.0, f"target industry ({f.industry.replace('_', ' ')})")
     else:
-        comps["industry"] = (0.15, f"industry outside the target list ({f.industry.removeprefix('other:').replace('_', ' ')})")
+        comps["industry"] = (
+            0.15,
+            f"industry outside the target list ({f.industry.removeprefix('other:').replace('_', ' ')})",
+        )
     size = _band_value(f.employees, icp.employees_min, icp.employees_ideal, icp.employees_max)
     if f.employees is None:
         comps["size"] = (size, "company size unknown")
     else:
-        fit_words = "in the ideal range" if size == 1.0 else ("too small" if f.employees < icp.employees_ideal[0]
-                                                               else "larger than the ideal range")
+        fit_words = (
+            "in the ideal range"
+            if size == 1.0
+            else ("too small" if f.employees < icp.employees_ideal[0] else "larger than the ideal range")
+        )
         comps["size"] = (size, f"{_size_words(f.employees)} company, {fit_words}")
     if f.country is None:
         comps["country"] = (0.5, "country unknown")
@@ -70,17 +106,29 @@ def rule_components(f: PersonFeatures, icp: Icp) -> dict[str, tuple[float, str]]
     else:
         comps["country"] = (0.1, f"based in {f.country}, outside the served markets")
     email_value = {"business": 1.0, "role": 0.6, "free": 0.15, "edu": 0.0, "invalid": 0.1, "missing": 0.35}
-    email_words = {"business": f"business e-mail at {f.email.domain}", "role": "shared role address (info@, sales@)",
-                   "free": "personal e-mail address", "edu": "student e-mail address", "invalid": "invalid e-mail address",
-                   "missing": "no e-mail address"}
+    email_words = {
+        "business": f"business e-mail at {f.email.domain}",
+        "role": "shared role address (info@, sales@)",
+        "free": "personal e-mail address",
+        "edu": "student e-mail address",
+        "invalid": "invalid e-mail address",
+        "missing": "no e-mail address",
+    }
     comps["email"] = (email_value[f.email.kind], email_words[f.email.kind])
     revenue = _band_value(f.revenue, icp.revenue_ideal[0] / 20, icp.revenue_ideal, icp.revenue_ideal[1] * 20)
-    comps["revenue"] = (revenue, "revenue unknown" if f.revenue is None else f"annual revenue about {_money(f.revenue)}")
+    comps["revenue"] = (
+        revenue,
+        "revenue unknown" if f.revenue is None else f"annual revenue about {_money(f.revenue)}",
+    )
     if f.tech_matches is None:
         comps["tech"] = (0.5, "tech stack unknown")
     else:
-        comps["tech"] = (min(1.0, 0.3 + 0.35 * f.tech_matches),
-                         f"uses {f.tech_matches} tool(s) from the target stack" if f.tech_matches else "no target tools in its stack")
+        comps["tech"] = (
+            min(1.0, 0.3 + 0.35 * f.tech_matches),
+            f"uses {f.tech_matches} tool(s) from the target stack"
+            if f.tech_matches
+            else "no target tools in its stack",
+        )
     return comps
 
 

