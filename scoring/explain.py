@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from leadq.records import Reason
@@ -77,15 +78,26 @@ def describe(feature: str, value: Any, contribution: float) -> str:
     return f"{feature}: {value}"
 
 
-def model_reasons(features: list[str], row: dict[str, Any], contributions: Any, top: int = 6) -> list[Reason]:
-    """The model's largest contributions for one lead, in calibrated-logit units, biggest first."""
-    order = sorted(range(len(features)), key=lambda j: -abs(float(contributions[j])))
-    return [
-        Reason(
-            factor=f"model.{features[j]}",
-            contribution=round(float(contributions[j]), 4),
-            text=describe(features[j], row.get(features[j]), float(contributions[j])),
-        )
-        for j in order[:top]
-        if abs(float(contributions[j])) >= 0.01
-    ]
+@lru_cache(maxsize=256)
+def _factor(name: str) -> str:
+    return f"model.{name}"
+
+
+def model_reasons(
+    features: list[str], row: dict[str, Any], contributions: Any, top: int = 6, order: Any = None
+) -> list[Reason]:
+    """The model's largest contributions for one lead, in calibrated-logit units, biggest first.
+
+    ``order`` (feature indices by decreasing size) may be computed for many leads at once.
+    """
+    if order is None:
+        contributions = [float(c) for c in contributions]
+        order = sorted(range(len(features)), key=lambda j: -abs(contributions[j]))
+    reasons = []
+    for j in order[:top]:
+        value = contributions[j]
+        if abs(value) < 0.01:
+            break
+        name = features[j]
+        reasons.append(Reason(_factor(name), value, describe(name, row.get(name), value)))
+    return reasons

@@ -66,22 +66,24 @@ class PersonFeatures:
 def decayed_engagement(engagement: Engagement, icp: Icp, now: datetime, fallback: datetime | None) -> float:
     """Sum of event points, each halved every ``half_life_days`` since it last happened."""
     weights = icp.engagement_weights
-
-    def factor(when: datetime | None) -> float:
+    now_s = now.timestamp()
+    half_life_s = icp.half_life_days * DAY
+    total = 0.0
+    for key, count, when in (
+        ("site_visit", engagement.site_visits, engagement.last_visit_at),
+        ("page_view", engagement.page_views, engagement.last_visit_at),
+        ("email_open", engagement.email_opens, engagement.last_email_open_at),
+        ("email_click", engagement.email_clicks, engagement.last_email_click_at),
+        ("form_submission", engagement.form_submissions, engagement.last_form_at),
+        ("meeting", engagement.meetings, engagement.last_activity_at),
+    ):
+        if not count:
+            continue
         moment = when or fallback
-        if moment is None:
-            return 0.25  # an event with no date at all counts, but as an old one
-        age_days = max(0.0, (now - moment).total_seconds() / DAY)
-        return 0.5 ** (age_days / icp.half_life_days)
-
-    return (
-        weights.get("site_visit", 0) * engagement.site_visits * factor(engagement.last_visit_at)
-        + weights.get("page_view", 0) * engagement.page_views * factor(engagement.last_visit_at)
-        + weights.get("email_open", 0) * engagement.email_opens * factor(engagement.last_email_open_at)
-        + weights.get("email_click", 0) * engagement.email_clicks * factor(engagement.last_email_click_at)
-        + weights.get("form_submission", 0) * engagement.form_submissions * factor(engagement.last_form_at)
-        + weights.get("meeting", 0) * engagement.meetings * factor(engagement.last_activity_at)
-    )
+        # An event with no date at all counts, but as an old one.
+        factor = 0.25 if moment is None else 0.5 ** (max(0.0, now_s - moment.timestamp()) / half_life_s)
+        total += weights.get(key, 0.0) * count * factor
+    return total
 
 
 def _last_activity(engagement: Engagement) -> datetime | None:

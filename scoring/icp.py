@@ -65,6 +65,7 @@ class Icp:
         return self._industry_index.get(_fold(text))
 
 
+@lru_cache(maxsize=16384)
 def _fold(text: str) -> str:
     return " ".join(text.lower().replace("_", " ").replace("&", "and").split())
 

@@ -101,6 +101,7 @@ def parse_email(email: str | None, extra_free: frozenset[str] = frozenset()) -> 
     return EmailInfo("business", domain)
 
 
+@lru_cache(maxsize=65536)
 def normalise_domain(value: str | None) -> str | None:
     """'https://www.Acme.com/about' -> 'acme.com'."""
     if is_missing(value):

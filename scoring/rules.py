@@ -65,71 +65,86 @@ def _size_words(employees: int) -> str:
     return f"{employees:,}-person"
 
 
-def rule_components(f: PersonFeatures, icp: Icp) -> dict[str, tuple[float, str]]:
-    """Each component's value in [0, 1] and the sentence that explains it."""
-    comps: dict[str, tuple[float, str]] = {}
+EMAIL_VALUE = {"business": 1.0, "role": 0.6, "free": 0.15, "edu": 0.0, "invalid": 0.1, "missing": 0.35}
+
+
+def component_values(f: PersonFeatures, icp: Icp) -> dict[str, float]:
+    """Each component's value in [0, 1]; 0.5 means unknown."""
     s = f.title.seniority
-    if s == "unknown":
-        comps["persona"] = (0.5, "job title unknown")
-    else:
-        persona = 0.6 * icp.seniority_weights.get(s, 0.2) + 0.4 * icp.function_weights.get(
-            f.title.function, 0.2
-        )
+    persona = (
+        0.5
+        if s == "unknown"
+        else (0.6 * icp.seniority_weights.get(s, 0.2) + 0.4 * icp.function_weights.get(f.title.function, 0.2))
+    )
+    industry = 0.5 if f.industry is None else (1.0 if f.industry in icp.target_industries else 0.15)
+    country = 0.5 if f.country is None else (1.0 if f.country in icp.countries else 0.1)
+    return {
+        "persona": persona,
+        "industry": industry,
+        "size": _band_value(f.employees, icp.employees_min, icp.employees_ideal, icp.employees_max),
+        "country": country,
+        "email": EMAIL_VALUE[f.email.kind],
+        "revenue": _band_value(
+            f.revenue, icp.revenue_ideal[0] / 20, icp.revenue_ideal, icp.revenue_ideal[1] * 20
+        ),
+        "tech": 0.5 if f.tech_matches is None else min(1.0, 0.3 + 0.35 * f.tech_matches),
+    }
+
+
+def component_text(name: str, value: float, f: PersonFeatures, icp: Icp) -> str:
+    """The sentence that explains one component for this person."""
+    if name == "persona":
+        s = f.title.seniority
+        if s == "unknown":
+            return "job title unknown"
         level = SENIORITY_WORDS.get(s, s.replace("_", " "))
-        comps["persona"] = (
-            persona,
-            f"{level} {FUNCTION_WORDS.get(f.title.function, '')} buyer".replace("  ", " "),
-        )
-    if f.industry is None:
-        comps["industry"] = (0.5, "industry unknown")
-    elif f.industry in icp.target_industries:
-        comps["industry"] = (1.0, f"target industry ({f.industry.replace('_', ' ')})")
-    else:
-        comps["industry"] = (
-            0.15,
-            f"industry outside the target list ({f.industry.removeprefix('other:').replace('_', ' ')})",
-        )
-    size = _band_value(f.employees, icp.employees_min, icp.employees_ideal, icp.employees_max)
-    if f.employees is None:
-        comps["size"] = (size, "company size unknown")
-    else:
-        fit_words = (
+        return f"{level} {FUNCTION_WORDS.get(f.title.function, '')} buyer".replace("  ", " ")
+    if name == "industry":
+        if f.industry is None:
+            return "industry unknown"
+        if value == 1.0:
+            return f"target industry ({f.industry.replace('_', ' ')})"
+        return f"industry outside the target list ({f.industry.removeprefix('other:').replace('_', ' ')})"
+    if name == "size":
+        if f.employees is None:
+            return "company size unknown"
+        words = (
             "in the ideal range"
-            if size == 1.0
+            if value == 1.0
             else ("too small" if f.employees < icp.employees_ideal[0] else "larger than the ideal range")
         )
-        comps["size"] = (size, f"{_size_words(f.employees)} company, {fit_words}")
-    if f.country is None:
-        comps["country"] = (0.5, "country unknown")
-    elif f.country in icp.countries:
-        comps["country"] = (1.0, f"based in {f.country}, a served market")
-    else:
-        comps["country"] = (0.1, f"based in {f.country}, outside the served markets")
-    email_value = {"business": 1.0, "role": 0.6, "free": 0.15, "edu": 0.0, "invalid": 0.1, "missing": 0.35}
-    email_words = {
-        "business": f"business e-mail at {f.email.domain}",
-        "role": "shared role address (info@, sales@)",
-        "free": "personal e-mail address",
-        "edu": "student e-mail address",
-        "invalid": "invalid e-mail address",
-        "missing": "no e-mail address",
-    }
-    comps["email"] = (email_value[f.email.kind], email_words[f.email.kind])
-    revenue = _band_value(f.revenue, icp.revenue_ideal[0] / 20, icp.revenue_ideal, icp.revenue_ideal[1] * 20)
-    comps["revenue"] = (
-        revenue,
-        "revenue unknown" if f.revenue is None else f"annual revenue about {_money(f.revenue)}",
-    )
-    if f.tech_matches is None:
-        comps["tech"] = (0.5, "tech stack unknown")
-    else:
-        comps["tech"] = (
-            min(1.0, 0.3 + 0.35 * f.tech_matches),
-            f"uses {f.tech_matches} tool(s) from the target stack"
-            if f.tech_matches
-            else "no target tools in its stack",
+        return f"{_size_words(f.employees)} company, {words}"
+    if name == "country":
+        if f.country is None:
+            return "country unknown"
+        return f"based in {f.country}, " + (
+            "a served market" if value == 1.0 else "outside the served markets"
         )
-    return comps
+    if name == "email":
+        return {
+            "business": f"business e-mail at {f.email.domain}",
+            "role": "shared role address (info@, sales@)",
+            "free": "personal e-mail address",
+            "edu": "student e-mail address",
+            "invalid": "invalid e-mail address",
+            "missing": "no e-mail address",
+        }[f.email.kind]
+    if name == "revenue":
+        return "revenue unknown" if f.revenue is None else f"annual revenue about {_money(f.revenue)}"
+    if f.tech_matches is None:
+        return "tech stack unknown"
+    return (
+        f"uses {f.tech_matches} tool(s) from the target stack"
+        if f.tech_matches
+        else "no target tools in its stack"
+    )
+
+
+def rule_components(f: PersonFeatures, icp: Icp) -> dict[str, tuple[float, str]]:
+    """Each component's value in [0, 1] and the sentence that explains it."""
+    return {
+        name: (value, component_text(name, value, f, icp)) for name, value in component_values(f, icp).items()
+    }
 
 
 def _money(value: float) -> str:
@@ -137,6 +152,23 @@ def _money(value: float) -> str:
         if value >= size:
             return f"${value / size:.1f}{unit}".replace(".0", "")
     return f"${value:.0f}"
+
+
+def fit_value(f: PersonFeatures, icp: Icp) -> float:
+    """The fit score alone (no sentences built): what the bulk path needs when a model explains."""
+    v = component_values(f, icp)
+    w = WEIGHTS
+    score = (
+        50.0
+        + w["persona"] * (v["persona"] - 0.5)
+        + w["industry"] * (v["industry"] - 0.5)
+        + w["size"] * (v["size"] - 0.5)
+        + w["country"] * (v["country"] - 0.5)
+        + w["email"] * (v["email"] - 0.5)
+        + w["revenue"] * (v["revenue"] - 0.5)
+        + w["tech"] * (v["tech"] - 0.5)
+    )
+    return round(max(0.0, min(100.0, score)), 1)
 
 
 def fit_score(f: PersonFeatures, icp: Icp) -> tuple[float, list[Reason]]:

@@ -7,9 +7,14 @@ a tier, a verdict, a confidence with its reason, and ordered reasons.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import numpy as np
 
 from leadq.records import Account, Person, Reason, Tier, Verdict
 from scoring.disqualify import disqualifiers
@@ -17,9 +22,10 @@ from scoring.explain import model_reasons
 from scoring.features import PersonFeatures, engagement_score, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LeadModel
-from scoring.rules import fit_score
+from scoring.rules import fit_score, fit_value
 
 RULES_VERSION = "rules-1"
+MODEL_REASONS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +107,75 @@ def score_person(
     return score_features(person_features(person, account, icp, now), icp, model, now, model_note)
 
 
+def score_people(
+    people: Sequence[tuple[Person, Account | None]],
+    icp: Icp,
+    model: LeadModel | None,
+    now: datetime,
+    model_note: str = "",
+) -> list[Score]:
+    """Score many people at once: the same results as ``score_person``, one model pass for all."""
+    with _gc_paused():
+        return _score_people(people, icp, model, now, model_note)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Bulk scoring allocates millions of small acyclic objects; the cyclic collector would
+    # rescan them over and over (measured: a third of the time). Nothing here forms cycles.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _score_people(
+    people: Sequence[tuple[Person, Account | None]],
+    icp: Icp,
+    model: LeadModel | None,
+    now: datetime,
+    model_note: str,
+) -> list[Score]:
+    features = [person_features(p, a, icp, now) for p, a in people]
+    if model is None or not features:
+        return [score_features(f, icp, None, now, model_note) for f in features]
+    rows = [f.model_row() for f in features]
+    explanation = model.explain(rows)
+    priorities = model.priority(explanation.probabilities).tolist()
+    probabilities = explanation.probabilities.tolist()
+    orders = np.argsort(-np.abs(explanation.contributions), axis=1, kind="stable")[:, :MODEL_REASONS].tolist()
+    contributions = explanation.contributions.tolist()
+    return [
+        score_features(
+            f,
+            icp,
+            model,
+            now,
+            model_note,
+            precomputed=(
+                probabilities[i],
+                priorities[i],
+                contributions[i],
+                explanation.features,
+                orders[i],
+                rows[i],
+            ),
+        )
+        for i, f in enumerate(features)
+    ]
+
+
 def score_features(
-    f: PersonFeatures, icp: Icp, model: LeadModel | None, now: datetime, model_note: str = ""
+    f: PersonFeatures,
+    icp: Icp,
+    model: LeadModel | None,
+    now: datetime,
+    model_note: str = "",
+    precomputed: tuple[float, float, Any, list[str], Any, dict[str, Any]] | None = None,
 ) -> Score:
-    fit, fit_reasons = fit_score(f, icp)
     engagement = engagement_score(f.engagement_points, icp)
     dq = disqualifiers(f, icp)
     # Judging needs to know who it is, and either their role or their company.
@@ -112,11 +183,21 @@ def score_features(
     if "job title" in f.missing and "company industry or size" in f.missing:
         blocking = list(f.missing)
     if model is not None:
-        row = f.model_row()
-        explanation = model.explain([row])
-        probability = float(explanation.probabilities[0])
-        priority = float(model.priority(explanation.probabilities)[0])
-        reasons = model_reasons(explanation.features, row, explanation.contributions[0])
+        fit = fit_value(f, icp)  # reported, but the model's factors are the reasons
+        if precomputed is None:
+            row = f.model_row()
+            explanation = model.explain([row])
+            priority_one = float(model.priority(explanation.probabilities)[0])
+            precomputed = (
+                float(explanation.probabilities[0]),
+                priority_one,
+                explanation.contributions[0],
+                explanation.features,
+                None,
+                row,
+            )
+        probability, priority, contributions, names, order, row = precomputed
+        reasons = model_reasons(names, row, contributions, MODEL_REASONS, order)
         version = model.version
         gaps = len(f.missing)
         confidence = "high" if gaps == 0 else "medium"
@@ -125,6 +206,7 @@ def score_features(
             + (f"; missing {', '.join(f.missing)}" if gaps else "")
         )
     else:
+        fit, fit_reasons = fit_score(f, icp)
         probability = None
         priority = round(icp.blend_fit * fit + icp.blend_engagement * engagement, 1)
         ranked = sorted(fit_reasons, key=lambda r: -abs(r.contribution))
