@@ -17,15 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.clock import ManualClock  # noqa: E402
-from sandbox.hubspot.store import Portal  # noqa: E402
-from sandbox.seed import DEFAULT_ANCHOR, seed_portal  # noqa: E402
-from scoring.icp import load_icp  # noqa: E402
-from scoring.parse import parse_email  # noqa: E402
-from scoring.score import score_people, score_person  # noqa: E402
-from scoring.titles import parse_title  # noqa: E402
-from scoring.training import train_crm_model  # noqa: E402
-from tests.builders import NOW, sandbox_examples, sandbox_people  # noqa: E402
+from sandbox.clock import ManualClock
+from sandbox.hubspot.store import Portal
+from sandbox.seed import DEFAULT_ANCHOR, seed_portal
+from scoring.icp import load_icp
+from scoring.parse import parse_email
+from scoring.score import score_people, score_person
+from scoring.titles import parse_title
+from scoring.training import train_crm_model
+from tests.builders import NOW, sandbox_examples, sandbox_people
 
 
 def main() -> None:
@@ -52,7 +52,10 @@ def main() -> None:
     scores = score_people(people, icp, model, NOW)
     elapsed = time.perf_counter() - started
     assert len(scores) == args.leads and all(s.reasons for s in scores)
-    print(f"bulk: {args.leads:,} leads with reasons in {elapsed:.2f}s = {args.leads / elapsed:,.0f} leads/s (one core)")
+    print(
+        f"bulk: {args.leads:,} leads with reasons in {elapsed:.2f}s = "
+        f"{args.leads / elapsed:,.0f} leads/s (one core)"
+    )
 
     rules_started = time.perf_counter()
     score_people(people[:20_000], icp, None, NOW)
@@ -66,7 +69,10 @@ def main() -> None:
         latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1]
-    print(f"single lead: p50 {statistics.median(latencies):.3f} ms, p99 {p99:.3f} ms over {len(latencies):,} leads")
+    print(
+        f"single lead: p50 {statistics.median(latencies):.3f} ms, p99 {p99:.3f} ms "
+        f"over {len(latencies):,} leads"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from leadq.records import Account, Person
+from scoring.disqualify import disqualifiers
 from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.evaluate import calibration_table, headline, lift_by_decile, missed_conversions, tier_table
 from scoring.features import engagement_score, person_features
@@ -67,7 +68,15 @@ def readiness(examples: Sequence[Example], icp: Icp) -> tuple[bool, str]:
 
 
 def _rows(examples: Sequence[Example], icp: Icp) -> tuple[list[dict[str, Any]], np.ndarray]:
+    rows, rule, _dq = _rows_rules_dq(examples, icp)
+    return rows, rule
+
+
+def _rows_rules_dq(
+    examples: Sequence[Example], icp: Icp
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
     features = [person_features(e.person, e.account, icp, e.decided_at) for e in examples]
+    dq = np.array([bool(disqualifiers(f, icp)) for f in features])
     rule = np.array(
         [
             icp.blend_fit * fit_score(f, icp)[0]
@@ -75,7 +84,7 @@ def _rows(examples: Sequence[Example], icp: Icp) -> tuple[list[dict[str, Any]], 
             for f in features
         ]
     )
-    return [f.model_row() for f in features], rule
+    return [f.model_row() for f in features], rule, dq
 
 
 def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> TrainingResult:
@@ -84,7 +93,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
     if not ready:
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
     ordered = sorted(examples, key=lambda e: e.decided_at)
-    rows, rule = _rows(ordered, icp)
+    rows, rule, dq = _rows_rules_dq(ordered, icp)
     y = np.array([int(e.won) for e in ordered])
     cut = round(len(ordered) * (1 - TEST_FRACTION))
     if len(set(y[cut:].tolist())) < 2 or len(set(y[:cut].tolist())) < 2:
@@ -112,7 +121,10 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         "tiers": tier_table(test_y, tiers),
         "calibration": calibration_table(test_y, p),
         "lift": lift_by_decile(test_y, p),
-        "missed": {"L4 leads": missed_conversions(test_y, np.array(tiers) == "L4")},
+        "missed": {
+            "L4 leads": missed_conversions(test_y, np.array(tiers) == "L4"),
+            "disqualified leads": missed_conversions(test_y, dq[cut:]),
+        },
         "top_factors": held_out.global_factors(explanation),
         "model_version": version,
         "ready": True,

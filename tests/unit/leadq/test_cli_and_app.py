@@ -126,3 +126,28 @@ def test_leadq_demo_no_serve_shows_what_the_sandbox_holds():
     result = CliRunner().invoke(main, ["demo", "--records", "200", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "200 contacts" in result.output and "personal" in result.output and "won /" in result.output
+
+
+def test_train_then_score_from_the_command_line(tmp_path):
+    from tests.unit.scoring.test_csvflow import messy_export
+
+    data = tmp_path / "leads.csv"
+    data.write_bytes(messy_export())
+    model = tmp_path / "model.json"
+    runner = CliRunner()
+    trained = runner.invoke(main, ["train", str(data), "--target", "Won", "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    assert "trained on 600 rows" in trained.output and json.loads(model.read_text())["kind"] == "table"
+    out = tmp_path / "scored.csv"
+    scored = runner.invoke(main, ["score", str(data), "--model", str(model), "--out", str(out)])
+    assert scored.exit_code == 0, scored.output
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith("leadq_score;leadq_probability;leadq_tier;leadq_verdict;leadq_reasons")
+
+
+def test_evaluate_explains_a_bad_target_without_a_traceback(tmp_path):
+    data = tmp_path / "leads.csv"
+    data.write_text("a,b\n1,2\n")
+    result = CliRunner().invoke(main, ["evaluate", str(data), "--target", "won"])
+    assert result.exit_code != 0 and "target column 'won' is not in the file" in result.output
+    assert "Traceback" not in result.output
