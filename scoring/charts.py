@@ -43,10 +43,19 @@ def lift_chart(lift: Sequence[Mapping[str, Any]], width: int = 420, height: int 
 
 
 def calibration_chart(table: Sequence[Mapping[str, Any]], width: int = 260, height: int = 260) -> str:
-    left, bottom, size = 35, height - 25, min(width, height) - 60
+    left, bottom, size = 40, height - 25, min(width, height) - 65
     top = max([1e-9] + [max(r["mean_predicted"], r["observed_rate"]) for r in table])
     scale = size / max(top, 0.05)
-    parts = [f'<line x1="{left}" y1="{bottom}" x2="{left + size}" y2="{bottom - size}" stroke="#bbb"/>']
+    top_label = f"{max(top, 0.05):.2f}"
+    parts = [
+        f'<line x1="{left}" y1="{bottom}" x2="{left + size}" y2="{bottom}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{bottom}" x2="{left}" y2="{bottom - size}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{bottom}" x2="{left + size}" y2="{bottom - size}" stroke="#bbb" '
+        'stroke-dasharray="4 3"><title>perfect calibration</title></line>',
+        f'<text x="{left - 4}" y="{bottom + 4}" text-anchor="end">0</text>',
+        f'<text x="{left - 4}" y="{bottom - size + 4}" text-anchor="end">{top_label}</text>',
+        f'<text x="{left + size}" y="{bottom + 14}" text-anchor="middle">{top_label}</text>',
+    ]
     points = " ".join(
         f"{left + r['mean_predicted'] * scale:.1f},{bottom - r['observed_rate'] * scale:.1f}" for r in table
     )
@@ -57,6 +66,6 @@ def calibration_chart(table: Sequence[Mapping[str, Any]], width: int = 260, heig
             f'cy="{bottom - r["observed_rate"] * scale:.1f}" r="3" fill="#d8573b"><title>predicted '
             f"{r['mean_predicted']:.2f}, observed {r['observed_rate']:.2f} (n={r['count']})</title></circle>"
         )
-    parts.append(f'<text x="{left}" y="{bottom + 16}">predicted -&gt;</text>')
-    parts.append(f'<text x="4" y="{bottom - size - 4}">observed</text>')
+    parts.append(f'<text x="{left + size / 2}" y="{bottom + 16}" text-anchor="middle">predicted</text>')
+    parts.append(f'<text x="4" y="{bottom - size - 8}">observed</text>')
     return _frame(width, height, "Calibration", "".join(parts))

@@ -78,6 +78,8 @@ def component_values(f: PersonFeatures, icp: Icp) -> dict[str, float]:
     )
     industry = 0.5 if f.industry is None else (1.0 if f.industry in icp.target_industries else 0.15)
     country = 0.5 if f.country is None else (1.0 if f.country in icp.countries else 0.1)
+    if country == 1.0 and icp.regions and f.region and f.region.lower() not in icp.regions:
+        country = 0.4  # a served country, but outside the regions the ICP lists
     return {
         "persona": persona,
         "industry": industry,
@@ -117,6 +119,8 @@ def component_text(name: str, value: float, f: PersonFeatures, icp: Icp) -> str:
     if name == "country":
         if f.country is None:
             return "country unknown"
+        if value == 0.4:
+            return f"based in {f.region}, {f.country}: outside the served regions"
         return f"based in {f.country}, " + (
             "a served market" if value == 1.0 else "outside the served markets"
         )

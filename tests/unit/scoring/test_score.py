@@ -99,3 +99,18 @@ def test_stale_leads_say_how_long_they_have_been_quiet():
     score = score_person(person, AccountBuilder().build(), ICP, None, NOW)
     assert "no activity for 45 days" in [r.text for r in score.reasons]
     assert "no activity for 45 days" in score.reasons_text()
+
+
+def test_regions_narrow_a_served_country():
+    icp = load_icp('[firmographics]\nregions = ["CA", "NY"]')
+    inside = score_person(
+        PersonBuilder().build(), AccountBuilder().with_(region="NY").build(), icp, None, NOW
+    )
+    outside = score_person(
+        PersonBuilder().build(), AccountBuilder().with_(region="TX").build(), icp, None, NOW
+    )
+    assert inside.fit > outside.fit
+    _fit, reasons = fit_score(
+        person_features(PersonBuilder().build(), AccountBuilder().with_(region="TX").build(), icp, NOW), icp
+    )
+    assert "based in TX, US: outside the served regions" in [r.text for r in reasons]
