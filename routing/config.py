@@ -1,0 +1,287 @@
+"""load_routing(text) -> RoutingConfig: TOML merged over the shipped default, errors name the key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date, time
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from leadq.records import Owner
+from routing.model import STEPS, Queue, Rep, RoutingConfig, WorkingHours
+
+DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+REP_KEYS = {
+    "owner_id",
+    "name",
+    "team",
+    "role",
+    "countries",
+    "regions",
+    "industries",
+    "segments",
+    "languages",
+    "timezone",
+    "working_hours",
+    "pto",
+    "weekly_capacity",
+    "open_capacity",
+    "weight",
+    "active",
+}
+
+
+class RoutingConfigError(ValueError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+
+
+@lru_cache(maxsize=1)
+def default_text() -> str:
+    return resources.files("routing.data").joinpath("default_routing.toml").read_text(encoding="utf-8")
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RoutingConfigError(key, "must be a list of strings")
+    return value
+
+
+def _int_or_none(value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RoutingConfigError(key, f"must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _clock(value: Any, key: str) -> time:
+    try:
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        raise RoutingConfigError(key, f"must be HH:MM, got {value!r}") from None
+
+
+def _hours(raw: Any, key: str) -> WorkingHours | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise RoutingConfigError(
+            key, 'must be a table like { start = "09:00", end = "18:00", days = ["mon"] }'
+        )
+    days = raw.get("days", ["mon", "tue", "wed", "thu", "fri"])
+    bad = [d for d in _strings(days, f"{key}.days") if d.lower() not in DAYS]
+    if bad:
+        raise RoutingConfigError(f"{key}.days", f"unknown day(s) {bad}; use mon..sun")
+    start, end = (
+        _clock(raw.get("start", "09:00"), f"{key}.start"),
+        _clock(raw.get("end", "17:00"), f"{key}.end"),
+    )
+    if start == end:
+        raise RoutingConfigError(key, "start and end are the same time")
+    return WorkingHours(start, end, frozenset(DAYS[d.lower()] for d in days))
+
+
+def _pto(raw: Any, key: str) -> tuple[tuple[date, date], ...]:
+    out = []
+    for index, item in enumerate(_strings(raw or [], key)):
+        try:
+            if ".." in item:
+                first, last = (date.fromisoformat(p.strip()) for p in item.split(".."))
+            else:
+                first = last = date.fromisoformat(item.strip())
+        except ValueError:
+            raise RoutingConfigError(
+                f"{key}[{index}]", f"must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, got {item!r}"
+            ) from None
+        if last < first:
+            raise RoutingConfigError(f"{key}[{index}]", "range ends before it starts")
+        out.append((first, last))
+    return tuple(out)
+
+
+def _rep(raw: Any, index: int, segment_names: set[str], teams: set[str]) -> Rep:
+    key = f"reps[{index}]"
+    if not isinstance(raw, dict):
+        raise RoutingConfigError(key, "must be a table")
+    unknown = set(raw) - REP_KEYS
+    if unknown:
+        raise RoutingConfigError(f"{key}.{sorted(unknown)[0]}", "unknown key")
+    owner_id = raw.get("owner_id")
+    if not isinstance(owner_id, str | int) or str(owner_id) == "":
+        raise RoutingConfigError(f"{key}.owner_id", "is required (the CRM owner id)")
+    role = raw.get("role", "ae")
+    if role not in ("ae", "sdr"):
+        raise RoutingConfigError(f"{key}.role", f"must be 'ae' or 'sdr', got {role!r}")
+    tz = raw.get("timezone", "UTC")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise RoutingConfigError(f"{key}.timezone", f"unknown time zone {tz!r}") from None
+    segments = set(_strings(raw.get("segments", []), f"{key}.segments"))
+    if segments - segment_names:
+        raise RoutingConfigError(f"{key}.segments", f"unknown segment(s) {sorted(segments - segment_names)}")
+    weight = raw.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        raise RoutingConfigError(f"{key}.weight", f"must be a number > 0, got {weight!r}")
+    active = raw.get("active", True)
+    if not isinstance(active, bool):
+        raise RoutingConfigError(f"{key}.active", "must be true or false")
+    team = str(raw.get("team", ""))
+    if team and teams and team not in teams:
+        raise RoutingConfigError(f"{key}.team", f"unknown team {team!r}; declare it under [teams.{team}]")
+    return Rep(
+        owner_id=str(owner_id),
+        name=str(raw.get("name", owner_id)),
+        team=team,
+        role=role,
+        countries=frozenset(c.upper() for c in _strings(raw.get("countries", []), f"{key}.countries")),
+        regions=frozenset(r.lower() for r in _strings(raw.get("regions", []), f"{key}.regions")),
+        industries=frozenset(i.lower() for i in _strings(raw.get("industries", []), f"{key}.industries")),
+        segments=frozenset(segments),
+        languages=frozenset(x.lower() for x in _strings(raw.get("languages", []), f"{key}.languages")),
+        timezone=tz,
+        hours=_hours(raw.get("working_hours"), f"{key}.working_hours"),
+        pto=_pto(raw.get("pto"), f"{key}.pto"),
+        weekly_capacity=_int_or_none(raw.get("weekly_capacity"), f"{key}.weekly_capacity"),
+        open_capacity=_int_or_none(raw.get("open_capacity"), f"{key}.open_capacity"),
+        weight=float(weight),
+        active=active,
+    )
+
+
+def _merge(base: dict[str, Any], own: dict[str, Any], path: str = "") -> dict[str, Any]:
+    allowed_new = {"queues.", "teams.", "segments.", "sla."}
+    merged = dict(base)
+    for key, value in own.items():
+        where = f"{path}{key}"
+        if key not in base and path not in allowed_new and where not in ("reps", "teams"):
+            raise RoutingConfigError(where, "unknown key")
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value, where + ".")
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> RoutingConfig:
+    """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
+    data = tomllib.loads(default_text())
+    if text:
+        try:
+            own = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RoutingConfigError("(file)", f"not valid TOML: {exc}") from None
+        data = _merge(data, own)
+    steps = data["steps"]
+    for name, value in steps.items():
+        if name not in STEPS:
+            raise RoutingConfigError(f"steps.{name}", f"unknown step; steps are {', '.join(STEPS)}")
+        if not isinstance(value, bool):
+            raise RoutingConfigError(f"steps.{name}", "must be true or false")
+    segments = []
+    for name, band in data["segments"].items():
+        if (
+            not isinstance(band, list)
+            or len(band) != 2
+            or not all(isinstance(b, int) for b in band)
+            or band[0] > band[1]
+        ):
+            raise RoutingConfigError(f"segments.{name}", "must be [min, max] employees, min <= max")
+        segments.append((name, band[0], band[1]))
+    queues = {}
+    for key, raw in data["queues"].items():
+        if not isinstance(raw, dict):
+            raise RoutingConfigError(f"queues.{key}", "must be a table with owner_id and name")
+        queues[key] = Queue(key, str(raw.get("owner_id") or "") or None, str(raw.get("name", key)))
+    teams_raw = data.get("teams", {})
+    team_queues = {}
+    for team, raw in teams_raw.items():
+        queue = (raw or {}).get("queue", "")
+        if queue and queue not in queues:
+            raise RoutingConfigError(f"teams.{team}.queue", f"unknown queue {queue!r}")
+        team_queues[team] = queue or data["routing"]["fallback_queue"]
+    pools = data["pools"]
+    for tier in ("L1", "L2", "L3", "L4"):
+        if pools.get(tier) not in ("ae", "sdr", "all", "nurture"):
+            raise RoutingConfigError(f"pools.{tier}", "must be one of ae, sdr, all, nurture")
+    routing = data["routing"]
+    for name in ("disqualified_queue", "nurture_queue", "fallback_queue"):
+        value = routing.get(name, "")
+        if value and value not in queues:
+            raise RoutingConfigError(f"routing.{name}", f"unknown queue {value!r}")
+    if not routing.get("fallback_queue"):
+        raise RoutingConfigError("routing.fallback_queue", "is required")
+    for tier, minutes in data["sla"].items():
+        if (
+            tier not in ("L1", "L2", "L3", "L4")
+            or isinstance(minutes, bool)
+            or not isinstance(minutes, int)
+            or minutes <= 0
+        ):
+            raise RoutingConfigError(f"sla.{tier}", "must be a tier L1-L4 with whole minutes > 0")
+    perf = data["performance"]
+    floor, cap, prior = (perf.get(k) for k in ("floor", "cap", "prior"))
+    if not (isinstance(floor, int | float) and isinstance(cap, int | float) and 0 < floor <= 1 <= cap):
+        raise RoutingConfigError("performance", "needs 0 < floor <= 1 <= cap")
+    if not isinstance(prior, int | float) or prior < 0:
+        raise RoutingConfigError("performance.prior", "must be a number >= 0")
+    raw_reps = data.get("reps")
+    segment_names = {s[0] for s in segments}
+    if raw_reps is None:
+        reps = tuple(_rep_from_owner(o) for o in owners if not o.is_queue)
+    else:
+        if not isinstance(raw_reps, list):
+            raise RoutingConfigError("reps", "must be an array of tables ([[reps]])")
+        reps = tuple(_rep(r, i, segment_names, set(teams_raw)) for i, r in enumerate(raw_reps))
+        ids = [r.owner_id for r in reps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise RoutingConfigError("reps", f"owner id(s) listed twice: {dupes}")
+    if raw_reps is None and not any(r.role == "sdr" for r in reps):
+        # Built from the owner list: nobody is known to be an SDR, so L2 goes to everyone too.
+        pools = {**pools, **{t: "all" for t, p in pools.items() if p in ("ae", "sdr")}}
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return RoutingConfig(
+        reps=reps,
+        queues=queues,
+        team_queues=team_queues,
+        tier_pools=dict(pools),
+        steps=dict(steps),
+        segments=tuple(segments),
+        sla_minutes=dict(data["sla"]),
+        disqualified_queue=routing.get("disqualified_queue") or None,
+        nurture_queue=routing.get("nurture_queue") or None,
+        fallback_queue=routing["fallback_queue"],
+        performance_floor=float(floor),
+        performance_cap=float(cap),
+        performance_prior=float(prior),
+        source_hash=digest,
+    )
+
+
+def _rep_from_owner(owner: Owner) -> Rep:
+    return Rep(
+        owner_id=owner.owner_id,
+        name=owner.name or owner.email or owner.owner_id,
+        team=owner.teams[0] if owner.teams else "",
+        role="ae",
+        active=owner.active,
+    )
+
+
+def segment_of(employees: int | None, config: RoutingConfig) -> str | None:
+    if employees is None:
+        return None
+    return next((name for name, low, high in config.segments if low <= employees <= high), None)
+
+
+def describe_reps(config: RoutingConfig) -> Mapping[str, str]:
+    return {r.owner_id: r.name for r in config.reps}

@@ -1,0 +1,180 @@
+"""route(lead, config, snapshot, now) -> Decision: pure, deterministic, explained step by step.
+
+Order: existing account ownership, disqualified leads, tier to pool, territory and
+segment, availability, capacity, performance weighting, weighted round robin. Each
+step can be switched off. When nobody qualifies, the lead is parked in the team's
+queue with the reason, and its SLA timer starts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from leadq.records import Verdict
+from routing.availability import availability
+from routing.config import segment_of
+from routing.matching import match_account
+from routing.model import AccountMatch, Decision, Rep, RoutingConfig, RoutingLead, Snapshot
+
+
+def _sla(lead: RoutingLead, config: RoutingConfig, now: datetime) -> datetime | None:
+    minutes = config.sla_minutes.get(lead.tier.value)
+    return now + timedelta(minutes=minutes) if minutes else None
+
+
+def _queue(
+    config: RoutingConfig,
+    key: str | None,
+    rule: str,
+    path: list[str],
+    lead: RoutingLead,
+    now: datetime,
+    sla: bool = False,
+) -> Decision:
+    if key is None:
+        path.append("owner left as it is")
+        return Decision(None, None, "keep_owner", tuple(path))
+    queue = config.queues[key]
+    path.append(f"parked in queue {queue.name!r}")
+    return Decision(queue.owner_id, key, rule, tuple(path), sla_due=_sla(lead, config, now) if sla else None)
+
+
+def _eligible_territory(rep: Rep, lead: RoutingLead, segment: str | None) -> bool:
+    if rep.countries and (lead.country or "").upper() not in rep.countries:
+        return False
+    if rep.regions and (lead.region or "").lower() not in rep.regions:
+        return False
+    if rep.industries and (lead.industry or "").lower() not in rep.industries:
+        return False
+    if rep.segments and segment not in rep.segments:
+        return False
+    return not (rep.languages and lead.language and lead.language.lower() not in rep.languages)
+
+
+def performance_multiplier(
+    rep: Rep, segment: str | None, snapshot: Snapshot, config: RoutingConfig, team_rate: float | None
+) -> float:
+    """Smoothed win rate on this segment relative to the team's, clamped to [floor, cap]."""
+    if team_rate is None or team_rate <= 0:
+        return 1.0
+    won, decided = snapshot.performance.get((rep.owner_id, segment or ""), (0, 0))
+    prior = config.performance_prior
+    smoothed = (won + prior * team_rate) / (decided + prior) if decided + prior > 0 else team_rate
+    return max(config.performance_floor, min(config.performance_cap, smoothed / team_rate))
+
+
+def _pool_words(pool: str, lead: RoutingLead, segment: str | None) -> str:
+    bits = [b for b in (lead.country, (lead.industry or "").replace("_", " ") or None, segment) if b]
+    return f"{pool.upper()} pool" + (f" for {' / '.join(bits)}" if bits else "")
+
+
+def route(
+    lead: RoutingLead,
+    config: RoutingConfig,
+    snapshot: Snapshot,
+    now: datetime,
+    accounts: Sequence[AccountMatch] = (),
+) -> Decision:
+    steps = config.steps
+    path: list[str] = []
+
+    if steps.get("account_owner", True):
+        account, how = match_account(lead, accounts)
+        if account is not None and account.owner_id:
+            owner = config.rep(account.owner_id)
+            name = account.name or account.domain or account.account_id
+            if owner is not None and owner.active and availability(owner, now)[1].find("PTO") < 0:
+                path.append(f"{name} already owned by {owner.name} (matched on {how})")
+                return Decision(
+                    owner.owner_id,
+                    None,
+                    "account_owner",
+                    tuple(path),
+                    counts_toward_load=True,
+                    sla_due=_sla(lead, config, now),
+                )
+            who = owner.name if owner else f"owner {account.owner_id}"
+            why = "inactive" if owner is None or not owner.active else "on PTO"
+            path.append(f"{name} is owned by {who}, who is {why}: routing by the rules")
+
+    if steps.get("disqualified", True) and lead.verdict == Verdict.DISQUALIFIED:
+        path.append("disqualified: not given to a rep")
+        return _queue(config, config.disqualified_queue, "disqualified", path, lead, now)
+
+    pool = config.tier_pools.get(lead.tier.value, "all") if steps.get("tier_pool", True) else "all"
+    if pool == "nurture":
+        path.append(f"{lead.tier.value} lead goes to nurture")
+        return _queue(config, config.nurture_queue, "nurture", path, lead, now)
+    candidates = [r for r in config.reps if r.active and (pool == "all" or r.role == pool)]
+    segment = segment_of(lead.employees, config)
+    if steps.get("territory", True):
+        candidates = [r for r in candidates if _eligible_territory(r, lead, segment)]
+    path.append(f"{_pool_words(pool, lead, segment)}: {len(candidates)} eligible")
+    territory_team = Counter(r.team for r in candidates if r.team).most_common(1)
+
+    if steps.get("availability", True):
+        kept = []
+        for rep in candidates:
+            ok, why = availability(rep, now)
+            if ok:
+                kept.append(rep)
+            else:
+                path.append(why)
+        candidates = kept
+
+    if steps.get("capacity", True):
+        kept = []
+        for rep in candidates:
+            load = snapshot.loads.get(rep.owner_id)
+            opened, weekly = (load.open, load.week) if load else (0, 0)
+            if rep.open_capacity is not None and opened >= rep.open_capacity:
+                path.append(f"{rep.name} at capacity {opened}/{rep.open_capacity} open")
+            elif rep.weekly_capacity is not None and weekly >= rep.weekly_capacity:
+                path.append(f"{rep.name} at weekly capacity {weekly}/{rep.weekly_capacity}")
+            else:
+                kept.append(rep)
+        candidates = kept
+
+    if not candidates:
+        team = territory_team[0][0] if territory_team else None
+        key = config.team_queues.get(team, config.fallback_queue) if team else config.fallback_queue
+        path.append("nobody qualifies: SLA timer started")
+        return _queue(config, key, "queue", path, lead, now, sla=True)
+
+    weights = {r.owner_id: r.weight for r in candidates}
+    if steps.get("performance", True) and snapshot.performance:
+        totals = [snapshot.performance.get((r.owner_id, segment or ""), (0, 0)) for r in candidates]
+        decided = sum(t[1] for t in totals)
+        team_rate = sum(t[0] for t in totals) / decided if decided else None
+        for rep in candidates:
+            weights[rep.owner_id] *= performance_multiplier(rep, segment, snapshot, config, team_rate)
+
+    counts = snapshot.pool_counts.get(pool, {})
+    if steps.get("round_robin", True):
+        # Weighted round robin by counts: the rep furthest below their weighted share goes next
+        # (ties by configuration order), so shares converge to the weights and survive restarts.
+        order = {r.owner_id: i for i, r in enumerate(config.reps)}
+        chosen = min(
+            candidates,
+            key=lambda r: ((counts.get(r.owner_id, 0) + 1) / weights[r.owner_id], order[r.owner_id]),
+        )
+        path.append(
+            f"{chosen.name} chosen by weighted round robin "
+            f"({counts.get(chosen.owner_id, 0)} assigned in this pool, weight {weights[chosen.owner_id]:.2f})"
+        )
+    else:
+        chosen = candidates[0]
+        path.append(f"{chosen.name} chosen (first eligible; round robin is off)")
+    return Decision(
+        chosen.owner_id,
+        None,
+        "round_robin",
+        tuple(path),
+        pool=pool,
+        expected_version=snapshot.pool_versions.get(pool, 0),
+        caps=(chosen.open_capacity, chosen.weekly_capacity) if steps.get("capacity", True) else (None, None),
+        counts_toward_load=True,
+        sla_due=_sla(lead, config, now),
+    )

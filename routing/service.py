@@ -1,0 +1,43 @@
+"""Decide and commit against a RoutingState, retrying on a concurrent change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from routing.decide import route
+from routing.model import AccountMatch, Decision, RoutingConfig, RoutingLead
+from routing.state import RoutingState, week_key
+
+POOL_KEYS = ("ae", "sdr", "all")
+
+
+class RoutingConflict(RuntimeError):
+    """The state kept changing under us; the caller retries the task later."""
+
+
+def route_and_commit(
+    lead: RoutingLead,
+    config: RoutingConfig,
+    state: RoutingState,
+    now: datetime,
+    accounts: Sequence[AccountMatch] = (),
+    performance: Mapping[tuple[str, str], tuple[int, int]] | None = None,
+    attempts: int = 50,
+) -> Decision:
+    """Snapshot, decide, commit; on a lost race decide again from a fresh snapshot."""
+    week = week_key(now)
+    reps = [r.owner_id for r in config.reps]
+    pool = config.tier_pools.get(lead.tier.value, "all")
+    pools = [pool] if pool in POOL_KEYS else []
+    for _ in range(attempts):
+        snapshot = state.snapshot(pools, reps, week)
+        if performance:
+            snapshot = replace(snapshot, performance=performance)
+        decision = route(lead, config, snapshot, now, accounts)
+        if decision.owner_id is None and decision.pool is None and not decision.counts_toward_load:
+            return decision  # nothing to commit: a queue with no owner, or the owner left as is
+        if state.commit(decision, week):
+            return decision
+    raise RoutingConflict(f"routing state changed {attempts} times in a row for lead {lead.record_id}")
