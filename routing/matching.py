@@ -10,8 +10,8 @@ from functools import lru_cache
 from routing.model import AccountMatch, RoutingLead
 
 _SUFFIXES = re.compile(
-    r"\b(inc|incorporated|llc|l l c|ltd|limited|gmbh|ag|sa|s a|sas|sarl|bv|b v|nv|plc|corp|corporation|co|company|"
-    r"pty|oy|ab|as|spa|srl|kk|the|group|holdings?)\b"
+    r"\b(inc|incorporated|llc|l l c|ltd|limited|gmbh|ag|sa|s a|sas|sarl|bv|b v|nv|plc|corp|corporation|"
+    r"co|company|pty|oy|ab|as|spa|srl|kk|the|group|holdings?)\b"
 )
 _FREE = frozenset(
     {
