@@ -76,7 +76,9 @@ def route(
     snapshot: Snapshot,
     now: datetime,
     accounts: Sequence[AccountMatch] = (),
+    exclude: frozenset[str] = frozenset(),
 ) -> Decision:
+    """Decide who gets the lead; ``exclude`` names reps it must not go to (it is being re-routed)."""
     steps = config.steps
     path: list[str] = []
 
@@ -85,7 +87,8 @@ def route(
         if account is not None and account.owner_id:
             owner = config.rep(account.owner_id)
             name = account.name or account.domain or account.account_id
-            if owner is not None and owner.active and availability(owner, now)[1].find("PTO") < 0:
+            on_pto = "PTO" in availability(owner, now)[1] if owner is not None else False
+            if owner is not None and owner.active and not on_pto and owner.owner_id not in exclude:
                 path.append(f"{name} already owned by {owner.name} (matched on {how})")
                 return Decision(
                     owner.owner_id,
@@ -96,7 +99,13 @@ def route(
                     sla_due=_sla(lead, config, now),
                 )
             who = owner.name if owner else f"owner {account.owner_id}"
-            why = "inactive" if owner is None or not owner.active else "on PTO"
+            why = (
+                "inactive"
+                if owner is None or not owner.active
+                else "being re-routed away from"
+                if owner.owner_id in exclude
+                else "on PTO"
+            )
             path.append(f"{name} is owned by {who}, who is {why}: routing by the rules")
 
     if steps.get("disqualified", True) and lead.verdict == Verdict.DISQUALIFIED:
@@ -108,11 +117,17 @@ def route(
         path.append(f"{lead.tier.value} lead goes to nurture")
         return _queue(config, config.nurture_queue, "nurture", path, lead, now)
     candidates = [r for r in config.reps if r.active and (pool == "all" or r.role == pool)]
+    for rep in candidates:
+        if rep.owner_id in exclude:
+            path.append(f"{rep.name} excluded: the lead is being re-routed away from them")
+    candidates = [r for r in candidates if r.owner_id not in exclude]
     segment = segment_of(lead.employees, config)
     if steps.get("territory", True):
         candidates = [r for r in candidates if _eligible_territory(r, lead, segment)]
     path.append(f"{_pool_words(pool, lead, segment)}: {len(candidates)} eligible")
-    territory_team = Counter(r.team for r in candidates if r.team).most_common(1)
+    territory_team = Counter(r.team for r in candidates if r.team).most_common(1) or Counter(
+        r.team for r in config.reps if r.team and lead.country and (lead.country or "").upper() in r.countries
+    ).most_common(1)
 
     if steps.get("availability", True):
         kept = []

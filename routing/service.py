@@ -25,6 +25,7 @@ def route_and_commit(
     accounts: Sequence[AccountMatch] = (),
     performance: Mapping[tuple[str, str], tuple[int, int]] | None = None,
     attempts: int = 50,
+    exclude: frozenset[str] = frozenset(),
 ) -> Decision:
     """Snapshot, decide, commit; on a lost race decide again from a fresh snapshot."""
     week = week_key(now)
@@ -35,7 +36,7 @@ def route_and_commit(
         snapshot = state.snapshot(pools, reps, week)
         if performance:
             snapshot = replace(snapshot, performance=performance)
-        decision = route(lead, config, snapshot, now, accounts)
+        decision = route(lead, config, snapshot, now, accounts, exclude)
         if decision.owner_id is None and decision.pool is None and not decision.counts_toward_load:
             return decision  # nothing to commit: a queue with no owner, or the owner left as is
         if state.commit(decision, week):

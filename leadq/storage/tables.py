@@ -145,6 +145,11 @@ class RoutingDecisionRow(Base):
     queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
     rule: Mapped[str] = mapped_column(String(64), default="")
     path: Mapped[list[Any]] = mapped_column(default=list)
+    previous_owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sla_due: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default="assigned", server_default="assigned"
+    )  # assigned | worked | rerouted | overridden
     decided_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
 
 
@@ -197,3 +202,53 @@ class DeadLetter(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class RoutingLoad(Base):
+    """Open leads per rep: the open-lead capacity is checked against this at commit."""
+
+    __tablename__ = "routing_loads"
+    __table_args__ = (UniqueConstraint("installation_id", "rep_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    rep_id: Mapped[str] = mapped_column(String(64))
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoutingWeekCount(Base):
+    """Assignments per rep per ISO week: the weekly capacity."""
+
+    __tablename__ = "routing_week_counts"
+    __table_args__ = (UniqueConstraint("installation_id", "week", "rep_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    rep_id: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoutingPool(Base):
+    """A round-robin pool's version: the compare-and-set a commit must win."""
+
+    __tablename__ = "routing_pools"
+    __table_args__ = (UniqueConstraint("installation_id", "pool"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    pool: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoutingPoolCount(Base):
+    """How many leads each rep got from a pool: the weighted round robin's memory."""
+
+    __tablename__ = "routing_pool_counts"
+    __table_args__ = (UniqueConstraint("installation_id", "pool", "rep_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    pool: Mapped[str] = mapped_column(String(32))
+    rep_id: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
