@@ -8,6 +8,7 @@ from datetime import datetime
 
 from routing.decide import route
 from routing.model import AccountMatch, Decision, RoutingConfig, RoutingLead
+from routing.reroute import Assignment, RerouteAction, plan
 from routing.state import RoutingState, week_key
 
 POOL_KEYS = ("ae", "sdr", "all")
@@ -42,3 +43,21 @@ def route_and_commit(
         if state.commit(decision, week):
             return decision
     raise RoutingConflict(f"routing state changed {attempts} times in a row for lead {lead.record_id}")
+
+
+def reroute(
+    assignment: Assignment,
+    current_owner_id: str | None,
+    lead: RoutingLead,
+    config: RoutingConfig,
+    state: RoutingState,
+    now: datetime,
+    accounts: Sequence[AccountMatch] = (),
+) -> tuple[RerouteAction, Decision | None]:
+    """Apply the re-routing rules to one assignment: reassign it away from its rep, or leave it."""
+    action = plan(assignment, current_owner_id, config, now)
+    if action.action != "reroute":
+        return action, None
+    state.release(assignment.owner_id)  # the old rep's open lead is no longer theirs
+    decision = route_and_commit(lead, config, state, now, accounts, exclude=frozenset({assignment.owner_id}))
+    return action, replace(decision, path=(action.reason, *decision.path))

@@ -141,3 +141,19 @@ def test_a_rerouted_lead_never_goes_back_to_the_same_rep(config):
     afternoon = NOW.replace(hour=12)
     decision = route(lead(), config, EMPTY, afternoon, exclude=frozenset({"101", "104"}))
     assert decision.owner_id not in ("101", "104") and "Dana excluded" in decision.explanation
+
+
+def test_reroute_moves_an_overdue_lead_and_frees_the_old_reps_load(config):
+    from routing.service import reroute, route_and_commit
+    from routing.state import InMemoryRoutingState
+
+    state = InMemoryRoutingState()
+    noon = NOW.replace(hour=12)
+    first = route_and_commit(lead(), config, state, noon)
+    assignment = Assignment("1", first.owner_id, "L1", noon, first.sla_due)
+    action, moved = reroute(assignment, first.owner_id, lead(), config, state, noon + timedelta(hours=2))
+    assert action.action == "reroute" and moved.owner_id != first.owner_id
+    assert moved.path[0].startswith(f"not worked by {config.rep(first.owner_id).name}")
+    assert state.open[first.owner_id] == 0 and state.open[moved.owner_id] == 1
+    kept, none = reroute(assignment, "999", lead(), config, state, noon + timedelta(hours=2))
+    assert kept.action == "overridden" and none is None
