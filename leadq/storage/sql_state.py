@@ -8,6 +8,7 @@ count comes back 0 the transaction rolls back and the caller decides again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -72,6 +73,14 @@ class SqlRoutingState:
             pool_versions={p: versions.get(p, 0) for p in pools},
         )
 
+    @staticmethod
+    def _bump(session: Session, table: type, column: Any, cap: int | None, *where: Any) -> None:
+        """Add one to ``column`` unless it has reached ``cap``; a refusal makes the commit stale."""
+        conditions = [*where, column < cap] if cap is not None else list(where)
+        result = session.execute(update(table).where(*conditions).values({column.key: column + 1}))
+        if result.rowcount != 1:
+            raise _Stale
+
     def commit(self, decision: Decision, week: str) -> bool:
         inst, rep = self.installation_id, decision.owner_id
         session = self.sessions()
@@ -93,31 +102,24 @@ class SqlRoutingState:
                 if rep and decision.counts_toward_load:
                     open_cap, week_cap = decision.caps
                     self._insert_ignore(session, RoutingLoad, rep_id=rep, open_count=0)
-                    cond = [RoutingLoad.installation_id == inst, RoutingLoad.rep_id == rep]
-                    if open_cap is not None:
-                        cond.append(RoutingLoad.open_count < open_cap)
-                    if (
-                        session.execute(
-                            update(RoutingLoad).where(*cond).values(open_count=RoutingLoad.open_count + 1)
-                        ).rowcount
-                        != 1
-                    ):
-                        raise _Stale
+                    self._bump(
+                        session,
+                        RoutingLoad,
+                        RoutingLoad.open_count,
+                        open_cap,
+                        RoutingLoad.installation_id == inst,
+                        RoutingLoad.rep_id == rep,
+                    )
                     self._insert_ignore(session, RoutingWeekCount, week=week, rep_id=rep, count=0)
-                    cond = [
+                    self._bump(
+                        session,
+                        RoutingWeekCount,
+                        RoutingWeekCount.count,
+                        week_cap,
                         RoutingWeekCount.installation_id == inst,
                         RoutingWeekCount.week == week,
                         RoutingWeekCount.rep_id == rep,
-                    ]
-                    if week_cap is not None:
-                        cond.append(RoutingWeekCount.count < week_cap)
-                    if (
-                        session.execute(
-                            update(RoutingWeekCount).where(*cond).values(count=RoutingWeekCount.count + 1)
-                        ).rowcount
-                        != 1
-                    ):
-                        raise _Stale
+                    )
                 if decision.pool is not None and rep:
                     self._insert_ignore(session, RoutingPoolCount, pool=decision.pool, rep_id=rep, count=0)
                     session.execute(
