@@ -1,0 +1,388 @@
+"""HubSpotAdapter: leadq's CrmAdapter over hubspot-api-client, for one portal."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hubspot.crm.associations.v4.models import (
+    BatchInputPublicFetchAssociationsBatchRequest,
+    PublicFetchAssociationsBatchRequest,
+)
+from hubspot.crm.contacts import (
+    BatchInputSimplePublicObjectBatchInput,
+    BatchReadInputSimplePublicObjectId,
+    Filter,
+    FilterGroup,
+    PublicObjectSearchRequest,
+    SimplePublicObjectBatchInput,
+    SimplePublicObjectId,
+)
+
+from connector.base import Cursor, FieldSpec, Page, ProvisionReport, RecordError, WriteReport
+from connector.errors import CrmValidationError
+from connector.hubspot.client import HubSpotCalls
+from connector.hubspot.limits import SEARCH
+from connector.hubspot.mapping import (
+    COMPANY_PROPERTIES,
+    CONTACT_PROPERTIES,
+    company_to_account,
+    contact_to_person,
+    parse_time,
+)
+from connector.hubspot.provisioning import ensure_properties
+from leadq.records import (
+    Account,
+    CrmKind,
+    FieldState,
+    FieldUpdate,
+    ObjectType,
+    Outcome,
+    OutcomeKind,
+    Owner,
+    Person,
+    RecordRef,
+    WrittenBy,
+)
+
+BATCH = 100
+HISTORY_BATCH = 50
+PAGE = 100
+SEARCH_PAGE = 200
+SEARCH_CAP = 10_000
+HUMAN_SOURCES = frozenset({"CRM_UI", "CRM_UI_BULK_ACTION", "MOBILE_IOS", "MOBILE_ANDROID"})
+OBJECTS = {ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies", ObjectType.DEAL: "deals"}
+MODIFIED = {
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+}
+
+
+def _api(client: Any, name: str) -> Any:
+    return getattr(client.crm, name)
+
+
+def _iso_ms(value: str | None) -> int | None:
+    when = parse_time(value)
+    return None if when is None else int(when.timestamp() * 1000)
+
+
+class HubSpotAdapter:
+    kind = CrmKind.HUBSPOT
+
+    def __init__(self, calls: HubSpotCalls, portal_id: str, app_id: str | None = None) -> None:
+        self.calls, self.portal_id, self.app_id = calls, str(portal_id), app_id
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def _properties(self, object_name: str) -> list[str]:
+        return list(CONTACT_PROPERTIES if object_name == "contacts" else COMPANY_PROPERTIES)
+
+    def _map(self, object_name: str, obj: dict[str, Any]) -> Person | Account:
+        if object_name == "contacts":
+            return contact_to_person(self.portal_id, obj)
+        return company_to_account(self.portal_id, obj)
+
+    def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
+        """Everything (list API) when ``since`` is None, else changes by last-modified time (search)."""
+        name = OBJECTS[obj]
+        if since is None or since.since is None:
+            yield from self._list_all(name, since)
+        else:
+            yield from self._changed_since(name, since)
+
+    def _list_all(self, name: str, cursor: Cursor | None) -> Iterator[Page]:
+        after = cursor.after if cursor else None
+        while True:
+            page = self.calls.call(
+                lambda c, a=after: _api(c, name).basic_api.get_page(
+                    limit=PAGE, after=a, properties=self._properties(name), archived=False
+                ),
+                what=f"list {name}",
+            )
+            records = [self._map(name, r.to_dict()) for r in page.results]
+            after = page.paging.next.after if page.paging and page.paging.next else None
+            yield Page(records, Cursor(after=after) if after else None)
+            if after is None:
+                return
+
+    def _changed_since(self, name: str, cursor: Cursor) -> Iterator[Page]:
+        """Search in ascending last-modified order; when the 10,000 cap nears, restart the window
+        from the newest stamp seen, skipping the ids already emitted at that same stamp."""
+        prop = MODIFIED[name]
+        since_ms = int(datetime.fromisoformat(cursor.since).timestamp() * 1000) if cursor.since else 0
+        seen_at_since = set(cursor.seen_ids_at_since)
+        offset = int(cursor.after or 0)
+        while True:
+            request = PublicObjectSearchRequest(
+                filter_groups=[
+                    FilterGroup(filters=[Filter(property_name=prop, operator="GTE", value=str(since_ms))])
+                ],
+                sorts=[{"propertyName": prop, "direction": "ASCENDING"}],
+                properties=self._properties(name),
+                limit=SEARCH_PAGE,
+                after=str(offset),
+            )
+            result = self.calls.call(
+                lambda c, r=request: _api(c, name).search_api.do_search(r),
+                bucket=SEARCH,
+                what=f"search {name}",
+            )
+            rows = [r.to_dict() for r in result.results]
+            fresh = [
+                r
+                for r in rows
+                if not (_iso_ms(r["properties"].get(prop)) == since_ms and r["id"] in seen_at_since)
+            ]
+            records = [self._map(name, r) for r in fresh]
+            has_more = bool(result.paging and result.paging.next)
+            newest = max((_iso_ms(r["properties"].get(prop)) or since_ms for r in rows), default=since_ms)
+            if newest > since_ms:
+                seen_at_since = set()
+            seen_at_since |= {r["id"] for r in rows if _iso_ms(r["properties"].get(prop)) == newest}
+            since_ms = max(since_ms, newest)
+            offset += SEARCH_PAGE
+            if has_more and offset + SEARCH_PAGE > SEARCH_CAP:
+                offset = 0  # the cap: restart the window from the newest stamp seen
+            elif not has_more:
+                offset = 0
+            stamp = datetime.fromtimestamp(since_ms / 1000, UTC).isoformat()
+            next_cursor = Cursor(
+                since=stamp,
+                after=str(offset) if offset else None,
+                seen_ids_at_since=tuple(sorted(seen_at_since)),
+            )
+            yield Page(records, next_cursor if has_more else None)
+            if not has_more:
+                return
+
+    def read(self, obj: ObjectType, ids: Sequence[str]) -> list[Person | Account]:
+        name = OBJECTS[obj]
+        out: list[Person | Account] = []
+        for start in range(0, len(ids), BATCH):
+            chunk = [str(i) for i in ids[start : start + BATCH]]
+            request = BatchReadInputSimplePublicObjectId(
+                properties=self._properties(name),
+                properties_with_history=[],
+                inputs=[SimplePublicObjectId(id=i) for i in chunk],
+            )
+            result = self.calls.call(
+                lambda c, r=request: _api(c, name).batch_api.read(r), what=f"read {name}"
+            )
+            out.extend(self._map(name, r.to_dict()) for r in result.results)
+        return out
+
+    def field_states(
+        self, refs: Sequence[RecordRef], keys: Sequence[str]
+    ) -> dict[RecordRef, dict[str, FieldState]]:
+        """Current value and who last wrote it, from property history (50 records per call)."""
+        out: dict[RecordRef, dict[str, FieldState]] = {}
+        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
+        for ref in refs:
+            by_object[ref.object_type].append(ref)
+        for obj, group in by_object.items():
+            name = OBJECTS[obj]
+            for start in range(0, len(group), HISTORY_BATCH):
+                chunk = group[start : start + HISTORY_BATCH]
+                request = BatchReadInputSimplePublicObjectId(
+                    properties=list(keys),
+                    properties_with_history=list(keys),
+                    inputs=[SimplePublicObjectId(id=r.record_id) for r in chunk],
+                )
+                result = self.calls.call(
+                    lambda c, r=request, n=name: _api(c, n).batch_api.read(r), what=f"history {name}"
+                )
+                index = {r.record_id: r for r in chunk}
+                for row in result.results:
+                    data = row.to_dict()
+                    history = data.get("properties_with_history") or {}
+                    states = {}
+                    for key in keys:
+                        entries = history.get(key) or []
+                        newest = entries[0] if entries else None
+                        states[key] = FieldState(
+                            value=(data.get("properties") or {}).get(key),
+                            written_by=self._writer(newest),
+                            written_at=newest.get("timestamp") if newest else None,
+                        )
+                    out[index[str(data["id"])]] = states
+        return out
+
+    def _writer(self, entry: dict[str, Any] | None) -> WrittenBy:
+        if not entry:
+            return WrittenBy.UNKNOWN
+        source = entry.get("source_type") or ""
+        if source in HUMAN_SOURCES:
+            return WrittenBy.USER
+        if source == "INTEGRATION" and self.app_id and str(entry.get("source_id")) == str(self.app_id):
+            return WrittenBy.LEADQ
+        return WrittenBy.INTEGRATION if source else WrittenBy.UNKNOWN
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:
+        """Batch update at 100 records per call; a rejected batch is split to find the bad records."""
+        by_object: dict[ObjectType, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+        refs: dict[tuple[ObjectType, str], RecordRef] = {}
+        for update in updates:
+            by_object[update.ref.object_type][update.ref.record_id][update.key] = (
+                "" if update.value is None else str(update.value)
+            )
+            refs[(update.ref.object_type, update.ref.record_id)] = update.ref
+        failed: list[RecordError] = []
+        calls_before = self.calls.calls
+        for obj, records in by_object.items():
+            ids = list(records)
+            for start in range(0, len(ids), BATCH):
+                chunk = {i: records[i] for i in ids[start : start + BATCH]}
+                failed.extend(self._write_chunk(obj, chunk, refs))
+        failed_ids = {(e.ref.object_type, e.ref.record_id) for e in failed}
+        written = tuple(u for u in updates if (u.ref.object_type, u.ref.record_id) not in failed_ids)
+        return WriteReport(written, tuple(failed), self.calls.calls - calls_before)
+
+    def _write_chunk(
+        self, obj: ObjectType, chunk: dict[str, dict[str, str]], refs: dict[tuple[ObjectType, str], RecordRef]
+    ) -> list[RecordError]:
+        name = OBJECTS[obj]
+        request = BatchInputSimplePublicObjectBatchInput(
+            inputs=[SimplePublicObjectBatchInput(id=i, properties=p) for i, p in chunk.items()]
+        )
+        try:
+            result = self.calls.call(lambda c: _api(c, name).batch_api.update(request), what=f"update {name}")
+        except CrmValidationError as exc:
+            if len(chunk) == 1:
+                record_id = next(iter(chunk))
+                return [RecordError(refs[(obj, record_id)], "validation", _validation_message(exc))]
+            half = len(chunk) // 2
+            items = list(chunk.items())
+            return self._write_chunk(obj, dict(items[:half]), refs) + self._write_chunk(
+                obj, dict(items[half:]), refs
+            )
+        errors = []
+        for error in getattr(result, "errors", None) or []:
+            data = error.to_dict() if hasattr(error, "to_dict") else dict(error)
+            for record_id in (data.get("context") or {}).get("ids", []):
+                if (obj, str(record_id)) in refs:
+                    errors.append(
+                        RecordError(
+                            refs[(obj, str(record_id))],
+                            "not-found",
+                            data.get("message") or "record not found",
+                        )
+                    )
+        return errors
+
+    def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
+        return ensure_properties(self.calls, specs, ("contacts", "companies"))
+
+    # Owners and outcomes ----------------------------------------------------------------------
+
+    def owners(self) -> list[Owner]:
+        out: list[Owner] = []
+        for archived in (False, True):
+            after = None
+            while True:
+                page = self.calls.call(
+                    lambda c, a=after, ar=archived: c.crm.owners.owners_api.get_page(
+                        limit=100, after=a, archived=ar
+                    ),
+                    what="owners",
+                )
+                for o in page.results:
+                    name = " ".join(p for p in (o.first_name, o.last_name) if p) or None
+                    out.append(
+                        Owner(
+                            CrmKind.HUBSPOT,
+                            str(o.id),
+                            o.email,
+                            name,
+                            active=not o.archived,
+                            is_queue=(o.type == "QUEUE"),
+                            teams=tuple(t.name for t in (o.teams or []) if t.name),
+                        )
+                    )
+                after = page.paging.next.after if page.paging and page.paging.next else None
+                if after is None:
+                    break
+        return out
+
+    def outcomes(self) -> list[Outcome]:
+        """Closed deals (won or lost) as outcomes of their associated contacts."""
+        deals: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = self.calls.call(
+                lambda c, a=after: c.crm.deals.basic_api.get_page(
+                    limit=PAGE,
+                    after=a,
+                    properties=["dealstage", "closedate", "amount", "hs_is_closed_won", "hs_is_closed"],
+                ),
+                what="list deals",
+            )
+            deals.extend(r.to_dict() for r in page.results)
+            after = page.paging.next.after if page.paging and page.paging.next else None
+            if after is None:
+                break
+        closed = [
+            d
+            for d in deals
+            if (
+                d["properties"].get("hs_is_closed") == "true"
+                or d["properties"].get("dealstage") in ("closedwon", "closedlost")
+            )
+        ]
+        contacts = self._associations("deals", "contacts", [d["id"] for d in closed])
+        out = []
+        for deal in closed:
+            props = deal["properties"]
+            won = props.get("hs_is_closed_won") == "true" or props.get("dealstage") == "closedwon"
+            when = (
+                parse_time(props.get("closedate")) or parse_time(deal.get("updated_at")) or datetime.now(UTC)
+            )
+            amount = float(props["amount"]) if props.get("amount") not in (None, "") else None
+            for contact_id in contacts.get(str(deal["id"]), []):
+                out.append(
+                    Outcome(
+                        ref=RecordRef(CrmKind.HUBSPOT, self.portal_id, ObjectType.CONTACT, contact_id),
+                        kind=OutcomeKind.WON if won else OutcomeKind.LOST,
+                        occurred_at=when,
+                        amount=amount,
+                        source_ref=RecordRef(
+                            CrmKind.HUBSPOT, self.portal_id, ObjectType.DEAL, str(deal["id"])
+                        ),
+                    )
+                )
+        return out
+
+    def _associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 1000):
+            request = BatchInputPublicFetchAssociationsBatchRequest(
+                inputs=[PublicFetchAssociationsBatchRequest(id=str(i)) for i in ids[start : start + 1000]]
+            )
+            result = self.calls.call(
+                lambda c, r=request: c.crm.associations.v4.batch_api.get_page(from_type, to_type, r),
+                what=f"associations {from_type}->{to_type}",
+            )
+            for row in result.results:
+                data = row.to_dict()
+                out[str(data["_from"]["id"])] = [str(t["to_object_id"]) for t in data.get("to") or []]
+        return out
+
+
+def _validation_message(exc: CrmValidationError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message", "")
+        if "[" in message:
+            try:
+                items = json.loads(message[message.index("[") :])
+                return "; ".join(f"{i.get('name')}: {i.get('error')}" for i in items)
+            except (ValueError, AttributeError):
+                pass
+        return message[:300]
+    return str(exc)[:300]

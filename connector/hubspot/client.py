@@ -1,0 +1,152 @@
+"""Every HubSpot call goes through here: token, limiter, typed errors, leadq's own retry policy.
+
+The SDK's urllib3 retry is switched off: it would not retry POST/PATCH on 429 anyway
+(hubspot-api-python #117), and two retry layers would double the waits. Decisions
+come from ``connector.errors.classify``; 401 triggers one token refresh.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import hubspot
+import urllib3
+
+from connector.base import ClientConfig
+from connector.errors import (
+    Action,
+    CrmAuthError,
+    CrmConflict,
+    CrmError,
+    CrmNotFound,
+    CrmPermissionError,
+    CrmRateLimited,
+    CrmUnavailable,
+    CrmValidationError,
+    Kind,
+    classify,
+)
+from connector.hubspot.limits import API, Budget, Limiter
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Tokens(Protocol):
+    def current(self) -> str: ...
+
+    def after_unauthorized(self, rejected_token: str) -> str: ...
+
+
+def _body(exc: Exception) -> Any:
+    raw = getattr(exc, "body", None)
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(raw) if raw else None
+    except (TypeError, ValueError):
+        return raw
+
+
+def to_crm_error(status: int, headers: dict[str, str], body: Any, url: str = "") -> CrmError:
+    text = body.get("message", "") if isinstance(body, dict) else str(body or "")
+    resolution = classify(status, headers, body)
+    kind: type[CrmError]
+    if status == 401:
+        kind = CrmAuthError
+    elif status == 429 or (resolution.kind == Kind.TRANSIENT and status in (423, 477)):
+        kind = CrmRateLimited
+    elif status == 404:
+        kind = CrmNotFound
+    elif status == 409:
+        kind = CrmConflict
+    elif status == 403:
+        kind = CrmPermissionError
+    elif status >= 500:
+        kind = CrmUnavailable
+    else:
+        kind = CrmValidationError
+    return kind(
+        f"HubSpot answered {status}: {text[:300]}",
+        status=status,
+        url=url,
+        body=body,
+        retry_after=resolution.retry_after,
+    )
+
+
+class HubSpotCalls:
+    """One installation's gateway to HubSpot; counts every call it makes."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        tokens: Tokens,
+        limiter: Limiter,
+        portal_id: str,
+        budget: Budget | None = None,
+        max_attempts: int = 6,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.config, self.tokens, self.limiter, self.portal_id = config, tokens, limiter, portal_id
+        self.budget = budget or Budget()
+        self.max_attempts, self.sleep = max_attempts, sleep
+        self.calls = 0
+        self._rng = random.Random()
+
+    def _client(self, token: str) -> hubspot.Client:
+        options: dict[str, Any] = {
+            "access_token": token,
+            "host": self.config.api_base,
+            "retry": urllib3.util.retry.Retry(total=0, raise_on_status=False),
+        }
+        if self.config.ca_bundle:
+            options["ssl_ca_cert"] = self.config.ca_bundle
+        return hubspot.Client.create(**options)
+
+    def call(self, fn: Callable[[hubspot.Client], T], bucket: str = API, what: str = "") -> T:
+        token = self.tokens.current()
+        refreshed = False
+        last: CrmError | None = None
+        for attempt in range(self.max_attempts):
+            limit, window = self.budget.window(bucket)
+            self.limiter.acquire(f"hubspot:{self.portal_id}:{bucket}", limit, window)
+            self.calls += 1
+            try:
+                return fn(self._client(token))
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                last = CrmUnavailable(f"HubSpot could not be reached ({type(exc).__name__})", url=what)
+                delay = None
+            except Exception as exc:
+                status = getattr(exc, "status", None)
+                if not isinstance(status, int) or status == 0:
+                    raise
+                headers = dict(getattr(exc, "headers", None) or {})
+                last = to_crm_error(status, headers, _body(exc), what)
+                if status == 401 and not refreshed:
+                    token, refreshed = self.tokens.after_unauthorized(token), True
+                    continue
+                resolution = classify(status, headers, last.body)
+                if resolution.action != Action.RETRY:
+                    raise last from None
+                delay = resolution.retry_after
+            backoff = min(30.0, (delay or 0.5) * (2**attempt if delay is None or delay < 2 else 1))
+            wait = backoff * self._rng.uniform(0.8, 1.2)
+            log.warning(
+                "hubspot.call.retry",
+                extra={
+                    "portal": self.portal_id,
+                    "what": what,
+                    "attempt": attempt + 1,
+                    "status": last.status,
+                    "wait_s": round(wait, 2),
+                },
+            )
+            self.sleep(wait)
+        assert last is not None
+        raise last

@@ -1,0 +1,91 @@
+"""The OAuth ``state``: signed, short-lived and single-use.
+
+``issue`` returns ``nonce.expires.signature`` (URL-safe) where the signature is an
+HMAC over the nonce, expiry and purpose; ``verify`` checks signature and expiry
+in constant time and then consumes the nonce through a ``NonceStore``, so a
+replayed callback is refused even inside the time window.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from oauth.errors import InvalidState
+
+DEFAULT_TTL_S = 600
+
+
+class NonceStore(Protocol):
+    def consume(self, nonce: str, expires_at: float) -> bool:
+        """Record the nonce as used; False if it was used before."""
+        ...
+
+
+class MemoryNonceStore:
+    """For tests and single-process use."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, float] = {}
+
+    def consume(self, nonce: str, expires_at: float) -> bool:
+        if nonce in self.used:
+            return False
+        self.used[nonce] = expires_at
+        return True
+
+
+@dataclass(frozen=True)
+class StateData:
+    nonce: str
+    expires_at: float
+    purpose: str
+    extra: str = ""  # e.g. the PKCE verifier reference or "sandbox"/"production" login
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _sign(key: bytes, payload: str) -> str:
+    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+
+
+def issue(
+    key: bytes,
+    purpose: str,
+    extra: str = "",
+    ttl_s: int = DEFAULT_TTL_S,
+    clock: Callable[[], float] = time.time,
+) -> str:
+    nonce = secrets.token_urlsafe(18)
+    expires = int(clock()) + ttl_s
+    payload = f"{nonce}.{expires}.{purpose}.{_b64(extra.encode())}"
+    return f"{payload}.{_sign(key, payload)}"
+
+
+def verify(
+    key: bytes, token: str | None, purpose: str, store: NonceStore, clock: Callable[[], float] = time.time
+) -> StateData:
+    """The state's data if genuine, fresh, for this purpose and never used; else InvalidState."""
+    if not token or token.count(".") != 4:
+        raise InvalidState("the sign-in link is missing its state: start the install again")
+    payload, signature = token.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _sign(key, payload)):
+        raise InvalidState("the sign-in link was not issued by this leadq: start the install again")
+    nonce, expires_text, token_purpose, extra_b64 = payload.split(".")
+    if token_purpose != purpose:
+        raise InvalidState("the sign-in link is for another CRM: start the install again")
+    expires = int(expires_text)
+    if clock() > expires:
+        raise InvalidState("the sign-in link expired: start the install again")
+    if not store.consume(nonce, expires):
+        raise InvalidState("the sign-in link was already used: start the install again")
+    extra = base64.urlsafe_b64decode(extra_b64 + "=" * (-len(extra_b64) % 4)).decode()
+    return StateData(nonce, expires, purpose, extra)
