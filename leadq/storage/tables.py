@@ -252,3 +252,12 @@ class RoutingPoolCount(Base):
     pool: Mapped[str] = mapped_column(String(32))
     rep_id: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OAuthNonce(Base):
+    """Used OAuth ``state`` nonces: a callback can be accepted once only."""
+
+    __tablename__ = "oauth_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)

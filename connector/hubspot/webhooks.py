@@ -1,0 +1,152 @@
+"""HubSpot webhooks: the v3 signature check and a validating parser (pure, no Flask)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from leadq.records import ChangeEvent, CrmKind, ObjectType, RecordRef
+
+MAX_EVENTS = 100
+MAX_AGE_MS = 300_000
+# HubSpot decodes only these before signing (its v3 documentation); everything else stays encoded.
+_DECODE = {
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
+}
+OBJECT_OF = {"contact": ObjectType.CONTACT, "company": ObjectType.ACCOUNT, "deal": ObjectType.DEAL}
+KINDS = ("creation", "propertyChange", "deletion", "merge", "restore", "associationChange")
+OBJECT_TYPE_IDS = {"0-1": "contact", "0-2": "company", "0-3": "deal"}
+
+
+class WebhookRejected(ValueError):
+    """Why a delivery is refused; ``reason`` is the log key and ``status`` the HTTP answer."""
+
+    def __init__(self, reason: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.status = reason, status
+
+
+def normalise_uri(uri: str) -> str:
+    for encoded, plain in _DECODE.items():
+        uri = uri.replace(encoded, plain).replace(encoded.lower(), plain)
+    return uri
+
+
+def expected_signature(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:
+    source = method.encode() + normalise_uri(uri).encode() + body + timestamp.encode()
+    return base64.b64encode(hmac.new(secret.encode(), source, hashlib.sha256).digest()).decode()
+
+
+def verify_v3(
+    secret: str,
+    method: str,
+    uri: str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    now_ms: int,
+    max_age_ms: int = MAX_AGE_MS,
+) -> None:
+    """Raise WebhookRejected unless the v3 signature is genuine and fresh (constant-time compare)."""
+    if not signature or not timestamp:
+        raise WebhookRejected(
+            "missing-signature", 401, "X-HubSpot-Signature-v3 and -Request-Timestamp required"
+        )
+    try:
+        sent_ms = int(timestamp)
+    except ValueError:
+        raise WebhookRejected("bad-timestamp", 401, "X-HubSpot-Request-Timestamp is not a number") from None
+    if abs(now_ms - sent_ms) > max_age_ms:
+        raise WebhookRejected("stale-timestamp", 401, "request timestamp is older than 5 minutes")
+    good = expected_signature(secret, method, uri, body, timestamp)
+    if not hmac.compare_digest(good.encode(), signature.encode()):
+        raise WebhookRejected("invalid-signature", 401, "signature does not match")
+
+
+@dataclass(frozen=True)
+class HubSpotEvent:
+    portal_id: str
+    event: ChangeEvent
+    key: str  # content key for dedupe (eventId alone is not unique)
+    subscription_type: str
+    property_value: str | None
+
+
+def _int(item: dict[str, Any], name: str) -> int:
+    value = item.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer")
+    return value
+
+
+def parse(body: bytes) -> list[HubSpotEvent]:
+    """Validate every field read; raise WebhookRejected (400) on anything malformed."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookRejected("malformed-json", 400, "body is not JSON") from None
+    if not isinstance(data, list):
+        raise WebhookRejected("malformed-payload", 400, "body must be a JSON array of events")
+    if len(data) > MAX_EVENTS:
+        raise WebhookRejected("too-many-events", 400, f"at most {MAX_EVENTS} events per request")
+    events = []
+    for index, item in enumerate(data):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("event must be an object")
+            kind = item.get("subscriptionType") or item.get("eventType")
+            if not isinstance(kind, str) or "." not in kind:
+                raise ValueError("subscriptionType missing")
+            prefix, action = kind.split(".", 1)
+            if prefix == "object":
+                prefix = OBJECT_TYPE_IDS.get(str(item.get("objectTypeId")), "")
+            if prefix not in OBJECT_OF or action not in KINDS:
+                continue  # an event type leadq does not act on: ignored, logged by the caller
+            portal = _int(item, "portalId")
+            object_id = _int(item, "objectId")
+            occurred = _int(item, "occurredAt")
+            prop = item.get("propertyName")
+            value = item.get("propertyValue")
+            if prop is not None and not isinstance(prop, str):
+                raise ValueError("propertyName must be a string")
+            if value is not None and not isinstance(value, str):
+                value = json.dumps(value)
+        except ValueError as exc:
+            raise WebhookRejected("malformed-event", 400, f"event {index}: {exc}") from None
+        ref = RecordRef(CrmKind.HUBSPOT, str(portal), OBJECT_OF[prefix], str(object_id))
+        key = hashlib.sha256(
+            json.dumps([portal, kind, object_id, prop, value, occurred]).encode()
+        ).hexdigest()
+        events.append(
+            HubSpotEvent(
+                str(portal),
+                ChangeEvent(
+                    event_id=str(item.get("eventId", "")),
+                    ref=ref,
+                    occurred_at=datetime.fromtimestamp(occurred / 1000, UTC),
+                    changed_fields=(prop,) if prop else (),
+                    source=str(item.get("changeSource") or ""),
+                    source_id=str(item.get("sourceId") or ""),
+                ),
+                key,
+                kind,
+                value,
+            )
+        )
+    return events

@@ -1,0 +1,44 @@
+"""Webhook event keys: the first delivery of an event is recorded, every later one is a duplicate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from leadq.storage.tables import ProcessedEvent
+
+
+def record_new(
+    session: Session, installation_id: int, events: Sequence[tuple[str, str, str, datetime | None]]
+) -> list[str]:
+    """Insert (key, object type, record id, occurred at) rows; return the keys not seen before.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` makes this safe between concurrent
+    deliveries: only the request whose insert won sees the key come back.
+    """
+    unique: dict[str, tuple[str, str, str, datetime | None]] = {}
+    for event in events:
+        unique.setdefault(event[0], event)
+    if not unique:
+        return []
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "installation_id": installation_id,
+            "event_key": k,
+            "object_type": o,
+            "record_id": r,
+            "occurred_at": t,
+            "status": "queued",
+        }
+        for k, o, r, t in unique.values()
+    ]
+    statement = (
+        maker(ProcessedEvent).values(rows).on_conflict_do_nothing().returning(ProcessedEvent.event_key)
+    )
+    inserted = set(session.scalars(statement))
+    return [k for k in unique if k in inserted]
