@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
+import redis
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +16,8 @@ from leadq.logging import configure_logging
 from leadq.settings import Settings, load_settings
 from leadq.storage.db import make_engine, make_session_factory
 from leadq.storage.vault import Vault
+
+Enqueue = Callable[[int, Sequence[str]], None]
 
 
 @dataclass
@@ -22,9 +28,36 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     vault: Vault
+    enqueue_override: Enqueue | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.settings.redis_url)
+
+    @cached_property
+    def limiter(self) -> Any:
+        from leadq.storage.redis_locks import RedisLimiter
+
+        return RedisLimiter(self.redis)
+
+    @cached_property
+    def celery(self) -> Any:
+        from workers.celery_app import make_celery
+
+        return make_celery(self.settings)
+
+    def enqueue(self, installation_id: int, event_keys: Sequence[str]) -> None:
+        """Hand recorded change events to the workers (ids only, never payloads or tokens)."""
+        if self.enqueue_override is not None:
+            self.enqueue_override(installation_id, event_keys)
+            return
+        self.celery.send_task(
+            "leadq.process_changes", args=[installation_id, list(event_keys)], queue="changes"
+        )
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__)
@@ -33,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
     )
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["leadq"] = Services(
@@ -41,9 +74,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         engine=engine,
         sessions=make_session_factory(engine),
         vault=Vault(settings.fernet_keys()),
+        enqueue_override=enqueue,
     )
 
-    from leadq.web import health
+    from leadq.web import health, install, webhooks
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(install.bp)
+    app.register_blueprint(webhooks.bp)
     return app

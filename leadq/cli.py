@@ -183,6 +183,19 @@ def demo(records: int, seed: int, keep_serving: bool) -> None:
     running.stop()
 
 
+@main.command("install-url")
+@click.argument("crm", type=click.Choice(["hubspot"]))
+def install_url(crm: str) -> None:
+    """Print the link an admin opens to install leadq into their CRM."""
+    settings = _settings()
+    if not settings.hubspot_client_id:
+        raise click.ClickException(
+            "LEADQ_HUBSPOT_CLIENT_ID is not set: register the HubSpot app first (README)"
+        )
+    click.echo(f"{settings.public_base_url}/install/{crm}")
+    click.echo(f"(redirect URL to register in the HubSpot app: {settings.hubspot_redirect_uri})")
+
+
 def _read_icp(path: str | None):  # type: ignore[no-untyped-def]
     from scoring.icp import IcpError, load_icp
 

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default=None, description="Extra CA bundle to trust (the sandbox's certificate)"
     )
     webhook_max_age_s: int = Field(default=300, ge=1, le=3600)
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=16_777_216)
+    hubspot_api_budget_per_10s: int = Field(default=100, ge=1, le=1000, description="under HubSpot's 110")
+    hubspot_search_budget_per_s: int = Field(default=4, ge=1, le=50, description="under HubSpot's 5")
 
     hubspot_client_id: str = ""
     hubspot_client_secret: SecretStr = SecretStr("")
@@ -148,6 +151,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'leadq.db').resolve()}"
+
+    @property
+    def hubspot_redirect_uri(self) -> str:
+        return f"{self.public_base_url}/oauth/hubspot/callback"
+
+    @property
+    def hubspot_webhook_url(self) -> str:
+        return f"{self.public_base_url}/webhooks/hubspot"
 
     @property
     def celery_broker_url(self) -> str:

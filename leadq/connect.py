@@ -1,0 +1,141 @@
+"""Composition for CRM connections: settings in, configured OAuth/adapter objects out.
+
+An entry-point module (it reads settings); nothing below it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.base import ClientConfig
+from connector.fields import LEADQ_FIELDS
+from connector.hubspot.adapter import HubSpotAdapter
+from connector.hubspot.client import HubSpotCalls
+from connector.hubspot.limits import Budget, Limiter
+from leadq.logging import register_secret
+from leadq.records import CrmKind
+from leadq.settings import Settings
+from leadq.storage import installations
+from leadq.storage.tokens import save_tokens
+from leadq.storage.vault import Vault
+from oauth.flows import TokenSet, exchange_code
+from oauth.providers import HubSpotOAuth
+from oauth.tokens import LockFactory, TokenManager
+
+
+def hubspot_oauth(settings: Settings) -> HubSpotOAuth:
+    return HubSpotOAuth(
+        client_id=settings.hubspot_client_id,
+        client_secret=settings.hubspot_client_secret.get_secret_value(),
+        redirect_uri=settings.hubspot_redirect_uri,
+        scopes=tuple(settings.hubspot_scopes.split()),
+        optional_scopes=tuple(settings.hubspot_optional_scopes.split()),
+        auth_base=settings.hubspot_auth_base,
+        api_base=settings.hubspot_api_base,
+        token_path=settings.hubspot_token_path,
+        introspect_path=settings.hubspot_introspect_path,
+        revoke_path=settings.hubspot_revoke_path,
+    )
+
+
+def http_session(settings: Settings) -> requests.Session:
+    session = requests.Session()
+    if settings.ca_bundle:
+        session.verify = str(settings.ca_bundle)
+    return session
+
+
+def client_config(settings: Settings) -> ClientConfig:
+    return ClientConfig(
+        api_base=settings.hubspot_api_base,
+        timeout_s=settings.http_timeout_s,
+        ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+        app_id=settings.hubspot_app_id or None,
+    )
+
+
+def budget(settings: Settings) -> Budget:
+    return Budget(settings.hubspot_api_budget_per_10s, settings.hubspot_search_budget_per_s)
+
+
+class StaticTokens:
+    """A token that cannot be refreshed: for the minutes right after the code exchange."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def current(self) -> str:
+        return self.token
+
+    def after_unauthorized(self, rejected_token: str) -> str:
+        from oauth.errors import InvalidGrant
+
+        raise InvalidGrant("HubSpot refused a token it has just issued")
+
+
+def hubspot_adapter(
+    settings: Settings, portal_id: str, tokens: TokenManager | StaticTokens, limiter: Limiter
+) -> HubSpotAdapter:
+    calls = HubSpotCalls(client_config(settings), tokens, limiter, portal_id, budget(settings))
+    return HubSpotAdapter(calls, portal_id, settings.hubspot_app_id or None)
+
+
+def token_manager(
+    settings: Settings, installation_id: int, store: object, locks: LockFactory
+) -> TokenManager:
+    from oauth.flows import refresh
+
+    provider, session = hubspot_oauth(settings), http_session(settings)
+    return TokenManager(
+        installation_id,
+        store,  # type: ignore[arg-type]
+        lambda token: refresh(provider, session, token, settings.http_timeout_s),
+        locks,
+    )
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    installation_id: int
+    portal_id: str
+    created: tuple[str, ...]
+    conflicts: dict[str, str]
+
+
+def install_hubspot(
+    settings: Settings, sessions: sessionmaker[Session], vault: Vault, code: str, limiter: Limiter
+) -> InstallResult:
+    """Exchange the code, provision leadq's properties, then store the installation in one transaction.
+
+    Nothing is stored unless every step before it worked; a reinstall repairs the same row.
+    """
+    tokens: TokenSet = exchange_code(
+        hubspot_oauth(settings), http_session(settings), code, settings.http_timeout_s
+    )
+    register_secret(tokens.access_token)
+    register_secret(tokens.refresh_token)
+    portal_id = str(tokens.hub_id)
+    report = hubspot_adapter(settings, portal_id, StaticTokens(tokens.access_token), limiter).ensure_fields(
+        LEADQ_FIELDS
+    )
+    with sessions.begin() as session:
+        row = installations.upsert_installation(
+            session,
+            CrmKind.HUBSPOT,
+            portal_id,
+            installed_by=tokens.user_id or "",
+            scopes=" ".join(tokens.scopes),
+        )
+        save_tokens(
+            session,
+            vault,
+            row.id,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+        )
+        installation_id = row.id
+    return InstallResult(installation_id, portal_id, report.created, dict(report.details))

@@ -1,0 +1,122 @@
+"""leadq's web app wired to the sandbox CRM, a real database and real Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from leadq.app import create_app
+from sandbox.hubspot.signing import sign_v3
+from tests.conftest import REDIS_URL
+
+PUBLIC = "http://leadq.test"
+
+
+class Enqueued:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, list[str]]] = []
+
+    def __call__(self, installation_id: int, keys) -> None:  # type: ignore[no-untyped-def]
+        self.calls.append((installation_id, list(keys)))
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for _, keys in self.calls for k in keys]
+
+
+@pytest.fixture
+def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+    return sandbox_factory(seed=31, records=60)
+
+
+@pytest.fixture
+def leadq_settings(settings, engine, crm, redis_client):  # type: ignore[no-untyped-def]
+    return settings.model_copy(
+        update={
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "redis_url": REDIS_URL,
+            "public_base_url": PUBLIC,
+            "hubspot_client_id": crm.client_id,
+            "hubspot_client_secret": type(settings.hubspot_client_secret)(crm.client_secret),
+            "hubspot_app_id": str(crm.app_id),
+            "hubspot_api_base": crm.base_url,
+            "hubspot_auth_base": crm.base_url,
+        }
+    )
+
+
+@pytest.fixture
+def enqueued() -> Enqueued:
+    return Enqueued()
+
+
+@pytest.fixture
+def app(leadq_settings, enqueued):  # type: ignore[no-untyped-def]
+    return create_app(leadq_settings, enqueue=enqueued)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def approve(client, crm) -> str:  # type: ignore[no-untyped-def]
+    """/install/hubspot -> the sandbox's consent page -> the callback URL HubSpot would send back."""
+    start = client.get("/install/hubspot")
+    assert start.status_code == 302
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    assert consent.status_code == 302
+    back = urlsplit(consent.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PUBLIC}/oauth/hubspot/callback"
+    return f"{back.path}?{back.query}"
+
+
+def install(client, crm) -> Any:  # type: ignore[no-untyped-def]
+    response = client.get(approve(client, crm))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
+def signed_post(
+    client,
+    secret: str,
+    events: list[dict],
+    timestamp_ms: int | None = None,  # type: ignore[no-untyped-def]
+    body: bytes | None = None,
+    signature: str | None = None,
+):
+    payload = body if body is not None else json.dumps(events).encode()
+    stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+    sig = signature or sign_v3(secret, "POST", f"{PUBLIC}/webhooks/hubspot", payload, stamp)
+    return client.post(
+        "/webhooks/hubspot",
+        data=payload,
+        content_type="application/json",
+        headers={"X-HubSpot-Signature-v3": sig, "X-HubSpot-Request-Timestamp": str(stamp)},
+    )
+
+
+def event(portal_id: int, object_id: int, prop: str = "jobtitle", value: str = "VP Sales", **extra) -> dict:
+    return {
+        "eventId": 1000 + object_id,
+        "subscriptionId": 7,
+        "portalId": portal_id,
+        "appId": 1,
+        "occurredAt": int(time.time() * 1000),
+        "subscriptionType": "contact.propertyChange",
+        "attemptNumber": 0,
+        "objectId": object_id,
+        "propertyName": prop,
+        "propertyValue": value,
+        "changeSource": "CRM_UI",
+        "sourceId": "userId:9000001",
+    } | extra
+
+
+def code_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["code"][0]

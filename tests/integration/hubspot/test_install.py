@@ -1,0 +1,98 @@
+"""The whole HubSpot install against the sandbox, and each way it can fail without leaving half a install."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from connector.fields import LEADQ_FIELDS
+from leadq.storage.tables import EncryptedToken, Installation
+from tests.integration.hubspot.conftest import approve, install
+
+
+def _count(sessions, table) -> int:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(table))
+
+
+def test_install_stores_encrypted_tokens_and_provisions_properties(client, crm, sessions):
+    start = client.get("/install/hubspot")
+    location = start.headers["Location"]
+    assert location.startswith(f"{crm.base_url}/oauth/authorize?client_id=")
+    assert "scope=oauth%20crm.objects.contacts.read" in location and "state=" in location
+    page = install(client, crm)
+    assert "leadq is connected to HubSpot" in page.get_data(as_text=True)
+    with sessions() as session:
+        row = session.scalars(select(Installation)).one()
+        assert (row.crm_kind, row.external_id, row.status) == ("hubspot", str(crm.portal_id), "active")
+        tokens = session.scalars(select(EncryptedToken)).all()
+        assert {t.kind for t in tokens} == {"access", "refresh"}
+    portal = crm.sandbox.portals[crm.portal_id]
+    for object_type in ("contacts", "companies"):
+        assert portal.groups[object_type]["leadq"]["label"]
+        for spec in LEADQ_FIELDS:
+            assert portal.properties[object_type][spec.key]["groupName"] == "leadq"
+    assert portal.properties["contacts"]["leadq_tier"]["type"] == "enumeration"
+    assert crm.requests.count(path_prefix="/oauth/v3/token") == 1  # v3, not the SDK's v1
+
+
+def test_reinstall_updates_the_same_installation_and_changes_no_property(client, crm, sessions):
+    install(client, crm)
+    before = len(
+        crm.requests.entries(lambda e: e.method == "POST" and e.path.startswith("/crm/v3/properties"))
+    )
+    page = install(client, crm)
+    after = len(
+        crm.requests.entries(lambda e: e.method == "POST" and e.path.startswith("/crm/v3/properties"))
+    )
+    assert before == after == 2 + 2 * len(LEADQ_FIELDS)  # groups + properties, created once
+    assert _count(sessions, Installation) == 1 and "created" not in page.get_data(as_text=True)
+
+
+def test_a_clashing_property_is_reported_and_left_alone(client, crm, sessions):
+    portal = crm.sandbox.portals[crm.portal_id]
+    portal.properties["contacts"]["leadq_tier"] = dict(
+        portal.properties["contacts"]["email"], name="leadq_tier", hubspotDefined=False
+    )
+    page = install(client, crm).get_data(as_text=True)
+    assert "leadq_tier" in page and "type &#39;string&#39;" in page and "left untouched" in page
+    assert portal.properties["contacts"]["leadq_tier"]["type"] == "string"
+
+
+def test_denied_consent_shows_a_clear_page_and_stores_nothing(client, crm, sessions):
+    crm.sandbox.oauth.next_decision = "deny"
+    response = client.get(approve(client, crm))
+    assert response.status_code == 400 and "declined" in response.get_data(as_text=True)
+    assert _count(sessions, Installation) == 0
+
+
+def test_a_reused_or_forged_state_is_refused(client, crm, sessions):
+    callback = approve(client, crm)
+    assert client.get(callback).status_code == 200
+    again = client.get(callback)
+    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    forged = client.get(callback.replace("state=", "state=x"))
+    assert forged.status_code == 400 and "start the install again" in forged.get_data(as_text=True)
+    assert client.get("/oauth/hubspot/callback?code=abc").status_code == 400
+
+
+def test_a_failed_code_exchange_stores_nothing(client, crm, sessions):
+    callback = approve(client, crm)
+    broken = callback.replace("code=", "code=broken")
+    response = client.get(broken)
+    assert response.status_code == 400 and "Nothing was stored" in response.get_data(as_text=True)
+    assert _count(sessions, Installation) == 0 and _count(sessions, EncryptedToken) == 0
+
+
+def test_the_database_never_holds_a_token_in_plaintext(client, crm, sessions, engine):
+    install(client, crm)
+    tokens = [t for t in crm.sandbox.oauth.access] + [t for t in crm.sandbox.oauth.refresh]
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        dump = " ".join(
+            str(v)
+            for table in inspect(engine).get_table_names()
+            for row in conn.execute(text(f'SELECT * FROM "{table}"'))
+            for v in row
+        )
+    assert tokens and not any(t in dump for t in tokens)
