@@ -76,7 +76,8 @@ def test_leadqs_own_writes_are_dropped_as_echoes(client, installed, enqueued):
         ({"body": b'{"portalId": 1}'}, 400, "malformed-payload"),
         (
             {
-                "body": b'[{"subscriptionType": "contact.creation", "portalId": "x", "objectId": 1, "occurredAt": 1}]'
+                "body": b'[{"subscriptionType": "contact.creation", "portalId": "x", '
+                b'"objectId": 1, "occurredAt": 1}]'
             },
             400,
             "malformed-event",
