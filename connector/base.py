@@ -39,7 +39,8 @@ class Cursor:
 @dataclass(frozen=True, slots=True)
 class Page:
     records: Sequence[Person | Account]
-    next_cursor: Cursor | None  # None: nothing more in this pass
+    next_cursor: Cursor | None  # where this pass continues; None: nothing more in this pass
+    checkpoint: Cursor | None = None  # where the next incremental pass starts, once this page is handled
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,16 +111,18 @@ class HubSpotAdapter:
                 return
 
     def _changed_since(self, name: str, cursor: Cursor) -> Iterator[Page]:
-        """Search in ascending last-modified order; when the 10,000 cap nears, restart the window
-        from the newest stamp seen, skipping the ids already emitted at that same stamp."""
+        """Search in ascending last-modified order, paging within a fixed window start; when the
+        10,000-result cap nears, restart the window at the newest stamp seen, skipping the ids
+        already emitted at exactly that stamp (many records share a stamp after bulk edits)."""
         prop = MODIFIED[name]
-        since_ms = int(datetime.fromisoformat(cursor.since).timestamp() * 1000) if cursor.since else 0
-        seen_at_since = set(cursor.seen_ids_at_since)
+        window = int(datetime.fromisoformat(cursor.since).timestamp() * 1000) if cursor.since else 0
+        skip = set(cursor.seen_ids_at_since)
         offset = int(cursor.after or 0)
+        newest, at_newest = window, set(skip)
         while True:
             request = PublicObjectSearchRequest(
                 filter_groups=[
-                    FilterGroup(filters=[Filter(property_name=prop, operator="GTE", value=str(since_ms))])
+                    FilterGroup(filters=[Filter(property_name=prop, operator="GTE", value=str(window))])
                 ],
                 sorts=[{"propertyName": prop, "direction": "ASCENDING"}],
                 properties=self._properties(name),
@@ -133,30 +135,30 @@ class HubSpotAdapter:
                 what=f"search {name}",
             )
             rows = [r.to_dict() for r in result.results]
-            fresh = [
-                r
-                for r in rows
-                if not (_iso_ms(r["properties"].get(prop)) == since_ms and r["id"] in seen_at_since)
-            ]
-            records = [self._map(name, r) for r in fresh]
+            records = []
+            for row in rows:
+                stamp = _iso_ms(row["properties"].get(prop)) or window
+                if stamp == window and row["id"] in skip:
+                    continue  # emitted before the window restarted
+                records.append(self._map(name, row))
+                if stamp > newest:
+                    newest, at_newest = stamp, {row["id"]}
+                elif stamp == newest:
+                    at_newest.add(row["id"])
             has_more = bool(result.paging and result.paging.next)
-            newest = max((_iso_ms(r["properties"].get(prop)) or since_ms for r in rows), default=since_ms)
-            if newest > since_ms:
-                seen_at_since = set()
-            seen_at_since |= {r["id"] for r in rows if _iso_ms(r["properties"].get(prop)) == newest}
-            since_ms = max(since_ms, newest)
             offset += SEARCH_PAGE
             if has_more and offset + SEARCH_PAGE > SEARCH_CAP:
-                offset = 0  # the cap: restart the window from the newest stamp seen
-            elif not has_more:
-                offset = 0
-            stamp = datetime.fromtimestamp(since_ms / 1000, UTC).isoformat()
-            next_cursor = Cursor(
-                since=stamp,
-                after=str(offset) if offset else None,
-                seen_ids_at_since=tuple(sorted(seen_at_since)),
+                window, skip, offset = newest, set(at_newest), 0
+            high_water = Cursor(
+                since=datetime.fromtimestamp(newest / 1000, UTC).isoformat(),
+                seen_ids_at_since=tuple(sorted(at_newest)),
             )
-            yield Page(records, next_cursor if has_more else None)
+            resume = Cursor(
+                since=datetime.fromtimestamp(window / 1000, UTC).isoformat(),
+                after=str(offset) if offset else None,
+                seen_ids_at_since=tuple(sorted(skip)),
+            )
+            yield Page(records, resume if has_more else None, high_water)
             if not has_more:
                 return
 
@@ -204,6 +206,8 @@ class HubSpotAdapter:
                     for key in keys:
                         entries = history.get(key) or []
                         newest = entries[0] if entries else None
+                        if newest is not None and hasattr(newest, "to_dict"):
+                            newest = newest.to_dict()
                         states[key] = FieldState(
                             value=(data.get("properties") or {}).get(key),
                             written_by=self._writer(newest),
