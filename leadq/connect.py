@@ -139,3 +139,14 @@ def install_hubspot(
         )
         installation_id = row.id
     return InstallResult(installation_id, portal_id, report.created, dict(report.details))
+
+
+def mark_needs_reauth(sessions: sessionmaker[Session], installation_id: int, reason: str) -> None:
+    """A refused refresh token (app uninstalled or revoked): pause the installation, keep its work."""
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "installation.needs-reauth", extra={"installation": installation_id, "reason": reason}
+    )
+    with sessions.begin() as session:
+        installations.set_status(session, installation_id, installations.NEEDS_REAUTH, reason)

@@ -27,8 +27,8 @@ from connector.errors import CrmValidationError
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import SEARCH
 from connector.hubspot.mapping import (
-    COMPANY_PROPERTIES,
-    CONTACT_PROPERTIES,
+    DEFAULT_MAP,
+    FieldMap,
     company_to_account,
     contact_to_person,
     parse_time,
@@ -74,18 +74,36 @@ def _iso_ms(value: str | None) -> int | None:
 class HubSpotAdapter:
     kind = CrmKind.HUBSPOT
 
-    def __init__(self, calls: HubSpotCalls, portal_id: str, app_id: str | None = None) -> None:
-        self.calls, self.portal_id, self.app_id = calls, str(portal_id), app_id
+    def __init__(
+        self, calls: HubSpotCalls, portal_id: str, app_id: str | None = None, fields: FieldMap = DEFAULT_MAP
+    ) -> None:
+        self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
 
     # Reading ---------------------------------------------------------------------------------
 
     def _properties(self, object_name: str) -> list[str]:
-        return list(CONTACT_PROPERTIES if object_name == "contacts" else COMPANY_PROPERTIES)
+        if object_name == "contacts":
+            return list(self.fields.contact_properties())
+        return list(self.fields.company_properties())
 
     def _map(self, object_name: str, obj: dict[str, Any]) -> Person | Account:
         if object_name == "contacts":
-            return contact_to_person(self.portal_id, obj)
-        return company_to_account(self.portal_id, obj)
+            return contact_to_person(self.portal_id, obj, self.fields)
+        return company_to_account(self.portal_id, obj, self.fields)
+
+    def read_with_accounts(self, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
+        """Contacts with their primary company: the company id property, else the v4 association."""
+        people = [p for p in self.read(ObjectType.CONTACT, ids) if isinstance(p, Person)]
+        missing = [p.ref.record_id for p in people if not p.account_id]
+        linked = self._associations("contacts", "companies", missing) if missing else {}
+        company_of = {
+            p.ref.record_id: p.account_id or (linked.get(p.ref.record_id) or [None])[0] for p in people
+        }
+        wanted = sorted({c for c in company_of.values() if c})
+        accounts = {
+            a.ref.record_id: a for a in self.read(ObjectType.ACCOUNT, wanted) if isinstance(a, Account)
+        }
+        return [(p, accounts.get(company_of[p.ref.record_id] or "")) for p in people]
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Everything (list API) when ``since`` is None, else changes by last-modified time (search)."""
@@ -114,7 +132,7 @@ class HubSpotAdapter:
         """Search in ascending last-modified order, paging within a fixed window start; when the
         10,000-result cap nears, restart the window at the newest stamp seen, skipping the ids
         already emitted at exactly that stamp (many records share a stamp after bulk edits)."""
-        prop = MODIFIED[name]
+        prop = (self.fields.contact if name == "contacts" else self.fields.company)["modified_at"]
         window = int(datetime.fromisoformat(cursor.since).timestamp() * 1000) if cursor.since else 0
         skip = set(cursor.seen_ids_at_since)
         offset = int(cursor.after or 0)

@@ -174,3 +174,15 @@ def test_a_revoked_app_raises_auth_errors_not_sdk_exceptions(crm):
 
     with pytest.raises((CrmAuthError, InvalidGrant)):
         adapter.read(ObjectType.CONTACT, ["1001"])
+
+
+def test_contacts_come_with_their_company(adapter, crm):
+    portal = crm.sandbox.portals[crm.portal_id]
+    with_company = [r.id for r in portal.live("contacts") if r.props.get("associatedcompanyid")][:5]
+    orphan = next(r for r in portal.live("contacts") if not r.props.get("associatedcompanyid"))
+    company = portal.live("companies")[0]
+    portal.associate("contacts", orphan.id, "companies", company.id)  # linked, but no company id property
+    pairs = adapter.read_with_accounts([*with_company, orphan.id])
+    found = {p.ref.record_id: a.ref.record_id if a else None for p, a in pairs}
+    assert all(found[i] == portal.get("contacts", i).props["associatedcompanyid"] for i in with_company)
+    assert found[orphan.id] == company.id

@@ -96,3 +96,46 @@ def test_the_database_never_holds_a_token_in_plaintext(client, crm, sessions, en
             for v in row
         )
     assert tokens and not any(t in dump for t in tokens)
+
+
+def test_the_legacy_v1_token_path_still_installs_via_introspection(leadq_settings, crm, sessions, enqueued):
+    from leadq.app import create_app
+
+    legacy = create_app(
+        leadq_settings.model_copy(update={"hubspot_token_path": "/oauth/v1/token"}), enqueue=enqueued
+    ).test_client()
+    install(legacy, crm)
+    assert crm.requests.count(path_prefix="/oauth/v1/token") == 1
+    assert crm.requests.count(path_prefix="/oauth/v3/token/introspect") == 1
+    with sessions() as session:
+        assert session.scalars(select(Installation)).one().external_id == str(crm.portal_id)
+
+
+def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
+    client, crm, sessions, leadq_settings, redis_client, enqueued
+):
+    import pytest
+
+    from leadq.connect import mark_needs_reauth, token_manager
+    from leadq.storage.oauth_store import DbTokenStore
+    from leadq.storage.redis_locks import RedisLocks
+    from oauth.errors import InvalidGrant
+    from tests.integration.hubspot.conftest import event, signed_post
+
+    install(client, crm)
+    services = client.application.extensions["leadq"]
+    with sessions() as session:
+        installation_id = session.scalars(select(Installation)).one().id
+    crm.sandbox.oauth.revoke_portal(crm.portal_id)  # the admin uninstalled leadq in HubSpot
+    crm.sandbox.oauth.expire_access_tokens()
+    manager = token_manager(
+        leadq_settings, installation_id, DbTokenStore(sessions, services.vault), RedisLocks(redis_client)
+    )
+    with pytest.raises(InvalidGrant) as caught:
+        manager.after_unauthorized(manager.current())  # a call came back 401: refresh is refused
+    mark_needs_reauth(sessions, installation_id, str(caught.value))
+    with sessions() as session:
+        row = session.get(Installation, installation_id)
+        assert row.status == "needs_reauth" and "refused the grant" in row.status_reason
+    paused = signed_post(client, crm.client_secret, [event(crm.portal_id, 3)]).get_json()
+    assert paused["paused"] == 1 and enqueued.calls == []

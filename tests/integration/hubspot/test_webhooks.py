@@ -134,3 +134,26 @@ def test_accepted_events_reach_the_real_celery_queue_on_redis(leadq_settings, in
     envelope = json.loads(messages[0])
     assert envelope["headers"]["task"] == "leadq.process_changes"
     assert "access_token" not in messages[0].decode()
+
+
+def test_the_signed_uri_is_the_public_one_with_hubspots_decoding(leadq_settings, installed, enqueued):
+    from leadq.app import create_app
+    from sandbox.hubspot.signing import sign_v3
+
+    behind_proxy = create_app(
+        leadq_settings.model_copy(update={"public_base_url": "https://leadq.example.com"}), enqueue=enqueued
+    ).test_client()
+    payload = json.dumps([event(installed.portal_id, 42)]).encode()
+    stamp = int(time.time() * 1000)
+    # HubSpot called https://leadq.example.com/webhooks/hubspot?src=a%3Ab and signed it with %3A decoded.
+    signature = sign_v3(
+        installed.client_secret, "POST", "https://leadq.example.com/webhooks/hubspot?src=a:b", payload, stamp
+    )
+    response = behind_proxy.post(
+        "/webhooks/hubspot?src=a%3Ab",
+        data=payload,
+        content_type="application/json",
+        headers={"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": str(stamp)},
+        base_url="http://10.0.0.7:8000",
+    )  # the app sees an internal address
+    assert response.status_code == 200 and response.get_json()["accepted"] == 1
