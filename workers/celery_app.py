@@ -32,6 +32,8 @@ def make_celery(settings: Settings) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={},
+        imports=("workers.tasks",),
+        task_routes={"leadq.process_changes": {"queue": "changes"}, "leadq.backfill": {"queue": "backfill"}},
     )
     app.conf.leadq_settings = settings
     return app

@@ -83,7 +83,7 @@ class HubSpotAdapter:
 
     def _properties(self, object_name: str) -> list[str]:
         if object_name == "contacts":
-            return list(self.fields.contact_properties())
+            return sorted({*self.fields.contact_properties(), *self.extra_properties})
         return list(self.fields.company_properties())
 
     def _map(self, object_name: str, obj: dict[str, Any]) -> Person | Account:

@@ -125,7 +125,8 @@ class ScoreRow(Base):
     probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     tier: Mapped[str] = mapped_column(String(4))
     verdict: Mapped[str] = mapped_column(String(20))
-    confidence: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[str] = mapped_column(String(8))  # high | medium | low
+    confidence_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     model_version: Mapped[str] = mapped_column(String(64), default="rules")
     scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
@@ -261,3 +262,20 @@ class OAuthNonce(Base):
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Feedback(Base):
+    """A person changed a value leadq wrote (an override), or rejected a lead: training signal."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_record", "installation_id", "object_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # override | rejected
+    field_key: Mapped[str] = mapped_column(String(128), default="")
+    leadq_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    human_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)

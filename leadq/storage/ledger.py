@@ -1,0 +1,72 @@
+"""The write ledger: what leadq last wrote to each field of each record, and when."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from leadq.records import FieldUpdate
+from leadq.storage.tables import LedgerEntry
+
+
+def for_records(
+    session: Session, installation_id: int, records: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, str | None]]:
+    """(object type, record id) -> {field: value leadq last wrote}."""
+    out: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
+    wanted = list(dict.fromkeys(records))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(
+            select(
+                LedgerEntry.object_type, LedgerEntry.record_id, LedgerEntry.field_key, LedgerEntry.value
+            ).where(
+                LedgerEntry.installation_id == installation_id,
+                tuple_(LedgerEntry.object_type, LedgerEntry.record_id).in_(chunk),
+            )
+        )
+        for object_type, record_id, key, value in rows:
+            out[(object_type, record_id)][key] = value
+    return out
+
+
+def record_writes(
+    session: Session,
+    installation_id: int,
+    updates: Sequence[FieldUpdate],
+    versions: dict[str, str] | None = None,
+) -> None:
+    """Upsert one row per (record, field) with the value just written."""
+    if not updates:
+        return
+    now = datetime.now(UTC)
+    rows = {}
+    for u in updates:
+        rows[(u.ref.object_type.value, u.ref.record_id, u.key)] = {
+            "installation_id": installation_id,
+            "object_type": u.ref.object_type.value,
+            "record_id": u.ref.record_id,
+            "field_key": u.key,
+            "value": u.value,
+            "record_version": (versions or {}).get(u.ref.record_id, ""),
+            "written_at": now,
+        }
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = list(rows.values())
+    for start in range(0, len(values), 500):
+        statement = maker(LedgerEntry).values(values[start : start + 500])
+        statement = statement.on_conflict_do_update(
+            index_elements=["installation_id", "object_type", "record_id", "field_key"],
+            set_={
+                "value": statement.excluded.value,
+                "record_version": statement.excluded.record_version,
+                "written_at": statement.excluded.written_at,
+            },
+        )
+        session.execute(statement)

@@ -1,0 +1,127 @@
+"""InstallationContext: everything a task needs for one installation, built from storage + settings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.fields import LEADQ_FIELDS
+from connector.hubspot.adapter import HubSpotAdapter
+from leadq.connect import hubspot_adapter, token_manager
+from leadq.records import CrmKind
+from leadq.settings import Settings
+from leadq.storage import installations, models_registry
+from leadq.storage.db import make_engine, make_session_factory
+from leadq.storage.oauth_store import DbTokenStore
+from leadq.storage.redis_locks import RedisLimiter, RedisLocks
+from leadq.storage.redis_state import RedisRoutingState
+from leadq.storage.vault import Vault
+from routing.config import load_routing
+from routing.model import RoutingConfig
+from scoring.icp import Icp, load_icp
+from scoring.leadmodel import LeadModel
+from scoring.training import readiness
+
+_OWNERS_CACHE: dict[int, tuple[float, list[Any]]] = {}
+OWNERS_TTL_S = 600.0
+
+
+class InstallationGone(LookupError):
+    """The installation was removed: the task logs and exits."""
+
+
+class InstallationPaused(RuntimeError):
+    """The installation needs re-authorization: work is kept and resumes after reinstall."""
+
+
+@dataclass
+class Runtime:
+    """Process-wide resources (one per worker process)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    vault: Vault
+    redis: redis.Redis
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        return cls(
+            settings,
+            make_session_factory(make_engine(settings.sqlalchemy_url)),
+            Vault(settings.fernet_keys()),
+            redis.Redis.from_url(settings.redis_url),
+        )
+
+    @cached_property
+    def locks(self) -> RedisLocks:
+        return RedisLocks(self.redis, wait_s=60.0)
+
+    @cached_property
+    def limiter(self) -> RedisLimiter:
+        return RedisLimiter(self.redis)
+
+
+@dataclass
+class InstallationContext:
+    runtime: Runtime
+    installation_id: int
+    portal_id: str
+    crm: CrmKind
+    icp: Icp
+    model: LeadModel | None
+    model_note: str
+    adapter: HubSpotAdapter
+    routing_text: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.runtime.sessions
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @cached_property
+    def routing(self) -> RoutingConfig:
+        owners = _OWNERS_CACHE.get(self.installation_id)
+        if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
+            owners = (time.monotonic(), self.adapter.owners())
+            _OWNERS_CACHE[self.installation_id] = owners
+        return load_routing(self.routing_text, owners[1])
+
+    @cached_property
+    def routing_state(self) -> RedisRoutingState:
+        return RedisRoutingState(self.runtime.redis, self.installation_id)
+
+
+def build_context(runtime: Runtime, installation_id: int) -> InstallationContext:
+    settings = runtime.settings
+    with runtime.sessions() as session:
+        row = installations.get(session, installation_id)
+        if row is None:
+            raise InstallationGone(f"installation {installation_id} does not exist")
+        if row.status != installations.ACTIVE:
+            raise InstallationPaused(f"installation {installation_id} is {row.status}: {row.status_reason}")
+        icp_text = row.icp_toml or (settings.icp_path.read_text() if settings.icp_path else None)
+        routing_text = row.routing_toml or (
+            settings.routing_path.read_text() if settings.routing_path else None
+        )
+        champion = models_registry.champion(session, installation_id)
+        portal_id = row.external_id
+    icp = load_icp(icp_text)
+    model = LeadModel.from_bytes(champion.artifact) if champion is not None else None
+    note = "" if model else readiness([], icp)[1]
+    tokens = token_manager(
+        settings, installation_id, DbTokenStore(runtime.sessions, runtime.vault), runtime.locks
+    )
+    adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
+    adapter.extra_properties = tuple(spec.key for spec in LEADQ_FIELDS) + ("hubspot_owner_id",)
+    return InstallationContext(
+        runtime, installation_id, portal_id, CrmKind.HUBSPOT, icp, model, note, adapter, routing_text
+    )

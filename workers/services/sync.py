@@ -1,0 +1,224 @@
+"""Score, route and write back a batch of people; and the change handler built on it.
+
+The one path every change takes, real-time or backfill: score in bulk, route the
+unowned, propose field values, let the write policy decide against the CRM's
+current values and the ledger, write in batches, record the ledger, scores,
+routing decisions, overrides and dead letters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+
+from connector.write_policy import Action, FieldDecision, plan_writes
+from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
+from leadq.storage import ledger, routing_log
+from leadq.storage.tables import DeadLetter, Feedback, ProcessedEvent, ScoreRow
+from routing.decide import route
+from routing.model import Decision, RoutingLead, Snapshot
+from routing.service import route_and_commit
+from scoring.features import person_features
+from scoring.score import score_people
+from workers.services.context import InstallationContext
+from workers.services.writeback import APP_FIELDS, OWNER_FIELD, fields_from, policies
+
+log = logging.getLogger(__name__)
+SAMPLES = 5
+
+
+@dataclass
+class BatchReport:
+    scored: int = 0
+    written_records: int = 0
+    writes: int = 0
+    api_calls: int = 0
+    failed: int = 0
+    actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, action) -> count
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge(self, other: BatchReport) -> None:
+        self.scored += other.scored
+        self.written_records += other.written_records
+        self.writes += other.writes
+        self.api_calls += other.api_calls
+        self.failed += other.failed
+        self.actions.update(other.actions)
+        self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
+
+
+def _routing_lead(person: Person, score: Any, ctx: InstallationContext) -> RoutingLead:
+    f = person_features(person, None, ctx.icp, ctx.now())
+    return RoutingLead(
+        person.ref.record_id,
+        score.tier,
+        score.verdict,
+        email_domain=f.email.domain,
+        company_name=person.company_name,
+        website=person.website,
+        country=f.country,
+        region=person.region,
+        industry=(f.industry or "").removeprefix("other:") or None,
+        employees=f.employees,
+        current_owner_id=person.owner_id,
+    )
+
+
+def process_people(
+    ctx: InstallationContext, pairs: Sequence[tuple[Person, Account | None]], dry_run: bool = False
+) -> BatchReport:
+    report = BatchReport()
+    if not pairs:
+        return report
+    now = ctx.now()
+    scores = score_people(pairs, ctx.icp, ctx.model, now, ctx.model_note)
+    report.scored = len(scores)
+    keys = [(p.ref.object_type.value, p.ref.record_id) for p, _a in pairs]
+    with ctx.sessions() as session:
+        written_before = ledger.for_records(session, ctx.installation_id, keys)
+    owner_key = OWNER_FIELD[ctx.crm]
+    field_policies = policies(ctx.crm)
+    updates: list[FieldUpdate] = []
+    decisions: list[tuple[Person, Decision]] = []
+    overrides: list[FieldDecision] = []
+    for (person, _account), score in zip(pairs, scores, strict=True):
+        key = (person.ref.object_type.value, person.ref.record_id)
+        ours = written_before.get(key, {})
+        decision = None
+        owner_is_ours = person.owner_id is not None and ours.get(owner_key) == person.owner_id
+        if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
+            lead = _routing_lead(person, score, ctx)
+            if dry_run:  # decide, but commit nothing: a preview must not move any counter
+                decision = route(lead, ctx.routing, Snapshot(week="preview"), now)
+            else:
+                decision = route_and_commit(lead, ctx.routing, ctx.routing_state, now)
+                decisions.append((person, decision))
+        proposed = fields_from(ctx.crm, score, decision)
+        if owner_is_ours:
+            proposed.pop(owner_key, None)  # routed already; a re-run must not re-route
+        current = {k: FieldState(person.raw.get(k)) for k in proposed}
+        allowed, field_decisions = plan_writes(person.ref, proposed, current, ours, field_policies)
+        for d in field_decisions:
+            report.actions[(d.key, d.action.value)] += 1
+            if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key) and d.key in ours:
+                overrides.append(d)
+        if allowed:
+            allowed.append(FieldUpdate(person.ref, "leadq_scored_at", now.isoformat(timespec="seconds")))
+            updates.extend(allowed)
+            if len(report.samples) < SAMPLES:
+                report.samples.append(
+                    {
+                        "record": person.ref.record_id,
+                        "changes": {
+                            d.key: {"before": d.before, "after": d.after} for d in field_decisions if d.writes
+                        },
+                    }
+                )
+    if dry_run:
+        report.written_records = len({u.ref.record_id for u in updates})
+        return report
+    write = ctx.adapter.write(updates) if updates else None
+    report.api_calls = write.api_calls if write else 0
+    written = list(write.written) if write else []
+    report.writes = len(written)
+    report.written_records = len({u.ref.record_id for u in written})
+    report.failed = len(write.failed) if write else 0
+    with ctx.sessions.begin() as session:
+        ledger.record_writes(
+            session, ctx.installation_id, written, {p.ref.record_id: p.version for p, _a in pairs}
+        )
+        for (person, _a), score in zip(pairs, scores, strict=True):
+            session.add(
+                ScoreRow(
+                    installation_id=ctx.installation_id,
+                    object_type=person.ref.object_type.value,
+                    record_id=person.ref.record_id,
+                    record_version=person.version,
+                    fit=score.fit,
+                    engagement=score.engagement,
+                    probability=score.probability,
+                    tier=score.tier.value,
+                    verdict=score.verdict.value,
+                    confidence=score.confidence,
+                    reasons=[[r.factor, r.contribution, r.text] for r in score.reasons],
+                    model_version=score.model_version,
+                    scored_at=score.scored_at,
+                )
+            )
+        for person, decision in decisions:
+            routing_log.record(
+                session,
+                ctx.installation_id,
+                person.ref.object_type.value,
+                person.ref.record_id,
+                decision,
+                previous_owner_id=person.owner_id,
+            )
+        for d in overrides:
+            session.add(
+                Feedback(
+                    installation_id=ctx.installation_id,
+                    object_type=d.ref.object_type.value,
+                    record_id=d.ref.record_id,
+                    kind="override",
+                    field_key=d.key,
+                    leadq_value=d.after,
+                    human_value=d.before,
+                )
+            )
+        for error in write.failed if write else ():
+            session.add(
+                DeadLetter(
+                    installation_id=ctx.installation_id,
+                    object_type=error.ref.object_type.value,
+                    record_id=error.ref.record_id,
+                    reason=error.reason,
+                    message=error.message,
+                    payload={"fields": {u.key: u.value for u in updates if u.ref == error.ref}},
+                )
+            )
+    return report
+
+
+def handle_changes(ctx: InstallationContext, max_events: int = 500) -> BatchReport:
+    """Process every queued change of this installation (coalesced: one batch read for all)."""
+    total = BatchReport()
+    with ctx.runtime.locks(f"changes:{ctx.installation_id}"):
+        while True:
+            with ctx.sessions.begin() as session:
+                rows = session.execute(
+                    select(ProcessedEvent.id, ProcessedEvent.object_type, ProcessedEvent.record_id)
+                    .where(
+                        ProcessedEvent.installation_id == ctx.installation_id,
+                        ProcessedEvent.status == "queued",
+                    )
+                    .order_by(ProcessedEvent.id)
+                    .limit(max_events)
+                ).all()
+            if not rows:
+                return total
+            contact_ids = list(
+                dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.CONTACT.value)
+            )
+            pairs = ctx.adapter.read_with_accounts(contact_ids) if contact_ids else []
+            total.merge(process_people(ctx, pairs))
+            with ctx.sessions.begin() as session:
+                session.execute(
+                    update(ProcessedEvent)
+                    .where(ProcessedEvent.id.in_([r.id for r in rows]))
+                    .values(status="done")
+                )
+            log.info(
+                "sync.changes.done",
+                extra={
+                    "installation": ctx.installation_id,
+                    "events": len(rows),
+                    "people": len(pairs),
+                    "writes": total.writes,
+                },
+            )

@@ -1,0 +1,53 @@
+"""From a score and a routing decision to the CRM field values leadq proposes, and their policies."""
+
+from __future__ import annotations
+
+from connector.write_policy import Policy
+from leadq.records import CrmKind
+from routing.model import Decision
+from scoring.score import Score
+
+OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id"}
+APP_FIELDS = (
+    "leadq_fit_score",
+    "leadq_engagement_score",
+    "leadq_probability",
+    "leadq_tier",
+    "leadq_verdict",
+    "leadq_confidence",
+    "leadq_reasons",
+    "leadq_model_version",
+)
+
+
+def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> dict[str, Policy]:
+    """leadq's own fields are app-owned; the owner is shared: only filled or kept while still ours."""
+    out = dict.fromkeys(APP_FIELDS, Policy.APP_OWNED)
+    out["leadq_scored_at"] = Policy.APP_OWNED
+    out[OWNER_FIELD[crm]] = owner_policy
+    return out
+
+
+def _number(value: float | None, digits: int) -> str | None:
+    if value is None:
+        return None
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[str, str | None]:
+    """Proposed values as CRM strings. ``leadq_scored_at`` is left out: it would change every run
+    and turn a no-op re-run into writes; it is added only to records that get written anyway."""
+    proposed: dict[str, str | None] = {
+        "leadq_fit_score": _number(score.fit, 1),
+        "leadq_engagement_score": _number(score.engagement, 1),
+        "leadq_probability": _number(score.probability, 4),
+        "leadq_tier": score.tier.value,
+        "leadq_verdict": score.verdict.value,
+        "leadq_confidence": score.confidence,
+        "leadq_reasons": score.reasons_text(),
+        "leadq_model_version": score.model_version,
+    }
+    if decision is not None and decision.owner_id:
+        proposed[OWNER_FIELD[crm]] = decision.owner_id
+    return proposed

@@ -1,0 +1,90 @@
+"""Thin Celery tasks: ids in, a service call, a logged outcome. All share one reliability base."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from celery import Task, shared_task
+
+from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
+from leadq.connect import mark_needs_reauth
+from leadq.records import ObjectType
+from leadq.settings import load_settings
+from oauth.errors import InvalidGrant
+from workers.services.backfill import run_backfill
+from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+from workers.services.sync import handle_changes
+
+log = logging.getLogger(__name__)
+PAGES_PER_TASK = 20
+
+
+@lru_cache(maxsize=1)
+def runtime() -> Runtime:
+    return Runtime.from_settings(load_settings())
+
+
+class LeadqTask(Task):
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+    max_retries = 8
+
+    def backoff(self) -> int:
+        return min(600, 5 * 2**self.request.retries)
+
+
+def _pause(installation_id: int, reason: str) -> None:
+    from sqlalchemy import update
+
+    from leadq.storage.tables import ProcessedEvent
+
+    rt = runtime()
+    mark_needs_reauth(rt.sessions, installation_id, reason)
+    with rt.sessions.begin() as session:  # kept, not dropped: they resume after the reinstall
+        session.execute(
+            update(ProcessedEvent)
+            .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "queued")
+            .values(status="paused")
+        )
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.process_changes")
+def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]) -> dict[str, Any]:
+    try:
+        report = handle_changes(build_context(runtime(), installation_id))
+    except InstallationGone as exc:
+        log.warning("task.installation-gone", extra={"installation": installation_id, "why": str(exc)})
+        return {}
+    except InstallationPaused:
+        _pause(installation_id, "needs re-authorization")
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+    return {"scored": report.scored, "writes": report.writes, "failed": report.failed}
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.backfill")
+def backfill(
+    self: LeadqTask, installation_id: int, object_type: str = "contact", dry_run: bool = False
+) -> dict:
+    try:
+        ctx = build_context(runtime(), installation_id)
+        progress, report = run_backfill(ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK)
+    except InstallationGone:
+        return {}
+    except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except CrmError as exc:
+        if exc.reason in ("rate-limited", "unavailable"):
+            raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+        raise
+    if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
+        self.apply_async(args=[installation_id, object_type, dry_run], queue="backfill")
+    return {"done": progress.done, "total": progress.total, "writes": report.writes}
