@@ -72,7 +72,8 @@ def approve(client, crm) -> str:  # type: ignore[no-untyped-def]
     consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
     assert consent.status_code == 302
     back = urlsplit(consent.headers["Location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PUBLIC}/oauth/hubspot/callback"
+    base = client.application.extensions["leadq"].settings.public_base_url
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{base}/oauth/hubspot/callback"
     return f"{back.path}?{back.query}"
 
 

@@ -1,0 +1,173 @@
+"""End to end with a real Celery worker: a rep edits a contact in the sandbox HubSpot, the signed
+webhook reaches leadq's web app, a worker scores, routes and writes back, and the new score,
+tier, reasons and owner appear on the sandbox record; leadq's own write does not loop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import hubspot
+import pytest
+import requests
+from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
+from werkzeug.serving import make_server
+
+from leadq.app import create_app
+from tests.conftest import REDIS_URL
+from tests.integration.hubspot.conftest import install
+
+
+@pytest.fixture
+def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+    """The sandbox leadq is configured for, delivering its webhooks in the background."""
+    return sandbox_factory(seed=71, records=120, deliver_webhooks=True)
+
+
+@pytest.fixture
+def live_crm(crm):  # type: ignore[no-untyped-def]
+    return crm
+
+
+@pytest.fixture
+def served(leadq_settings, live_crm):  # type: ignore[no-untyped-def]
+    """leadq's web app on a real port, so the sandbox can deliver webhooks to it."""
+    server = make_server("127.0.0.1", 0, create_app(leadq_settings), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = leadq_settings.model_copy(update={"public_base_url": url})
+    server.app = create_app(settings)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield settings, url, server.app
+    server.shutdown()
+
+
+def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    env = dict(os.environ)
+    env.update(
+        {
+            "LEADQ_ENV": "test",
+            "LEADQ_DATABASE_URL": settings.sqlalchemy_url,
+            "LEADQ_REDIS_URL": REDIS_URL,
+            "LEADQ_DATA_DIR": str(settings.data_dir),
+            "LEADQ_PUBLIC_BASE_URL": settings.public_base_url,
+            "LEADQ_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
+            "LEADQ_SECRET_KEY": settings.secret_key.get_secret_value(),
+            "LEADQ_HUBSPOT_CLIENT_ID": settings.hubspot_client_id,
+            "LEADQ_HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret.get_secret_value(),
+            "LEADQ_HUBSPOT_APP_ID": settings.hubspot_app_id,
+            "LEADQ_HUBSPOT_API_BASE": settings.hubspot_api_base,
+            "LEADQ_HUBSPOT_AUTH_BASE": settings.hubspot_auth_base,
+            "LEADQ_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def worker(served, redis_client):  # type: ignore[no-untyped-def]
+    settings, _url, _app = served
+    redis_client.delete("changes", "backfill")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "-Q",
+            "changes,backfill",
+            "-c",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        env=_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _wait(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.redis
+def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, live_crm, worker):
+    settings, url, app = served
+    install(app.test_client(), live_crm)
+    dev = hubspot.Client.create(api_key=live_crm.developer_api_key, host=live_crm.base_url)
+    dev.webhooks.settings_api.configure(
+        live_crm.app_id,
+        SettingsChangeRequest(
+            target_url=f"{url}/webhooks/hubspot", throttling=ThrottlingSettings(max_concurrent_requests=10)
+        ),
+    )
+    for prop in (
+        "jobtitle",
+        "leadq_tier",
+        "hubspot_owner_id",
+    ):  # leadq's own fields too: echoes must not loop
+        dev.webhooks.subscriptions_api.create(
+            live_crm.app_id,
+            SubscriptionCreateRequest(event_type="contact.propertyChange", property_name=prop, active=True),
+        )
+    portal = live_crm.sandbox.portals[live_crm.portal_id]
+    contact = next(
+        r
+        for r in portal.live("contacts")
+        if not r.props.get("hubspot_owner_id")
+        and r.props.get("email", "").count("@")
+        and "gmail" not in r.props["email"]
+    )
+    requests.post(
+        f"{live_crm.base_url}/_sandbox/hubspot/portals/{live_crm.portal_id}/ui-edit",
+        json={
+            "objectType": "contacts",
+            "id": contact.id,
+            "properties": {"jobtitle": "VP Revenue Operations"},
+        },
+        timeout=5,
+    )
+    done = _wait(lambda: portal.get("contacts", contact.id).props.get("leadq_tier"))
+    if not done:
+        worker.terminate()
+        deliveries = [(d.status, len(d.events)) for d in live_crm.sandbox.webhooks.deliveries]
+        pytest.fail(
+            f"no write-back; deliveries {deliveries}; worker: {worker.communicate(timeout=20)[0][-4000:]}"
+        )
+    props = portal.get("contacts", contact.id).props
+    assert props["leadq_tier"] in ("L1", "L2", "L3", "L4") and props["leadq_reasons"]
+    assert props["leadq_verdict"] and props["leadq_fit_score"] and props["leadq_scored_at"]
+    assert live_crm.wait_for_webhooks(10)
+    time.sleep(1.0)  # any echo would be processed by now
+    writes = live_crm.requests.entries(
+        lambda e: (
+            e.path.endswith("/contacts/batch/update") and any(i["id"] == contact.id for i in e.body["inputs"])
+        )
+    )
+    assert len(writes) == 1  # one external change, one write: leadq's own webhook did not loop
+
+
+def worker_output(process) -> str:  # type: ignore[no-untyped-def]
+    if process.poll() is None:
+        return "worker still running"
+    return process.stdout.read()[-3000:]
