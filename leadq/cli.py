@@ -183,6 +183,115 @@ def demo(records: int, seed: int, keep_serving: bool) -> None:
     running.stop()
 
 
+@main.command("backfill")
+@click.argument("installation", type=int)
+@click.option("--dry-run", is_flag=True, help="write nothing; show what would change")
+@click.option("--objects", default="contact", show_default=True, help="comma-separated: contact")
+@click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
+def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
+    """Score every existing record of an installation and write the results back (resumable)."""
+    from leadq.records import ObjectType
+    from workers.services.backfill import preview_of, run_backfill
+    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+
+    runtime = Runtime.from_settings(_settings())
+    try:
+        ctx = build_context(runtime, installation)
+    except (InstallationGone, InstallationPaused) as exc:
+        raise click.ClickException(str(exc)) from None
+    for name in [o.strip() for o in objects.split(",") if o.strip()]:
+        obj = ObjectType(name)
+
+        def show(progress, label=name):  # type: ignore[no-untyped-def]
+            total = progress.total or 0
+            width = 30
+            filled = int(width * progress.done / total) if total else 0
+            eta = f", ETA {progress.eta_s:.0f}s" if progress.eta_s else ""
+            click.echo(
+                f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {progress.done}/{total or '?'} "
+                f"({progress.rate:.0f}/s{eta})",
+                nl=False,
+            )
+
+        progress, report = run_backfill(ctx, obj, dry_run=dry_run, restart=restart, on_progress=show)
+        click.echo()
+        if dry_run:
+            preview = preview_of(ctx, obj)
+            click.echo(f"dry run: nothing was written. Per field ({preview['done']} records):")
+            for key, actions in sorted(preview["fields"].items()):
+                click.echo(f"  {key}: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+            for sample in preview["samples"][:3]:
+                click.echo(
+                    f"  e.g. record {sample['record']}: "
+                    + "; ".join(
+                        f"{k} {v['before']!r} -> {v['after']!r}"
+                        for k, v in list(sample["changes"].items())[:3]
+                    )
+                )
+        else:
+            click.echo(
+                f"{name}: {progress.done} records, {report.written_records} written "
+                f"({report.writes} fields), {report.failed} failed, {report.api_calls} write calls"
+            )
+
+
+@main.command("errors")
+@click.argument("installation", type=int)
+def errors_cmd(installation: int) -> None:
+    """List records that failed permanently (dead letters), with the CRM's message."""
+    from sqlalchemy import select
+
+    from leadq.storage.db import make_engine, make_session_factory
+    from leadq.storage.tables import DeadLetter
+
+    sessions = make_session_factory(make_engine(_settings().sqlalchemy_url))
+    with sessions() as session:
+        rows = session.scalars(
+            select(DeadLetter)
+            .where(DeadLetter.installation_id == installation, DeadLetter.resolved_at.is_(None))
+            .order_by(DeadLetter.id)
+        )
+        found = 0
+        for row in rows:
+            found += 1
+            click.echo(f"#{row.id} {row.object_type} {row.record_id} [{row.reason}] {row.message}")
+    if not found:
+        click.echo("no unresolved errors")
+
+
+@main.command("retry")
+@click.argument("installation", type=int)
+def retry_cmd(installation: int) -> None:
+    """Process the records of unresolved dead letters again; resolved ones are marked so."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from leadq.storage.tables import DeadLetter
+    from workers.services.context import Runtime, build_context
+    from workers.services.sync import process_people
+
+    runtime = Runtime.from_settings(_settings())
+    ctx = build_context(runtime, installation)
+    with runtime.sessions() as session:
+        rows = list(
+            session.scalars(
+                select(DeadLetter).where(
+                    DeadLetter.installation_id == installation, DeadLetter.resolved_at.is_(None)
+                )
+            )
+        )
+    ids = sorted({r.record_id for r in rows if r.object_type == "contact"})
+    report = process_people(ctx, ctx.adapter.read_with_accounts(ids)) if ids else None
+    with runtime.sessions.begin() as session:
+        for row in session.scalars(select(DeadLetter).where(DeadLetter.id.in_([r.id for r in rows]))):
+            row.attempts += 1
+            still_failing = report is not None and report.failed and row.record_id in ids
+            if not still_failing:
+                row.resolved_at = datetime.now(UTC)
+    click.echo(f"retried {len(ids)} record(s); {report.failed if report else 0} still failing")
+
+
 @main.command("install-url")
 @click.argument("crm", type=click.Choice(["hubspot"]))
 def install_url(crm: str) -> None:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default=None, description="Extra CA bundle to trust (the sandbox's certificate)"
     )
     webhook_max_age_s: int = Field(default=300, ge=1, le=3600)
+    broker_visibility_timeout_s: int = Field(
+        default=3600, ge=1, le=86_400, description="an unacknowledged task is redelivered after this long"
+    )
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=16_777_216)
     hubspot_api_budget_per_10s: int = Field(default=100, ge=1, le=1000, description="under HubSpot's 110")
     hubspot_search_budget_per_s: int = Field(default=4, ge=1, le=50, description="under HubSpot's 5")

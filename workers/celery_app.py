@@ -28,7 +28,8 @@ def make_celery(settings: Settings) -> Celery:
         task_default_queue="default",
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        # A task whose worker died (acks_late) is redelivered after this timeout.
+        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
         timezone="UTC",
         enable_utc=True,
         beat_schedule={},

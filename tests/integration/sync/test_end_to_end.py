@@ -112,7 +112,7 @@ def _wait(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-
 
 @pytest.mark.redis
 def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, live_crm, worker):
-    settings, url, app = served
+    _settings, url, app = served
     install(app.test_client(), live_crm)
     dev = hubspot.Client.create(api_key=live_crm.developer_api_key, host=live_crm.base_url)
     dev.webhooks.settings_api.configure(

@@ -1,0 +1,97 @@
+"""A worker SIGKILLed mid-backfill: the task is redelivered, resumes at the checkpoint, and every
+record is written exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from leadq.storage.tables import SyncCursor
+from tests.integration.sync.test_end_to_end import _env
+
+
+@pytest.fixture
+def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+    running = sandbox_factory(seed=81, records=1500)
+    running.sandbox.faults.update(latency_ms=30)  # slow enough to be killed mid-run
+    return running
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "-Q",
+            "backfill",
+            "-P",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        return session.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill"
+            )
+        ).one_or_none()
+
+
+def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.redis
+def test_a_killed_worker_resumes_and_writes_every_record_once(
+    leadq_settings, installed, crm, sessions, app, redis_client
+):
+    env = _env(leadq_settings) | {"LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3"}
+    redis_client.delete("backfill", "unacked", "unacked_index")
+    worker = _start_worker(env)
+    try:
+        app.extensions["leadq"].celery.send_task(
+            "leadq.backfill", args=[installed, "contact", False], queue="backfill"
+        )
+        assert _wait(lambda: (c := _cursor(sessions, installed)) is not None and c.done >= 300, 60)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        killed_at = _cursor(sessions, installed).done
+        assert killed_at < 1500
+        worker = _start_worker(env)
+        assert _wait(lambda: _cursor(sessions, installed).status == "done", 120)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    portal = crm.sandbox.portals[crm.portal_id]
+    assert all(r.props.get("leadq_tier") for r in portal.live("contacts"))
+    written = Counter(
+        i["id"]
+        for e in crm.requests.entries(lambda e: e.path.endswith("/contacts/batch/update"))
+        for i in e.body["inputs"]
+    )
+    assert len(written) == 1500 and set(written.values()) == {1}  # every record written exactly once
