@@ -75,9 +75,16 @@ class HubSpotAdapter:
     kind = CrmKind.HUBSPOT
 
     def __init__(
-        self, calls: HubSpotCalls, portal_id: str, app_id: str | None = None, fields: FieldMap = DEFAULT_MAP
+        self,
+        calls: HubSpotCalls,
+        portal_id: str,
+        app_id: str | None = None,
+        fields: FieldMap = DEFAULT_MAP,
+        extra_properties: Sequence[str] = (),
     ) -> None:
         self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
+        # Also read these (leadq's own fields, the owner): the write policy compares against them.
+        self.extra_properties = tuple(extra_properties)
 
     # Reading ---------------------------------------------------------------------------------
 
