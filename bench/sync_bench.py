@@ -1,0 +1,217 @@
+"""The sync loop's speed and API economy, on this machine, against the sandbox.
+
+    .venv/bin/python bench/sync_bench.py [--edits 40] [--records 20000]
+
+1. Webhook to write-back: a rep edits a contact in the sandbox; the signed webhook reaches
+   leadq's web app (served on a real port), a real Celery worker process scores, routes and
+   writes back; measured until the new values are on the sandbox record.
+2. Backfill of N seeded contacts at the sandbox's real rate limit (110 per 10 s; leadq's
+   budget 100): API calls per 1,000 records (first run and a re-run) and records per second.
+Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import hubspot
+import redis
+import requests
+from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
+from werkzeug.serving import make_server
+
+from leadq.app import create_app
+from leadq.settings import load_settings
+from leadq.storage.db import make_engine
+from leadq.storage.migrate import upgrade
+from leadq.storage.vault import Vault
+from sandbox.server import create_sandbox, serve
+
+REDIS = "redis://127.0.0.1:6379/14"
+
+
+def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]
+    return load_settings(
+        env="test",
+        data_dir=tmp,
+        database_url=f"sqlite:///{tmp / 'bench.db'}",
+        redis_url=REDIS,
+        public_base_url=public,
+        encryption_keys=Vault.generate_key(),
+        secret_key="bench-secret-key",  # noqa: S106 - a throwaway key for a local benchmark
+        hubspot_client_id=crm.client_id,
+        hubspot_client_secret=crm.client_secret,
+        hubspot_app_id=str(crm.app_id),
+        hubspot_api_base=crm.base_url,
+        hubspot_auth_base=crm.base_url,
+        log_level="WARNING",
+    )
+
+
+def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return dict(os.environ) | {
+        "LEADQ_ENV": "test",
+        "LEADQ_DATABASE_URL": settings.sqlalchemy_url,
+        "LEADQ_REDIS_URL": REDIS,
+        "LEADQ_DATA_DIR": str(settings.data_dir),
+        "LEADQ_PUBLIC_BASE_URL": settings.public_base_url,
+        "LEADQ_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
+        "LEADQ_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "LEADQ_HUBSPOT_CLIENT_ID": settings.hubspot_client_id,
+        "LEADQ_HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret.get_secret_value(),
+        "LEADQ_HUBSPOT_APP_ID": settings.hubspot_app_id,
+        "LEADQ_HUBSPOT_API_BASE": settings.hubspot_api_base,
+        "LEADQ_HUBSPOT_AUTH_BASE": settings.hubspot_auth_base,
+        "LEADQ_LOG_LEVEL": "WARNING",
+    }
+
+
+def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import urlsplit
+
+    start = client.get("/install/hubspot")
+    back = urlsplit(
+        requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
+    )
+    assert client.get(f"{back.path}?{back.query}").status_code == 200
+
+
+def latency(edits: int) -> None:
+    crm = serve(create_sandbox(seed=91, records=300), deliver_webhooks=True)
+    crm.sandbox.webhooks.batch_window_s = 0.0
+    crm.sandbox.webhooks.duplicate_rate = crm.sandbox.webhooks.out_of_order_rate = 0.0
+    tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = _settings(tmp, crm, url)
+    upgrade(make_engine(settings.sqlalchemy_url))
+    server.app = create_app(settings)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    redis.Redis.from_url(REDIS).flushdb()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "-Q",
+            "changes",
+            "-c",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "ERROR",
+        ],
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _install(server.app.test_client(), crm)
+        dev = hubspot.Client.create(api_key=crm.developer_api_key, host=crm.base_url)
+        dev.webhooks.settings_api.configure(
+            crm.app_id,
+            SettingsChangeRequest(
+                target_url=f"{url}/webhooks/hubspot",
+                throttling=ThrottlingSettings(max_concurrent_requests=10),
+            ),
+        )
+        dev.webhooks.subscriptions_api.create(
+            crm.app_id,
+            SubscriptionCreateRequest(
+                event_type="contact.propertyChange", property_name="jobtitle", active=True
+            ),
+        )
+        portal = crm.sandbox.portals[crm.portal_id]
+        contacts = portal.live("contacts")
+        time.sleep(3)  # the worker starts
+        results = []
+        for index in range(edits):
+            record = contacts[index]
+            before = len(record.history.get("leadq_scored_at", []))
+            started = time.perf_counter()
+            requests.post(
+                f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit",
+                timeout=5,
+                json={
+                    "objectType": "contacts",
+                    "id": record.id,
+                    "properties": {"jobtitle": f"VP Sales {index}"},
+                },
+            )
+            while len(portal.get("contacts", record.id).history.get("leadq_scored_at", [])) == before:
+                if time.perf_counter() - started > 20:
+                    raise RuntimeError("no write-back within 20 s")
+                time.sleep(0.002)
+            results.append((time.perf_counter() - started) * 1000)
+        results.sort()
+        print(
+            f"webhook to write-back over {edits} edits: p50 {statistics.median(results):.0f} ms, "
+            f"p99 {results[max(0, int(len(results) * 0.99) - 1)]:.0f} ms, max {results[-1]:.0f} ms"
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+        server.shutdown()
+        crm.stop()
+
+
+def backfill(records: int) -> None:
+    from sqlalchemy import select
+
+    from leadq.storage.tables import Installation
+    from workers.services.backfill import run_backfill
+    from workers.services.context import Runtime, build_context
+
+    crm = serve(create_sandbox(seed=92, records=records))  # HubSpot's real limit: 110 per 10 s
+    tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
+    settings = _settings(tmp, crm, "http://leadq.bench")
+    upgrade(make_engine(settings.sqlalchemy_url))
+    app = create_app(settings)
+    redis.Redis.from_url(REDIS).flushdb()
+    _install(app.test_client(), crm)
+    runtime = Runtime.from_settings(settings)
+    with runtime.sessions() as session:
+        installation_id = session.scalars(select(Installation)).one().id
+    for label in ("first run", "re-run"):
+        crm.requests.clear()
+        ctx = build_context(runtime, installation_id)
+        started = time.perf_counter()
+        progress, report = run_backfill(ctx, restart=True)
+        elapsed = time.perf_counter() - started
+        calls = crm.requests.count(area="api") + crm.requests.count(area="search")
+        companies = len(crm.sandbox.portals[crm.portal_id].live("companies"))
+        print(
+            f"backfill {label}: {progress.done:,} contacts (+{companies:,} companies read) "
+            f"in {elapsed:.0f}s = "
+            f"{progress.done / elapsed:,.0f} records/s; {calls} API calls = "
+            f"{1000 * calls / (progress.done + companies):.1f} per 1,000 records; "
+            f"{report.written_records:,} records written"
+        )
+    crm.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--edits", type=int, default=40)
+    parser.add_argument("--records", type=int, default=20_000)
+    args = parser.parse_args()
+    latency(args.edits)
+    backfill(args.records)
+
+
+if __name__ == "__main__":
+    main()
