@@ -75,7 +75,9 @@ def process_people(
     report = BatchReport()
     if not pairs:
         return report
-    now = ctx.now()
+    # Scores are computed as of the start of the (UTC) day: a re-run the same day finds identical
+    # values and writes nothing; engagement decay between days is the scheduled decay pass's business.
+    now = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
     scores = score_people(pairs, ctx.icp, ctx.model, now, ctx.model_note)
     report.scored = len(scores)
     keys = [(p.ref.object_type.value, p.ref.record_id) for p, _a in pairs]

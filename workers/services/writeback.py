@@ -39,8 +39,9 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
     """Proposed values as CRM strings. ``leadq_scored_at`` is left out: it would change every run
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
     proposed: dict[str, str | None] = {
-        "leadq_fit_score": _number(score.fit, 1),
-        "leadq_engagement_score": _number(score.engagement, 1),
+        # Whole points: a tenth of a point of decay is no reason to spend an API call.
+        "leadq_fit_score": _number(score.fit, 0),
+        "leadq_engagement_score": _number(score.engagement, 0),
         "leadq_probability": _number(score.probability, 4),
         "leadq_tier": score.tier.value,
         "leadq_verdict": score.verdict.value,
