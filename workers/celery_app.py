@@ -32,9 +32,18 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={},
+        beat_schedule={
+            # Einstein rebuilds about every 10 days; weekly keeps models fresh at low API cost.
+            "retrain-weekly": {"task": "leadq.schedule", "schedule": 7 * 86_400.0, "args": ("retrain",)},
+            "decay-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("decay",)},
+        },
         imports=("workers.tasks",),
-        task_routes={"leadq.process_changes": {"queue": "changes"}, "leadq.backfill": {"queue": "backfill"}},
+        task_routes={
+            "leadq.process_changes": {"queue": "changes"},
+            "leadq.backfill": {"queue": "backfill"},
+            "leadq.decay": {"queue": "backfill"},
+            "leadq.retrain": {"queue": "training"},
+        },
     )
     app.conf.leadq_settings = settings
     return app

@@ -88,3 +88,49 @@ def backfill(
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
         self.apply_async(args=[installation_id, object_type, dry_run], queue="backfill")
     return {"done": progress.done, "total": progress.total, "writes": report.writes}
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.retrain")
+def retrain_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """Build a challenger; when it is promoted, re-score everything (only changed values are written)."""
+    from workers.services.retrain import retrain
+
+    try:
+        outcome = retrain(build_context(runtime(), installation_id))
+    except (InstallationGone, InstallationPaused):
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    if outcome.get("promoted"):
+        backfill.apply_async(args=[installation_id, "contact", False], queue="backfill")
+    return outcome
+
+
+@shared_task(base=LeadqTask, name="leadq.decay")
+def decay(installation_id: int) -> None:
+    """The daily pass: engagement decays, so re-score everyone; only values that moved are written."""
+    from sqlalchemy import update
+
+    from leadq.storage.tables import SyncCursor
+
+    with runtime().sessions.begin() as session:  # start the backfill over, not resume it
+        session.execute(
+            update(SyncCursor)
+            .where(SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill")
+            .values(status="idle")
+        )
+    backfill.apply_async(args=[installation_id, "contact", False], queue="backfill")
+
+
+@shared_task(base=LeadqTask, name="leadq.schedule")
+def schedule(kind: str) -> int:
+    """Beat's entry point: fan a periodic job out to every active installation."""
+    from leadq.storage import installations
+
+    task = {"retrain": retrain_task, "decay": decay}[kind]
+    with runtime().sessions() as session:
+        active = [i.id for i in installations.list_all(session) if i.status == installations.ACTIVE]
+    for installation_id in active:
+        task.apply_async(args=[installation_id], queue="training" if kind == "retrain" else "backfill")
+    return len(active)
