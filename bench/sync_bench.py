@@ -222,5 +222,73 @@ def main() -> None:
         backfill(args.records)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--memory" not in sys.argv:
     main()
+
+
+def memory(records: int) -> None:
+    """Peak memory of leadq's process for a backfill of ``records`` contacts (the sandbox runs in a
+    separate process with its rate limit raised, so only leadq's memory is measured)."""
+    import json
+    import resource
+
+    from sqlalchemy import select
+
+    from leadq.storage.tables import Installation
+    from sandbox.server import RunningSandbox  # noqa: F401 - type only
+    from workers.services.backfill import run_backfill
+    from workers.services.context import Runtime, build_context
+
+    process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "leadq.cli",
+            "sandbox",
+            "--port",
+            "0",
+            "--records",
+            str(records),
+            "--seed",
+            "93",
+            "--rate-limit",
+            "100000",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        details = json.loads(process.stdout.readline())
+
+        class Crm:  # what _settings needs from a running sandbox
+            client_id, client_secret = details["client_id"], details["client_secret"]
+            app_id, base_url = details["app_id"], details["base_url"]
+
+        tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
+        settings = _settings(tmp, Crm, "http://leadq.bench").model_copy(
+            update={"hubspot_api_budget_per_10s": 100_000, "hubspot_search_budget_per_s": 1000}
+        )
+        upgrade(make_engine(settings.sqlalchemy_url))
+        redis.Redis.from_url(REDIS).flushdb()
+        _install(create_app(settings).test_client(), Crm)
+        runtime = Runtime.from_settings(settings)
+        with runtime.sessions() as session:
+            installation_id = session.scalars(select(Installation)).one().id
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        progress, report = run_backfill(build_context(runtime, installation_id))
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"backfill of {progress.done:,} contacts (sandbox limit raised): {elapsed:.0f}s = "
+            f"{progress.done / elapsed:,.0f} records/s; leadq peak memory {peak:.0f} MB "
+            f"({before:.0f} MB before the backfill); {report.written_records:,} written"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+if __name__ == "__main__" and "--memory" in sys.argv:
+    memory(int(sys.argv[sys.argv.index("--memory") + 1]))

@@ -93,6 +93,7 @@ def keys_rotate() -> None:
 @click.option("--rate-429", default=0.0, type=float, help="share of API calls answered 429")
 @click.option("--rate-5xx", default=0.0, type=float, help="share of API calls answered 5xx")
 @click.option("--latency-ms", default=0.0, type=float, help="latency added to each API call")
+@click.option("--rate-limit", default=110, show_default=True, type=int, help="API calls per 10 s per portal")
 @click.option("--json", "as_json", is_flag=True, help="print connection details as JSON")
 def sandbox_cmd(
     host: str,
@@ -107,6 +108,7 @@ def sandbox_cmd(
     rate_5xx: float,
     latency_ms: float,
     as_json: bool,
+    rate_limit: int = 110,
 ) -> None:
     """Run the sandbox CRM (a local HubSpot) until Ctrl-C."""
     from sandbox.faults import Faults
@@ -121,6 +123,7 @@ def sandbox_cmd(
             client_id=client_id,
             client_secret=client_secret,
             faults=faults,
+            rate_limit=rate_limit,
         ),
         host,
         port,
