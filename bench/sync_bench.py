@@ -60,21 +60,7 @@ def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]
 
 
 def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return dict(os.environ) | {
-        "LEADQ_ENV": "test",
-        "LEADQ_DATABASE_URL": settings.sqlalchemy_url,
-        "LEADQ_REDIS_URL": REDIS,
-        "LEADQ_DATA_DIR": str(settings.data_dir),
-        "LEADQ_PUBLIC_BASE_URL": settings.public_base_url,
-        "LEADQ_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
-        "LEADQ_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "LEADQ_HUBSPOT_CLIENT_ID": settings.hubspot_client_id,
-        "LEADQ_HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret.get_secret_value(),
-        "LEADQ_HUBSPOT_APP_ID": settings.hubspot_app_id,
-        "LEADQ_HUBSPOT_API_BASE": settings.hubspot_api_base,
-        "LEADQ_HUBSPOT_AUTH_BASE": settings.hubspot_auth_base,
-        "LEADQ_LOG_LEVEL": "WARNING",
-    }
+    return dict(os.environ) | settings.to_env()
 
 
 def _install(client, crm) -> None:  # type: ignore[no-untyped-def]

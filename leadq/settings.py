@@ -147,6 +147,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"key #{position} is not a valid Fernet key") from None
         return value
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as ``LEADQ_*`` variables (secrets included), e.g. for a worker process."""
+        out: dict[str, str] = {}
+        for name, value in self:
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            out[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return out
+
     # Derived values -------------------------------------------------------------------
 
     @property

@@ -65,3 +65,12 @@ def test_development_keys_are_created_once_and_reused(tmp_path):
     first = settings.fernet_keys()
     assert settings.fernet_keys() == first and Settings(data_dir=tmp_path).flask_secret()
     assert (tmp_path / "dev-fernet.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_settings_round_trip_through_the_environment(monkeypatch, tmp_path):
+    original = load_settings(data_dir=tmp_path, hubspot_client_secret="s3cret-value", log_json=True,
+                             webhook_max_age_s=120)
+    for key, value in original.to_env().items():
+        monkeypatch.setenv(key, value)
+    again = load_settings()
+    assert again == original and again.hubspot_client_secret.get_secret_value() == "s3cret-value"
