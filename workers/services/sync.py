@@ -9,6 +9,7 @@ routing decisions, overrides and dead letters.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,9 +188,33 @@ def process_people(
     return report
 
 
-def handle_changes(ctx: InstallationContext, max_events: int = 500) -> BatchReport:
-    """Process every queued change of this installation (coalesced: one batch read for all)."""
+def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:
+    """Wait for a full batch or the end of a short window, whichever comes first."""
+    from sqlalchemy import func
+
+    deadline = time.monotonic() + window_s
+    while time.monotonic() < deadline:
+        with ctx.sessions() as session:
+            queued = session.scalar(
+                select(func.count())
+                .select_from(ProcessedEvent)
+                .where(
+                    ProcessedEvent.installation_id == ctx.installation_id, ProcessedEvent.status == "queued"
+                )
+            )
+        if queued >= batch:
+            return
+        time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
+
+
+def handle_changes(
+    ctx: InstallationContext, max_events: int = 500, window_s: float = 0.05, batch: int = 100
+) -> BatchReport:
+    """Process every queued change of this installation, coalesced into batch reads: changes that
+    arrive within ``window_s`` of each other (or a full batch) share one read and one write."""
     total = BatchReport()
+    if window_s > 0:
+        _gather(ctx, window_s, batch)
     with ctx.runtime.locks(f"changes:{ctx.installation_id}"):
         while True:
             with ctx.sessions.begin() as session:
