@@ -15,8 +15,9 @@ def test_queued_changes_are_read_and_written_in_one_batch(ctx, crm, sessions):
     portal = crm.sandbox.portals[crm.portal_id]
     ids = [r.id for r in portal.live("contacts")[:30]]
     with sessions.begin() as session:
-        event_store.record_new(session, ctx.installation_id,
-                               [(f"k{i}", "contact", i, datetime.now(UTC)) for i in ids])
+        event_store.record_new(
+            session, ctx.installation_id, [(f"k{i}", "contact", i, datetime.now(UTC)) for i in ids]
+        )
     crm.requests.clear()
     report = handle_changes(ctx, window_s=0.2)
     assert report.scored == 30 and report.written_records == 30

@@ -68,8 +68,9 @@ def test_development_keys_are_created_once_and_reused(tmp_path):
 
 
 def test_settings_round_trip_through_the_environment(monkeypatch, tmp_path):
-    original = load_settings(data_dir=tmp_path, hubspot_client_secret="s3cret-value", log_json=True,
-                             webhook_max_age_s=120)
+    original = load_settings(
+        data_dir=tmp_path, hubspot_client_secret="s3cret-value", log_json=True, webhook_max_age_s=120
+    )
     for key, value in original.to_env().items():
         monkeypatch.setenv(key, value)
     again = load_settings()
