@@ -22,7 +22,9 @@ ROUTING = '[pools]\nL3 = "all"\n'
 
 @pytest.fixture
 def crm(sandbox_factory):  # type: ignore[no-untyped-def]
-    return sandbox_factory(seed=61, records=400)
+    # These tests are about the sync logic, not the rate limit (tests/integration/hubspot covers
+    # that): the sandbox and leadq's budget are raised so no test waits out a 10-second window.
+    return sandbox_factory(seed=61, records=400, rate_limit=10_000)
 
 
 @pytest.fixture
@@ -36,7 +38,8 @@ def installed(client, crm, sessions):  # type: ignore[no-untyped-def]  # noqa: F
 
 @pytest.fixture
 def runtime(leadq_settings, sessions, app, redis_client):  # type: ignore[no-untyped-def]  # noqa: F811
-    return Runtime(leadq_settings, sessions, app.extensions["leadq"].vault, redis_client)
+    settings = leadq_settings.model_copy(update={"hubspot_api_budget_per_10s": 5000})
+    return Runtime(settings, sessions, app.extensions["leadq"].vault, redis_client)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from workers.services.retrain import retrain
 
 @pytest.fixture
 def crm(sandbox_factory):  # type: ignore[no-untyped-def]
-    return sandbox_factory(seed=62, records=1500)
+    return sandbox_factory(seed=62, records=1500, rate_limit=10_000)
 
 
 def test_thin_history_keeps_the_rules_and_says_why(runtime, installed, crm, sessions):
