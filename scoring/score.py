@@ -113,10 +113,16 @@ def score_people(
     model: LeadModel | None,
     now: datetime,
     model_note: str = "",
+    features: Sequence[PersonFeatures] | None = None,
 ) -> list[Score]:
-    """Score many people at once: the same results as ``score_person``, one model pass for all."""
+    """Score many people at once: the same results as ``score_person``, one model pass for all.
+
+    ``features`` may be passed when the caller already computed them (it needs them too).
+    """
     with _gc_paused():
-        return _score_people(people, icp, model, now, model_note)
+        if features is None:
+            features = [person_features(p, a, icp, now) for p, a in people]
+        return _score_people(features, icp, model, now, model_note)
 
 
 @contextmanager
@@ -133,13 +139,12 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _score_people(
-    people: Sequence[tuple[Person, Account | None]],
+    features: Sequence[PersonFeatures],
     icp: Icp,
     model: LeadModel | None,
     now: datetime,
     model_note: str,
 ) -> list[Score]:
-    features = [person_features(p, a, icp, now) for p, a in people]
     if model is None or not features:
         return [score_features(f, icp, None, now, model_note) for f in features]
     rows = [f.model_row() for f in features]

@@ -24,7 +24,7 @@ from leadq.storage.tables import DeadLetter, Feedback, ProcessedEvent, ScoreRow
 from routing.decide import route
 from routing.model import Decision, RoutingLead, Snapshot
 from routing.service import route_and_commit
-from scoring.features import person_features
+from scoring.features import PersonFeatures, person_features
 from scoring.score import score_people
 from workers.services.context import InstallationContext
 from workers.services.writeback import APP_FIELDS, OWNER_FIELD, fields_from, policies
@@ -53,8 +53,7 @@ class BatchReport:
         self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
 
 
-def _routing_lead(person: Person, score: Any, ctx: InstallationContext) -> RoutingLead:
-    f = person_features(person, None, ctx.icp, ctx.now())
+def _routing_lead(person: Person, f: PersonFeatures, score: Any) -> RoutingLead:
     return RoutingLead(
         person.ref.record_id,
         score.tier,
@@ -79,7 +78,8 @@ def process_people(
     # Scores are computed as of the start of the (UTC) day: a re-run the same day finds identical
     # values and writes nothing; engagement decay between days is the scheduled decay pass's business.
     now = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    scores = score_people(pairs, ctx.icp, ctx.model, now, ctx.model_note)
+    features = [person_features(p, a, ctx.icp, now) for p, a in pairs]  # scoring and routing share them
+    scores = score_people(pairs, ctx.icp, ctx.model, now, ctx.model_note, features)
     report.scored = len(scores)
     keys = [(p.ref.object_type.value, p.ref.record_id) for p, _a in pairs]
     with ctx.sessions() as session:
@@ -89,13 +89,13 @@ def process_people(
     updates: list[FieldUpdate] = []
     decisions: list[tuple[Person, Decision]] = []
     overrides: list[FieldDecision] = []
-    for (person, _account), score in zip(pairs, scores, strict=True):
+    for (person, _account), score, feats in zip(pairs, scores, features, strict=True):
         key = (person.ref.object_type.value, person.ref.record_id)
         ours = written_before.get(key, {})
         decision = None
         owner_is_ours = person.owner_id is not None and ours.get(owner_key) == person.owner_id
         if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
-            lead = _routing_lead(person, score, ctx)
+            lead = _routing_lead(person, feats, score)
             if dry_run:  # decide, but commit nothing: a preview must not move any counter
                 decision = route(lead, ctx.routing, Snapshot(week="preview"), now)
             else:

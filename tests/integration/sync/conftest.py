@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -45,3 +47,13 @@ def runtime(leadq_settings, sessions, app, redis_client):  # type: ignore[no-unt
 @pytest.fixture
 def ctx(runtime, installed):  # type: ignore[no-untyped-def]
     return build_context(runtime, installed)
+
+
+def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass (worker processes run apart)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

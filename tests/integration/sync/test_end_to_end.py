@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from leadq.app import create_app
 from tests.conftest import REDIS_URL
 from tests.integration.hubspot.conftest import install
+from tests.integration.sync.conftest import wait_until
 
 
 @pytest.fixture
@@ -84,15 +85,6 @@ def worker(served, redis_client):  # type: ignore[no-untyped-def]
         process.kill()
 
 
-def _wait(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.redis
 def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, live_crm, worker):
     _settings, url, app = served
@@ -130,7 +122,7 @@ def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, l
         },
         timeout=5,
     )
-    done = _wait(lambda: portal.get("contacts", contact.id).props.get("leadq_tier"))
+    done = wait_until(lambda: portal.get("contacts", contact.id).props.get("leadq_tier"))
     if not done:
         worker.terminate()
         deliveries = [(d.status, len(d.events)) for d in live_crm.sandbox.webhooks.deliveries]

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from leadq.storage.tables import SyncCursor
+from tests.integration.sync.conftest import wait_until
 from tests.integration.sync.test_end_to_end import _env
 
 
@@ -57,15 +58,6 @@ def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignor
         ).one_or_none()
 
 
-def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.redis
 def test_a_killed_worker_resumes_and_writes_every_record_once(
     leadq_settings, installed, crm, sessions, app, redis_client
@@ -77,7 +69,7 @@ def test_a_killed_worker_resumes_and_writes_every_record_once(
         app.extensions["leadq"].celery.send_task(
             "leadq.backfill", args=[installed, "contact", False], queue="backfill"
         )
-        assert _wait(lambda: (c := _cursor(sessions, installed)) is not None and c.done >= 300, 60)
+        assert wait_until(lambda: (c := _cursor(sessions, installed)) is not None and c.done >= 300, 60)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         killed_at = _cursor(sessions, installed).done
@@ -90,7 +82,7 @@ def test_a_killed_worker_resumes_and_writes_every_record_once(
         with celery.connection_for_write() as connection:
             connection.default_channel.qos.restore_visible(num=100)
         worker = _start_worker(env)
-        assert _wait(lambda: _cursor(sessions, installed).status == "done", 120)
+        assert wait_until(lambda: _cursor(sessions, installed).status == "done", 120)
     finally:
         worker.kill()
         worker.wait(timeout=10)
