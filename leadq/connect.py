@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.base import ClientConfig
 from connector.fields import LEADQ_FIELDS
+from connector.http import session as pinned_session
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget, Limiter
@@ -42,10 +43,7 @@ def hubspot_oauth(settings: Settings) -> HubSpotOAuth:
 
 
 def http_session(settings: Settings) -> requests.Session:
-    session = requests.Session()
-    if settings.ca_bundle:
-        session.verify = str(settings.ca_bundle)
-    return session
+    return pinned_session(str(settings.ca_bundle) if settings.ca_bundle else None)
 
 
 def client_config(settings: Settings) -> ClientConfig:

@@ -80,6 +80,66 @@ def install(
         return json.loads(response.read())
 
 
+def sf_authorize(
+    running: RunningSandbox,
+    redirect_uri: str = "https://localhost/callback",
+    scope: str = "api refresh_token",
+    state: str = "s",
+    code_challenge: str | None = None,
+    login_hint: str | None = None,
+) -> str:
+    """Walk Salesforce's authorize page; returns the code from the redirect."""
+    query = {
+        "response_type": "code",
+        "client_id": running.sf_client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+    }
+    if code_challenge:
+        query |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+    if login_hint:
+        query["login_hint"] = login_hint
+    opener = urllib.request.build_opener(
+        _NoRedirect, urllib.request.HTTPSHandler(context=running.ssl_context())
+    )
+    try:
+        opener.open(f"{running.base_url}/services/oauth2/authorize?{urllib.parse.urlencode(query)}")
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+        location = exc.headers["Location"]
+    else:  # pragma: no cover - the authorize page always redirects
+        raise AssertionError("authorize did not redirect")
+    params = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    return params["code"][0]
+
+
+def sf_install(running: RunningSandbox, login_hint: str | None = None) -> dict[str, Any]:
+    """Authorize (with PKCE) and exchange the code; returns Salesforce's token answer."""
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect_uri = "https://localhost/callback"
+    code = sf_authorize(running, redirect_uri, code_challenge=challenge, login_hint=login_hint)
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "authorization_code",
+            "client_id": running.sf_client_id,
+            "client_secret": running.sf_client_secret,
+            "redirect_uri": redirect_uri,
+            "code": code,
+            "code_verifier": verifier,
+        }
+    ).encode()
+    request = urllib.request.Request(f"{running.base_url}/services/oauth2/token", data=form, method="POST")
+    with urllib.request.urlopen(request, context=running.ssl_context()) as response:
+        return json.loads(response.read())
+
+
 @pytest.fixture
 def sandbox_factory() -> Iterator[Any]:
     started: list[RunningSandbox] = []

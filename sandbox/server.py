@@ -34,6 +34,14 @@ from sandbox.hubspot.limits import RateLimits
 from sandbox.hubspot.oauth import App, OAuthState
 from sandbox.hubspot.store import Portal
 from sandbox.requestlog import LoggedRequest, RequestLog
+from sandbox.salesforce import control as sf_control
+from sandbox.salesforce import oauth as sf_oauth
+from sandbox.salesforce import rest as sf_rest
+from sandbox.salesforce.ids import IdMaker
+from sandbox.salesforce.oauth import ConnectedApp, SfOAuthState
+from sandbox.salesforce.org import Org
+from sandbox.salesforce.outbound import OutboundHub
+from sandbox.salesforce.seed import seed_org
 from sandbox.seed import DEFAULT_ANCHOR, Truth, seed_portal
 
 LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-HubSpot-Signature-v3")
@@ -66,6 +74,12 @@ class Sandbox:
         search_rate_limit: int = 5,
         anchor: datetime = DEFAULT_ANCHOR,
         search_lag_s: float = 0.0,
+        orgs: int = 1,
+        salesforce_records: int | None = None,
+        sf_client_id: str | None = None,
+        sf_client_secret: str | None = None,
+        sf_rotate_refresh_tokens: bool = True,
+        sf_api_max: int = 100_000,
     ) -> None:
         self.clock = clock or Clock()
         self.faults = faults or Faults(seed=seed)
@@ -94,8 +108,83 @@ class Sandbox:
             )
             portal.listeners.append(self._on_change)
             self.portals[portal_id] = portal
-        self.default_portal_id = next(iter(self.portals))
+        self.default_portal_id = next(iter(self.portals), 0)
+        # Salesforce: orgs seeded from the same generator, one connected app, outbound messages.
+        self.ids = IdMaker()
+        self.sf_oauth = SfOAuthState(
+            ConnectedApp(
+                client_id=sf_client_id or f"3MVG9sandbox{secrets.token_hex(12)}",
+                client_secret=sf_client_secret or secrets.token_hex(32).upper(),
+                rotate_refresh_tokens=sf_rotate_refresh_tokens,
+            )
+        )
+        self.refreshes = 0
+        self.outbound = OutboundHub(self.clock, self.ids, seed=seed)
+        self.orgs: dict[str, Org] = {}
+        self.sf_truth: dict[str, Truth] = {}
+        for index in range(orgs):
+            org_id = self.ids.new("Organization")
+            org = Org(org_id, self.ids, self.clock, my_domain=f"org{index + 1}", api_max=sf_api_max)
+            self.sf_truth[org_id] = seed_org(
+                org,
+                seed=seed * 104_729 + index,
+                records=records if salesforce_records is None else salesforce_records,
+                anchor=anchor,
+            )
+            org.listeners.append(self.outbound.on_change)
+            self.orgs[org_id] = org
+        self.default_org_id = next(iter(self.orgs), "")
         self.app = self._build_app()
+
+    def org_for_login(self, login_hint: str | None) -> tuple[Org, str] | None:
+        """The org and user a login (username) belongs to; no hint: the default org's admin."""
+        if not login_hint:
+            org = self.orgs.get(self.default_org_id)
+            return (org, org.admin_user_id) if org else None
+        for org in self.orgs.values():
+            for user in org.live("User"):
+                if str(user.get("Username", "")).lower() == login_hint.lower() and user.get("IsActive"):
+                    return org, user["Id"]
+        return None
+
+    def create_record(self, org: Org, sobject: str, body: dict[str, Any], user: str) -> tuple[Any, list[Any]]:
+        """Create through the API; setup objects (permission sets) need Customize Application."""
+        from sandbox.salesforce.org import Problem
+
+        setup = ("PermissionSet", "FieldPermissions", "PermissionSetAssignment")
+        if sobject in setup and user not in org.customizers:
+            return None, [Problem("INSUFFICIENT_ACCESS", "insufficient access rights on cross-reference id")]
+        if sobject == "FieldPermissions":
+            target = str(body.get("Field", ""))
+            sobject_type, _, name = target.partition(".")
+            if name not in org.schema.get(sobject_type, {}) or body.get("SobjectType") != sobject_type:
+                return None, [
+                    Problem(
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        f"Field Name: bad value for restricted picklist field: {target}",
+                        ("Field",),
+                    )
+                ]
+            for existing in org.live("FieldPermissions"):
+                if existing["ParentId"] == body.get("ParentId") and existing["Field"] == target:
+                    return None, [
+                        Problem(
+                            "DUPLICATE_VALUE",
+                            "duplicate value found: Field duplicates value on record with id: "
+                            + existing["Id"],
+                        )
+                    ]
+        if sobject == "PermissionSet" and any(
+            p["Name"] == body.get("Name") for p in org.live("PermissionSet")
+        ):
+            return None, [Problem("DUPLICATE_DEVELOPER_NAME", "The API name you entered is already in use")]
+        if sobject == "PermissionSetAssignment":
+            for existing in org.live("PermissionSetAssignment"):
+                if existing["PermissionSetId"] == body.get("PermissionSetId") and existing[
+                    "AssigneeId"
+                ] == body.get("AssigneeId"):
+                    return None, [Problem("DUPLICATE_VALUE", "Duplicate PermissionSetAssignment")]
+        return org.create(sobject, body, user)
 
     def _on_change(self, portal: Portal, *args: Any) -> None:
         self.webhooks.on_change(portal, *args, installed=portal.portal_id in self.oauth.installed)
@@ -113,6 +202,9 @@ class Sandbox:
             installs,
             webhooks_admin,
             control,
+            sf_oauth,
+            sf_rest,
+            sf_control,
         ):
             module.register(app, self)
 
@@ -203,8 +295,21 @@ class RunningSandbox:
             return None
         return ssl.create_default_context(cafile=str(self.ca_bundle))
 
+    @property
+    def org_id(self) -> str:
+        return self.sandbox.default_org_id
+
+    @property
+    def sf_client_id(self) -> str:
+        return self.sandbox.sf_oauth.app.client_id
+
+    @property
+    def sf_client_secret(self) -> str:
+        return self.sandbox.sf_oauth.app.client_secret
+
     def stop(self) -> None:
         self.sandbox.webhooks.stop()
+        self.sandbox.outbound.stop()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
@@ -244,8 +349,10 @@ def serve(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
     )
     thread.start()
+    sandbox.outbound.base_url = base_url
     if deliver_webhooks:
         sandbox.webhooks.start()
+        sandbox.outbound.start()
     return RunningSandbox(sandbox, server, thread, base_url, files.ca_cert if files else None)
 
 

@@ -1,0 +1,29 @@
+"""A requests session whose CA bundle setting is not overridden by the environment.
+
+requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` win over ``Session.verify`` (the
+environment is merged first); leadq's ``LEADQ_CA_BUNDLE`` must win, or a self-hosted CRM proxy
+or the sandbox's own CA would be refused on machines that set those variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class PinnedSession(requests.Session):
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify in (True, None) and self.verify not in (True, None):
+            merged["verify"] = self.verify
+        return merged
+
+
+def session(ca_bundle: str | None = None) -> requests.Session:
+    out = PinnedSession()
+    if ca_bundle:
+        out.verify = ca_bundle
+    return out
