@@ -17,6 +17,7 @@ from leadq.records import (
     FieldState,
     FieldUpdate,
     ObjectType,
+    Outcome,
     Owner,
     Person,
     RecordRef,
@@ -81,6 +82,8 @@ class CrmAdapter(Protocol):
     """What the sync engine needs from a CRM, per installation."""
 
     kind: CrmKind
+    owner_field: str  # the CRM's owner field, as it appears in ``Person.raw`` and in writes
+    people_objects: tuple[ObjectType, ...]  # where people live: HubSpot contacts; Salesforce leads, contacts
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Page through records changed since the cursor, correct past search caps."""
@@ -88,6 +91,18 @@ class CrmAdapter(Protocol):
 
     def read(self, obj: ObjectType, ids: Sequence[str]) -> list[Person | Account]:
         """Read records by id in batches; missing ids are simply absent from the result."""
+        ...
+
+    def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
+        """People by id, each with its account (None where there is none)."""
+        ...
+
+    def count(self, obj: ObjectType) -> int | None:
+        """How many records of this kind a backfill will visit (for the progress bar)."""
+        ...
+
+    def outcomes(self) -> list[Outcome]:
+        """Closed won/lost deals as outcomes of the people they belong to."""
         ...
 
     def field_states(

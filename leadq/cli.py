@@ -284,8 +284,12 @@ def retry_cmd(installation: int) -> None:
                 )
             )
         )
-    ids = sorted({r.record_id for r in rows if r.object_type == "contact"})
-    report = process_people(ctx, ctx.adapter.read_with_accounts(ids)) if ids else None
+    pairs, ids = [], []
+    for obj in ctx.adapter.people_objects:
+        of_kind = sorted({r.record_id for r in rows if r.object_type == obj.value})
+        ids += of_kind
+        pairs += ctx.adapter.read_with_accounts(obj, of_kind) if of_kind else []
+    report = process_people(ctx, pairs) if pairs else None
     with runtime.sessions.begin() as session:
         for row in session.scalars(select(DeadLetter).where(DeadLetter.id.in_([r.id for r in rows]))):
             row.attempts += 1

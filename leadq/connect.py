@@ -16,6 +16,9 @@ from connector.http import session as pinned_session
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget, Limiter
+from connector.salesforce.adapter import SalesforceAdapter
+from connector.salesforce.client import SalesforceCalls
+from connector.salesforce.limits import ApiBudget
 from leadq.logging import register_secret
 from leadq.records import CrmKind
 from leadq.settings import Settings
@@ -23,7 +26,7 @@ from leadq.storage import installations
 from leadq.storage.tokens import save_tokens
 from leadq.storage.vault import Vault
 from oauth.flows import TokenSet, exchange_code
-from oauth.providers import HubSpotOAuth
+from oauth.providers import HubSpotOAuth, SalesforceOAuth
 from oauth.tokens import LockFactory, TokenManager
 
 
@@ -82,17 +85,122 @@ def hubspot_adapter(
 
 
 def token_manager(
-    settings: Settings, installation_id: int, store: object, locks: LockFactory
+    settings: Settings,
+    installation_id: int,
+    store: object,
+    locks: LockFactory,
+    crm: CrmKind = CrmKind.HUBSPOT,
+    auth_env: str = "production",
 ) -> TokenManager:
-    from oauth.flows import refresh
+    """Refreshes under a per-installation lock (Salesforce's rotating refresh tokens work once)."""
+    session = http_session(settings)
+    if crm == CrmKind.SALESFORCE:
+        from oauth import salesforce as sf_flows
 
-    provider, session = hubspot_oauth(settings), http_session(settings)
-    return TokenManager(
-        installation_id,
-        store,  # type: ignore[arg-type]
-        lambda token: refresh(provider, session, token, settings.http_timeout_s),
-        locks,
+        sf_provider = salesforce_oauth(settings)
+
+        def refresher(token: str) -> TokenSet:
+            return sf_flows.refresh(
+                sf_provider, session, token, auth_env or "production", settings.http_timeout_s
+            )
+
+    else:
+        from oauth.flows import refresh
+
+        provider = hubspot_oauth(settings)
+
+        def refresher(token: str) -> TokenSet:
+            return refresh(provider, session, token, settings.http_timeout_s)
+
+    return TokenManager(installation_id, store, refresher, locks)  # type: ignore[arg-type]
+
+
+def salesforce_oauth(settings: Settings) -> SalesforceOAuth:
+    return SalesforceOAuth(
+        client_id=settings.salesforce_client_id,
+        client_secret=settings.salesforce_client_secret.get_secret_value(),
+        redirect_uri=settings.salesforce_redirect_uri,
+        scopes=tuple(settings.salesforce_scopes.split()),
+        login_base=settings.salesforce_login_base,
+        sandbox_login_base=settings.salesforce_sandbox_login_base,
     )
+
+
+def salesforce_adapter(
+    settings: Settings,
+    org_id: str,
+    instance_url: str,
+    integration_user_id: str,
+    tokens: TokenManager | StaticTokens,
+    budget: ApiBudget | None = None,
+) -> SalesforceAdapter:
+    config = ClientConfig(
+        api_base=instance_url,
+        timeout_s=settings.http_timeout_s,
+        ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+    )
+    calls = SalesforceCalls(
+        config,
+        tokens,
+        org_id,
+        settings.salesforce_api_version,
+        budget or ApiBudget(settings.salesforce_api_share),
+    )
+    return SalesforceAdapter(calls, org_id, integration_user_id, page_size=settings.salesforce_page_size)
+
+
+def install_salesforce(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    vault: Vault,
+    code: str,
+    verifier: str,
+    auth_env: str,
+) -> InstallResult:
+    """Exchange the code (PKCE), confirm the org through the identity URL, provision leadq's fields
+    and their field-level security, then store the installation and its tokens in one transaction."""
+    from oauth import salesforce as sf_flows
+
+    session = http_session(settings)
+    provider = salesforce_oauth(settings)
+    tokens = sf_flows.exchange_code(provider, session, code, verifier, auth_env, settings.http_timeout_s)
+    register_secret(tokens.access_token)
+    register_secret(tokens.refresh_token)
+    identity = sf_flows.identity(session, tokens, settings.http_timeout_s)
+    org_id, user_id = str(identity.get("organization_id") or ""), str(identity.get("user_id") or "")
+    if org_id != tokens.hub_id or user_id != tokens.user_id:
+        from oauth.errors import OAuthError
+
+        raise OAuthError("Salesforce's identity answer named another organization or user than the token")
+    if not tokens.refresh_token:
+        from oauth.errors import OAuthError
+
+        raise OAuthError("Salesforce issued no refresh token: the app must allow the 'refresh_token' scope")
+    adapter = salesforce_adapter(
+        settings, org_id, tokens.instance_url or "", user_id, StaticTokens(tokens.access_token)
+    )
+    adapter.read_leadq_fields = False
+    report = adapter.ensure_fields(LEADQ_FIELDS)
+    with sessions.begin() as db:
+        row = installations.upsert_installation(
+            db,
+            CrmKind.SALESFORCE,
+            org_id,
+            installed_by=user_id,
+            instance_url=tokens.instance_url or "",
+            scopes=" ".join(tokens.scopes),
+            auth_env=auth_env,
+        )
+        save_tokens(
+            db,
+            vault,
+            row.id,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=None,
+        )
+        installation_id = row.id
+    return InstallResult(installation_id, org_id, report.created, dict(report.details))
 
 
 @dataclass(frozen=True)

@@ -96,11 +96,22 @@ class Settings(BaseSettings):
     hubspot_introspect_path: str = "/oauth/v3/token/introspect"
     hubspot_revoke_path: str = "/oauth/v3/token/revoke"
 
+    # Salesforce: an External Client App (or an existing connected app) with PKCE required.
     salesforce_client_id: str = ""
     salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_scopes: str = "api refresh_token"
     salesforce_login_base: str = "https://login.salesforce.com"
     salesforce_sandbox_login_base: str = "https://test.salesforce.com"
-    salesforce_api_version: str = "62.0"
+    salesforce_api_version: str = Field(default="62.0", pattern=r"^\d{2}\.0$")
+    salesforce_api_share: float = Field(
+        default=0.5, gt=0, le=1, description="share of the org's daily API budget leadq may use"
+    )
+    salesforce_page_size: int = Field(default=2000, ge=200, le=2000, description="SOQL rows per read call")
+    salesforce_poll_interval_s: float = Field(default=60.0, ge=5, le=3600)
+    salesforce_outbound_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="optional secret path segment for outbound messages: /webhooks/salesforce/<token>",
+    )
 
     icp_path: Path | None = None
     routing_path: Path | None = None
@@ -173,6 +184,14 @@ class Settings(BaseSettings):
     @property
     def hubspot_webhook_url(self) -> str:
         return f"{self.public_base_url}/webhooks/hubspot"
+
+    @property
+    def salesforce_redirect_uri(self) -> str:
+        return f"{self.public_base_url}/oauth/salesforce/callback"
+
+    @property
+    def salesforce_webhook_url(self) -> str:
+        return f"{self.public_base_url}/webhooks/salesforce"
 
     @property
     def celery_broker_url(self) -> str:

@@ -28,6 +28,8 @@ class TokenSet:
     hub_id: str | None = None
     user_id: str | None = None
     scopes: tuple[str, ...] = ()
+    instance_url: str | None = None  # Salesforce: the API host for this org
+    identity_url: str | None = None  # Salesforce: .../id/{orgId}/{userId}
 
     def __repr__(self) -> str:  # never show a token
         return f"TokenSet(expires_at={self.expires_at!r}, hub_id={self.hub_id!r})"

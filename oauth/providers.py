@@ -24,3 +24,22 @@ class HubSpotOAuth:
     @property
     def uses_v1(self) -> bool:
         return "/v1/" in self.token_path
+
+
+@dataclass(frozen=True)
+class SalesforceOAuth:
+    """A Salesforce External Client App (or connected app) using the web-server flow with PKCE."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    scopes: tuple[str, ...] = ("api", "refresh_token")
+    login_base: str = "https://login.salesforce.com"
+    sandbox_login_base: str = "https://test.salesforce.com"
+
+    def __repr__(self) -> str:
+        return f"SalesforceOAuth(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
+
+    def base(self, login: str) -> str:
+        """``production`` (login.salesforce.com) or ``sandbox`` (test.salesforce.com)."""
+        return self.sandbox_login_base if login == "sandbox" else self.login_base

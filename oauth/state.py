@@ -89,3 +89,18 @@ def verify(
         raise InvalidState("the sign-in link was already used: start the install again")
     extra = base64.urlsafe_b64decode(extra_b64 + "=" * (-len(extra_b64) % 4)).decode()
     return StateData(nonce, expires, purpose, extra)
+
+
+def pkce_verifier(key: bytes, nonce: str) -> str:
+    """The PKCE code verifier for a state nonce: derived with the server key, never sent to the
+    browser, so an intercepted code is useless without it (and nothing needs storing)."""
+    return _b64(hmac.new(key, f"pkce:{nonce}".encode(), hashlib.sha512).digest())
+
+
+def pkce_challenge(verifier: str) -> str:
+    return _b64(hashlib.sha256(verifier.encode()).digest())
+
+
+def nonce_of(token: str) -> str:
+    """The nonce of an issued state (for deriving its PKCE verifier when building the URL)."""
+    return token.split(".", 1)[0]

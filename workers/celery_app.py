@@ -36,6 +36,12 @@ def make_celery(settings: Settings) -> Celery:
             # Einstein rebuilds about every 10 days; weekly keeps models fresh at low API cost.
             "retrain-weekly": {"task": "leadq.schedule", "schedule": 7 * 86_400.0, "args": ("retrain",)},
             "decay-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("decay",)},
+            # Salesforce change capture (outbound messages, where configured, are faster).
+            "salesforce-poll": {
+                "task": "leadq.schedule",
+                "schedule": settings.salesforce_poll_interval_s,
+                "args": ("poll",),
+            },
         },
         imports=("workers.tasks",),
         task_routes={
@@ -43,6 +49,7 @@ def make_celery(settings: Settings) -> Celery:
             "leadq.backfill": {"queue": "backfill"},
             "leadq.decay": {"queue": "backfill"},
             "leadq.retrain": {"queue": "training"},
+            "leadq.poll": {"queue": "changes"},
         },
     )
     app.conf.leadq_settings = settings

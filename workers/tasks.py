@@ -71,10 +71,13 @@ def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]
 
 @shared_task(bind=True, base=LeadqTask, name="leadq.backfill")
 def backfill(
-    self: LeadqTask, installation_id: int, object_type: str = "contact", dry_run: bool = False
+    self: LeadqTask, installation_id: int, object_type: str | None = None, dry_run: bool = False
 ) -> dict:
+    """Backfill one people object (default: the CRM's first), then hand on to the next one."""
     try:
         ctx = build_context(runtime(), installation_id)
+        objects = [o.value for o in ctx.adapter.people_objects]
+        object_type = object_type or objects[0]
         progress, report = run_backfill(ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK)
     except InstallationGone:
         return {}
@@ -87,6 +90,9 @@ def backfill(
         raise
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
         self.apply_async(args=[installation_id, object_type, dry_run], queue="backfill")
+    elif object_type in objects and objects.index(object_type) + 1 < len(objects):
+        following = objects[objects.index(object_type) + 1]
+        self.apply_async(args=[installation_id, following, dry_run], queue="backfill")
     return {"done": progress.done, "total": progress.total, "writes": report.writes}
 
 
@@ -103,13 +109,19 @@ def retrain_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
         _pause(installation_id, str(exc))
         return {}
     if outcome.get("promoted"):
-        backfill.apply_async(args=[installation_id, "contact", False], queue="backfill")
+        _restart_backfill(installation_id)
     return outcome
 
 
 @shared_task(base=LeadqTask, name="leadq.decay")
 def decay(installation_id: int) -> None:
     """The daily pass: engagement decays, so re-score everyone; only values that moved are written."""
+    _restart_backfill(installation_id)
+
+
+def _restart_backfill(installation_id: int) -> None:
+    """Re-score everyone from the start (the first people object, then the next): only values that
+    moved are written."""
     from sqlalchemy import update
 
     from leadq.storage.tables import SyncCursor
@@ -120,7 +132,32 @@ def decay(installation_id: int) -> None:
             .where(SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill")
             .values(status="idle")
         )
-    backfill.apply_async(args=[installation_id, "contact", False], queue="backfill")
+    backfill.apply_async(args=[installation_id, None, False], queue="backfill")
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.poll")
+def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """Salesforce change capture by polling; new changes go through the change handler at once."""
+    from workers.services.poll import poll_changes
+
+    try:
+        ctx = build_context(runtime(), installation_id)
+        found = poll_changes(ctx)
+        report = handle_changes(ctx, window_s=0) if found.queued else None
+    except InstallationGone:
+        return {}
+    except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        log.warning("task.poll.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
+        return {"deferred": True}  # the next scheduled poll picks up from the same mark
+    return {
+        "seen": found.seen,
+        "new": found.new,
+        "echoes": found.echoes,
+        "writes": report.writes if report else 0,
+    }
 
 
 @shared_task(base=LeadqTask, name="leadq.schedule")
@@ -128,9 +165,14 @@ def schedule(kind: str) -> int:
     """Beat's entry point: fan a periodic job out to every active installation."""
     from leadq.storage import installations
 
-    task = {"retrain": retrain_task, "decay": decay}[kind]
+    task = {"retrain": retrain_task, "decay": decay, "poll": poll}[kind]
+    queue = {"retrain": "training", "decay": "backfill", "poll": "changes"}[kind]
     with runtime().sessions() as session:
-        active = [i.id for i in installations.list_all(session) if i.status == installations.ACTIVE]
+        active = [
+            i.id
+            for i in installations.list_all(session)
+            if i.status in installations.WORKING and (kind != "poll" or i.crm_kind == "salesforce")
+        ]
     for installation_id in active:
-        task.apply_async(args=[installation_id], queue="training" if kind == "retrain" else "backfill")
+        task.apply_async(args=[installation_id], queue=queue)
     return len(active)

@@ -73,6 +73,8 @@ def _iso_ms(value: str | None) -> int | None:
 
 class HubSpotAdapter:
     kind = CrmKind.HUBSPOT
+    owner_field = "hubspot_owner_id"
+    people_objects = (ObjectType.CONTACT,)
 
     def __init__(
         self,
@@ -98,9 +100,9 @@ class HubSpotAdapter:
             return contact_to_person(self.portal_id, obj, self.fields)
         return company_to_account(self.portal_id, obj, self.fields)
 
-    def read_with_accounts(self, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
+    def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
         """Contacts with their primary company: the company id property, else the v4 association."""
-        people = [p for p in self.read(ObjectType.CONTACT, ids) if isinstance(p, Person)]
+        people = [p for p in self.read(obj, ids) if isinstance(p, Person)]
         missing = [p.ref.record_id for p in people if not p.account_id]
         linked = self._associations("contacts", "companies", missing) if missing else {}
         company_of = {
@@ -111,6 +113,18 @@ class HubSpotAdapter:
             a.ref.record_id: a for a in self.read(ObjectType.ACCOUNT, wanted) if isinstance(a, Account)
         }
         return [(p, accounts.get(company_of[p.ref.record_id] or "")) for p in people]
+
+    def count(self, obj: ObjectType) -> int | None:
+        """How many records there are (a one-result search reports the total)."""
+        name = OBJECTS[obj]
+        result = self.calls.call(
+            lambda c: _api(c, name).search_api.do_search(
+                PublicObjectSearchRequest(limit=1, properties=["hs_object_id"])
+            ),
+            bucket=SEARCH,
+            what=f"count {name}",
+        )
+        return int(result.total)
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Everything (list API) when ``since`` is None, else changes by last-modified time (search)."""

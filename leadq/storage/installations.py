@@ -12,7 +12,9 @@ ACTIVE = "active"
 NEEDS_REAUTH = "needs_reauth"
 PAUSED = "paused"
 UNINSTALLED = "uninstalled"
-STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED)
+THROTTLED = "throttled"  # working, but holding back to stay inside the CRM's API budget
+STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED, THROTTLED)
+WORKING = (ACTIVE, THROTTLED)
 
 
 def upsert_installation(
@@ -23,6 +25,7 @@ def upsert_installation(
     installed_by: str = "",
     instance_url: str = "",
     scopes: str = "",
+    auth_env: str = "",
 ) -> Installation:
     """Create the installation or repair it in place: a reinstall reactivates it."""
     row = find(session, crm, external_id)
@@ -37,6 +40,8 @@ def upsert_installation(
         row.instance_url = instance_url
     if scopes:
         row.scopes = scopes
+    if auth_env:
+        row.auth_env = auth_env
     session.flush()
     return row
 

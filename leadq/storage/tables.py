@@ -54,6 +54,8 @@ class Installation(Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     installed_by: Mapped[str] = mapped_column(String(255), default="")
     instance_url: Mapped[str] = mapped_column(String(255), default="")
+    # Salesforce: which login host issued the tokens ("production" or "sandbox"); refreshes go there.
+    auth_env: Mapped[str] = mapped_column(String(16), default="", server_default="")
     scopes: Mapped[str] = mapped_column(Text, default="")
     icp_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
     routing_toml: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
 from connector.errors import CrmError
-from leadq.connect import hubspot_oauth, install_hubspot
+from leadq.connect import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 from leadq.storage.oauth_store import DbNonceStore
 from oauth import state as oauth_state
 from oauth.errors import OAuthError
@@ -24,8 +24,15 @@ def _page(title: str, message: str, status: int = 200, items: list[str] | None =
 {% if retry %}<p><a href="{{ retry }}">Start the install again</a></p>{% endif %}</body></html>"""
 
 
-def _page(title: str, message: str, status: int = 200, items: list[str] | None = None, failed: bool = False):  # type: ignore[no-untyped-def]
-    retry = "/install/hubspot" if failed else None
+def _page(  # type: ignore[no-untyped-def]
+    title: str,
+    message: str,
+    status: int = 200,
+    items: list[str] | None = None,
+    failed: bool = False,
+    crm: str = "hubspot",
+):
+    retry = f"/install/{crm}" if failed else None
     return render_template_string(
         PAGE, title=title, message=message, items=items or [], failed=failed, retry=retry
     ), status
@@ -105,6 +112,90 @@ def hubspot_callback():  # type: ignore[no-untyped-def]
     return _page(
         "leadq is connected to HubSpot",
         f"Account {result.portal_id} is installed. leadq's properties are in the 'leadq' property group.",
+        200,
+        items,
+    )
+
+
+@bp.get("/install/salesforce")
+def install_salesforce_start():  # type: ignore[no-untyped-def]
+    """``?env=sandbox`` logs in at test.salesforce.com (a Salesforce sandbox org)."""
+    from oauth import salesforce as sf_flows
+
+    settings = _services().settings
+    if not settings.salesforce_client_id:
+        return _page(
+            "Salesforce is not configured",
+            "Set LEADQ_SALESFORCE_CLIENT_ID and LEADQ_SALESFORCE_CLIENT_SECRET.",
+            503,
+            failed=True,
+            crm="salesforce",
+        )
+    env = "sandbox" if request.args.get("env") == "sandbox" else "production"
+    key = settings.flask_secret().encode()
+    token = oauth_state.issue(key, "salesforce", extra=env)
+    verifier = oauth_state.pkce_verifier(key, oauth_state.nonce_of(token))
+    hint = request.args.get("login_hint", "")[:200]
+    url = sf_flows.authorize_url(salesforce_oauth(settings), token, verifier, env, login_hint=hint or None)
+    return redirect(url, code=302)
+
+
+@bp.get("/oauth/salesforce/callback")
+def salesforce_callback():  # type: ignore[no-untyped-def]
+    services = _services()
+    settings = services.settings
+
+    def failed(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
+        return _page(title, message, status, failed=True, crm="salesforce")
+
+    if request.args.get("error"):
+        log.info("salesforce.install.denied", extra={"error": request.args.get("error")})
+        return failed(
+            "Install cancelled",
+            "leadq was not connected: Salesforce answered "
+            f"{request.args.get('error')} ({request.args.get('error_description', '')}). Nothing was stored.",
+            400,
+        )
+    key = settings.flask_secret().encode()
+    try:
+        data = oauth_state.verify(
+            key, request.args.get("state"), "salesforce", DbNonceStore(services.sessions)
+        )
+    except OAuthError as exc:
+        log.warning("salesforce.install.bad-state", extra={"reason": exc.reason})
+        return failed("Install link not valid", str(exc), 400)
+    code = request.args.get("code")
+    if not code:
+        return failed("Install failed", "Salesforce sent no authorization code. Nothing was stored.", 400)
+    verifier = oauth_state.pkce_verifier(key, data.nonce)
+    try:
+        result = install_salesforce(settings, services.sessions, services.vault, code, verifier, data.extra)
+    except OAuthError as exc:
+        log.warning("salesforce.install.exchange-failed", extra={"reason": exc.reason})
+        return failed(
+            "Install failed", f"{exc} Nothing was stored.", 502 if exc.reason == "provider-down" else 400
+        )
+    except CrmError as exc:
+        log.warning(
+            "salesforce.install.provisioning-failed", extra={"reason": exc.reason, "status": exc.status}
+        )
+        status = 403 if exc.reason == "forbidden" else 502
+        return failed(
+            "Install failed",
+            f"leadq could not set up its Salesforce fields: {exc} Nothing was stored.",
+            status,
+        )
+    resume_paused(result.installation_id)
+    log.info(
+        "salesforce.install.done", extra={"installation": result.installation_id, "org": result.portal_id}
+    )
+    items = [f"created {c}" for c in result.created] + [
+        f"not changed: {m}" for m in result.conflicts.values()
+    ]
+    return _page(
+        "leadq is connected to Salesforce",
+        f"Organization {result.portal_id} is installed. leadq's fields are on Lead, Contact and Account, "
+        "readable and editable through the 'LeadQ_Integration' permission set.",
         200,
         items,
     )

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import defaultdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from connector.hubspot.webhooks import WebhookRejected, parse, verify_v3
 from leadq.records import CrmKind
@@ -84,7 +84,7 @@ def hubspot():  # type: ignore[no-untyped-def]
                 ],
             )
             counts["duplicates"] += len(rest) - len(fresh)
-            if installation.status != installations.ACTIVE:
+            if installation.status not in installations.WORKING:
                 _mark_paused(session, installation.id, fresh)
                 counts["paused"] += len(fresh)
                 continue
@@ -95,6 +95,72 @@ def hubspot():  # type: ignore[no-untyped-def]
         services.enqueue(installation_id, keys)
     log.info("hubspot.webhook.received", extra=counts)
     return jsonify(counts), 200
+
+
+def _soap_fault(reason: str, message: str, status: int) -> Response:
+    from xml.sax.saxutils import escape
+
+    log.warning(f"salesforce.outbound.{reason}", extra={"remote": request.remote_addr})
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>'
+        f"<faultcode>soapenv:Client</faultcode><faultstring>{escape(reason)}: {escape(message)}</faultstring>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+@bp.post("/webhooks/salesforce")
+@bp.post("/webhooks/salesforce/<token>")
+def salesforce(token: str | None = None):  # type: ignore[no-untyped-def]
+    """Outbound Messages: acknowledged only after every notification is recorded (durably queued).
+
+    Ladder: optional secret path token, size, safe SOAP parse, organization id of an installation,
+    leadq's own echoes dropped (``LastModifiedById`` is the integration user), dedupe on the record
+    version (shared with polling), record, enqueue, ack.
+    """
+    import hmac
+
+    from connector.salesforce.outbound import ACK, MessageRejected, parse
+
+    services = current_app.extensions["leadq"]
+    settings = services.settings
+    expected = settings.salesforce_outbound_token.get_secret_value()
+    if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
+        return _soap_fault("unknown-endpoint", "no such endpoint", 404)
+    if (request.content_length or 0) > settings.webhook_max_bytes:
+        return _soap_fault("too-large", "body too large", 413)
+    try:
+        message = parse(request.get_data(cache=False), settings.webhook_max_bytes)
+    except MessageRejected as exc:
+        return _soap_fault(exc.reason, str(exc), exc.status)
+    counts = {"accepted": 0, "duplicates": 0, "echoes": 0, "paused": 0}
+    with services.sessions.begin() as session:
+        installation = installations.find(session, CrmKind.SALESFORCE, message.organization_id)
+        if installation is None or installation.status == installations.UNINSTALLED:
+            log.warning("salesforce.outbound.unknown-org", extra={"org": message.organization_id})
+            return _soap_fault("unknown-org", "this organization has not installed leadq", 403)
+        own = [
+            n for n in message.notifications if n.fields.get("LastModifiedById") == installation.installed_by
+        ]
+        counts["echoes"] = len(own)
+        rest = [n for n in message.notifications if n not in own]
+        fresh = event_store.record_new(
+            session, installation.id, [(n.key(), n.object_type.value, n.record_id, None) for n in rest]
+        )
+        counts["duplicates"] = len(rest) - len(fresh)
+        installation_id, working = installation.id, installation.status in installations.WORKING
+        if not working:
+            _mark_paused(session, installation_id, fresh)
+            counts["paused"] = len(fresh)
+    if fresh and working:
+        counts["accepted"] = len(fresh)
+        try:
+            services.enqueue(installation_id, fresh)
+        except Exception:
+            log.exception("salesforce.outbound.enqueue-failed", extra={"installation": installation_id})
+    log.info("salesforce.outbound.received", extra=counts)
+    return Response(ACK, status=200, content_type="text/xml; charset=utf-8")
 
 
 def _mark_paused(session, installation_id: int, keys: list[str]) -> None:  # type: ignore[no-untyped-def]

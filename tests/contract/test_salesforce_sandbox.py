@@ -263,7 +263,7 @@ def test_field_history_names_the_user(sf: Salesforce, org_sandbox: Any, http: An
         json={"sobject": "Lead", "id": lead["Id"], "fields": {"Rating": "Hot"}, "userId": rep["Id"]},
     )
     rows = sf.query(
-        f"SELECT LeadId, Field, NewValue, CreatedById FROM LeadHistory WHERE LeadId = '{lead['Id']}'"  # noqa: S608 - SOQL, a seeded id
+        f"SELECT LeadId, Field, NewValue, CreatedById FROM LeadHistory WHERE LeadId = '{lead['Id']}'"
     )
     assert {"LeadId": lead["Id"], "Field": "Rating", "NewValue": "Hot", "CreatedById": rep["Id"]} in [
         {k: v for k, v in r.items() if k != "attributes"} for r in rows["records"]

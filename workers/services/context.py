@@ -11,9 +11,10 @@ from typing import Any
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.base import CrmAdapter
 from connector.fields import LEADQ_FIELDS
-from connector.hubspot.adapter import HubSpotAdapter
-from leadq.connect import hubspot_adapter, token_manager
+from connector.salesforce.limits import ApiBudget
+from leadq.connect import hubspot_adapter, salesforce_adapter, token_manager
 from leadq.records import CrmKind
 from leadq.settings import Settings
 from leadq.storage import installations, models_registry
@@ -28,7 +29,7 @@ from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
 
-_OWNERS_CACHE: dict[int, tuple[float, list[Any]]] = {}
+_OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
 OWNERS_TTL_S = 600.0
 
 
@@ -48,6 +49,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     vault: Vault
     redis: redis.Redis
+    budgets: dict[tuple[int, str], ApiBudget] = field(default_factory=dict)  # Salesforce, per org
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -76,7 +78,7 @@ class InstallationContext:
     icp: Icp
     model: LeadModel | None
     model_note: str
-    adapter: HubSpotAdapter
+    adapter: Any  # a CrmAdapter: HubSpotAdapter or SalesforceAdapter
     routing_text: str | None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,10 +91,11 @@ class InstallationContext:
 
     @cached_property
     def routing(self) -> RoutingConfig:
-        owners = _OWNERS_CACHE.get(self.installation_id)
+        key = (self.installation_id, self.crm.value, self.portal_id)  # a reused id never sees old owners
+        owners = _OWNERS_CACHE.get(key)
         if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
             owners = (time.monotonic(), self.adapter.owners())
-            _OWNERS_CACHE[self.installation_id] = owners
+            _OWNERS_CACHE[key] = owners
         return load_routing(self.routing_text, owners[1])
 
     @cached_property
@@ -106,7 +109,7 @@ def build_context(runtime: Runtime, installation_id: int) -> InstallationContext
         row = installations.get(session, installation_id)
         if row is None:
             raise InstallationGone(f"installation {installation_id} does not exist")
-        if row.status != installations.ACTIVE:
+        if row.status not in installations.WORKING:
             raise InstallationPaused(f"installation {installation_id} is {row.status}: {row.status_reason}")
         icp_text = row.icp_toml or (settings.icp_path.read_text() if settings.icp_path else None)
         routing_text = row.routing_toml or (
@@ -114,14 +117,43 @@ def build_context(runtime: Runtime, installation_id: int) -> InstallationContext
         )
         champion = models_registry.champion(session, installation_id)
         portal_id = row.external_id
+        crm = CrmKind(row.crm_kind)
+        instance_url, integration_user, auth_env = row.instance_url, row.installed_by, row.auth_env
     icp = load_icp(icp_text)
     model = LeadModel.from_bytes(champion.artifact) if champion is not None else None
     note = "" if model else readiness([], icp)[1]
-    tokens = token_manager(
-        settings, installation_id, DbTokenStore(runtime.sessions, runtime.vault), runtime.locks
-    )
-    adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
-    adapter.extra_properties = tuple(spec.key for spec in LEADQ_FIELDS) + ("hubspot_owner_id",)
+    store = DbTokenStore(runtime.sessions, runtime.vault)
+    tokens = token_manager(settings, installation_id, store, runtime.locks, crm, auth_env)
+    adapter: CrmAdapter
+    if crm == CrmKind.SALESFORCE:
+        budget = _budget(runtime, installation_id, portal_id)
+        adapter = salesforce_adapter(settings, portal_id, instance_url, integration_user, tokens, budget)
+    else:
+        adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
+        adapter.extra_properties = tuple(spec.key for spec in LEADQ_FIELDS) + ("hubspot_owner_id",)
     return InstallationContext(
-        runtime, installation_id, portal_id, CrmKind.HUBSPOT, icp, model, note, adapter, routing_text
+        runtime, installation_id, portal_id, crm, icp, model, note, adapter, routing_text
     )
+
+
+def _budget(runtime: Runtime, installation_id: int, org_id: str) -> ApiBudget:
+    """One per installation and process: it remembers the org's last reported usage between tasks;
+    crossing leadq's share marks the installation throttled (with the reason), recovery clears it."""
+
+    def throttled(reason: str) -> None:
+        with runtime.sessions.begin() as session:
+            row = installations.get(session, installation_id)
+            if row is not None and row.status == installations.ACTIVE:
+                installations.set_status(session, installation_id, installations.THROTTLED, reason)
+
+    def cleared() -> None:
+        with runtime.sessions.begin() as session:
+            row = installations.get(session, installation_id)
+            if row is not None and row.status == installations.THROTTLED:
+                installations.set_status(session, installation_id, installations.ACTIVE, "")
+
+    budget = runtime.budgets.get((installation_id, org_id))
+    if budget is None:
+        budget = ApiBudget(runtime.settings.salesforce_api_share, throttled, cleared)
+        runtime.budgets[(installation_id, org_id)] = budget
+    return budget

@@ -18,7 +18,8 @@ MARGIN = 0.005
 
 
 def examples_from_crm(ctx: InstallationContext) -> list[Example]:
-    """Closed deals' contacts, with their company, labelled won/lost at the close date."""
+    """People whose deal closed (HubSpot contacts; Salesforce converted leads, else contacts), with
+    their account, labelled won/lost at the close date."""
     outcomes = [o for o in ctx.adapter.outcomes() if o.kind in (OutcomeKind.WON, OutcomeKind.LOST)]
     latest: dict[str, Any] = {}
     for outcome in outcomes:  # a contact with several deals: the most recent decides
@@ -27,9 +28,11 @@ def examples_from_crm(ctx: InstallationContext) -> list[Example]:
             latest[outcome.ref.record_id] = outcome
     people: dict[str, tuple[Person, Account | None]] = {}
     ids = sorted(latest)
-    for start in range(0, len(ids), 100):
-        for person, account in ctx.adapter.read_with_accounts(ids[start : start + 100]):
-            people[person.ref.record_id] = (person, account)
+    for obj in sorted({o.ref.object_type for o in latest.values()}):
+        of_kind = [i for i in ids if latest[i].ref.object_type == obj]
+        for start in range(0, len(of_kind), 200):
+            for person, account in ctx.adapter.read_with_accounts(obj, of_kind[start : start + 200]):
+                people[person.ref.record_id] = (person, account)
     return [
         Example(people[i][0], people[i][1], latest[i].kind == OutcomeKind.WON, latest[i].occurred_at)
         for i in ids

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connector.write_policy import Action, FieldDecision, plan_writes
-from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
+from leadq.records import Account, FieldState, FieldUpdate, Person, Verdict
 from leadq.storage import ledger, routing_log
 from leadq.storage.tables import DeadLetter, Feedback, ProcessedEvent, ScoreRow
 from routing.decide import route
@@ -27,7 +27,7 @@ from routing.service import route_and_commit
 from scoring.features import PersonFeatures, person_features
 from scoring.score import score_people
 from workers.services.context import InstallationContext
-from workers.services.writeback import APP_FIELDS, OWNER_FIELD, fields_from, policies
+from workers.services.writeback import APP_FIELDS, fields_from, policies
 
 log = logging.getLogger(__name__)
 SAMPLES = 5
@@ -84,7 +84,7 @@ def process_people(
     keys = [(p.ref.object_type.value, p.ref.record_id) for p, _a in pairs]
     with ctx.sessions() as session:
         written_before = ledger.for_records(session, ctx.installation_id, keys)
-    owner_key = OWNER_FIELD[ctx.crm]
+    owner_key = ctx.adapter.owner_field
     field_policies = policies(ctx.crm)
     updates: list[FieldUpdate] = []
     decisions: list[tuple[Person, Decision]] = []
@@ -229,10 +229,10 @@ def handle_changes(
                 ).all()
             if not rows:
                 return total
-            contact_ids = list(
-                dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.CONTACT.value)
-            )
-            pairs = ctx.adapter.read_with_accounts(contact_ids) if contact_ids else []
+            pairs = []
+            for obj in ctx.adapter.people_objects:
+                ids = list(dict.fromkeys(r.record_id for r in rows if r.object_type == obj.value))
+                pairs += ctx.adapter.read_with_accounts(obj, ids) if ids else []
             total.merge(process_people(ctx, pairs))
             with ctx.sessions.begin() as session:
                 session.execute(

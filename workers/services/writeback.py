@@ -7,7 +7,7 @@ from leadq.records import CrmKind
 from routing.model import Decision
 from scoring.score import Score
 
-OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id"}
+OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id", CrmKind.SALESFORCE: "OwnerId"}
 APP_FIELDS = (
     "leadq_fit_score",
     "leadq_engagement_score",

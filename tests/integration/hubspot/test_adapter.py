@@ -182,7 +182,7 @@ def test_contacts_come_with_their_company(adapter, crm):
     orphan = next(r for r in portal.live("contacts") if not r.props.get("associatedcompanyid"))
     company = portal.live("companies")[0]
     portal.associate("contacts", orphan.id, "companies", company.id)  # linked, but no company id property
-    pairs = adapter.read_with_accounts([*with_company, orphan.id])
+    pairs = adapter.read_with_accounts(ObjectType.CONTACT, [*with_company, orphan.id])
     found = {p.ref.record_id: a.ref.record_id if a else None for p, a in pairs}
     assert all(found[i] == portal.get("contacts", i).props["associatedcompanyid"] for i in with_company)
     assert found[orphan.id] == company.id

@@ -22,3 +22,10 @@ def test_the_broker_is_reachable_over_a_real_connection(settings, redis_client):
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1)
         assert connection.connected
+
+
+def test_salesforce_poll_is_scheduled_at_the_configured_interval(settings):
+    app = make_celery(settings.model_copy(update={"salesforce_poll_interval_s": 30.0}))
+    entry = app.conf.beat_schedule["salesforce-poll"]
+    assert entry == {"task": "leadq.schedule", "schedule": 30.0, "args": ("poll",)}
+    assert app.conf.task_routes["leadq.poll"] == {"queue": "changes"}

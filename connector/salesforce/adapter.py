@@ -1,0 +1,347 @@
+"""SalesforceAdapter: leadq's CrmAdapter over simple-salesforce, for one org.
+
+Reads are SOQL with keyset paging (resumable by id, or by (SystemModstamp, Id) for changes: many
+records share a stamp after a bulk edit, and stamps have whole-second precision); writes are
+sObject Collections at 200 records per call with per-record results; owners are Users; outcomes
+come from converted leads and opportunities (won/lost) through ``ConvertedOpportunityId`` and
+OpportunityContactRole; field history tells who last changed a field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.base import Cursor, FieldSpec, Page, ProvisionReport, RecordError, WriteReport
+from connector.errors import CrmValidationError
+from connector.fields import LEADQ_FIELDS
+from connector.salesforce.client import SalesforceCalls
+from connector.salesforce.mapping import (
+    BASE_FIELDS,
+    OWNER_FIELD,
+    SOBJECT,
+    api_name,
+    parse_time,
+    to_account,
+    to_api_value,
+    to_person,
+)
+from connector.salesforce.provisioning import ensure_fields
+from leadq.records import (
+    Account,
+    CrmKind,
+    FieldState,
+    FieldUpdate,
+    ObjectType,
+    Outcome,
+    OutcomeKind,
+    Owner,
+    Person,
+    RecordRef,
+    WrittenBy,
+)
+
+BATCH = 200  # sObject Collections' maximum
+PAGE = 2000  # SOQL rows per read call
+ID_CHUNK = 200
+HISTORY = {
+    ObjectType.LEAD: ("LeadHistory", "LeadId"),
+    ObjectType.CONTACT: ("ContactHistory", "ContactId"),
+    ObjectType.ACCOUNT: ("AccountHistory", "AccountId"),
+}
+FILTERS = {ObjectType.LEAD: "IsConverted = false"}  # converted leads cannot be updated
+ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$")
+REASONS = {
+    "CANNOT_UPDATE_CONVERTED_LEAD": "converted",
+    "ENTITY_IS_DELETED": "not-found",
+    "INVALID_CROSS_REFERENCE_KEY": "not-found",
+    "UNABLE_TO_LOCK_ROW": "locked",
+}
+
+
+def _id(value: str) -> str:
+    if not ID.match(value):
+        raise ValueError(f"not a Salesforce id: {value!r}")
+    return value
+
+
+def soql_time(value: str) -> str:
+    """An ISO date-time as a SOQL literal (unquoted, UTC)."""
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"not a date-time: {value!r}")
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SalesforceAdapter:
+    kind = CrmKind.SALESFORCE
+    owner_field = OWNER_FIELD
+    people_objects = (ObjectType.LEAD, ObjectType.CONTACT)
+
+    def __init__(
+        self,
+        calls: SalesforceCalls,
+        org_id: str,
+        integration_user_id: str = "",
+        fields: Sequence[FieldSpec] = LEADQ_FIELDS,
+        page_size: int = PAGE,
+    ) -> None:
+        self.calls, self.org_id, self.integration_user_id = calls, org_id, integration_user_id
+        self.fields = tuple(fields)
+        self.page_size = page_size
+        self.read_leadq_fields = True  # off until provisioning has made them visible
+        self.specs = {spec.key: spec for spec in self.fields}
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def _select(self, obj: ObjectType) -> str:
+        names = list(BASE_FIELDS[obj])
+        if self.read_leadq_fields:
+            names += [api_name(spec.key) for spec in self.fields]
+        return ", ".join(dict.fromkeys(names))
+
+    def _map(self, obj: ObjectType, row: dict[str, Any]) -> Person | Account:
+        fields = self.fields if self.read_leadq_fields else ()
+        if obj == ObjectType.ACCOUNT:
+            return to_account(self.org_id, row, fields)
+        unassigned = frozenset({self.integration_user_id} - {""})
+        return to_person(self.org_id, obj, row, fields, unassigned)
+
+    def _query(self, soql: str, what: str) -> list[dict[str, Any]]:
+        result = self.calls.call(lambda sf: sf.query(soql), what=what)
+        rows = list(result["records"])
+        next_url = result.get("nextRecordsUrl")
+        while next_url:
+            more = self.calls.call(lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True), what=what)
+            rows.extend(more["records"])
+            next_url = more.get("nextRecordsUrl")
+        return rows
+
+    def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
+        """Everything by id when ``since`` is None; else changes by (SystemModstamp, Id)."""
+        if since is None or since.since is None:
+            yield from self._all(obj, since.after if since else None)
+        else:
+            yield from self._changed(obj, since)
+
+    def _where(self, obj: ObjectType, *conditions: str) -> str:
+        parts = [c for c in (FILTERS.get(obj), *conditions) if c]
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    def _all(self, obj: ObjectType, after: str | None) -> Iterator[Page]:
+        sobject = SOBJECT[obj]
+        while True:
+            keyset = f"Id > '{_id(after)}'" if after else ""
+            where = self._where(obj, keyset)
+            soql = f"SELECT {self._select(obj)} FROM {sobject}{where} ORDER BY Id LIMIT {self.page_size}"
+            rows = self._query(soql, f"list {sobject}")
+            records = [self._map(obj, row) for row in rows]
+            after = str(rows[-1]["Id"]) if rows else after
+            more = len(rows) == self.page_size
+            yield Page(records, Cursor(after=after) if more else None)
+            if not more:
+                return
+
+    def _changed(self, obj: ObjectType, cursor: Cursor) -> Iterator[Page]:
+        sobject = SOBJECT[obj]
+        stamp, last_id = soql_time(str(cursor.since)), cursor.after
+        while True:
+            if last_id:
+                keyset = f"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > '{_id(last_id)}'))"
+            else:
+                keyset = f"SystemModstamp >= {stamp}"
+            soql = (
+                f"SELECT {self._select(obj)} FROM {sobject}{self._where(obj, keyset)} "
+                f"ORDER BY SystemModstamp, Id LIMIT {self.page_size}"
+            )
+            rows = self._query(soql, f"changes {sobject}")
+            records = [self._map(obj, row) for row in rows]
+            if rows:
+                stamp, last_id = soql_time(str(rows[-1]["SystemModstamp"])), str(rows[-1]["Id"])
+            position = Cursor(since=stamp, after=last_id)
+            more = len(rows) == self.page_size
+            yield Page(records, position if more else None, position)
+            if not more:
+                return
+
+    def count(self, obj: ObjectType) -> int | None:
+        sobject = SOBJECT[obj]
+        result = self.calls.call(
+            lambda sf: sf.query(f"SELECT COUNT() FROM {sobject}{self._where(obj)}"), what=f"count {sobject}"
+        )
+        return int(result["totalSize"])
+
+    def read(self, obj: ObjectType, ids: Sequence[str]) -> list[Person | Account]:
+        sobject = SOBJECT[obj]
+        out: list[Person | Account] = []
+        clean = [_id(str(i)) for i in dict.fromkeys(ids)]
+        for start in range(0, len(clean), ID_CHUNK):
+            quoted = ",".join(f"'{i}'" for i in clean[start : start + ID_CHUNK])
+            rows = self._query(
+                f"SELECT {self._select(obj)} FROM {sobject} WHERE Id IN ({quoted})", f"read {sobject}"
+            )
+            out.extend(self._map(obj, row) for row in rows)
+        return out
+
+    def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
+        """People with their account: a Contact's ``AccountId``; a Lead has none (its own firmographics)."""
+        people = [p for p in self.read(obj, ids) if isinstance(p, Person)]
+        wanted = sorted({p.account_id for p in people if p.account_id})
+        accounts = {
+            a.ref.record_id: a for a in self.read(ObjectType.ACCOUNT, wanted) if isinstance(a, Account)
+        }
+        for person in people:
+            account = accounts.get(person.account_id or "")
+            if account is not None and person.company_name is None:
+                object.__setattr__(person, "company_name", account.name)
+        return [(p, accounts.get(p.account_id or "")) for p in people]
+
+    def field_states(
+        self, refs: Sequence[RecordRef], keys: Sequence[str]
+    ) -> dict[RecordRef, dict[str, FieldState]]:
+        """Current value and who last changed it, from field history (tracked fields only)."""
+        out: dict[RecordRef, dict[str, FieldState]] = {}
+        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
+        for ref in refs:
+            by_object[ref.object_type].append(ref)
+        names = {key: api_name(key) for key in keys}
+        for obj, group in by_object.items():
+            history, parent = HISTORY[obj]
+            current = {p.ref.record_id: p for p in self.read(obj, [r.record_id for r in group])}
+            wanted = ",".join(f"'{n}'" for n in names.values() if re.fullmatch(r"\w+", n))
+            newest: dict[tuple[str, str], dict[str, Any]] = {}
+            for start in range(0, len(group), ID_CHUNK):
+                quoted = ",".join(f"'{_id(r.record_id)}'" for r in group[start : start + ID_CHUNK])
+                rows = self._query(
+                    f"SELECT {parent}, Field, CreatedById, CreatedDate FROM {history} "
+                    f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) ORDER BY CreatedDate DESC",
+                    f"history {history}",
+                )
+                for row in rows:
+                    newest.setdefault((str(row[parent]), str(row["Field"])), row)
+            for ref in group:
+                record = current.get(ref.record_id)
+                states = {}
+                for key, name in names.items():
+                    entry = newest.get((ref.record_id, name))
+                    value = record.raw.get(key) if record is not None else None
+                    writer = WrittenBy.UNKNOWN
+                    if entry is not None:
+                        writer = (
+                            WrittenBy.LEADQ
+                            if entry["CreatedById"] == self.integration_user_id
+                            else WrittenBy.USER
+                        )
+                    states[key] = FieldState(value, writer, entry["CreatedDate"] if entry else None)
+                out[ref] = states
+        return out
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:
+        """sObject Collections at 200 records per call, ``allOrNone`` false: one bad record never
+        blocks the others; each failure comes back as a RecordError with Salesforce's message."""
+        records: dict[RecordRef, dict[str, Any]] = defaultdict(dict)
+        for update in updates:
+            records[update.ref][api_name(update.key)] = to_api_value(self.specs.get(update.key), update.value)
+        refs = list(records)
+        failed: list[RecordError] = []
+        calls_before = self.calls.calls
+        for start in range(0, len(refs), BATCH):
+            chunk = refs[start : start + BATCH]
+            body = {
+                "allOrNone": False,
+                "records": [
+                    {"attributes": {"type": SOBJECT[ref.object_type]}, "id": ref.record_id, **records[ref]}
+                    for ref in chunk
+                ],
+            }
+            results = self.calls.call(
+                lambda sf, b=body: sf.restful("composite/sobjects", method="PATCH", json=b),
+                what="update records",
+            )
+            if not isinstance(results, list) or len(results) != len(chunk):
+                raise CrmValidationError(
+                    "Salesforce answered a collection update with an unexpected body", body=results
+                )
+            for ref, result in zip(chunk, results, strict=True):
+                if result.get("success"):
+                    continue
+                errors = result.get("errors") or [{}]
+                code = str(errors[0].get("statusCode") or "UNKNOWN")
+                message = "; ".join(
+                    f"{e.get('statusCode')}: {e.get('message')}"
+                    + (f" ({', '.join(e['fields'])})" if e.get("fields") else "")
+                    for e in errors
+                )
+                failed.append(RecordError(ref, REASONS.get(code, "validation"), message[:500]))
+        failed_refs = {e.ref for e in failed}
+        written = tuple(u for u in updates if u.ref not in failed_refs)
+        return WriteReport(written, tuple(failed), self.calls.calls - calls_before)
+
+    def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
+        return ensure_fields(self.calls, specs, self.integration_user_id)
+
+    # Owners and outcomes ----------------------------------------------------------------------
+
+    def owners(self) -> list[Owner]:
+        rows = self._query(
+            "SELECT Id, Name, Email, IsActive, Department FROM User WHERE UserType = 'Standard' ORDER BY Id",
+            "owners",
+        )
+        return [
+            Owner(
+                CrmKind.SALESFORCE,
+                str(r["Id"]),
+                r.get("Email"),
+                r.get("Name"),
+                active=bool(r.get("IsActive")),
+                teams=(r["Department"],) if r.get("Department") else (),
+            )
+            for r in rows
+            if r["Id"] != self.integration_user_id  # the integration user never works leads
+        ]
+
+    def outcomes(self) -> list[Outcome]:
+        """Won/lost opportunities, as outcomes of the lead they were converted from, or else of their
+        contacts (through OpportunityContactRole) when no converted lead points at them."""
+        closed = {
+            str(r["Id"]): r
+            for r in self._query(
+                "SELECT Id, IsWon, CloseDate, Amount FROM Opportunity WHERE IsClosed = true",
+                "closed opportunities",
+            )
+        }
+        converted = self._query(
+            "SELECT Id, ConvertedOpportunityId, ConvertedContactId FROM Lead WHERE IsConverted = true",
+            "converted leads",
+        )
+        roles = self._query("SELECT ContactId, OpportunityId FROM OpportunityContactRole", "contact roles")
+        from_leads = {str(r["ConvertedContactId"]) for r in converted if r.get("ConvertedContactId")}
+        out: list[Outcome] = []
+
+        def outcome(obj: ObjectType, record_id: str, opportunity_id: str) -> Outcome:
+            opportunity = closed[opportunity_id]
+            when = parse_time(str(opportunity.get("CloseDate") or "")) or datetime.now(UTC)
+            amount = opportunity.get("Amount")
+            return Outcome(
+                ref=RecordRef(CrmKind.SALESFORCE, self.org_id, obj, record_id),
+                kind=OutcomeKind.WON if opportunity.get("IsWon") else OutcomeKind.LOST,
+                occurred_at=when,
+                amount=float(amount) if isinstance(amount, int | float) else None,
+                source_ref=RecordRef(CrmKind.SALESFORCE, self.org_id, ObjectType.DEAL, opportunity_id),
+            )
+
+        for lead in converted:
+            opportunity_id = str(lead.get("ConvertedOpportunityId") or "")
+            if opportunity_id in closed:
+                out.append(outcome(ObjectType.LEAD, str(lead["Id"]), opportunity_id))
+        for role in roles:
+            opportunity_id, contact_id = str(role.get("OpportunityId")), str(role.get("ContactId"))
+            if opportunity_id in closed and contact_id not in from_leads:
+                out.append(outcome(ObjectType.CONTACT, contact_id, opportunity_id))
+        return out

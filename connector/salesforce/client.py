@@ -1,0 +1,160 @@
+"""Every Salesforce call goes through here: token, API budget, typed errors, retries.
+
+simple-salesforce cannot refresh an OAuth session itself: on ``INVALID_SESSION_ID`` leadq
+refreshes once (through the injected token source, which holds a per-installation lock, so two
+workers never spend the same rotating refresh token) and builds a new client. Every answer's
+``Sforce-Limit-Info`` feeds the budget. ``REQUEST_LIMIT_EXCEEDED`` is not retried in-process:
+the task retries later, when the org's rolling budget has room again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from connector.base import ClientConfig
+from connector.errors import (
+    Action,
+    CrmAuthError,
+    CrmError,
+    CrmNotFound,
+    CrmPermissionError,
+    CrmRateLimited,
+    CrmUnavailable,
+    CrmValidationError,
+    classify,
+)
+from connector.http import session as pinned_session
+from connector.salesforce.limits import ApiBudget
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Tokens(Protocol):
+    def current(self) -> str: ...
+
+    def after_unauthorized(self, rejected_token: str) -> str: ...
+
+
+def _first_error(content: Any) -> tuple[str, str]:
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode", "")), str(content[0].get("message", ""))
+    if isinstance(content, dict):
+        return str(content.get("errorCode", "")), str(content.get("message", ""))
+    return "", str(content or "")[:300]
+
+
+def to_crm_error(status: int, content: Any, url: str = "") -> CrmError:
+    code, message = _first_error(content)
+    kind: type[CrmError]
+    if status == 401:
+        kind = CrmAuthError
+    elif code == "REQUEST_LIMIT_EXCEEDED":
+        kind = CrmRateLimited
+    elif status == 403:
+        kind = CrmPermissionError
+    elif status == 404:
+        kind = CrmNotFound
+    elif status >= 500 or code in ("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"):
+        kind = CrmUnavailable
+    else:
+        kind = CrmValidationError
+    resolution = classify(status, {}, content)
+    return kind(
+        f"Salesforce answered {status} {code}: {message[:300]}",
+        status=status,
+        url=url,
+        body=content,
+        retry_after=resolution.retry_after,
+    )
+
+
+class SalesforceCalls:
+    """One installation's gateway to its org; counts every call it makes."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        tokens: Tokens,
+        org_id: str,
+        version: str = "62.0",
+        budget: ApiBudget | None = None,
+        max_attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config, self.tokens, self.org_id, self.version = config, tokens, org_id, version
+        self.budget = budget or ApiBudget()
+        self.max_attempts, self.sleep = max_attempts, sleep
+        self.calls = 0
+        self.session = pinned_session(config.ca_bundle)
+        self._client: Salesforce | None = None
+        self._token: str | None = None
+        self._rng = random.Random()
+
+    def client(self, token: str) -> Salesforce:
+        if self._client is None or token != self._token:
+            self._client = Salesforce(
+                instance_url=self.config.api_base,
+                session_id=token,
+                version=self.version,
+                session=self.session,
+            )
+            self._token = token
+        return self._client
+
+    def _observe(self, sf: Salesforce) -> None:
+        usage = (getattr(sf, "api_usage", None) or {}).get("api-usage")
+        if usage is not None:
+            self.budget.observe(int(usage.used), int(usage.total))
+
+    def call(self, fn: Callable[[Salesforce], T], what: str = "") -> T:
+        token = self.tokens.current()
+        refreshed = False
+        last: CrmError | None = None
+        for attempt in range(self.max_attempts):
+            self.budget.check(self.org_id)
+            self.calls += 1
+            sf = self.client(token)
+            try:
+                result = fn(sf)
+                self._observe(sf)
+                return result
+            except SalesforceExpiredSession:
+                if refreshed:
+                    raise CrmAuthError(
+                        "Salesforce refused a freshly refreshed session", status=401, url=what
+                    ) from None
+                token, refreshed = self.tokens.after_unauthorized(token), True
+                continue
+            except SalesforceError as exc:
+                self._observe(sf)
+                last = to_crm_error(int(exc.status), exc.content, what)
+                if isinstance(last, CrmRateLimited):
+                    log.warning("salesforce.request-limit", extra={"org": self.org_id, "what": what})
+                    raise last from None
+                if classify(int(exc.status), {}, exc.content).action != Action.RETRY:
+                    raise last from None
+            except requests.RequestException as exc:
+                last = CrmUnavailable(f"Salesforce could not be reached ({type(exc).__name__})", url=what)
+            wait = min(30.0, 0.5 * 2**attempt) * self._rng.uniform(0.8, 1.2)
+            log.warning(
+                "salesforce.call.retry",
+                extra={
+                    "org": self.org_id,
+                    "what": what,
+                    "attempt": attempt + 1,
+                    "status": last.status,
+                    "wait_s": round(wait, 2),
+                },
+            )
+            self.sleep(wait)
+        assert last is not None
+        raise last

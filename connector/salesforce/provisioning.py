@@ -1,0 +1,185 @@
+"""leadq's custom fields on Lead, Contact and Account (Tooling API), plus the permission set that
+gives the integration user read/edit access to them: without field-level security a new field is
+invisible to the API. Idempotent: existing fields are kept, a same-named field of another type is
+reported and never changed, duplicate grants are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from connector.base import FieldSpec, ProvisionReport
+from connector.errors import CrmPermissionError, CrmValidationError
+from connector.salesforce.client import SalesforceCalls
+from connector.salesforce.mapping import api_name
+
+log = logging.getLogger(__name__)
+OBJECTS = ("Lead", "Contact", "Account")
+PERMISSION_SET = "LeadQ_Integration"
+FIND_SET = "SELECT Id FROM PermissionSet WHERE Name = 'LeadQ_Integration'"
+TYPES = {
+    "number": "double",
+    "enum": "picklist",
+    "multiline": "textarea",
+    "datetime": "datetime",
+    "text": "string",
+}
+PRECISION = {"leadq_fit_score": (3, 0), "leadq_engagement_score": (3, 0), "leadq_probability": (5, 4)}
+NO_PERMISSION = (
+    "the Salesforce user who installed leadq cannot create fields or permission sets: it needs the "
+    "'Customize Application' and 'Manage Profiles and Permission Sets' permissions (a System "
+    "Administrator has both). Ask an admin to install leadq."
+)
+
+
+def metadata(spec: FieldSpec) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "label": spec.label[:40],
+        "description": spec.description or spec.label,
+        "inlineHelpText": spec.description or spec.label,
+    }
+    if spec.kind == "number":
+        precision, scale = PRECISION.get(spec.key, (18, 2))
+        return base | {"type": "Number", "precision": precision, "scale": scale}
+    if spec.kind == "enum":
+        values = [{"fullName": v, "label": v, "default": False} for v in spec.options]
+        return base | {
+            "type": "Picklist",
+            "valueSet": {"restricted": True, "valueSetDefinition": {"sorted": False, "value": values}},
+        }
+    if spec.kind == "multiline":
+        return base | {"type": "LongTextArea", "length": 32768, "visibleLines": 6}
+    if spec.kind == "datetime":
+        return base | {"type": "DateTime"}
+    return base | {"type": "Text", "length": 80}
+
+
+def _describe(calls: SalesforceCalls, sobject: str) -> dict[str, dict[str, Any]]:
+    result = calls.call(lambda sf: sf.restful(f"sobjects/{sobject}/describe"), what=f"describe {sobject}")
+    return {f["name"]: f for f in result["fields"]}
+
+
+def ensure_fields(
+    calls: SalesforceCalls, specs: Sequence[FieldSpec], integration_user: str
+) -> ProvisionReport:
+    created: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    details: dict[str, str] = {}
+    grant: list[tuple[str, str]] = []
+    for sobject in OBJECTS:
+        fields = _describe(calls, sobject)
+        for spec in specs:
+            name = api_name(spec.key)
+            full = f"{sobject}.{name}"
+            existing = fields.get(name)
+            if existing is not None:
+                if existing["type"] != TYPES[spec.kind]:
+                    conflicts.append(full)
+                    details[full] = (
+                        f"{full} exists as {existing['type']}, leadq needs {TYPES[spec.kind]}: left as is"
+                    )
+                    continue
+                unchanged.append(full)
+                if not existing.get("updateable"):
+                    grant.append((sobject, full))
+                continue
+            try:
+                calls.call(
+                    lambda sf, f=full, s=spec: sf.toolingexecute(
+                        "sobjects/CustomField", method="POST", data={"FullName": f, "Metadata": metadata(s)}
+                    ),
+                    what=f"create field {full}",
+                )
+                created.append(full)
+            except CrmPermissionError:
+                raise CrmPermissionError(NO_PERMISSION, status=403) from None
+            except CrmValidationError as exc:
+                if "DUPLICATE_DEVELOPER_NAME" not in str(exc.body):
+                    raise
+                unchanged.append(full)  # exists, but this user cannot see it yet: the grant fixes that
+            grant.append((sobject, full))
+    if grant:
+        _grant(calls, grant, integration_user)
+    log.info(
+        "salesforce.provisioned",
+        extra={"fields_created": len(created), "fields_unchanged": len(unchanged), "clashes": len(conflicts)},
+    )
+    return ProvisionReport(tuple(created), tuple(unchanged), tuple(conflicts), details)
+
+
+def _grant(calls: SalesforceCalls, fields: list[tuple[str, str]], user_id: str) -> None:
+    """Read/edit on each field through leadq's permission set, assigned to the integration user."""
+    try:
+        found = calls.call(
+            lambda sf: sf.query(FIND_SET),
+            what="find permission set",
+        )
+        if found["records"]:
+            set_id = found["records"][0]["Id"]
+        else:
+            set_id = calls.call(
+                lambda sf: sf.restful(
+                    "sobjects/PermissionSet",
+                    method="POST",
+                    json={
+                        "Name": PERMISSION_SET,
+                        "Label": "leadq integration",
+                        "Description": "Read and edit leadq's lead-qualification fields",
+                    },
+                ),
+                what="create permission set",
+            )["id"]
+        records = [
+            {
+                "attributes": {"type": "FieldPermissions"},
+                "ParentId": set_id,
+                "SobjectType": sobject,
+                "Field": full,
+                "PermissionsRead": True,
+                "PermissionsEdit": True,
+            }
+            for sobject, full in fields
+        ]
+        for start in range(0, len(records), 200):
+            results = calls.call(
+                lambda sf, r=records[start : start + 200]: sf.restful(
+                    "composite/sobjects", method="POST", json={"allOrNone": False, "records": r}
+                ),
+                what="grant field access",
+            )
+            _raise_unless_duplicates(results)
+        results = calls.call(
+            lambda sf: sf.restful(
+                "composite/sobjects",
+                method="POST",
+                json={
+                    "allOrNone": False,
+                    "records": [
+                        {
+                            "attributes": {"type": "PermissionSetAssignment"},
+                            "PermissionSetId": set_id,
+                            "AssigneeId": user_id,
+                        }
+                    ],
+                },
+            ),
+            what="assign permission set",
+        )
+        _raise_unless_duplicates(results)
+    except CrmPermissionError:
+        raise CrmPermissionError(NO_PERMISSION, status=403) from None
+
+
+def _raise_unless_duplicates(results: list[dict[str, Any]]) -> None:
+    for result in results:
+        codes = {e.get("statusCode") for e in result.get("errors") or []}
+        if result.get("success") or codes <= {"DUPLICATE_VALUE"}:
+            continue
+        if "INSUFFICIENT_ACCESS" in codes or "INSUFFICIENT_ACCESS_OR_READONLY" in codes:
+            raise CrmPermissionError(NO_PERMISSION, status=403)
+        raise CrmValidationError(
+            f"Salesforce refused a permission grant: {result.get('errors')}", body=result
+        )

@@ -1,0 +1,190 @@
+"""Salesforce with real Celery workers: an edit reaches leadq by outbound message or by the
+scheduled poll and is written back; a worker SIGKILLed mid-backfill resumes and writes every
+record once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from leadq.app import create_app
+from leadq.storage.tables import SyncCursor
+from tests.integration.salesforce.conftest import install, org_of
+from tests.integration.sync.conftest import wait_until
+from tests.integration.sync.test_end_to_end import _env
+
+
+def _worker(env: dict[str, str], queues: str, pool: str = "prefork") -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        queues,
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "WARNING",
+    ]
+    command += ["-P", "solo"] if pool == "solo" else ["-c", "2"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def live(sandbox_factory):  # type: ignore[no-untyped-def]
+    return sandbox_factory(seed=47, records=200, portals=0, https=True, deliver_webhooks=True)
+
+
+@pytest.fixture
+def served(leadq_settings, live, redis_client):  # type: ignore[no-untyped-def]
+    settings = leadq_settings.model_copy(
+        update={
+            "salesforce_client_id": live.sf_client_id,
+            "salesforce_client_secret": type(leadq_settings.salesforce_client_secret)(live.sf_client_secret),
+            "salesforce_login_base": live.base_url,
+            "salesforce_sandbox_login_base": live.base_url,
+            "ca_bundle": live.ca_bundle,
+        }
+    )
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = settings.model_copy(update={"public_base_url": url})
+    server.app = create_app(settings)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    redis_client.delete("changes", "backfill")
+    yield settings, url, server.app
+    server.shutdown()
+
+
+def _rep(org):  # type: ignore[no-untyped-def]
+    return next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
+
+
+@pytest.mark.redis
+def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:  # type: ignore[no-untyped-def]
+    settings, url, app = served
+    from tests.integration.salesforce import conftest
+
+    saved = conftest.PUBLIC
+    conftest.PUBLIC = url
+    try:
+        install(app.test_client(), live)
+    finally:
+        conftest.PUBLIC = saved
+    org = org_of(live)
+    live.sandbox.outbound.configure(
+        org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["Email", "LastModifiedById", "SystemModstamp"]}
+    )
+    worker = _worker(_env(settings), "changes")
+    try:
+        lead = next(r for r in org.live("Lead") if not r["IsConverted"])
+        org.update("Lead", lead["Id"], {"Title": "VP Revenue Operations"}, _rep(org)["Id"])
+        assert wait_until(lambda: org.get("Lead", lead["Id"]).get("LeadQ_Tier__c")), (
+            "outbound message not handled"
+        )
+        written = org.get("Lead", lead["Id"])
+        assert written["LeadQ_Reasons__c"] and written["LeadQ_Scored_At__c"]
+        # leadq's own write fires an outbound message too: acknowledged, dropped as an echo.
+        assert wait_until(lambda: live.sandbox.outbound.idle(), 10)
+        assert all(d.acked for d in live.sandbox.outbound.deliveries)
+        time.sleep(1.0)
+        updates = [
+            e
+            for e in live.requests.entries(
+                lambda e: e.path.endswith("/composite/sobjects") and e.method == "PATCH"
+            )
+            if any(r["id"] == lead["Id"] for r in e.body["records"])
+        ]
+        assert len(updates) == 1, "one external change, one write: no echo loop"
+        # Without outbound messages, the scheduled poll (what beat runs every interval) finds the edit.
+        live.sandbox.outbound.configs.clear()
+        app.extensions["leadq"].celery.send_task(
+            "leadq.schedule", args=["poll"], queue="changes"
+        )  # sets the mark
+        time.sleep(2.0)
+        other = next(r for r in org.live("Lead") if not r["IsConverted"] and not r.get("LeadQ_Tier__c"))
+        org.update("Lead", other["Id"], {"Title": "Head of Data"}, _rep(org)["Id"])
+        app.extensions["leadq"].celery.send_task("leadq.schedule", args=["poll"], queue="changes")
+        assert wait_until(lambda: org.get("Lead", other["Id"]).get("LeadQ_Tier__c")), "poll did not rescore"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+
+
+@pytest.fixture
+def big(sandbox_factory):  # type: ignore[no-untyped-def]
+    running = sandbox_factory(seed=48, records=1500, portals=0, https=True)
+    running.sandbox.faults.update(latency_ms=40)  # slow enough to be killed mid-run
+    return running
+
+
+@pytest.mark.redis
+def test_a_killed_worker_resumes_the_salesforce_backfill(
+    leadq_settings, big, client, sessions, app, redis_client
+) -> None:  # type: ignore[no-untyped-def]
+    settings = leadq_settings.model_copy(
+        update={
+            "salesforce_client_id": big.sf_client_id,
+            "salesforce_client_secret": type(leadq_settings.salesforce_client_secret)(big.sf_client_secret),
+            "salesforce_login_base": big.base_url,
+            "salesforce_sandbox_login_base": big.base_url,
+            "ca_bundle": big.ca_bundle,
+        }
+    )
+    web = create_app(settings)
+    install(web.test_client(), big)
+    installation = 1
+    env = _env(settings) | {"LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3", "LEADQ_SALESFORCE_PAGE_SIZE": "200"}
+    redis_client.delete("backfill", "unacked", "unacked_index")
+
+    def cursor(obj: str) -> SyncCursor | None:
+        with sessions() as session:
+            return session.scalars(
+                select(SyncCursor).where(SyncCursor.object_type == obj, SyncCursor.name == "backfill")
+            ).one_or_none()
+
+    worker = _worker(env, "backfill", pool="solo")
+    try:
+        web.extensions["leadq"].celery.send_task(
+            "leadq.backfill", args=[installation, None, False], queue="backfill"
+        )
+        assert wait_until(lambda: (c := cursor("lead")) is not None and c.done >= 200, 90)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        killed_at = cursor("lead").done
+        time.sleep(3.5)
+        celery = web.extensions["leadq"].celery
+        celery.conf.broker_transport_options = {"visibility_timeout": 3}
+        with celery.connection_for_write() as connection:
+            connection.default_channel.qos.restore_visible(num=100)
+        worker = _worker(env, "backfill", pool="solo")
+        assert wait_until(lambda: (c := cursor("contact")) is not None and c.status == "done", 180)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    assert killed_at < cursor("lead").done
+    org = org_of(big)
+    open_leads = [r for r in org.live("Lead") if not r["IsConverted"]]
+    assert all(r.get("LeadQ_Tier__c") for r in open_leads + org.live("Contact"))
+    written = Counter(
+        r["id"]
+        for e in big.requests.entries(
+            lambda e: e.path.endswith("/composite/sobjects") and e.method == "PATCH"
+        )
+        for r in e.body["records"]
+    )
+    assert len(written) == len(open_leads) + len(org.live("Contact"))
+    assert set(written.values()) == {1}, "every record written exactly once, even across the kill"
