@@ -300,10 +300,24 @@ def retry_cmd(installation: int) -> None:
 
 
 @main.command("install-url")
-@click.argument("crm", type=click.Choice(["hubspot"]))
-def install_url(crm: str) -> None:
+@click.argument("crm", type=click.Choice(["hubspot", "salesforce"]))
+@click.option(
+    "--sandbox-org", is_flag=True, help="Salesforce: log in at test.salesforce.com (a sandbox org)."
+)
+def install_url(crm: str, sandbox_org: bool) -> None:
     """Print the link an admin opens to install leadq into their CRM."""
     settings = _settings()
+    if crm == "salesforce":
+        if not settings.salesforce_client_id:
+            raise click.ClickException(
+                "LEADQ_SALESFORCE_CLIENT_ID is not set: register the External Client App first (README)"
+            )
+        click.echo(f"{settings.public_base_url}/install/salesforce" + ("?env=sandbox" if sandbox_org else ""))
+        click.echo(
+            f"(callback URL to register in the External Client App: {settings.salesforce_redirect_uri})"
+        )
+        click.echo(f"(outbound message endpoint, optional: {settings.salesforce_webhook_url})")
+        return
     if not settings.hubspot_client_id:
         raise click.ClickException(
             "LEADQ_HUBSPOT_CLIENT_ID is not set: register the HubSpot app first (README)"

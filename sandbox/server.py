@@ -376,6 +376,19 @@ def dump_summary(running: RunningSandbox) -> str:
             f"{len(portal.live('companies'))} companies, {len(portal.live('deals'))} deals "
             f"({won} won / {len(truth.won) - won} lost), {len(portal.owners)} owners"
         )
+    if sandbox.orgs:
+        lines += [
+            f"sandbox CRM (Salesforce API, https only) at {running.base_url}",
+            f"  consumer key:      {running.sf_client_id}",
+            f"  consumer secret:   {running.sf_client_secret}",
+        ]
+    for org_id, org in sandbox.orgs.items():
+        lines.append(
+            f"  org {org_id}: {len(org.live('Lead'))} leads "
+            f"({sum(1 for r in org.live('Lead') if r['IsConverted'])} converted), {len(org.live('Contact'))} "
+            f"contacts, {len(org.live('Account'))} accounts, {len(org.live('Opportunity'))} opportunities, "
+            f"{len(org.live('User'))} users; admin login {org.get('User', org.admin_user_id)['Username']}"
+        )
     return "\n".join(lines)
 
 
@@ -389,5 +402,10 @@ def to_json(running: RunningSandbox) -> str:
             "developer_api_key": running.developer_api_key,
             "portal_id": running.portal_id,
             "ca_bundle": str(running.ca_bundle) if running.ca_bundle else None,
+            "salesforce": {
+                "client_id": running.sf_client_id,
+                "client_secret": running.sf_client_secret,
+                "org_id": running.org_id,
+            },
         }
     )

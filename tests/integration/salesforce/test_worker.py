@@ -188,3 +188,47 @@ def test_a_killed_worker_resumes_the_salesforce_backfill(
     )
     assert len(written) == len(open_leads) + len(org.live("Contact"))
     assert set(written.values()) == {1}, "every record written exactly once, even across the kill"
+
+
+@pytest.mark.redis
+def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
+    from leadq.storage.tables import Installation, ProcessedEvent
+    from tests.integration.salesforce import conftest
+
+    settings, url, app = served
+    saved, conftest.PUBLIC = conftest.PUBLIC, url
+    try:
+        install(app.test_client(), live)
+        org = org_of(live)
+        live.sandbox.outbound.configure(
+            org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
+        )
+        worker = _worker(_env(settings), "changes")
+        try:
+            live.sandbox.sf_oauth.revoke_org(org.org_id)  # an admin revoked leadq's access in Salesforce
+            lead = next(r for r in org.live("Lead") if not r["IsConverted"])
+            org.update("Lead", lead["Id"], {"Title": "Director of Sales"}, _rep(org)["Id"])
+
+            def paused() -> bool:
+                with sessions() as session:
+                    row = session.scalars(select(Installation)).one()
+                    events = session.scalars(select(ProcessedEvent)).all()
+                return (
+                    row.status == "needs_reauth" and bool(events) and {e.status for e in events} == {"paused"}
+                )
+
+            assert wait_until(paused, 30), "the installation was not paused with its change kept"
+            assert not org.get("Lead", lead["Id"]).get("LeadQ_Tier__c")
+            with sessions() as session:
+                assert "invalid_grant" in session.scalars(select(Installation)).one().status_reason
+            install(app.test_client(), live)  # the admin connects leadq again
+            assert wait_until(lambda: org.get("Lead", lead["Id"]).get("LeadQ_Tier__c"), 30), (
+                "work not resumed"
+            )
+            with sessions() as session:
+                assert session.scalars(select(Installation)).one().status == "active"
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)
+    finally:
+        conftest.PUBLIC = saved
