@@ -189,7 +189,11 @@ def demo(records: int, seed: int, keep_serving: bool) -> None:
 @main.command("backfill")
 @click.argument("installation", type=int)
 @click.option("--dry-run", is_flag=True, help="write nothing; show what would change")
-@click.option("--objects", default="contact", show_default=True, help="comma-separated: contact")
+@click.option(
+    "--objects",
+    default="",
+    help="comma-separated: contact (HubSpot), lead,contact (Salesforce); default: every people object",
+)
 @click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
 def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
     """Score every existing record of an installation and write the results back (resumable)."""
@@ -202,7 +206,15 @@ def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) 
         ctx = build_context(runtime, installation)
     except (InstallationGone, InstallationPaused) as exc:
         raise click.ClickException(str(exc)) from None
-    for name in [o.strip() for o in objects.split(",") if o.strip()]:
+    names = [o.strip() for o in objects.split(",") if o.strip()] or [
+        o.value for o in ctx.adapter.people_objects
+    ]
+    for name in names:
+        if name not in [o.value for o in ctx.adapter.people_objects]:
+            raise click.ClickException(
+                f"{name!r} is not scored in this CRM; choose from "
+                + ", ".join(o.value for o in ctx.adapter.people_objects)
+            )
         obj = ObjectType(name)
 
         def show(progress, label=name):  # type: ignore[no-untyped-def]
