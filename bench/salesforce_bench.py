@@ -91,7 +91,8 @@ def main() -> None:
             f"backfill {label}: {done:,} leads and contacts in {elapsed:.1f}s = "
             f"{done / elapsed:,.0f} records/s; "
             f"{reads} read + {writes} write calls = {1000 * (reads + writes) / done:.1f} per 1,000 records "
-            f"(writes {1000 * writes / done:.2f} per 1,000; at most 5 per 1,000 by the 200-record batch); "
+            f"(writes {1000 * writes / done:.2f} per 1,000; 200 records per call is 5 per 1,000, "
+            "plus one partial batch per object); "
             f"{written:,} records written; "
             f"{org.api_used - used_before} calls of the org's {org.api_max:,} daily budget"
         )
