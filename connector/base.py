@@ -127,6 +127,14 @@ class CrmAdapter(Protocol):
 TokenSource = Callable[[], str]
 
 
+class Tokens(Protocol):
+    """An installation's access token, and one refresh when the CRM refuses it."""
+
+    def current(self) -> str: ...
+
+    def after_unauthorized(self, rejected_token: str) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
     """Connection settings an adapter gets from the entry point (never from settings itself)."""

@@ -12,12 +12,12 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import hubspot
 import urllib3
 
-from connector.base import ClientConfig
+from connector.base import ClientConfig, Tokens
 from connector.errors import (
     Action,
     CrmAuthError,
@@ -35,12 +35,6 @@ from connector.hubspot.limits import API, Budget, Limiter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Tokens(Protocol):
-    def current(self) -> str: ...
-
-    def after_unauthorized(self, rejected_token: str) -> str: ...
 
 
 def _body(exc: Exception) -> Any:

@@ -13,13 +13,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
-from connector.base import ClientConfig
+from connector.base import ClientConfig, Tokens
 from connector.errors import (
     Action,
     CrmAuthError,
@@ -36,12 +36,6 @@ from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Tokens(Protocol):
-    def current(self) -> str: ...
-
-    def after_unauthorized(self, rejected_token: str) -> str: ...
 
 
 def _first_error(content: Any) -> tuple[str, str]:

@@ -191,17 +191,7 @@ def _domain(website: str | None) -> str | None:
     return host if "." in host else None
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number >= 0 else None
-
-
-def _float(value: Any) -> float | None:
+def _non_negative(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -221,8 +211,8 @@ def to_account(org_id: str, row: Mapping[str, Any], fields: Sequence[FieldSpec] 
         domain=_domain(website),
         website=website,
         industry=_text(row.get("Industry")),
-        employees=_int(row.get("NumberOfEmployees")),
-        annual_revenue=_float(row.get("AnnualRevenue")),
+        employees=None if (count := _non_negative(row.get("NumberOfEmployees"))) is None else int(count),
+        annual_revenue=_non_negative(row.get("AnnualRevenue")),
         country=_text(row.get("BillingCountry")),
         region=_text(row.get("BillingState")),
         city=_text(row.get("BillingCity")),

@@ -33,7 +33,8 @@ class Progress:
     status: str
 
 
-def _row(session: Any, ctx: InstallationContext, obj: ObjectType, name: str) -> SyncCursor:
+def cursor_row(session: Any, ctx: InstallationContext, obj: ObjectType, name: str) -> SyncCursor:
+    """The named cursor of this installation and object (backfill, preview, poll), created idle."""
     row = session.scalars(
         select(SyncCursor).where(
             SyncCursor.installation_id == ctx.installation_id,
@@ -83,7 +84,7 @@ def run_backfill(
     """Run (or resume) the backfill; returns the progress and what this call did."""
     name = "preview" if dry_run else "backfill"
     with ctx.sessions.begin() as session:
-        row = _row(session, ctx, obj, name)
+        row = cursor_row(session, ctx, obj, name)
         if restart or row.status in ("idle", "done"):
             row.cursor, row.done, row.status, row.started_at = {}, 0, "running", datetime.now(UTC)
             row.total = _total(ctx, obj)
@@ -103,7 +104,7 @@ def run_backfill(
         next_after = page.next_cursor.after if page.next_cursor else None
         status = "running" if next_after else "done"
         with ctx.sessions.begin() as session:  # the checkpoint: resume starts after this page
-            row = _row(session, ctx, obj, name)
+            row = cursor_row(session, ctx, obj, name)
             preview = dict(row.cursor.get("preview") or {})
             if dry_run:
                 for (key, action), count in batch.actions.items():
@@ -127,7 +128,7 @@ def run_backfill(
 
 def preview_of(ctx: InstallationContext, obj: ObjectType = ObjectType.CONTACT) -> dict[str, Any]:
     with ctx.sessions() as session:
-        row = _row(session, ctx, obj, "preview")
+        row = cursor_row(session, ctx, obj, "preview")
         return {
             "status": row.status,
             "done": row.done,

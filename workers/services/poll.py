@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from connector.base import Cursor
 from leadq.records import Person
 from leadq.storage import events as event_store
-from leadq.storage.tables import ProcessedEvent, SyncCursor
+from leadq.storage.tables import ProcessedEvent
+from workers.services.backfill import cursor_row
 from workers.services.context import InstallationContext
 
 log = logging.getLogger(__name__)
@@ -34,34 +35,12 @@ class PollReport:
     queued: int = 0  # queued events waiting for the change handler after this poll
 
 
-def _cursor_row(session, ctx: InstallationContext, obj_value: str) -> SyncCursor:  # type: ignore[no-untyped-def]
-    row = session.scalars(
-        select(SyncCursor).where(
-            SyncCursor.installation_id == ctx.installation_id,
-            SyncCursor.object_type == obj_value,
-            SyncCursor.name == "poll",
-        )
-    ).one_or_none()
-    if row is None:
-        row = SyncCursor(
-            installation_id=ctx.installation_id,
-            object_type=obj_value,
-            name="poll",
-            cursor={},
-            status="idle",
-            done=0,
-        )
-        session.add(row)
-        session.flush()
-    return row
-
-
 def poll_changes(ctx: InstallationContext) -> PollReport:
     report = PollReport()
     integration_user = getattr(ctx.adapter, "integration_user_id", "")
     for obj in ctx.adapter.people_objects:
         with ctx.sessions.begin() as session:
-            row = _cursor_row(session, ctx, obj.value)
+            row = cursor_row(session, ctx, obj, "poll")
             since_text = (row.cursor or {}).get("since")
         since = datetime.fromisoformat(since_text) if since_text else ctx.now() - FIRST_LOOKBACK + OVERLAP
         high_water = since
@@ -84,7 +63,7 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
             with ctx.sessions.begin() as session:
                 report.new += len(event_store.record_new(session, ctx.installation_id, fresh_rows))
         with ctx.sessions.begin() as session:
-            row = _cursor_row(session, ctx, obj.value)
+            row = cursor_row(session, ctx, obj, "poll")
             row.cursor = {"since": high_water.isoformat()}
             row.status = "idle"
     with ctx.sessions() as session:

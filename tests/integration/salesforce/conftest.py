@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from connector.http import session as pinned_session
-from leadq.app import create_app
 from leadq.storage.tables import Installation
 from tests.conftest import REDIS_URL
-from tests.integration.hubspot.conftest import Enqueued
+from tests.integration.hubspot.conftest import app, client, enqueued  # noqa: F401 - fixtures reused
 from workers.services.context import Runtime, build_context
 
 PUBLIC = "http://leadq.test"
@@ -25,38 +24,30 @@ def crm(sandbox_factory):  # type: ignore[no-untyped-def]
     return sandbox_factory(seed=41, records=300, portals=0, https=True)
 
 
-@pytest.fixture
-def leadq_settings(settings, engine, crm, redis_client):  # type: ignore[no-untyped-def]
+def for_org(settings, running):  # type: ignore[no-untyped-def]
+    """Settings pointing leadq's Salesforce side at a running sandbox (its URL, app and CA)."""
     return settings.model_copy(
         update={
-            "database_url": engine.url.render_as_string(hide_password=False),
-            "redis_url": REDIS_URL,
-            "public_base_url": PUBLIC,
-            "salesforce_client_id": crm.sf_client_id,
-            "salesforce_client_secret": type(settings.salesforce_client_secret)(crm.sf_client_secret),
-            "salesforce_login_base": crm.base_url,
-            "salesforce_sandbox_login_base": crm.base_url,
-            "ca_bundle": crm.ca_bundle,
+            "salesforce_client_id": running.sf_client_id,
+            "salesforce_client_secret": type(settings.salesforce_client_secret)(running.sf_client_secret),
+            "salesforce_login_base": running.base_url,
+            "salesforce_sandbox_login_base": running.base_url,
+            "ca_bundle": running.ca_bundle,
         }
     )
 
 
 @pytest.fixture
-def enqueued() -> Enqueued:
-    return Enqueued()
+def leadq_settings(settings, engine, crm, redis_client):  # type: ignore[no-untyped-def]
+    base = {
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "redis_url": REDIS_URL,
+        "public_base_url": PUBLIC,
+    }
+    return for_org(settings.model_copy(update=base), crm)
 
 
-@pytest.fixture
-def app(leadq_settings, enqueued):  # type: ignore[no-untyped-def]
-    return create_app(leadq_settings, enqueue=enqueued)
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-def approve(client, crm, query: str = "") -> str:  # type: ignore[no-untyped-def]
+def approve(client, crm, query: str = "") -> str:  # type: ignore[no-untyped-def]  # noqa: F811
     """/install/salesforce -> the sandbox's authorize page -> the callback URL Salesforce sends back."""
     start = client.get(f"/install/salesforce{query}")
     assert start.status_code == 302, start.get_data(as_text=True)
@@ -69,14 +60,14 @@ def approve(client, crm, query: str = "") -> str:  # type: ignore[no-untyped-def
     return f"{back.path}?{back.query}"
 
 
-def install(client, crm, query: str = "") -> Any:  # type: ignore[no-untyped-def]
+def install(client, crm, query: str = "") -> Any:  # type: ignore[no-untyped-def]  # noqa: F811
     response = client.get(approve(client, crm, query))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response
 
 
 @pytest.fixture
-def installed(client, crm, sessions):  # type: ignore[no-untyped-def]
+def installed(client, crm, sessions):  # type: ignore[no-untyped-def]  # noqa: F811
     install(client, crm)
     with sessions.begin() as session:
         row = session.scalars(select(Installation)).one()
@@ -85,7 +76,7 @@ def installed(client, crm, sessions):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def runtime(leadq_settings, sessions, app, redis_client):  # type: ignore[no-untyped-def]
+def runtime(leadq_settings, sessions, app, redis_client):  # type: ignore[no-untyped-def]  # noqa: F811
     return Runtime(leadq_settings, sessions, app.extensions["leadq"].vault, redis_client)
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,28 +16,13 @@ from werkzeug.serving import make_server
 
 from leadq.app import create_app
 from leadq.storage.tables import SyncCursor
-from tests.integration.salesforce.conftest import install, org_of
-from tests.integration.sync.conftest import wait_until
+from tests.integration.salesforce.conftest import for_org, install, org_of
+from tests.integration.sync.conftest import start_worker, wait_until
 from tests.integration.sync.test_end_to_end import _env
 
 
-def _worker(env: dict[str, str], queues: str, pool: str = "prefork") -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "-Q",
-        queues,
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "WARNING",
-    ]
-    command += ["-P", "solo"] if pool == "solo" else ["-c", "2"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _worker(env: dict[str, str], queues: str, pool: str = "prefork"):  # type: ignore[no-untyped-def]
+    return start_worker(env, queues, solo=pool == "solo")
 
 
 @pytest.fixture
@@ -49,15 +32,7 @@ def live(sandbox_factory):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def served(leadq_settings, live, redis_client):  # type: ignore[no-untyped-def]
-    settings = leadq_settings.model_copy(
-        update={
-            "salesforce_client_id": live.sf_client_id,
-            "salesforce_client_secret": type(leadq_settings.salesforce_client_secret)(live.sf_client_secret),
-            "salesforce_login_base": live.base_url,
-            "salesforce_sandbox_login_base": live.base_url,
-            "ca_bundle": live.ca_bundle,
-        }
-    )
+    settings = for_org(leadq_settings, live)
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     settings = settings.model_copy(update={"public_base_url": url})
@@ -135,15 +110,7 @@ def big(sandbox_factory):  # type: ignore[no-untyped-def]
 def test_a_killed_worker_resumes_the_salesforce_backfill(
     leadq_settings, big, client, sessions, app, redis_client
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = leadq_settings.model_copy(
-        update={
-            "salesforce_client_id": big.sf_client_id,
-            "salesforce_client_secret": type(leadq_settings.salesforce_client_secret)(big.sf_client_secret),
-            "salesforce_login_base": big.base_url,
-            "salesforce_sandbox_login_base": big.base_url,
-            "ca_bundle": big.ca_bundle,
-        }
-    )
+    settings = for_org(leadq_settings, big)
     web = create_app(settings)
     install(web.test_client(), big)
     installation = 1

@@ -57,3 +57,26 @@ def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-unt
             return True
         time.sleep(0.05)
     return False
+
+
+def start_worker(env: dict[str, str], queues: str, solo: bool = False):  # type: ignore[no-untyped-def]
+    """A real Celery worker process on these queues (quiet; ``solo``: one task at a time)."""
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        queues,
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "WARNING",
+    ]
+    command += ["-P", "solo"] if solo else ["-c", "2"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -14,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from leadq.storage.tables import SyncCursor
-from tests.integration.sync.conftest import wait_until
+from tests.integration.sync.conftest import start_worker, wait_until
 from tests.integration.sync.test_end_to_end import _env
 
 
@@ -25,28 +23,8 @@ def crm(sandbox_factory):  # type: ignore[no-untyped-def]
     return running
 
 
-def _start_worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "-Q",
-            "backfill",
-            "-P",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _start_worker(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return start_worker(env, "backfill", solo=True)
 
 
 def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignore[no-untyped-def]
