@@ -29,6 +29,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _redirected_query(running: RunningSandbox, url: str) -> dict[str, list[str]]:
+    """Open an authorize page as a browser would; the query of the URL it redirects to."""
+    opener = urllib.request.build_opener(
+        _NoRedirect, urllib.request.HTTPSHandler(context=running.ssl_context())
+    )
+    try:
+        opener.open(url)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+        location = exc.headers["Location"]
+    else:  # pragma: no cover - the authorize page always redirects
+        raise AssertionError("authorize did not redirect")
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+
+
 def authorize(
     running: RunningSandbox,
     redirect_uri: str = "http://localhost/callback",
@@ -42,18 +58,7 @@ def authorize(
         {"client_id": running.client_id, "redirect_uri": redirect_uri, "scope": scope, "state": state},
         quote_via=urllib.parse.quote,
     )
-    opener = urllib.request.build_opener(
-        _NoRedirect, urllib.request.HTTPSHandler(context=running.ssl_context())
-    )
-    try:
-        opener.open(f"{running.base_url}{path}?{query}")
-    except urllib.error.HTTPError as exc:
-        if exc.code != 302:
-            raise
-        location = exc.headers["Location"]
-    else:  # pragma: no cover - the authorize page always redirects
-        raise AssertionError("authorize did not redirect")
-    params = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    params = _redirected_query(running, f"{running.base_url}{path}?{query}")
     assert params.get("state") == [state]
     return params["code"][0]
 
@@ -100,18 +105,9 @@ def sf_authorize(
         query |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
     if login_hint:
         query["login_hint"] = login_hint
-    opener = urllib.request.build_opener(
-        _NoRedirect, urllib.request.HTTPSHandler(context=running.ssl_context())
+    params = _redirected_query(
+        running, f"{running.base_url}/services/oauth2/authorize?{urllib.parse.urlencode(query)}"
     )
-    try:
-        opener.open(f"{running.base_url}/services/oauth2/authorize?{urllib.parse.urlencode(query)}")
-    except urllib.error.HTTPError as exc:
-        if exc.code != 302:
-            raise
-        location = exc.headers["Location"]
-    else:  # pragma: no cover - the authorize page always redirects
-        raise AssertionError("authorize did not redirect")
-    params = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
     return params["code"][0]
 
 
