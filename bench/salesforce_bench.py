@@ -1,8 +1,11 @@
 """The Salesforce side's API economy and speed against the sandbox org, on this machine.
 
-    .venv/bin/python bench/salesforce_bench.py [--records 20000]
+    .venv/bin/python bench/salesforce_bench.py [--edits 40] [--records 20000]
 
-Installs leadq into a seeded sandbox org (over HTTPS, through the real OAuth flow with PKCE),
+1. Outbound message to write-back: a user edits a lead in the sandbox org; the outbound message
+   reaches leadq's web app (on a real port), a real Celery worker process scores, routes and
+   writes back; measured until leadq's fields are on the record.
+2. Installs leadq into a seeded sandbox org (over HTTPS, through the real OAuth flow with PKCE),
 backfills every open lead and contact in process, then runs the backfill again: read and write
 calls per 1,000 records, records per second, and the share of the org's daily API budget used.
 Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
@@ -32,26 +35,14 @@ from sandbox.server import create_sandbox, serve
 REDIS = "redis://127.0.0.1:6379/14"
 
 
-def main() -> None:
-    from sqlalchemy import select
-
-    from leadq.storage.tables import Installation
-    from workers.services.backfill import run_backfill
-    from workers.services.context import Runtime, build_context
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=20_000)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    crm = serve(create_sandbox(seed=93, records=args.records, portals=0), https=True, deliver_webhooks=False)
-    print(f"seeded {args.records:,} people in {time.perf_counter() - started:.0f}s")
+def _settings(crm, public: str):  # type: ignore[no-untyped-def]
     tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
     settings = load_settings(
         env="test",
         data_dir=tmp,
         database_url=f"sqlite:///{tmp / 'bench.db'}",
         redis_url=REDIS,
-        public_base_url="http://leadq.bench",
+        public_base_url=public,
         encryption_keys=Vault.generate_key(),
         secret_key="bench-secret-key",  # noqa: S106 - a throwaway key for a local benchmark
         salesforce_client_id=crm.sf_client_id,
@@ -63,13 +54,104 @@ def main() -> None:
     )
     upgrade(make_engine(settings.sqlalchemy_url))
     redis.Redis.from_url(REDIS).flushdb()
-    client = create_app(settings).test_client()
+    return settings
+
+
+def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
     start = client.get("/install/salesforce")
     consent = pinned_session(str(crm.ca_bundle)).get(
         start.headers["Location"], allow_redirects=False, timeout=10
     )
     back = urlsplit(consent.headers["Location"])
     assert client.get(f"{back.path}?{back.query}").status_code == 200
+
+
+def latency(edits: int) -> None:
+    import os
+    import statistics
+    import subprocess
+    import threading
+
+    from werkzeug.serving import make_server
+
+    crm = serve(create_sandbox(seed=94, records=300, portals=0), https=True, deliver_webhooks=True)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = _settings(crm, url)
+    server.app = create_app(settings)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        "changes",
+        "-c",
+        "2",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "ERROR",
+    ]
+    worker = subprocess.Popen(  # noqa: S603 - our own worker command
+        command,
+        env=dict(os.environ) | settings.to_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _install(server.app.test_client(), crm)
+        org = crm.sandbox.orgs[crm.org_id]
+        crm.sandbox.outbound.configure(
+            org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
+        )
+        leads = [r for r in org.live("Lead") if not r["IsConverted"]]
+        user = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
+        time.sleep(3)  # the worker starts
+        results = []
+        for index in range(edits):
+            lead_id = leads[index]["Id"]
+            before = org.get("Lead", lead_id).get("LeadQ_Scored_At__c")
+            started = time.perf_counter()
+            org.update("Lead", lead_id, {"Title": f"VP Sales {index}"}, user["Id"])
+            while org.get("Lead", lead_id).get("LeadQ_Scored_At__c") == before:
+                if time.perf_counter() - started > 20:
+                    raise RuntimeError("no write-back within 20 s")
+                time.sleep(0.002)
+            results.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.3)
+        print("latencies in order (ms):", " ".join(f"{r:.0f}" for r in results))
+        deliveries = crm.sandbox.outbound.deliveries
+        missed = sum(1 for d in deliveries if not d.acked)
+        print(f"outbound messages: {len(deliveries)}, not acknowledged: {missed}")
+        results.sort()
+        print(
+            f"outbound message to write-back over {edits} edits: p50 {statistics.median(results):.0f} ms, "
+            f"p99 {results[max(0, int(len(results) * 0.99) - 1)]:.0f} ms, max {results[-1]:.0f} ms "
+            "(the sandbox sends queued messages every 20 ms)"
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+        server.shutdown()
+        crm.stop()
+
+
+def backfill(records: int) -> None:
+    from sqlalchemy import select
+
+    from leadq.storage.tables import Installation
+    from workers.services.backfill import run_backfill
+    from workers.services.context import Runtime, build_context
+
+    started = time.perf_counter()
+    crm = serve(create_sandbox(seed=93, records=records, portals=0), https=True, deliver_webhooks=False)
+    print(f"seeded {records:,} people in {time.perf_counter() - started:.0f}s")
+    settings = _settings(crm, "http://leadq.bench")
+    _install(create_app(settings).test_client(), crm)
     runtime = Runtime.from_settings(settings)
     with runtime.sessions() as session:
         installation_id = session.scalars(select(Installation)).one().id
@@ -97,6 +179,17 @@ def main() -> None:
             f"{org.api_used - used_before} calls of the org's {org.api_max:,} daily budget"
         )
     crm.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--edits", type=int, default=40)
+    parser.add_argument("--records", type=int, default=20_000)
+    args = parser.parse_args()
+    if args.edits:
+        latency(args.edits)
+    if args.records:
+        backfill(args.records)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ or the sandbox's own CA would be refused on machines that set those variables.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -27,3 +28,17 @@ def session(ca_bundle: str | None = None) -> requests.Session:
     if ca_bundle:
         out.verify = ca_bundle
     return out
+
+
+_local = threading.local()
+
+
+def shared(ca_bundle: str | None = None) -> requests.Session:
+    """One session per thread and CA bundle: connections (and TLS handshakes) are reused across
+    the short-lived adapters a worker builds for each task."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    if ca_bundle not in sessions:
+        sessions[ca_bundle] = session(ca_bundle)
+    return sessions[ca_bundle]

@@ -31,7 +31,7 @@ from connector.errors import (
     CrmValidationError,
     classify,
 )
-from connector.http import session as pinned_session
+from connector.http import shared as shared_session
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class SalesforceCalls:
         self.budget = budget or ApiBudget()
         self.max_attempts, self.sleep = max_attempts, sleep
         self.calls = 0
-        self.session = pinned_session(config.ca_bundle)
+        self.session = shared_session(config.ca_bundle)
         self._client: Salesforce | None = None
         self._token: str | None = None
         self._rng = random.Random()
