@@ -60,13 +60,15 @@ class Services:
 def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_json)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.flask_secret(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
+        SESSION_COOKIE_NAME="leadq_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # an admin signs in again after 12 hours
     )
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["leadq"] = Services(
@@ -77,8 +79,10 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
         enqueue_override=enqueue,
     )
 
-    from leadq.web import health, install, webhooks
+    from leadq.web import admin, auth, health, install, webhooks
 
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)

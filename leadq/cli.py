@@ -5,8 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections import Counter
-from datetime import UTC, datetime
 
 import click
 
@@ -146,44 +144,35 @@ def _wait_for_interrupt() -> None:
 
 
 @main.command("demo")
-@click.option("--records", default=2000, show_default=True, type=int)
+@click.option("--records", default=2000, show_default=True, type=int, help="contacts in the sandbox CRM")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option(
     "--serve/--no-serve",
     "keep_serving",
-    default=False,
+    default=True,
     show_default=True,
-    help="keep the sandbox running until Ctrl-C",
+    help="keep serving the admin app, the worker and the sandbox until Ctrl-C",
 )
 def demo(records: int, seed: int, keep_serving: bool) -> None:
-    """Start the seeded sandbox CRM and show what it holds."""
-    from sandbox.server import create_sandbox, dump_summary, serve
+    """The whole product on the sandbox CRM: install, train, backfill, route, write back, summary."""
+    from leadq import demo as flow
 
-    started = datetime.now(UTC)
-    running = serve(create_sandbox(seed=seed, records=records))
-    click.echo(dump_summary(running))
-    portal = running.sandbox.portals[running.portal_id]
-    contacts = portal.live("contacts")
-    emails = Counter(_email_kind(c.props.get("email", "")) for c in contacts)
-    titles = Counter("missing" if not c.props.get("jobtitle") else "present" for c in contacts)
-    click.echo("\n  contact data as a real CRM holds it:")
-    click.echo("    emails: " + ", ".join(f"{k} {v}" for k, v in emails.most_common()))
-    click.echo("    job titles: " + ", ".join(f"{k} {v}" for k, v in titles.most_common()))
-    click.echo("    sample rows:")
-    for record in contacts[:8]:
-        p = record.props
-        click.echo(
-            f"      {record.id:>6}  {p.get('email') or '-':<38} {p.get('jobtitle') or '-':<32} "
-            f"size={p.get('company_size') or '-'}"
-        )
-    took = (datetime.now(UTC) - started).total_seconds()
-    click.echo(
-        f"\n  seeded and served in {took:.1f}s. Scoring, routing and write-back arrive with the next issues."
-    )
-    if keep_serving:
-        click.echo(f"  serving at {running.base_url} until Ctrl-C")
-        _wait_for_interrupt()
-    running.stop()
+    try:
+        run = flow.start(records, seed, click.echo)
+    except flow.DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        flow.install(run, click.echo)
+        flow.train_and_backfill(run, click.echo)
+        for line in flow.summary(run):
+            click.echo(line)
+        if keep_serving:
+            click.echo(f"\nserving the admin app at {run.url}/ until Ctrl-C")
+            _wait_for_interrupt()
+    except flow.DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        run.stop()
 
 
 @main.command("backfill")
@@ -278,37 +267,73 @@ def errors_cmd(installation: int) -> None:
 @click.argument("installation", type=int)
 def retry_cmd(installation: int) -> None:
     """Process the records of unresolved dead letters again; resolved ones are marked so."""
-    from datetime import UTC, datetime
+    from workers.services.context import Runtime, build_context
+    from workers.services.retry import retry_dead_letters
 
+    ctx = build_context(Runtime.from_settings(_settings()), installation)
+    retried, failing = retry_dead_letters(ctx)
+    click.echo(f"retried {retried} record(s); {failing} still failing")
+
+
+@main.group("admin")
+def admin_group() -> None:
+    """Admin accounts for the web app (self-hosting; CRM sign-in comes with installs)."""
+
+
+def _admin_sessions():  # type: ignore[no-untyped-def]
+    from leadq.storage.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(_settings().sqlalchemy_url))
+
+
+@admin_group.command("create")
+@click.argument("username")
+@click.option(
+    "--installation", "grants", type=int, multiple=True, help="installation id it may manage (repeat)"
+)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def admin_create(username: str, grants: tuple[int, ...], password_stdin: bool) -> None:
+    """Create a local admin; it sees only the installations granted to it."""
+    from leadq.storage import admins, installations
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _admin_sessions().begin() as db:
+        try:
+            admin = admins.create(db, username, password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        for installation_id in grants:
+            if installations.get(db, installation_id) is None:
+                raise click.ClickException(f"there is no installation {installation_id}")
+            admins.grant(db, admin.id, installation_id)
+        name = admin.username
+    click.echo(
+        f"admin {name!r} created"
+        + (f"; may manage installation(s) {', '.join(map(str, grants))}" if grants else "")
+    )
+
+
+@admin_group.command("grant")
+@click.argument("username")
+@click.argument("installation", type=int)
+def admin_grant(username: str, installation: int) -> None:
+    """Let an admin manage one more installation."""
     from sqlalchemy import select
 
-    from leadq.storage.tables import DeadLetter
-    from workers.services.context import Runtime, build_context
-    from workers.services.sync import process_people
+    from leadq.storage import admins, installations
+    from leadq.storage.tables import Admin
 
-    runtime = Runtime.from_settings(_settings())
-    ctx = build_context(runtime, installation)
-    with runtime.sessions() as session:
-        rows = list(
-            session.scalars(
-                select(DeadLetter).where(
-                    DeadLetter.installation_id == installation, DeadLetter.resolved_at.is_(None)
-                )
-            )
-        )
-    pairs, ids = [], []
-    for obj in ctx.adapter.people_objects:
-        of_kind = sorted({r.record_id for r in rows if r.object_type == obj.value})
-        ids += of_kind
-        pairs += ctx.adapter.read_with_accounts(obj, of_kind) if of_kind else []
-    report = process_people(ctx, pairs) if pairs else None
-    with runtime.sessions.begin() as session:
-        for row in session.scalars(select(DeadLetter).where(DeadLetter.id.in_([r.id for r in rows]))):
-            row.attempts += 1
-            still_failing = report is not None and report.failed and row.record_id in ids
-            if not still_failing:
-                row.resolved_at = datetime.now(UTC)
-    click.echo(f"retried {len(ids)} record(s); {report.failed if report else 0} still failing")
+    with _admin_sessions().begin() as db:
+        admin = db.scalars(select(Admin).where(Admin.username == username.strip().lower())).first()
+        if admin is None:
+            raise click.ClickException(f"there is no admin {username!r}")
+        if installations.get(db, installation) is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        admins.grant(db, admin.id, installation)
+    click.echo(f"{username} may now manage installation {installation}")
 
 
 @main.command("install-url")
@@ -472,19 +497,6 @@ def score_cmd(data: str, model_path: str, out: str, icp_path: str | None) -> Non
         raise click.ClickException(str(exc)) from None
     Path(out).write_text(scored, encoding="utf-8")
     click.echo(f"scored {scored.count(chr(10)) - 1:,} rows into {out}")
-
-
-def _email_kind(email: str) -> str:
-    from sandbox.seed import FREE_MAIL
-
-    if not email:
-        return "missing"
-    domain = email.rsplit("@", 1)[-1]
-    if domain in FREE_MAIL:
-        return "personal"
-    if domain.endswith((".edu", ".ac.uk")) or domain.startswith("student."):
-        return "student"
-    return "business"
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ def make_celery(settings: Settings) -> Celery:
             "leadq.decay": {"queue": "backfill"},
             "leadq.retrain": {"queue": "training"},
             "leadq.poll": {"queue": "changes"},
+            "leadq.retry": {"queue": "changes"},
         },
     )
     app.conf.leadq_settings = settings

@@ -176,3 +176,20 @@ def schedule(kind: str) -> int:
     for installation_id in active:
         task.apply_async(args=[installation_id], queue=queue)
     return len(active)
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.retry")
+def retry_errors(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """The admin app's "Retry" button: failed records go through the sync path again."""
+    from workers.services.retry import retry_dead_letters
+
+    try:
+        retried, failing = retry_dead_letters(build_context(runtime(), installation_id))
+    except (InstallationGone, InstallationPaused):
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+    return {"retried": retried, "failing": failing}

@@ -281,3 +281,29 @@ class Feedback(Base):
     leadq_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     human_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class Admin(Base):
+    """A person who may use the admin app: a local account (scrypt password) or a CRM user."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")  # empty: CRM sign-in only
+    crm_user: Mapped[str] = mapped_column(
+        String(255), default="", server_default=""
+    )  # "<crm>:<tenant>:<user>"
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class AdminGrant(Base):
+    """Which installations an admin may see and change; nothing else is visible to them."""
+
+    __tablename__ = "admin_grants"
+    __table_args__ = (UniqueConstraint("admin_id", "installation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"))
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))

@@ -102,6 +102,7 @@ def hubspot_callback():  # type: ignore[no-untyped-def]
             502,
             failed=True,
         )
+    grant_to_signed_in_admin(result.installation_id)
     resume_paused(result.installation_id)
     log.info(
         "hubspot.install.done", extra={"installation": result.installation_id, "portal": result.portal_id}
@@ -185,6 +186,7 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
             f"leadq could not set up its Salesforce fields: {exc} Nothing was stored.",
             status,
         )
+    grant_to_signed_in_admin(result.installation_id)
     resume_paused(result.installation_id)
     log.info(
         "salesforce.install.done", extra={"installation": result.installation_id, "org": result.portal_id}
@@ -199,6 +201,18 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
         200,
         items,
     )
+
+
+def grant_to_signed_in_admin(installation_id: int) -> None:
+    """The admin who connected a CRM from the admin app may manage that installation."""
+    from flask import session
+
+    from leadq.storage import admins
+
+    admin_id = session.get("admin_id")
+    if admin_id:
+        with _services().sessions.begin() as db:
+            admins.grant(db, admin_id, installation_id)
 
 
 def resume_paused(installation_id: int) -> None:

@@ -40,6 +40,7 @@ class BatchReport:
     writes: int = 0
     api_calls: int = 0
     failed: int = 0
+    failed_ids: set[str] = field(default_factory=set)
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, action) -> count
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -49,6 +50,7 @@ class BatchReport:
         self.writes += other.writes
         self.api_calls += other.api_calls
         self.failed += other.failed
+        self.failed_ids |= other.failed_ids
         self.actions.update(other.actions)
         self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
 
@@ -131,6 +133,7 @@ def process_people(
     report.writes = len(written)
     report.written_records = len({u.ref.record_id for u in written})
     report.failed = len(write.failed) if write else 0
+    report.failed_ids = {e.ref.record_id for e in write.failed} if write else set()
     with ctx.sessions.begin() as session:
         ledger.record_writes(
             session, ctx.installation_id, written, {p.ref.record_id: p.version for p, _a in pairs}

@@ -122,12 +122,6 @@ def test_leadq_sandbox_prints_its_url_and_the_app_credentials_it_was_given():
         process.wait(timeout=10)
 
 
-def test_leadq_demo_no_serve_shows_what_the_sandbox_holds():
-    result = CliRunner().invoke(main, ["demo", "--records", "200", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    assert "200 contacts" in result.output and "personal" in result.output and "won /" in result.output
-
-
 def test_train_then_score_from_the_command_line(tmp_path):
     from tests.unit.scoring.test_csvflow import messy_export
 

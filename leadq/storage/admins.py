@@ -1,0 +1,97 @@
+"""Admin accounts: scrypt password hashes, sign-in checks, installation grants."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadq.storage.tables import Admin, AdminGrant, Installation
+
+N, R, P = 2**14, 8, 1
+MIN_PASSWORD = 12
+_DUMMY = None  # a hash to compare against when the user does not exist (same time either way)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
+    return f"scrypt${N}${R}${P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if kind != "scrypt":
+        return False
+    computed = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(computed, base64.b64decode(digest))
+
+
+def create(session: Session, username: str, password: str) -> Admin:
+    username = username.strip().lower()
+    if not username or len(username) > 255:
+        raise ValueError("a username is needed (at most 255 characters)")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
+    if session.scalars(select(Admin).where(Admin.username == username)).first() is not None:
+        raise ValueError(f"an admin named {username!r} exists already")
+    admin = Admin(username=username, password_hash=hash_password(password))
+    session.add(admin)
+    session.flush()
+    return admin
+
+
+def authenticate(session: Session, username: str, password: str) -> Admin | None:
+    global _DUMMY
+    admin = session.scalars(select(Admin).where(Admin.username == username.strip().lower())).first()
+    if admin is None or not admin.password_hash:
+        _DUMMY = _DUMMY or hash_password(secrets.token_hex(8))
+        check_password(_DUMMY, password)  # spend the same time: no user enumeration by timing
+        return None
+    if not check_password(admin.password_hash, password):
+        return None
+    admin.last_login_at = datetime.now(UTC)
+    return admin
+
+
+def grant(session: Session, admin_id: int, installation_id: int) -> None:
+    exists = session.scalars(
+        select(AdminGrant).where(
+            AdminGrant.admin_id == admin_id, AdminGrant.installation_id == installation_id
+        )
+    ).first()
+    if exists is None:
+        session.add(AdminGrant(admin_id=admin_id, installation_id=installation_id))
+        session.flush()
+
+
+def installations_of(session: Session, admin_id: int) -> list[Installation]:
+    return list(
+        session.scalars(
+            select(Installation)
+            .join(AdminGrant, AdminGrant.installation_id == Installation.id)
+            .where(AdminGrant.admin_id == admin_id)
+            .order_by(Installation.id)
+        )
+    )
+
+
+def may_use(session: Session, admin_id: int, installation_id: int) -> bool:
+    return (
+        session.scalars(
+            select(AdminGrant.id).where(
+                AdminGrant.admin_id == admin_id, AdminGrant.installation_id == installation_id
+            )
+        ).first()
+        is not None
+    )

@@ -1,0 +1,335 @@
+"""The admin app's pages: installations, sync progress and errors, leads with their full story.
+
+Server-rendered (Jinja), no build step; one small script refreshes the sync figures. Every view
+checks that the signed-in admin was granted the installation (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from leadq.storage import admins, installations
+from leadq.storage.tables import (
+    DeadLetter,
+    Feedback,
+    LedgerEntry,
+    ProcessedEvent,
+    RoutingDecisionRow,
+    ScoreRow,
+    SyncCursor,
+)
+from leadq.web.auth import installation_or_404, login_required, services
+
+bp = Blueprint("admin", __name__)
+PAGE = 50
+STATE_LABELS = {
+    "healthy": "healthy",
+    "syncing": "syncing",
+    installations.THROTTLED: "throttled",
+    installations.NEEDS_REAUTH: "needs re-authorization",
+    installations.PAUSED: "paused",
+    installations.UNINSTALLED: "uninstalled",
+}
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
+def _state(status: str, running: bool) -> str:
+    if status == installations.ACTIVE:
+        return "syncing" if running else "healthy"
+    return status
+
+
+def _progress(cursor: SyncCursor) -> dict[str, Any]:
+    total, done = cursor.total, cursor.done
+    started, updated = _aware(cursor.started_at), _aware(cursor.updated_at)
+    rate = None
+    if started and updated and updated > started and done:
+        rate = done / (updated - started).total_seconds()
+    text = f"{done:,} / {total:,}" if total else f"{done:,}"
+    if cursor.status == "done":
+        text += " - done"
+    elif rate:
+        text += f" ({rate:,.0f}/s"
+        if total and total > done:
+            text += f", ETA {(total - done) / rate:,.0f} s"
+        text += ")"
+    return {
+        "id": cursor.id,
+        "name": cursor.name,
+        "object_type": cursor.object_type,
+        "done": done,
+        "total": total,
+        "status": cursor.status,
+        "text": text,
+    }
+
+
+def _sync_facts(db: Any, installation_id: int) -> dict[str, Any]:
+    cursors = list(
+        db.scalars(
+            select(SyncCursor)
+            .where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name.in_(("backfill", "preview"))
+            )
+            .order_by(SyncCursor.id)
+        )
+    )
+    queued = db.scalar(
+        select(func.count())
+        .select_from(ProcessedEvent)
+        .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "queued")
+    )
+    last = db.scalar(
+        select(func.max(ProcessedEvent.received_at)).where(
+            ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "done"
+        )
+    )
+    return {
+        "cursors": [_progress(c) for c in cursors],
+        "queued": queued,
+        "last": _aware(last).strftime("%Y-%m-%d %H:%M:%S UTC") if last else None,
+        "running": any(c.status == "running" for c in cursors),
+    }
+
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    rows = []
+    with services().sessions() as db:
+        for inst in admins.installations_of(db, g.admin_id):
+            facts = _sync_facts(db, inst.id)
+            scored = db.scalar(
+                select(func.count(func.distinct(ScoreRow.record_id))).where(
+                    ScoreRow.installation_id == inst.id
+                )
+            )
+            state = _state(inst.status, facts["running"])
+            rows.append(
+                {
+                    "id": inst.id,
+                    "crm": inst.crm_kind,
+                    "external_id": inst.external_id,
+                    "state": state,
+                    "state_label": STATE_LABELS.get(state, state),
+                    "reason": inst.status_reason,
+                    "scored": scored,
+                    "queued": facts["queued"],
+                }
+            )
+    return render_template("installations.html", rows=rows)
+
+
+@bp.get("/installations/<int:installation_id>")
+@login_required
+def installation(installation_id: int):  # type: ignore[no-untyped-def]
+    inst = installation_or_404(installation_id)
+    with services().sessions() as db:
+        facts = _sync_facts(db, installation_id)
+        latest = (
+            select(ScoreRow.record_id, func.max(ScoreRow.id).label("newest"))
+            .where(ScoreRow.installation_id == installation_id)
+            .group_by(ScoreRow.record_id)
+            .subquery()
+        )
+        tiers = db.execute(
+            select(ScoreRow.tier, func.count())
+            .join(latest, ScoreRow.id == latest.c.newest)
+            .group_by(ScoreRow.tier)
+            .order_by(ScoreRow.tier)
+        ).all()
+        preview = _preview(db, installation_id)
+        errors = list(
+            db.scalars(
+                select(DeadLetter)
+                .where(DeadLetter.installation_id == installation_id, DeadLetter.resolved_at.is_(None))
+                .order_by(DeadLetter.id.desc())
+                .limit(200)
+            )
+        )
+    state = _state(inst.status, facts["running"])
+    return render_template(
+        "installation.html",
+        inst=inst,
+        state=state,
+        state_label=STATE_LABELS.get(state, state),
+        cursors=facts["cursors"],
+        queued=facts["queued"],
+        last=facts["last"],
+        tiers=tiers,
+        scored=sum(n for _t, n in tiers),
+        errors=errors,
+        preview=preview,
+    )
+
+
+@bp.get("/installations/<int:installation_id>/sync.json")
+@login_required
+def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
+    installation_or_404(installation_id)
+    with services().sessions() as db:
+        facts = _sync_facts(db, installation_id)
+    return jsonify(facts)
+
+
+@bp.post("/installations/<int:installation_id>/errors/retry")
+@login_required
+def retry(installation_id: int):  # type: ignore[no-untyped-def]
+    installation_or_404(installation_id)
+    services().celery.send_task("leadq.retry", args=[installation_id], queue="changes")
+    flash("The failed records are being processed again; refresh in a moment.")
+    return redirect(url_for("admin.installation", installation_id=installation_id))
+
+
+def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
+    rows = list(
+        db.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
+            )
+        )
+    )
+    if not rows:
+        return None
+    fields: dict[str, dict[str, int]] = {}
+    samples: list[Any] = []
+    for row in rows:
+        for key, actions in (row.cursor.get("preview") or {}).items():
+            for action, count in actions.items():
+                fields.setdefault(key, {}).setdefault(action, 0)
+                fields[key][action] += count
+        samples += (row.cursor.get("samples") or [])[:3]
+    return {
+        "done": all(r.status == "done" for r in rows),
+        "records": sum(r.done for r in rows),
+        "fields": sorted(fields.items()),
+        "samples": samples[:5],
+    }
+
+
+@bp.post("/installations/<int:installation_id>/backfill/preview")
+@login_required
+def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
+    """A dry run first: what a backfill would write, field by field; nothing is written."""
+    installation_or_404(installation_id)
+    with services().sessions.begin() as db:
+        for row in db.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
+            )
+        ):
+            row.status, row.cursor, row.done = "idle", {}, 0
+    services().celery.send_task("leadq.backfill", args=[installation_id, None, True], queue="backfill")
+    flash("Preview started: nothing is written until you approve it.")
+    return redirect(url_for("admin.installation", installation_id=installation_id))
+
+
+@bp.post("/installations/<int:installation_id>/backfill/approve")
+@login_required
+def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
+    installation_or_404(installation_id)
+    with services().sessions.begin() as db:
+        preview = _preview(db, installation_id)
+        if preview is None or not preview["done"]:
+            flash("There is no finished preview to approve yet.")
+            return redirect(url_for("admin.installation", installation_id=installation_id))
+        for row in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == installation_id)):
+            if row.name == "preview":
+                db.delete(row)
+            elif row.name == "backfill":
+                row.status = "idle"  # start over, not resume
+    services().celery.send_task("leadq.backfill", args=[installation_id, None, False], queue="backfill")
+    flash("Backfill approved: leadq is writing the values the preview showed.")
+    return redirect(url_for("admin.installation", installation_id=installation_id))
+
+
+@bp.post("/installations/<int:installation_id>/backfill/cancel")
+@login_required
+def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
+    installation_or_404(installation_id)
+    with services().sessions.begin() as db:
+        for row in db.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
+            )
+        ):
+            db.delete(row)
+    flash("Preview discarded; nothing was written.")
+    return redirect(url_for("admin.installation", installation_id=installation_id))
+
+
+@bp.get("/installations/<int:installation_id>/leads")
+@login_required
+def leads(installation_id: int):  # type: ignore[no-untyped-def]
+    inst = installation_or_404(installation_id)
+    q = request.args.get("q", "").strip()[:64]
+    tier = request.args.get("tier", "")
+    latest = (
+        select(func.max(ScoreRow.id))
+        .where(ScoreRow.installation_id == installation_id)
+        .group_by(ScoreRow.object_type, ScoreRow.record_id)
+    )
+    query = select(ScoreRow).where(ScoreRow.id.in_(latest))
+    if q:
+        query = query.where(ScoreRow.record_id.startswith(q, autoescape=True))
+    if tier in ("L1", "L2", "L3", "L4"):
+        query = query.where(ScoreRow.tier == tier)
+    with services().sessions() as db:
+        rows = list(db.scalars(query.order_by(ScoreRow.probability.desc(), ScoreRow.fit.desc()).limit(PAGE)))
+    return render_template("leads.html", inst=inst, rows=rows, q=q, tier=tier)
+
+
+@bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
+@login_required
+def lead(installation_id: int, object_type: str, record_id: str):  # type: ignore[no-untyped-def]
+    inst = installation_or_404(installation_id)
+    where = {"installation_id": installation_id, "object_type": object_type, "record_id": record_id}
+    with services().sessions() as db:
+        history = list(
+            db.scalars(select(ScoreRow).filter_by(**where).order_by(ScoreRow.id.desc()).limit(100))
+        )
+        decisions = list(
+            db.scalars(select(RoutingDecisionRow).filter_by(**where).order_by(RoutingDecisionRow.id.desc()))
+        )
+        ledger = list(
+            db.scalars(select(LedgerEntry).filter_by(**where).order_by(LedgerEntry.id.desc()).limit(100))
+        )
+        feedback = list(db.scalars(select(Feedback).filter_by(**where).order_by(Feedback.id.desc())))
+        failures = list(db.scalars(select(DeadLetter).filter_by(**where).order_by(DeadLetter.id.desc())))
+    writes = [
+        {"when": _aware(e.written_at), "field": e.field_key, "text": f"wrote {e.value!r}"} for e in ledger
+    ]
+    for f in feedback:
+        writes.append(
+            {
+                "when": _aware(f.created_at),
+                "field": f.field_key or "",
+                "text": f"left as set by a person: {f.human_value!r} (leadq proposed {f.leadq_value!r})",
+            }
+        )
+    for d in failures:
+        writes.append(
+            {
+                "when": _aware(d.created_at),
+                "field": ", ".join(d.payload.get("fields", {})),
+                "text": f"refused by the CRM ({d.reason}): {d.message}",
+            }
+        )
+    writes.sort(key=lambda w: w["when"] or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return render_template(
+        "lead.html",
+        inst=inst,
+        object_type=object_type,
+        record_id=record_id,
+        latest=history[0] if history else None,
+        history=history,
+        decisions=decisions,
+        writes=writes,
+    )

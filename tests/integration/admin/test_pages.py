@@ -1,0 +1,98 @@
+"""The pages show real figures from a run: sync progress and tiers, dead letters with the CRM's
+message, a lead's reasons, routing path and what leadq wrote or left alone."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from leadq.records import ObjectType
+from leadq.storage.tables import DeadLetter, Feedback, RoutingDecisionRow, ScoreRow
+from tests.integration.admin.conftest import sign_in
+from workers.services.backfill import run_backfill
+
+
+def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessions) -> None:  # type: ignore[no-untyped-def]
+    run_backfill(ctx, ObjectType.CONTACT)
+    mine = accounts["alice"]
+    with sessions.begin() as db:
+        db.add(
+            DeadLetter(
+                installation_id=mine,
+                object_type="contact",
+                record_id="1001",
+                reason="validation",
+                message="leadq_tier: INVALID_OPTION",
+                payload={"fields": {"leadq_tier": "L9"}},
+            )
+        )
+        routed = db.scalars(
+            select(RoutingDecisionRow).where(RoutingDecisionRow.owner_id.is_not(None))
+        ).first()
+        db.add(
+            Feedback(
+                installation_id=mine,
+                object_type="contact",
+                record_id=routed.record_id,
+                kind="override",
+                field_key="hubspot_owner_id",
+                leadq_value=routed.owner_id,
+                human_value="60000001",
+            )
+        )
+        counts = {}
+        for row in db.scalars(select(ScoreRow)):
+            counts[row.tier] = counts.get(row.tier, 0) + 1
+    sign_in(client, "alice")
+    page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
+    assert "400 / 400 - done" in page and "backfill contact" in page
+    for tier, n in counts.items():
+        assert f"{tier}: {n}" in page
+    assert "leadq_tier: INVALID_OPTION" in page and "Retry all 1" in page
+    facts = client.get(f"/installations/{mine}/sync.json").get_json()
+    assert facts["cursors"][0]["done"] == 400 and facts["queued"] == 0
+    tier = max(counts, key=counts.get)
+    listing = client.get(f"/installations/{mine}/leads?tier={tier}").get_data(as_text=True)
+    shown = re.findall(r"<td>(L[1-4])</td>", listing.split("<tbody>")[1])
+    assert shown and set(shown) == {tier}
+    lead = html.unescape(
+        client.get(f"/installations/{mine}/leads/contact/{routed.record_id}").get_data(as_text=True)
+    )
+    assert "Latest score" in lead and "Why" in lead
+    assert routed.path and str(routed.path[0]) in lead, "the routing path is shown step by step"
+    assert f"wrote '{routed.owner_id}'" in lead, "the owner leadq wrote is listed"
+    assert "left as set by a person: '60000001'" in lead
+    searched = client.get(f"/installations/{mine}/leads?q={routed.record_id}").get_data(as_text=True)
+    assert f"contact {routed.record_id}" in searched
+
+
+def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions, crm) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.admin.conftest import csrf_of
+    from tests.integration.admin.test_access import FakeCelery
+
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    client.application.extensions["leadq"].__dict__["celery"] = fake = FakeCelery()
+    page = client.get(f"/installations/{mine}").get_data(as_text=True)
+    assert "Preview backfill" in page
+    token = csrf_of(page)
+    assert (
+        client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token}).status_code == 302
+    )
+    assert fake.sent == [], "nothing to approve before a preview"
+    client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
+    assert fake.sent == [("leadq.backfill", [mine, None, True], "backfill")]
+    before = len(crm.requests)
+    run_backfill(ctx, ObjectType.CONTACT, dry_run=True)  # what the worker runs for the preview
+    assert not [e for e in crm.requests.entries()[before:] if "batch/update" in e.path]
+    page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
+    assert "Preview of 400 records" in page and "Nothing has been written" in page
+    assert re.search(r"leadq_tier</td><td>fill 400", page), page[page.find("Preview of") :][:800]
+    client.post(f"/installations/{mine}/backfill/cancel", data={"csrf_token": token})
+    assert "Preview backfill" in client.get(f"/installations/{mine}").get_data(as_text=True)
+    client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
+    run_backfill(ctx, ObjectType.CONTACT, dry_run=True)
+    client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
