@@ -71,7 +71,11 @@ def _headers(response: Any) -> Any:
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "admin_name": g.get("admin_name")}
+    return {
+        "csrf_token": csrf_token,
+        "admin_name": g.get("admin_name"),
+        "crm_labels": {"hubspot": "HubSpot", "salesforce": "Salesforce"},
+    }
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,6 +8,7 @@
       if (!answer.ok) return;
       const data = await answer.json();
       for (const c of data.cursors) {
+        if (!box.querySelector(`progress[data-cursor="${c.id}"]`)) { location.reload(); return; }
         const bar = box.querySelector(`progress[data-cursor="${c.id}"]`);
         const text = box.querySelector(`.progress-text[data-cursor="${c.id}"]`);
         if (bar) { bar.max = c.total || 1; bar.value = c.done; }

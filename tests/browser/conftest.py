@@ -1,0 +1,104 @@
+"""A real Chromium (Debian's, at /usr/bin/chromium; never a downloaded browser) driven by
+Playwright against leadq served on a real port, with a real worker and the sandbox CRM.
+Screenshots of failing tests land in ``var/test-artifacts/``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from leadq.app import create_app
+from leadq.storage import admins
+from tests.conftest import REDIS_URL, service_missing
+from tests.integration.sync.conftest import start_worker
+from tests.integration.sync.test_end_to_end import _env
+
+CHROMIUM = os.environ.get("LEADQ_TEST_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+PASSWORD = "browser test password"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    if not Path(CHROMIUM).exists():
+        service_missing(
+            "Chromium", f"not installed at {CHROMIUM}: Debian package 'chromium', .ci/run installs it"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        target = ARTIFACTS / f"{item.name}.png"
+        try:
+            page.screenshot(path=str(target), full_page=True)
+            report.sections.append(("screenshot", str(target)))
+        except Exception as exc:  # noqa: BLE001 - a screenshot must never hide the real failure
+            report.sections.append(("screenshot", f"not taken: {exc}"))
+
+
+@pytest.fixture
+def page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live(sandbox_factory):  # type: ignore[no-untyped-def]
+    return sandbox_factory(seed=88, records=300, deliver_webhooks=True)
+
+
+@pytest.fixture
+def served(settings, engine, live, redis_client, sessions):  # type: ignore[no-untyped-def]
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    configured = settings.model_copy(
+        update={
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "redis_url": REDIS_URL,
+            "public_base_url": url,
+            "hubspot_client_id": live.client_id,
+            "hubspot_client_secret": type(settings.hubspot_client_secret)(live.client_secret),
+            "hubspot_app_id": str(live.app_id),
+            "hubspot_api_base": live.base_url,
+            "hubspot_auth_base": live.base_url,
+        }
+    )
+    server.app = create_app(configured)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    redis_client.delete("changes", "backfill", "training")
+    with sessions.begin() as db:
+        admins.create(db, "alice", PASSWORD)
+    worker = start_worker(_env(configured), "changes,backfill")
+    yield url
+    worker.terminate()
+    worker.wait(timeout=15)
+    server.shutdown()
