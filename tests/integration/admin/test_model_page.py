@@ -1,0 +1,44 @@
+"""The model page: champion with held-out AUC against the rules, charts drawn server-side,
+conversion by tier, strongest factors, training window; Retrain queues a training task."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from tests.integration.admin.conftest import csrf_of, sign_in
+from tests.integration.admin.test_access import FakeCelery
+
+
+@pytest.fixture
+def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+    return sandbox_factory(seed=62, records=1200, rate_limit=10_000)
+
+
+def test_model_page_shows_the_champion(client, accounts, ctx) -> None:  # type: ignore[no-untyped-def]
+    from workers.services.retrain import retrain
+
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    empty = client.get(f"/installations/{mine}/model").get_data(as_text=True)
+    assert "No model yet" in empty
+    outcome = retrain(ctx)
+    assert outcome["promoted"], outcome
+    page = html.unescape(client.get(f"/installations/{mine}/model").get_data(as_text=True))
+    assert f"Champion: {outcome['version']}" in page
+    assert (
+        f"Held-out AUC <strong>{outcome['auc']:.3f}</strong>" in page
+        and f"against the ICP rules' {outcome['rule_auc']:.3f}" in page
+    )
+    assert page.count("<svg") == 2 and "Lift by decile" in page
+    assert "Conversion by tier" in page and "Strongest factors" in page and "Training window" in page
+    client.application.extensions["leadq"].__dict__["celery"] = fake = FakeCelery()
+    client.post(f"/installations/{mine}/model/retrain", data={"csrf_token": csrf_of(page)})
+    assert fake.sent == [("leadq.retrain", [mine], "training")]
+    other = accounts["bob"]
+    assert client.get(f"/installations/{other}/model").status_code == 404
+    assert (
+        client.post(f"/installations/{other}/model/retrain", data={"csrf_token": csrf_of(page)}).status_code
+        == 404
+    )
