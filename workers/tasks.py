@@ -71,11 +71,16 @@ def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]
 
 @shared_task(bind=True, base=LeadqTask, name="leadq.backfill")
 def backfill(
-    self: LeadqTask, installation_id: int, object_type: str | None = None, dry_run: bool = False
+    self: LeadqTask,
+    installation_id: int,
+    object_type: str | None = None,
+    dry_run: bool = False,
+    pending: bool = False,
 ) -> dict:
-    """Backfill one people object (default: the CRM's first), then hand on to the next one."""
+    """Backfill one people object (default: the CRM's first), then hand on to the next one.
+    ``pending`` (previews only): score with the configuration saved but not yet approved."""
     try:
-        ctx = build_context(runtime(), installation_id)
+        ctx = build_context(runtime(), installation_id, pending=pending and dry_run)
         objects = [o.value for o in ctx.adapter.people_objects]
         object_type = object_type or objects[0]
         progress, report = run_backfill(ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK)
@@ -89,10 +94,10 @@ def backfill(
             raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
         raise
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
-        self.apply_async(args=[installation_id, object_type, dry_run], queue="backfill")
+        self.apply_async(args=[installation_id, object_type, dry_run, pending], queue="backfill")
     elif object_type in objects and objects.index(object_type) + 1 < len(objects):
         following = objects[objects.index(object_type) + 1]
-        self.apply_async(args=[installation_id, following, dry_run], queue="backfill")
+        self.apply_async(args=[installation_id, following, dry_run, pending], queue="backfill")
     return {"done": progress.done, "total": progress.total, "writes": report.writes}
 
 

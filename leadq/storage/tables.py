@@ -59,6 +59,9 @@ class Installation(Base):
     scopes: Mapped[str] = mapped_column(Text, default="")
     icp_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
     routing_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Saved from the admin app but not yet approved: only a preview (dry run) uses them.
+    pending_icp_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pending_routing_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
 

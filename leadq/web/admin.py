@@ -16,6 +16,7 @@ from leadq.storage import admins, installations
 from leadq.storage.tables import (
     DeadLetter,
     Feedback,
+    Installation,
     LedgerEntry,
     ProcessedEvent,
     RoutingDecisionRow,
@@ -231,6 +232,62 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
+def _reset_preview(db: Any, installation_id: int) -> None:
+    for row in db.scalars(
+        select(SyncCursor).where(SyncCursor.installation_id == installation_id, SyncCursor.name == "preview")
+    ):
+        db.delete(row)
+
+
+@bp.route("/installations/<int:installation_id>/config", methods=["GET", "POST"])
+@login_required
+def config(installation_id: int):  # type: ignore[no-untyped-def]
+    """Edit the ICP and routing TOML. Saving validates (errors name the key), stores the text as
+    pending and starts a preview; the CRM is rewritten only when the admin approves it."""
+    from routing.config import RoutingConfigError, default_text, load_routing
+    from scoring.icp import IcpError, load_icp
+
+    inst = installation_or_404(installation_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        icp_text = request.form.get("icp", "")[:100_000]
+        routing_text = request.form.get("routing", "")[:100_000]
+        try:
+            load_icp(icp_text)
+        except IcpError as exc:
+            errors["icp"] = str(exc)
+        try:
+            load_routing(routing_text)
+        except RoutingConfigError as exc:
+            errors["routing"] = str(exc)
+        if not errors:
+            with services().sessions.begin() as db:
+                row = db.get(Installation, installation_id)
+                row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
+                _reset_preview(db, installation_id)
+            services().celery.send_task(
+                "leadq.backfill", args=[installation_id, None, True, True], queue="backfill"
+            )
+            flash(
+                "Saved as pending: a preview of the new configuration is running. Nothing changes in the "
+                "CRM until you approve it."
+            )
+            return redirect(url_for("admin.installation", installation_id=installation_id) + "#preview")
+    else:
+        from scoring.icp import default_icp_text
+
+        icp_text = inst.pending_icp_toml or inst.icp_toml or default_icp_text()
+        routing_text = inst.pending_routing_toml or inst.routing_toml or default_text()
+    return render_template(
+        "config.html",
+        inst=inst,
+        icp=icp_text,
+        routing=routing_text,
+        errors=errors,
+        pending=bool(inst.pending_icp_toml or inst.pending_routing_toml),
+    ), (400 if errors else 200)
+
+
 @bp.post("/installations/<int:installation_id>/backfill/approve")
 @login_required
 def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
@@ -245,6 +302,11 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
                 db.delete(row)
             elif row.name == "backfill":
                 row.status = "idle"  # start over, not resume
+        inst = db.get(Installation, installation_id)
+        if inst.pending_icp_toml is not None or inst.pending_routing_toml is not None:
+            inst.icp_toml = inst.pending_icp_toml or inst.icp_toml
+            inst.routing_toml = inst.pending_routing_toml or inst.routing_toml
+            inst.pending_icp_toml = inst.pending_routing_toml = None
     services().celery.send_task("leadq.backfill", args=[installation_id, None, False], queue="backfill")
     flash("Backfill approved: leadq is writing the values the preview showed.")
     return redirect(url_for("admin.installation", installation_id=installation_id))

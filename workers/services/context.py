@@ -103,7 +103,8 @@ class InstallationContext:
         return RedisRoutingState(self.runtime.redis, self.installation_id)
 
 
-def build_context(runtime: Runtime, installation_id: int) -> InstallationContext:
+def build_context(runtime: Runtime, installation_id: int, pending: bool = False) -> InstallationContext:
+    """``pending``: use the configuration saved but not yet approved (for a preview's dry run)."""
     settings = runtime.settings
     with runtime.sessions() as session:
         row = installations.get(session, installation_id)
@@ -115,6 +116,9 @@ def build_context(runtime: Runtime, installation_id: int) -> InstallationContext
         routing_text = row.routing_toml or (
             settings.routing_path.read_text() if settings.routing_path else None
         )
+        if pending:
+            icp_text = row.pending_icp_toml or icp_text
+            routing_text = row.pending_routing_toml or routing_text
         champion = models_registry.champion(session, installation_id)
         portal_id = row.external_id
         crm = CrmKind(row.crm_kind)

@@ -96,3 +96,45 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
     run_backfill(ctx, ObjectType.CONTACT, dry_run=True)
     client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
     assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
+
+
+def test_config_is_validated_saved_as_pending_and_applied_on_approval(
+    client, accounts, runtime, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    from leadq.storage.tables import Installation
+    from tests.integration.admin.conftest import csrf_of
+    from tests.integration.admin.test_access import FakeCelery
+    from workers.services.context import build_context
+
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    client.application.extensions["leadq"].__dict__["celery"] = fake = FakeCelery()
+    page = client.get(f"/installations/{mine}/config").get_data(as_text=True)
+    assert "target_industries" in page, "the editor starts from the shipped default"
+    token = csrf_of(page)
+    bad = client.post(
+        f"/installations/{mine}/config",
+        data={"csrf_token": token, "icp": "[firmographics]\ntarget_industries = 5\n", "routing": ""},
+    )
+    assert bad.status_code == 400 and "firmographics.target_industries" in html.unescape(
+        bad.get_data(as_text=True)
+    )
+    assert fake.sent == []
+    good_icp = '[firmographics]\ntarget_industries = ["healthcare"]\n'
+    saved = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": good_icp, "routing": ""}
+    )
+    assert saved.status_code == 302 and fake.sent == [
+        ("leadq.backfill", [mine, None, True, True], "backfill")
+    ]
+    live_ctx, preview_ctx = build_context(runtime, mine), build_context(runtime, mine, pending=True)
+    assert live_ctx.icp.source_hash != preview_ctx.icp.source_hash, "only the preview uses the pending ICP"
+    run_backfill(preview_ctx, ObjectType.CONTACT, dry_run=True)
+    page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
+    assert "with the new ICP and routing configuration" in page
+    client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    with sessions() as db:
+        row = db.get(Installation, mine)
+        assert row.icp_toml == good_icp and row.pending_icp_toml is None
+    assert build_context(runtime, mine).icp.source_hash == preview_ctx.icp.source_hash
+    assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
