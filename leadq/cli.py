@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -273,6 +274,112 @@ def retry_cmd(installation: int) -> None:
     ctx = build_context(Runtime.from_settings(_settings()), installation)
     retried, failing = retry_dead_letters(ctx)
     click.echo(f"retried {retried} record(s); {failing} still failing")
+
+
+@main.command("status")
+def status_cmd() -> None:
+    """Every installation: status and reason, backfill progress, queued changes, errors, model."""
+    from sqlalchemy import func, select
+
+    from leadq.storage import installations, models_registry
+    from leadq.storage.tables import DeadLetter, ProcessedEvent, SyncCursor
+
+    with _admin_sessions()() as db:
+        rows = installations.list_all(db)
+        if not rows:
+            click.echo("no installation yet: `leadq install-url hubspot|salesforce`")
+        for inst in rows:
+            reason = f" ({inst.status_reason})" if inst.status_reason else ""
+            click.echo(f"#{inst.id} {inst.crm_kind} {inst.external_id}: {inst.status}{reason}")
+            for c in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == inst.id)):
+                if c.name in ("backfill", "preview"):
+                    click.echo(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
+            queued = db.scalar(
+                select(func.count())
+                .select_from(ProcessedEvent)
+                .where(ProcessedEvent.installation_id == inst.id, ProcessedEvent.status == "queued")
+            )
+            failing = db.scalar(
+                select(func.count())
+                .select_from(DeadLetter)
+                .where(DeadLetter.installation_id == inst.id, DeadLetter.resolved_at.is_(None))
+            )
+            champion = models_registry.champion(db, inst.id)
+            model = (
+                f"model {champion.version} AUC {champion.metrics.get('auc', 0):.3f}"
+                if champion
+                else "ICP rules (no model yet)"
+            )
+            pending = (
+                ", configuration pending approval"
+                if inst.pending_icp_toml or inst.pending_routing_toml
+                else ""
+            )
+            click.echo(f"    {queued} queued change(s), {failing} failing record(s), {model}{pending}")
+
+
+@main.command("config")
+@click.argument("installation", type=int)
+@click.option("--icp", "icp_path", type=click.Path(exists=True, dir_okay=False), help="ICP TOML file")
+@click.option(
+    "--routing", "routing_path", type=click.Path(exists=True, dir_okay=False), help="routing TOML file"
+)
+def config_cmd(installation: int, icp_path: str | None, routing_path: str | None) -> None:
+    """Save a new ICP/routing configuration as pending and preview it; `leadq approve` applies it."""
+    from leadq.storage import installations
+    from routing.config import RoutingConfigError, load_routing
+    from scoring.icp import IcpError, load_icp
+
+    if not icp_path and not routing_path:
+        raise click.ClickException("give --icp FILE and/or --routing FILE")
+    icp_text = Path(icp_path).read_text(encoding="utf-8") if icp_path else None
+    routing_text = Path(routing_path).read_text(encoding="utf-8") if routing_path else None
+    try:
+        load_icp(icp_text)
+        load_routing(routing_text)
+    except (IcpError, RoutingConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with _admin_sessions().begin() as db:
+        row = installations.get(db, installation)
+        if row is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
+    click.echo("saved as pending; previewing what it would change (nothing is written) ...")
+    _preview(installation, pending=True)
+    click.echo(f"apply: `leadq approve {installation}`; discard: `leadq approve {installation} --cancel`")
+
+
+def _preview(installation: int, pending: bool) -> None:
+    from workers.services.backfill import preview_of, run_backfill
+    from workers.services.context import Runtime, build_context
+
+    ctx = build_context(Runtime.from_settings(_settings()), installation, pending=pending)
+    for obj in ctx.adapter.people_objects:
+        run_backfill(ctx, obj, dry_run=True, restart=True)
+        preview = preview_of(ctx, obj)
+        click.echo(f"  {obj.value} ({preview['done']} records):")
+        for key, actions in sorted(preview["fields"].items()):
+            click.echo(f"    {key}: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+
+
+@main.command("approve")
+@click.argument("installation", type=int)
+@click.option("--cancel", is_flag=True, help="discard the pending configuration instead")
+def approve_cmd(installation: int, cancel: bool) -> None:
+    """Apply the pending ICP/routing configuration (then `leadq backfill` writes what changed)."""
+    from leadq.storage import installations
+
+    with _admin_sessions().begin() as db:
+        row = installations.get(db, installation)
+        if row is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        if cancel:
+            row.pending_icp_toml = row.pending_routing_toml = None
+            click.echo("pending configuration discarded; nothing changed")
+            return
+        if not installations.apply_pending(db, installation):
+            raise click.ClickException("nothing is pending: save one with `leadq config` or in the admin app")
+    click.echo(f"applied; `leadq backfill {installation}` writes what changed (and nothing else)")
 
 
 @main.group("admin")

@@ -70,3 +70,15 @@ def set_status(session: Session, installation_id: int, status: str, reason: str 
 
 def list_all(session: Session) -> list[Installation]:
     return list(session.scalars(select(Installation).order_by(Installation.id)))
+
+
+def apply_pending(session: Session, installation_id: int) -> bool:
+    """Make the saved-but-unapproved ICP/routing configuration the live one; False if there is none."""
+    row = session.get(Installation, installation_id)
+    if row is None or (row.pending_icp_toml is None and row.pending_routing_toml is None):
+        return False
+    row.icp_toml = row.pending_icp_toml or row.icp_toml
+    row.routing_toml = row.pending_routing_toml or row.routing_toml
+    row.pending_icp_toml = row.pending_routing_toml = None
+    session.flush()
+    return True

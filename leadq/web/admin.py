@@ -302,11 +302,7 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
                 db.delete(row)
             elif row.name == "backfill":
                 row.status = "idle"  # start over, not resume
-        inst = db.get(Installation, installation_id)
-        if inst.pending_icp_toml is not None or inst.pending_routing_toml is not None:
-            inst.icp_toml = inst.pending_icp_toml or inst.icp_toml
-            inst.routing_toml = inst.pending_routing_toml or inst.routing_toml
-            inst.pending_icp_toml = inst.pending_routing_toml = None
+        installations.apply_pending(db, installation_id)
     services().celery.send_task("leadq.backfill", args=[installation_id, None, False], queue="backfill")
     flash("Backfill approved: leadq is writing the values the preview showed.")
     return redirect(url_for("admin.installation", installation_id=installation_id))

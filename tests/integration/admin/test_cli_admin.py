@@ -27,3 +27,33 @@ def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> Non
     assert granted.exit_code == 0, granted.output
     assert f"/installations/{installed}" in client.get("/").get_data(as_text=True)
     assert runner.invoke(main, ["admin", "grant", "carol", "999"]).exit_code != 0
+
+
+def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_path, sessions) -> None:  # type: ignore[no-untyped-def]
+    from leadq.storage.tables import Installation
+
+    for key, value in _env(leadq_settings).items():
+        if key.startswith("LEADQ_"):
+            monkeypatch.setenv(key, value)
+    runner = CliRunner()
+    status = runner.invoke(main, ["status"])
+    assert (
+        status.exit_code == 0
+        and f"#{installed} hubspot" in status.output
+        and "ICP rules (no model yet)" in status.output
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[firmographics]\ntarget_industries = 5\n")
+    refused = runner.invoke(main, ["config", str(installed), "--icp", str(bad)])
+    assert refused.exit_code != 0 and "firmographics.target_industries" in refused.output
+    good = tmp_path / "icp.toml"
+    good.write_text('[firmographics]\ntarget_industries = ["healthcare"]\n')
+    saved = runner.invoke(main, ["config", str(installed), "--icp", str(good)])
+    assert saved.exit_code == 0, saved.output
+    assert "contact (400 records)" in saved.output and "leadq_tier: fill 400" in saved.output
+    assert "configuration pending approval" in runner.invoke(main, ["status"]).output
+    approved = runner.invoke(main, ["approve", str(installed)])
+    assert approved.exit_code == 0 and "applied" in approved.output
+    with sessions() as db:
+        assert db.get(Installation, installed).icp_toml == good.read_text()
+    assert runner.invoke(main, ["approve", str(installed)]).exit_code != 0, "nothing pending any more"
