@@ -362,6 +362,28 @@ def _preview(installation: int, pending: bool) -> None:
             click.echo(f"    {key}: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
 
 
+@main.command("retrain")
+@click.argument("installation", type=int)
+def retrain_cmd(installation: int) -> None:
+    """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
+    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+    from workers.services.retrain import retrain
+
+    try:
+        ctx = build_context(Runtime.from_settings(_settings()), installation)
+    except (InstallationGone, InstallationPaused) as exc:
+        raise click.ClickException(str(exc)) from None
+    outcome = retrain(ctx)
+    if not outcome.get("ready"):
+        click.echo(f"no model yet: {outcome.get('why')}")
+        return
+    verdict = "promoted" if outcome["promoted"] else "kept the champion"
+    click.echo(
+        f"{outcome['version']}: AUC {outcome['auc']:.3f} vs. rules {outcome['rule_auc']:.3f} on "
+        f"{outcome['outcomes']} outcomes; {verdict} ({outcome['reason']})"
+    )
+
+
 @main.command("approve")
 @click.argument("installation", type=int)
 @click.option("--cancel", is_flag=True, help="discard the pending configuration instead")

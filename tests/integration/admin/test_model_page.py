@@ -42,3 +42,18 @@ def test_model_page_shows_the_champion(client, accounts, ctx) -> None:  # type: 
         client.post(f"/installations/{other}/model/retrain", data={"csrf_token": csrf_of(page)}).status_code
         == 404
     )
+
+
+def test_retrain_from_the_command_line(leadq_settings, installed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from leadq.cli import main
+    from tests.integration.sync.test_end_to_end import _env
+
+    for key, value in _env(leadq_settings).items():
+        if key.startswith("LEADQ_"):
+            monkeypatch.setenv(key, value)
+    first = CliRunner().invoke(main, ["retrain", str(installed)])
+    assert first.exit_code == 0 and "promoted" in first.output and "vs. rules" in first.output, first.output
+    again = CliRunner().invoke(main, ["retrain", str(installed)])
+    assert again.exit_code == 0 and "kept the champion" in again.output, again.output
