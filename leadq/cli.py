@@ -465,6 +465,22 @@ def admin_grant(username: str, installation: int) -> None:
     click.echo(f"{username} may now manage installation {installation}")
 
 
+@admin_group.command("allow")
+@click.argument("installation", type=int)
+@click.argument("crm_user_id")
+def admin_allow(installation: int, crm_user_id: str) -> None:
+    """Let a CRM user of this installation sign in through the CRM and manage it."""
+    from leadq.storage import admins, installations
+
+    with _admin_sessions().begin() as db:
+        row = installations.get(db, installation)
+        if row is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        admins.allow_crm_user(db, row.crm_kind, row.external_id, crm_user_id.strip(), installation)
+        crm = row.crm_kind
+    click.echo(f"{crm_user_id} may sign in through {crm} and manage installation {installation}")
+
+
 @main.command("install-url")
 @click.argument("crm", type=click.Choice(["hubspot", "salesforce"]))
 @click.option(

@@ -175,3 +175,18 @@ def refresh(
             tokens.scopes,
         )
     return tokens
+
+
+def revoke(provider: HubSpotOAuth, session: requests.Session, token: str, timeout: float = 30.0) -> bool:
+    """Revoke a refresh token at the v3 endpoint (form body); False when HubSpot refused or was down."""
+    form = {
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+        "token": token,
+        "token_type_hint": "refresh_token",
+    }
+    try:
+        response = session.post(provider.api_base + provider.revoke_path, data=form, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code < 300

@@ -95,3 +95,26 @@ def may_use(session: Session, admin_id: int, installation_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+def crm_key(crm: str, tenant_id: str, user_id: str) -> str:
+    return f"{crm}:{tenant_id}:{user_id}"
+
+
+def allow_crm_user(session: Session, crm: str, tenant_id: str, user_id: str, installation_id: int) -> Admin:
+    """Let a CRM user sign in through the CRM's OAuth and manage this installation."""
+    key = crm_key(crm, tenant_id, user_id)
+    admin = session.scalars(select(Admin).where(Admin.crm_user == key)).first()
+    if admin is None:
+        admin = Admin(username=key, password_hash="", crm_user=key)
+        session.add(admin)
+        session.flush()
+    grant(session, admin.id, installation_id)
+    return admin
+
+
+def by_crm_user(session: Session, crm: str, tenant_id: str, user_id: str) -> Admin | None:
+    admin = session.scalars(select(Admin).where(Admin.crm_user == crm_key(crm, tenant_id, user_id))).first()
+    if admin is not None:
+        admin.last_login_at = datetime.now(UTC)
+    return admin

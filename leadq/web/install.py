@@ -57,10 +57,34 @@ def install_hubspot_start():  # type: ignore[no-untyped-def]
     return redirect(authorize_url(hubspot_oauth(settings), token), code=302)
 
 
+@bp.get("/login/hubspot")
+def login_hubspot():  # type: ignore[no-untyped-def]
+    from leadq.web import crm_login
+
+    return crm_login.start_hubspot(_services())
+
+
+@bp.get("/login/salesforce")
+def login_salesforce():  # type: ignore[no-untyped-def]
+    from leadq.web import crm_login
+
+    return crm_login.start_salesforce(_services())
+
+
+def _sign_in_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template_string(
+        PAGE, title=title, message=message, items=[], failed=status >= 400, retry="/login"
+    ), status
+
+
 @bp.get("/oauth/hubspot/callback")
 def hubspot_callback():  # type: ignore[no-untyped-def]
+    from leadq.web import crm_login
+
     services = _services()
     settings = services.settings
+    if crm_login.purpose_of(request.args.get("state")) == crm_login.HUBSPOT:
+        return crm_login.finish(services, crm_login.HUBSPOT, _sign_in_page)
     if request.args.get("error"):
         log.info("hubspot.install.denied", extra={"error": request.args.get("error")})
         return _page(
@@ -143,8 +167,12 @@ def install_salesforce_start():  # type: ignore[no-untyped-def]
 
 @bp.get("/oauth/salesforce/callback")
 def salesforce_callback():  # type: ignore[no-untyped-def]
+    from leadq.web import crm_login
+
     services = _services()
     settings = services.settings
+    if crm_login.purpose_of(request.args.get("state")) == crm_login.SALESFORCE:
+        return crm_login.finish(services, crm_login.SALESFORCE, _sign_in_page)
 
     def failed(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
         return _page(title, message, status, failed=True, crm="salesforce")
@@ -204,15 +232,19 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
 
 
 def grant_to_signed_in_admin(installation_id: int) -> None:
-    """The admin who connected a CRM from the admin app may manage that installation."""
+    """The admin who connected a CRM from the admin app may manage that installation, and so may
+    the CRM user who installed it (signing in through the CRM's OAuth)."""
     from flask import session
 
-    from leadq.storage import admins
+    from leadq.storage import admins, installations
 
     admin_id = session.get("admin_id")
-    if admin_id:
-        with _services().sessions.begin() as db:
+    with _services().sessions.begin() as db:
+        if admin_id:
             admins.grant(db, admin_id, installation_id)
+        row = installations.get(db, installation_id)
+        if row is not None and row.installed_by:
+            admins.allow_crm_user(db, row.crm_kind, row.external_id, row.installed_by, installation_id)
 
 
 def resume_paused(installation_id: int) -> None:

@@ -1,0 +1,102 @@
+"""Admin sign-in through the CRM's own OAuth: the user who installed leadq, or a CRM user an admin
+allowed (`leadq admin allow`). The same callback URLs as the install serve it (a CRM app has one
+registered redirect); the signed state's purpose tells the two apart. The tokens of a sign-in are
+used only to learn who signed in, then revoked: nothing of them is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import redirect, request, session
+
+from leadq.storage import admins
+
+log = logging.getLogger(__name__)
+HUBSPOT, SALESFORCE = "hubspot-login", "salesforce-login"
+
+
+def purpose_of(state: str | None) -> str:
+    """The (not yet verified) purpose field of a state token; verification follows in the handler."""
+    parts = (state or "").split(".")
+    return parts[2] if len(parts) == 5 else ""
+
+
+def start_hubspot(services: Any) -> Any:
+    from leadq.connect import hubspot_oauth
+    from oauth import state as oauth_state
+    from oauth.flows import authorize_url
+
+    settings = services.settings
+    token = oauth_state.issue(settings.flask_secret().encode(), HUBSPOT)
+    return redirect(authorize_url(hubspot_oauth(settings), token), code=302)
+
+
+def start_salesforce(services: Any) -> Any:
+    from leadq.connect import salesforce_oauth
+    from oauth import salesforce as sf_flows
+    from oauth import state as oauth_state
+
+    settings = services.settings
+    env = "sandbox" if request.args.get("env") == "sandbox" else "production"
+    key = settings.flask_secret().encode()
+    token = oauth_state.issue(key, SALESFORCE, extra=env)
+    verifier = oauth_state.pkce_verifier(key, oauth_state.nonce_of(token))
+    return redirect(sf_flows.authorize_url(salesforce_oauth(settings), token, verifier, env), code=302)
+
+
+def finish(services: Any, purpose: str, page: Any) -> Any:
+    """Verify the state, learn the CRM user, revoke the sign-in's tokens, sign the admin in."""
+    from leadq.connect import http_session, hubspot_oauth, salesforce_oauth
+    from leadq.storage.oauth_store import DbNonceStore
+    from oauth import salesforce as sf_flows
+    from oauth import state as oauth_state
+    from oauth.errors import OAuthError
+    from oauth.flows import exchange_code, revoke
+
+    settings = services.settings
+    key = settings.flask_secret().encode()
+    crm = "hubspot" if purpose == HUBSPOT else "salesforce"
+    if request.args.get("error"):
+        return page("Sign-in cancelled", "The CRM's consent was declined.", 400)
+    try:
+        data = oauth_state.verify(key, request.args.get("state"), purpose, DbNonceStore(services.sessions))
+        code = request.args.get("code") or ""
+        http = http_session(settings)
+        if crm == "hubspot":
+            tokens = exchange_code(hubspot_oauth(settings), http, code, settings.http_timeout_s)
+            if tokens.refresh_token:
+                revoke(hubspot_oauth(settings), http, tokens.refresh_token, settings.http_timeout_s)
+            tenant, user = str(tokens.hub_id), str(tokens.user_id or "")
+        else:
+            verifier = oauth_state.pkce_verifier(key, data.nonce)
+            tokens = sf_flows.exchange_code(
+                salesforce_oauth(settings), http, code, verifier, data.extra, settings.http_timeout_s
+            )
+            who = sf_flows.identity(http, tokens, settings.http_timeout_s)
+            for token in (tokens.refresh_token, tokens.access_token):
+                if token:
+                    sf_flows.revoke(
+                        salesforce_oauth(settings), http, token, data.extra, settings.http_timeout_s
+                    )
+            tenant, user = str(who.get("organization_id")), str(who.get("user_id"))
+    except OAuthError as exc:
+        log.warning("admin.crm-sign-in-failed", extra={"crm": crm, "reason": exc.reason})
+        return page("Sign-in failed", str(exc), 400)
+    with services.sessions.begin() as db:
+        admin = admins.by_crm_user(db, crm, tenant, user)
+        admin_id, name = (admin.id, admin.username) if admin else (None, None)
+    if admin_id is None:
+        log.warning("admin.crm-user-not-allowed", extra={"crm": crm, "tenant": tenant})
+        return page(
+            "Not allowed",
+            f"This {crm} user ({user} in {tenant}) may not manage leadq. The user who installed leadq may; "
+            f"an admin can allow others with `leadq admin allow INSTALLATION {user}`.",
+            403,
+        )
+    session.clear()
+    session.permanent = True
+    session["admin_id"], session["admin_name"] = admin_id, name
+    log.info("admin.signed-in", extra={"admin": admin_id, "via": crm})
+    return redirect("/", code=302)
