@@ -6,6 +6,7 @@ checks that the signed-in admin was granted the installation (404 otherwise).
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -249,9 +250,22 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
 
     inst = installation_or_404(installation_id)
     errors: dict[str, str] = {}
+    from leadq.web import config_form
+
+    current_icp = inst.pending_icp_toml or inst.icp_toml or ""
+    current_routing = inst.pending_routing_toml or inst.routing_toml or ""
     if request.method == "POST":
         icp_text = request.form.get("icp", "")[:100_000]
         routing_text = request.form.get("routing", "")[:100_000]
+        if request.form.get("mode") == "fields":  # the form for the common fields, merged into the files
+            try:
+                icp_text = config_form.apply_icp(current_icp, request.form)
+            except (ValueError, tomllib.TOMLDecodeError) as exc:
+                errors["icp"] = str(exc)
+            try:
+                routing_text = config_form.apply_routing(current_routing, request.form)
+            except (ValueError, tomllib.TOMLDecodeError) as exc:
+                errors["routing"] = str(exc)
         try:
             load_icp(icp_text)
         except IcpError as exc:
@@ -278,8 +292,14 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
 
         icp_text = inst.pending_icp_toml or inst.icp_toml or default_icp_text()
         routing_text = inst.pending_routing_toml or inst.routing_toml or default_text()
+    try:
+        fields = {**config_form.icp_fields(current_icp), **config_form.routing_fields(current_routing)}
+    except tomllib.TOMLDecodeError:
+        fields = {**config_form.icp_fields(""), **config_form.routing_fields("")}
     return render_template(
         "config.html",
+        fields=fields,
+        pipes=config_form.PIPES,
         inst=inst,
         icp=icp_text,
         routing=routing_text,

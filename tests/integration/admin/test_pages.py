@@ -138,3 +138,63 @@ def test_config_is_validated_saved_as_pending_and_applied_on_approval(
         assert row.icp_toml == good_icp and row.pending_icp_toml is None
     assert build_context(runtime, mine).icp.source_hash == preview_ctx.icp.source_hash
     assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
+
+
+def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
+    import tomllib
+
+    from leadq.storage.tables import Installation
+    from tests.integration.admin.conftest import csrf_of
+    from tests.integration.admin.test_access import FakeCelery
+
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    client.application.extensions["leadq"].__dict__["celery"] = fake = FakeCelery()
+    page = client.get(f"/installations/{mine}/config").get_data(as_text=True)
+    assert 'value="software, it_services' in page and 'name="step_performance" checked' in page
+    form = {
+        "csrf_token": csrf_of(page),
+        "mode": "fields",
+        "industries": "healthcare, software",
+        "countries": "us, de",
+        "employees_min": "20",
+        "ideal_from": "100",
+        "ideal_to": "2000",
+        "employees_max": "50000",
+        "pool_L1": "ae",
+        "pool_L2": "sdr",
+        "pool_L3": "all",
+        "pool_L4": "nurture",
+    }
+    form |= {
+        f"step_{s}": "on"
+        for s in (
+            "account_owner",
+            "disqualified",
+            "tier_pool",
+            "territory",
+            "availability",
+            "capacity",
+            "round_robin",
+        )
+    }
+    bad = client.post(f"/installations/{mine}/config", data=form | {"employees_min": "many"})
+    assert bad.status_code == 400 and "whole numbers" in bad.get_data(as_text=True)
+    bad = client.post(f"/installations/{mine}/config", data=form | {"pool_L3": "everyone"})
+    assert bad.status_code == 400 and "pools.L3" in bad.get_data(as_text=True)
+    assert fake.sent == []
+    saved = client.post(f"/installations/{mine}/config", data=form)
+    assert saved.status_code == 302 and fake.sent == [
+        ("leadq.backfill", [mine, None, True, True], "backfill")
+    ]
+    with sessions() as db:
+        row = db.get(Installation, mine)
+        icp, routing = tomllib.loads(row.pending_icp_toml), tomllib.loads(row.pending_routing_toml)
+        assert row.icp_toml is None, "nothing is live before approval"
+    assert icp["firmographics"]["target_industries"] == ["healthcare", "software"]
+    assert icp["firmographics"]["countries"] == ["US", "DE"]
+    assert icp["firmographics"]["employees"] == {"min": 20, "ideal": [100, 2000], "max": 50000}
+    assert routing["steps"]["performance"] is False and routing["steps"]["round_robin"] is True
+    assert routing["pools"]["L3"] == "all"
+    again = client.get(f"/installations/{mine}/config").get_data(as_text=True)
+    assert 'value="healthcare, software"' in again and 'name="step_performance">' in again

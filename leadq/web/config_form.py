@@ -1,0 +1,118 @@
+"""The common ICP and routing fields as a form: read from the TOML, written back into it.
+
+The form edits only its own keys; everything else in the file is kept (re-serialised, so comments
+are lost: the page says so). A tiny TOML writer covers what leadq's files hold: strings, numbers,
+booleans, lists of those, and nested tables.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+PIPES = ("ae", "sdr", "all", "nurture")
+STEPS = (
+    "account_owner",
+    "disqualified",
+    "tier_pool",
+    "territory",
+    "availability",
+    "capacity",
+    "performance",
+    "round_robin",
+)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string is JSON-compatible
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _key(name: str) -> str:
+    return name if name and set(name) <= BARE else json.dumps(name, ensure_ascii=False)
+
+
+def dumps(data: Mapping[str, Any], prefix: str = "") -> str:
+    """TOML for ``data``: a table's own values under its header, then its sub-tables."""
+    lines: list[str] = []
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, Mapping)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, Mapping)]
+    if prefix and (scalars or not tables):
+        lines += ["", f"[{prefix}]"]
+    lines += [f"{_key(k)} = {_value(v)}" for k, v in scalars]
+    for name, table in tables:
+        lines.append(dumps(table, f"{prefix}.{_key(name)}" if prefix else _key(name)).rstrip("\n"))
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def icp_fields(text: str) -> dict[str, Any]:
+    from scoring.icp import default_icp_text
+
+    merged = tomllib.loads(default_icp_text())
+    own = tomllib.loads(text or "")
+    firm = {**merged.get("firmographics", {}), **own.get("firmographics", {})}
+    employees = {
+        **merged["firmographics"].get("employees", {}),
+        **(own.get("firmographics", {}).get("employees", {})),
+    }
+    return {
+        "industries": ", ".join(firm.get("target_industries", [])),
+        "countries": ", ".join(firm.get("countries", [])),
+        "employees_min": employees.get("min", ""),
+        "ideal_from": (employees.get("ideal") or ["", ""])[0],
+        "ideal_to": (employees.get("ideal") or ["", ""])[1],
+        "employees_max": employees.get("max", ""),
+    }
+
+
+def apply_icp(text: str, form: Mapping[str, str]) -> str:
+    data = tomllib.loads(text or "")
+    firm = data.setdefault("firmographics", {})
+    firm["target_industries"] = _split(form.get("industries", ""))
+    firm["countries"] = [c.upper() for c in _split(form.get("countries", ""))]
+    employees = firm.setdefault("employees", {})
+    try:
+        employees["min"] = int(form.get("employees_min") or 0)
+        employees["ideal"] = [int(form.get("ideal_from") or 0), int(form.get("ideal_to") or 0)]
+        employees["max"] = int(form.get("employees_max") or 0)
+    except ValueError:
+        raise ValueError("employee counts must be whole numbers") from None
+    return dumps(data)
+
+
+def routing_fields(text: str) -> dict[str, Any]:
+    from routing.config import default_text
+
+    merged = tomllib.loads(default_text())
+    own = tomllib.loads(text or "")
+    steps = {**merged.get("steps", {}), **own.get("steps", {})}
+    pools = {**merged.get("pools", {}), **own.get("pools", {})}
+    return {"steps": {s: bool(steps.get(s, True)) for s in STEPS}, "pools": pools}
+
+
+def apply_routing(text: str, form: Mapping[str, str]) -> str:
+    data = tomllib.loads(text or "")
+    data["steps"] = {s: form.get(f"step_{s}") == "on" for s in STEPS}
+    pools = data.setdefault("pools", {})
+    for tier in ("L1", "L2", "L3", "L4"):
+        choice = form.get(f"pool_{tier}", "")
+        if choice not in PIPES:
+            raise ValueError(f"pools.{tier}: choose one of {', '.join(PIPES)}")
+        pools[tier] = choice
+    return dumps(data)
