@@ -190,7 +190,11 @@ def retry(installation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
+PEOPLE_OBJECTS = {"hubspot": {"contact"}, "salesforce": {"lead", "contact"}}  # what a backfill visits
+
+
 def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
+    inst = db.get(Installation, installation_id)
     rows = list(
         db.scalars(
             select(SyncCursor).where(
@@ -208,8 +212,10 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
                 fields.setdefault(key, {}).setdefault(action, 0)
                 fields[key][action] += count
         samples += (row.cursor.get("samples") or [])[:3]
+    seen = {r.object_type for r in rows}
     return {
-        "done": all(r.status == "done" for r in rows),
+        # done only when every people object was previewed (Salesforce: leads, then contacts)
+        "done": all(r.status == "done" for r in rows) and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
         "records": sum(r.done for r in rows),
         "fields": sorted(fields.items()),
         "samples": samples[:5],
