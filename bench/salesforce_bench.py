@@ -31,6 +31,7 @@ from leadq.storage.db import make_engine
 from leadq.storage.migrate import upgrade
 from leadq.storage.vault import Vault
 from sandbox.server import create_sandbox, serve
+from workers.launch import worker_command
 
 REDIS = "redis://127.0.0.1:6379/14"
 
@@ -80,22 +81,7 @@ def latency(edits: int) -> None:
     settings = _settings(crm, url)
     server.app = create_app(settings)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "-Q",
-        "changes",
-        "-c",
-        "2",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "ERROR",
-    ]
+    command = worker_command("changes", loglevel="ERROR")
     worker = subprocess.Popen(  # noqa: S603 - our own worker command
         command,
         env=dict(os.environ) | settings.to_env(),

@@ -27,6 +27,7 @@ import requests
 from sqlalchemy import func, select
 
 from leadq.settings import Settings, load_settings
+from workers.launch import worker_command
 
 DEMO_REDIS_DB = 13
 Echo = Callable[[str], None]
@@ -114,22 +115,7 @@ def start(records: int, seed: int, echo: Echo) -> Demo:
     upgrade(make_engine(settings.sqlalchemy_url))
     server.app = create_app(settings)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "-Q",
-        "changes,backfill,training,default",
-        "-c",
-        "2",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "ERROR",
-    ]
+    command = worker_command("changes,backfill,training,default", loglevel="ERROR")
     worker = subprocess.Popen(  # noqa: S603 - our own worker command
         command,
         env=dict(os.environ) | settings.to_env(),

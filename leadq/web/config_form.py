@@ -12,17 +12,10 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
+from routing.model import STEPS as ROUTING_STEPS
+
 PIPES = ("ae", "sdr", "all", "nurture")
-STEPS = (
-    "account_owner",
-    "disqualified",
-    "tier_pool",
-    "territory",
-    "availability",
-    "capacity",
-    "performance",
-    "round_robin",
-)
+STEPS = tuple(ROUTING_STEPS)
 
 
 def _value(value: Any) -> str:

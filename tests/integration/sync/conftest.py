@@ -62,21 +62,8 @@ def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-unt
 def start_worker(env: dict[str, str], queues: str, solo: bool = False):  # type: ignore[no-untyped-def]
     """A real Celery worker process on these queues (quiet; ``solo``: one task at a time)."""
     import subprocess
-    import sys
 
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "-Q",
-        queues,
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "WARNING",
-    ]
-    command += ["-P", "solo"] if solo else ["-c", "2"]
+    from workers.launch import worker_command
+
+    command = worker_command(queues, solo=solo)
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
