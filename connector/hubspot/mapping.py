@@ -6,6 +6,7 @@ becomes None here rather than an exception, so one bad field never loses a recor
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def parse_time(value: Any) -> datetime | None:
 def _int(value: Any) -> int:
     try:
         return max(0, int(float(value)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "INF" is a float, not a count
         return 0
 
 
@@ -137,7 +138,7 @@ def _float(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number and number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _text(value: Any) -> str | None:

@@ -8,6 +8,7 @@ write policy compares like with like and a re-run writes nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -198,7 +199,7 @@ def _non_negative(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 else None  # "INF" and "NaN" are not sizes
 
 
 def to_account(org_id: str, row: Mapping[str, Any], fields: Sequence[FieldSpec] = ()) -> Account:
