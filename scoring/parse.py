@@ -6,6 +6,7 @@ caller records the field as missing, which is what "needs info" is built on.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ def _to_float(digits: str) -> float:
 def parse_amount(value: str | float | int | None) -> float | None:
     """'$2.5M' -> 2.5e6, '10k' -> 1e4, '1,000-5,000' -> 3000, '50+' -> 50, '' -> None."""
     if isinstance(value, int | float):
-        return float(value) if value == value and value >= 0 else None  # NaN check
+        return float(value) if math.isfinite(value) and value >= 0 else None  # no NaN, no infinity
     if is_missing(value):
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
@@ -159,8 +160,10 @@ def parse_amount(value: str | float | int | None) -> float | None:
         (low, low_unit), (high, high_unit) = found[0], found[1]
         if low_unit == 1.0 and high_unit != 1.0:
             low_unit = high_unit  # "1-5M": the unit applies to both ends
-        return (low * low_unit + high * high_unit) / 2
-    return found[0][0] * found[0][1]
+        result = (low * low_unit + high * high_unit) / 2
+    else:
+        result = found[0][0] * found[0][1]
+    return result if math.isfinite(result) else None  # 400 digits overflow a float: not a size
 
 
 def parse_count(value: str | float | int | None) -> int | None:

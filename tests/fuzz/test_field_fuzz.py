@@ -16,7 +16,8 @@ from scoring.parse import normalise_domain, parse_amount, parse_count, parse_cou
 from scoring.score import score_person
 from scoring.titles import parse_title
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the suite stays deterministic; new failures found by exploring are pinned as @example.
+FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 ICP = load_icp(None)
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 garbage = st.one_of(
@@ -56,6 +57,9 @@ json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), ga
 
 
 @FUZZ
+@example(
+    value="01" * 200
+)  # found by this fuzzer in CI: 400 digits became float("inf"), then int() overflowed
 @given(value=garbage)
 def test_parsers_never_raise(value: str) -> None:
     parse_email(value)

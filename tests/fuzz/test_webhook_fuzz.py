@@ -13,7 +13,8 @@ from sandbox.hubspot.signing import sign_v3
 from tests.integration.salesforce.conftest import org_of
 
 PUBLIC = "http://leadq.test"
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the suite stays deterministic; new failures found by exploring are pinned as @example.
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40)),
