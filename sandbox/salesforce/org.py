@@ -140,8 +140,6 @@ class Org:
                             (definition.name,),
                         )
                     )
-        if sobject == "Lead" and not creating:
-            pass
         return clean, problems
 
     def create(
@@ -242,10 +240,8 @@ class Org:
                 record["Probability"] = probability
         if "Name" in record and sobject in ("Lead", "Contact", "User"):
             record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
-        if sobject == "Lead":
-            record.setdefault("IsConverted", False)
-            if record.get("IsConverted") is None:
-                record["IsConverted"] = False
+        if sobject == "Lead" and record.get("IsConverted") is None:
+            record["IsConverted"] = False
 
     def _history(
         self, sobject: str, record_id: str, name: str, old: Any, new: Any, user_id: str, stamp: str
