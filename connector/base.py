@@ -115,6 +115,11 @@ class CrmAdapter(Protocol):
         """Write in batches at the API maximum; per-record failures are reported, not raised."""
         ...
 
+    def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
+        """For leadq's writes just made: the value each one replaced and who had set it, from field
+        history. Only where leadq's write is still the newest change; fields without history are absent."""
+        ...
+
     def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
         """Create leadq's fields where missing; safe to repeat."""
         ...

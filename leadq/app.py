@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import redis
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,4 +87,25 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
     app.register_blueprint(health.bp)
     app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)
+    _answer_outages(app)
     return app
+
+
+def _answer_outages(app: Flask) -> None:
+    """The database or Redis away for a moment (a restart, a failover): 503 with Retry-After, so a
+    CRM redelivers its webhook and a browser may retry; never a bare 500, and nothing half-recorded
+    (the request's transaction rolled back)."""
+    import sqlalchemy.exc
+    from flask import jsonify
+
+    def unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+        logging.getLogger("leadq.web").error(
+            "web.service-unavailable", extra={"what": type(exc).__name__, "path": request.path}
+        )
+        response = jsonify(error="service-unavailable", message="storage is unavailable; retry shortly")
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for kind in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, redis.RedisError):
+        app.register_error_handler(kind, unavailable)

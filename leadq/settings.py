@@ -80,6 +80,22 @@ class Settings(BaseSettings):
     broker_visibility_timeout_s: int = Field(
         default=3600, ge=1, le=86_400, description="an unacknowledged task is redelivered after this long"
     )
+    write_guard_window_s: float = Field(
+        default=3600,
+        ge=0,
+        le=30 * 86_400,
+        description="records changed this recently before leadq read them are checked after its write, "
+        "so an edit that lands between leadq's read and its write is restored (0: never check)",
+    )
+    watchdog_interval_s: float = Field(
+        default=60.0, ge=1, le=3600, description="how often lost work is looked for"
+    )
+    stall_after_s: float = Field(
+        default=900.0,
+        ge=1,
+        le=86_400,
+        description="a running backfill without a checkpoint, or a change queued, this long is requeued",
+    )
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=16_777_216)
     hubspot_api_budget_per_10s: int = Field(default=100, ge=1, le=1000, description="under HubSpot's 110")
     hubspot_search_budget_per_s: int = Field(default=4, ge=1, le=50, description="under HubSpot's 5")

@@ -9,6 +9,7 @@ Salesforce can have, a lost race would invalidate the installation).
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -71,7 +72,9 @@ class TokenManager:
     def _refresh(self, unless_changed_from: str | None) -> str:
         with self.lock(f"token-refresh:{self.installation_id}"):
             tokens = self._load()  # re-read under the lock: someone may have refreshed already
-            if unless_changed_from is not None and tokens.access_token != unless_changed_from:
+            if unless_changed_from is not None and not hmac.compare_digest(
+                tokens.access_token, unless_changed_from
+            ):
                 return tokens.access_token
             if unless_changed_from is None and not self._stale(tokens):
                 return tokens.access_token

@@ -27,7 +27,8 @@ def register(app: Flask, sandbox: Any) -> None:
 
     @app.post("/_sandbox/hubspot/portals/<int:portal_id>/ui-edit")
     def ui_edit(portal_id: int) -> Response:
-        """A rep edits a record in HubSpot's UI (sourceType CRM_UI)."""
+        """A rep edits a record in HubSpot's UI (sourceType CRM_UI); with ``"when":
+        "before-next-write"`` the edit lands just before the app's next write to that record."""
         portal = sandbox.portals.get(portal_id)
         data = request.get_json(silent=True) or {}
         object_type = resolve_type(str(data.get("objectType", "")))
@@ -42,9 +43,12 @@ def register(app: Flask, sandbox: Any) -> None:
             return jsonify(error=[dataclasses.asdict(p) for p in problems]), 400
         owner = next(o for o in portal.owners if not o["archived"])
         user_id = int(data.get("userId") or owner["userId"])
-        changes = portal.update(
-            object_type, record.id, props, Source("CRM_UI", f"userId:{user_id}", user_id=user_id)
-        )
+        source = Source("CRM_UI", f"userId:{user_id}", user_id=user_id)
+        if data.get("when") == "before-next-write":  # lands after the app's read, before its write
+            with portal.lock:
+                portal.edits_before_write[(object_type, record.id)] = (props, source)
+            return jsonify(queued=sorted(props))
+        changes = portal.update(object_type, record.id, props, source)
         return jsonify(changed=[c[0] for c in changes])
 
     @app.post("/_sandbox/hubspot/portals/<int:portal_id>/uninstall")

@@ -6,12 +6,15 @@ import logging
 from functools import lru_cache
 from typing import Any
 
+import redis
+import sqlalchemy.exc
 from celery import Task, shared_task
 
 from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
 from leadq.connect import mark_needs_reauth
 from leadq.records import ObjectType
 from leadq.settings import load_settings
+from leadq.storage.redis_locks import LockTimeout
 from oauth.errors import InvalidGrant
 from workers.services.backfill import run_backfill
 from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
@@ -19,6 +22,9 @@ from workers.services.sync import handle_changes
 
 log = logging.getLogger(__name__)
 PAGES_PER_TASK = 20
+# Infrastructure hiccups a task outlives by retrying: the database restarting, Redis restarting, a
+# lock held too long by a task that died.
+TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, redis.RedisError, LockTimeout)
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +72,8 @@ def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]
         return {}
     except (CrmRateLimited, CrmUnavailable) as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+    except TRANSIENT as exc:  # the events stay queued in the database; this task comes back for them
+        raise self.retry(exc=exc, countdown=self.backoff()) from None
     return {"scored": report.scored, "writes": report.writes, "failed": report.failed}
 
 
@@ -76,14 +84,19 @@ def backfill(
     object_type: str | None = None,
     dry_run: bool = False,
     pending: bool = False,
+    resume: bool = False,
 ) -> dict:
     """Backfill one people object (default: the CRM's first), then hand on to the next one.
-    ``pending`` (previews only): score with the configuration saved but not yet approved."""
+    ``pending`` (previews only): score with the configuration saved but not yet approved.
+    ``resume``: continue from the checkpoint, never start a finished backfill over (continuations,
+    retries and the watchdog pass it)."""
     try:
         ctx = build_context(runtime(), installation_id, pending=pending and dry_run)
         objects = [o.value for o in ctx.adapter.people_objects]
         object_type = object_type or objects[0]
-        progress, report = run_backfill(ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK)
+        progress, report = run_backfill(
+            ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
+        )
     except InstallationGone:
         return {}
     except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
@@ -91,10 +104,18 @@ def backfill(
         return {}
     except CrmError as exc:
         if exc.reason in ("rate-limited", "unavailable"):
-            raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+            raise self.retry(
+                args=[installation_id, object_type, dry_run, pending, True],
+                exc=exc,
+                countdown=exc.retry_after or self.backoff(),
+            ) from None
         raise
+    except TRANSIENT as exc:  # the database or Redis went away for a moment: come back from the checkpoint
+        raise self.retry(
+            args=[installation_id, object_type, dry_run, pending, True], exc=exc, countdown=self.backoff()
+        ) from None
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
-        self.apply_async(args=[installation_id, object_type, dry_run, pending], queue="backfill")
+        self.apply_async(args=[installation_id, object_type, dry_run, pending, True], queue="backfill")
     elif object_type in objects and objects.index(object_type) + 1 < len(objects):
         following = objects[objects.index(object_type) + 1]
         self.apply_async(args=[installation_id, following, dry_run, pending], queue="backfill")
@@ -170,6 +191,8 @@ def schedule(kind: str) -> int:
     """Beat's entry point: fan a periodic job out to every active installation."""
     from leadq.storage import installations
 
+    if kind == "watchdog":
+        return watchdog()
     task = {"retrain": retrain_task, "decay": decay, "poll": poll}[kind]
     queue = {"retrain": "training", "decay": "backfill", "poll": "changes"}[kind]
     with runtime().sessions() as session:
@@ -198,3 +221,25 @@ def retry_errors(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     except (CrmRateLimited, CrmUnavailable) as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
     return {"retried": retried, "failing": failing}
+
+
+def watchdog() -> int:
+    """Requeue work whose task was lost (a broker that restarted without persistence, a task that
+    failed for good): backfills that stopped moving, and change events still queued. Both resume
+    from what the database holds, so nothing is repeated."""
+    from workers.services.watchdog import stalled_work
+
+    rt = runtime()
+    work = stalled_work(rt.sessions, rt.settings.stall_after_s)
+    for item in work.backfills:
+        backfill.apply_async(
+            args=[item.installation_id, item.object_type, item.dry_run, item.pending, True], queue="backfill"
+        )
+    for installation_id in work.changes:
+        process_changes.apply_async(args=[installation_id, []], queue="changes")
+    if work.backfills or work.changes:
+        log.warning(
+            "watchdog.requeued",
+            extra={"backfills": len(work.backfills), "changes": len(work.changes)},
+        )
+    return len(work.backfills) + len(work.changes)

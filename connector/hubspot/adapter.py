@@ -255,6 +255,51 @@ class HubSpotAdapter:
                     out[index[str(data["id"])]] = states
         return out
 
+    def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
+        """What each of leadq's writes replaced, from property history (50 records per call): the entry
+        just below leadq's own, when leadq's is still the newest."""
+        ours: dict[RecordRef, dict[str, str]] = defaultdict(dict)
+        for update in written:
+            ours[update.ref][update.key] = "" if update.value is None else str(update.value)
+        out: dict[tuple[RecordRef, str], FieldState] = {}
+        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
+        for ref in ours:
+            by_object[ref.object_type].append(ref)
+        for obj, group in by_object.items():
+            name = OBJECTS[obj]
+            for start in range(0, len(group), HISTORY_BATCH):
+                chunk = group[start : start + HISTORY_BATCH]
+                keys = sorted({k for ref in chunk for k in ours[ref]})
+                request = BatchReadInputSimplePublicObjectId(
+                    properties=keys,
+                    properties_with_history=keys,
+                    inputs=[SimplePublicObjectId(id=r.record_id) for r in chunk],
+                )
+                result = self.calls.call(
+                    lambda c, r=request, n=name: _api(c, n).batch_api.read(r), what=f"history {name}"
+                )
+                index = {r.record_id: r for r in chunk}
+                for row in result.results:
+                    data = row.to_dict()
+                    ref = index.get(str(data["id"]))
+                    if ref is None:
+                        continue
+                    history = data.get("properties_with_history") or {}
+                    for key, value in ours[ref].items():
+                        raw = history.get(key) or []
+                        entries = [e.to_dict() if hasattr(e, "to_dict") else e for e in raw]
+                        if not entries or self._writer(entries[0]) != WrittenBy.LEADQ:
+                            continue  # no change recorded, or someone wrote after leadq: theirs stands
+                        if (entries[0].get("value") or "") != value:
+                            continue
+                        before = entries[1] if len(entries) > 1 else None
+                        out[(ref, key)] = FieldState(
+                            value=(before.get("value") or None) if before else None,
+                            written_by=self._writer(before),
+                            written_at=before.get("timestamp") if before else None,
+                        )
+        return out
+
     def _writer(self, entry: dict[str, Any] | None) -> WrittenBy:
         if not entry:
             return WrittenBy.UNKNOWN

@@ -240,6 +240,53 @@ class SalesforceAdapter:
                 out[ref] = states
         return out
 
+    def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
+        """What each of leadq's writes replaced, from field history (tracked fields only): the
+        OldValue of leadq's own history row, when that row is the newest for the field."""
+        ours: dict[RecordRef, set[str]] = defaultdict(set)
+        for update in written:
+            ours[update.ref].add(update.key)
+        out: dict[tuple[RecordRef, str], FieldState] = {}
+        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
+        for ref in ours:
+            by_object[ref.object_type].append(ref)
+        for obj, group in by_object.items():
+            if obj not in HISTORY:
+                continue
+            history, parent = HISTORY[obj]
+            names = {api_name(k): k for ref in group for k in ours[ref]}
+            wanted = ",".join(f"'{n}'" for n in sorted(names) if re.fullmatch(r"\w+", n))
+            rows_by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+            for start in range(0, len(group), ID_CHUNK):
+                quoted = ",".join(f"'{_id(r.record_id)}'" for r in group[start : start + ID_CHUNK])
+                for row in self._query(
+                    f"SELECT {parent}, Field, OldValue, NewValue, CreatedById, CreatedDate FROM {history} "
+                    f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) "
+                    "ORDER BY CreatedDate DESC, Id DESC",
+                    f"history {history}",
+                ):
+                    rows_by[(str(row[parent]), str(row["Field"]))].append(row)
+            for ref in group:
+                for name, key in names.items():
+                    if key not in ours[ref]:
+                        continue
+                    rows = rows_by.get((ref.record_id, name)) or []
+                    if not rows or rows[0]["CreatedById"] != self.integration_user_id:
+                        continue  # untracked, unchanged, or someone wrote after leadq: theirs stands
+                    old = rows[0].get("OldValue")
+                    before = rows[1] if len(rows) > 1 and rows[1].get("NewValue") == old else None
+                    writer = WrittenBy.UNKNOWN
+                    if before is not None:
+                        writer = (
+                            WrittenBy.LEADQ
+                            if before["CreatedById"] == self.integration_user_id
+                            else WrittenBy.USER
+                        )
+                    out[(ref, key)] = FieldState(
+                        None if old is None else str(old), writer, before["CreatedDate"] if before else None
+                    )
+        return out
+
     # Writing ---------------------------------------------------------------------------------
 
     def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:

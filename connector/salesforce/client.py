@@ -9,6 +9,7 @@ the task retries later, when the org's rolling budget has room again.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import random
 import time
@@ -94,7 +95,7 @@ class SalesforceCalls:
         self._rng = random.Random()
 
     def client(self, token: str) -> Salesforce:
-        if self._client is None or token != self._token:
+        if self._client is None or self._token is None or not hmac.compare_digest(token, self._token):
             self._client = Salesforce(
                 instance_url=self.config.api_base,
                 session_id=token,

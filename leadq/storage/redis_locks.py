@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,10 @@ import redis
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 # Sliding-window log on Redis's own clock (so workers' clocks never matter).
@@ -35,11 +40,28 @@ class LockTimeout(RuntimeError):
 
 
 class RedisLocks:
+    """Named locks with a time to live. ``renew``: while held, a thread keeps extending the lock, so
+    the holder may take as long as it needs, and a killed holder frees it within ``ttl_s``."""
+
     def __init__(
-        self, client: redis.Redis, prefix: str = "leadq:lock", ttl_s: float = 30.0, wait_s: float = 30.0
+        self,
+        client: redis.Redis,
+        prefix: str = "leadq:lock",
+        ttl_s: float = 30.0,
+        wait_s: float = 30.0,
+        renew: bool = False,
     ) -> None:
-        self.client, self.prefix, self.ttl_s, self.wait_s = client, prefix, ttl_s, wait_s
+        self.client, self.prefix, self.ttl_s, self.wait_s, self.renew = client, prefix, ttl_s, wait_s, renew
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+
+    def _keep_alive(self, key: str, token: str, stop: threading.Event) -> None:
+        while not stop.wait(self.ttl_s / 3):
+            try:
+                if not self._renew(keys=[key], args=[token, int(self.ttl_s * 1000)]):
+                    return  # lost it (expired, or Redis restarted empty): nothing left to extend
+            except redis.RedisError:
+                return
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -49,9 +71,13 @@ class RedisLocks:
             if time.monotonic() > deadline:
                 raise LockTimeout(f"lock {name!r} still held after {self.wait_s:.0f}s")
             time.sleep(0.02)
+        stop = threading.Event()
+        if self.renew:
+            threading.Thread(target=self._keep_alive, args=(key, token, stop), daemon=True).start()
         try:
             yield
         finally:
+            stop.set()
             self._release(keys=[key], args=[token])  # only our own lock, never one that expired and moved on
 
 

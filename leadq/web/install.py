@@ -270,3 +270,30 @@ def resume_paused(installation_id: int) -> None:
             )
     if keys:
         services.enqueue(installation_id, keys)
+    _resume_backfills(installation_id)
+
+
+def _resume_backfills(installation_id: int) -> None:
+    """A backfill cut off by the revoked access continues from its checkpoint (the watchdog would
+    also find it, later)."""
+    from sqlalchemy import select
+
+    from leadq.storage.tables import SyncCursor
+
+    services = _services()
+    with services.sessions() as session:
+        interrupted = session.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id,
+                SyncCursor.name == "backfill",
+                SyncCursor.status == "running",
+            )
+        ).all()
+        objects = [row.object_type for row in interrupted]
+    for object_type in objects:
+        try:
+            services.celery.send_task(
+                "leadq.backfill", args=[installation_id, object_type, False, False, True], queue="backfill"
+            )
+        except Exception:  # the watchdog requeues it once the broker is reachable
+            log.exception("install.backfill-resume-failed", extra={"installation": installation_id})

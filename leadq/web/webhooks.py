@@ -92,7 +92,10 @@ def hubspot():  # type: ignore[no-untyped-def]
             if fresh:
                 to_enqueue.append((installation.id, fresh))
     for installation_id, keys in to_enqueue:  # after the commit: a worker must find the rows
-        services.enqueue(installation_id, keys)
+        try:
+            services.enqueue(installation_id, keys)
+        except Exception:  # recorded already: the watchdog queues them once the broker is back
+            log.exception("hubspot.webhook.enqueue-failed", extra={"installation": installation_id})
     log.info("hubspot.webhook.received", extra=counts)
     return jsonify(counts), 200
 

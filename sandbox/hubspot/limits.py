@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from sandbox.clock import Clock
@@ -34,6 +34,8 @@ class RateLimits:
         self.search_per_second = search_per_second
         self._windows: dict[tuple[int, str], RollingWindow] = {}
         self._lock = threading.Lock()
+        # Calls refused because a limit was really exceeded (injected 429 faults are not counted).
+        self.refused: Counter[tuple[int, str]] = Counter()
 
     def acquire(self, portal_id: int, bucket: str) -> tuple[bool, int, int, int]:
         """Returns (allowed, remaining, max, interval in ms) for the bucket ``api`` or ``search``."""
@@ -46,6 +48,8 @@ class RateLimits:
             if window is None or window.limit != limit:
                 window = self._windows[(portal_id, bucket)] = RollingWindow(limit, interval)
             allowed, remaining = window.try_acquire(self.clock.now())
+            if not allowed:
+                self.refused[(portal_id, bucket)] += 1
         return allowed, remaining, limit, int(interval * 1000)
 
     def reset(self) -> None:

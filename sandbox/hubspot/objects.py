@@ -263,6 +263,7 @@ def register(app: Flask, sandbox: Any) -> None:
         started = _stamp(sandbox)
         results, missing = [], []
         source = app_source(sandbox)
+        portal.land_edits_before_write(resolved, ids)
         for item in inputs:
             record = _lookup(portal, resolved, str(item["id"]), item.get("idProperty"), False)
             if record is None:

@@ -88,6 +88,9 @@ class Portal:
     # (from_type, from_id, to_type) -> {to_id: set(type ids)}
     associations: dict[tuple[str, str, str], dict[str, set[int]]] = field(default_factory=dict)
     listeners: list[ChangeListener] = field(default_factory=list)
+    # (object_type, record id) -> (properties, source): a rep's edit that lands just before the
+    # app's next write to that record, after the app has read it (the read-modify-write race).
+    edits_before_write: dict[tuple[str, str], tuple[dict[str, str], Source]] = field(default_factory=dict)
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -176,6 +179,13 @@ class Portal:
             record.history.setdefault(name, []).insert(0, entry)
             changes.append((name, old, value))
         return changes
+
+    def land_edits_before_write(self, object_type: str, record_ids: list[str]) -> None:
+        """Apply the edits a test queued to land between the app's read and its write."""
+        for record_id in record_ids:
+            queued = self.edits_before_write.pop((object_type, record_id), None)
+            if queued is not None:
+                self.update(object_type, record_id, queued[0], queued[1])
 
     def _touch(self, object_type: str, record: Record, at_ms: int) -> None:
         record.updated_ms = max(record.updated_ms, at_ms)

@@ -30,6 +30,10 @@ def register(app: Flask, sandbox: Any) -> None:
             data.get("userId")
             or next(u["Id"] for u in org.live("User") if u["Id"] != org.admin_user_id and u["IsActive"])
         )
+        if data.get("when") == "before-next-write":  # lands after the app's read, before its write
+            with org.lock:
+                org.edits_before_write[record_id] = (sobject, dict(data.get("fields") or {}), user)
+            return jsonify(queued=sorted(data.get("fields") or {}))
         changed, problems = org.update(sobject, record_id, data.get("fields") or {}, user, trusted=True)
         if problems:
             return jsonify(error=[p.as_json() for p in problems]), 400

@@ -42,6 +42,9 @@ class Org:
     admin_user_id: str = ""
     customizers: set[str] = field(default_factory=set)  # users with "Customize Application"
     listeners: list[ChangeListener] = field(default_factory=list)
+    # record id -> (sobject, fields, user): a user's edit that lands between the app's read and its
+    # next write to that record (the read-modify-write race).
+    edits_before_write: dict[str, tuple[str, dict[str, Any], str]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -182,6 +185,13 @@ class Org:
         if notify:
             self._notify(sobject, record, tuple(clean), user_id)
         return record, []
+
+    def land_edits_before_write(self, record_ids: list[str]) -> None:
+        """Apply the edits a test queued to land between the app's read and its write."""
+        for record_id in record_ids:
+            queued = self.edits_before_write.pop(record_id, None)
+            if queued is not None:
+                self.update(queued[0], record_id, queued[1], queued[2], trusted=True)
 
     def update(
         self,

@@ -334,6 +334,8 @@ def register(app: Flask, sandbox: Any) -> None:
                 return errors(400, "MISSING_ARGUMENT", "Id not specified in an update call")
             plans.append((sobject, record_id, item))
         with org.lock:
+            if request.method == "PATCH":
+                org.land_edits_before_write([str(r) for _s, r, _i in plans])
             checks = []
             for sobject, record_id, item in plans:
                 problems: list[Problem] = []

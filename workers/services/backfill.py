@@ -80,50 +80,66 @@ def run_backfill(
     max_pages: int | None = None,
     restart: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
+    resume: bool = False,
 ) -> tuple[Progress, BatchReport]:
-    """Run (or resume) the backfill; returns the progress and what this call did."""
+    """Run (or resume) the backfill; returns the progress and what this call did.
+
+    Each page is taken under a per-backfill lock and starts from the checkpoint stored by the page
+    before, so two tasks on the same backfill (a redelivered one beside a resumed one) share the
+    pages instead of repeating them. ``resume``: continue a backfill, never start a finished one over
+    (task continuations, retries and the watchdog use it)."""
     name = "preview" if dry_run else "backfill"
-    with ctx.sessions.begin() as session:
+    lock = f"backfill:{ctx.installation_id}:{obj.value}:{name}"
+    with ctx.runtime.page_locks(lock), ctx.sessions.begin() as session:
         row = cursor_row(session, ctx, obj, name)
+        if row.status == "done" and resume and not restart:
+            return Progress(row.done, row.total, 0.0, None, "done"), BatchReport()
         if restart or row.status in ("idle", "done"):
             row.cursor, row.done, row.status, row.started_at = {}, 0, "running", datetime.now(UTC)
             row.total = _total(ctx, obj)
-        cursor, done, total = dict(row.cursor), row.done, row.total
+        total = row.total
     # Contacts find their company here without a call per page; Salesforce leads carry their own.
     accounts = load_accounts(ctx) if obj != ObjectType.LEAD else {}
     report = BatchReport()
-    started, pages = time.monotonic(), 0
-    status = "running"
-    after = cursor.get("after")
-    for page in ctx.adapter.iter_records(obj, Cursor(after=after) if after else None):
-        pairs = [(p, accounts.get(p.account_id or "")) for p in page.records]
-        batch = process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
-        report.merge(batch)
-        done += len(pairs)
-        pages += 1  # noqa: SIM113 - pages counts only what this call handled
-        next_after = page.next_cursor.after if page.next_cursor else None
-        status = "running" if next_after else "done"
-        with ctx.sessions.begin() as session:  # the checkpoint: resume starts after this page
-            row = cursor_row(session, ctx, obj, name)
-            preview = dict(row.cursor.get("preview") or {})
-            if dry_run:
-                for (key, action), count in batch.actions.items():
-                    preview.setdefault(key, {}).setdefault(action, 0)
-                    preview[key][action] += count
-                samples = list(row.cursor.get("samples") or [])
-                samples.extend(batch.samples[: max(0, 5 - len(samples))])
-            else:
-                samples = []
-            row.cursor = {"after": next_after, "preview": preview, "samples": samples}
-            row.done, row.status = done, status
-        rate = done / max(time.monotonic() - started, 1e-6) if pages else 0.0
+    started, pages, handled = time.monotonic(), 0, 0
+    while True:
+        with ctx.runtime.page_locks(lock):
+            with ctx.sessions() as session:
+                row = cursor_row(session, ctx, obj, name)
+                cursor, done, status = dict(row.cursor), row.done, row.status
+            if status == "done":  # another task finished it meanwhile
+                return Progress(done, total, 0.0, None, "done"), report
+            after = cursor.get("after")
+            page = next(iter(ctx.adapter.iter_records(obj, Cursor(after=after) if after else None)), None)
+            records = list(page.records) if page is not None else []
+            pairs = [(p, accounts.get(p.account_id or "")) for p in records]
+            batch = process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
+            report.merge(batch)
+            done += len(pairs)
+            handled += len(pairs)
+            pages += 1
+            next_after = page.next_cursor.after if page is not None and page.next_cursor else None
+            status = "running" if next_after else "done"
+            with ctx.sessions.begin() as session:  # the checkpoint: resume starts after this page
+                row = cursor_row(session, ctx, obj, name)
+                preview = dict(row.cursor.get("preview") or {})
+                if dry_run:
+                    for (key, action), count in batch.actions.items():
+                        preview.setdefault(key, {}).setdefault(action, 0)
+                        preview[key][action] += count
+                    samples = list(row.cursor.get("samples") or [])
+                    samples.extend(batch.samples[: max(0, 5 - len(samples))])
+                else:
+                    samples = []
+                row.cursor = {"after": next_after, "preview": preview, "samples": samples}
+                row.done, row.status = done, status
+        rate = handled / max(time.monotonic() - started, 1e-6)
         eta = (total - done) / rate if total and rate and total > done else None
         progress = Progress(done, total, round(rate, 1), eta, status)
         if on_progress:
             on_progress(progress)
         if status == "done" or (max_pages is not None and pages >= max_pages):
             return progress, report
-    return Progress(done, total, 0.0, None, status), report
 
 
 def preview_of(ctx: InstallationContext, obj: ObjectType = ObjectType.CONTACT) -> dict[str, Any]:

@@ -62,7 +62,15 @@ class Runtime:
 
     @cached_property
     def locks(self) -> RedisLocks:
-        return RedisLocks(self.redis, wait_s=60.0)
+        # Renewed while held: a change batch stuck in a CRM's retries (429s, 5xx) must keep its lock, or
+        # a second task would read newer state, write it, and then see the first one's older write land.
+        return RedisLocks(self.redis, ttl_s=15.0, wait_s=60.0, renew=True)
+
+    @cached_property
+    def page_locks(self) -> RedisLocks:
+        """One backfill page at a time per backfill. Renewed while a page is handled (however slow the
+        CRM), so a killed worker's lock lapses within 10 s and its redelivered task is not held up."""
+        return RedisLocks(self.redis, prefix="leadq:page", ttl_s=10.0, wait_s=600.0, renew=True)
 
     @cached_property
     def limiter(self) -> RedisLimiter:

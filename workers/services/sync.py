@@ -26,7 +26,9 @@ from routing.model import Decision, RoutingLead, Snapshot
 from routing.service import route_and_commit
 from scoring.features import PersonFeatures, person_features
 from scoring.score import score_people
+from workers.services import guard
 from workers.services.context import InstallationContext
+from workers.services.guard import LostEdit
 from workers.services.writeback import APP_FIELDS, fields_from, policies
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class BatchReport:
     api_calls: int = 0
     failed: int = 0
     failed_ids: set[str] = field(default_factory=set)
+    restored: int = 0  # people's edits that landed between leadq's read and write, written back
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, action) -> count
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -51,6 +54,7 @@ class BatchReport:
         self.api_calls += other.api_calls
         self.failed += other.failed
         self.failed_ids |= other.failed_ids
+        self.restored += other.restored
         self.actions.update(other.actions)
         self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
 
@@ -134,10 +138,26 @@ def process_people(
     report.written_records = len({u.ref.record_id for u in written})
     report.failed = len(write.failed) if write else 0
     report.failed_ids = {e.ref.record_id for e in write.failed} if write else set()
+    lost = _guard(ctx, written, {p.ref: p for p, _a in pairs})
+    report.restored = len(lost)
     with ctx.sessions.begin() as session:
+        # The ledger keeps what leadq wrote even where a person's value was restored over it: the CRM
+        # now holds something other than leadq's last value, which the write policy reads as human.
         ledger.record_writes(
             session, ctx.installation_id, written, {p.ref.record_id: p.version for p, _a in pairs}
         )
+        for edit in lost:
+            session.add(
+                Feedback(
+                    installation_id=ctx.installation_id,
+                    object_type=edit.update.ref.object_type.value,
+                    record_id=edit.update.ref.record_id,
+                    kind="override",
+                    field_key=edit.update.key,
+                    leadq_value=edit.update.value,
+                    human_value=edit.human_value,
+                )
+            )
         for (person, _a), score in zip(pairs, scores, strict=True):
             session.add(
                 ScoreRow(
@@ -189,6 +209,20 @@ def process_people(
                 )
             )
     return report
+
+
+def _guard(ctx: InstallationContext, written: list[FieldUpdate], read: dict[Any, Person]) -> list[LostEdit]:
+    """Find and restore edits people made between leadq's read and its write (see guard.py)."""
+    checked = guard.to_check(written, read, ctx.now(), ctx.runtime.settings.write_guard_window_s)
+    if not checked:
+        return []
+    lost = guard.find_lost_edits(checked, read, ctx.adapter.replaced_values(checked))
+    for error in guard.restore(ctx.adapter, lost):
+        log.error(
+            "sync.guard.restore-failed",
+            extra={"record": error.ref.record_id, "reason": error.reason, "message": error.message[:200]},
+        )
+    return lost
 
 
 def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:

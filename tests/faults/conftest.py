@@ -1,0 +1,149 @@
+"""Fault-suite fixtures: a HubSpot sandbox slow enough to interrupt, leadq installed into it, real
+worker processes, and private Redis/PostgreSQL servers that a test may kill and restart."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadq.app import create_app
+from leadq.settings import Settings
+from leadq.storage.db import make_engine, make_session_factory
+from leadq.storage.migrate import upgrade
+from leadq.storage.tables import Installation, SyncCursor
+from tests.faults.services import PrivatePostgres, PrivateRedis, private_directory
+from tests.integration.hubspot.conftest import PUBLIC, Enqueued, install
+
+ROUTING = '[pools]\nL3 = "all"\n'
+
+
+@pytest.fixture
+def hubspot(sandbox_factory):  # type: ignore[no-untyped-def]
+    running = sandbox_factory(seed=91, records=1500, rate_limit=10_000)
+    running.sandbox.faults.update(latency_ms=20)  # slow enough to be interrupted mid-backfill
+    return running
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    directory = private_directory()
+    server = PrivateRedis(directory)
+    server.start()
+    yield server
+    server.kill()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    directory = private_directory()
+    server = PrivatePostgres(directory)
+    server.init()
+    server.start()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):  # already down
+        server.stop("fast")
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def leadq_settings_for(base: Settings, database_url: str, redis_url: str, crm) -> Settings:  # type: ignore[no-untyped-def]
+    return base.model_copy(
+        update={
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "public_base_url": PUBLIC,
+            "hubspot_client_id": crm.client_id,
+            "hubspot_client_secret": type(base.hubspot_client_secret)(crm.client_secret),
+            "hubspot_app_id": str(crm.app_id),
+            "hubspot_api_base": crm.base_url,
+            "hubspot_auth_base": crm.base_url,
+            "hubspot_api_budget_per_10s": 1000,
+            "stall_after_s": 2.0,
+        }
+    )
+
+
+def install_leadq(settings: Settings, crm) -> tuple[int, sessionmaker[Session]]:  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url or "")
+    upgrade(engine)
+    install(create_app(settings, enqueue=Enqueued()).test_client(), crm)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        row = session.scalars(select(Installation)).one()
+        row.routing_toml = ROUTING
+        return row.id, sessions
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    return dict(os.environ) | settings.to_env() | {"LEADQ_LOG_LEVEL": "WARNING"}
+
+
+def start_worker(settings: Settings, queues: str = "backfill,changes,default") -> subprocess.Popen:  # type: ignore[type-arg]
+    """A real worker; its log goes to ``<data_dir>/worker.log`` (shown when a test fails)."""
+    from workers.launch import worker_command
+
+    log = open(settings.data_dir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(
+        worker_command(queues, solo=True),
+        env=worker_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def worker_log(settings: Settings, chars: int = 6000) -> str:
+    path = settings.data_dir / "worker.log"
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no worker log)"
+
+
+def stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def cursor(sessions: sessionmaker[Session], installation_id: int) -> SyncCursor | None:
+    try:
+        with sessions() as session:
+            return session.scalars(
+                select(SyncCursor).where(
+                    SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill"
+                )
+            ).one_or_none()
+    except Exception:  # noqa: BLE001 - the database may be down on purpose
+        return None
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 60.0, every: Callable[[], None] | None = None
+) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        if every is not None:
+            every()
+        time.sleep(0.1)
+    return False
+
+
+def writes_per_contact(crm) -> Counter[str]:  # type: ignore[no-untyped-def]
+    return Counter(
+        item["id"]
+        for entry in crm.requests.entries(
+            lambda e: e.path.endswith("/contacts/batch/update") and e.status == 200
+        )
+        for item in entry.body["inputs"]
+    )

@@ -1,0 +1,82 @@
+"""The same webhook delivered 10 times (HubSpot retries, with a rising attemptNumber), and deliveries
+out of order (an older change arriving after a newer one was processed): each change is recorded and
+processed once, and the record ends up scored on its newest state, whatever order the news came in."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from sqlalchemy import func, select
+
+from leadq.records import ObjectType
+from leadq.storage.tables import ProcessedEvent, ScoreRow
+from scoring.score import score_people
+from tests.integration.hubspot.conftest import event, signed_post
+from workers.services.sync import handle_changes
+
+
+def _edit(crm, record_id: str, title: str) -> int:  # type: ignore[no-untyped-def]
+    answer = requests.post(
+        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit",
+        json={"objectType": "contacts", "id": record_id, "properties": {"jobtitle": title}},
+        timeout=5,
+    )
+    assert answer.ok, answer.text
+    return int(time.time() * 1000)
+
+
+def _deliver(client, crm, change: dict, times: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    answers = []
+    for attempt in range(times):
+        response = signed_post(client, crm.client_secret, [change | {"attemptNumber": attempt}])
+        assert response.status_code == 200, response.get_data(as_text=True)
+        answers.append(response.get_json())
+    return answers
+
+
+def test_ten_deliveries_and_a_late_older_change_are_processed_once_newest_state_wins(
+    client, ctx, crm, sessions, enqueued
+):
+    portal = crm.sandbox.portals[crm.portal_id]
+    contact = next(
+        r
+        for r in portal.live("contacts")
+        if "@" in r.props.get("email", "") and "gmail" not in r.props["email"]
+    )
+    cid = int(contact.id)
+    old_at = _edit(crm, contact.id, "Student intern")
+    new_at = _edit(crm, contact.id, "Chief Revenue Officer") + 1
+    older = event(crm.portal_id, cid, value="Student intern", occurredAt=old_at, eventId=501)
+    newer = event(crm.portal_id, cid, value="Chief Revenue Officer", occurredAt=new_at, eventId=502)
+
+    answers = _deliver(client, crm, newer, 10)
+    assert [a["accepted"] for a in answers] == [1] + [0] * 9
+    assert all(a["duplicates"] == 1 for a in answers[1:])
+    crm.requests.clear()
+    first = handle_changes(ctx, window_s=0)
+    assert first.scored == 1 and first.written_records == 1
+    written = dict(portal.get("contacts", contact.id).props)
+
+    # The older change turns up late, ten times over.
+    late = _deliver(client, crm, older, 10)
+    assert [a["accepted"] for a in late] == [1] + [0] * 9
+    again = handle_changes(ctx, window_s=0)
+    assert again.scored == 1 and again.written_records == 0, "the late news must not undo the newer state"
+    assert handle_changes(ctx, window_s=0).scored == 0  # nothing left over
+
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
+        assert {e.status for e in session.scalars(select(ProcessedEvent))} == {"done"}
+        scores = session.scalars(select(ScoreRow).where(ScoreRow.record_id == contact.id)).all()
+    assert len(enqueued.keys) == 2 and len(scores) == 2
+    updates = crm.requests.entries(lambda e: e.path.endswith("/contacts/batch/update"))
+    assert len(updates) == 1  # one write for twenty deliveries of two changes
+    # What leadq wrote is the score of the newest state ("Chief Revenue Officer"), not the intern's.
+    ((person, account),) = ctx.adapter.read_with_accounts(ObjectType.CONTACT, [contact.id])
+    assert person.title == "Chief Revenue Officer"
+    now = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    (expected,) = score_people([(person, account)], ctx.icp, ctx.model, now, ctx.model_note)
+    assert written["leadq_tier"] == expected.tier.value
+    assert written["leadq_verdict"] == expected.verdict.value
+    assert portal.get("contacts", contact.id).props["leadq_tier"] == expected.tier.value
