@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint test-sqlite test-postgres clean
+.PHONY: demo test lint test-sqlite test-postgres bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ test-postgres: $(STAMP)
 	LEADQ_TEST_DB=postgres $(BIN)/python -m pytest -q -m "db"
 
 test: lint test-sqlite test-postgres
+
+# Every benchmark in bench/ (outside CI: about 20 minutes); figures in var/bench/figures.json.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,prod]'
+	$(BIN)/python bench/run_all.py --out var/bench/figures.json
+
+# Known vulnerabilities in the installed dependencies (needs PyPI's JSON API or OSV on the network).
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/python -m pip freeze --exclude-editable > var/requirements-audit.txt
+	$(BIN)/pip-audit --strict -r var/requirements-audit.txt
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import emit
 from leadq.records import Tier, Verdict
 from routing.config import load_routing
 from routing.decide import route
@@ -88,6 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--json", type=Path, help="merge the figures into this JSON file")
     args = parser.parse_args()
     rng = random.Random(7)
     config = load_routing(team(rng))
@@ -103,6 +105,7 @@ def main() -> None:
     started = time.perf_counter()
     owners = Counter(route_and_commit(lead, config, state, now, performance=perf).owner_id for lead in batch)
     elapsed = time.perf_counter() - started
+    figures = {"reps": len(config.reps), "decisions_per_s": round(len(batch) / elapsed)}
     print(
         f"{len(config.reps)} reps: {len(batch) / elapsed:,.0f} decisions/s decided and committed "
         f"(in-memory state, one core); {sum(1 for o in owners if o and not o.startswith('q-'))} reps used"
@@ -112,7 +115,8 @@ def main() -> None:
     started = time.perf_counter()
     for lead in batch:
         route(lead, config, snapshot, now)
-    print(f"pure route(): {len(batch) / (time.perf_counter() - started):,.0f} decisions/s")
+    figures["pure_route_decisions_per_s"] = round(len(batch) / (time.perf_counter() - started))
+    print(f"pure route(): {figures['pure_route_decisions_per_s']:,} decisions/s")
 
     try:
         import redis
@@ -123,6 +127,7 @@ def main() -> None:
         client.ping()
     except Exception as exc:  # noqa: BLE001 - the Redis figure is optional for this bench
         print(f"redis: skipped ({exc})")
+        emit(args.json, {"routing": figures})
         return
     client.flushdb()
     redis_state = RedisRoutingState(client, 1)
@@ -137,6 +142,9 @@ def main() -> None:
         f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.3f} ms over {len(latencies):,} decisions"
     )
     client.flushdb()
+    figures["redis_decision_p50_ms"] = round(statistics.median(latencies), 3)
+    figures["redis_decision_p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1], 3)
+    emit(args.json, {"routing": figures})
 
 
 if __name__ == "__main__":

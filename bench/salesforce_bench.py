@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
 
+from bench.figures import emit, percentile
 from connector.http import session as pinned_session
 from leadq.app import create_app
 from leadq.settings import load_settings
@@ -67,7 +68,7 @@ def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"{back.path}?{back.query}").status_code == 200
 
 
-def latency(edits: int) -> None:
+def latency(edits: int) -> dict:
     import os
     import statistics
     import subprocess
@@ -119,6 +120,13 @@ def latency(edits: int) -> None:
             f"p99 {results[max(0, int(len(results) * 0.99) - 1)]:.0f} ms, max {results[-1]:.0f} ms "
             "(the sandbox sends queued messages every 20 ms)"
         )
+        return {
+            "edits": edits,
+            "p50_ms": round(statistics.median(results), 1),
+            "p99_ms": round(percentile(results, 99), 1),
+            "max_ms": round(results[-1], 1),
+            "messages_not_acknowledged": missed,
+        }
     finally:
         worker.terminate()
         worker.wait(timeout=15)
@@ -126,7 +134,7 @@ def latency(edits: int) -> None:
         crm.stop()
 
 
-def backfill(records: int) -> None:
+def backfill(records: int) -> dict:
     from sqlalchemy import select
 
     from leadq.storage.tables import Installation
@@ -142,6 +150,9 @@ def backfill(records: int) -> None:
     with runtime.sessions() as session:
         installation_id = session.scalars(select(Installation)).one().id
     org = crm.sandbox.orgs[crm.org_id]
+    people = len([r for r in org.live("Lead") if not r["IsConverted"]]) + len(org.live("Contact"))
+    naive = 2 * people  # one read and one write per record (leads and contacts carry their company)
+    figures: dict = {"crm": "salesforce", "records": records}
     for label in ("first run", "re-run"):
         crm.requests.clear()
         used_before = org.api_used
@@ -162,20 +173,36 @@ def backfill(records: int) -> None:
             f"(writes {1000 * writes / done:.2f} per 1,000; 200 records per call is 5 per 1,000, "
             "plus one partial batch per object); "
             f"{written:,} records written; "
-            f"{org.api_used - used_before} calls of the org's {org.api_max:,} daily budget"
+            f"{org.api_used - used_before} calls of the org's {org.api_max:,} daily budget; "
+            f"a one-record-per-call sync: {naive:,} calls ({naive / max(reads + writes, 1):,.0f}x)"
         )
+        figures["first_run" if label == "first run" else "rerun"] = {
+            "records": done,
+            "seconds": round(elapsed, 1),
+            "records_per_s": round(done / elapsed, 1),
+            "read_calls": reads,
+            "write_calls": writes,
+            "api_calls_per_1000_records": round(1000 * (reads + writes) / done, 2),
+            "records_written": written,
+            "naive_one_record_per_call_calls": naive,
+            "naive_to_leadq_call_ratio": round(naive / max(reads + writes, 1), 1),
+        }
     crm.stop()
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--json", type=Path, help="merge the figures into this JSON file")
     args = parser.parse_args()
+    figures: dict = {}
     if args.edits:
-        latency(args.edits)
+        figures["outbound_to_writeback"] = latency(args.edits)
     if args.records:
-        backfill(args.records)
+        figures["backfill"] = backfill(args.records)
+    emit(args.json, {"salesforce": figures})
 
 
 if __name__ == "__main__":

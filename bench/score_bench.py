@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import emit
 from sandbox.clock import ManualClock
 from sandbox.hubspot.store import Portal
 from sandbox.seed import DEFAULT_ANCHOR, seed_portal
@@ -32,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--single", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="merge the figures into this JSON file")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if hasattr(os, "sched_setaffinity"):
@@ -72,6 +74,19 @@ def main() -> None:
     print(
         f"single lead: p50 {statistics.median(latencies):.3f} ms, p99 {p99:.3f} ms "
         f"over {len(latencies):,} leads"
+    )
+    emit(
+        args.json,
+        {
+            "scoring": {
+                "leads": args.leads,
+                "throughput_leads_per_s": round(args.leads / elapsed),
+                "rules_only_leads_per_s": round(20_000 / rules),
+                "single_lead_p50_ms": round(statistics.median(latencies), 3),
+                "single_lead_p99_ms": round(p99, 3),
+                "cores": 1,
+            }
+        },
     )
 
 

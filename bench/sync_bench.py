@@ -31,6 +31,7 @@ import requests
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
 from werkzeug.serving import make_server
 
+from bench.figures import emit, percentile
 from leadq.app import create_app
 from leadq.settings import load_settings
 from leadq.storage.db import make_engine
@@ -73,7 +74,7 @@ def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"{back.path}?{back.query}").status_code == 200
 
 
-def latency(edits: int) -> None:
+def latency(edits: int) -> dict:
     crm = serve(create_sandbox(seed=91, records=300), deliver_webhooks=True)
     crm.sandbox.webhooks.batch_window_s = 0.0
     crm.sandbox.webhooks.duplicate_rate = crm.sandbox.webhooks.out_of_order_rate = 0.0
@@ -153,8 +154,14 @@ def latency(edits: int) -> None:
         results.sort()
         print(
             f"webhook to write-back over {edits} edits: p50 {statistics.median(results):.0f} ms, "
-            f"p99 {results[max(0, int(len(results) * 0.99) - 1)]:.0f} ms, max {results[-1]:.0f} ms"
+            f"p99 {percentile(results, 99):.0f} ms, max {results[-1]:.0f} ms"
         )
+        return {
+            "edits": edits,
+            "p50_ms": round(statistics.median(results), 1),
+            "p99_ms": round(percentile(results, 99), 1),
+            "max_ms": round(results[-1], 1),
+        }
     finally:
         worker.terminate()
         worker.wait(timeout=15)
@@ -162,7 +169,15 @@ def latency(edits: int) -> None:
         crm.stop()
 
 
-def backfill(records: int) -> None:
+def naive_calls(portal) -> int:  # type: ignore[no-untyped-def]
+    """What a one-record-per-call sync spends on the same data: read each contact, read its company
+    (when it has one), write each contact back (it cannot tell an unchanged value from a changed one)."""
+    contacts = portal.live("contacts")
+    with_company = sum(1 for c in contacts if portal.associations.get(("contacts", c.id, "companies")))
+    return 2 * len(contacts) + with_company
+
+
+def backfill(records: int) -> dict:
     from sqlalchemy import select
 
     from leadq.storage.tables import Installation
@@ -179,6 +194,10 @@ def backfill(records: int) -> None:
     runtime = Runtime.from_settings(settings)
     with runtime.sessions() as session:
         installation_id = session.scalars(select(Installation)).one().id
+    portal = crm.sandbox.portals[crm.portal_id]
+    naive = naive_calls(portal)
+    budget_per_s = settings.hubspot_api_budget_per_10s / 10
+    figures: dict = {"crm": "hubspot", "records": records, "api_budget_calls_per_s": budget_per_s}
     for label in ("first run", "re-run"):
         crm.requests.clear()
         ctx = build_context(runtime, installation_id)
@@ -186,35 +205,58 @@ def backfill(records: int) -> None:
         progress, report = run_backfill(ctx, restart=True)
         elapsed = time.perf_counter() - started
         calls = crm.requests.count(area="api") + crm.requests.count(area="search")
-        companies = len(crm.sandbox.portals[crm.portal_id].live("companies"))
+        companies = len(portal.live("companies"))
+        per_1000 = 1000 * calls / (progress.done + companies)
+        # The rate limit allows budget_per_s calls a second; at this many calls per record, that is
+        # the fastest any client could go.
+        bound = budget_per_s * (progress.done + companies) / max(calls, 1)
         print(
             f"backfill {label}: {progress.done:,} contacts (+{companies:,} companies read) "
             f"in {elapsed:.0f}s = "
-            f"{progress.done / elapsed:,.0f} records/s; {calls} API calls = "
-            f"{1000 * calls / (progress.done + companies):.1f} per 1,000 records; "
-            f"{report.written_records:,} records written"
+            f"{progress.done / elapsed:,.0f} records/s (rate-limit bound {bound:,.0f}/s); "
+            f"{calls} API calls = "
+            f"{per_1000:.1f} per 1,000 records; {report.written_records:,} records written; "
+            f"a one-record-per-call sync: {naive:,} calls ({naive / max(calls, 1):,.0f}x)"
         )
+        key = "first_run" if label == "first run" else "rerun"
+        figures[key] = {
+            "seconds": round(elapsed, 1),
+            "records_per_s": round(progress.done / elapsed, 1),
+            "rate_limit_bound_records_per_s": round(bound, 1),
+            "share_of_bound": round(progress.done / elapsed / bound, 3) if bound else None,
+            "api_calls": calls,
+            "api_calls_per_1000_records": round(per_1000, 2),
+            "records_written": report.written_records,
+            "naive_one_record_per_call_calls": naive,
+            "naive_to_leadq_call_ratio": round(naive / max(calls, 1), 1),
+        }
     crm.stop()
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument(
+        "--memory", type=int, default=0, help="also a big backfill (limit raised): peak memory"
+    )
+    parser.add_argument("--json", type=Path, help="merge the figures into this JSON file")
     args = parser.parse_args()
+    figures: dict = {}
     if args.edits:
-        latency(args.edits)
+        figures["webhook_to_writeback"] = latency(args.edits)
     if args.records:
-        backfill(args.records)
+        figures["backfill"] = backfill(args.records)
+    if args.memory:
+        figures["big_backfill"] = memory(args.memory)
+    emit(args.json, {"hubspot": figures})
 
 
-if __name__ == "__main__" and "--memory" not in sys.argv:
-    main()
-
-
-def memory(records: int) -> None:
-    """Peak memory of leadq's process for a backfill of ``records`` contacts (the sandbox runs in a
-    separate process with its rate limit raised, so only leadq's memory is measured)."""
+def memory(records: int) -> dict:
+    """Throughput, API calls and peak memory of leadq's process for a backfill of ``records``
+    contacts (the sandbox runs in a separate process with its rate limit raised, so only leadq's
+    memory is measured, and the figure is leadq's own speed, not HubSpot's limit)."""
     import json
     import resource
 
@@ -261,20 +303,40 @@ def memory(records: int) -> None:
         runtime = Runtime.from_settings(settings)
         with runtime.sessions() as session:
             installation_id = session.scalars(select(Installation)).one().id
+
+        def logged() -> int:
+            answer = requests.get(f"{details['base_url']}/_sandbox/requests?since=1000000000", timeout=30)
+            return int(answer.json()["total"])
+
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        calls_before = logged()
         started = time.perf_counter()
         progress, report = run_backfill(build_context(runtime, installation_id))
         elapsed = time.perf_counter() - started
+        calls = logged() - calls_before - 1
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"backfill of {progress.done:,} contacts (sandbox limit raised): {elapsed:.0f}s = "
-            f"{progress.done / elapsed:,.0f} records/s; leadq peak memory {peak:.0f} MB "
+            f"{progress.done / elapsed:,.0f} records/s; {calls:,} API calls "
+            f"({1000 * calls / progress.done:.1f} per 1,000); leadq peak memory {peak:.0f} MB "
             f"({before:.0f} MB before the backfill); {report.written_records:,} written"
         )
+        return {
+            "crm": "hubspot",
+            "records": progress.done,
+            "seconds": round(elapsed, 1),
+            "records_per_s": round(progress.done / elapsed, 1),
+            "api_calls": calls,
+            "api_calls_per_1000_records": round(1000 * calls / progress.done, 2),
+            "peak_memory_mb": round(peak),
+            "memory_before_mb": round(before),
+            "records_written": report.written_records,
+            "note": "sandbox rate limit raised: leadq's own speed, not HubSpot's 110 calls per 10 s",
+        }
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-if __name__ == "__main__" and "--memory" in sys.argv:
-    memory(int(sys.argv[sys.argv.index("--memory") + 1]))
+if __name__ == "__main__":
+    main()

@@ -264,6 +264,27 @@ def errors_cmd(installation: int) -> None:
         click.echo("no unresolved errors")
 
 
+@main.command("prune")
+@click.option("--keep-days", type=int, default=None, help="default: LEADQ_RETENTION_DAYS")
+@click.option("--installation", type=int, default=None, help="only this installation")
+def prune_cmd(keep_days: int | None, installation: int | None) -> None:
+    """Delete history older than the retention period that leadq no longer uses (each record keeps
+    its newest score and routing decision; events stay at least 7 days, for the CRMs' redeliveries)."""
+    from leadq.storage.db import make_engine, make_session_factory
+    from leadq.storage.retention import prune
+
+    settings = _settings()
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    days = keep_days or settings.retention_days
+    if days < 1:
+        raise click.UsageError("--keep-days must be at least 1")
+    gone = prune(sessions, days, installation)
+    click.echo(
+        f"older than {days} days: {gone.events:,} processed events, {gone.scores:,} scores, "
+        f"{gone.routing_decisions:,} routing decisions deleted"
+    )
+
+
 @main.command("retry")
 @click.argument("installation", type=int)
 def retry_cmd(installation: int) -> None:

@@ -96,6 +96,15 @@ class Settings(BaseSettings):
         le=86_400,
         description="a running backfill without a checkpoint, or a change queued, this long is requeued",
     )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""), description="bearer token for GET /metrics (empty: /metrics is off)"
+    )
+    retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="history kept; the daily prune deletes what is older and unused",
+    )
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=16_777_216)
     hubspot_api_budget_per_10s: int = Field(default=100, ge=1, le=1000, description="under HubSpot's 110")
     hubspot_search_budget_per_s: int = Field(default=4, ge=1, le=50, description="under HubSpot's 5")

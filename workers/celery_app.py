@@ -36,6 +36,7 @@ def make_celery(settings: Settings) -> Celery:
             # Einstein rebuilds about every 10 days; weekly keeps models fresh at low API cost.
             "retrain-weekly": {"task": "leadq.schedule", "schedule": 7 * 86_400.0, "args": ("retrain",)},
             "decay-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("decay",)},
+            "prune-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("prune",)},
             # Work whose task was lost (broker restarted, task failed for good) is requeued.
             "watchdog": {
                 "task": "leadq.schedule",

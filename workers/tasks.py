@@ -193,6 +193,12 @@ def schedule(kind: str) -> int:
 
     if kind == "watchdog":
         return watchdog()
+    if kind == "prune":
+        from leadq.storage.retention import prune
+
+        gone = prune(runtime().sessions, runtime().settings.retention_days)
+        log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
+        return gone.events + gone.scores + gone.routing_decisions
     task = {"retrain": retrain_task, "decay": decay, "poll": poll}[kind]
     queue = {"retrain": "training", "decay": "backfill", "poll": "changes"}[kind]
     with runtime().sessions() as session:

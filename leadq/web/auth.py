@@ -8,12 +8,14 @@ sees installations granted to them; anything else answers 404, so ids reveal not
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from leadq.storage import admins
@@ -102,11 +104,52 @@ def installation_or_404(installation_id: int) -> Any:
         return row
 
 
+LOGIN_WINDOW_S = 15 * 60
+LOGIN_FAILURES_PER_USER = 10  # then the name is locked for the rest of the window, right password or not
+LOGIN_FAILURES_PER_ADDRESS = 50
+
+
+def _throttle_keys(username: str) -> list[tuple[str, int]]:
+    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return [
+        (f"leadq:login:user:{name}", LOGIN_FAILURES_PER_USER),
+        (f"leadq:login:addr:{request.remote_addr or '-'}", LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def _locked_for(username: str) -> int:
+    """Seconds until sign-in may be tried again for this name or address (0: now)."""
+    try:
+        client = services().redis
+        for key, limit in _throttle_keys(username):
+            if int(client.get(key) or 0) >= limit:
+                return max(1, int(client.ttl(key)))
+    except redis.RedisError:
+        log.warning("admin.sign-in-throttle-unavailable")  # fail open: admins can still sign in
+    return 0
+
+
+def _count_failure(username: str) -> None:
+    try:
+        pipe = services().redis.pipeline()
+        for key, _limit in _throttle_keys(username):
+            pipe.incr(key)
+            pipe.expire(key, LOGIN_WINDOW_S, nx=True)
+        pipe.execute()
+    except redis.RedisError:
+        log.warning("admin.sign-in-throttle-unavailable")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         username = request.form.get("username", "")[:255]
+        wait = _locked_for(username)
+        if wait:
+            log.warning("admin.sign-in-locked", extra={"remote": request.remote_addr})
+            error = f"Too many failed sign-ins: try again in {(wait + 59) // 60} minutes."
+            return render_template("login.html", error=error), 429
         with services().sessions.begin() as db:
             admin = admins.authenticate(db, username, request.form.get("password", "")[:1024])
             admin_id, name = (admin.id, admin.username) if admin else (None, None)
@@ -119,6 +162,7 @@ def login():  # type: ignore[no-untyped-def]
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
         log.warning("admin.sign-in-refused", extra={"remote": request.remote_addr})
+        _count_failure(username)
         error = "Unknown username or wrong password."
     return render_template("login.html", error=error), (401 if error else 200)
 

@@ -1,0 +1,84 @@
+"""``GET /metrics``: what an operator watches, in Prometheus' text format.
+
+Off unless ``LEADQ_METRICS_TOKEN`` is set; then the scraper sends it as a bearer token (compared in
+constant time). Counts only: no record, token or tenant name leaves through here.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import func, select
+
+from leadq.storage.tables import DeadLetter, Installation, ProcessedEvent, SyncCursor
+
+bp = Blueprint("metrics", __name__)
+QUEUES = ("changes", "backfill", "training", "default")
+
+
+def _authorised() -> bool:
+    token = current_app.extensions["leadq"].settings.metrics_token.get_secret_value()
+    if not token:
+        return False
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return hmac.compare_digest(sent.encode(), token.encode())
+
+
+def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> list[str]:
+    label_text = ",".join(f'{k}="{v}"' for k, v in (labels or {}).items())
+    sample = f"{name}{{{label_text}}} {value}" if label_text else f"{name} {value}"
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", sample]
+
+
+@bp.get("/metrics")
+def metrics():  # type: ignore[no-untyped-def]
+    if not _authorised():
+        abort(404)
+    services = current_app.extensions["leadq"]
+    now = datetime.now(UTC)
+    out: list[str] = []
+    with services.sessions() as session:
+        statuses = dict(
+            session.execute(select(Installation.status, func.count()).group_by(Installation.status)).all()
+        )
+        events = dict(
+            session.execute(select(ProcessedEvent.status, func.count()).group_by(ProcessedEvent.status)).all()
+        )
+        oldest = session.scalar(
+            select(func.min(ProcessedEvent.received_at)).where(ProcessedEvent.status == "queued")
+        )
+        dead = session.scalar(select(func.count()).select_from(DeadLetter))
+        running = session.execute(
+            select(SyncCursor.done, SyncCursor.total).where(
+                SyncCursor.name == "backfill", SyncCursor.status == "running"
+            )
+        ).all()
+    for status, count in sorted(statuses.items()):
+        out += _line("leadq_installations", count, "installations by status", {"status": status})
+    for status, count in sorted(events.items()):
+        out += _line("leadq_change_events", count, "change events by status", {"status": status})
+    if oldest is not None:
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    out += _line("leadq_oldest_queued_change_seconds", round(age, 1), "age of the oldest unprocessed change")
+    out += _line("leadq_dead_letters", dead or 0, "records the CRM refused, waiting for a retry")
+    out += _line("leadq_backfills_running", len(running), "backfills in progress")
+    remaining = sum(max(0, (total or 0) - done) for done, total in running)
+    out += _line(
+        "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
+    )
+    try:
+        for queue in QUEUES:
+            out += _line(
+                "leadq_queue_length",
+                services.redis.llen(queue),
+                "tasks waiting in the broker",
+                {"queue": queue},
+            )
+    except Exception:  # noqa: BLE001 - the broker being down is itself the metric
+        out += _line("leadq_broker_up", 0, "whether the broker answered")
+    else:
+        out += _line("leadq_broker_up", 1, "whether the broker answered")
+    return Response("\n".join(out) + "\n", content_type="text/plain; version=0.0.4")
