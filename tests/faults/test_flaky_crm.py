@@ -110,12 +110,19 @@ def test_a_minute_of_429s_and_5xx_loses_no_change_and_keeps_the_newest_state(
             props = portal.get("contacts", person.ref.record_id).props
             assert props["jobtitle"] == person.title
             assert (props["leadq_tier"], props["leadq_verdict"]) == (score.tier.value, score.verdict.value)
-            versions = session.scalars(
-                select(ScoreRow.record_version)
-                .where(ScoreRow.record_id == person.ref.record_id)
-                .order_by(ScoreRow.id)
+            rows = session.scalars(
+                select(ScoreRow).where(ScoreRow.record_id == person.ref.record_id).order_by(ScoreRow.id)
             ).all()
-            assert versions == sorted(versions), "an older state was scored after a newer one"
+            versions = [r.record_version for r in rows]
+            history = [(r.id, r.record_version, r.scored_at.isoformat(), r.tier) for r in rows]
+            calls = [
+                (round(e.at % 1000, 3), e.status, e.path.rsplit("/", 2)[-2])
+                for e in live_crm.requests.entries(lambda e: e.area == "api" and "batch" in e.path)
+                if any(str(i.get("id")) == person.ref.record_id for i in (e.body or {}).get("inputs", []))
+            ]
+            assert versions == sorted(versions), (
+                f"an older state was scored after a newer one: {history}; {calls}"
+            )
     refused = live_crm.sandbox.limits.refused[(live_crm.portal_id, "api")]
     assert refused == 0, f"leadq went over HubSpot's rate limit {refused} times"
     print(f"{edits} edits; {failures} of {len(in_window)} calls in the fault window failed; all landed")

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -90,13 +91,21 @@ def process_people(
     keys = [(p.ref.object_type.value, p.ref.record_id) for p, _a in pairs]
     with ctx.sessions() as session:
         written_before = ledger.for_records(session, ctx.installation_id, keys)
+        stored = _newest_scores(session, ctx.installation_id, pairs)
     owner_key = ctx.adapter.owner_field
     field_policies = policies(ctx.crm)
     updates: list[FieldUpdate] = []
     decisions: list[tuple[Person, Decision]] = []
     overrides: list[FieldDecision] = []
+    stale: set[tuple[str, str]] = set()
     for (person, _account), score, feats in zip(pairs, scores, features, strict=True):
         key = (person.ref.object_type.value, person.ref.record_id)
+        if _superseded(person, stored.get(key)):
+            stale.add(key)
+            log.warning(
+                "sync.stale-read-skipped", extra={"record": person.ref.record_id, "read": person.version}
+            )
+            continue
         ours = written_before.get(key, {})
         decision = None
         owner_is_ours = person.owner_id is not None and ours.get(owner_key) == person.owner_id
@@ -159,6 +168,9 @@ def process_people(
                 )
             )
         for (person, _a), score in zip(pairs, scores, strict=True):
+            key = (person.ref.object_type.value, person.ref.record_id)
+            if key in stale or _same_score(stored.get(key), score):
+                continue  # the same score as last time: history records changes, not repetitions
             session.add(
                 ScoreRow(
                     installation_id=ctx.installation_id,
@@ -209,6 +221,63 @@ def process_people(
                 )
             )
     return report
+
+
+def _same_score(stored: ScoreRow | None, score: Any) -> bool:
+    """Equal as leadq shows and writes them: tier, verdict, whole points, probability to 4 places."""
+    if stored is None:
+        return False
+
+    def rounded(p: float | None) -> float | None:
+        return None if p is None else round(p, 4)
+
+    return (
+        stored.tier == score.tier.value
+        and stored.verdict == score.verdict.value
+        and round(stored.fit) == round(score.fit)
+        and round(stored.engagement) == round(score.engagement)
+        and rounded(stored.probability) == rounded(score.probability)
+        and stored.model_version == score.model_version
+        and [list(r) for r in stored.reasons or []]
+        == [[r.factor, r.contribution, r.text] for r in score.reasons]
+    )
+
+
+def _newest_scores(
+    session: Any, installation_id: int, pairs: Sequence[Any]
+) -> dict[tuple[str, str], ScoreRow]:
+    """Each record's newest stored score (one query for the batch)."""
+    from sqlalchemy import func
+
+    ids = {p.ref.record_id for p, _a in pairs}
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(ScoreRow.id))
+        .where(ScoreRow.installation_id == installation_id, ScoreRow.record_id.in_(ids))
+        .group_by(ScoreRow.object_type, ScoreRow.record_id)
+    )
+    return {
+        (r.object_type, r.record_id): r
+        for r in session.scalars(select(ScoreRow).where(ScoreRow.id.in_(newest)))
+    }
+
+
+def _stamp(version: str) -> datetime | None:
+    try:
+        stamp = datetime.fromisoformat(version.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else None
+
+
+def _superseded(person: Person, stored: ScoreRow | None) -> bool:
+    """leadq already scored a newer state of this record than the one just read: this read is stale
+    (a slow task overtaken by a later one) and must neither write nor be recorded."""
+    if stored is None:
+        return False
+    mine, theirs = _stamp(person.version), _stamp(stored.record_version or "")
+    return mine is not None and theirs is not None and theirs > mine
 
 
 def _guard(ctx: InstallationContext, written: list[FieldUpdate], read: dict[Any, Person]) -> list[LostEdit]:

@@ -69,7 +69,8 @@ def test_ten_deliveries_and_a_late_older_change_are_processed_once_newest_state_
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
         assert {e.status for e in session.scalars(select(ProcessedEvent))} == {"done"}
         scores = session.scalars(select(ScoreRow).where(ScoreRow.record_id == contact.id)).all()
-    assert len(enqueued.keys) == 2 and len(scores) == 2
+    assert len(enqueued.keys) == 2
+    assert len(scores) == 1, "the late news re-read the same state: an unchanged score is not stored again"
     updates = crm.requests.entries(lambda e: e.path.endswith("/contacts/batch/update"))
     assert len(updates) == 1  # one write for twenty deliveries of two changes
     # What leadq wrote is the score of the newest state ("Chief Revenue Officer"), not the intern's.
@@ -80,3 +81,37 @@ def test_ten_deliveries_and_a_late_older_change_are_processed_once_newest_state_
     assert written["leadq_tier"] == expected.tier.value
     assert written["leadq_verdict"] == expected.verdict.value
     assert portal.get("contacts", contact.id).props["leadq_tier"] == expected.tier.value
+
+
+def test_a_read_overtaken_by_a_newer_one_writes_nothing(ctx, crm, sessions):
+    """A slow task whose read is older than a state leadq already scored (a later task overtook it)
+    neither writes nor records: the newer result stands."""
+    from datetime import UTC, datetime
+
+    from leadq.storage import events as event_store
+
+    portal = crm.sandbox.portals[crm.portal_id]
+    contact = portal.live("contacts")[3]
+    with sessions.begin() as session:
+        session.add(
+            ScoreRow(
+                installation_id=ctx.installation_id,
+                object_type="contact",
+                record_id=contact.id,
+                record_version="2099-01-01T00:00:00.000Z",
+                fit=1,
+                engagement=1,
+                tier="L4",
+                verdict="nurture",
+                confidence="low",
+            )
+        )
+        event_store.record_new(
+            session, ctx.installation_id, [("k", "contact", contact.id, datetime.now(UTC))]
+        )
+    crm.requests.clear()
+    report = handle_changes(ctx, window_s=0)
+    assert report.written_records == 0
+    assert not crm.requests.entries(lambda e: e.path.endswith("/contacts/batch/update"))
+    with sessions() as session:
+        assert len(session.scalars(select(ScoreRow).where(ScoreRow.record_id == contact.id)).all()) == 1
