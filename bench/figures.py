@@ -20,8 +20,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
 def emit(path: Path | None, figures: dict[str, Any]) -> None:
-    """Merge ``figures`` into the JSON file at ``path`` (created if missing); no path: nothing."""
+    """Merge ``figures`` into the JSON file at ``path`` (created if missing, sections merged key by key,
+    so one part of a benchmark may be re-run alone); no path: nothing."""
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +43,6 @@ def emit(path: Path | None, figures: dict[str, Any]) -> None:
             "platform": platform.platform(),
         },
     )
-    current.update(figures)
+    _merge(current, figures)
     current["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")

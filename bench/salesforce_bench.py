@@ -98,6 +98,11 @@ def latency(edits: int) -> dict:
         leads = [r for r in org.live("Lead") if not r["IsConverted"]]
         user = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
         time.sleep(3)  # the worker starts
+        warm = leads[edits]["Id"]  # one edit first, not counted: the worker's first task loads everything
+        org.update("Lead", warm, {"Title": "warm-up"}, user["Id"])
+        deadline = time.perf_counter() + 30
+        while not org.get("Lead", warm).get("LeadQ_Scored_At__c") and time.perf_counter() < deadline:
+            time.sleep(0.01)
         results = []
         for index in range(edits):
             lead_id = leads[index]["Id"]

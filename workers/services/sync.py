@@ -167,9 +167,10 @@ def process_people(
                     human_value=edit.human_value,
                 )
             )
+        current = _newest_scores(session, ctx.installation_id, pairs)  # again: another task may have run
         for (person, _a), score in zip(pairs, scores, strict=True):
             key = (person.ref.object_type.value, person.ref.record_id)
-            if key in stale or _same_score(stored.get(key), score):
+            if key in stale or _superseded(person, current.get(key)) or _same_score(current.get(key), score):
                 continue  # the same score as last time: history records changes, not repetitions
             session.add(
                 ScoreRow(
