@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,19 +20,22 @@ def for_records(
 ) -> dict[tuple[str, str], dict[str, str | None]]:
     """(object type, record id) -> {field: value leadq last wrote}."""
     out: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
-    wanted = list(dict.fromkeys(records))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = session.execute(
-            select(
-                LedgerEntry.object_type, LedgerEntry.record_id, LedgerEntry.field_key, LedgerEntry.value
-            ).where(
-                LedgerEntry.installation_id == installation_id,
-                tuple_(LedgerEntry.object_type, LedgerEntry.record_id).in_(chunk),
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for object_type, record_id in dict.fromkeys(records):
+        by_type[object_type].append(record_id)
+    # One object type per query: "object_type = ? AND record_id IN (...)" walks the unique index;
+    # a row-value IN on both columns made SQLite scan every entry of the installation per batch.
+    for object_type, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(LedgerEntry.record_id, LedgerEntry.field_key, LedgerEntry.value).where(
+                    LedgerEntry.installation_id == installation_id,
+                    LedgerEntry.object_type == object_type,
+                    LedgerEntry.record_id.in_(ids[start : start + 500]),
+                )
             )
-        )
-        for object_type, record_id, key, value in rows:
-            out[(object_type, record_id)][key] = value
+            for record_id, key, value in rows:
+                out[(object_type, record_id)][key] = value
     return out
 
 

@@ -247,21 +247,27 @@ def _same_score(stored: ScoreRow | None, score: Any) -> bool:
 def _newest_scores(
     session: Any, installation_id: int, pairs: Sequence[Any]
 ) -> dict[tuple[str, str], ScoreRow]:
-    """Each record's newest stored score (one query for the batch)."""
+    """Each record's newest stored score: one indexed query per object type in the batch (the index
+    leads with installation, object type, record id; without the object type it would scan)."""
     from sqlalchemy import func
 
-    ids = {p.ref.record_id for p, _a in pairs}
-    if not ids:
-        return {}
-    newest = (
-        select(func.max(ScoreRow.id))
-        .where(ScoreRow.installation_id == installation_id, ScoreRow.record_id.in_(ids))
-        .group_by(ScoreRow.object_type, ScoreRow.record_id)
-    )
-    return {
-        (r.object_type, r.record_id): r
-        for r in session.scalars(select(ScoreRow).where(ScoreRow.id.in_(newest)))
-    }
+    by_type: dict[str, set[str]] = {}
+    for person, _a in pairs:
+        by_type.setdefault(person.ref.object_type.value, set()).add(person.ref.record_id)
+    out: dict[tuple[str, str], ScoreRow] = {}
+    for object_type, ids in by_type.items():
+        newest = (
+            select(func.max(ScoreRow.id))
+            .where(
+                ScoreRow.installation_id == installation_id,
+                ScoreRow.object_type == object_type,
+                ScoreRow.record_id.in_(ids),
+            )
+            .group_by(ScoreRow.record_id)
+        )
+        for row in session.scalars(select(ScoreRow).where(ScoreRow.id.in_(newest))):
+            out[(row.object_type, row.record_id)] = row
+    return out
 
 
 def _stamp(version: str) -> datetime | None:
