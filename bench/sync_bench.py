@@ -332,17 +332,22 @@ def memory(records: int) -> dict:
             return int(answer.json()["total"])
 
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = usage.ru_utime + usage.ru_stime
         calls_before = logged()
         started = time.perf_counter()
         progress, report = run_backfill(build_context(runtime, installation_id))
         elapsed = time.perf_counter() - started
         calls = logged() - calls_before - 1
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before  # leadq's own CPU, apart from the sandbox's
         print(
             f"backfill of {progress.done:,} contacts (sandbox limit raised): {elapsed:.0f}s = "
             f"{progress.done / elapsed:,.0f} records/s; {calls:,} API calls "
             f"({1000 * calls / progress.done:.1f} per 1,000); leadq peak memory {peak:.0f} MB "
-            f"({before:.0f} MB before the backfill); {report.written_records:,} written"
+            f"({before:.0f} MB before the backfill); leadq's own CPU {cpu:.0f}s "
+            f"({1000 * cpu / max(progress.done, 1):.2f} ms per record); {report.written_records:,} written"
         )
         return {
             "crm": "hubspot",
@@ -352,6 +357,8 @@ def memory(records: int) -> dict:
             "api_calls": calls,
             "api_calls_per_1000_records": round(1000 * calls / progress.done, 2),
             "peak_memory_mb": round(peak),
+            "leadq_cpu_seconds": round(cpu, 1),
+            "leadq_cpu_ms_per_record": round(1000 * cpu / max(progress.done, 1), 3),
             "memory_before_mb": round(before),
             "records_written": report.written_records,
             "note": "sandbox rate limit raised: leadq's own speed, not HubSpot's 110 calls per 10 s",

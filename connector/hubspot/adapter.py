@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,11 +217,11 @@ class HubSpotAdapter:
             out.extend(self._map(name, r.to_dict()) for r in result.results)
         return out
 
-    def field_states(
-        self, refs: Sequence[RecordRef], keys: Sequence[str]
-    ) -> dict[RecordRef, dict[str, FieldState]]:
-        """Current value and who last wrote it, from property history (50 records per call)."""
-        out: dict[RecordRef, dict[str, FieldState]] = {}
+    def _with_history(
+        self, refs: Sequence[RecordRef], keys_of: Callable[[Sequence[RecordRef]], list[str]]
+    ) -> Iterator[tuple[RecordRef, dict[str, Any], dict[str, list[dict[str, Any]]]]]:
+        """Batch reads with property history (50 records per call): (ref, properties, history newest
+        first) for each record found; ``keys_of(chunk)`` names the properties to read."""
         by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
         for ref in refs:
             by_object[ref.object_type].append(ref)
@@ -229,47 +229,7 @@ class HubSpotAdapter:
             name = OBJECTS[obj]
             for start in range(0, len(group), HISTORY_BATCH):
                 chunk = group[start : start + HISTORY_BATCH]
-                request = BatchReadInputSimplePublicObjectId(
-                    properties=list(keys),
-                    properties_with_history=list(keys),
-                    inputs=[SimplePublicObjectId(id=r.record_id) for r in chunk],
-                )
-                result = self.calls.call(
-                    lambda c, r=request, n=name: _api(c, n).batch_api.read(r), what=f"history {name}"
-                )
-                index = {r.record_id: r for r in chunk}
-                for row in result.results:
-                    data = row.to_dict()
-                    history = data.get("properties_with_history") or {}
-                    states = {}
-                    for key in keys:
-                        entries = history.get(key) or []
-                        newest = entries[0] if entries else None
-                        if newest is not None and hasattr(newest, "to_dict"):
-                            newest = newest.to_dict()
-                        states[key] = FieldState(
-                            value=(data.get("properties") or {}).get(key),
-                            written_by=self._writer(newest),
-                            written_at=newest.get("timestamp") if newest else None,
-                        )
-                    out[index[str(data["id"])]] = states
-        return out
-
-    def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
-        """What each of leadq's writes replaced, from property history (50 records per call): the entry
-        just below leadq's own, when leadq's is still the newest."""
-        ours: dict[RecordRef, dict[str, str]] = defaultdict(dict)
-        for update in written:
-            ours[update.ref][update.key] = "" if update.value is None else str(update.value)
-        out: dict[tuple[RecordRef, str], FieldState] = {}
-        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
-        for ref in ours:
-            by_object[ref.object_type].append(ref)
-        for obj, group in by_object.items():
-            name = OBJECTS[obj]
-            for start in range(0, len(group), HISTORY_BATCH):
-                chunk = group[start : start + HISTORY_BATCH]
-                keys = sorted({k for ref in chunk for k in ours[ref]})
+                keys = keys_of(chunk)
                 request = BatchReadInputSimplePublicObjectId(
                     properties=keys,
                     properties_with_history=keys,
@@ -284,20 +244,53 @@ class HubSpotAdapter:
                     ref = index.get(str(data["id"]))
                     if ref is None:
                         continue
-                    history = data.get("properties_with_history") or {}
-                    for key, value in ours[ref].items():
-                        raw = history.get(key) or []
-                        entries = [e.to_dict() if hasattr(e, "to_dict") else e for e in raw]
-                        if not entries or self._writer(entries[0]) != WrittenBy.LEADQ:
-                            continue  # no change recorded, or someone wrote after leadq: theirs stands
-                        if (entries[0].get("value") or "") != value:
-                            continue
-                        before = entries[1] if len(entries) > 1 else None
-                        out[(ref, key)] = FieldState(
-                            value=(before.get("value") or None) if before else None,
-                            written_by=self._writer(before),
-                            written_at=before.get("timestamp") if before else None,
-                        )
+                    history = {
+                        key: [e.to_dict() if hasattr(e, "to_dict") else e for e in entries or []]
+                        for key, entries in (data.get("properties_with_history") or {}).items()
+                    }
+                    yield ref, data.get("properties") or {}, history
+
+    def field_states(
+        self, refs: Sequence[RecordRef], keys: Sequence[str]
+    ) -> dict[RecordRef, dict[str, FieldState]]:
+        """Current value and who last wrote it, from property history (50 records per call)."""
+        out: dict[RecordRef, dict[str, FieldState]] = {}
+        for ref, props, history in self._with_history(refs, lambda _chunk: list(keys)):
+            states = {}
+            for key in keys:
+                newest = (history.get(key) or [None])[0]
+                states[key] = FieldState(
+                    value=props.get(key),
+                    written_by=self._writer(newest),
+                    written_at=newest.get("timestamp") if newest else None,
+                )
+            out[ref] = states
+        return out
+
+    def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
+        """What each of leadq's writes replaced, from property history (50 records per call): the entry
+        just below leadq's own, when leadq's is still the newest."""
+        ours: dict[RecordRef, dict[str, str]] = defaultdict(dict)
+        for update in written:
+            ours[update.ref][update.key] = "" if update.value is None else str(update.value)
+        out: dict[tuple[RecordRef, str], FieldState] = {}
+
+        def keys_of(chunk: Sequence[RecordRef]) -> list[str]:
+            return sorted({k for ref in chunk for k in ours[ref]})
+
+        for ref, _props, history in self._with_history(list(ours), keys_of):
+            for key, value in ours[ref].items():
+                entries = history.get(key) or []
+                if not entries or self._writer(entries[0]) != WrittenBy.LEADQ:
+                    continue  # no change recorded, or someone wrote after leadq: theirs stands
+                if (entries[0].get("value") or "") != value:
+                    continue
+                before = entries[1] if len(entries) > 1 else None
+                out[(ref, key)] = FieldState(
+                    value=(before.get("value") or None) if before else None,
+                    written_by=self._writer(before),
+                    written_at=before.get("timestamp") if before else None,
+                )
         return out
 
     def _writer(self, entry: dict[str, Any] | None) -> WrittenBy:

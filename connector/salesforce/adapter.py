@@ -200,6 +200,30 @@ class SalesforceAdapter:
                 object.__setattr__(person, "company_name", account.name)
         return [(p, accounts.get(p.account_id or "")) for p in people]
 
+    def _history_rows(
+        self, obj: ObjectType, ids: Sequence[str], names: Sequence[str]
+    ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """(record id, field API name) -> its history rows, newest first (``ID_CHUNK`` ids per query)."""
+        history, parent = HISTORY[obj]
+        wanted = ",".join(f"'{n}'" for n in sorted(set(names)) if re.fullmatch(r"\w+", n))
+        out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        if not wanted:
+            return out
+        for start in range(0, len(ids), ID_CHUNK):
+            quoted = ",".join(f"'{_id(i)}'" for i in ids[start : start + ID_CHUNK])
+            for row in self._query(
+                f"SELECT {parent}, Field, OldValue, NewValue, CreatedById, CreatedDate FROM {history} "
+                f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) ORDER BY CreatedDate DESC, Id DESC",
+                f"history {history}",
+            ):
+                out[(str(row[parent]), str(row["Field"]))].append(row)
+        return out
+
+    def _writer_of(self, row: dict[str, Any] | None) -> WrittenBy:
+        if row is None:
+            return WrittenBy.UNKNOWN
+        return WrittenBy.LEADQ if row["CreatedById"] == self.integration_user_id else WrittenBy.USER
+
     def field_states(
         self, refs: Sequence[RecordRef], keys: Sequence[str]
     ) -> dict[RecordRef, dict[str, FieldState]]:
@@ -210,33 +234,18 @@ class SalesforceAdapter:
             by_object[ref.object_type].append(ref)
         names = {key: api_name(key) for key in keys}
         for obj, group in by_object.items():
-            history, parent = HISTORY[obj]
-            current = {p.ref.record_id: p for p in self.read(obj, [r.record_id for r in group])}
-            wanted = ",".join(f"'{n}'" for n in names.values() if re.fullmatch(r"\w+", n))
-            newest: dict[tuple[str, str], dict[str, Any]] = {}
-            for start in range(0, len(group), ID_CHUNK):
-                quoted = ",".join(f"'{_id(r.record_id)}'" for r in group[start : start + ID_CHUNK])
-                rows = self._query(
-                    f"SELECT {parent}, Field, CreatedById, CreatedDate FROM {history} "
-                    f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) ORDER BY CreatedDate DESC",
-                    f"history {history}",
-                )
-                for row in rows:
-                    newest.setdefault((str(row[parent]), str(row["Field"])), row)
+            ids = [r.record_id for r in group]
+            current = {p.ref.record_id: p for p in self.read(obj, ids)}
+            rows = self._history_rows(obj, ids, list(names.values()))
             for ref in group:
                 record = current.get(ref.record_id)
                 states = {}
                 for key, name in names.items():
-                    entry = newest.get((ref.record_id, name))
+                    entry = (rows.get((ref.record_id, name)) or [None])[0]
                     value = record.raw.get(key) if record is not None else None
-                    writer = WrittenBy.UNKNOWN
-                    if entry is not None:
-                        writer = (
-                            WrittenBy.LEADQ
-                            if entry["CreatedById"] == self.integration_user_id
-                            else WrittenBy.USER
-                        )
-                    states[key] = FieldState(value, writer, entry["CreatedDate"] if entry else None)
+                    states[key] = FieldState(
+                        value, self._writer_of(entry), entry["CreatedDate"] if entry else None
+                    )
                 out[ref] = states
         return out
 
@@ -253,19 +262,8 @@ class SalesforceAdapter:
         for obj, group in by_object.items():
             if obj not in HISTORY:
                 continue
-            history, parent = HISTORY[obj]
             names = {api_name(k): k for ref in group for k in ours[ref]}
-            wanted = ",".join(f"'{n}'" for n in sorted(names) if re.fullmatch(r"\w+", n))
-            rows_by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-            for start in range(0, len(group), ID_CHUNK):
-                quoted = ",".join(f"'{_id(r.record_id)}'" for r in group[start : start + ID_CHUNK])
-                for row in self._query(
-                    f"SELECT {parent}, Field, OldValue, NewValue, CreatedById, CreatedDate FROM {history} "
-                    f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) "
-                    "ORDER BY CreatedDate DESC, Id DESC",
-                    f"history {history}",
-                ):
-                    rows_by[(str(row[parent]), str(row["Field"]))].append(row)
+            rows_by = self._history_rows(obj, [r.record_id for r in group], list(names))
             for ref in group:
                 for name, key in names.items():
                     if key not in ours[ref]:
@@ -275,15 +273,10 @@ class SalesforceAdapter:
                         continue  # untracked, unchanged, or someone wrote after leadq: theirs stands
                     old = rows[0].get("OldValue")
                     before = rows[1] if len(rows) > 1 and rows[1].get("NewValue") == old else None
-                    writer = WrittenBy.UNKNOWN
-                    if before is not None:
-                        writer = (
-                            WrittenBy.LEADQ
-                            if before["CreatedById"] == self.integration_user_id
-                            else WrittenBy.USER
-                        )
                     out[(ref, key)] = FieldState(
-                        None if old is None else str(old), writer, before["CreatedDate"] if before else None
+                        None if old is None else str(old),
+                        self._writer_of(before),
+                        before["CreatedDate"] if before else None,
                     )
         return out
 
