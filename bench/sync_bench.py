@@ -361,7 +361,9 @@ def memory(records: int) -> dict:
             "leadq_cpu_ms_per_record": round(1000 * cpu / max(progress.done, 1), 3),
             "memory_before_mb": round(before),
             "records_written": report.written_records,
-            "note": "sandbox rate limit raised: leadq's own speed, not HubSpot's 110 calls per 10 s",
+            "note": "sandbox rate limit raised, so not HubSpot's 110 calls per 10 s; at this size the "
+            "sandbox's own process is the bottleneck on a small machine: leadq_cpu_ms_per_record is "
+            "leadq's own cost",
         }
     finally:
         process.terminate()
