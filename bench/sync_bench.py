@@ -32,33 +32,19 @@ from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, T
 from werkzeug.serving import make_server
 
 from bench.figures import emit, percentile
+from bench.hubspot_setup import hubspot_settings, install
 from connector.hubspot.limits import ARRIVAL_MARGIN_S
 from leadq.app import create_app
-from leadq.settings import load_settings
 from leadq.storage.db import make_engine
 from leadq.storage.migrate import upgrade
-from leadq.storage.vault import Vault
 from sandbox.server import create_sandbox, serve
+from workers.launch import worker_command
 
 REDIS = "redis://127.0.0.1:6379/14"
 
 
 def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]
-    return load_settings(
-        env="test",
-        data_dir=tmp,
-        database_url=f"sqlite:///{tmp / 'bench.db'}",
-        redis_url=REDIS,
-        public_base_url=public,
-        encryption_keys=Vault.generate_key(),
-        secret_key="bench-secret-key",  # noqa: S106 - a throwaway key for a local benchmark
-        hubspot_client_id=crm.client_id,
-        hubspot_client_secret=crm.client_secret,
-        hubspot_app_id=str(crm.app_id),
-        hubspot_api_base=crm.base_url,
-        hubspot_auth_base=crm.base_url,
-        log_level="WARNING",
-    )
+    return hubspot_settings(tmp, crm, public, REDIS)
 
 
 def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -66,13 +52,7 @@ def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
-    from urllib.parse import urlsplit
-
-    start = client.get("/install/hubspot")
-    back = urlsplit(
-        requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
-    )
-    assert client.get(f"{back.path}?{back.query}").status_code == 200
+    install(client)
 
 
 def latency(edits: int) -> dict:
@@ -87,23 +67,8 @@ def latency(edits: int) -> dict:
     server.app = create_app(settings)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     redis.Redis.from_url(REDIS).flushdb()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "-Q",
-            "changes",
-            "-c",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "ERROR",
-        ],
+    worker = subprocess.Popen(  # noqa: S603 - our own worker command line
+        worker_command("changes", concurrency=2, loglevel="ERROR"),
         env=_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import emit, percentile
+from bench.hubspot_setup import hubspot_settings, install
 
 REDIS = "redis://127.0.0.1:6379/12"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -172,15 +173,12 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
 
 def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     import redis
-    import requests
     from sqlalchemy import func, select
 
     from leadq.app import create_app
-    from leadq.settings import load_settings
     from leadq.storage.db import make_engine, make_session_factory
     from leadq.storage.migrate import upgrade
     from leadq.storage.tables import ProcessedEvent, ScoreRow
-    from leadq.storage.vault import Vault
     from sandbox.server import create_sandbox, serve
     from workers.launch import worker_command
 
@@ -189,33 +187,12 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="leadq-load-"))
-    settings = load_settings(
-        env="test",
-        data_dir=tmp,
-        database_url=database_url,
-        redis_url=REDIS,
-        public_base_url=url,
-        encryption_keys=Vault.generate_key(),
-        secret_key="bench-secret-key",  # noqa: S106 - a throwaway key for a local benchmark
-        hubspot_client_id=crm.client_id,
-        hubspot_client_secret=crm.client_secret,
-        hubspot_app_id=str(crm.app_id),
-        hubspot_api_base=crm.base_url,
-        hubspot_auth_base=crm.base_url,
-        log_level="WARNING",
-    )
+    settings = hubspot_settings(tmp, crm, url, REDIS, database_url)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
     redis.Redis.from_url(REDIS).flushdb()
-    client = create_app(settings).test_client()
-    from urllib.parse import urlsplit
-
-    start = client.get("/install/hubspot")
-    back = urlsplit(
-        requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
-    )
-    assert client.get(f"{back.path}?{back.query}").status_code == 200
+    install(create_app(settings).test_client())
     env = dict(os.environ) | settings.to_env()
     web = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
         [

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from connector.base import RecordError
-from leadq.records import FieldUpdate, Person, RecordRef, WrittenBy
+from connector.base import CrmAdapter, RecordError
+from leadq.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy
 
 log = logging.getLogger(__name__)
 UNCHECKED = frozenset({"leadq_scored_at"})  # leadq's own timestamp: nobody edits it
@@ -63,27 +63,26 @@ def to_check(
 def find_lost_edits(
     checked: Sequence[FieldUpdate],
     read: Mapping[RecordRef, Person],
-    replaced: Mapping[tuple[RecordRef, str], object],
+    replaced: Mapping[tuple[RecordRef, str], FieldState],
 ) -> list[LostEdit]:
     """Writes that replaced a value other than the one leadq read, set by someone else."""
     lost = []
     for update in checked:
         state = replaced.get((update.ref, update.key))
-        if state is None or getattr(state, "written_by", None) == WrittenBy.LEADQ:
+        if state is None or state.written_by == WrittenBy.LEADQ:
             continue
-        value = getattr(state, "value", None)
-        if _same(value, read[update.ref].raw.get(update.key)):
+        if _same(state.value, read[update.ref].raw.get(update.key)):
             continue  # it replaced what leadq read: no edit in between
-        lost.append(LostEdit(update, value))
+        lost.append(LostEdit(update, state.value))
     return lost
 
 
-def restore(adapter: object, lost: Sequence[LostEdit]) -> tuple[RecordError, ...]:
+def restore(adapter: CrmAdapter, lost: Sequence[LostEdit]) -> tuple[RecordError, ...]:
     """Write the people's values back; returns the records the CRM refused."""
     if not lost:
         return ()
     updates = [FieldUpdate(e.update.ref, e.update.key, e.human_value) for e in lost]
-    report = adapter.write(updates)  # type: ignore[attr-defined]
+    report = adapter.write(updates)
     for edit in lost:
         log.warning(
             "sync.guard.restored",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 
@@ -20,6 +19,7 @@ from leadq.app import create_app
 from tests.conftest import REDIS_URL
 from tests.integration.hubspot.conftest import install
 from tests.integration.sync.conftest import wait_until
+from workers.launch import worker_command
 
 
 @pytest.fixture
@@ -56,22 +56,7 @@ def worker(served, redis_client):  # type: ignore[no-untyped-def]
     settings, _url, _app = served
     redis_client.delete("changes", "backfill")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "-Q",
-            "changes,backfill",
-            "-c",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
+        worker_command("changes,backfill", concurrency=2),
         env=_env(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
