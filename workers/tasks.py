@@ -92,7 +92,8 @@ def backfill(
     retries and the watchdog pass it)."""
     try:
         ctx = build_context(runtime(), installation_id, pending=pending and dry_run)
-        objects = [o.value for o in ctx.adapter.people_objects]
+        # People first, then their accounts (scored from the people just written).
+        objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
         object_type = object_type or objects[0]
         progress, report = run_backfill(
             ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume

@@ -101,11 +101,11 @@ class SalesforceAdapter:
     def _select(self, obj: ObjectType) -> str:
         names = list(BASE_FIELDS[obj])
         if self.read_leadq_fields:
-            names += [api_name(spec.key) for spec in self.fields]
+            names += [api_name(spec.key) for spec in self.fields if spec.on(obj.value)]
         return ", ".join(dict.fromkeys(names))
 
     def _map(self, obj: ObjectType, row: dict[str, Any]) -> Person | Account:
-        fields = self.fields if self.read_leadq_fields else ()
+        fields = tuple(s for s in self.fields if s.on(obj.value)) if self.read_leadq_fields else ()
         if obj == ObjectType.ACCOUNT:
             return to_account(self.org_id, row, fields)
         unassigned = frozenset({self.integration_user_id} - {""})
@@ -185,6 +185,18 @@ class SalesforceAdapter:
                 f"SELECT {self._select(obj)} FROM {sobject} WHERE Id IN ({quoted})", f"read {sobject}"
             )
             out.extend(self._map(obj, row) for row in rows)
+        return out
+
+    def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
+        """Each account's contacts (leads have no account): one query per chunk of account ids."""
+        out: dict[str, list[RecordRef]] = {}
+        clean = [_id(str(i)) for i in dict.fromkeys(account_ids)]
+        for start in range(0, len(clean), ID_CHUNK):
+            quoted = ",".join(f"'{i}'" for i in clean[start : start + ID_CHUNK])
+            where = self._where(ObjectType.CONTACT, f"AccountId IN ({quoted})")
+            for row in self._query(f"SELECT Id, AccountId FROM Contact{where}", "contacts of accounts"):
+                ref = RecordRef(CrmKind.SALESFORCE, self.org_id, ObjectType.CONTACT, str(row["Id"]))
+                out.setdefault(str(row["AccountId"]), []).append(ref)
         return out
 
     def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:

@@ -190,7 +190,8 @@ def retry(installation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
-PEOPLE_OBJECTS = {"hubspot": {"contact"}, "salesforce": {"lead", "contact"}}  # what a backfill visits
+# What a backfill visits: the people, then their companies/accounts.
+PEOPLE_OBJECTS = {"hubspot": {"contact", "account"}, "salesforce": {"lead", "contact", "account"}}
 
 
 def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
@@ -214,7 +215,7 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
         samples += (row.cursor.get("samples") or [])[:3]
     seen = {r.object_type for r in rows}
     return {
-        # done only when every people object was previewed (Salesforce: leads, then contacts)
+        # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
         "done": all(r.status == "done" for r in rows) and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
         "records": sum(r.done for r in rows),
         "fields": sorted(fields.items()),

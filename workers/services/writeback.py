@@ -5,6 +5,7 @@ from __future__ import annotations
 from connector.write_policy import Policy
 from leadq.records import CrmKind
 from routing.model import Decision
+from scoring.accounts import AccountScore
 from scoring.score import Score
 
 OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id", CrmKind.SALESFORCE: "OwnerId"}
@@ -33,6 +34,21 @@ def _number(value: float | None, digits: int) -> str | None:
         return None
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+def account_fields(crm: CrmKind, score: AccountScore, model_version: str) -> dict[str, str | None]:
+    """An account's proposed leadq values as CRM strings (its owner is never routed by leadq)."""
+    return {
+        "leadq_fit_score": _number(score.fit, 0),
+        "leadq_engagement_score": _number(score.engagement, 0),
+        "leadq_probability": _number(score.probability, 4),
+        "leadq_tier": score.tier.value,
+        "leadq_verdict": score.verdict.value,
+        "leadq_confidence": score.confidence,
+        "leadq_reasons": score.reasons_text(),
+        "leadq_model_version": model_version,
+        "leadq_buying_committee": score.committee_text(),
+    }
 
 
 def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[str, str | None]:
