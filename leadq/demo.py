@@ -48,6 +48,7 @@ class Demo:
     started: float
     installation_id: int = 0
     notes: list[str] = field(default_factory=list)
+    reconciled: Any = None  # the ReconcileRun read back after the backfill
 
     def stop(self) -> None:
         self.worker.terminate()
@@ -213,6 +214,24 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
 
     _wait(progress, 900, "the backfill")
     sys.stdout.write("\n")
+    reconcile(demo, echo)
+
+
+def reconcile(demo: Demo, echo: Echo) -> None:
+    """Read every scored record back from the CRM and compare it with what leadq decided."""
+    from leadq.storage.tables import ReconcileRun
+
+    services = demo.server.app.extensions["leadq"]
+    echo("reconciling: reading leadq's fields back from the CRM ...")
+    services.celery.send_task("leadq.reconcile", args=[demo.installation_id, "demo"], queue="backfill")
+
+    def finished() -> ReconcileRun | None:
+        with services.sessions() as db:
+            return db.scalars(
+                select(ReconcileRun).where(ReconcileRun.installation_id == demo.installation_id)
+            ).first()
+
+    demo.reconciled = _wait(finished, 300, "the reconcile")
 
 
 def summary(demo: Demo) -> list[str]:
@@ -285,4 +304,11 @@ def summary(demo: Demo) -> list[str]:
         f"  admin app:        {demo.url}/  (user 'demo', password '{demo.admin_password}')",
         f"  sandbox CRM:      {demo.crm.base_url}",
     ]
+    if demo.reconciled is not None:
+        from workers.services.reconcile import describe
+
+        run = demo.reconciled
+        lines += [
+        lines += [f"  {line.strip()}" for line in describe(run.counts, run.checked)]
+        ]
     return lines

@@ -200,8 +200,8 @@ def schedule(kind: str) -> int:
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
         return gone.events + gone.scores + gone.routing_decisions
-    task = {"retrain": retrain_task, "decay": decay, "poll": poll}[kind]
-    queue = {"retrain": "training", "decay": "backfill", "poll": "changes"}[kind]
+    task = {"retrain": retrain_task, "decay": decay, "poll": poll, "reconcile": reconcile_task}[kind]
+    queue = {"retrain": "training", "decay": "backfill", "poll": "changes", "reconcile": "backfill"}[kind]
     with runtime().sessions() as session:
         active = [
             i.id
@@ -211,6 +211,25 @@ def schedule(kind: str) -> int:
     for installation_id in active:
         task.apply_async(args=[installation_id], queue=queue)
     return len(active)
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.reconcile")
+def reconcile_task(self: LeadqTask, installation_id: int, trigger: str = "scheduled") -> dict[str, Any]:
+    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status)."""
+    from workers.services.reconcile import reconcile
+
+    try:
+        result = reconcile(build_context(runtime(), installation_id), trigger=trigger)
+    except (InstallationGone, InstallationPaused):
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=self.backoff()) from None
+    return {"checked": result.checked, **dict(result.counts)}
 
 
 @shared_task(bind=True, base=LeadqTask, name="leadq.retry")
