@@ -308,7 +308,5 @@ def summary(demo: Demo) -> list[str]:
         from workers.services.reconcile import describe
 
         run = demo.reconciled
-        lines += [
         lines += [f"  {line.strip()}" for line in describe(run.counts, run.checked)]
-        ]
     return lines
