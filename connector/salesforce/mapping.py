@@ -85,7 +85,8 @@ def api_name(key: str) -> str:
 
 
 def number_text(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text  # 80 stays 80; 0.5000 becomes 0.5
     return text or "0"
 
 
