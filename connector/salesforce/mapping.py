@@ -207,6 +207,7 @@ def to_account(org_id: str, row: Mapping[str, Any], fields: Sequence[FieldSpec] 
     website = _text(row.get("Website"))
     raw = dict(leadq_values(row, fields))
     raw[OWNER_FIELD] = _text(row.get("OwnerId"))
+    raw["LastModifiedById"] = row.get("LastModifiedById")  # tells leadq's own writes from others'
     return Account(
         ref=RecordRef(CrmKind.SALESFORCE, org_id, ObjectType.ACCOUNT, str(row["Id"])),
         name=_text(row.get("Name")),
