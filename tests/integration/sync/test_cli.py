@@ -38,6 +38,8 @@ def test_backfill_from_the_command_line(leadq_settings, installed, crm, monkeypa
     assert "[1] 1 record: leadq_tier INVALID_OPTION" in errors.output and "e.g. contact 1001" in errors.output
     one = runner.invoke(main, ["errors", str(installed), "--cause", "1"])
     assert "  contact 1001: 1 failed attempt, last " in one.output
+    none = runner.invoke(main, ["errors", str(installed), "--cause", "5"])
+    assert none.exit_code != 0 and "no cause number 5 for installation" in none.output
     retried = runner.invoke(main, ["retry", str(installed)])
     assert retried.exit_code == 0 and "retried 1 record(s); 0 still failing" in retried.output
     after = runner.invoke(main, ["errors", str(installed)])
