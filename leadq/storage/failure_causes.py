@@ -174,7 +174,8 @@ def fix_hint(cause: Cause) -> str | None:
     """Why retrying cannot help (a configuration error), or None when a retry may succeed."""
     for part in cause.parts:
         fields = {f.strip().lower() for f in (part.field or "").split(",")}
-        if part.code in OWNER_CODES or (fields & OWNER_FIELDS and part.code not in REQUIRED_CODES):
+        owner_code = part.code in OWNER_CODES or "OWNER" in part.code  # e.g. an adapter's "owner-refused"
+        if owner_code or (fields & OWNER_FIELDS and part.code not in REQUIRED_CODES):
             return FIX_OWNER
     for part in cause.parts:
         if part.code in FIELD_CODES:

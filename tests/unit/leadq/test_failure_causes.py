@@ -127,3 +127,10 @@ def test_given_the_refused_value_quoted_by_the_crm_then_records_with_other_value
     assert (
         _text(a) == "leadq_verdict INVALID_OPTION (sales_ready was not one of the allowed options: [nurture])"
     )
+
+
+def test_an_owner_refusal_reported_in_another_shape_still_groups_and_says_retrying_will_not_fix_it():
+    a = cause_of("owner-refused", "owner 60071397 is inactive", "1001", {"hubspot_owner_id": "60071397"})
+    b = cause_of("owner-refused", "owner 60071397 is inactive", "1002", {"hubspot_owner_id": "60071397"})
+    assert a.key == b.key and _text(a, b) == "OWNER-REFUSED (owner 60071397 is inactive)"
+    assert fix_hint(a) == FIX_OWNER
