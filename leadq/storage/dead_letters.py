@@ -72,13 +72,13 @@ def record_outcome(
         }
     values = list(rows.values())
     for start in range(0, len(values), CHUNK):
-        session.execute(_upsert(session, values[start : start + CHUNK]))
+        session.execute(_upsert(session), values[start : start + CHUNK])
 
 
-def _upsert(session: Session, values: list[dict[str, Any]]) -> Any:
+def _upsert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(DeadLetter).values(values)
+    statement = insert(DeadLetter)
     return statement.on_conflict_do_update(
         index_elements=[DeadLetter.installation_id, DeadLetter.object_type, DeadLetter.record_id],
         index_where=OPEN,
@@ -169,7 +169,20 @@ def group_failures(session: Session, installation_id: int) -> list[CauseGroup]:
     """The open dead letters grouped by cause, largest group first; one entry per record."""
     members: dict[tuple[object, ...], list[tuple[Cause, FailingRecord]]] = {}
     seen: set[tuple[str, str]] = set()
-    for row in reversed(open_rows(session, installation_id)):  # newest first: a leftover duplicate loses
+    columns = select(
+        DeadLetter.object_type,
+        DeadLetter.record_id,
+        DeadLetter.reason,
+        DeadLetter.message,
+        DeadLetter.payload,
+        DeadLetter.attempts,
+        DeadLetter.last_failed_at,
+        DeadLetter.created_at,
+    )
+    rows = session.execute(
+        columns.where(DeadLetter.installation_id == installation_id, OPEN).order_by(DeadLetter.id.desc())
+    )
+    for row in rows:  # newest first: a duplicate an old database may still hold loses
         if (row.object_type, row.record_id) in seen:
             continue
         seen.add((row.object_type, row.record_id))

@@ -20,20 +20,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDER = "<value>"
 _HUBSPOT_PART = re.compile(r"^(?P<field>[A-Za-z_][\w.]*): (?P<code>[A-Z][A-Z0-9_]+)(?: \((?P<text>.*)\))?$")
 _SALESFORCE_PART = re.compile(
     r"^(?P<code>[A-Z][A-Z0-9_]+): (?P<text>.*?)(?: \((?P<fields>[\w.]+(?:, [\w.]+)*)\))?$"
 )
-# Record-specific parts of a message, most specific first: quoted values, e-mail addresses,
-# decimal numbers, then any word with a digit in it (ids, numbers, values such as L9).
-_VARIABLE = re.compile(
-    r"\"[^\"]*\"|'[^']*'"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b\d+(?:[.,]\d+)+\b"
-    r"|\b(?=\w*\d)\w+\b"
-)
+# A message is read token by token: a quoted value, or a run of word characters (with the dots,
+# pluses, hyphens and at-signs of numbers, ids and e-mail addresses). A token is record-specific
+# when it is quoted, has a digit in it (ids, numbers, values such as L9), is an e-mail address,
+# or is a value leadq sent to the record.
+_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|[\w.+@-]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 OWNER_FIELDS = frozenset({"hubspot_owner_id", "ownerid"})
 OWNER_CODES = frozenset({"INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER"})
@@ -93,23 +92,24 @@ def normalise(text: str, record_id: str = "", sent: Iterable[str] = ()) -> tuple
     (``sales_ready was not one of the allowed options``), which makes it record-specific too.
     """
     values: list[str] = []
+    words = set(sent)
 
     def swap(match: re.Match[str]) -> str:
-        values.append(match.group(0).strip("\"'"))
-        return PLACEHOLDER
+        token = match.group(0)
+        if token[0] in "\"'":
+            values.append(token[1:-1])
+            return PLACEHOLDER
+        core = token.rstrip(".-")  # a sentence's full stop is not part of the value
+        if core and (core in words or _EMAIL.fullmatch(core) or any(c.isdigit() for c in core)):
+            values.append(core)
+            return PLACEHOLDER + token[len(core) :]
+        return token
 
     if record_id:
         text = text.replace(record_id, "\0")
-    words = sorted(
-        {v for v in sent if len(v) > 1 and v.strip() == v and "\0" not in v}, key=len, reverse=True
-    )
-    pattern = _VARIABLE.pattern
-    if words:
-        pattern = "|".join(rf"(?<![\w-]){re.escape(w)}(?![\w-])" for w in words) + "|" + pattern
-    text = re.sub(pattern, swap, text)
+    text = _TOKEN.sub(swap, text).replace("\0", "<record>")
     if record_id:
         values = [v.replace("\0", record_id) for v in values]  # an id inside a quoted value
-        text = text.replace("\0", "<record>")
     return " ".join(text.split()), tuple(values)
 
 
@@ -124,17 +124,17 @@ def _sent_to(field: str | None, sent: Mapping[str, str]) -> list[str]:
     return list(sent.values())
 
 
-def _part(raw: str, reason: str, record_id: str, sent: Mapping[str, str]) -> Part:
+def _part(raw: str, reason: str, sent: Mapping[str, str]) -> Part:
     raw = raw.strip()
     match = _HUBSPOT_PART.match(raw)
     if match:
-        template, values = normalise(match["text"] or "", record_id, _sent_to(match["field"], sent))
+        template, values = normalise(match["text"] or "", "", _sent_to(match["field"], sent))
         return Part(match["field"], match["code"], template, values)
     match = _SALESFORCE_PART.match(raw)
     if match:
-        template, values = normalise(match["text"], record_id, _sent_to(match["fields"], sent))
+        template, values = normalise(match["text"], "", _sent_to(match["fields"], sent))
         return Part(match["fields"], match["code"], template, values)
-    template, values = normalise(raw, record_id, _sent_to(None, sent))
+    template, values = normalise(raw, "", _sent_to(None, sent))
     return Part(None, reason.upper(), template, values)
 
 
@@ -143,8 +143,24 @@ def cause_of(
 ) -> Cause:
     """The cause of one dead letter, from the adapter's reason, the CRM's message and the values
     leadq sent (the dead letter's payload, field key -> value)."""
-    values = {k: str(v) for k, v in (sent or {}).items() if v is not None}
-    parts = tuple(_part(p, reason, record_id, values) for p in message.split("; ") if p.strip()) or (
+    masked = message.replace(record_id, "\0") if record_id else message
+    relevant = tuple(
+        sorted((k, str(v)) for k, v in (sent or {}).items() if v is not None and 0 < len(str(v)) <= 100)
+    )
+    cause = _cause(reason, masked, tuple((k, v) for k, v in relevant if v in masked))
+    if "\0" not in masked:
+        return cause
+    parts = tuple(  # the record's own id inside a value: give it back
+        Part(p.field, p.code, p.template, tuple(v.replace("\0", record_id) for v in p.values))
+        for p in cause.parts
+    )
+    return Cause(reason, parts)
+
+
+@lru_cache(maxsize=4096)  # many records share one message: 330 refusals of one owner parse once
+def _cause(reason: str, masked: str, sent: tuple[tuple[str, str], ...]) -> Cause:
+    values = dict(sent)
+    parts = tuple(_part(p, reason, values) for p in masked.split("; ") if p.strip()) or (
         Part(None, reason.upper(), "", ()),
     )
     return Cause(reason, parts)
