@@ -13,7 +13,7 @@ from connector.base import RecordError
 from leadq.records import CrmKind, FieldUpdate, ObjectType, RecordRef
 from leadq.storage import dead_letters, installations
 from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.migrate import upgrade
+from leadq.storage.migrate import downgrade, upgrade
 from leadq.storage.tables import DeadLetter
 
 pytestmark = pytest.mark.db
@@ -144,5 +144,9 @@ def test_the_migration_collapses_the_duplicates_an_older_leadq_left(db_url):
         assert [r.message for r in resolved] == ["fixed"]
         with pytest.raises(IntegrityError), sessions.begin() as session:
             session.add(DeadLetter(installation_id=1, object_type="contact", record_id="1001", reason="x"))
+        downgrade(engine, "0008")  # and back: the revision is reversible
+        upgrade(engine)
+        with sessions() as session:
+            assert dead_letters.failing_records(session, 1) == 3
     finally:
         engine.dispose()
