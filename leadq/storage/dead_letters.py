@@ -70,7 +70,7 @@ def record_outcome(
             "created_at": now,
             "last_failed_at": now,
         }
-    values = list(rows.values())
+    values = [rows[key] for key in sorted(rows)]  # one order for every task: no lock-order deadlock
     for start in range(0, len(values), CHUNK):
         session.execute(_upsert(session), values[start : start + CHUNK])
 
