@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from leadq.storage import admins, installations
+from leadq.storage import admins, dead_letters, installations
 from leadq.storage.tables import (
     DeadLetter,
     Feedback,
@@ -152,14 +152,7 @@ def installation(installation_id: int):  # type: ignore[no-untyped-def]
             tiers.setdefault(object_type, []).append((tier, n))
         reconciled = _reconciled(db, installation_id)
         preview = _preview(db, installation_id)
-        errors = list(
-            db.scalars(
-                select(DeadLetter)
-                .where(DeadLetter.installation_id == installation_id, DeadLetter.resolved_at.is_(None))
-                .order_by(DeadLetter.id.desc())
-                .limit(200)
-            )
-        )
+        errors = dead_letters.group_failures(db, installation_id)  # grouped by cause
     state = _state(inst.status, facts["running"])
     return render_template(
         "installation.html",
@@ -498,7 +491,7 @@ def lead(installation_id: int, object_type: str, record_id: str):  # type: ignor
     for d in failures:
         writes.append(
             {
-                "when": _aware(d.created_at),
+                "when": _aware(d.last_failed_at or d.created_at),
                 "field": ", ".join(d.payload.get("fields", {})),
                 "text": f"refused by the CRM ({d.reason}): {d.message}",
             }
