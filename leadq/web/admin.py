@@ -265,6 +265,10 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
         # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
         "done": all(r.status == "done" for r in rows) and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
         "records": sum(r.done for r in rows),
+        "parts": ", ".join(
+            f"{r.done:,} {OBJECT_LABELS.get(inst.crm_kind, {}).get(r.object_type, r.object_type)}"
+            for r in sorted(rows, key=lambda r: OBJECT_ORDER.get(r.object_type, 9))
+        ),
         "fields": sorted(fields.items()),
         "samples": samples[:5],
     }

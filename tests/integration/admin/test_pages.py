@@ -92,14 +92,22 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
     assert fake.sent == [("leadq.backfill", [mine, None, True], "backfill")]
     before = len(crm.requests)
     run_backfill(ctx, ObjectType.CONTACT, dry_run=True)  # what the worker runs for the preview
+    page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
+    assert "Preview running" in page, "the companies are previewed after the contacts"
+    companies, _report = run_backfill(ctx, ObjectType.ACCOUNT, dry_run=True)
     assert not [e for e in crm.requests.entries()[before:] if "batch/update" in e.path]
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
-    assert "Preview of 400 records" in page and "Nothing has been written" in page
+    assert (
+        f"Preview of 400 contacts, {companies.done:,} companies" in page
+        and "Nothing has been written" in page
+    )
+    assert re.search(r"account.leadq_tier</td><td>fill \d+", page)
     assert re.search(r"leadq_tier</td><td>fill 400", page), page[page.find("Preview of") :][:800]
     client.post(f"/installations/{mine}/backfill/cancel", data={"csrf_token": token})
     assert "Preview backfill" in client.get(f"/installations/{mine}").get_data(as_text=True)
     client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
     run_backfill(ctx, ObjectType.CONTACT, dry_run=True)
+    run_backfill(ctx, ObjectType.ACCOUNT, dry_run=True)
     client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
     assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
 
@@ -135,7 +143,8 @@ def test_config_is_validated_saved_as_pending_and_applied_on_approval(
     ]
     live_ctx, preview_ctx = build_context(runtime, mine), build_context(runtime, mine, pending=True)
     assert live_ctx.icp.source_hash != preview_ctx.icp.source_hash, "only the preview uses the pending ICP"
-    run_backfill(preview_ctx, ObjectType.CONTACT, dry_run=True)
+    run_backfill(preview_ctx, ObjectType.CONTACT, dry_run=True)  # then the companies, as the worker does
+    run_backfill(preview_ctx, ObjectType.ACCOUNT, dry_run=True)
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
     assert "with the new ICP and routing configuration" in page
     client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
