@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from connector import formatting
 from connector.base import FieldSpec
 from leadq.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 
@@ -84,9 +85,11 @@ def api_name(key: str) -> str:
     return "LeadQ_" + "_".join(part.capitalize() for part in rest.split("_")) + "__c"
 
 
-def number_text(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
+def number_text(value: float, digits: int) -> str | None:
+    """A number Salesforce returned, as the write-back formats it (80.0 -> "80", 0.9 -> "0.9")."""
+    if not math.isfinite(value):
+        return None
+    return formatting.number(value, digits)
 
 
 def parse_time(value: Any) -> datetime | None:

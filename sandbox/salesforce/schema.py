@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 INDUSTRIES = (
@@ -334,7 +335,11 @@ def coerce(field: FieldDef, value: Any) -> tuple[Any, tuple[str, str] | None]:
                 "NUMBER_OUTSIDE_VALID_RANGE",
                 f"{field.label or field.name}: value outside of valid range on numeric field: {value}",
             )
-        return (round(number, field.scale) if field.scale or field.precision else number), None
+        if not (field.scale or field.precision):
+            return number, None
+        # Extra decimals are rounded half up (2.5 -> 3), not to even as Python's round() would.
+        exact = Decimal(repr(number)).quantize(Decimal(1).scaleb(-field.scale), rounding=ROUND_HALF_UP)
+        return float(exact), None
     if t == "boolean":
         if isinstance(value, bool):
             return value, None

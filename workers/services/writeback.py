@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from connector import formatting
+from connector.fields import LEADQ_FIELDS
 from connector.write_policy import Policy
 from leadq.records import CrmKind
 from routing.model import Decision
@@ -28,11 +30,7 @@ def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> d
     return out
 
 
-def _number(value: float | None, digits: int) -> str | None:
-    if value is None:
-        return None
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
+OPTIONS = {spec.key: spec.options for spec in LEADQ_FIELDS if spec.kind == "enum"}
 
 
 def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[str, str | None]:
@@ -40,14 +38,14 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
     proposed: dict[str, str | None] = {
         # Whole points: a tenth of a point of decay is no reason to spend an API call.
-        "leadq_fit_score": _number(score.fit, 0),
-        "leadq_engagement_score": _number(score.engagement, 0),
-        "leadq_probability": _number(score.probability, 4),
-        "leadq_tier": score.tier.value,
-        "leadq_verdict": score.verdict.value,
-        "leadq_confidence": score.confidence,
-        "leadq_reasons": score.reasons_text(),
-        "leadq_model_version": score.model_version,
+        "leadq_fit_score": formatting.number(score.fit, 0),
+        "leadq_engagement_score": formatting.number(score.engagement, 0),
+        "leadq_probability": formatting.number(score.probability, 4),
+        "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
+        "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
+        "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),
+        "leadq_reasons": formatting.long_text(score.reasons_text(), formatting.LONG_TEXT_LIMIT[crm]),
+        "leadq_model_version": formatting.long_text(score.model_version, formatting.TEXT_LIMIT[crm]),
     }
     if decision is not None and decision.owner_id:
         proposed[OWNER_FIELD[crm]] = decision.owner_id
