@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from leadq.records import CrmKind
 
@@ -36,7 +36,9 @@ def _decimal(value: float) -> Decimal:
 
 
 def _text_of(number: Decimal, digits: int) -> str:
-    rounded = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    # Enough precision for every digit of the result: a huge value must not overflow the default 28.
+    context = Context(prec=max(28, number.adjusted() + digits + 2), rounding=ROUND_HALF_UP)
+    rounded = number.quantize(Decimal(1).scaleb(-digits), context=context)
     text = f"{rounded:f}"
     if "." in text:  # only fractional zeros go: "90.40" -> "90.4", "80" stays "80"
         text = text.rstrip("0").rstrip(".")

@@ -142,3 +142,12 @@ def test_very_long_reasons_are_cut_at_each_crms_limit() -> None:
 def test_a_datetime_in_utc_is_unchanged() -> None:
     when = datetime(2026, 12, 2, 14, 27, tzinfo=UTC)
     assert datetime.fromisoformat(formatting.date_time(when) or "") == when
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(min_value=0, max_value=6))
+@example(1e26, 2)
+@example(-1e308, 4)
+@example(5e-324, 4)
+def test_any_finite_number_formats_and_parses_back_close(value: float, digits: int) -> None:
+    text = formatting.number(value, digits)
+    assert text is not None and float(text) == pytest.approx(value, abs=0.5 * 10**-digits, rel=1e-15)
