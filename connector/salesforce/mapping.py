@@ -74,7 +74,7 @@ BASE_FIELDS = {
     ObjectType.CONTACT: CONTACT_FIELDS,
     ObjectType.ACCOUNT: ACCOUNT_FIELDS,
 }
-DIGITS = {"leadq_fit_score": 0, "leadq_engagement_score": 0, "leadq_probability": 4}
+DIGITS = {"leadq_fit_score": 0, "leadq_engagement_score": 0, "leadq_probability": formatting.PERCENT_DIGITS}
 
 
 def api_name(key: str) -> str:
@@ -230,7 +230,7 @@ def to_api_value(spec: FieldSpec | None, value: str | None) -> Any:
     """A proposed string value in the JSON type Salesforce expects for the field."""
     if value is None or value == "":
         return None
-    if spec is not None and spec.kind == "number":
+    if spec is not None and spec.kind in ("number", "percent"):
         try:
             return float(value)
         except ValueError:

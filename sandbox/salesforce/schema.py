@@ -103,6 +103,7 @@ class FieldDef:
     custom: bool = False
     values: tuple[str, ...] = ()
     restricted: bool = False
+    labels: tuple[str, ...] = ()  # a picklist's labels, one per value (default: the value itself)
     nillable: bool = True
     reference_to: tuple[str, ...] = ()
     track_history: bool = False
@@ -128,8 +129,8 @@ class FieldDef:
             "referenceTo": list(self.reference_to),
             "restrictedPicklist": self.restricted,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "value": v, "validFor": None}
-                for v in self.values
+                {"active": True, "defaultValue": False, "label": label, "value": v, "validFor": None}
+                for v, label in zip(self.values, self.labels or self.values, strict=True)
             ],
             "inlineHelpText": self.description or None,
         }

@@ -40,7 +40,8 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
         # Whole points: a tenth of a point of decay is no reason to spend an API call.
         "leadq_fit_score": formatting.number(score.fit, 0),
         "leadq_engagement_score": formatting.number(score.engagement, 0),
-        "leadq_probability": formatting.number(score.probability, 4),
+        # A percentage (0.9043 -> "90.43", shown as 90.43%); empty for a disqualified lead.
+        "leadq_probability": formatting.percent(score.shown_probability),
         "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
         "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
         "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),

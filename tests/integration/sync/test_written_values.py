@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from leadq.records import ObjectType
+from leadq.records import ObjectType, Tier, Verdict
 from scoring.score import score_people
 from workers.services import sync
 
@@ -18,11 +18,16 @@ FITS = (100, 80, 50, 0, 10)
 ENGAGEMENTS = tuple(range(0, 101, 10))
 
 
-def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float, float]]) -> None:
+def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float, float]], **extra) -> None:  # type: ignore[no-untyped-def]
     def scored(pairs, *args, **kwargs):  # type: ignore[no-untyped-def]
         real = score_people(pairs, *args, **kwargs)
         return [
-            dataclasses.replace(s, fit=chosen[p.ref.record_id][0], engagement=chosen[p.ref.record_id][1])
+            dataclasses.replace(
+                s,
+                fit=chosen[p.ref.record_id][0],
+                engagement=chosen[p.ref.record_id][1],
+                **extra.get(p.ref.record_id, {}),
+            )
             for (p, _a), s in zip(pairs, real, strict=True)
         ]
 
@@ -42,5 +47,35 @@ def test_fit_and_engagement_land_in_hubspot_exactly(ctx, crm, monkeypatch) -> No
         assert props["leadq_fit_score"] == str(int(fit)), (record_id, props["leadq_fit_score"])
         assert props["leadq_engagement_score"] == str(int(engagement))
     # Read back through the API, the CRM's values equal the decided ones: a re-run writes nothing.
+    again = sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.CONTACT, ids))
+    assert again.writes == 0
+
+
+PROBABILITIES = {0: (0.9043, "90.43"), 1: (0.1, "10"), 2: (1.0, "100"), 3: (0.5, "50"), 4: (0.0, "0")}
+
+
+def decided(ids: list[str]) -> tuple[dict[str, tuple[float, float]], dict[str, dict]]:  # type: ignore[type-arg]
+    """Probabilities written as percentages; the last record is disqualified with a high probability."""
+    chosen = dict.fromkeys(ids, (50.0, 10.0))
+    extra: dict[str, dict] = {
+        ids[n]: {"probability": p, "tier": Tier.L3, "verdict": Verdict.NURTURE}
+        for n, (p, _t) in PROBABILITIES.items()
+    }  # type: ignore[type-arg]
+    extra[ids[5]] = {"probability": 0.7972, "tier": Tier.L4, "verdict": Verdict.DISQUALIFIED}
+    return chosen, extra
+
+
+def test_the_probability_is_a_percentage_and_empty_when_disqualified(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    portal = crm.sandbox.portals[crm.portal_id]
+    ids = [r.id for r in portal.live("contacts")][:6]
+    chosen, extra = decided(ids)
+    _with_values(monkeypatch, chosen, **extra)
+    report = sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.CONTACT, ids))
+    assert report.failed == 0
+    for n, (_p, text) in PROBABILITIES.items():
+        assert portal.get("contacts", ids[n]).props["leadq_probability"] == text
+    assert portal.properties["contacts"]["leadq_probability"]["numberDisplayHint"] == "percentage"
+    disqualified = portal.get("contacts", ids[5]).props
+    assert disqualified["leadq_verdict"] == "disqualified" and not disqualified.get("leadq_probability")
     again = sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.CONTACT, ids))
     assert again.writes == 0
