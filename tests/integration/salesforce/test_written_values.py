@@ -40,6 +40,7 @@ def test_the_probability_is_a_percent_field_and_empty_when_disqualified(ctx, crm
     for n, (_p, text) in PROBABILITIES.items():
         assert org.get("Lead", ids[n])["LeadQ_Probability__c"] == float(text)  # 90.43 is 90.43%
     disqualified = org.get("Lead", ids[5])
-    assert disqualified["LeadQ_Verdict__c"] == "disqualified" and disqualified.get("LeadQ_Probability__c") is None
+    assert disqualified["LeadQ_Verdict__c"] == "disqualified"
+    assert disqualified.get("LeadQ_Probability__c") is None
     again = sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.LEAD, ids))
     assert again.writes == 0
