@@ -237,8 +237,8 @@ def _same_score(stored: ScoreRow | None, score: Any) -> bool:
     return (
         stored.tier == score.tier.value
         and stored.verdict == score.verdict.value
-        and round(stored.fit) == round(score.fit)
-        and round(stored.engagement) == round(score.engagement)
+        and formatting.number(stored.fit) == formatting.number(score.fit)  # as written: ties half up
+        and formatting.number(stored.engagement) == formatting.number(score.engagement)
         and rounded(stored.probability) == rounded(score.probability)
         and stored.model_version == score.model_version
         and [list(r) for r in stored.reasons or []]

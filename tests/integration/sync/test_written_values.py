@@ -79,3 +79,23 @@ def test_the_probability_is_a_percentage_and_empty_when_disqualified(ctx, crm, m
     assert disqualified["leadq_verdict"] == "disqualified" and not disqualified.get("leadq_probability")
     again = sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.CONTACT, ids))
     assert again.writes == 0
+
+
+def test_a_tie_is_written_rounded_half_up_and_its_change_is_kept_in_history(  # type: ignore[no-untyped-def]
+    ctx, crm, monkeypatch, sessions
+) -> None:
+    from sqlalchemy import select
+
+    from leadq.storage.tables import ScoreRow
+
+    portal = crm.sandbox.portals[crm.portal_id]
+    record_id = next(r.id for r in portal.live("contacts"))
+    shown = []
+    for fit in (80.5, 80.4):
+        _with_values(monkeypatch, {record_id: (fit, 20.0)})
+        sync.process_people(ctx, ctx.adapter.read_with_accounts(ObjectType.CONTACT, [record_id]))
+        shown.append(portal.get("contacts", record_id).props["leadq_fit_score"])
+    assert shown == ["81", "80"]
+    with sessions() as session:
+        fits = [r.fit for r in session.scalars(select(ScoreRow).where(ScoreRow.record_id == record_id))]
+    assert fits == [80.5, 80.4], "the history records each value the CRM was given"
