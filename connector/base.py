@@ -64,13 +64,19 @@ class FieldSpec:
 
     key: str
     label: str
-    kind: str  # number | text | multiline | enum | datetime
-    options: tuple[str, ...] = ()
+    kind: str  # number | percent | text | multiline | enum | datetime
+    options: tuple[str, ...] = ()  # stable internal values, what leadq writes and reads
     description: str = ""
+    option_labels: tuple[str, ...] = ()  # what a person sees, one per option (default: the value)
     objects: tuple[str, ...] = ()  # ObjectType values the field lives on; empty: every object
 
     def on(self, object_type: str) -> bool:
         return not self.objects or object_type in self.objects
+
+    def label_of(self, value: str) -> str:
+        """The human label of an option's internal value."""
+        labels = dict(zip(self.options, self.option_labels or self.options, strict=True))
+        return labels.get(value, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,7 @@ class ProvisionReport:
     unchanged: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()  # same name, other type: reported, never overwritten
     details: dict[str, str] = field(default_factory=dict)
+    updated: tuple[str, ...] = ()  # leadq's own fields brought up to date (labels, display, type)
 
 
 @runtime_checkable

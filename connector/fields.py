@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connector.base import FieldSpec
+from leadq.records import CONFIDENCE_LABELS, VERDICT_LABELS, Verdict
 
 GROUP = "leadq"
 GROUP_LABEL = "leadq lead qualification"
@@ -18,8 +19,9 @@ LEADQ_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "leadq_probability",
         "leadq conversion probability",
-        "number",
-        description="Calibrated probability of converting (0-1); empty until a model is trained",
+        "percent",
+        description="Calibrated probability of converting, as a percentage; empty until a model is "
+        "trained, and for disqualified leads",
     ),
     FieldSpec(
         "leadq_tier",
@@ -32,9 +34,17 @@ LEADQ_FIELDS: tuple[FieldSpec, ...] = (
         "leadq_verdict",
         "leadq verdict",
         "enum",
-        options=("sales_ready", "nurture", "disqualified", "needs_info"),
+        options=tuple(v.value for v in Verdict),
+        option_labels=tuple(VERDICT_LABELS[v] for v in Verdict),
+        description="Sales-ready: a rep works it now; Nurture: not yet; Disqualified; Needs info",
     ),
-    FieldSpec("leadq_confidence", "leadq confidence", "enum", options=("high", "medium", "low")),
+    FieldSpec(
+        "leadq_confidence",
+        "leadq confidence",
+        "enum",
+        options=tuple(CONFIDENCE_LABELS),
+        option_labels=tuple(CONFIDENCE_LABELS.values()),
+    ),
     FieldSpec("leadq_reasons", "leadq reasons", "multiline", description="Why leadq scored this lead so"),
     FieldSpec("leadq_scored_at", "leadq scored at", "datetime"),
     FieldSpec("leadq_model_version", "leadq model version", "text"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.base import ClientConfig
+from connector.base import ClientConfig, ProvisionReport
 from connector.fields import LEADQ_FIELDS
 from connector.http import session as pinned_session
 from connector.hubspot.adapter import HubSpotAdapter
@@ -200,7 +200,12 @@ def install_salesforce(
             expires_at=None,
         )
         installation_id = row.id
-    return InstallResult(installation_id, org_id, report.created, dict(report.details))
+    return InstallResult(installation_id, org_id, report.created + report.updated, _conflicts(report))
+
+
+def _conflicts(report: ProvisionReport) -> dict[str, str]:
+    """Only the fields leadq left alone; updated ones (labels, display) are listed as created are."""
+    return {k: v for k, v in report.details.items() if k in report.conflicts}
 
 
 @dataclass(frozen=True)
@@ -244,7 +249,7 @@ def install_hubspot(
             expires_at=tokens.expires_at,
         )
         installation_id = row.id
-    return InstallResult(installation_id, portal_id, report.created, dict(report.details))
+    return InstallResult(installation_id, portal_id, report.created + report.updated, _conflicts(report))
 
 
 def mark_needs_reauth(sessions: sessionmaker[Session], installation_id: int, reason: str) -> None:

@@ -41,6 +41,16 @@ class Verdict(enum.StrEnum):
     NEEDS_INFO = "needs_info"
 
 
+# What a person sees for leadq's stable internal values (CRM picklist labels, the admin app).
+VERDICT_LABELS = {
+    Verdict.SALES_READY: "Sales-ready",
+    Verdict.NURTURE: "Nurture",
+    Verdict.DISQUALIFIED: "Disqualified",
+    Verdict.NEEDS_INFO: "Needs info",
+}
+CONFIDENCE_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
+
+
 class WrittenBy(enum.StrEnum):
     """Who last wrote a CRM field: the write policy's key input."""
 

@@ -116,6 +116,11 @@ def route(
     if pool == "nurture":
         path.append(f"{lead.tier.value} lead goes to nurture")
         return _queue(config, config.nurture_queue, "nurture", path, lead, now)
+    if steps.get("tier_pool", True) and lead.verdict == Verdict.NURTURE:
+        # The verdict/tier matrix (README): only a sales-ready lead goes to a rep; a lead labelled
+        # "nurture" is never assigned as if it were, whatever its tier's pool.
+        path.append(f"{lead.tier.value} lead is not sales-ready: it goes to nurture, not to a rep")
+        return _queue(config, config.nurture_queue, "nurture", path, lead, now)
     candidates = [r for r in config.reps if r.active and (pool == "all" or r.role == pool)]
     for rep in candidates:
         if rep.owner_id in exclude:

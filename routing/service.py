@@ -31,7 +31,8 @@ def route_and_commit(
     """Snapshot, decide, commit; on a lost race decide again from a fresh snapshot."""
     week = week_key(now)
     reps = [r.owner_id for r in config.reps]
-    pool = config.tier_pools.get(lead.tier.value, "all")
+    # The pool route() will use: with the tier_pool step off, every lead is in the "all" pool.
+    pool = config.tier_pools.get(lead.tier.value, "all") if config.steps.get("tier_pool", True) else "all"
     pools = [pool] if pool in POOL_KEYS else []
     for _ in range(attempts):
         snapshot = state.snapshot(pools, reps, week)

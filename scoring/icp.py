@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from scoring.titles import FUNCTIONS, SENIORITIES
+from scoring.verdicts import Thresholds
 
 
 class IcpError(ValueError):
@@ -55,6 +56,7 @@ class Icp:
     tier_thresholds: tuple[float, float, float]
     min_outcomes: int
     min_wins: int
+    verdicts: Thresholds = field(default_factory=Thresholds)
     source_hash: str = ""
     _industry_index: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -229,6 +231,11 @@ def load_icp(text: str | None = None) -> Icp:
         tier_thresholds=tiers,  # type: ignore[arg-type]
         min_outcomes=int(_number(data, "model.min_outcomes", 1)),
         min_wins=int(_number(data, "model.min_wins", 1)),
+        verdicts=Thresholds(
+            sales_ready_min_engagement=_number(data, "verdicts.sales_ready_min_engagement", 0, 100),
+            l2_sales_ready_fit=_number(data, "verdicts.l2_sales_ready_fit", 0, 100),
+            l2_sales_ready_engagement=_number(data, "verdicts.l2_sales_ready_engagement", 0, 100),
+        ),
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from leadq.records import Account, Person, Reason, Tier, Verdict
+from scoring import verdicts
 from scoring.disqualify import disqualifiers
 from scoring.explain import model_reasons
 from scoring.features import PersonFeatures, engagement_score, person_features
@@ -42,6 +43,11 @@ class Score:
     missing: tuple[str, ...]
     model_version: str
     scored_at: datetime
+
+    @property
+    def shown_probability(self) -> float | None:
+        """The probability the CRM shows (none for a disqualified lead; see scoring/verdicts.py)."""
+        return verdicts.shown_probability(self.verdict, self.probability)
 
     def reasons_text(self, limit: int = 6) -> str:
         """Multi-line text for the CRM's reasons field: one factor per line, sign first."""
@@ -80,19 +86,6 @@ def engagement_reasons(f: PersonFeatures) -> list[Reason]:
     if f.visits >= 3:
         reasons.append(Reason("engagement.visits", 0.5, f"visited the website {f.visits} times"))
     return reasons
-
-
-def _verdict(
-    tier: Tier, fit: float, engagement: float, dq: list[tuple[str, str]], blocking: Sequence[str]
-) -> Verdict:
-    if dq:
-        return Verdict.DISQUALIFIED
-    if blocking:
-        return Verdict.NEEDS_INFO
-    # L1, or a strong fit who is visibly engaging now (the "A1" corner of a fit x engagement grid).
-    if tier == Tier.L1 or (tier == Tier.L2 and fit >= 75 and engagement >= 30):
-        return Verdict.SALES_READY
-    return Verdict.NURTURE
 
 
 def score_person(
@@ -219,10 +212,9 @@ def score_features(
         version = RULES_VERSION
         confidence = "low"
         confidence_reason = model_note or "no conversion model yet: scored by the ICP rules"
-    tier = tier_for(priority, icp)
-    if dq:
-        tier = Tier.L4
-    verdict = _verdict(tier, fit, engagement, dq, blocking)
+    tier, verdict = verdicts.decide(
+        tier_for(priority, icp), fit, engagement, bool(dq), bool(blocking), icp.verdicts
+    )
     all_reasons: list[Reason] = [Reason(f"disqualifier.{code}", 0.0, text) for code, text in dq]
     if verdict == Verdict.NEEDS_INFO:
         all_reasons.append(Reason("needs_info", 0.0, "missing " + ", ".join(blocking)))

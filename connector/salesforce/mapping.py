@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from connector import formatting
 from connector.base import FieldSpec
 from leadq.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 
@@ -73,7 +74,7 @@ BASE_FIELDS = {
     ObjectType.CONTACT: CONTACT_FIELDS,
     ObjectType.ACCOUNT: ACCOUNT_FIELDS,
 }
-DIGITS = {"leadq_fit_score": 0, "leadq_engagement_score": 0, "leadq_probability": 4}
+DIGITS = {"leadq_fit_score": 0, "leadq_engagement_score": 0, "leadq_probability": formatting.PERCENT_DIGITS}
 
 
 def api_name(key: str) -> str:
@@ -84,10 +85,11 @@ def api_name(key: str) -> str:
     return "LeadQ_" + "_".join(part.capitalize() for part in rest.split("_")) + "__c"
 
 
-def number_text(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text  # 80 stays 80; 0.5000 becomes 0.5
-    return text or "0"
+def number_text(value: float, digits: int) -> str | None:
+    """A number Salesforce returned, as the write-back formats it (80.0 -> "80", 0.9 -> "0.9")."""
+    if not math.isfinite(value):
+        return None
+    return formatting.number(value, digits)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -229,7 +231,7 @@ def to_api_value(spec: FieldSpec | None, value: str | None) -> Any:
     """A proposed string value in the JSON type Salesforce expects for the field."""
     if value is None or value == "":
         return None
-    if spec is not None and spec.kind == "number":
+    if spec is not None and spec.kind in ("number", "percent"):
         try:
             return float(value)
         except ValueError:

@@ -10,10 +10,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from connector import formatting
 from connector.base import FieldSpec, ProvisionReport
 from connector.errors import CrmPermissionError, CrmValidationError
 from connector.salesforce.client import SalesforceCalls
 from connector.salesforce.mapping import api_name
+from leadq.records import CrmKind
 
 log = logging.getLogger(__name__)
 OBJECTS = ("Lead", "Contact", "Account")
@@ -21,12 +23,17 @@ PERMISSION_SET = "LeadQ_Integration"
 FIND_SET = "SELECT Id FROM PermissionSet WHERE Name = 'LeadQ_Integration'"
 TYPES = {
     "number": "double",
+    "percent": "percent",
     "enum": "picklist",
     "multiline": "textarea",
     "datetime": "datetime",
     "text": "string",
 }
-PRECISION = {"leadq_fit_score": (3, 0), "leadq_engagement_score": (3, 0), "leadq_probability": (5, 4)}
+PRECISION = {"leadq_fit_score": (3, 0), "leadq_engagement_score": (3, 0)}
+PERCENT = (5, 2)  # 90.43 is 90.43%: Salesforce stores a percent field's value as the percentage
+LONG_TEXT = formatting.LONG_TEXT_LIMIT[CrmKind.SALESFORCE]
+TEXT = formatting.TEXT_LIMIT[CrmKind.SALESFORCE]
+MIGRATABLE = {("double", "percent")}  # (current, wanted) type changes Salesforce allows in place
 NO_PERMISSION = (
     "the Salesforce user who installed leadq cannot create fields or permission sets: it needs the "
     "'Customize Application' and 'Manage Profiles and Permission Sets' permissions (a System "
@@ -43,17 +50,19 @@ def metadata(spec: FieldSpec) -> dict[str, Any]:
     if spec.kind == "number":
         precision, scale = PRECISION.get(spec.key, (18, 2))
         return base | {"type": "Number", "precision": precision, "scale": scale}
+    if spec.kind == "percent":
+        return base | {"type": "Percent", "precision": PERCENT[0], "scale": PERCENT[1]}
     if spec.kind == "enum":
-        values = [{"fullName": v, "label": v, "default": False} for v in spec.options]
+        values = [{"fullName": v, "label": spec.label_of(v), "default": False} for v in spec.options]
         return base | {
             "type": "Picklist",
             "valueSet": {"restricted": True, "valueSetDefinition": {"sorted": False, "value": values}},
         }
     if spec.kind == "multiline":
-        return base | {"type": "LongTextArea", "length": 32768, "visibleLines": 6}
+        return base | {"type": "LongTextArea", "length": LONG_TEXT, "visibleLines": 6}
     if spec.kind == "datetime":
         return base | {"type": "DateTime"}
-    return base | {"type": "Text", "length": 80}
+    return base | {"type": "Text", "length": TEXT}
 
 
 def _describe(calls: SalesforceCalls, sobject: str) -> dict[str, dict[str, Any]]:
@@ -67,6 +76,7 @@ def ensure_fields(
     created: list[str] = []
     unchanged: list[str] = []
     conflicts: list[str] = []
+    updated: list[str] = []
     details: dict[str, str] = {}
     grant: list[tuple[str, str]] = []
     for sobject in OBJECTS:
@@ -78,13 +88,20 @@ def ensure_fields(
             full = f"{sobject}.{name}"
             existing = fields.get(name)
             if existing is not None:
-                if existing["type"] != TYPES[spec.kind]:
+                if (existing["type"], TYPES[spec.kind]) in MIGRATABLE or _labels_differ(spec, existing):
+                    _update(calls, sobject, name, spec)  # leadq's own field: bring it up to date
+                    updated.append(full)
+                    details[full] = f"updated to {metadata(spec)['type']}" + (
+                        " with labels" if spec.kind == "enum" else ""
+                    )
+                elif existing["type"] != TYPES[spec.kind]:
                     conflicts.append(full)
                     details[full] = (
                         f"{full} exists as {existing['type']}, leadq needs {TYPES[spec.kind]}: left as is"
                     )
                     continue
-                unchanged.append(full)
+                else:
+                    unchanged.append(full)
                 if not existing.get("updateable"):
                     grant.append((sobject, full))
                 continue
@@ -109,7 +126,40 @@ def ensure_fields(
         "salesforce.provisioned",
         extra={"fields_created": len(created), "fields_unchanged": len(unchanged), "clashes": len(conflicts)},
     )
-    return ProvisionReport(tuple(created), tuple(unchanged), tuple(conflicts), details)
+    return ProvisionReport(tuple(created), tuple(unchanged), tuple(conflicts), details, tuple(updated))
+
+
+def _labels_differ(spec: FieldSpec, existing: dict[str, Any]) -> bool:
+    if spec.kind != "enum" or existing.get("type") != "picklist":
+        return False
+    shown = {p.get("value"): p.get("label") for p in existing.get("picklistValues") or []}
+    return any(shown.get(v) != spec.label_of(v) for v in spec.options)
+
+
+def _update(calls: SalesforceCalls, sobject: str, name: str, spec: FieldSpec) -> None:
+    """Tooling API: find the custom field's Id, then replace its metadata (stored values are kept)."""
+    developer_name = name.removesuffix("__c")
+    # Both names are leadq's own constants (OBJECTS, api_name), never user input.
+    where = f"TableEnumOrId = '{sobject}' AND DeveloperName = '{developer_name}'"
+    soql = "SELECT Id FROM CustomField WHERE " + where  # noqa: S608
+    found = calls.call(
+        lambda sf: sf.toolingexecute("query/", method="GET", params={"q": soql}),
+        what=f"find field {sobject}.{name}",
+    )
+    if not found.get("records"):
+        raise CrmValidationError(f"Salesforce did not return the Id of {sobject}.{name}", body=found)
+    field_id = found["records"][0]["Id"]
+    try:
+        calls.call(
+            lambda sf: sf.toolingexecute(
+                f"sobjects/CustomField/{field_id}",
+                method="PATCH",
+                data={"FullName": f"{sobject}.{name}", "Metadata": metadata(spec)},
+            ),
+            what=f"update field {sobject}.{name}",
+        )
+    except CrmPermissionError:
+        raise CrmPermissionError(NO_PERMISSION, status=403) from None
 
 
 def _grant(calls: SalesforceCalls, fields: list[tuple[str, str]], user_id: str) -> None:

@@ -179,6 +179,8 @@ def register(app: Flask, sandbox: Any) -> None:
             "formField",
             "type",
             "fieldType",
+            "numberDisplayHint",
+            "textDisplayHint",
         ):
             if key in data:
                 prop[key] = data[key]

@@ -42,6 +42,7 @@ class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     admin_user_id: str = ""
     customizers: set[str] = field(default_factory=set)  # users with "Customize Application"
+    custom_fields: dict[str, str] = field(default_factory=dict)  # CustomField Id -> "Lead.X__c"
     listeners: list[ChangeListener] = field(default_factory=list)
     # record id -> (sobject, fields, user): a user's edit that lands between the app's read and its
     # next write to that record (the read-modify-write race).
@@ -299,44 +300,85 @@ class Org:
             return None, Problem("INVALID_FIELD", f"Invalid field name: {full_name}")
         if name in self.schema[sobject]:
             return None, Problem("DUPLICATE_DEVELOPER_NAME", f"This field name is already in use: {name}")
-        kind = str(metadata.get("type") or "")
-        types = {
-            "Number": "double",
-            "Text": "string",
-            "LongTextArea": "textarea",
-            "Picklist": "picklist",
-            "DateTime": "datetime",
-            "Date": "date",
-            "Checkbox": "boolean",
-            "Percent": "percent",
-        }
-        if kind not in types or not metadata.get("label"):
-            return None, Problem(
-                "FIELD_INTEGRITY_EXCEPTION", f"Invalid type or missing label for {full_name}: {kind!r}"
+        definition, problem = _field_def(full_name, name, metadata)
+        if problem or definition is None:
+            return None, problem
+        self.schema[sobject][name] = definition
+        field_id = self.ids.new("CustomField")
+        self.custom_fields[field_id] = full_name
+        return field_id, None
+
+    def update_custom_field(self, field_id: str, metadata: dict[str, Any]) -> Problem | None:
+        """Tooling API update of a custom field's metadata: labels, picklist values, a number's type.
+        Values already stored are kept (a Number changed to a Percent keeps its numbers)."""
+        full_name = self.custom_fields.get(field_id)
+        if full_name is None:
+            return Problem("NOT_FOUND", "The requested resource does not exist")
+        sobject, _, name = full_name.partition(".")
+        current = self.schema[sobject][name]
+        definition, problem = _field_def(full_name, name, metadata)
+        if problem or definition is None:
+            return problem
+        numbers = {"double", "percent", "currency"}
+        if definition.type != current.type and not {definition.type, current.type} <= numbers:
+            return Problem(
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"Cannot change the type of {full_name} from {current.type} to {definition.type}",
             )
-        values: tuple[str, ...] = ()
-        restricted = False
-        if kind == "Picklist":
-            value_set = metadata.get("valueSet") or {}
-            definition = value_set.get("valueSetDefinition") or {}
-            values = tuple(str(v.get("fullName") or v.get("label")) for v in definition.get("value") or [])
-            restricted = bool(value_set.get("restricted"))
-            if not values:
-                return None, Problem("FIELD_INTEGRITY_EXCEPTION", f"Picklist {full_name} needs values")
-        length = int(metadata.get("length") or (32768 if kind == "LongTextArea" else 0))
-        if kind == "Text" and not 1 <= length <= 255:
-            return None, Problem("FIELD_INTEGRITY_EXCEPTION", "Text length must be between 1 and 255")
-        self.schema[sobject][name] = FieldDef(
-            name,
-            types[kind],
-            label=str(metadata["label"]),
-            length=length,
-            precision=int(metadata.get("precision") or (18 if kind == "Number" else 0)),
-            scale=int(metadata.get("scale") or 0),
-            custom=True,
-            values=values,
-            restricted=restricted,
-            track_history=bool(metadata.get("trackHistory")),
-            description=str(metadata.get("inlineHelpText") or ""),
+        definition.track_history = definition.track_history or current.track_history
+        self.schema[sobject][name] = definition
+        return None
+
+    def custom_field_id(self, sobject: str, developer_name: str) -> str | None:
+        for field_id, full_name in self.custom_fields.items():
+            if full_name == f"{sobject}.{developer_name}__c":
+                return field_id
+        return None
+
+
+def _field_def(full_name: str, name: str, metadata: dict[str, Any]) -> tuple[FieldDef | None, Problem | None]:
+    """A custom field's definition from Tooling API metadata, or the problem Salesforce reports."""
+    kind = str(metadata.get("type") or "")
+    types = {
+        "Number": "double",
+        "Text": "string",
+        "LongTextArea": "textarea",
+        "Picklist": "picklist",
+        "DateTime": "datetime",
+        "Date": "date",
+        "Checkbox": "boolean",
+        "Percent": "percent",
+    }
+    if kind not in types or not metadata.get("label"):
+        return None, Problem(
+            "FIELD_INTEGRITY_EXCEPTION", f"Invalid type or missing label for {full_name}: {kind!r}"
         )
-        return self.ids.new("CustomField"), None
+    values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    restricted = False
+    if kind == "Picklist":
+        value_set = metadata.get("valueSet") or {}
+        definition = value_set.get("valueSetDefinition") or {}
+        entries = definition.get("value") or []
+        values = tuple(str(v.get("fullName") or v.get("label")) for v in entries)
+        labels = tuple(str(v.get("label") or v.get("fullName")) for v in entries)
+        restricted = bool(value_set.get("restricted"))
+        if not values:
+            return None, Problem("FIELD_INTEGRITY_EXCEPTION", f"Picklist {full_name} needs values")
+    length = int(metadata.get("length") or (32768 if kind == "LongTextArea" else 0))
+    if kind == "Text" and not 1 <= length <= 255:
+        return None, Problem("FIELD_INTEGRITY_EXCEPTION", "Text length must be between 1 and 255")
+    return FieldDef(
+        name,
+        types[kind],
+        label=str(metadata["label"]),
+        length=length,
+        precision=int(metadata.get("precision") or (18 if kind in ("Number", "Percent") else 0)),
+        scale=int(metadata.get("scale") or 0),
+        custom=True,
+        values=values,
+        labels=labels,
+        restricted=restricted,
+        track_history=bool(metadata.get("trackHistory")),
+        description=str(metadata.get("inlineHelpText") or ""),
+    ), None

@@ -382,6 +382,45 @@ def register(app: Flask, sandbox: Any) -> None:
                     results.append({"id": created["Id"], "success": True, "errors": []})
         return jsonify(results)
 
+    @app.get(v("/tooling/query"))
+    @app.get(v("/tooling/query/"))
+    def tooling_query(version: str) -> Response:
+        """CustomField by object and developer name, the one Tooling query leadq makes."""
+        org, _user = current()
+        text = request.args.get("q", "")
+        table = re.search(r"TableEnumOrId\s*=\s*'([^']+)'", text)
+        name = re.search(r"DeveloperName\s*=\s*'([^']+)'", text)
+        if not re.match(r"\s*SELECT\s+Id\b.*\bFROM\s+CustomField\b", text, re.I | re.S) or not (
+            table and name
+        ):
+            return errors(
+                400, "MALFORMED_QUERY", "the sandbox answers CustomField by TableEnumOrId and DeveloperName"
+            )
+        with org.lock:
+            field_id = org.custom_field_id(table.group(1), name.group(1))
+        rows = [] if field_id is None else [{"attributes": {"type": "CustomField"}, "Id": field_id}]
+        return jsonify(
+            size=len(rows), totalSize=len(rows), done=True, records=rows, entityTypeName="CustomField"
+        )
+
+    @app.patch(v("/tooling/sobjects/CustomField/<field_id>"))
+    def update_custom_field(version: str, field_id: str) -> Response:
+        org, user = current()
+        if user not in org.customizers:
+            return errors(
+                403,
+                "INSUFFICIENT_ACCESS",
+                "insufficient access rights: the Customize Application permission is required",
+            )
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("Metadata"), dict):
+            return errors(400, "JSON_PARSER_ERROR", "Metadata is required")
+        with org.lock:
+            problem = org.update_custom_field(field_id, body["Metadata"])
+        if problem:
+            return errors(404 if problem.code == "NOT_FOUND" else 400, problem.code, problem.message)
+        return Response(status=204)
+
     @app.post(v("/tooling/sobjects/CustomField"))
     @app.post(v("/tooling/sobjects/CustomField/"))
     def custom_field(version: str) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 INDUSTRIES = (
@@ -102,6 +103,7 @@ class FieldDef:
     custom: bool = False
     values: tuple[str, ...] = ()
     restricted: bool = False
+    labels: tuple[str, ...] = ()  # a picklist's labels, one per value (default: the value itself)
     nillable: bool = True
     reference_to: tuple[str, ...] = ()
     track_history: bool = False
@@ -127,8 +129,8 @@ class FieldDef:
             "referenceTo": list(self.reference_to),
             "restrictedPicklist": self.restricted,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "value": v, "validFor": None}
-                for v in self.values
+                {"active": True, "defaultValue": False, "label": label, "value": v, "validFor": None}
+                for v, label in zip(self.values, self.labels or self.values, strict=True)
             ],
             "inlineHelpText": self.description or None,
         }
@@ -334,7 +336,11 @@ def coerce(field: FieldDef, value: Any) -> tuple[Any, tuple[str, str] | None]:
                 "NUMBER_OUTSIDE_VALID_RANGE",
                 f"{field.label or field.name}: value outside of valid range on numeric field: {value}",
             )
-        return (round(number, field.scale) if field.scale or field.precision else number), None
+        if not (field.scale or field.precision):
+            return number, None
+        # Extra decimals are rounded half up (2.5 -> 3), not to even as Python's round() would.
+        exact = Decimal(repr(number)).quantize(Decimal(1).scaleb(-field.scale), rounding=ROUND_HALF_UP)
+        return float(exact), None
     if t == "boolean":
         if isinstance(value, bool):
             return value, None

@@ -23,7 +23,10 @@ from leadq.storage.tables import Installation, SyncCursor
 from tests.faults.services import PrivatePostgres, PrivateRedis, private_directory
 from tests.integration.hubspot.conftest import PUBLIC, Enqueued, install
 
-ROUTING = '[pools]\nL3 = "all"\n'
+# These tests are about the sync mechanics and need plenty of unowned leads assigned: with the
+# tier_pool step off, every lead that is not disqualified goes to a rep, whatever its tier and
+# verdict (by default only sales-ready leads do; see the verdict/tier matrix in the README).
+ROUTING = "[steps]\ntier_pool = false\n"
 
 
 @pytest.fixture

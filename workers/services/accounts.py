@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from connector import formatting
 from connector.write_policy import Action, Policy, plan_writes
 from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, RecordRef
 from leadq.storage import dead_letters, ledger
@@ -106,9 +107,7 @@ def _score_chunk(
         for d in decisions:
             report.actions[(f"account.{d.key}", d.action.value)] += 1
         if allowed:
-            allowed.append(
-                FieldUpdate(account.ref, "leadq_scored_at", ctx.now().isoformat(timespec="seconds"))
-            )
+            allowed.append(FieldUpdate(account.ref, "leadq_scored_at", formatting.date_time(ctx.now())))
             updates.extend(allowed)
             if len(report.samples) < SAMPLES:
                 report.samples.append(
@@ -166,7 +165,7 @@ def _row(ctx: InstallationContext, account: Account, score: AccountScore, model_
         confidence=score.confidence,
         reasons=reasons,
         model_version=model_version,
-        scored_at=_day(ctx),
+        scored_at=ctx.now(),  # when it was computed; the score itself is as of the day
     )
 
 

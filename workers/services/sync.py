@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from connector import formatting
 from connector.write_policy import Action, FieldDecision, plan_writes
 from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
 from leadq.storage import dead_letters, ledger, routing_log
@@ -94,6 +95,7 @@ def process_people(
         stored = _newest_scores(session, ctx.installation_id, pairs)
     owner_key = ctx.adapter.owner_field
     field_policies = policies(ctx.crm)
+    computed_at = ctx.now()  # the real time: stored with each new score and written as leadq_scored_at
     updates: list[FieldUpdate] = []
     decisions: list[tuple[Person, Decision]] = []
     overrides: list[FieldDecision] = []
@@ -126,7 +128,7 @@ def process_people(
             if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key) and d.key in ours:
                 overrides.append(d)
         if allowed:
-            allowed.append(FieldUpdate(person.ref, "leadq_scored_at", now.isoformat(timespec="seconds")))
+            allowed.append(FieldUpdate(person.ref, "leadq_scored_at", formatting.date_time(computed_at)))
             updates.extend(allowed)
             if len(report.samples) < SAMPLES:
                 report.samples.append(
@@ -186,7 +188,7 @@ def process_people(
                     confidence=score.confidence,
                     reasons=[[r.factor, r.contribution, r.text] for r in score.reasons],
                     model_version=score.model_version,
-                    scored_at=score.scored_at,
+                    scored_at=computed_at,  # when it was computed; the score itself is as of the day
                 )
             )
         for person, decision in decisions:
@@ -227,8 +229,8 @@ def _same_score(stored: ScoreRow | None, score: Any) -> bool:
     return (
         stored.tier == score.tier.value
         and stored.verdict == score.verdict.value
-        and round(stored.fit) == round(score.fit)
-        and round(stored.engagement) == round(score.engagement)
+        and formatting.number(stored.fit) == formatting.number(score.fit)  # as written: ties half up
+        and formatting.number(stored.engagement) == formatting.number(score.engagement)
         and rounded(stored.probability) == rounded(score.probability)
         and stored.model_version == score.model_version
         and [list(r) for r in stored.reasons or []]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector import formatting
+from connector.fields import LEADQ_FIELDS
 from connector.write_policy import Policy
 from leadq.records import CrmKind
 from routing.model import Decision
@@ -31,17 +33,13 @@ def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> d
     return out
 
 
-def _number(value: float | None, digits: int) -> str | None:
-    if value is None:
-        return None
-    text = f"{value:.{digits}f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text  # 80 stays 80; 0.5000 becomes 0.5
-    return text or "0"
+OPTIONS = {spec.key: spec.options for spec in LEADQ_FIELDS if spec.kind == "enum"}
 
 
 def account_fields(crm: CrmKind, score: AccountScore, model_version: str) -> dict[str, str | None]:
     """An account's proposed leadq values as CRM strings (its owner is never routed by leadq)."""
     return _account_values(
+        crm,
         score.fit,
         score.engagement,
         score.probability,
@@ -59,6 +57,7 @@ def account_fields_stored(crm: CrmKind, row: Any) -> dict[str, str | None]:
     reasons = [str(r[2]) for r in row.reasons or [] if r[0] == "account"]
     committee = next((str(r[2]) for r in row.reasons or [] if r[0] == "account.committee"), "")
     return _account_values(
+        crm,
         row.fit,
         row.engagement,
         row.probability,
@@ -72,6 +71,7 @@ def account_fields_stored(crm: CrmKind, row: Any) -> dict[str, str | None]:
 
 
 def _account_values(
+    crm: CrmKind,
     fit: float,
     engagement: float,
     probability: float | None,
@@ -83,15 +83,15 @@ def _account_values(
     model_version: str,
 ) -> dict[str, str | None]:
     return {
-        "leadq_fit_score": _number(fit, 0),
-        "leadq_engagement_score": _number(engagement, 0),
-        "leadq_probability": _number(probability, 4),
-        "leadq_tier": tier,
-        "leadq_verdict": verdict,
-        "leadq_confidence": confidence,
-        "leadq_reasons": reasons,
-        "leadq_model_version": model_version,
-        "leadq_buying_committee": committee,
+        "leadq_fit_score": formatting.number(fit, 0),
+        "leadq_engagement_score": formatting.number(engagement, 0),
+        "leadq_probability": formatting.percent(probability),
+        "leadq_tier": formatting.enumeration(tier, OPTIONS["leadq_tier"]),
+        "leadq_verdict": formatting.enumeration(verdict, OPTIONS["leadq_verdict"]),
+        "leadq_confidence": formatting.enumeration(confidence, OPTIONS["leadq_confidence"]),
+        "leadq_reasons": formatting.long_text(reasons, formatting.LONG_TEXT_LIMIT[crm]),
+        "leadq_model_version": formatting.long_text(model_version, formatting.TEXT_LIMIT[crm]),
+        "leadq_buying_committee": formatting.long_text(committee, formatting.LONG_TEXT_LIMIT[crm]),
     }
 
 
@@ -100,14 +100,15 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
     proposed: dict[str, str | None] = {
         # Whole points: a tenth of a point of decay is no reason to spend an API call.
-        "leadq_fit_score": _number(score.fit, 0),
-        "leadq_engagement_score": _number(score.engagement, 0),
-        "leadq_probability": _number(score.probability, 4),
-        "leadq_tier": score.tier.value,
-        "leadq_verdict": score.verdict.value,
-        "leadq_confidence": score.confidence,
-        "leadq_reasons": score.reasons_text(),
-        "leadq_model_version": score.model_version,
+        "leadq_fit_score": formatting.number(score.fit, 0),
+        "leadq_engagement_score": formatting.number(score.engagement, 0),
+        # A percentage (0.9043 -> "90.43", shown as 90.43%); empty for a disqualified lead.
+        "leadq_probability": formatting.percent(score.shown_probability),
+        "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
+        "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
+        "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),
+        "leadq_reasons": formatting.long_text(score.reasons_text(), formatting.LONG_TEXT_LIMIT[crm]),
+        "leadq_model_version": formatting.long_text(score.model_version, formatting.TEXT_LIMIT[crm]),
     }
     if decision is not None and decision.owner_id:
         proposed[OWNER_FIELD[crm]] = decision.owner_id

@@ -139,3 +139,41 @@ def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
         assert row.status == "needs_reauth" and "refused the grant" in row.status_reason
     paused = signed_post(client, crm.client_secret, [event(crm.portal_id, 3)]).get_json()
     assert paused["paused"] == 1 and enqueued.calls == []
+
+
+def test_picklists_show_human_labels_and_the_probability_is_a_percentage(client, crm):
+    install(client, crm)
+    portal = crm.sandbox.portals[crm.portal_id]
+    verdict = {o["value"]: o["label"] for o in portal.properties["contacts"]["leadq_verdict"]["options"]}
+    assert verdict == {
+        "sales_ready": "Sales-ready",
+        "nurture": "Nurture",
+        "disqualified": "Disqualified",
+        "needs_info": "Needs info",
+    }
+    confidence = [o["label"] for o in portal.properties["companies"]["leadq_confidence"]["options"]]
+    assert confidence == ["High", "Medium", "Low"]
+    probability = portal.properties["contacts"]["leadq_probability"]
+    assert (probability["type"], probability["numberDisplayHint"]) == ("number", "percentage")
+
+
+def test_an_existing_installation_is_brought_up_to_date_once(client, crm):
+    """Properties made by an older leadq (raw labels, a plain number) get labels and the percentage
+    display on the next install; the option values stay, and a further install changes nothing."""
+    install(client, crm)
+    portal = crm.sandbox.portals[crm.portal_id]
+    for object_type in ("contacts", "companies"):
+        verdict = portal.properties[object_type]["leadq_verdict"]
+        verdict["options"] = [dict(o, label=o["value"]) for o in verdict["options"]]
+        portal.properties[object_type]["leadq_probability"].pop("numberDisplayHint")
+    install(client, crm)
+    for object_type in ("contacts", "companies"):
+        verdict = portal.properties[object_type]["leadq_verdict"]
+        labels = {o["value"]: o["label"] for o in verdict["options"]}
+        assert labels["sales_ready"] == "Sales-ready" and labels["needs_info"] == "Needs info"
+        assert portal.properties[object_type]["leadq_probability"]["numberDisplayHint"] == "percentage"
+    patches = crm.requests.entries(lambda e: e.method == "PATCH" and e.path.startswith("/crm/v3/properties"))
+    assert len(patches) == 4  # verdict and probability, on contacts and companies
+    install(client, crm)
+    again = crm.requests.entries(lambda e: e.method == "PATCH" and e.path.startswith("/crm/v3/properties"))
+    assert len(again) == 4

@@ -16,7 +16,10 @@ from tests.integration.hubspot.conftest import app, client, enqueued  # noqa: F4
 from workers.services.context import Runtime, build_context
 
 PUBLIC = "http://leadq.test"
-ROUTING = '[pools]\nL3 = "all"\n'
+# These tests are about the sync mechanics and need plenty of unowned leads assigned: with the
+# tier_pool step off, every lead that is not disqualified goes to a rep, whatever its tier and
+# verdict (by default only sales-ready leads do; see the verdict/tier matrix in the README).
+ROUTING = "[steps]\ntier_pool = false\n"
 
 
 @pytest.fixture

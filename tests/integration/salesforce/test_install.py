@@ -40,7 +40,8 @@ def test_install_provisions_fields_and_permission_set(client, crm, sessions) -> 
         for name in FIELD_NAMES:
             assert org.access(org.admin_user_id, sobject, name) == (True, True), (sobject, name)
     assert org.schema["Lead"]["LeadQ_Tier__c"].values == ("L1", "L2", "L3", "L4")
-    assert org.schema["Lead"]["LeadQ_Probability__c"].scale == 4
+    probability = org.schema["Lead"]["LeadQ_Probability__c"]
+    assert (probability.type, probability.precision, probability.scale) == ("percent", 5, 2)
     with sessions() as session:
         row = session.scalars(select(Installation)).one()
         assert (row.crm_kind, row.external_id, row.installed_by) == (
@@ -87,3 +88,48 @@ def test_denied_consent_and_reused_state(client, crm, sessions) -> None:  # type
     assert client.get(callback).status_code == 200
     replay = client.get(callback)
     assert replay.status_code == 400 and "already used" in replay.get_data(as_text=True)
+
+
+def test_an_existing_installation_gets_human_labels_and_a_percent_probability(client, crm) -> None:  # type: ignore[no-untyped-def]
+    """Fields provisioned by an older leadq (raw picklist labels, probability as Number(5, 4)) are
+    brought up to date in place by the next install, once; the values already stored are kept."""
+    org = org_of(crm)
+    old = {
+        "LeadQ_Verdict__c": {
+            "type": "Picklist",
+            "valueSet": {
+                "restricted": True,
+                "valueSetDefinition": {
+                    "value": [
+                        {"fullName": v, "label": v}
+                        for v in ("sales_ready", "nurture", "disqualified", "needs_info")
+                    ]
+                },
+            },
+        },
+        "LeadQ_Probability__c": {"type": "Number", "precision": 5, "scale": 4},
+    }
+    install(client, crm)
+    for sobject in ("Lead", "Contact", "Account"):  # as an older leadq left them
+        for name, meta in old.items():
+            field_id = org.custom_field_id(sobject, name.removesuffix("__c"))
+            assert field_id and org.update_custom_field(field_id, meta | {"label": name}) is None
+    assert org.schema["Lead"]["LeadQ_Probability__c"].type == "double"
+    lead = next(r for r in org.live("Lead") if not r["IsConverted"])
+    org.update("Lead", lead["Id"], {"LeadQ_Probability__c": 0.9043}, org.admin_user_id, notify=False)
+    page = install(client, crm).get_data(as_text=True)
+    assert "connected to Salesforce" in page
+    verdict = org.schema["Lead"]["LeadQ_Verdict__c"].describe()
+    shown = {p["value"]: p["label"] for p in verdict["picklistValues"]}
+    assert shown == {
+        "sales_ready": "Sales-ready",
+        "nurture": "Nurture",
+        "disqualified": "Disqualified",
+        "needs_info": "Needs info",
+    }
+    assert org.schema["Contact"]["LeadQ_Probability__c"].describe()["type"] == "percent"
+    assert org.get("Lead", lead["Id"])["LeadQ_Probability__c"] == 0.9043, "stored values are kept"
+    calls_before = len(crm.requests)
+    install(client, crm)
+    tooling = [e for e in crm.requests.entries()[calls_before:] if "tooling" in e.path]
+    assert tooling == [], "once up to date, a reinstall changes nothing"

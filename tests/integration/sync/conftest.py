@@ -18,8 +18,10 @@ from tests.integration.hubspot.conftest import (  # noqa: F401 - fixtures reused
 )
 from workers.services.context import Runtime, build_context
 
-# Route L3 leads to reps as well, so the backfill has plenty of unowned leads to assign.
-ROUTING = '[pools]\nL3 = "all"\n'
+# These tests are about the sync mechanics and need plenty of unowned leads assigned: with the
+# tier_pool step off, every lead that is not disqualified goes to a rep, whatever its tier and
+# verdict (by default only sales-ready leads do; see the verdict/tier matrix in the README).
+ROUTING = "[steps]\ntier_pool = false\n"
 
 
 @pytest.fixture

@@ -41,12 +41,16 @@ def test_field_names_and_values() -> None:
     row = {
         "Id": "00Q000000000001AAA",
         "LeadQ_Fit_Score__c": 72.0,
-        "LeadQ_Probability__c": 0.123456,
+        "LeadQ_Probability__c": 90.43,  # a Percent field: Salesforce returns the percentage
         "OwnerId": "005000000000009AAA",
         "LastName": "X",
     }
     person = to_person("00D", ObjectType.LEAD, row, LEADQ_FIELDS, frozenset({"005000000000009AAA"}))
-    assert person.raw["leadq_fit_score"] == "72" and person.raw["leadq_probability"] == "0.1235"
+    assert person.raw["leadq_fit_score"] == "72" and person.raw["leadq_probability"] == "90.43"
+    tens = to_person(
+        "00D", ObjectType.LEAD, row | {"LeadQ_Fit_Score__c": 80.0, "LeadQ_Probability__c": 50.0}, LEADQ_FIELDS
+    )
+    assert tens.raw["leadq_fit_score"] == "80" and tens.raw["leadq_probability"] == "50"
     assert person.owner_id is None and person.raw["OwnerId"] is None, (
         "owned by the integration user: unassigned"
     )

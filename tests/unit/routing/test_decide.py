@@ -89,8 +89,17 @@ def test_nobody_available_parks_the_lead_in_the_teams_queue_with_an_sla(config):
 
 def test_weekly_capacity_and_sdr_pool(config):
     full = Snapshot(week="2026-W48", loads={"301": RepLoad(week=3)})
-    decision = route(lead(tier=Tier.L2, verdict=Verdict.NURTURE, country="US"), config, full, NOW)
+    decision = route(lead(tier=Tier.L2, verdict=Verdict.SALES_READY, country="US"), config, full, NOW)
     assert "Sid at weekly capacity 3/3" in decision.explanation and decision.queue == "na"
+
+
+def test_a_nurture_lead_is_never_given_to_a_rep_whatever_its_tiers_pool(config):
+    """The verdict/tier matrix: L1 and L2 pools are for sales-ready leads only."""
+    for tier in (Tier.L1, Tier.L2):
+        decision = route(lead(tier=tier, verdict=Verdict.NURTURE, country="US"), config, EMPTY, NOW)
+        assert decision.owner_id is None and decision.queue == "nurture" and decision.rule == "nurture"
+        why = f"{tier.value} lead is not sales-ready: it goes to nurture, not to a rep"
+        assert why in decision.explanation
 
 
 def test_performance_raises_the_share_of_reps_who_win_this_segment(config):
@@ -157,3 +166,18 @@ def test_reroute_moves_an_overdue_lead_and_frees_the_old_reps_load(config):
     assert state.open[first.owner_id] == 0 and state.open[moved.owner_id] == 1
     kept, none = reroute(assignment, "999", lead(), config, state, noon + timedelta(hours=2))
     assert kept.action == "overridden" and none is None
+
+
+def test_with_the_tier_pool_step_off_leads_keep_being_assigned_from_the_all_pool(config):
+    """route() uses the "all" pool then; the commit must compare against that pool's version."""
+    from routing.service import route_and_commit
+    from routing.state import InMemoryRoutingState
+
+    steps = {**config.steps, "tier_pool": False, "territory": False, "availability": False}
+    off = replace(config, steps=steps)
+    state = InMemoryRoutingState()
+    owners = [
+        route_and_commit(lead(str(i), tier=Tier.L3, verdict=Verdict.NURTURE), off, state, NOW).owner_id
+        for i in range(6)
+    ]
+    assert all(owners) and len(set(owners)) > 1, owners
