@@ -67,6 +67,10 @@ class FieldSpec:
     kind: str  # number | text | multiline | enum | datetime
     options: tuple[str, ...] = ()
     description: str = ""
+    objects: tuple[str, ...] = ()  # ObjectType values the field lives on; empty: every object
+
+    def on(self, object_type: str) -> bool:
+        return not self.objects or object_type in self.objects
 
 
 @dataclass(frozen=True, slots=True)

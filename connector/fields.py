@@ -38,4 +38,11 @@ LEADQ_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("leadq_reasons", "leadq reasons", "multiline", description="Why leadq scored this lead so"),
     FieldSpec("leadq_scored_at", "leadq scored at", "datetime"),
     FieldSpec("leadq_model_version", "leadq model version", "text"),
+    FieldSpec(
+        "leadq_buying_committee",
+        "leadq buying committee",
+        "multiline",
+        description="Which buying-committee functions and levels are engaged, and which are missing",
+        objects=("account",),
+    ),
 )

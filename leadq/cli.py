@@ -182,7 +182,7 @@ def demo(records: int, seed: int, keep_serving: bool) -> None:
 @click.option(
     "--objects",
     default="",
-    help="comma-separated: contact (HubSpot), lead,contact (Salesforce); default: every people object",
+    help="comma-separated: contact,account (HubSpot), lead,contact,account (Salesforce); default: all",
 )
 @click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
 def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
@@ -196,14 +196,12 @@ def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) 
         ctx = build_context(runtime, installation)
     except (InstallationGone, InstallationPaused) as exc:
         raise click.ClickException(str(exc)) from None
-    names = [o.strip() for o in objects.split(",") if o.strip()] or [
-        o.value for o in ctx.adapter.people_objects
-    ]
+    scored = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]  # people, then accounts
+    names = [o.strip() for o in objects.split(",") if o.strip()] or scored
     for name in names:
-        if name not in [o.value for o in ctx.adapter.people_objects]:
+        if name not in scored:
             raise click.ClickException(
-                f"{name!r} is not scored in this CRM; choose from "
-                + ", ".join(o.value for o in ctx.adapter.people_objects)
+                f"{name!r} is not scored in this CRM; choose from " + ", ".join(scored)
             )
         obj = ObjectType(name)
 
@@ -288,6 +286,57 @@ def retry_cmd(installation: int) -> None:
     click.echo(f"retried {retried} record(s); {failing} still failing")
 
 
+@main.command("reconcile")
+@click.argument("installation", type=int)
+@click.option("--fix", is_flag=True, help="rewrite leadq's own fields that are wrong or missing")
+def reconcile_cmd(installation: int, fix: bool) -> None:
+    """Read leadq's fields back from the CRM and compare them with what leadq decided and wrote."""
+    from connector.errors import CrmError
+    from leadq.storage.vault import VaultError
+    from oauth.errors import OAuthError
+    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+    from workers.services.reconcile import LABELS, reconcile
+
+    try:
+        ctx = build_context(Runtime.from_settings(_settings()), installation)
+        result = reconcile(ctx, fix=fix)
+    except InstallationGone:
+        raise click.ClickException(
+            f"there is no installation {installation} (`leadq status` lists them)"
+        ) from None
+    except InstallationPaused as exc:
+        raise click.ClickException(f"{exc}: reinstall it, then reconcile") from None
+    except VaultError:
+        raise click.ClickException(
+            "the installation's tokens cannot be decrypted with LEADQ_ENCRYPTION_KEYS: use the keys it was "
+            "installed with"
+        ) from None
+    except (CrmError, OAuthError) as exc:
+        raise click.ClickException(f"the CRM could not be read: {exc}") from None
+    click.echo(result.headline())
+    for object_type, counts in sorted(result.by_object.items()):
+        parts = ", ".join(f"{n:,} {LABELS[k]}" for k, n in sorted(counts.items()) if k != "match")
+        click.echo(
+            f"  {object_type}: {counts.get('match', 0):,} of {sum(counts.values()):,} match"
+            + (f"; {parts}" if parts else "")
+        )
+    for kind, examples in result.examples.items():
+        click.echo(f"{LABELS[kind]}: {result.counts[kind]:,} record(s), e.g.")
+        for example in examples:
+            fields = "; ".join(
+                f"{f['field']} CRM {f.get('crm')!r}, leadq {f.get('leadq')!r}"
+                + (f" (by {f['by']})" if f.get("by") else "")
+                for f in example.get("fields", [])
+            )
+            message = f" - {example['message']}" if example.get("message") else ""
+            click.echo(f"  {example['object']} {example['record']}: {fields or 'not found'}{message}")
+    if fix:
+        click.echo(f"fixed: {result.fixed:,} record(s) rewritten")
+    elif result.counts["wrong"] or result.counts["never_written"]:
+        click.echo(f"rewrite the wrong and missing fields: `leadq reconcile {installation} --fix`")
+    click.echo(f"CRM API calls: {result.api_calls:,}")
+
+
 @main.command("status")
 def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
@@ -295,6 +344,8 @@ def status_cmd() -> None:
 
     from leadq.storage import dead_letters, installations, models_registry
     from leadq.storage.tables import ProcessedEvent, SyncCursor
+    from workers.services.reconcile import describe
+    from workers.services.reconcile import latest as latest_reconcile
 
     with _admin_sessions()() as db:
         rows = installations.list_all(db)
@@ -324,6 +375,14 @@ def status_cmd() -> None:
                 else ""
             )
             click.echo(f"    {queued} queued change(s), {failing} failing record(s), {model}{pending}")
+            run = latest_reconcile(db, inst.id)
+            if run is not None:
+                when = run.finished_at or run.started_at
+                lines = describe(run.counts, run.checked)
+                click.echo(
+                    f"    {lines[0]} ({when:%Y-%m-%d %H:%M} UTC)"
+                    + "".join(f";{line[1:]}" for line in lines[1:])
+                )
 
 
 @main.command("config")

@@ -48,6 +48,7 @@ class Demo:
     started: float
     installation_id: int = 0
     notes: list[str] = field(default_factory=list)
+    reconciled: Any = None  # the ReconcileRun read back after the backfill
 
     def stop(self) -> None:
         self.worker.terminate()
@@ -192,21 +193,45 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
 
     def progress() -> bool:
         with sessions() as db:
-            row = db.scalars(
-                select(SyncCursor).where(
-                    SyncCursor.installation_id == demo.installation_id, SyncCursor.name == "backfill"
+            rows = {
+                r.object_type: r
+                for r in db.scalars(
+                    select(SyncCursor).where(
+                        SyncCursor.installation_id == demo.installation_id, SyncCursor.name == "backfill"
+                    )
                 )
-            ).first()
+            }
+        row = rows.get("contact")
         if row is None:
             return False
         total = row.total or 0
         filled = int(30 * row.done / total) if total else 0
-        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {row.done:,}/{total or '?':,}")
+        accounts = rows.get("account")
+        after = f"; companies {accounts.done:,}/{accounts.total or 0:,}" if accounts is not None else ""
+        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {row.done:,}/{total or '?':,}{after}")
         sys.stdout.flush()
-        return row.status == "done"
+        return accounts is not None and accounts.status == "done"  # people first, then their companies
 
     _wait(progress, 900, "the backfill")
     sys.stdout.write("\n")
+    reconcile(demo, echo)
+
+
+def reconcile(demo: Demo, echo: Echo) -> None:
+    """Read every scored record back from the CRM and compare it with what leadq decided."""
+    from leadq.storage.tables import ReconcileRun
+
+    services = demo.server.app.extensions["leadq"]
+    echo("reconciling: reading leadq's fields back from the CRM ...")
+    services.celery.send_task("leadq.reconcile", args=[demo.installation_id, "demo"], queue="backfill")
+
+    def finished() -> ReconcileRun | None:
+        with services.sessions() as db:
+            return db.scalars(
+                select(ReconcileRun).where(ReconcileRun.installation_id == demo.installation_id)
+            ).first()
+
+    demo.reconciled = _wait(finished, 300, "the reconcile")
 
 
 def summary(demo: Demo) -> list[str]:
@@ -221,7 +246,16 @@ def summary(demo: Demo) -> list[str]:
         )
         tiers = dict(
             db.execute(
-                select(ScoreRow.tier, func.count()).where(ScoreRow.id.in_(newest)).group_by(ScoreRow.tier)
+                select(ScoreRow.tier, func.count())
+                .where(ScoreRow.id.in_(newest), ScoreRow.object_type == "contact")
+                .group_by(ScoreRow.tier)
+            ).all()
+        )
+        companies = dict(
+            db.execute(
+                select(ScoreRow.tier, func.count())
+                .where(ScoreRow.id.in_(newest), ScoreRow.object_type == "account")
+                .group_by(ScoreRow.tier)
             ).all()
         )
         champion = db.scalars(
@@ -229,7 +263,13 @@ def summary(demo: Demo) -> list[str]:
                 ModelVersion.installation_id == demo.installation_id, ModelVersion.status == "champion"
             )
         ).first()
-        written = db.scalar(select(func.count(func.distinct(LedgerEntry.record_id))))
+        written = dict(
+            db.execute(
+                select(LedgerEntry.object_type, func.count(func.distinct(LedgerEntry.record_id))).group_by(
+                    LedgerEntry.object_type
+                )
+            ).all()
+        )
         routed = db.scalar(
             select(func.count())
             .select_from(RoutingDecisionRow)
@@ -243,7 +283,11 @@ def summary(demo: Demo) -> list[str]:
         f"  records scored:   {scored:,} contacts  ("
         + ", ".join(f"{t} {tiers.get(t, 0):,}" for t in ("L1", "L2", "L3", "L4"))
         + ")",
-        f"  written back:     {written:,} records (scores, tier, reasons); {routed:,} routed to a rep",
+        f"  companies scored: {sum(companies.values()):,} from their people  ("
+        + ", ".join(f"{t} {companies.get(t, 0):,}" for t in ("L1", "L2", "L3", "L4"))
+        + ")",
+        f"  written back:     {written.get('contact', 0):,} contacts and {written.get('account', 0):,} "
+        f"companies (scores, tier, reasons); {routed:,} contacts routed to a rep",
     ]
     if champion is not None:
         m = champion.metrics
@@ -260,4 +304,9 @@ def summary(demo: Demo) -> list[str]:
         f"  admin app:        {demo.url}/  (user 'demo', password '{demo.admin_password}')",
         f"  sandbox CRM:      {demo.crm.base_url}",
     ]
+    if demo.reconciled is not None:
+        from workers.services.reconcile import describe
+
+        run = demo.reconciled
+        lines += [f"  {line.strip()}" for line in describe(run.counts, run.checked)]
     return lines

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,13 @@ from leadq.storage.db import make_engine, make_session_factory
 from leadq.storage.migrate import upgrade
 
 pytest_plugins = ["sandbox.pytest_plugin"]
+
+# Property tests are derandomized (the suite is deterministic) and judged on what they find, not on
+# how fast a loaded 2-core machine generates inputs.
+hypothesis.settings.register_profile(
+    "leadq", derandomize=True, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("leadq")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "LEADQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -37,6 +37,8 @@ def make_celery(settings: Settings) -> Celery:
             "retrain-weekly": {"task": "leadq.schedule", "schedule": 7 * 86_400.0, "args": ("retrain",)},
             "decay-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("decay",)},
             "prune-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("prune",)},
+            # Proves every day that the CRM holds what leadq decided (leadq reconcile, scheduled).
+            "reconcile-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("reconcile",)},
             # Work whose task was lost (broker restarted, task failed for good) is requeued.
             "watchdog": {
                 "task": "leadq.schedule",
@@ -58,6 +60,7 @@ def make_celery(settings: Settings) -> Celery:
             "leadq.retrain": {"queue": "training"},
             "leadq.poll": {"queue": "changes"},
             "leadq.retry": {"queue": "changes"},
+            "leadq.reconcile": {"queue": "backfill"},
         },
     )
     app.conf.leadq_settings = settings

@@ -92,7 +92,8 @@ def backfill(
     retries and the watchdog pass it)."""
     try:
         ctx = build_context(runtime(), installation_id, pending=pending and dry_run)
-        objects = [o.value for o in ctx.adapter.people_objects]
+        # People first, then their accounts (scored from the people just written).
+        objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
         object_type = object_type or objects[0]
         progress, report = run_backfill(
             ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
@@ -199,8 +200,8 @@ def schedule(kind: str) -> int:
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
         return gone.events + gone.scores + gone.routing_decisions
-    task = {"retrain": retrain_task, "decay": decay, "poll": poll}[kind]
-    queue = {"retrain": "training", "decay": "backfill", "poll": "changes"}[kind]
+    task = {"retrain": retrain_task, "decay": decay, "poll": poll, "reconcile": reconcile_task}[kind]
+    queue = {"retrain": "training", "decay": "backfill", "poll": "changes", "reconcile": "backfill"}[kind]
     with runtime().sessions() as session:
         active = [
             i.id
@@ -210,6 +211,31 @@ def schedule(kind: str) -> int:
     for installation_id in active:
         task.apply_async(args=[installation_id], queue=queue)
     return len(active)
+
+
+@shared_task(bind=True, base=LeadqTask, name="leadq.reconcile")
+def reconcile_task(
+    self: LeadqTask, installation_id: int, trigger: str = "scheduled", fix: bool = False
+) -> dict[str, Any]:
+    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status);
+    ``fix`` (the admin app's button): rewrite leadq's own fields that are wrong or missing, then check."""
+    from workers.services.reconcile import reconcile
+
+    try:
+        ctx = build_context(runtime(), installation_id)
+        if fix:
+            reconcile(ctx, fix=True, trigger=trigger)
+        result = reconcile(ctx, trigger=trigger)
+    except (InstallationGone, InstallationPaused):
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=self.backoff()) from None
+    return {"checked": result.checked, **dict(result.counts)}
 
 
 @shared_task(bind=True, base=LeadqTask, name="leadq.retry")

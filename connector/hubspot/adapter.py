@@ -87,13 +87,14 @@ class HubSpotAdapter:
         self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
         # Also read these (leadq's own fields, the owner): the write policy compares against them.
         self.extra_properties = tuple(extra_properties)
+        self.company_extra_properties: tuple[str, ...] = ()  # leadq's own fields on companies
 
     # Reading ---------------------------------------------------------------------------------
 
     def _properties(self, object_name: str) -> list[str]:
         if object_name == "contacts":
             return sorted({*self.fields.contact_properties(), *self.extra_properties})
-        return list(self.fields.company_properties())
+        return sorted({*self.fields.company_properties(), *self.company_extra_properties})
 
     def _map(self, object_name: str, obj: dict[str, Any]) -> Person | Account:
         if object_name == "contacts":
@@ -113,6 +114,14 @@ class HubSpotAdapter:
             a.ref.record_id: a for a in self.read(ObjectType.ACCOUNT, wanted) if isinstance(a, Account)
         }
         return [(p, accounts.get(company_of[p.ref.record_id] or "")) for p in people]
+
+    def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
+        """Each company's contacts (v4 associations, 1,000 companies per call)."""
+        linked = self._associations("companies", "contacts", [str(i) for i in account_ids])
+        return {
+            account: [RecordRef(CrmKind.HUBSPOT, self.portal_id, ObjectType.CONTACT, c) for c in contacts]
+            for account, contacts in linked.items()
+        }
 
     def count(self, obj: ObjectType) -> int | None:
         """How many records there are (a one-result search reports the total)."""

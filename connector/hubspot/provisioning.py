@@ -21,6 +21,9 @@ HUBSPOT_TYPES = {  # leadq kind -> (type, fieldType)
 }
 
 
+LEADQ_OBJECT = {"contacts": "contact", "companies": "account"}
+
+
 def ensure_properties(calls: Any, specs: Sequence[FieldSpec], object_types: Sequence[str]) -> ProvisionReport:
     created, unchanged, conflicts, details = [], [], [], {}
     for object_type in object_types:
@@ -42,6 +45,8 @@ def ensure_properties(calls: Any, specs: Sequence[FieldSpec], object_types: Sequ
             ).results
         }
         for spec in specs:
+            if not spec.on(LEADQ_OBJECT.get(object_type, object_type)):
+                continue  # an account-only field is not created on contacts
             ptype, field_type = HUBSPOT_TYPES[spec.kind]
             label = f"{object_type}.{spec.key}"
             current = existing.get(spec.key)

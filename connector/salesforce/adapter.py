@@ -19,6 +19,7 @@ from connector.base import Cursor, FieldSpec, Page, ProvisionReport, RecordError
 from connector.errors import CrmValidationError
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.client import SalesforceCalls
+from connector.salesforce.history import HISTORY, history_name, is_id_row, is_lookup
 from connector.salesforce.mapping import (
     BASE_FIELDS,
     OWNER_FIELD,
@@ -47,11 +48,6 @@ from leadq.records import (
 BATCH = 200  # sObject Collections' maximum
 PAGE = 2000  # SOQL rows per read call
 ID_CHUNK = 200
-HISTORY = {
-    ObjectType.LEAD: ("LeadHistory", "LeadId"),
-    ObjectType.CONTACT: ("ContactHistory", "ContactId"),
-    ObjectType.ACCOUNT: ("AccountHistory", "AccountId"),
-}
 FILTERS = {ObjectType.LEAD: "IsConverted = false"}  # converted leads cannot be updated
 ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$")
@@ -101,11 +97,11 @@ class SalesforceAdapter:
     def _select(self, obj: ObjectType) -> str:
         names = list(BASE_FIELDS[obj])
         if self.read_leadq_fields:
-            names += [api_name(spec.key) for spec in self.fields]
+            names += [api_name(spec.key) for spec in self.fields if spec.on(obj.value)]
         return ", ".join(dict.fromkeys(names))
 
     def _map(self, obj: ObjectType, row: dict[str, Any]) -> Person | Account:
-        fields = self.fields if self.read_leadq_fields else ()
+        fields = tuple(s for s in self.fields if s.on(obj.value)) if self.read_leadq_fields else ()
         if obj == ObjectType.ACCOUNT:
             return to_account(self.org_id, row, fields)
         unassigned = frozenset({self.integration_user_id} - {""})
@@ -187,6 +183,18 @@ class SalesforceAdapter:
             out.extend(self._map(obj, row) for row in rows)
         return out
 
+    def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
+        """Each account's contacts (leads have no account): one query per chunk of account ids."""
+        out: dict[str, list[RecordRef]] = {}
+        clean = [_id(str(i)) for i in dict.fromkeys(account_ids)]
+        for start in range(0, len(clean), ID_CHUNK):
+            quoted = ",".join(f"'{i}'" for i in clean[start : start + ID_CHUNK])
+            where = self._where(ObjectType.CONTACT, f"AccountId IN ({quoted})")
+            for row in self._query(f"SELECT Id, AccountId FROM Contact{where}", "contacts of accounts"):
+                ref = RecordRef(CrmKind.SALESFORCE, self.org_id, ObjectType.CONTACT, str(row["Id"]))
+                out.setdefault(str(row["AccountId"]), []).append(ref)
+        return out
+
     def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
         """People with their account: a Contact's ``AccountId``; a Lead has none (its own firmographics)."""
         people = [p for p in self.read(obj, ids) if isinstance(p, Person)]
@@ -203,20 +211,28 @@ class SalesforceAdapter:
     def _history_rows(
         self, obj: ObjectType, ids: Sequence[str], names: Sequence[str]
     ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        """(record id, field API name) -> its history rows, newest first (``ID_CHUNK`` ids per query)."""
+        """(record id, field API name) -> its history rows, newest first (``ID_CHUNK`` ids per query).
+
+        History records a lookup under its relationship name (``Owner``) in two rows, ids and
+        names: only the id row is kept, under the field's API name (``OwnerId``)."""
         history, parent = HISTORY[obj]
-        wanted = ",".join(f"'{n}'" for n in sorted(set(names)) if re.fullmatch(r"\w+", n))
+        by_history = {history_name(n): n for n in set(names) if re.fullmatch(r"\w+", n)}
+        wanted = ",".join(f"'{n}'" for n in sorted(by_history))
         out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         if not wanted:
             return out
         for start in range(0, len(ids), ID_CHUNK):
             quoted = ",".join(f"'{_id(i)}'" for i in ids[start : start + ID_CHUNK])
             for row in self._query(
-                f"SELECT {parent}, Field, OldValue, NewValue, CreatedById, CreatedDate FROM {history} "
-                f"WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) ORDER BY CreatedDate DESC, Id DESC",
+                f"SELECT {parent}, Field, DataType, OldValue, NewValue, CreatedById, CreatedDate "
+                f"FROM {history} WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) "
+                "ORDER BY CreatedDate DESC, Id DESC",
                 f"history {history}",
             ):
-                out[(str(row[parent]), str(row["Field"]))].append(row)
+                name = by_history.get(str(row["Field"]))
+                if name is None or (is_lookup(name) and not is_id_row(row)):
+                    continue
+                out[(str(row[parent]), name)].append(row)
         return out
 
     def _writer_of(self, row: dict[str, Any] | None) -> WrittenBy:
@@ -249,6 +265,16 @@ class SalesforceAdapter:
                 out[ref] = states
         return out
 
+    def _as_read(self, key: str, value: Any) -> str | None:
+        """A history value as a read shows it: an owner that is a queue or the integration user is
+        nobody yet (None), so the guard compares like with like."""
+        if value is None:
+            return None
+        text = str(value)
+        if key == OWNER_FIELD and (text.startswith("00G") or text == self.integration_user_id):
+            return None
+        return text
+
     def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:
         """What each of leadq's writes replaced, from field history (tracked fields only): the
         OldValue of leadq's own history row, when that row is the newest for the field."""
@@ -274,7 +300,7 @@ class SalesforceAdapter:
                     old = rows[0].get("OldValue")
                     before = rows[1] if len(rows) > 1 and rows[1].get("NewValue") == old else None
                     out[(ref, key)] = FieldState(
-                        None if old is None else str(old),
+                        self._as_read(key, old),
                         self._writer_of(before),
                         before["CreatedDate"] if before else None,
                     )

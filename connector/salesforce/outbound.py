@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from connector.salesforce.stamps import canonical_stamp, change_key
 from leadq.records import ObjectType
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -49,7 +50,7 @@ class Notification:
         """Dedupe key shared with polling: the same record version is one change, however it arrives."""
         stamp = self.fields.get("SystemModstamp")
         if stamp:
-            return f"sf:{self.object_type.value}:{self.record_id}:{stamp}"
+            return change_key(self.object_type, self.record_id, stamp)
         return f"sf-om:{self.notification_id}"
 
 
@@ -106,5 +107,12 @@ def parse(body: bytes, max_bytes: int = 1_000_000) -> OutboundMessage:
         record_id = values.get("Id", "")
         if not RECORD_ID.match(record_id):
             raise MessageRejected("malformed", 400, "a notification without a valid record Id")
+        if values.get("SystemModstamp"):
+            try:
+                canonical_stamp(values["SystemModstamp"])
+            except ValueError:
+                raise MessageRejected(
+                    "malformed", 400, f"SystemModstamp is not a date-time: {values['SystemModstamp'][:40]!r}"
+                ) from None
         out.append(Notification(notification_id, OBJECTS[type_name], record_id, values))
     return OutboundMessage(org, action, tuple(out))

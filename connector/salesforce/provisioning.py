@@ -72,6 +72,8 @@ def ensure_fields(
     for sobject in OBJECTS:
         fields = _describe(calls, sobject)
         for spec in specs:
+            if not spec.on(sobject.lower()):
+                continue  # an account-only field is not created on leads and contacts
             name = api_name(spec.key)
             full = f"{sobject}.{name}"
             existing = fields.get(name)

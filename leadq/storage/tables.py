@@ -324,3 +324,22 @@ class AdminGrant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"))
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+
+
+class ReconcileRun(Base):
+    """One reconciliation: leadq's fields as the CRM holds them, against what leadq decided and wrote."""
+
+    __tablename__ = "reconcile_runs"
+    __table_args__ = (Index("ix_reconcile_installation", "installation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> records
+    by_object: Mapped[dict[str, Any]] = mapped_column(default=dict)  # object type -> {kind: records}
+    examples: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> [{record, field, ...}]
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    fixed: Mapped[int] = mapped_column(Integer, default=0)
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | scheduled | demo

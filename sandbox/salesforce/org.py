@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.clock import Clock
+from sandbox.salesforce.history import history_field, history_values
 from sandbox.salesforce.ids import IdMaker
 from sandbox.salesforce.schema import HISTORY_OBJECTS, STAGES, FieldDef, coerce, fmt_time, standard_objects
 
@@ -256,20 +257,32 @@ class Org:
     def _history(
         self, sobject: str, record_id: str, name: str, old: Any, new: Any, user_id: str, stamp: str
     ) -> None:
+        """The history rows Salesforce adds for one change of a tracked field (see history.py)."""
+        definition = self.schema[sobject][name]
         for history, (parent, key) in HISTORY_OBJECTS.items():
-            if parent == sobject:
+            if parent != sobject:
+                continue
+            for old_value, new_value, data_type in history_values(definition, old, new, self._name_of):
                 hid = self.ids.new(history)
                 self.records[history][hid] = {
                     "Id": hid,
                     key: record_id,
-                    "Field": name,
-                    "OldValue": old,
-                    "NewValue": new,
-                    "DataType": self.schema[sobject][name].type,
+                    "Field": history_field(definition),
+                    "OldValue": old_value,
+                    "NewValue": new_value,
+                    "DataType": data_type,
                     "CreatedById": user_id,
                     "CreatedDate": stamp,
                     "IsDeleted": False,
                 }
+
+    def _name_of(self, record_id: Any) -> str | None:
+        """What the UI shows for a referenced record: its Name (a user's full name)."""
+        if not record_id:
+            return None
+        sobject = self.sobject_of(str(record_id))
+        record = self.records[sobject][str(record_id)] if sobject else None
+        return str(record.get("Name") or record_id) if record else str(record_id)
 
     def _notify(self, sobject: str, record: dict[str, Any], changed: tuple[str, ...], user_id: str) -> None:
         for listener in list(self.listeners):

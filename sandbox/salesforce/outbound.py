@@ -9,6 +9,7 @@ here) and dropped after the last retry, as Salesforce drops them after 24 hours.
 from __future__ import annotations
 
 import random
+import re
 import ssl
 import threading
 import urllib.error
@@ -23,6 +24,7 @@ MAX_PER_MESSAGE = 100
 MAX_RETRIES = 10
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
 SOBJECT_NS = "urn:sobject.enterprise.soap.sforce.com"
+STORED_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")  # schema.SF_TIME
 
 
 @dataclass
@@ -82,7 +84,10 @@ def envelope(
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)
+    if STORED_TIME.match(text):  # SOAP writes xsd:dateTime in UTC with a Z, not REST's +0000
+        return text[:-5] + "Z"
+    return text
 
 
 @dataclass

@@ -270,6 +270,41 @@ def test_field_history_names_the_user(sf: Salesforce, org_sandbox: Any, http: An
     ]
 
 
+def test_an_owner_change_is_recorded_twice_under_owner_ids_and_names(
+    sf: Salesforce, org_sandbox: Any, http: Any
+) -> None:
+    org = org_sandbox.sandbox.orgs[org_sandbox.org_id]
+    lead = sf.query("SELECT Id, OwnerId FROM Lead WHERE IsConverted = false LIMIT 1")["records"][0]
+    reps = [
+        u for u in org.live("User") if u["IsActive"] and u["Id"] not in (org.admin_user_id, lead["OwnerId"])
+    ]
+    rep, before = reps[0], org.get("User", lead["OwnerId"])
+    http.post(
+        f"{org_sandbox.base_url}/_sandbox/salesforce/orgs/{org.org_id}/ui-edit",
+        json={"sobject": "Lead", "id": lead["Id"], "fields": {"OwnerId": rep["Id"]}, "userId": rep["Id"]},
+    )
+    rows = sf.query(
+        "SELECT Field, DataType, OldValue, NewValue, CreatedById FROM LeadHistory "
+        f"WHERE LeadId = '{lead['Id']}' AND Field IN ('Owner', 'OwnerId') ORDER BY DataType"
+    )["records"]
+    assert [{k: v for k, v in r.items() if k != "attributes"} for r in rows] == [
+        {
+            "Field": "Owner",
+            "DataType": "EntityId",
+            "OldValue": lead["OwnerId"],
+            "NewValue": rep["Id"],
+            "CreatedById": rep["Id"],
+        },
+        {
+            "Field": "Owner",
+            "DataType": "Text",
+            "OldValue": before["Name"],
+            "NewValue": rep["Name"],
+            "CreatedById": rep["Id"],
+        },
+    ]
+
+
 class SoapReceiver:
     def __init__(self, fail_first: int) -> None:
         self.bodies: list[bytes] = []

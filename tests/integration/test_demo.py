@@ -32,7 +32,7 @@ def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:  # type: ignore[no
     assert scored, out
     numbers = [int(n.replace(",", "")) for n in scored.groups()]
     assert numbers[0] == 1000 == sum(numbers[1:])
-    assert re.search(r"written back:\s+1,000 records", out)
+    assert re.search(r"written back:\s+1,000 contacts and [\d,]+ companies", out)
     assert re.search(r"model:\s+m\d+: AUC 0\.\d{3} vs\. rules 0\.\d{3}", out), out
     calls = int(re.search(r"CRM API calls:\s+([\d,]+)", out).group(1).replace(",", ""))
     assert 0 < calls < 200

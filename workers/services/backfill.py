@@ -20,6 +20,7 @@ from sqlalchemy import select
 from connector.base import Cursor
 from leadq.records import Account, ObjectType
 from leadq.storage.tables import SyncCursor
+from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
 from workers.services.sync import BatchReport, process_people
 
@@ -99,7 +100,7 @@ def run_backfill(
             row.total = _total(ctx, obj)
         total = row.total
     # Contacts find their company here without a call per page; Salesforce leads carry their own.
-    accounts = load_accounts(ctx) if obj != ObjectType.LEAD else {}
+    accounts = load_accounts(ctx) if obj not in (ObjectType.LEAD, ObjectType.ACCOUNT) else {}
     report = BatchReport()
     started, pages, handled = time.monotonic(), 0, 0
     while True:
@@ -112,11 +113,15 @@ def run_backfill(
             after = cursor.get("after")
             page = next(iter(ctx.adapter.iter_records(obj, Cursor(after=after) if after else None)), None)
             records = list(page.records) if page is not None else []
-            pairs = [(p, accounts.get(p.account_id or "")) for p in records]
-            batch = process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
+            if obj == ObjectType.ACCOUNT:  # companies are scored from their people, after the people
+                found = [a for a in records if isinstance(a, Account)]
+                batch = score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
+            else:
+                pairs = [(p, accounts.get(p.account_id or "")) for p in records]
+                batch = process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
             report.merge(batch)
-            done += len(pairs)
-            handled += len(pairs)
+            done += len(records)
+            handled += len(records)
             pages += 1
             next_after = page.next_cursor.after if page is not None and page.next_cursor else None
             status = "running" if next_after else "done"

@@ -142,7 +142,12 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         adapter = salesforce_adapter(settings, portal_id, instance_url, integration_user, tokens, budget)
     else:
         adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
-        adapter.extra_properties = tuple(spec.key for spec in LEADQ_FIELDS) + ("hubspot_owner_id",)
+        adapter.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
+            "hubspot_owner_id",
+        )
+        adapter.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
+            "hubspot_owner_id",
+        )
     return InstallationContext(
         runtime, installation_id, portal_id, crm, icp, model, note, adapter, routing_text
     )

@@ -1,10 +1,11 @@
-"""Polling for changes (Salesforce): each people object by ``SystemModstamp``, with an overlap.
+"""Polling for changes (Salesforce): each people object, then accounts, by ``SystemModstamp``, with an
+overlap.
 
 Each poll starts a minute before the last high-water mark (stamps have whole-second precision
 and a change can commit late), so nothing is missed; the re-read records dedupe on
-(record, SystemModstamp), the same key an outbound message uses, so a change is processed once
-however it arrives. leadq's own writes (``LastModifiedById`` is the integration user) are
-dropped. New changes are recorded as queued events and handled by the change handler.
+(record, SystemModstamp in its canonical form), the same key an outbound message uses, so a
+change is processed once however it arrives. leadq's own writes (``LastModifiedById`` is the
+integration user) are dropped. New changes are recorded as queued events and handled by the change handler.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from connector.base import Cursor
-from leadq.records import Person
+from connector.salesforce.stamps import change_key
+from leadq.records import Account, ObjectType, Person
 from leadq.storage import events as event_store
 from leadq.storage.tables import ProcessedEvent
 from workers.services.backfill import cursor_row
@@ -38,7 +40,7 @@ class PollReport:
 def poll_changes(ctx: InstallationContext) -> PollReport:
     report = PollReport()
     integration_user = getattr(ctx.adapter, "integration_user_id", "")
-    for obj in ctx.adapter.people_objects:
+    for obj in (*ctx.adapter.people_objects, ObjectType.ACCOUNT):  # an account change re-scores its people
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             since_text = (row.cursor or {}).get("since")
@@ -49,7 +51,7 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
         ):
             fresh_rows = []
             for record in page.records:
-                if not isinstance(record, Person):
+                if not isinstance(record, Person | Account):
                     continue
                 report.seen += 1
                 stamp = datetime.fromisoformat(_iso(record.version)) if record.version else None
@@ -58,7 +60,11 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
                 if integration_user and record.raw.get("LastModifiedById") == integration_user:
                     report.echoes += 1  # leadq's own write-back
                     continue
-                key = f"sf:{obj.value}:{record.ref.record_id}:{record.version}"
+                key = (
+                    change_key(obj, record.ref.record_id, record.version)
+                    if stamp
+                    else f"sf:{obj.value}:{record.ref.record_id}:"
+                )
                 fresh_rows.append((key, obj.value, record.ref.record_id, stamp))
             with ctx.sessions.begin() as session:
                 report.new += len(event_store.record_new(session, ctx.installation_id, fresh_rows))

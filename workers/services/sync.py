@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connector.write_policy import Action, FieldDecision, plan_writes
-from leadq.records import Account, FieldState, FieldUpdate, Person, Verdict
+from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
 from leadq.storage import dead_letters, ledger, routing_log
 from leadq.storage.tables import Feedback, ProcessedEvent, ScoreRow
 from routing.decide import route
@@ -312,6 +312,30 @@ def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:
         time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
 
 
+def _process_rows(ctx: InstallationContext, rows: Sequence[Any]) -> BatchReport:
+    """One batch of changes: the people who changed, the people of every company that changed (a
+    company's industry or size moves its people's fit), then each account touched, once."""
+    from workers.services.accounts import score_accounts
+
+    accounts = list(dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.ACCOUNT.value))
+    wanted = {
+        obj: [r.record_id for r in rows if r.object_type == obj.value] for obj in ctx.adapter.people_objects
+    }
+    if accounts:
+        for refs in ctx.adapter.people_of(accounts).values():
+            for ref in refs:
+                wanted.setdefault(ref.object_type, []).append(ref.record_id)
+    pairs: list[tuple[Person, Account | None]] = []
+    for obj, ids in wanted.items():
+        unique = list(dict.fromkeys(ids))
+        pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
+    report = process_people(ctx, pairs)
+    touched = [*accounts, *(a.ref.record_id for _p, a in pairs if a is not None)]
+    if touched:
+        report.merge(score_accounts(ctx, touched, known=pairs))
+    return report
+
+
 def handle_changes(
     ctx: InstallationContext, max_events: int = 500, window_s: float = 0.05, batch: int = 100
 ) -> BatchReport:
@@ -334,11 +358,7 @@ def handle_changes(
                 ).all()
             if not rows:
                 return total
-            pairs = []
-            for obj in ctx.adapter.people_objects:
-                ids = list(dict.fromkeys(r.record_id for r in rows if r.object_type == obj.value))
-                pairs += ctx.adapter.read_with_accounts(obj, ids) if ids else []
-            total.merge(process_people(ctx, pairs))
+            total.merge(_process_rows(ctx, rows))
             with ctx.sessions.begin() as session:
                 session.execute(
                     update(ProcessedEvent)
@@ -350,7 +370,7 @@ def handle_changes(
                 extra={
                     "installation": ctx.installation_id,
                     "events": len(rows),
-                    "people": len(pairs),
+                    "scored": total.scored,
                     "writes": total.writes,
                 },
             )
