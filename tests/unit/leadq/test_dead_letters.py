@@ -115,7 +115,7 @@ def test_two_tasks_failing_the_same_records_at_once_leave_one_open_row_each(sess
 def test_the_migration_collapses_the_duplicates_an_older_leadq_left(db_url):
     engine = make_engine(db_url)
     try:
-        upgrade(engine, "0008")
+        upgrade(engine, "0009")  # the revision before this one
         created = datetime(2026, 12, 1, tzinfo=UTC)
         with engine.begin() as conn:
             conn.execute(
@@ -146,7 +146,7 @@ def test_the_migration_collapses_the_duplicates_an_older_leadq_left(db_url):
         assert [r.message for r in resolved] == ["fixed"]
         with pytest.raises(IntegrityError), sessions.begin() as session:
             session.add(DeadLetter(installation_id=1, object_type="contact", record_id="1001", reason="x"))
-        downgrade(engine, "0008")  # and back: the revision is reversible
+        downgrade(engine, "0009")  # and back: the revision is reversible
         upgrade(engine)
         with sessions() as session:
             assert dead_letters.failing_records(session, 1) == 3

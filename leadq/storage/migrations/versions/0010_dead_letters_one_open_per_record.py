@@ -4,8 +4,8 @@ Before this revision every failed retry added a new open dead letter for the sam
 failing records became 660, then 991 rows). The duplicates are collapsed into the newest row, whose
 ``attempts`` becomes the number of failures they stood for, and a partial unique index keeps it so.
 
-Revision ID: 0009_dead_letters
-Revises: 0008
+Revision ID: 0010_dead_letters
+Revises: 0009 (reconcile runs)
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_dead_letters"
-down_revision = "0008"
+revision = "0010_dead_letters"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
