@@ -7,6 +7,7 @@ import html
 
 from sqlalchemy import delete, select
 
+from connector import formatting
 from leadq.records import FieldUpdate, ObjectType, RecordRef
 from leadq.storage import ledger
 from leadq.storage.tables import LedgerEntry, ScoreRow
@@ -30,7 +31,7 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
         )
     wrong, person, gone, missing = rows[0], rows[1], rows[2], rows[3]
     # leadq once wrote a tenth of the fit (the old formatting bug): the CRM and the ledger hold it.
-    tenth = str(round(wrong.fit) // 10)
+    tenth = str(int(formatting.number(wrong.fit, 0)) // 10)
     ref = RecordRef(ctx.crm, ctx.portal_id, ObjectType.CONTACT, wrong.record_id)
     ctx.adapter.write([FieldUpdate(ref, "leadq_fit_score", tenth)])
     with sessions.begin() as db:
@@ -63,7 +64,7 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
     sign_in(client, "alice")
     page = html.unescape(client.get(f"/installations/{accounts['alice']}").get_data(as_text=True))
     assert f"Reconciled: {found.counts['match']:,} of {found.checked:,} records match" in page
-    assert f"leadq_fit_score: CRM {tenth}, leadq {round(wrong.fit)}" in page
+    assert f"leadq_fit_score: CRM {tenth}, leadq {formatting.number(wrong.fit, 0)}" in page
     assert "(changed by a person)" in page and "Rewrite the wrong and missing fields" in page
     assert csrf_of(page)
 
@@ -72,5 +73,5 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
     after = reconcile(ctx)
     assert after.counts["wrong"] == 0 and after.counts["never_written"] == 0
     assert after.counts["changed"] == 1 and after.counts["deleted"] == 1
-    assert float(portal.get("contacts", wrong.record_id).props["leadq_fit_score"]) == round(wrong.fit)
+    assert portal.get("contacts", wrong.record_id).props["leadq_fit_score"] == formatting.number(wrong.fit, 0)
     assert portal.get("contacts", person.record_id).props["leadq_tier"] == tier

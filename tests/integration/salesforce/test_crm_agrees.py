@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from connector import formatting
 from sqlalchemy import func, select
 
 from connector.salesforce.mapping import api_name
@@ -103,13 +104,17 @@ def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_clien
         ) + len(org.live("Contact"))
 
         # Every multiple of ten reads right.
-        tens = [(k, r) for k, r in scores.items() if round(r.fit) % 10 == 0]
+        tens = [(k, r) for k, r in scores.items() if formatting.number(r.fit, 0).endswith("0")]
         assert tens
         for (object_type, record_id), row in tens:
-            assert float(org.get(SOBJECT[object_type], record_id)[FIT]) == round(row.fit)
+            assert float(org.get(SOBJECT[object_type], record_id)[FIT]) == float(
+                formatting.number(row.fit, 0)
+            )
         for (object_type, record_id), row in scores.items():
-            if round(row.engagement) % 10 == 0:
-                assert float(org.get(SOBJECT[object_type], record_id)[ENGAGEMENT]) == round(row.engagement)
+            if formatting.number(row.engagement, 0).endswith("0"):
+                assert float(org.get(SOBJECT[object_type], record_id)[ENGAGEMENT]) == float(
+                    formatting.number(row.engagement, 0)
+                )
 
         # Every account with contacts has its own score.
         with_contacts = sorted({c["AccountId"] for c in org.live("Contact") if c.get("AccountId")})

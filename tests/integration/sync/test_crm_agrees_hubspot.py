@@ -12,6 +12,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
+from connector import formatting
 from sqlalchemy import func, select
 
 from leadq.storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
@@ -104,14 +105,14 @@ def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, re
             if r.object_type == "contact"
         }
     assert len(contact_scores) == 2_000
-    tens = [r for r in contact_scores.values() if round(r.fit) % 10 == 0]
+    tens = [r for r in contact_scores.values() if formatting.number(r.fit, 0).endswith("0")]
     assert tens, "the seed should give some fits that round to a multiple of ten"
     for row in tens:
-        assert float(portal.get("contacts", row.record_id).props["leadq_fit_score"]) == round(row.fit)
+        assert portal.get("contacts", row.record_id).props["leadq_fit_score"] == formatting.number(row.fit, 0)
     for row in contact_scores.values():
-        if round(row.engagement) % 10 == 0:
-            assert float(portal.get("contacts", row.record_id).props["leadq_engagement_score"]) == round(
-                row.engagement
+        if formatting.number(row.engagement, 0).endswith("0"):
+            assert portal.get("contacts", row.record_id).props["leadq_engagement_score"] == formatting.number(
+                row.engagement, 0
             )
 
     # Every company with people has its own score in the CRM.
