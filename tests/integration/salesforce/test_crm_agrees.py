@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from connector import formatting
 from sqlalchemy import func, select
 
+from connector import formatting
 from connector.salesforce.mapping import api_name
 from leadq.storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
 from tests.integration.salesforce.conftest import install, org_of

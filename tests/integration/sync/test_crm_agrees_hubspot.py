@@ -12,9 +12,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
-from connector import formatting
 from sqlalchemy import func, select
 
+from connector import formatting
 from leadq.storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
 from tests.integration.hubspot.conftest import install
 from tests.integration.sync.conftest import wait_until
