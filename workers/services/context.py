@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,6 +32,10 @@ from scoring.training import readiness
 
 _OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
 OWNERS_TTL_S = 600.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class InstallationGone(LookupError):
@@ -89,13 +94,14 @@ class InstallationContext:
     adapter: Any  # a CrmAdapter: HubSpotAdapter or SalesforceAdapter
     routing_text: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utc_now  # the one clock of a task; tests set a fixed one
 
     @property
     def sessions(self) -> sessionmaker[Session]:
         return self.runtime.sessions
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     @cached_property
     def routing(self) -> RoutingConfig:
