@@ -53,9 +53,11 @@ def reroute(
     state: RoutingState,
     now: datetime,
     accounts: Sequence[AccountMatch] = (),
+    reroute_tiers: frozenset[str] = frozenset({"L1", "L2"}),
 ) -> tuple[RerouteAction, Decision | None]:
-    """Apply the re-routing rules to one assignment: reassign it away from its rep, or leave it."""
-    action = plan(assignment, current_owner_id, config, now)
+    """Apply the re-routing rules to one assignment: reassign it away from its rep, or leave it.
+    ``reroute_tiers``: the tiers whose missed SLA reassigns the lead."""
+    action = plan(assignment, current_owner_id, config, now, reroute_tiers)
     if action.action != "reroute":
         return action, None
     state.release(assignment.owner_id)  # the old rep's open lead is no longer theirs
