@@ -16,7 +16,7 @@ from connector.base import RecordError, WriteReport
 from leadq.records import FieldUpdate
 
 OWNER_REFUSED = "owner-refused"
-_MARKERS = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER", "owner")
+OWNER_CODES = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER")  # HubSpot, Salesforce
 
 
 def owner_refusal_message(owner_id: str, crm_message: str) -> str:
@@ -25,9 +25,11 @@ def owner_refusal_message(owner_id: str, crm_message: str) -> str:
 
 
 def _refused_owner(error: RecordError, owner_update: FieldUpdate | None, owner_key: str) -> bool:
-    if owner_update is None or error.reason in ("not-found", OWNER_REFUSED):
+    """The CRM refused this record because of its owner: the error names the owner field (a record
+    that is gone names none) or carries the CRM's owner code."""
+    if owner_update is None or error.reason == OWNER_REFUSED:
         return False
-    return owner_key in error.message or any(m in error.message for m in _MARKERS)
+    return owner_key in error.message or any(code in error.message for code in OWNER_CODES)
 
 
 def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteReport:
