@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.base import RecordError, WriteReport
-from leadq.records import FieldUpdate
+from leadq.records import FieldUpdate, RecordRef
+from leadq.storage.tables import RoutingDecisionRow
+from routing.state import RoutingState
 
 OWNER_REFUSED = "owner-refused"
 OWNER_CODES = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER")  # HubSpot, Salesforce
@@ -57,3 +59,16 @@ def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteR
         others + tuple(second.failed) + owner_failures,
         first.api_calls + second.api_calls,
     )
+
+
+def refused_owners(report: WriteReport | None) -> set[RecordRef]:
+    """The records whose owner the CRM refused in this write."""
+    return {e.ref for e in report.failed if e.reason == OWNER_REFUSED} if report else set()
+
+
+def mark_refused(row: RoutingDecisionRow, state: RoutingState) -> None:
+    """A routing decision whose owner never landed: logged as refused (the re-routing pass leaves it
+    alone), and the rep's open-lead count given back."""
+    row.status = "refused"
+    if row.owner_id:
+        state.release(row.owner_id)

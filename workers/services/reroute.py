@@ -228,8 +228,11 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
                 statuses[row.id] = "rerouted"
                 report.rerouted += 1
                 report.reasons.append(f"{row.record_id}: {decision.explanation}")
+            owner_of = {r.id: r.owner_id for r in group}
             for row_id, status in statuses.items():
                 routing_log.set_status(session, row_id, status)
+                if status != "rerouted" and owner_of.get(row_id):
+                    ctx.routing_state.release(owner_of[row_id])  # no longer the rep's open lead
     log.info(
         "reroute.done",
         extra={

@@ -30,7 +30,7 @@ from scoring.score import score_people
 from workers.services import guard
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
-from workers.services.owner_writes import write_keeping_fields
+from workers.services.owner_writes import mark_refused, refused_owners, write_keeping_fields
 from workers.services.writeback import APP_FIELDS, fields_from, policies
 
 log = logging.getLogger(__name__)
@@ -192,8 +192,9 @@ def process_people(
                     scored_at=score.scored_at,
                 )
             )
+        refused = refused_owners(write)
         for person, decision in decisions:
-            routing_log.record(
+            row = routing_log.record(
                 session,
                 ctx.installation_id,
                 person.ref.object_type.value,
@@ -202,6 +203,8 @@ def process_people(
                 previous_owner_id=person.owner_id,
                 decided_at=clock,
             )
+            if person.ref in refused:  # the CRM refused the owner: not an open assignment
+                mark_refused(row, ctx.routing_state)
         for d in overrides:
             session.add(
                 Feedback(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from leadq.cli import main
 from leadq.records import ObjectType
+from leadq.storage import routing_log
 from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.admin.conftest import csrf_of, sign_in
 from tests.integration.sync.test_end_to_end import _env
@@ -154,6 +155,9 @@ def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation
         props = portal.get("contacts", record_id).props
         assert props.get("leadq_tier") and props.get("leadq_verdict") and props.get("leadq_fit_score")
         assert not props.get("hubspot_owner_id")
+    with sessions() as db:  # logged as refused, not as an open assignment the re-routing pass would touch
+        statuses = {routing_log.latest(db, mine, "contact", r).status for r in refused}
+    assert statuses == {"refused"}
     expected = f"degraded: {len(refused)} records could not be assigned (owner {leaving['id']} inactive)"
     status = runner.invoke(main, ["status"])
     assert expected in status.output, status.output

@@ -16,9 +16,9 @@ from leadq.storage import routing_log
 from leadq.storage.tables import Installation
 from tests.integration.sync.conftest import wait_until
 from tests.integration.sync.test_end_to_end import _env
+from workers.launch import worker_command
 from workers.services.context import build_context
 from workers.services.reroute import reroute_pass
-from workers.launch import worker_command
 from workers.services.sync import process_people
 
 
