@@ -60,6 +60,7 @@ def reroute(
     action = plan(assignment, current_owner_id, config, now, reroute_tiers)
     if action.action != "reroute":
         return action, None
-    state.release(assignment.owner_id)  # the old rep's open lead is no longer theirs
     decision = route_and_commit(lead, config, state, now, accounts, exclude=frozenset({assignment.owner_id}))
+    if decision.owner_id is not None:  # nobody else qualifies: the lead stays the old rep's open lead
+        state.release(assignment.owner_id)  # the old rep's open lead is no longer theirs
     return action, replace(decision, path=(action.reason, *decision.path))

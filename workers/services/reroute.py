@@ -179,20 +179,28 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
             tier, verdict = scores.get(row.record_id, (assignment.tier or "L4", Verdict.SALES_READY.value))
             features = person_features(person, read[row.record_id][1], ctx.icp, now)
             lead = routing_lead(person, features, Tier(tier), Verdict(verdict))
-            action, decision = reroute(
+            _action, decision = reroute(
                 assignment, person.owner_id, lead, config, ctx.routing_state, now, reroute_tiers=sla_tiers
             )
             if decision is None:
                 continue
-            if decision.owner_id is not None:
-                allowed, _decisions = plan_writes(
-                    person.ref,
-                    {owner_key: decision.owner_id},
-                    {owner_key: FieldState(person.raw.get(owner_key))},
-                    ours.get((object_type, row.record_id), {}),
-                    policies(ctx.crm),
+            if decision.owner_id is None:  # nobody else qualifies now: stays open, the next pass retries
+                report.kept += 1
+                log.warning(
+                    "reroute.nobody-else", extra={"record": row.record_id, "path": decision.explanation}
                 )
-                updates.extend(allowed)
+                continue
+            allowed, _decisions = plan_writes(
+                person.ref,
+                {owner_key: decision.owner_id},
+                {owner_key: FieldState(person.raw.get(owner_key))},
+                ours.get((object_type, row.record_id), {}),
+                policies(ctx.crm),
+            )
+            if not allowed:  # the write policy keeps the CRM's owner (not leadq's to change)
+                report.kept += 1
+                continue
+            updates.extend(allowed)
             decided.append((row, person, decision))
         report_write = ctx.adapter.write(updates) if updates else None
         failed = {e.ref.record_id: e for e in report_write.failed} if report_write else {}

@@ -141,3 +141,17 @@ def test_a_worked_lead_is_kept_and_a_deactivated_reps_leads_are_redistributed(
         with sessions() as session:
             row = routing_log.latest(session, installed, "contact", record_id)
         assert "was deactivated: open lead redistributed" in row.path[0]
+
+
+def test_an_overdue_lead_stays_with_its_rep_when_nobody_else_qualifies(runtime, installed, sessions, crm):
+    portal = crm.sandbox.portals[crm.portal_id]
+    only = next(o for o in portal.owners if not o["archived"])
+    (row,) = _assign(
+        runtime, installed, sessions, portal, team(only), datetime.now(UTC) - timedelta(hours=2), 1
+    )
+    report = reroute_pass(build_context(runtime, installed))
+    assert report.rerouted == 0 and report.kept == 1
+    assert portal.get("contacts", row.record_id).props["hubspot_owner_id"] == only["id"]
+    with sessions() as session:
+        latest = routing_log.latest(session, installed, "contact", row.record_id)
+    assert latest.id == row.id and latest.status == "assigned", "still open: the next pass tries again"
