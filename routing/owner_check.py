@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from leadq.records import Owner
 from routing.model import RoutingConfig
@@ -31,3 +32,14 @@ def rep_problems(config: RoutingConfig, owners: Iterable[Owner]) -> list[str]:
         elif owner.is_queue:
             problems.append(f"rep {rep.name} (owner id {rep.owner_id}) is a queue in the CRM, not a person")
     return problems
+
+
+def retire_inactive(config: RoutingConfig, owners: Iterable[Owner]) -> RoutingConfig:
+    """The configuration with every rep the CRM lists as archived/deactivated marked inactive: no
+    new lead goes to them, and the re-routing pass redistributes their open leads. Reps the CRM does
+    not list at all are left as they are (the owner check at save names them)."""
+    inactive = {o.owner_id for o in owners if not o.active}
+    if not any(r.active and r.owner_id in inactive for r in config.reps):
+        return config
+    reps = tuple(replace(r, active=False) if r.owner_id in inactive else r for r in config.reps)
+    return replace(config, reps=reps)

@@ -26,6 +26,7 @@ from leadq.storage.redis_state import RedisRoutingState
 from leadq.storage.vault import Vault
 from routing.config import load_routing
 from routing.model import RoutingConfig
+from routing.owner_check import retire_inactive
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
@@ -110,7 +111,8 @@ class InstallationContext:
         if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
             owners = (time.monotonic(), self.adapter.owners())
             _OWNERS_CACHE[key] = owners
-        return load_routing(self.routing_text, owners[1])
+        # A rep deactivated in the CRM since the configuration was approved gets no new lead.
+        return retire_inactive(load_routing(self.routing_text, owners[1]), owners[1])
 
     @cached_property
     def routing_state(self) -> RedisRoutingState:

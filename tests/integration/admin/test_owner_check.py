@@ -6,7 +6,9 @@ degraded, with the count and the owner."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -17,6 +19,7 @@ from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.admin.conftest import csrf_of, sign_in
 from tests.integration.sync.test_end_to_end import _env
 from workers.services.backfill import run_backfill
+from workers.services.context import _OWNERS_CACHE, build_context
 
 
 def routing_with(*owners: dict) -> str:  # type: ignore[type-arg]
@@ -123,8 +126,16 @@ def test_leadq_config_and_approve_refuse_an_archived_rep(
         assert db.get(Installation, installed).routing_toml != path.read_text()
 
 
+@pytest.fixture(autouse=True)
+def fresh_owner_lists() -> Iterator[None]:
+    """Workers cache each CRM's owner list for a while; these tests change owners, so none is shared."""
+    _OWNERS_CACHE.clear()
+    yield
+    _OWNERS_CACHE.clear()
+
+
 def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation_degraded(
-    client, accounts, leadq_settings, crm, sessions, monkeypatch
+    client, accounts, leadq_settings, crm, sessions, monkeypatch, runtime
 ) -> None:  # type: ignore[no-untyped-def]
     _use_cli_env(leadq_settings, monkeypatch)
     portal, _archived, active = _owners(crm)
@@ -132,7 +143,8 @@ def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation
     mine = accounts["alice"]
     with sessions.begin() as db:  # approved while the rep was active
         db.get(Installation, mine).routing_toml = routing_with(leaving)
-    leaving["archived"] = True  # then archived in HubSpot: the CRM refuses the owner from now on
+    assert build_context(runtime, mine).routing.rep(leaving["id"]).active  # the owner list, as cached
+    leaving["archived"] = True  # then archived in HubSpot, within the cache's lifetime: the CRM refuses
     runner = CliRunner()
     result = runner.invoke(main, ["backfill", str(mine)])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from leadq.storage import assignment_health
 from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.salesforce.conftest import org_of
 from workers.services.backfill import run_backfill
-from workers.services.context import build_context
+from workers.services.context import _OWNERS_CACHE, build_context
 
 
 def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, sessions) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +22,9 @@ def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, 
             f'L3 = "all"\nL4 = "all"\n[[reps]]\nowner_id = "{rep["Id"]}"\nname = "{rep["Name"]}"\n'
         )
     owners_before = {r["Id"]: r["OwnerId"] for r in org.live("Lead")}
-    org.get("User", rep["Id"])["IsActive"] = False  # then deactivated in Salesforce
+    _OWNERS_CACHE.clear()
+    assert build_context(runtime, installed).routing.rep(rep["Id"]).active  # the owner list, as cached
+    org.get("User", rep["Id"])["IsActive"] = False  # then deactivated in Salesforce, within the cache's life
     progress, _report = run_backfill(build_context(runtime, installed), ObjectType.LEAD)
     assert progress.status == "done"
     with sessions() as db:
@@ -41,4 +43,6 @@ def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, 
         lead = org.get("Lead", lead_id)
         assert lead["LeadQ_Tier__c"] in ("L1", "L2", "L3", "L4") and lead["LeadQ_Reasons__c"]
         assert lead["OwnerId"] == owners_before[lead_id]
+    _OWNERS_CACHE.clear()  # once the owner list is read again, the rep gets no new lead
+    assert not build_context(runtime, installed).routing.rep(rep["Id"]).active
     assert status == f"degraded: {len(refused)} records could not be assigned (owner {rep['Id']} inactive)"

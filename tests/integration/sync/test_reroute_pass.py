@@ -17,7 +17,7 @@ from leadq.storage.tables import Installation
 from tests.integration.sync.conftest import wait_until
 from tests.integration.sync.test_end_to_end import _env
 from workers.launch import worker_command
-from workers.services.context import build_context
+from workers.services.context import _OWNERS_CACHE, build_context
 from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people
 
@@ -155,3 +155,29 @@ def test_an_overdue_lead_stays_with_its_rep_when_nobody_else_qualifies(runtime, 
     with sessions() as session:
         latest = routing_log.latest(session, installed, "contact", row.record_id)
     assert latest.id == row.id and latest.status == "assigned", "still open: the next pass tries again"
+
+
+def test_a_rep_deactivated_in_the_crm_gets_no_new_lead_and_loses_their_open_leads(
+    runtime, installed, sessions, crm
+):
+    portal = crm.sandbox.portals[crm.portal_id]
+    first, second = [o for o in portal.owners if not o["archived"]][:2]
+    _OWNERS_CACHE.clear()
+    try:
+        rows = _assign(runtime, installed, sessions, portal, team(first, second), datetime.now(UTC), 4)
+        theirs = [r.record_id for r in rows if r.owner_id == first["id"]]
+        assert theirs
+        first["archived"] = True  # the rep leaves; the routing file still lists them
+        _OWNERS_CACHE.clear()  # the workers' owner list is read again
+        report = reroute_pass(build_context(runtime, installed))
+        assert report.rerouted == len(theirs)
+        for record_id in theirs:
+            assert portal.get("contacts", record_id).props["hubspot_owner_id"] == second["id"]
+            with sessions() as session:
+                path = routing_log.latest(session, installed, "contact", record_id).path
+            assert (
+                f"{first['firstName']} {first['lastName']} was deactivated: open lead redistributed"
+                in path[0]
+            )
+    finally:
+        _OWNERS_CACHE.clear()

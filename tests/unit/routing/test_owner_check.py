@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadq.records import CrmKind, Owner
 from routing.config import load_routing
-from routing.owner_check import rep_problems
+from routing.owner_check import rep_problems, retire_inactive
 
 TEAM = """
 [[reps]]
@@ -43,3 +43,15 @@ def test_unknown_archived_and_queue_owners_are_named() -> None:
 
 def test_reps_built_from_the_owner_list_pass() -> None:
     assert rep_problems(load_routing(None, OWNERS), OWNERS) == []
+
+
+def test_reps_the_crm_deactivated_are_retired_and_others_kept() -> None:
+    config = retire_inactive(load_routing(TEAM), OWNERS)
+    assert {r.owner_id: r.active for r in config.reps} == {
+        "1": True,
+        "2": False,
+        "3": True,
+        "4": False,
+        "5": True,
+    }
+    assert retire_inactive(config, OWNERS) == config
