@@ -1,8 +1,9 @@
 """The scheduled re-routing pass: SLA missed, rep deactivated.
 
-Finds leadq's open assignments (the routing log), reads the records' current owners from the CRM in
-batches, decides with ``routing.service.reroute`` on the actual clock, writes a new owner through the
-normal write policy and logs every decision with its reason.
+Finds leadq's open assignments (the routing log) that are past their SLA or whose rep is inactive,
+reads those records' current owners from the CRM in batches, decides with
+``routing.service.reroute`` on the actual clock, writes a new owner through the normal write
+policy and logs every decision with its reason.
 
 - A lead whose owner a person changed in the CRM is never touched (status ``overridden``).
 - A lead that was *worked* is kept (status ``worked``): a person (not leadq, not another
@@ -23,6 +24,7 @@ from connector.write_policy import plan_writes
 from leadq.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, Tier, Verdict, WrittenBy
 from leadq.storage import ledger, routing_log
 from leadq.storage.tables import RoutingDecisionRow, ScoreRow
+from routing.model import RoutingConfig
 from routing.reroute import Assignment, plan
 from routing.service import reroute
 from scoring.features import person_features
@@ -123,6 +125,14 @@ def _worked(ctx: InstallationContext, due: list[tuple[RoutingDecisionRow, Person
     return out
 
 
+def _due(row: RoutingDecisionRow, config: RoutingConfig, now: datetime) -> bool:
+    rep = config.rep(row.owner_id or "")
+    if rep is not None and not rep.active:
+        return True
+    due = _aware(row.sla_due)
+    return due is not None and now >= due
+
+
 def reroute_pass(ctx: InstallationContext) -> RerouteReport:
     """One pass over the installation's open assignments (see the module docstring)."""
     report = RerouteReport()
@@ -130,7 +140,9 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
     config = ctx.routing
     sla_tiers = frozenset(config.sla_minutes)  # every tier the configuration gives an SLA
     owner_key = ctx.adapter.owner_field
-    rows = _open_rows(ctx)
+    # Only assignments that may have to move cost a CRM read: past their SLA, or their rep inactive.
+    # The others are looked at once their deadline passes (a person's reassignment is found then).
+    rows = [r for r in _open_rows(ctx) if _due(r, config, now)]
     report.checked = len(rows)
     by_type: dict[str, list[RoutingDecisionRow]] = {}
     for row in rows:
