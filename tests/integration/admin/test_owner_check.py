@@ -6,9 +6,7 @@ degraded, with the count and the owner."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -19,7 +17,7 @@ from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.admin.conftest import csrf_of, sign_in
 from tests.integration.sync.test_end_to_end import _env
 from workers.services.backfill import run_backfill
-from workers.services.context import _OWNERS_CACHE, build_context
+from workers.services.context import build_context
 
 
 def routing_with(*owners: dict) -> str:  # type: ignore[type-arg]
@@ -124,14 +122,6 @@ def test_leadq_config_and_approve_refuse_an_archived_rep(
     assert result.exit_code == 1 and "refused, nothing was applied" in result.output
     with sessions() as db:
         assert db.get(Installation, installed).routing_toml != path.read_text()
-
-
-@pytest.fixture(autouse=True)
-def fresh_owner_lists() -> Iterator[None]:
-    """Workers cache each CRM's owner list for a while; these tests change owners, so none is shared."""
-    _OWNERS_CACHE.clear()
-    yield
-    _OWNERS_CACHE.clear()
 
 
 def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation_degraded(
