@@ -342,7 +342,7 @@ def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
     from sqlalchemy import func, select
 
-    from leadq.storage import dead_letters, installations, models_registry
+    from leadq.storage import assignment_health, dead_letters, installations, models_registry
     from leadq.storage.tables import ProcessedEvent, SyncCursor
     from workers.services.reconcile import describe
     from workers.services.reconcile import latest as latest_reconcile
@@ -353,7 +353,11 @@ def status_cmd() -> None:
             click.echo("no installation yet: `leadq install-url hubspot|salesforce`")
         for inst in rows:
             reason = f" ({inst.status_reason})" if inst.status_reason else ""
-            click.echo(f"#{inst.id} {inst.crm_kind} {inst.external_id}: {inst.status}{reason}")
+            degraded = (
+                assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
+            )
+            state = degraded or f"{inst.status}{reason}"
+            click.echo(f"#{inst.id} {inst.crm_kind} {inst.external_id}: {state}")
             for c in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == inst.id)):
                 if c.name in ("backfill", "preview"):
                     click.echo(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
@@ -406,14 +410,28 @@ def config_cmd(installation: int, icp_path: str | None, routing_path: str | None
         load_routing(routing_text)
     except (IcpError, RoutingConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    with _admin_sessions()() as db:
+        if installations.get(db, installation) is None:
+            raise click.ClickException(f"there is no installation {installation}")
+    _check_owners(installation, routing_text)
     with _admin_sessions().begin() as db:
         row = installations.get(db, installation)
-        if row is None:
-            raise click.ClickException(f"there is no installation {installation}")
         row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
     click.echo("saved as pending; previewing what it would change (nothing is written) ...")
     _preview(installation, pending=True)
     click.echo(f"apply: `leadq approve {installation}`; discard: `leadq approve {installation} --cancel`")
+
+
+def _check_owners(installation: int, routing_text: str | None, outcome: str = "nothing was saved") -> None:
+    """Refuse a routing configuration whose reps the CRM would refuse as owners (nothing is saved)."""
+    from workers.services.context import Runtime
+    from workers.services.owner_check import routing_owner_problems
+
+    if routing_text is None:
+        return
+    problems = routing_owner_problems(Runtime.from_settings(_settings()), installation, routing_text)
+    if problems:
+        raise click.ClickException(f"refused, {outcome}:\n  " + "\n  ".join(problems))
 
 
 def _preview(installation: int, pending: bool) -> None:
@@ -466,6 +484,7 @@ def approve_cmd(installation: int, cancel: bool) -> None:
             row.pending_icp_toml = row.pending_routing_toml = None
             click.echo("pending configuration discarded; nothing changed")
             return
+        _check_owners(installation, row.pending_routing_toml, "nothing was applied")
         if not installations.apply_pending(db, installation):
             raise click.ClickException("nothing is pending: save one with `leadq config` or in the admin app")
     click.echo(f"applied; `leadq backfill {installation}` writes what changed (and nothing else)")

@@ -133,6 +133,8 @@ class Settings(BaseSettings):
     )
     salesforce_page_size: int = Field(default=2000, ge=200, le=2000, description="SOQL rows per read call")
     salesforce_poll_interval_s: float = Field(default=60.0, ge=5, le=3600)
+    # How often beat runs the re-routing pass (SLA missed, rep deactivated).
+    reroute_interval_s: float = Field(default=300.0, ge=5, le=86_400)
     salesforce_outbound_token: SecretStr = Field(
         default=SecretStr(""),
         description="optional secret path segment for outbound messages: /webhooks/salesforce/<token>",

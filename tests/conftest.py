@@ -120,3 +120,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def no_cached_owner_lists() -> Iterator[None]:
+    """Workers cache each CRM's owner list for minutes, keyed by installation and portal, which repeat
+    from test to test: a rep one test archived must not stay archived in the next test's routing."""
+    from workers.services.context import _OWNERS_CACHE
+
+    _OWNERS_CACHE.clear()
+    yield
+    _OWNERS_CACHE.clear()

@@ -45,6 +45,12 @@ def make_celery(settings: Settings) -> Celery:
                 "schedule": settings.watchdog_interval_s,
                 "args": ("watchdog",),
             },
+            # SLA re-routing and redistribution of deactivated reps' open leads.
+            "reroute": {
+                "task": "leadq.schedule",
+                "schedule": settings.reroute_interval_s,
+                "args": ("reroute",),
+            },
             # Salesforce change capture (outbound messages, where configured, are faster).
             "salesforce-poll": {
                 "task": "leadq.schedule",
@@ -61,6 +67,7 @@ def make_celery(settings: Settings) -> Celery:
             "leadq.poll": {"queue": "changes"},
             "leadq.retry": {"queue": "changes"},
             "leadq.reconcile": {"queue": "backfill"},
+            "leadq.reroute": {"queue": "changes"},
         },
     )
     app.conf.leadq_settings = settings

@@ -187,6 +187,24 @@ def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     }
 
 
+@shared_task(bind=True, base=LeadqTask, name="leadq.reroute")
+def reroute_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """SLA re-routing and redistribution of a deactivated rep's open leads (beat runs it)."""
+    from workers.services.reroute import reroute_pass
+
+    try:
+        report = reroute_pass(build_context(runtime(), installation_id))
+    except (InstallationGone, InstallationPaused):
+        return {}
+    except (InvalidGrant, CrmAuthError) as exc:
+        _pause(installation_id, str(exc))
+        return {}
+    except (CrmRateLimited, CrmUnavailable) as exc:
+        log.warning("task.reroute.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
+        return {"deferred": True}  # the next scheduled pass picks the same assignments up
+    return {"checked": report.checked, "rerouted": report.rerouted, "overridden": report.overridden}
+
+
 @shared_task(base=LeadqTask, name="leadq.schedule")
 def schedule(kind: str) -> int:
     """Beat's entry point: fan a periodic job out to every active installation."""
@@ -200,8 +218,20 @@ def schedule(kind: str) -> int:
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
         return gone.events + gone.scores + gone.routing_decisions
-    task = {"retrain": retrain_task, "decay": decay, "poll": poll, "reconcile": reconcile_task}[kind]
-    queue = {"retrain": "training", "decay": "backfill", "poll": "changes", "reconcile": "backfill"}[kind]
+    task = {
+        "retrain": retrain_task,
+        "decay": decay,
+        "poll": poll,
+        "reconcile": reconcile_task,
+        "reroute": reroute_task,
+    }[kind]
+    queue = {
+        "retrain": "training",
+        "decay": "backfill",
+        "poll": "changes",
+        "reconcile": "backfill",
+        "reroute": "changes",
+    }[kind]
     with runtime().sessions() as session:
         active = [
             i.id

@@ -79,8 +79,8 @@ DIGITS = {"leadq_fit_score": 0, "leadq_engagement_score": 0, "leadq_probability"
 
 def api_name(key: str) -> str:
     """leadq's neutral key to the custom field's API name: ``leadq_fit_score`` -> ``LeadQ_Fit_Score__c``."""
-    if key == OWNER_FIELD or key.endswith("__c"):
-        return key
+    if key == OWNER_FIELD or key.endswith("__c") or not key.startswith("leadq_"):
+        return key  # a standard field (Status, OwnerId) is already its API name
     rest = key.removeprefix("leadq_")
     return "LeadQ_" + "_".join(part.capitalize() for part in rest.split("_")) + "__c"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,9 @@ def record(
     record_id: str,
     decision: Decision,
     previous_owner_id: str | None = None,
+    decided_at: datetime | None = None,
 ) -> RoutingDecisionRow:
+    """``decided_at``: the clock the decision was made on (default: now)."""
     row = RoutingDecisionRow(
         installation_id=installation_id,
         object_type=object_type,
@@ -29,6 +33,8 @@ def record(
         sla_due=decision.sla_due,
         status="assigned" if decision.owner_id else "parked",
     )
+    if decided_at is not None:
+        row.decided_at = decided_at
     session.add(row)
     session.flush()
     return row

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from leadq.storage import admins, dead_letters, installations
+from leadq.storage import admins, assignment_health, dead_letters, installations
 from leadq.storage.tables import (
     DeadLetter,
     Feedback,
@@ -25,6 +25,7 @@ from leadq.storage.tables import (
     SyncCursor,
 )
 from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.owner_gate import owner_problems
 
 bp = Blueprint("admin", __name__)
 PAGE = 50
@@ -114,13 +115,14 @@ def index():  # type: ignore[no-untyped-def]
                 )
             )
             state = _state(inst.status, facts["running"])
+            degraded = assignment_health.degraded(db, inst.id) if state == "healthy" else None
             rows.append(
                 {
                     "id": inst.id,
                     "crm": inst.crm_kind,
                     "external_id": inst.external_id,
-                    "state": state,
-                    "state_label": STATE_LABELS.get(state, state),
+                    "state": "degraded" if degraded else state,
+                    "state_label": degraded or STATE_LABELS.get(state, state),
                     "reason": inst.status_reason,
                     "scored": scored,
                     "queued": facts["queued"],
@@ -152,13 +154,15 @@ def installation(installation_id: int):  # type: ignore[no-untyped-def]
             tiers.setdefault(object_type, []).append((tier, n))
         reconciled = _reconciled(db, installation_id)
         preview = _preview(db, installation_id)
+        degraded = assignment_health.degraded(db, installation_id)
         errors = dead_letters.group_failures(db, installation_id)  # grouped by cause
     state = _state(inst.status, facts["running"])
+    degraded = degraded if state == "healthy" else None
     return render_template(
         "installation.html",
         inst=inst,
-        state=state,
-        state_label=STATE_LABELS.get(state, state),
+        state="degraded" if degraded else state,
+        state_label=degraded or STATE_LABELS.get(state, state),
         cursors=facts["cursors"],
         queued=facts["queued"],
         last=facts["last"],
@@ -332,6 +336,8 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
             load_routing(routing_text)
         except RoutingConfigError as exc:
             errors["routing"] = str(exc)
+        if not errors and (problems := owner_problems(installation_id, routing_text)):
+            errors["routing"] = "; ".join(problems)  # reps the CRM would refuse as owners
         if not errors:
             with services().sessions.begin() as db:
                 row = db.get(Installation, installation_id)
@@ -374,6 +380,10 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
         preview = _preview(db, installation_id)
         if preview is None or not preview["done"]:
             flash("There is no finished preview to approve yet.")
+            return redirect(url_for("admin.installation", installation_id=installation_id))
+        pending_routing = db.get(Installation, installation_id).pending_routing_toml
+        if pending_routing and (problems := owner_problems(installation_id, pending_routing)):
+            flash("Not approved, nothing was applied: " + "; ".join(problems))
             return redirect(url_for("admin.installation", installation_id=installation_id))
         for row in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == installation_id)):
             if row.name == "preview":

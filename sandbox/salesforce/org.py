@@ -102,6 +102,21 @@ class Org:
                 return name
         return None
 
+    def _owner_problem(self, sobject: str, owner_id: str) -> tuple[str, str] | None:
+        """Salesforce refuses a record owned by a user who does not exist or is deactivated (queues,
+        ``00G``, are Groups and pass)."""
+        if not owner_id.startswith("005"):
+            return None
+        user = self.get("User", owner_id)
+        if user is None:
+            return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
+        if not user.get("IsActive"):
+            return (
+                "INACTIVE_OWNER_OR_USER",
+                f"operation performed with inactive user [{owner_id}] as owner of {sobject.lower()}",
+            )
+        return None
+
     def check(
         self, sobject: str, values: dict[str, Any], user_id: str, creating: bool
     ) -> tuple[dict[str, Any], list[Problem]]:
@@ -129,6 +144,8 @@ class Org:
                 )
                 continue
             stored, problem = coerce(definition, value)
+            if not problem and name == "OwnerId" and stored:
+                problem = self._owner_problem(sobject, str(stored))
             if problem:
                 problems.append(Problem(problem[0], problem[1], (name,)))
             else:

@@ -168,6 +168,23 @@ def test_converted_lead_cannot_be_updated(sf: Salesforce) -> None:
     assert results[0]["errors"][0]["statusCode"] == "CANNOT_UPDATE_CONVERTED_LEAD"
 
 
+def test_a_deactivated_user_cannot_own_a_record(sf: Salesforce) -> None:
+    """As in a real org: assigning a record to an inactive user is refused for that record alone."""
+    inactive = sf.query("SELECT Id FROM User WHERE IsActive = false LIMIT 1")["records"][0]["Id"]
+    active = sf.query("SELECT Id FROM User WHERE IsActive = true LIMIT 1")["records"][0]["Id"]
+    leads = sf.query("SELECT Id, OwnerId FROM Lead WHERE IsConverted = false LIMIT 2")["records"]
+    batch = [
+        {"attributes": {"type": "Lead"}, "id": leads[0]["Id"], "OwnerId": inactive},
+        {"attributes": {"type": "Lead"}, "id": leads[1]["Id"], "OwnerId": active},
+    ]
+    results = sf.restful("composite/sobjects", method="PATCH", json={"allOrNone": False, "records": batch})
+    assert [r["success"] for r in results] == [False, True]
+    assert results[0]["errors"][0]["statusCode"] == "INACTIVE_OWNER_OR_USER"
+    assert results[0]["errors"][0]["fields"] == ["OwnerId"]
+    assert sf.Lead.get(leads[0]["Id"])["OwnerId"] == leads[0]["OwnerId"]
+    assert sf.Lead.get(leads[1]["Id"])["OwnerId"] == active
+
+
 def test_custom_field_needs_field_level_security(sf: Salesforce, org_sandbox: Any) -> None:
     created = sf.toolingexecute(
         "sobjects/CustomField",

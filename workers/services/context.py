@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,12 +26,17 @@ from leadq.storage.redis_state import RedisRoutingState
 from leadq.storage.vault import Vault
 from routing.config import load_routing
 from routing.model import RoutingConfig
+from routing.owner_check import retire_inactive
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
 
 _OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
 OWNERS_TTL_S = 600.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class InstallationGone(LookupError):
@@ -89,13 +95,14 @@ class InstallationContext:
     adapter: Any  # a CrmAdapter: HubSpotAdapter or SalesforceAdapter
     routing_text: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utc_now  # the one clock of a task; tests set a fixed one
 
     @property
     def sessions(self) -> sessionmaker[Session]:
         return self.runtime.sessions
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     @cached_property
     def routing(self) -> RoutingConfig:
@@ -104,7 +111,8 @@ class InstallationContext:
         if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
             owners = (time.monotonic(), self.adapter.owners())
             _OWNERS_CACHE[key] = owners
-        return load_routing(self.routing_text, owners[1])
+        # A rep deactivated in the CRM since the configuration was approved gets no new lead.
+        return retire_inactive(load_routing(self.routing_text, owners[1]), owners[1])
 
     @cached_property
     def routing_state(self) -> RedisRoutingState:

@@ -31,6 +31,7 @@ from scoring.score import score_people
 from workers.services import guard
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
+from workers.services.owner_writes import mark_refused, refused_owners, write_keeping_fields
 from workers.services.writeback import APP_FIELDS, fields_from, policies
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,9 @@ def process_people(
         return report
     # Scores are computed as of the start of the (UTC) day: a re-run the same day finds identical
     # values and writes nothing; engagement decay between days is the scheduled decay pass's business.
-    now = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    # Routing (working hours, SLA deadlines, the audit log) runs on the actual clock.
+    clock = ctx.now()
+    now = clock.replace(hour=0, minute=0, second=0, microsecond=0)
     features = [person_features(p, a, ctx.icp, now) for p, a in pairs]  # scoring and routing share them
     scores = score_people(pairs, ctx.icp, ctx.model, now, ctx.model_note, features)
     report.scored = len(scores)
@@ -114,9 +117,9 @@ def process_people(
         if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
             lead = _routing_lead(person, feats, score)
             if dry_run:  # decide, but commit nothing: a preview must not move any counter
-                decision = route(lead, ctx.routing, Snapshot(week="preview"), now)
+                decision = route(lead, ctx.routing, Snapshot(week="preview"), clock)
             else:
-                decision = route_and_commit(lead, ctx.routing, ctx.routing_state, now)
+                decision = route_and_commit(lead, ctx.routing, ctx.routing_state, clock)
                 decisions.append((person, decision))
         proposed = fields_from(ctx.crm, score, decision)
         if owner_is_ours:
@@ -142,7 +145,7 @@ def process_people(
     if dry_run:
         report.written_records = len({u.ref.record_id for u in updates})
         return report
-    write = ctx.adapter.write(updates) if updates else None
+    write = write_keeping_fields(ctx.adapter, updates) if updates else None  # a refused owner alone fails
     report.api_calls = write.api_calls if write else 0
     written = list(write.written) if write else []
     report.writes = len(written)
@@ -191,15 +194,19 @@ def process_people(
                     scored_at=computed_at,  # when it was computed; the score itself is as of the day
                 )
             )
+        refused = refused_owners(write)
         for person, decision in decisions:
-            routing_log.record(
+            row = routing_log.record(
                 session,
                 ctx.installation_id,
                 person.ref.object_type.value,
                 person.ref.record_id,
                 decision,
                 previous_owner_id=person.owner_id,
+                decided_at=clock,
             )
+            if person.ref in refused:  # the CRM refused the owner: not an open assignment
+                mark_refused(row, ctx.routing_state)
         for d in overrides:
             session.add(
                 Feedback(

@@ -29,3 +29,10 @@ def test_salesforce_poll_is_scheduled_at_the_configured_interval(settings):
     entry = app.conf.beat_schedule["salesforce-poll"]
     assert entry == {"task": "leadq.schedule", "schedule": 30.0, "args": ("poll",)}
     assert app.conf.task_routes["leadq.poll"] == {"queue": "changes"}
+
+
+def test_the_reroute_pass_is_on_beat_and_runs_on_the_changes_queue(settings):
+    app = make_celery(settings.model_copy(update={"reroute_interval_s": 120.0}))
+    entry = app.conf.beat_schedule["reroute"]
+    assert entry == {"task": "leadq.schedule", "schedule": 120.0, "args": ("reroute",)}
+    assert app.conf.task_routes["leadq.reroute"] == {"queue": "changes"}
