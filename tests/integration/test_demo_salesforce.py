@@ -4,6 +4,7 @@ the summary's numbers are checked against what the same seeded org holds."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -81,3 +82,31 @@ def test_an_unknown_crm_is_refused_clearly() -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--crm'" in result.output and "salesforce" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.redis
+def test_after_the_demo_a_reps_edit_in_the_org_reaches_leadq(demo_env) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from leadq import demo as flow
+
+    run = flow.start(600, 5, lambda _line: None, "salesforce")
+    try:
+        flow.install(run, lambda _line: None)
+        flow.train_and_backfill(run, lambda _line: None)
+        org = run.crm.sandbox.orgs[run.crm.org_id]
+        rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
+        scored = [r for r in org.live("Lead") if not r["IsConverted"] and r.get("Title")]
+        assert scored and all(r.get("LeadQ_Tier__c") for r in scored)
+        lead = min(scored, key=lambda r: float(r["LeadQ_Fit_Score__c"]))  # the most junior title
+        before = float(lead["LeadQ_Fit_Score__c"])
+        org.update("Lead", lead["Id"], {"Title": "Chief Revenue Officer"}, rep["Id"])
+
+        def fit() -> float:
+            return float(org.get("Lead", lead["Id"])["LeadQ_Fit_Score__c"])
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and fit() == before:
+            time.sleep(0.2)
+        assert fit() > before, "the rep's edit did not reach leadq (no re-score written back)"
+        assert all(d.acked for d in run.crm.sandbox.outbound.deliveries)
+    finally:
+        run.stop()
