@@ -94,7 +94,9 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     from leadq.storage.migrate import upgrade
     from sandbox.server import create_sandbox, serve
 
-    side = CRMS[crm]
+    side = CRMS.get(crm)
+    if side is None:
+        raise DemoError(f"the demo runs on {' or '.join(sorted(CRMS))}, not {crm!r}")
     base = load_settings()
     client = redis.Redis.from_url(_redis_url(base))
     try:
