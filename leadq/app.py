@@ -80,10 +80,11 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
         enqueue_override=enqueue,
     )
 
-    from leadq.web import admin, auth, health, install, metrics, webhooks
+    from leadq.web import admin, auth, dead_letter_pages, health, install, metrics, webhooks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(dead_letter_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(install.bp)

@@ -250,26 +250,17 @@ def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) 
 
 @main.command("errors")
 @click.argument("installation", type=int)
-def errors_cmd(installation: int) -> None:
-    """List records that failed permanently (dead letters), with the CRM's message."""
-    from sqlalchemy import select
+@click.option("--cause", type=int, default=None, help="list every record of this cause (its number)")
+def errors_cmd(installation: int, cause: int | None) -> None:
+    """Records the CRM keeps refusing (dead letters), grouped by cause with the CRM's message."""
+    from leadq.error_report import error_report
 
-    from leadq.storage.db import make_engine, make_session_factory
-    from leadq.storage.tables import DeadLetter
-
-    sessions = make_session_factory(make_engine(_settings().sqlalchemy_url))
-    with sessions() as session:
-        rows = session.scalars(
-            select(DeadLetter)
-            .where(DeadLetter.installation_id == installation, DeadLetter.resolved_at.is_(None))
-            .order_by(DeadLetter.id)
-        )
-        found = 0
-        for row in rows:
-            found += 1
-            click.echo(f"#{row.id} {row.object_type} {row.record_id} [{row.reason}] {row.message}")
-    if not found:
-        click.echo("no unresolved errors")
+    with _admin_sessions()() as session:
+        try:
+            lines = error_report(session, installation, cause)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(lines))
 
 
 @main.command("prune")
@@ -361,8 +352,8 @@ def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
     from sqlalchemy import func, select
 
-    from leadq.storage import installations, models_registry
-    from leadq.storage.tables import DeadLetter, ProcessedEvent, SyncCursor
+    from leadq.storage import dead_letters, installations, models_registry
+    from leadq.storage.tables import ProcessedEvent, SyncCursor
     from workers.services.reconcile import describe
     from workers.services.reconcile import latest as latest_reconcile
 
@@ -381,11 +372,7 @@ def status_cmd() -> None:
                 .select_from(ProcessedEvent)
                 .where(ProcessedEvent.installation_id == inst.id, ProcessedEvent.status == "queued")
             )
-            failing = db.scalar(
-                select(func.count())
-                .select_from(DeadLetter)
-                .where(DeadLetter.installation_id == inst.id, DeadLetter.resolved_at.is_(None))
-            )
+            failing = dead_letters.failing_records(db, inst.id)
             champion = models_registry.champion(db, inst.id)
             model = (
                 f"model {champion.version} AUC {champion.metrics.get('auc', 0):.3f}"

@@ -214,12 +214,18 @@ def schedule(kind: str) -> int:
 
 
 @shared_task(bind=True, base=LeadqTask, name="leadq.reconcile")
-def reconcile_task(self: LeadqTask, installation_id: int, trigger: str = "scheduled") -> dict[str, Any]:
-    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status)."""
+def reconcile_task(
+    self: LeadqTask, installation_id: int, trigger: str = "scheduled", fix: bool = False
+) -> dict[str, Any]:
+    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status);
+    ``fix`` (the admin app's button): rewrite leadq's own fields that are wrong or missing, then check."""
     from workers.services.reconcile import reconcile
 
     try:
-        result = reconcile(build_context(runtime(), installation_id), trigger=trigger)
+        ctx = build_context(runtime(), installation_id)
+        if fix:
+            reconcile(ctx, fix=True, trigger=trigger)
+        result = reconcile(ctx, trigger=trigger)
     except (InstallationGone, InstallationPaused):
         return {}
     except (InvalidGrant, CrmAuthError) as exc:

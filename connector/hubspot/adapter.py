@@ -471,7 +471,11 @@ def _validation_message(exc: CrmValidationError) -> str:
         if "[" in message:
             try:
                 items = json.loads(message[message.index("[") :])
-                return "; ".join(f"{i.get('name')}: {i.get('error')}" for i in items)
+                # field: CODE (HubSpot's own words), which leadq.storage.failure_causes groups by
+                return "; ".join(
+                    f"{i.get('name')}: {i.get('error')}" + (f" ({i['message']})" if i.get("message") else "")
+                    for i in items
+                )
             except (ValueError, AttributeError):
                 pass
         return message[:300]

@@ -85,7 +85,8 @@ def api_name(key: str) -> str:
 
 
 def number_text(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text  # 80 stays 80; 0.5000 becomes 0.5
     return text or "0"
 
 
@@ -206,6 +207,7 @@ def to_account(org_id: str, row: Mapping[str, Any], fields: Sequence[FieldSpec] 
     website = _text(row.get("Website"))
     raw = dict(leadq_values(row, fields))
     raw[OWNER_FIELD] = _text(row.get("OwnerId"))
+    raw["LastModifiedById"] = row.get("LastModifiedById")  # tells leadq's own writes from others'
     return Account(
         ref=RecordRef(CrmKind.SALESFORCE, org_id, ObjectType.ACCOUNT, str(row["Id"])),
         name=_text(row.get("Name")),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -197,6 +198,18 @@ class DeadLetter(Base):
     """Work that failed for a reason a person must look at; kept until retried or resolved."""
 
     __tablename__ = "dead_letters"
+    # One open row per failing record: a new failure updates it (leadq.storage.dead_letters).
+    __table_args__ = (
+        Index(
+            "uq_dead_letters_open_record",
+            "installation_id",
+            "object_type",
+            "record_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
@@ -205,8 +218,9 @@ class DeadLetter(Base):
     reason: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)  # failed writes, the first included
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    last_failed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from leadq.storage import admins, installations
+from leadq.storage import admins, dead_letters, installations
 from leadq.storage.tables import (
     DeadLetter,
     Feedback,
@@ -136,26 +136,23 @@ def installation(installation_id: int):  # type: ignore[no-untyped-def]
     with services().sessions() as db:
         facts = _sync_facts(db, installation_id)
         latest = (
-            select(ScoreRow.record_id, func.max(ScoreRow.id).label("newest"))
+            select(func.max(ScoreRow.id).label("newest"))
             .where(ScoreRow.installation_id == installation_id)
-            .group_by(ScoreRow.record_id)
+            .group_by(ScoreRow.object_type, ScoreRow.record_id)
             .subquery()
         )
-        tiers = db.execute(
-            select(ScoreRow.tier, func.count())
+        by_tier = db.execute(
+            select(ScoreRow.object_type, ScoreRow.tier, func.count())
             .join(latest, ScoreRow.id == latest.c.newest)
-            .group_by(ScoreRow.tier)
-            .order_by(ScoreRow.tier)
+            .group_by(ScoreRow.object_type, ScoreRow.tier)
+            .order_by(ScoreRow.object_type, ScoreRow.tier)
         ).all()
+        tiers: dict[str, list[tuple[str, int]]] = {}
+        for object_type, tier, n in by_tier:
+            tiers.setdefault(object_type, []).append((tier, n))
+        reconciled = _reconciled(db, installation_id)
         preview = _preview(db, installation_id)
-        errors = list(
-            db.scalars(
-                select(DeadLetter)
-                .where(DeadLetter.installation_id == installation_id, DeadLetter.resolved_at.is_(None))
-                .order_by(DeadLetter.id.desc())
-                .limit(200)
-            )
-        )
+        errors = dead_letters.group_failures(db, installation_id)  # grouped by cause
     state = _state(inst.status, facts["running"])
     return render_template(
         "installation.html",
@@ -165,11 +162,61 @@ def installation(installation_id: int):  # type: ignore[no-untyped-def]
         cursors=facts["cursors"],
         queued=facts["queued"],
         last=facts["last"],
-        tiers=tiers,
-        scored=sum(n for _t, n in tiers),
+        tiers=sorted(tiers.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
+        scored=sum(n for _o, _t, n in by_tier),
+        reconciled=reconciled,
+        object_labels=OBJECT_LABELS[inst.crm_kind],
         errors=errors,
         preview=preview,
     )
+
+
+OBJECT_LABELS = {
+    "hubspot": {"contact": "contacts", "account": "companies"},
+    "salesforce": {"lead": "leads", "contact": "contacts", "account": "accounts"},
+}
+OBJECT_ORDER = {"lead": 0, "contact": 1, "account": 2}
+
+
+def _reconciled(db: Any, installation_id: int) -> dict[str, Any] | None:
+    """The newest reconcile run, as the Sync page shows it."""
+    from workers.services.reconcile import KINDS, LABELS, describe
+    from workers.services.reconcile import latest as latest_run
+
+    run = latest_run(db, installation_id)
+    if run is None:
+        return None
+    when = _aware(run.finished_at or run.started_at)
+    return {
+        "lines": describe(run.counts, run.checked),
+        "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "",
+        "trigger": {
+            "scheduled": "daily check",
+            "manual": "checked on request",
+            "demo": "after the demo's backfill",
+        }.get(run.trigger, run.trigger),
+        "api_calls": run.api_calls,
+        "counts": run.counts,
+        "kinds": [k for k in KINDS if k == "match" or any(c.get(k) for c in run.by_object.values())],
+        "labels": LABELS,
+        "by_object": sorted(run.by_object.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
+        "examples": [(k, run.examples[k]) for k in KINDS if run.examples.get(k)],
+    }
+
+
+@bp.post("/installations/<int:installation_id>/reconcile")
+@login_required
+def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
+    """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
+    installation_or_404(installation_id)
+    fix = request.form.get("fix") == "1"
+    services().celery.send_task("leadq.reconcile", args=[installation_id, "manual", fix], queue="backfill")
+    flash(
+        "Rewriting the wrong and missing fields, then checking again; refresh in a moment."
+        if fix
+        else "Reading leadq's fields back from the CRM; refresh in a moment."
+    )
+    return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
 @bp.get("/installations/<int:installation_id>/sync.json")
@@ -444,7 +491,7 @@ def lead(installation_id: int, object_type: str, record_id: str):  # type: ignor
     for d in failures:
         writes.append(
             {
-                "when": _aware(d.created_at),
+                "when": _aware(d.last_failed_at or d.created_at),
                 "field": ", ".join(d.payload.get("fields", {})),
                 "text": f"refused by the CRM ({d.reason}): {d.message}",
             }

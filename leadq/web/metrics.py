@@ -49,7 +49,9 @@ def metrics():  # type: ignore[no-untyped-def]
         oldest = session.scalar(
             select(func.min(ProcessedEvent.received_at)).where(ProcessedEvent.status == "queued")
         )
-        dead = session.scalar(select(func.count()).select_from(DeadLetter))
+        dead = session.scalar(
+            select(func.count()).select_from(DeadLetter).where(DeadLetter.resolved_at.is_(None))
+        )  # open ones: one per failing record
         running = session.execute(
             select(SyncCursor.done, SyncCursor.total).where(
                 SyncCursor.name == "backfill", SyncCursor.status == "running"

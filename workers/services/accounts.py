@@ -14,8 +14,8 @@ from typing import Any
 
 from connector.write_policy import Action, Policy, plan_writes
 from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, RecordRef
-from leadq.storage import ledger
-from leadq.storage.tables import DeadLetter, ScoreRow
+from leadq.storage import dead_letters, ledger
+from leadq.storage.tables import ScoreRow
 from scoring.accounts import AccountScore, score_account
 from scoring.features import person_features
 from scoring.score import score_people
@@ -140,17 +140,9 @@ def _score_chunk(
             row = _row(ctx, account, score, model_version)
             if not _same(stored.get(account.ref.record_id), row):
                 session.add(row)
-        for error in write.failed if write else ():
-            session.add(
-                DeadLetter(
-                    installation_id=ctx.installation_id,
-                    object_type=error.ref.object_type.value,
-                    record_id=error.ref.record_id,
-                    reason=error.reason,
-                    message=error.message,
-                    payload={"fields": {u.key: u.value for u in updates if u.ref == error.ref}},
-                )
-            )
+        dead_letters.record_outcome(
+            session, ctx.installation_id, written, write.failed if write else (), updates
+        )
     log.info(
         "sync.accounts.done",
         extra={"installation": ctx.installation_id, "accounts": len(scored), "writes": report.writes},

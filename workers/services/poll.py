@@ -1,4 +1,5 @@
-"""Polling for changes (Salesforce): each people object by ``SystemModstamp``, with an overlap.
+"""Polling for changes (Salesforce): each people object, then accounts, by ``SystemModstamp``, with an
+overlap.
 
 Each poll starts a minute before the last high-water mark (stamps have whole-second precision
 and a change can commit late), so nothing is missed; the re-read records dedupe on
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from connector.base import Cursor
 from connector.salesforce.stamps import change_key
-from leadq.records import Person
+from leadq.records import Account, ObjectType, Person
 from leadq.storage import events as event_store
 from leadq.storage.tables import ProcessedEvent
 from workers.services.backfill import cursor_row
@@ -39,7 +40,7 @@ class PollReport:
 def poll_changes(ctx: InstallationContext) -> PollReport:
     report = PollReport()
     integration_user = getattr(ctx.adapter, "integration_user_id", "")
-    for obj in ctx.adapter.people_objects:
+    for obj in (*ctx.adapter.people_objects, ObjectType.ACCOUNT):  # an account change re-scores its people
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             since_text = (row.cursor or {}).get("since")
@@ -50,7 +51,7 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
         ):
             fresh_rows = []
             for record in page.records:
-                if not isinstance(record, Person):
+                if not isinstance(record, Person | Account):
                     continue
                 report.seen += 1
                 stamp = datetime.fromisoformat(_iso(record.version)) if record.version else None

@@ -57,7 +57,7 @@ LABELS = {
     "deleted": "deleted in the CRM",
 }
 SEVERITY = {k: i for i, k in enumerate(("match", "changed", "never_written", "wrong", "refused", "deleted"))}
-EXAMPLES = 5
+EXAMPLES = 10
 READ_BATCH = 2_000  # records compared per round (the adapter reads them at the API maximum)
 
 

@@ -1,12 +1,12 @@
-"""Retrying dead letters: read the failed records again and send them through the same path."""
+"""Retrying dead letters: read the failed records again and send them through the same path.
+
+A record that fails again keeps its one open dead letter (process_people updates it: message,
+attempts, last failure); every other one is resolved, never duplicated.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import select
-
-from leadq.storage.tables import DeadLetter
+from leadq.storage import dead_letters
 from workers.services.context import InstallationContext
 from workers.services.sync import process_people
 
@@ -14,23 +14,14 @@ from workers.services.sync import process_people
 def retry_dead_letters(ctx: InstallationContext) -> tuple[int, int]:
     """(records retried, still failing). A record that no longer exists is resolved, not retried."""
     with ctx.sessions() as session:
-        rows = list(
-            session.scalars(
-                select(DeadLetter).where(
-                    DeadLetter.installation_id == ctx.installation_id, DeadLetter.resolved_at.is_(None)
-                )
-            )
-        )
+        keys = {(r.object_type, r.record_id) for r in dead_letters.open_rows(session, ctx.installation_id)}
     pairs, ids = [], []
     for obj in ctx.adapter.people_objects:
-        of_kind = sorted({r.record_id for r in rows if r.object_type == obj.value})
+        of_kind = sorted(record_id for object_type, record_id in keys if object_type == obj.value)
         ids += of_kind
         pairs += ctx.adapter.read_with_accounts(obj, of_kind) if of_kind else []
     report = process_people(ctx, pairs) if pairs else None
     failing = set(report.failed_ids) if report else set()
     with ctx.sessions.begin() as session:
-        for row in session.scalars(select(DeadLetter).where(DeadLetter.id.in_([r.id for r in rows]))):
-            row.attempts += 1
-            if row.record_id not in failing:
-                row.resolved_at = datetime.now(UTC)
+        dead_letters.resolve(session, ctx.installation_id, {k for k in keys if k[1] not in failing})
     return len(ids), len(failing)

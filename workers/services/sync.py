@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 
 from connector.write_policy import Action, FieldDecision, plan_writes
 from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
-from leadq.storage import ledger, routing_log
-from leadq.storage.tables import DeadLetter, Feedback, ProcessedEvent, ScoreRow
+from leadq.storage import dead_letters, ledger, routing_log
+from leadq.storage.tables import Feedback, ProcessedEvent, ScoreRow
 from routing.decide import route
 from routing.model import Decision, RoutingLead, Snapshot
 from routing.service import route_and_commit
@@ -210,17 +210,9 @@ def process_people(
                     human_value=d.before,
                 )
             )
-        for error in write.failed if write else ():
-            session.add(
-                DeadLetter(
-                    installation_id=ctx.installation_id,
-                    object_type=error.ref.object_type.value,
-                    record_id=error.ref.record_id,
-                    reason=error.reason,
-                    message=error.message,
-                    payload={"fields": {u.key: u.value for u in updates if u.ref == error.ref}},
-                )
-            )
+        dead_letters.record_outcome(
+            session, ctx.installation_id, written, write.failed if write else (), updates
+        )
     return report
 
 

@@ -34,7 +34,8 @@ def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> d
 def _number(value: float | None, digits: int) -> str | None:
     if value is None:
         return None
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text  # 80 stays 80; 0.5000 becomes 0.5
     return text or "0"
 
 

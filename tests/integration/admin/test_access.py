@@ -46,6 +46,8 @@ def test_an_admin_sees_only_granted_installations(client, accounts) -> None:  # 
         f"/installations/{theirs}",
         f"/installations/{theirs}/leads",
         f"/installations/{theirs}/sync.json",
+        f"/installations/{theirs}/errors",
+        f"/installations/{theirs}/errors?cause=1",
         f"/installations/{theirs}/leads/lead/00Q000000000001AAA",
         "/installations/9999",
     ):

@@ -50,7 +50,13 @@ def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessio
     assert "400 / 400 - done" in page and "backfill contact" in page
     for tier, n in counts.items():
         assert f"{tier}: {n}" in page
-    assert "leadq_tier: INVALID_OPTION" in page and "Retry all 1" in page
+    errors = page.split('id="errors"')[1]
+    assert "1 record failing, 1 cause." in errors and "Retry all 1" in errors
+    assert "leadq_tier INVALID_OPTION" in errors and "retrying will not fix this" in errors
+    assert "contact 1001" in errors
+    listing = html.unescape(client.get(f"/installations/{mine}/errors").get_data(as_text=True))
+    assert "1 failing record" in listing and "leadq_tier: INVALID_OPTION" in listing
+    assert client.get(f"/installations/{mine}/errors?cause=2").status_code == 404
     facts = client.get(f"/installations/{mine}/sync.json").get_json()
     assert facts["cursors"][0]["done"] == 400 and facts["queued"] == 0
     tier = max(counts, key=counts.get)

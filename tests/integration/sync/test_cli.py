@@ -33,7 +33,17 @@ def test_backfill_from_the_command_line(leadq_settings, installed, crm, monkeypa
             )
         )
     errors = runner.invoke(main, ["errors", str(installed)])
-    assert "contact 1001 [validation] leadq_tier: INVALID_OPTION" in errors.output
+    assert errors.exit_code == 0, errors.output
+    assert f"installation {installed}: 1 failing record, 1 cause" in errors.output
+    assert "[1] 1 record: leadq_tier INVALID_OPTION" in errors.output and "e.g. contact 1001" in errors.output
+    one = runner.invoke(main, ["errors", str(installed), "--cause", "1"])
+    assert "  contact 1001: 1 failed attempt, last " in one.output
+    none = runner.invoke(main, ["errors", str(installed), "--cause", "5"])
+    assert none.exit_code != 0 and "no cause number 5 for installation" in none.output
     retried = runner.invoke(main, ["retry", str(installed)])
     assert retried.exit_code == 0 and "retried 1 record(s); 0 still failing" in retried.output
-    assert "no unresolved errors" in runner.invoke(main, ["errors", str(installed)]).output
+    after = runner.invoke(main, ["errors", str(installed)])
+    assert f"installation {installed}: no record is failing" in after.output
+    unknown = runner.invoke(main, ["errors", "9"])
+    assert unknown.exit_code != 0
+    assert "installation 9 does not exist" in unknown.output and "Traceback" not in unknown.output

@@ -1,7 +1,7 @@
 """reconcile runs: what the CRM holds against what leadq decided and wrote
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009_dead_letters
 Create Date: 2026-12-02 16:20:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009_dead_letters"
 branch_labels = None
 depends_on = None
 
