@@ -145,7 +145,16 @@ def _wait_for_interrupt() -> None:
 
 
 @main.command("demo")
-@click.option("--records", default=2000, show_default=True, type=int, help="contacts in the sandbox CRM")
+@click.option(
+    "--crm",
+    default="hubspot",
+    show_default=True,
+    type=click.Choice(["hubspot", "salesforce"]),
+    help="which side of the sandbox CRM: a HubSpot account or a Salesforce org",
+)
+@click.option(
+    "--records", default=2000, show_default=True, type=click.IntRange(min=1), help="people in the sandbox CRM"
+)
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option(
     "--serve/--no-serve",
@@ -154,12 +163,13 @@ def _wait_for_interrupt() -> None:
     show_default=True,
     help="keep serving the admin app, the worker and the sandbox until Ctrl-C",
 )
-def demo(records: int, seed: int, keep_serving: bool) -> None:
-    """The whole product on the sandbox CRM: install, train, backfill, route, write back, summary."""
+def demo(crm: str, records: int, seed: int, keep_serving: bool) -> None:
+    """The whole product on the sandbox CRM: install, train, backfill, route, write back, reconcile,
+    summary."""
     from leadq import demo as flow
 
     try:
-        run = flow.start(records, seed, click.echo)
+        run = flow.start(records, seed, click.echo, crm)
     except flow.DemoError as exc:
         raise click.ClickException(str(exc)) from None
     try:

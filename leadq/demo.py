@@ -1,9 +1,12 @@
 """``leadq demo``: the whole product against the sandbox CRM, with one command.
 
-Starts the seeded sandbox (HubSpot side), leadq's web app on a free port and a real Celery worker;
-installs leadq through the real OAuth flow; trains on the CRM's closed deals; backfills (score,
-route, write back); prints a summary; then serves the admin app until Ctrl-C (or exits, with
+Starts the seeded sandbox (its HubSpot side, or with ``--crm salesforce`` its Salesforce org),
+leadq's web app on a free port and a real Celery worker; installs leadq through the real OAuth flow
+and sets up change capture as the CRM's admin would; trains on the CRM's closed deals; backfills
+(score, route, write back: people first, then their accounts); reconciles (reads leadq's fields
+back from the CRM); prints a summary; then serves the admin app until Ctrl-C (or exits, with
 ``--no-serve``). Everything lives in ``<data dir>/demo`` and Redis database 13, both reset per run.
+What differs per CRM is in ``leadq.demo_crms``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import redis
 import requests
 from sqlalchemy import func, select
 
+from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
 from leadq.settings import Settings, load_settings
 from workers.launch import worker_command
 
@@ -46,6 +50,7 @@ class Demo:
     worker: subprocess.Popen
     admin_password: str
     started: float
+    side: DemoCrm = CRMS["hubspot"]
     installation_id: int = 0
     notes: list[str] = field(default_factory=list)
     reconciled: Any = None  # the ReconcileRun read back after the backfill
@@ -65,7 +70,7 @@ def _redis_url(base: Settings) -> str:
     return f"{parts.scheme}://{parts.netloc}/{DEMO_REDIS_DB}"
 
 
-def _settings(base: Settings, public: str, crm: Any, data_dir: Path) -> Settings:
+def _settings(base: Settings, public: str, crm: Any, data_dir: Path, side: DemoCrm) -> Settings:
     from leadq.storage.vault import Vault
 
     return load_settings(
@@ -76,17 +81,12 @@ def _settings(base: Settings, public: str, crm: Any, data_dir: Path) -> Settings
         public_base_url=public,
         secret_key=secrets.token_urlsafe(32),
         encryption_keys=Vault.generate_key(),
-        hubspot_client_id=crm.client_id,
-        hubspot_client_secret=crm.client_secret,
-        hubspot_app_id=str(crm.app_id),
-        hubspot_developer_api_key=crm.developer_api_key,
-        hubspot_api_base=crm.base_url,
-        hubspot_auth_base=crm.base_url,
         log_level="WARNING",
+        **side.settings(crm),
     )
 
 
-def start(records: int, seed: int, echo: Echo) -> Demo:
+def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     from werkzeug.serving import make_server
 
     from leadq.app import create_app
@@ -94,6 +94,9 @@ def start(records: int, seed: int, echo: Echo) -> Demo:
     from leadq.storage.migrate import upgrade
     from sandbox.server import create_sandbox, serve
 
+    side = CRMS.get(crm)
+    if side is None:
+        raise DemoError(f"the demo runs on {' or '.join(sorted(CRMS))}, not {crm!r}")
     base = load_settings()
     client = redis.Redis.from_url(_redis_url(base))
     try:
@@ -107,11 +110,12 @@ def start(records: int, seed: int, echo: Echo) -> Demo:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     started = time.perf_counter()
-    echo(f"seeding the sandbox CRM with {records:,} contacts ...")
-    crm = serve(create_sandbox(seed=seed, records=records), deliver_webhooks=True)
+    echo(f"seeding the sandbox CRM with {side.seeding(records)} ...")
+    sandbox = create_sandbox(seed=seed, records=records, **side.sandbox_options())
+    running = serve(sandbox, https=side.https, tls_dir=data_dir / "tls", deliver_webhooks=True)
     server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{server.server_port}"
-    settings = _settings(base, url, crm, data_dir)
+    settings = _settings(base, url, running, data_dir, side)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per webhook
     upgrade(make_engine(settings.sqlalchemy_url))
     server.app = create_app(settings)
@@ -123,42 +127,45 @@ def start(records: int, seed: int, echo: Echo) -> Demo:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return Demo(settings, crm, url, server, worker, secrets.token_urlsafe(12), started)
+    return Demo(settings, running, url, server, worker, secrets.token_urlsafe(12), started, side)
 
 
 def install(demo: Demo, echo: Echo) -> None:
-    """Through the real OAuth flow: leadq's install link -> the CRM's consent -> leadq's callback."""
-    import hubspot
-    from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
-
+    """Through the real OAuth flow: leadq's install link -> the CRM's consent -> leadq's callback;
+    then change capture, set up as the CRM's admin would."""
     from leadq.storage import admins
     from leadq.storage.tables import Installation
 
-    echo("installing leadq into the sandbox HubSpot account (OAuth) ...")
-    web = requests.Session()
-    start_page = web.get(f"{demo.url}/install/hubspot", allow_redirects=False, timeout=10)
-    consent = web.get(start_page.headers["Location"], allow_redirects=False, timeout=10)
-    done = web.get(consent.headers["Location"], allow_redirects=False, timeout=60)
-    if done.status_code != 200:
-        raise DemoError(f"the install failed ({done.status_code}): {done.text[:300]}")
-    developer = hubspot.Client.create(api_key=demo.crm.developer_api_key, host=demo.crm.base_url)
-    developer.webhooks.settings_api.configure(
-        demo.crm.app_id,
-        SettingsChangeRequest(
-            target_url=f"{demo.url}/webhooks/hubspot",
-            throttling=ThrottlingSettings(max_concurrent_requests=10),
-        ),
-    )
-    for prop in ("jobtitle", "company", "numemployees", "hubspot_owner_id", "leadq_tier"):
-        developer.webhooks.subscriptions_api.create(
-            demo.crm.app_id,
-            SubscriptionCreateRequest(event_type="contact.propertyChange", property_name=prop, active=True),
-        )
+    side = demo.side
+    echo(f"installing leadq into the sandbox {side.place} (OAuth) ...")
+    web = side.http(demo.crm)
+    try:
+        consent_page = _redirect(web.get(f"{demo.url}/install/{side.key}", allow_redirects=False, timeout=10))
+        callback = _redirect(web.get(consent_page, allow_redirects=False, timeout=10))
+        done = web.get(callback, allow_redirects=False, timeout=120)
+        if done.status_code != 200:
+            raise DemoError(f"the install failed ({done.status_code}): {done.text[:300]}")
+    except requests.RequestException as exc:
+        raise DemoError(f"the install could not reach the sandbox or leadq: {exc}") from None
+    try:
+        side.capture_changes(demo.crm, demo.url)
+    except CaptureFailed as exc:
+        raise DemoError(f"setting up change capture in the sandbox {side.place} failed: {exc}") from None
     sessions = demo.server.app.extensions["leadq"].sessions
     with sessions.begin() as db:
         demo.installation_id = db.scalars(select(Installation)).one().id
         admin = admins.create(db, "demo", demo.admin_password)
         admins.grant(db, admin.id, demo.installation_id)
+
+
+def _redirect(response: requests.Response) -> str:
+    """Where an OAuth step sends the browser next; anything but a redirect ends the demo with why."""
+    location = response.headers.get("Location")
+    if response.status_code not in (301, 302, 303, 307) or not location:
+        raise DemoError(
+            f"the install stopped at {response.url} ({response.status_code}): {response.text[:300]}"
+        )
+    return location
 
 
 def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -189,7 +196,11 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
     if model.status != "champion":
         demo.notes.append(f"model not promoted: {model.metrics.get('why') or model.status}")
         celery.send_task("leadq.backfill", args=[demo.installation_id, None, False], queue="backfill")
-    echo("backfilling: score, route and write back every contact ...")
+    side = demo.side
+    echo(
+        f"backfilling: score, route and write back all {side.people_words()}, then their {side.accounts} ..."
+    )
+    objects = [(obj, word) for obj, word in side.people] + [("account", side.accounts)]
 
     def progress() -> bool:
         with sessions() as db:
@@ -201,16 +212,22 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
                     )
                 )
             }
-        row = rows.get("contact")
-        if row is None:
+        people = [rows[obj] for obj, _word in side.people if obj in rows]
+        if not people:
             return False
-        total = row.total or 0
-        filled = int(30 * row.done / total) if total else 0
-        accounts = rows.get("account")
-        after = f"; companies {accounts.done:,}/{accounts.total or 0:,}" if accounts is not None else ""
-        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {row.done:,}/{total or '?':,}{after}")
+        done, total = sum(r.done for r in people), sum(r.total or 0 for r in people)
+        filled = min(30, int(30 * done / total)) if total else 0
+        parts = []
+        for index, (obj, word) in enumerate(objects):
+            row = rows.get(obj)
+            if row is None:
+                continue
+            name = "" if index == 0 and len(side.people) == 1 else f"{word} "
+            parts.append(f"{name}{row.done:,}/{f'{row.total:,}' if row.total else '?'}")
+        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] " + "; ".join(parts))
         sys.stdout.flush()
-        return accounts is not None and accounts.status == "done"  # people first, then their companies
+        accounts = rows.get("account")
+        return accounts is not None and accounts.status == "done"  # people first, then their accounts
 
     _wait(progress, 900, "the backfill")
     sys.stdout.write("\n")
@@ -234,9 +251,20 @@ def reconcile(demo: Demo, echo: Echo) -> None:
     demo.reconciled = _wait(finished, 300, "the reconcile")
 
 
+def _tiers(counts: dict[str, int]) -> str:
+    return ", ".join(f"{t} {counts.get(t, 0):,}" for t in ("L1", "L2", "L3", "L4"))
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def summary(demo: Demo) -> list[str]:
     from leadq.storage.tables import LedgerEntry, ModelVersion, RoutingDecisionRow, ScoreRow
 
+    side = demo.side
+    people = [obj for obj, _word in side.people]
     sessions = demo.server.app.extensions["leadq"].sessions
     with sessions() as db:
         newest = (
@@ -244,20 +272,11 @@ def summary(demo: Demo) -> list[str]:
             .where(ScoreRow.installation_id == demo.installation_id)
             .group_by(ScoreRow.object_type, ScoreRow.record_id)
         )
-        tiers = dict(
-            db.execute(
-                select(ScoreRow.tier, func.count())
-                .where(ScoreRow.id.in_(newest), ScoreRow.object_type == "contact")
-                .group_by(ScoreRow.tier)
-            ).all()
-        )
-        companies = dict(
-            db.execute(
-                select(ScoreRow.tier, func.count())
-                .where(ScoreRow.id.in_(newest), ScoreRow.object_type == "account")
-                .group_by(ScoreRow.tier)
-            ).all()
-        )
+        scored_rows = db.execute(
+            select(ScoreRow.object_type, ScoreRow.tier, func.count())
+            .where(ScoreRow.id.in_(newest))
+            .group_by(ScoreRow.object_type, ScoreRow.tier)
+        ).all()
         champion = db.scalars(
             select(ModelVersion).where(
                 ModelVersion.installation_id == demo.installation_id, ModelVersion.status == "champion"
@@ -265,29 +284,40 @@ def summary(demo: Demo) -> list[str]:
         ).first()
         written = dict(
             db.execute(
-                select(LedgerEntry.object_type, func.count(func.distinct(LedgerEntry.record_id))).group_by(
-                    LedgerEntry.object_type
-                )
+                select(LedgerEntry.object_type, func.count(func.distinct(LedgerEntry.record_id)))
+                .where(LedgerEntry.installation_id == demo.installation_id)
+                .group_by(LedgerEntry.object_type)
             ).all()
         )
         routed = db.scalar(
             select(func.count())
             .select_from(RoutingDecisionRow)
-            .where(RoutingDecisionRow.owner_id.is_not(None))
+            .where(
+                RoutingDecisionRow.installation_id == demo.installation_id,
+                RoutingDecisionRow.owner_id.is_not(None),
+            )
         )
-    calls = demo.crm.requests.count(area="api") + demo.crm.requests.count(area="search")
-    scored = sum(tiers.values())
+    tiers: dict[str, int] = {}
+    accounts: dict[str, int] = {}
+    per_object: dict[str, int] = {}
+    for object_type, tier, n in scored_rows:
+        per_object[object_type] = per_object.get(object_type, 0) + n
+        into = accounts if object_type == "account" else tiers if object_type in people else None
+        if into is not None:
+            into[tier] = into.get(tier, 0) + n
+    calls = sum(demo.crm.requests.count(area=area) for area in side.api_areas)
+    scored = _listed([f"{per_object.get(obj, 0):,} {word}" for obj, word in side.people])
+    written_back = _listed(
+        [f"{written.get(obj, 0):,} {word}" for obj, word in (*side.people, ("account", side.accounts))]
+    )
     lines = [
         "",
         "leadq demo summary",
-        f"  records scored:   {scored:,} contacts  ("
-        + ", ".join(f"{t} {tiers.get(t, 0):,}" for t in ("L1", "L2", "L3", "L4"))
-        + ")",
-        f"  companies scored: {sum(companies.values()):,} from their people  ("
-        + ", ".join(f"{t} {companies.get(t, 0):,}" for t in ("L1", "L2", "L3", "L4"))
-        + ")",
-        f"  written back:     {written.get('contact', 0):,} contacts and {written.get('account', 0):,} "
-        f"companies (scores, tier, reasons); {routed:,} contacts routed to a rep",
+        f"  records scored:   {scored}  ({_tiers(tiers)})",
+        f"  {side.accounts + ' scored:':<17} {sum(accounts.values()):,} from their {side.accounts_from}  "
+        f"({_tiers(accounts)})",
+        f"  written back:     {written_back} (scores, tier, reasons); "
+        f"{routed:,} {side.people_words()} routed to a rep",
     ]
     if champion is not None:
         m = champion.metrics
@@ -299,7 +329,8 @@ def summary(demo: Demo) -> list[str]:
     else:
         lines.append("  model:            none yet (ICP rules score): " + "; ".join(demo.notes))
     lines += [
-        f"  CRM API calls:    {calls:,} (install, training reads, backfill reads and batched writes)",
+        f"  CRM API calls:    {calls:,} (install, training reads, backfill reads and batched writes, "
+        "reconcile reads)",
         f"  time taken:       {time.perf_counter() - demo.started:.1f} s",
         f"  admin app:        {demo.url}/  (user 'demo', password '{demo.admin_password}')",
         f"  sandbox CRM:      {demo.crm.base_url}",
