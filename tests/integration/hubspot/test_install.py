@@ -30,7 +30,11 @@ def test_install_stores_encrypted_tokens_and_provisions_properties(client, crm, 
     for object_type in ("contacts", "companies"):
         assert portal.groups[object_type]["leadq"]["label"]
         for spec in LEADQ_FIELDS:
-            assert portal.properties[object_type][spec.key]["groupName"] == "leadq"
+            if spec.on({"contacts": "contact", "companies": "account"}[object_type]):
+                assert portal.properties[object_type][spec.key]["groupName"] == "leadq"
+            else:  # an account-only field (the buying committee) is not created on contacts
+                assert spec.key not in portal.properties[object_type]
+    assert portal.properties["companies"]["leadq_buying_committee"]["type"] == "string"
     assert portal.properties["contacts"]["leadq_tier"]["type"] == "enumeration"
     assert crm.requests.count(path_prefix="/oauth/v3/token") == 1  # v3, not the SDK's v1
 
@@ -44,7 +48,10 @@ def test_reinstall_updates_the_same_installation_and_changes_no_property(client,
     after = len(
         crm.requests.entries(lambda e: e.method == "POST" and e.path.startswith("/crm/v3/properties"))
     )
-    assert before == after == 2 + 2 * len(LEADQ_FIELDS)  # groups + properties, created once
+    on_both = sum(spec.on("contact") for spec in LEADQ_FIELDS) + sum(
+        spec.on("account") for spec in LEADQ_FIELDS
+    )
+    assert before == after == 2 + on_both  # groups + properties, created once
     assert _count(sessions, Installation) == 1 and "created" not in page.get_data(as_text=True)
 
 
