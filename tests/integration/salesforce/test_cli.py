@@ -28,5 +28,7 @@ def test_backfill_leads_and_contacts_from_the_command_line(
     assert f"contact: {contacts} records, {contacts} written" in first.output
     again = runner.invoke(main, ["backfill", str(installed), "--objects", "lead"])
     assert f"lead: {leads} records, 0 written" in again.output and "contact:" not in again.output
-    wrong = runner.invoke(main, ["backfill", str(installed), "--objects", "account"])
+    assert "account: " in first.output, "the backfill scores the accounts after the people"
+    wrong = runner.invoke(main, ["backfill", str(installed), "--objects", "deal"])
     assert wrong.exit_code != 0 and "not scored in this CRM" in wrong.output
+    assert "lead, contact, account" in wrong.output
