@@ -95,6 +95,9 @@ class Engagement:
     last_email_click_at: datetime | None = None
     last_form_at: datetime | None = None
     last_activity_at: datetime | None = None
+    # Points the CRM's own engagement tool has given (Salesforce Account Engagement's prospect score),
+    # dated by last_activity_at; 0 where the CRM has none.
+    tool_points: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ def decayed_engagement(engagement: Engagement, icp: Icp, now: datetime, fallback
         ("email_click", engagement.email_clicks, engagement.last_email_click_at),
         ("form_submission", engagement.form_submissions, engagement.last_form_at),
         ("meeting", engagement.meetings, engagement.last_activity_at),
+        ("tool_point", engagement.tool_points, engagement.last_activity_at),
     ):
         if not count:
             continue

@@ -223,7 +223,15 @@ def load_icp(text: str | None = None) -> Icp:
         engagement_weights=_weights(
             data,
             "engagement.weights",
-            ("site_visit", "page_view", "email_open", "email_click", "form_submission", "meeting"),
+            (
+                "site_visit",
+                "page_view",
+                "email_open",
+                "email_click",
+                "form_submission",
+                "meeting",
+                "tool_point",
+            ),
         ),
         engagement_saturation=_number(data, "engagement.saturation", 1),
         blend_fit=fit,

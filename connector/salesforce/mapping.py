@@ -41,6 +41,7 @@ PERSON_FIELDS = (
     "LastModifiedById",
     "pi__last_activity__c",
     "pi__conversion_date__c",
+    "pi__score__c",
 )
 LEAD_FIELDS = (
     *PERSON_FIELDS,
@@ -145,6 +146,7 @@ def _engagement(row: Mapping[str, Any]) -> Engagement:
         form_submissions=1 if converted else 0,
         last_form_at=converted,
         last_activity_at=last_activity,
+        tool_points=_non_negative(row.get("pi__score__c")) or 0.0,
     )
 
 
