@@ -19,6 +19,7 @@ import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from leadq.storage import admins
+from leadq.records import VERDICT_LABELS
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def _template_globals() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "admin_name": g.get("admin_name"),
         "crm_labels": {"hubspot": "HubSpot", "salesforce": "Salesforce"},
+        "verdict_labels": {v.value: label for v, label in VERDICT_LABELS.items()},
     }
 
 
