@@ -18,8 +18,8 @@ from typing import Any
 import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from leadq.storage import admins
 from leadq.records import VERDICT_LABELS
+from leadq.storage import admins
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
