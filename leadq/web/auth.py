@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
+from leadq.records import VERDICT_LABELS
 from leadq.storage import admins
 
 bp = Blueprint("auth", __name__)
@@ -77,6 +78,7 @@ def _template_globals() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "admin_name": g.get("admin_name"),
         "crm_labels": {"hubspot": "HubSpot", "salesforce": "Salesforce"},
+        "verdict_labels": {v.value: label for v, label in VERDICT_LABELS.items()},
     }
 
 

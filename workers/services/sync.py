@@ -24,14 +24,15 @@ from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, 
 from leadq.storage import dead_letters, ledger, routing_log
 from leadq.storage.tables import Feedback, ProcessedEvent, ScoreRow
 from routing.decide import route
-from routing.model import Decision, RoutingLead, Snapshot
+from routing.model import Decision, Snapshot
 from routing.service import route_and_commit
-from scoring.features import PersonFeatures, person_features
+from scoring.features import person_features
 from scoring.score import score_people
 from workers.services import guard
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
 from workers.services.owner_writes import mark_refused, refused_owners, write_keeping_fields
+from workers.services.routing_lead import routing_lead
 from workers.services.writeback import APP_FIELDS, fields_from, policies
 
 log = logging.getLogger(__name__)
@@ -60,22 +61,6 @@ class BatchReport:
         self.restored += other.restored
         self.actions.update(other.actions)
         self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
-
-
-def _routing_lead(person: Person, f: PersonFeatures, score: Any) -> RoutingLead:
-    return RoutingLead(
-        person.ref.record_id,
-        score.tier,
-        score.verdict,
-        email_domain=f.email.domain,
-        company_name=person.company_name,
-        website=person.website,
-        country=f.country,
-        region=person.region,
-        industry=(f.industry or "").removeprefix("other:") or None,
-        employees=f.employees,
-        current_owner_id=person.owner_id,
-    )
 
 
 def process_people(
@@ -115,7 +100,7 @@ def process_people(
         decision = None
         owner_is_ours = person.owner_id is not None and ours.get(owner_key) == person.owner_id
         if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
-            lead = _routing_lead(person, feats, score)
+            lead = routing_lead(person, feats, score.tier, score.verdict)
             if dry_run:  # decide, but commit nothing: a preview must not move any counter
                 decision = route(lead, ctx.routing, Snapshot(week="preview"), clock)
             else:
