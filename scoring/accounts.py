@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leadq.records import Tier, Verdict
+from scoring import verdicts
 from scoring.features import PersonFeatures
 from scoring.icp import Icp
 from scoring.rules import FUNCTION_WORDS, SENIORITY_WORDS, WEIGHTS, component_text, component_values
@@ -83,7 +84,7 @@ def score_account(people: Sequence[tuple[PersonFeatures, Score]], icp: Icp) -> A
     live = [(i, f, s) for i, (f, s) in enumerate(people) if s.verdict != Verdict.DISQUALIFIED]
     confidence = "high" if len(people) >= 3 else "medium" if len(people) == 2 else "low"
     if not live:
-        reasons = ("no qualified contacts", *[f"- {text}" for c, text in fit_parts if c < 0][:2])
+        reasons = ("! no qualified contacts", *[f"- {text}" for c, text in fit_parts if c < 0][:2])
         return AccountScore(
             fit,
             0.0,
@@ -115,15 +116,17 @@ def score_account(people: Sequence[tuple[PersonFeatures, Score]], icp: Icp) -> A
         100.0,
         best.priority + 4.0 * min(max(engaged - 1, 0), 3) + 10.0 * coverage + (5.0 if surge >= 2 else 0),
     )
-    tier = tier_for(priority, icp)
-    ready = any(s.verdict == Verdict.SALES_READY for _i, _f, s in live)
-    verdict = Verdict.SALES_READY if ready and tier in (Tier.L1, Tier.L2) else Verdict.NURTURE
+    engagement = _engagement([s for _i, _f, s in live])
+    # The same tier/verdict matrix as a person's (scoring/verdicts.py), on the account's own figures.
+    tier, verdict = verdicts.decide(tier_for(priority, icp), fit, engagement, False, False, icp.verdicts)
     probabilities = [s.probability for _i, _f, s in live if s.probability is not None]
     reasons = [f"+ best contact scores {best.priority:.0f} ({best.tier.value})"]
     if engaged:
-        reasons.append(f"+ {engaged} engaged stakeholder{'s' if engaged > 1 else ''}")
+        reasons.append(
+            f"+ {engaged} stakeholder{'s' if engaged > 1 else ''} engaged ({ENGAGED_AT:.0f}+ of 100)"
+        )
     else:
-        reasons.append("- nobody engaged yet")
+        reasons.append(f"- no stakeholder engaged at {ENGAGED_AT:.0f} or more of 100")
     if committee:
         reasons.append(
             f"{'+' if covered else '-'} buying committee {len(covered)} of {len(committee)} engaged"
@@ -137,7 +140,7 @@ def score_account(people: Sequence[tuple[PersonFeatures, Score]], icp: Icp) -> A
             reasons.append(f"{'+' if contribution > 0 else '-'} {text}")
     return AccountScore(
         fit=fit,
-        engagement=_engagement([s for _i, _f, s in live]),
+        engagement=engagement,
         probability=max(probabilities) if probabilities else None,
         priority=round(priority, 1),
         tier=tier,

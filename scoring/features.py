@@ -121,6 +121,7 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
         revenue = parse_amount(person.revenue_text)
     country = (account.country if account and account.country else None) or person.country
     country = country if country and len(country) == 2 and country.isupper() else parse_country(country)
+    country = "GB" if country == "UK" else country  # "UK": the United Kingdom's code in common use (ISO: GB)
     tech = None
     if account and account.tech_stack:
         tech = len({t.lower() for t in account.tech_stack} & icp.tech_stack)

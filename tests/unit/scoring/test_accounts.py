@@ -53,3 +53,18 @@ def test_an_account_of_only_disqualified_people_is_l4():
     )
     account = score_account(people, ICP)
     assert account.tier == Tier.L4 and account.best_contact_index is None
+
+
+def test_an_account_follows_the_same_tier_verdict_matrix_as_a_person():
+    from leadq.records import Verdict
+    from scoring import verdicts
+
+    quiet = _scored(PersonBuilder("1").title("VP Sales").build(), PersonBuilder("2").title("CRO").build())
+    active = _scored(_active("VP Sales", "1"), _active("Head of RevOps", "2"), _active("CMO", "3"))
+    for people in (quiet, active):
+        account = score_account(people, ICP)
+        verdicts.check(account.tier, account.verdict)  # raises on a pair the matrix forbids
+        if account.verdict == Verdict.SALES_READY:
+            assert account.engagement >= ICP.verdicts.sales_ready_min_engagement
+            assert not any("no stakeholder engaged" in r for r in account.reasons)
+    assert score_account(quiet, ICP).verdict != Verdict.SALES_READY, "nobody engaged: not sales-ready"
