@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
+from connector import formatting
 from leadq.records import VERDICT_LABELS
 from leadq.storage import admins
 
@@ -79,6 +80,9 @@ def _template_globals() -> dict[str, Any]:
         "admin_name": g.get("admin_name"),
         "crm_labels": {"hubspot": "HubSpot", "salesforce": "Salesforce"},
         "verdict_labels": {v.value: label for v, label in VERDICT_LABELS.items()},
+        # Scores and probabilities exactly as the CRM shows them (whole points, rounded half up).
+        "points": lambda value: formatting.number(value, 0) or "-",
+        "percent": lambda value: f"{formatting.percent(value)}%" if value is not None else "-",
     }
 
 

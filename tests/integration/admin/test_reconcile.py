@@ -75,3 +75,11 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
     assert after.counts["changed"] == 1 and after.counts["deleted"] == 1
     assert portal.get("contacts", wrong.record_id).props["leadq_fit_score"] == formatting.number(wrong.fit, 0)
     assert portal.get("contacts", person.record_id).props["leadq_tier"] == tier
+    # The admin app shows the value the CRM holds (the same rounding), not a value of its own.
+    lead = html.unescape(
+        client.get(f"/installations/{accounts['alice']}/leads/contact/{wrong.record_id}").get_data(
+            as_text=True
+        )
+    )
+    shown = portal.get("contacts", wrong.record_id).props["leadq_fit_score"]
+    assert f"Fit {shown}," in lead
