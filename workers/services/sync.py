@@ -50,8 +50,12 @@ class BatchReport:
     restored: int = 0  # people's edits that landed between leadq's read and write, written back
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, action) -> count
     samples: list[dict[str, Any]] = field(default_factory=list)
+    accounts_scored: int = 0  # companies/accounts re-scored because of these people (counted apart)
+    account_writes: int = 0
 
     def merge(self, other: BatchReport) -> None:
+        self.accounts_scored += other.accounts_scored
+        self.account_writes += other.account_writes
         self.scored += other.scored
         self.written_records += other.written_records
         self.writes += other.writes
@@ -325,8 +329,12 @@ def _process_rows(ctx: InstallationContext, rows: Sequence[Any]) -> BatchReport:
         pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
     report = process_people(ctx, pairs)
     touched = [*accounts, *(a.ref.record_id for _p, a in pairs if a is not None)]
-    if touched:
-        report.merge(score_accounts(ctx, touched, known=pairs))
+    if touched:  # the accounts' figures are kept apart from the people's
+        read = list({a.ref.record_id: a for _p, a in pairs if a is not None}.values())  # not read again
+        accounts_report = score_accounts(ctx, touched, known=pairs, accounts=read)
+        report.accounts_scored += accounts_report.scored
+        report.account_writes += accounts_report.writes
+        report.api_calls += accounts_report.api_calls
     return report
 
 

@@ -21,8 +21,13 @@ def test_queued_changes_are_read_and_written_in_one_batch(ctx, crm, sessions):
     crm.requests.clear()
     report = handle_changes(ctx, window_s=0.2)
     assert report.scored == 30 and report.written_records == 30
-    assert crm.requests.count(path_prefix="/crm/v3/objects/contacts/batch/read") == 1
+    # One read of the 30 people; their companies are re-scored from all their people, so one more
+    # batch read fetches the colleagues, one reads the companies and one their associations.
+    assert crm.requests.count(path_prefix="/crm/v3/objects/contacts/batch/read") == 2
+    assert crm.requests.count(path_prefix="/crm/v3/objects/companies/batch/read") == 1
     assert crm.requests.count(path_prefix="/crm/v3/objects/contacts/batch/update") == 1
+    assert report.accounts_scored > 0
+    assert crm.requests.count(path_prefix="/crm/v3/objects/companies/batch/update") == 1
     with sessions() as session:
         assert {e.status for e in session.scalars(select(ProcessedEvent))} == {"done"}
     assert handle_changes(ctx, window_s=0).scored == 0  # nothing left: a second task finds no work

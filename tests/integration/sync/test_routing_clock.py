@@ -7,13 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
+from leadq.records import ObjectType, Verdict
 from leadq.storage import routing_log
 from leadq.storage.tables import Installation, RoutingDecisionRow
+from scoring.score import score_people
 from workers.services.context import build_context
 from workers.services.sync import process_people
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
+OPEN_VERDICTS = (
+    "[verdicts]\nsales_ready_min_engagement = 0\nl2_sales_ready_fit = 0\nl2_sales_ready_engagement = 0\n"
+    "[tiers]\nL1 = 30\nL2 = 20\nL3 = 10\n"
+)
 
 
 def berlin_team(owner_id: str) -> str:
@@ -41,22 +46,32 @@ working_hours = {{ start = "09:00", end = "18:00", days = ["mon", "tue", "wed", 
 
 def _context(runtime, installed, sessions, routing_toml, at):  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
-        session.get(Installation, installed).routing_toml = routing_toml
+        row = session.get(Installation, installed)
+        # Most leads are sales-ready here (low tier bars, no engagement bar): this test is about the clock.
+        row.routing_toml, row.icp_toml = routing_toml, OPEN_VERDICTS
     ctx = build_context(runtime, installed)
     ctx.clock = lambda: at
     return ctx
 
 
 def _unowned_work_contact(ctx, portal):  # type: ignore[no-untyped-def]
-    """A contact with a work e-mail and no owner: routed, not held back as "needs info"."""
+    """A sales-ready contact with a work e-mail and no owner: routed to a rep, not to nurture."""
+    seen = []
     for record in portal.live("contacts"):
         email = record.props.get("email", "")
         if record.props.get("hubspot_owner_id") or "@" not in email or "gmail" in email:
             continue
         pair = ctx.adapter.read_with_accounts(ObjectType.CONTACT, [record.id])[0]
-        if pair[0].title:
+        if not pair[0].title:
+            continue
+        # Only a sales-ready lead goes to a rep (the verdict matrix): pick one the scoring calls so.
+        score = score_people([pair], ctx.icp, ctx.model, ctx.now().replace(hour=0, minute=0), ctx.model_note)[
+            0
+        ]
+        seen.append((score.tier.value, score.verdict.value))
+        if score.verdict == Verdict.SALES_READY:
             return record, pair
-    raise AssertionError("no unowned contact with a work e-mail in the sandbox")
+    raise AssertionError(f"no unowned sales-ready contact with a work e-mail in the sandbox: {seen}")
 
 
 def test_routing_uses_the_clock_working_hours_and_sla(runtime, installed, sessions, crm):
