@@ -143,6 +143,9 @@ def cause_of(
 ) -> Cause:
     """The cause of one dead letter, from the adapter's reason, the CRM's message and the values
     leadq sent (the dead letter's payload, field key -> value)."""
+    # The owner alone refused (the record's other fields were written): "owner <id>: <CRM's words>".
+    owner_prefix = re.match(r"owner \S+: (?=\S+: )", message) if "owner" in reason else None
+    message = message[owner_prefix.end() :] if owner_prefix else message
     masked = message.replace(record_id, "\0") if record_id else message
     relevant = tuple(
         sorted((k, str(v)) for k, v in (sent or {}).items() if v is not None and 0 < len(str(v)) <= 100)

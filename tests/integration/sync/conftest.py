@@ -22,6 +22,12 @@ from workers.services.context import Runtime, build_context
 # tier_pool step off, every lead that is not disqualified goes to a rep, whatever its tier and
 # verdict (by default only sales-ready leads do; see the verdict/tier matrix in the README).
 ROUTING = "[steps]\ntier_pool = false\n"
+# Most leads sales-ready (low tier bars, no engagement bar): for tests that need many leads routed to
+# reps, which the verdict matrix reserves for sales-ready leads.
+OPEN_VERDICTS = (
+    "[verdicts]\nsales_ready_min_engagement = 0\nl2_sales_ready_fit = 0\nl2_sales_ready_engagement = 0\n"
+    "[tiers]\nL1 = 30\nL2 = 20\nL3 = 10\n"
+)
 
 
 @pytest.fixture

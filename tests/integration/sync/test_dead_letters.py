@@ -19,6 +19,7 @@ from leadq.records import ObjectType
 from leadq.storage import admins
 from leadq.storage.tables import DeadLetter, Installation
 from tests.integration.admin.conftest import sign_in
+from tests.integration.sync.conftest import OPEN_VERDICTS
 from tests.integration.sync.test_end_to_end import _env
 from workers.services.context import build_context
 from workers.services.retry import retry_dead_letters
@@ -58,8 +59,10 @@ def test_three_retries_of_330_refused_records_leave_330_dead_letters_shown_as_on
     portal = crm.sandbox.portals[crm.portal_id]
     rep = next(o for o in portal.owners if not o["archived"])
     with sessions.begin() as db:
-        db.get(Installation, installed).routing_toml = _routing(rep["id"])
+        row = db.get(Installation, installed)
+        row.routing_toml, row.icp_toml = _routing(rep["id"]), OPEN_VERDICTS  # many leads go to the rep
     ctx = build_context(runtime, installed)
+    assert ctx.routing.rep(str(rep["id"])).active  # the worker read the owners while the rep was active
     rep["archived"] = True  # the rep leaves after the routing file was approved
 
     # Process unowned contacts through the real sync path until exactly 330 are refused (how

@@ -14,7 +14,7 @@ from leadq.app import create_app
 from leadq.records import ObjectType
 from leadq.storage import routing_log
 from leadq.storage.tables import Installation
-from tests.integration.sync.conftest import wait_until
+from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until
 from tests.integration.sync.test_end_to_end import _env
 from workers.launch import worker_command
 from workers.services.context import _OWNERS_CACHE, build_context
@@ -37,7 +37,8 @@ def team(*owners: dict, inactive: str = "") -> str:  # type: ignore[type-arg]
 def _assign(runtime, installed, sessions, portal, routing_toml, at, count):  # type: ignore[no-untyped-def]
     """Route ``count`` unowned contacts with work e-mails at the clock ``at``; their records."""
     with sessions.begin() as session:
-        session.get(Installation, installed).routing_toml = routing_toml
+        row = session.get(Installation, installed)
+        row.routing_toml, row.icp_toml = routing_toml, OPEN_VERDICTS  # many leads go to reps
     ctx = build_context(runtime, installed)
     ctx.clock = lambda: at
     ids = [

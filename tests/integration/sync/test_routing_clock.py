@@ -11,14 +11,11 @@ from leadq.records import ObjectType, Verdict
 from leadq.storage import routing_log
 from leadq.storage.tables import Installation, RoutingDecisionRow
 from scoring.score import score_people
+from tests.integration.sync.conftest import OPEN_VERDICTS
 from workers.services.context import build_context
 from workers.services.sync import process_people
 
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
-OPEN_VERDICTS = (
-    "[verdicts]\nsales_ready_min_engagement = 0\nl2_sales_ready_fit = 0\nl2_sales_ready_engagement = 0\n"
-    "[tiers]\nL1 = 30\nL2 = 20\nL3 = 10\n"
-)
 
 
 def berlin_team(owner_id: str) -> str:

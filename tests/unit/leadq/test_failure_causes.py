@@ -134,3 +134,15 @@ def test_an_owner_refusal_reported_in_another_shape_still_groups_and_says_retryi
     b = cause_of("owner-refused", "owner 60071397 is inactive", "1002", {"hubspot_owner_id": "60071397"})
     assert a.key == b.key and _text(a, b) == "OWNER-REFUSED (owner 60071397 is inactive)"
     assert fix_hint(a) == FIX_OWNER
+
+
+def test_the_owner_alone_refused_reads_as_the_crms_own_cause():
+    """When the record's other fields were written and only its owner refused, the dead letter says
+    "owner <id>: <the CRM's words>": the cause is the CRM's, as for a whole record refused."""
+    causes = [
+        cause_of("owner-refused", f"owner 60071397: {OWNER}", record_id, {"hubspot_owner_id": "60071397"})
+        for record_id in ("1001", "1002")
+    ]
+    assert causes[0].key == causes[1].key
+    assert _text(*causes) == OWNER.replace(": ", " ", 1)
+    assert fix_hint(causes[0]) == FIX_OWNER
