@@ -10,7 +10,7 @@ from sqlalchemy import select
 from leadq.storage.tables import Feedback, Installation, ProcessedEvent
 from tests.integration.salesforce.conftest import install, org_of
 from tests.integration.salesforce.test_worker import _worker, live, served  # noqa: F401 - fixtures
-from tests.integration.sync.conftest import wait_until
+from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until
 from tests.integration.sync.test_end_to_end import _env
 
 
@@ -46,7 +46,8 @@ def test_a_persons_owner_change_between_read_and_write_stands(served, live, sess
     users = [u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id]
     leadqs_rep, colleague, person = users[0], users[1], users[-1]
     with sessions.begin() as session:
-        session.scalars(select(Installation)).one().routing_toml = _routing(leadqs_rep["Id"])
+        row = session.scalars(select(Installation)).one()
+        row.routing_toml, row.icp_toml = _routing(leadqs_rep["Id"]), OPEN_VERDICTS  # the lead goes to a rep
     lead = next(r for r in org.live("Lead") if not r["IsConverted"] and r["OwnerId"] == org.admin_user_id)
     live.sandbox.outbound.configure(
         org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
