@@ -118,11 +118,14 @@ def stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
 
 
 def cursor(sessions: sessionmaker[Session], installation_id: int) -> SyncCursor | None:
+    """The contacts' backfill cursor (the companies' pass follows it and has its own)."""
     try:
         with sessions() as session:
             return session.scalars(
                 select(SyncCursor).where(
-                    SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill"
+                    SyncCursor.installation_id == installation_id,
+                    SyncCursor.name == "backfill",
+                    SyncCursor.object_type == "contact",
                 )
             ).one_or_none()
     except Exception:  # noqa: BLE001 - the database may be down on purpose

@@ -31,7 +31,9 @@ def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignor
     with sessions() as session:
         return session.scalars(
             select(SyncCursor).where(
-                SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill"
+                SyncCursor.installation_id == installation_id,
+                SyncCursor.name == "backfill",
+                SyncCursor.object_type == "contact",  # the companies' pass follows with its own cursor
             )
         ).one_or_none()
 
