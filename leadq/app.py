@@ -69,8 +69,15 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
         SESSION_COOKIE_NAME="leadq_session",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,  # an admin signs in again after 12 hours
+        # An admin signs in again this long after signing in, however active: the cookie is not
+        # re-issued on every request, and the server-side session row expires (absolute lifetime).
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime_s,
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
+    if settings.trusted_proxies:  # the client's address from X-Forwarded-For, set by that many proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["leadq"] = Services(
         settings=settings,

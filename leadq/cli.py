@@ -500,6 +500,9 @@ def approve_cmd(installation: int, cancel: bool) -> None:
     click.echo(f"applied; `leadq backfill {installation}` writes what changed (and nothing else)")
 
 
+INSTALLATION_ID = click.IntRange(min=1, max=2**31 - 1)  # what the database's integer ids can hold
+
+
 @main.group("admin")
 def admin_group() -> None:
     """Admin accounts for the web app (self-hosting; CRM sign-in comes with installs)."""
@@ -511,20 +514,42 @@ def _admin_sessions():  # type: ignore[no-untyped-def]
     return make_session_factory(make_engine(_settings().sqlalchemy_url))
 
 
+def _read_password(from_stdin: bool) -> str:
+    """A new password from standard input or a hidden prompt (never from the command line)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _admin_named(db, username: str):  # type: ignore[no-untyped-def]
+    """A local admin (names are lower case) or a CRM user's admin (``crm:tenant:user``, exact)."""
+    from sqlalchemy import select
+
+    from leadq.storage import admins
+    from leadq.storage.tables import Admin
+
+    exact = db.scalars(select(Admin).where(Admin.username == username.strip())).first()
+    admin = exact or admins.by_name(db, username)
+    if admin is None:
+        raise click.ClickException(f"there is no admin {username.strip().lower()!r}")
+    return admin
+
+
 @admin_group.command("create")
 @click.argument("username")
 @click.option(
-    "--installation", "grants", type=int, multiple=True, help="installation id it may manage (repeat)"
+    "--installation",
+    "grants",
+    type=INSTALLATION_ID,
+    multiple=True,
+    help="installation id it may manage (repeat)",
 )
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def admin_create(username: str, grants: tuple[int, ...], password_stdin: bool) -> None:
     """Create a local admin; it sees only the installations granted to it."""
     from leadq.storage import admins, installations
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with _admin_sessions().begin() as db:
         try:
             admin = admins.create(db, username, password)
@@ -543,7 +568,7 @@ def admin_create(username: str, grants: tuple[int, ...], password_stdin: bool) -
 
 @admin_group.command("grant")
 @click.argument("username")
-@click.argument("installation", type=int)
+@click.argument("installation", type=INSTALLATION_ID)
 def admin_grant(username: str, installation: int) -> None:
     """Let an admin manage one more installation."""
     from sqlalchemy import select
@@ -561,8 +586,60 @@ def admin_grant(username: str, installation: int) -> None:
     click.echo(f"{username} may now manage installation {installation}")
 
 
+@admin_group.command("revoke")
+@click.argument("username")
+@click.argument("installation", type=INSTALLATION_ID)
+def admin_revoke(username: str, installation: int) -> None:
+    """Stop an admin managing one installation (from their next request on)."""
+    from leadq.storage import admins, installations
+
+    with _admin_sessions().begin() as db:
+        admin = _admin_named(db, username)
+        if installations.get(db, installation) is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        if not admins.revoke(db, admin.id, installation):
+            raise click.ClickException(f"{admin.username} was not granted installation {installation}")
+        name = admin.username
+    click.echo(f"{name} may no longer manage installation {installation}")
+
+
+@admin_group.command("remove")
+@click.argument("username")
+def admin_remove(username: str) -> None:
+    """Delete an admin, their grants and their sessions (signed out at once)."""
+    from leadq.storage import admins
+
+    with _admin_sessions().begin() as db:
+        admin = _admin_named(db, username)
+        name = admin.username
+        ended = admins.remove(db, admin)
+    click.echo(f"admin {name!r} removed; {ended} session(s) ended")
+
+
+@admin_group.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
+def admin_passwd(username: str, password_stdin: bool) -> None:
+    """Set a local admin's password; every session of theirs ends (they sign in again)."""
+    from leadq.storage import admins
+
+    with _admin_sessions()() as db:
+        admin = _admin_named(db, username)
+        if admin.crm_user:
+            raise click.ClickException(f"{admin.username} signs in through the CRM and has no password")
+    password = _read_password(password_stdin)
+    with _admin_sessions().begin() as db:
+        admin = _admin_named(db, username)
+        name = admin.username
+        try:
+            ended = admins.set_password(db, admin, password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"password of {name!r} changed; {ended} session(s) ended")
+
+
 @admin_group.command("allow")
-@click.argument("installation", type=int)
+@click.argument("installation", type=INSTALLATION_ID)
 @click.argument("crm_user_id")
 def admin_allow(installation: int, crm_user_id: str) -> None:
     """Let a CRM user of this installation sign in through the CRM and manage it."""

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 log = logging.getLogger(__name__)
 
 ENV_PREFIX = "LEADQ_"
+MIN_SECRET_KEY_BYTES = 32  # production refuses a shorter LEADQ_SECRET_KEY (it signs sessions and OAuth state)
 
 HUBSPOT_DEFAULT_SCOPES = (
     "oauth",
@@ -69,6 +70,19 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(
         default=None,
         description="Comma-separated Fernet keys, newest first; required in production",
+    )
+    session_lifetime_s: int = Field(
+        default=12 * 3600,
+        ge=300,
+        le=30 * 86_400,
+        description="an admin signs in again this long after signing in, however active (absolute)",
+    )
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="reverse proxies in front of leadq whose X-Forwarded-For is believed "
+        "(0: the header is ignored and the connection's address is the client's)",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
@@ -232,7 +246,9 @@ class Settings(BaseSettings):
         return [self._dev_secret("dev-fernet.key", lambda: Fernet.generate_key().decode())]
 
     def flask_secret(self) -> str:
-        if self.secret_key is not None:
+        """The key that signs sessions and OAuth state; never empty (an empty key outside production
+        counts as unset: the local key file is used; production refuses it in ``load_settings``)."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
             return self.secret_key.get_secret_value()
         return self._dev_secret("dev-secret.key", lambda: secrets.token_urlsafe(48))
 
@@ -270,4 +286,11 @@ def load_settings(**overrides: object) -> Settings:
         ]
         if missing:
             raise SettingsError("invalid settings: required in production: " + ", ".join(missing))
+        key_bytes = len(settings.secret_key.get_secret_value().encode()) if settings.secret_key else 0
+        if key_bytes < MIN_SECRET_KEY_BYTES:
+            raise SettingsError(
+                f"invalid settings: {ENV_PREFIX}SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in "
+                f"production (it has {key_bytes}); make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
     return settings

@@ -8,13 +8,15 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from leadq.storage import admin_sessions
 from leadq.storage.tables import Admin, AdminGrant, Installation
 
 N, R, P = 2**14, 8, 1
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # characters; the same limit when a password is set and when it is checked
 _DUMMY = None  # a hash to compare against when the user does not exist (same time either way)
 
 
@@ -37,12 +39,25 @@ def check_password(stored: str, password: str) -> bool:
     return hmac.compare_digest(computed, base64.b64decode(digest))
 
 
+def check_new_password(password: str) -> None:
+    """Refuse a password that could not be used to sign in (ValueError naming the limit)."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValueError(
+            f"the password must have at most {MAX_PASSWORD} characters (this one has {len(password)})"
+        )
+
+
+def by_name(session: Session, username: str) -> Admin | None:
+    return session.scalars(select(Admin).where(Admin.username == username.strip().lower())).first()
+
+
 def create(session: Session, username: str, password: str) -> Admin:
     username = username.strip().lower()
     if not username or len(username) > 255:
         raise ValueError("a username is needed (at most 255 characters)")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
+    check_new_password(password)
     if session.scalars(select(Admin).where(Admin.username == username)).first() is not None:
         raise ValueError(f"an admin named {username!r} exists already")
     admin = Admin(username=username, password_hash=hash_password(password))
@@ -53,7 +68,9 @@ def create(session: Session, username: str, password: str) -> Admin:
 
 def authenticate(session: Session, username: str, password: str) -> Admin | None:
     global _DUMMY
-    admin = session.scalars(select(Admin).where(Admin.username == username.strip().lower())).first()
+    admin = by_name(session, username)
+    if len(password) > MAX_PASSWORD:
+        password, admin = password[:MAX_PASSWORD], None  # no password this long can be set: wrong
     if admin is None or not admin.password_hash:
         _DUMMY = _DUMMY or hash_password(secrets.token_hex(8))
         check_password(_DUMMY, password)  # spend the same time: no user enumeration by timing
@@ -62,6 +79,32 @@ def authenticate(session: Session, username: str, password: str) -> Admin | None
         return None
     admin.last_login_at = datetime.now(UTC)
     return admin
+
+
+def set_password(session: Session, admin: Admin, password: str) -> int:
+    """Change a local admin's password and end all of their sessions; returns how many ended."""
+    check_new_password(password)
+    admin.password_hash = hash_password(password)
+    return admin_sessions.end_all(session, admin.id)
+
+
+def remove(session: Session, admin: Admin) -> int:
+    """Delete the admin with their grants and sessions; returns how many sessions ended."""
+    ended = admin_sessions.end_all(session, admin.id)
+    session.execute(delete(AdminGrant).where(AdminGrant.admin_id == admin.id))
+    session.delete(admin)
+    session.flush()
+    return ended
+
+
+def revoke(session: Session, admin_id: int, installation_id: int) -> bool:
+    """Take one installation away from an admin (effective on their next request); False if not granted."""
+    removed = session.execute(
+        delete(AdminGrant).where(
+            AdminGrant.admin_id == admin_id, AdminGrant.installation_id == installation_id
+        )
+    )
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 def grant(session: Session, admin_id: int, installation_id: int) -> None:

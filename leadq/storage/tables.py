@@ -326,6 +326,21 @@ class AdminGrant(Base):
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
 
 
+class AdminSession(Base):
+    """A signed-in browser, server side: the cookie carries a random id whose hash is stored here, so
+    logout, a password change or removing the admin ends it, and it ends at ``expires_at`` whatever
+    the cookie says (an absolute lifetime counted from sign-in)."""
+
+    __tablename__ = "admin_sessions"
+    __table_args__ = (Index("ix_admin_sessions_admin", "admin_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the cookie's id
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)
+
+
 class ReconcileRun(Base):
     """One reconciliation: leadq's fields as the CRM holds them, against what leadq decided and wrote."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import redirect, request, session
+from flask import redirect, request
 
 from leadq.storage import admins
+from leadq.web import admin_session
 
 log = logging.getLogger(__name__)
 HUBSPOT, SALESFORCE = "hubspot-login", "salesforce-login"
@@ -95,8 +96,6 @@ def finish(services: Any, purpose: str, page: Any) -> Any:
             f"an admin can allow others with `leadq admin allow INSTALLATION {user}`.",
             403,
         )
-    session.clear()
-    session.permanent = True
-    session["admin_id"], session["admin_name"] = admin_id, name
+    admin_session.begin(services, admin_id, name)  # held server side: logout and removal end it
     log.info("admin.signed-in", extra={"admin": admin_id, "via": crm})
     return redirect("/", code=302)
