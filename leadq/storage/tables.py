@@ -327,7 +327,8 @@ class AdminGrant(Base):
 
 
 class AdminSession(Base):
-    """A signed-in browser, server side: the cookie carries a random id whose hash is stored here, so
+    """A signed-in browser, server side: the cookie carries a random id (selector and verifier; only
+    the verifier's hash is stored) whose row must exist and be unexpired for the session to count, so
     logout, a password change or removing the admin ends it, and it ends at ``expires_at`` whatever
     the cookie says (an absolute lifetime counted from sign-in)."""
 
@@ -336,7 +337,8 @@ class AdminSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the cookie's id
+    selector: Mapped[str] = mapped_column(String(32), unique=True)  # the cookie id's public half
+    verifier_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of its secret half
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(Stamp)
 

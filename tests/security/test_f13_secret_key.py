@@ -14,7 +14,8 @@ from oauth import state as oauth_state
 from tests.security.admin_web import cli, make_app, web_settings  # noqa: F401 - fixture
 
 
-@pytest.mark.parametrize("key", ["", "a", "short-but-secret-31-bytes-long!", "é" * 15])  # "é" * 15: 15 characters, 30 bytes
+# "é" * 15: 15 characters but 30 bytes
+@pytest.mark.parametrize("key", ["", "a", "short-but-secret-31-bytes-long!", "é" * 15])
 def test_f13_production_refuses_a_short_or_empty_secret_key(key: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SettingsError) as refused:
         load_settings(

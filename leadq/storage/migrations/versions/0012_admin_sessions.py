@@ -21,14 +21,15 @@ def upgrade() -> None:
         "admin_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("admin_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("selector", sa.String(length=32), nullable=False),
+        sa.Column("verifier_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["admin_id"], ["admins.id"], name=op.f("fk_admin_sessions_admin_id_admins"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_sessions")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_admin_sessions_token_hash")),
+        sa.UniqueConstraint("selector", name=op.f("uq_admin_sessions_selector")),
     )
     op.create_index("ix_admin_sessions_admin", "admin_sessions", ["admin_id"], unique=False)
 
