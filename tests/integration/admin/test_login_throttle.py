@@ -1,5 +1,6 @@
-"""Password guessing: after 10 failed sign-ins a name is locked for 15 minutes (the right password
-included), other names are not; a sign-in that succeeds first leaves no lock behind."""
+"""Password guessing: after 10 failed sign-ins a name is locked for 15 minutes from that address (the
+right password included), other names are not; from other addresses see
+tests/security/test_f6_sign_in_lockout.py."""
 
 from __future__ import annotations
 
