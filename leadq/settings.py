@@ -284,13 +284,15 @@ def load_settings(**overrides: object) -> Settings:
             for name in ("secret_key", "encryption_keys")
             if getattr(settings, name) is None
         ]
-        if missing:
-            raise SettingsError("invalid settings: required in production: " + ", ".join(missing))
-        key_bytes = len(settings.secret_key.get_secret_value().encode()) if settings.secret_key else 0
-        if key_bytes < MIN_SECRET_KEY_BYTES:
-            raise SettingsError(
-                f"invalid settings: {ENV_PREFIX}SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in "
-                f"production (it has {key_bytes}); make one with: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+        problems = ["required in production: " + ", ".join(missing)] if missing else []
+        if settings.secret_key is not None:
+            key_bytes = len(settings.secret_key.get_secret_value().encode())
+            if key_bytes < MIN_SECRET_KEY_BYTES:
+                problems.append(
+                    f"{ENV_PREFIX}SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production "
+                    f"(it has {key_bytes}); make one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
+        if problems:
+            raise SettingsError("invalid settings: " + "; ".join(problems))
     return settings
