@@ -37,11 +37,11 @@ def _events(sessions) -> list[str]:  # type: ignore[no-untyped-def]
 def test_f15_a_task_on_a_right_key_worker_recovers_the_installation_and_a_wrong_key_one_keeps_the_mark(
     client,
     crm,
-    installed,
-    runtime,
+    installed,  # noqa: F811
+    runtime,  # noqa: F811
     wrong_runtime,
     sessions,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     contacts = [int(r.id) for r in crm.sandbox.portals[crm.portal_id].live("contacts")[:2]]
     assert signed_post(client, crm.client_secret, [event(crm.portal_id, contacts[0])]).status_code == 200
@@ -74,11 +74,11 @@ def test_f15_a_task_on_a_right_key_worker_recovers_the_installation_and_a_wrong_
 def test_f15_the_watchdog_recovers_with_the_right_keys_only_and_requeues_the_kept_work(
     client,
     crm,
-    installed,
-    runtime,
+    installed,  # noqa: F811
+    runtime,  # noqa: F811
     wrong_runtime,
     sessions,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     sent: list[tuple[str, list]] = []
     monkeypatch.setattr(tasks.process_changes, "apply_async", lambda args, queue: sent.append((queue, args)))
