@@ -76,7 +76,7 @@ def test_f4_login_csrf_another_browsers_hubspot_sign_in_callback_signs_nobody_in
     assert (_signed_in_as(attacker) or "").startswith("hubspot:")
 
 
-def test_f4_install_csrf_another_browsers_install_callback_installs_and_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_install_csrf_another_browsers_callback_installs_and_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as db:
         carol = admins.create(db, "carol", PASSWORD).id
     attacker, victim = app.test_client(), app.test_client()
@@ -107,7 +107,7 @@ def test_f4_a_callback_without_the_session_cookie_is_refused(app, crm, sessions)
     assert _count(sessions, Installation) == 1
 
 
-def test_f4_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
     browser = app.test_client()
     first = _callback_from(browser, "/install/hubspot")
     second = _callback_from(browser, "/install/hubspot")  # two tabs
@@ -115,3 +115,13 @@ def test_f4_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessi
     again = browser.get(first)
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
     assert _count(sessions, Installation) == 1
+
+
+def test_the_hubspot_authorize_url_sends_only_documented_parameters(client) -> None:  # type: ignore[no-untyped-def]
+    """HubSpot documents client_id, redirect_uri, scope, optional_scope and state for its authorize
+    URL, and no PKCE challenge: leadq sends nothing else (see docs/security/oauth.md)."""
+    from urllib.parse import parse_qs
+
+    for path in ("/install/hubspot", "/login/hubspot"):
+        query = parse_qs(urlsplit(client.get(path).headers["Location"]).query)
+        assert set(query) <= {"client_id", "redirect_uri", "scope", "optional_scope", "state"}, query
