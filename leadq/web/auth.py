@@ -21,6 +21,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from connector import formatting
 from leadq.records import VERDICT_LABELS
 from leadq.storage import admins
+from leadq.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ def login():  # type: ignore[no-untyped-def]
             session["admin_id"], session["admin_name"] = admin_id, name
             csrf_token()
             log.info("admin.signed-in", extra={"admin": admin_id})
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            return redirect(safe_next(request.args.get("next")))
         log.warning("admin.sign-in-refused", extra={"remote": request.remote_addr})
         _count_failure(username)
         error = "Unknown username or wrong password."
