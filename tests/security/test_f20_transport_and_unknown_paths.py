@@ -41,6 +41,8 @@ def test_f20_a_post_to_an_unknown_path_is_404_not_the_csrf_page(client, path: st
     answer = client.post(path, data={"a": "b"})
     assert answer.status_code == 404, answer.get_data(as_text=True)
     assert EXPIRED not in answer.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Frame-Options"] == "DENY"
 
 
 def test_every_real_form_still_needs_its_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
