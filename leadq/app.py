@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
 
     from leadq.web import admin, auth, dead_letter_pages, health, install, metrics, webhooks
 
+    _unknown_paths_first(app)  # before auth's CSRF check, which would answer 400 instead
+    _strict_transport(app, settings)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(dead_letter_pages.bp)
@@ -98,6 +100,33 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
     app.register_blueprint(webhooks.bp)
     _answer_outages(app)
     return app
+
+
+HSTS_MAX_AGE_S = 365 * 24 * 3600
+
+
+def _unknown_paths_first(app: Flask) -> None:
+    """A request no route serves answers 404 (or 405) whatever its method: a POST to a mistyped
+    path (``/webhooks/hubspot/``) must not get the CSRF page. Every real route keeps its checks."""
+
+    def unknown() -> None:
+        if request.routing_exception is not None:
+            raise request.routing_exception
+
+    app.before_request(unknown)
+
+
+def _strict_transport(app: Flask, settings: Settings) -> None:
+    """Behind an ``https://`` public URL, browsers are told to use nothing else for a year (HSTS);
+    never over ``http://``, where it would mean nothing and could lock a test setup out."""
+    if not settings.public_base_url.startswith("https://"):
+        return
+
+    def hsts(response: Any) -> Any:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_S}")
+        return response
+
+    app.after_request(hsts)
 
 
 def _answer_outages(app: Flask) -> None:

@@ -371,11 +371,19 @@ def status_cmd() -> None:
             for c in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == inst.id)):
                 if c.name in ("backfill", "preview"):
                     click.echo(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
-            queued = db.scalar(
-                select(func.count())
-                .select_from(ProcessedEvent)
-                .where(ProcessedEvent.installation_id == inst.id, ProcessedEvent.status == "queued")
+            counts = dict(
+                db.execute(
+                    select(ProcessedEvent.status, func.count())
+                    .where(
+                        ProcessedEvent.installation_id == inst.id,
+                        ProcessedEvent.status.in_(("queued", "paused")),
+                    )
+                    .group_by(ProcessedEvent.status)
+                ).all()
             )
+            changes = f"{counts.get('queued', 0)} queued change(s)"
+            if counts.get("paused"):  # kept while the installation cannot work; resumed, never dropped
+                changes += f", {counts['paused']} kept until it works again"
             failing = dead_letters.failing_records(db, inst.id)
             champion = models_registry.champion(db, inst.id)
             model = (
@@ -388,7 +396,7 @@ def status_cmd() -> None:
                 if inst.pending_icp_toml or inst.pending_routing_toml
                 else ""
             )
-            click.echo(f"    {queued} queued change(s), {failing} failing record(s), {model}{pending}")
+            click.echo(f"    {changes}, {failing} failing record(s), {model}{pending}")
             run = latest_reconcile(db, inst.id)
             if run is not None:
                 when = run.finished_at or run.started_at

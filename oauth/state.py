@@ -1,9 +1,15 @@
 """The OAuth ``state``: signed, short-lived and single-use.
 
-``issue`` returns ``nonce.expires.signature`` (URL-safe) where the signature is an
-HMAC over the nonce, expiry and purpose; ``verify`` checks signature and expiry
-in constant time and then consumes the nonce through a ``NonceStore``, so a
-replayed callback is refused even inside the time window.
+``issue`` returns ``nonce.expires.purpose.extra.signature`` (URL-safe) where the signature is an
+HMAC over everything before it; ``read`` checks signature, purpose and expiry in constant time;
+``verify`` then consumes the nonce through a ``NonceStore``, so a replayed callback is refused
+even inside the time window.
+
+A signed state alone proves only that leadq issued it, not that the browser bringing it back is
+the one that started the flow: the web layer (``leadq.web.oauth_binding``) keeps each nonce in the
+starting browser's session and refuses a state that browser did not start. The PKCE verifier is
+random per flow (``new_pkce_verifier``) and kept server-side; nothing here derives it from the
+state, which travels in URLs.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ class StateData:
     nonce: str
     expires_at: float
     purpose: str
-    extra: str = ""  # e.g. the PKCE verifier reference or "sandbox"/"production" login
+    extra: str = ""  # e.g. "sandbox"/"production" login (never a secret: the state travels in URLs)
 
 
 def _b64(data: bytes) -> str:
@@ -70,10 +76,8 @@ def issue(
     return f"{payload}.{_sign(key, payload)}"
 
 
-def verify(
-    key: bytes, token: str | None, purpose: str, store: NonceStore, clock: Callable[[], float] = time.time
-) -> StateData:
-    """The state's data if genuine, fresh, for this purpose and never used; else InvalidState."""
+def read(key: bytes, token: str | None, purpose: str, clock: Callable[[], float] = time.time) -> StateData:
+    """The state's data if genuine, fresh and for this purpose (not yet consumed); else InvalidState."""
     if not token or token.count(".") != 4:
         raise InvalidState("the sign-in link is missing its state: start the install again")
     payload, signature = token.rsplit(".", 1)
@@ -85,16 +89,28 @@ def verify(
     expires = int(expires_text)
     if clock() > expires:
         raise InvalidState("the sign-in link expired: start the install again")
-    if not store.consume(nonce, expires):
-        raise InvalidState("the sign-in link was already used: start the install again")
     extra = base64.urlsafe_b64decode(extra_b64 + "=" * (-len(extra_b64) % 4)).decode()
     return StateData(nonce, expires, purpose, extra)
 
 
-def pkce_verifier(key: bytes, nonce: str) -> str:
-    """The PKCE code verifier for a state nonce: derived with the server key, never sent to the
-    browser, so an intercepted code is useless without it (and nothing needs storing)."""
-    return _b64(hmac.new(key, f"pkce:{nonce}".encode(), hashlib.sha512).digest())
+def consume(data: StateData, store: NonceStore) -> StateData:
+    """Use the state up: a second callback with it is refused."""
+    if not store.consume(data.nonce, data.expires_at):
+        raise InvalidState("the sign-in link was already used: start the install again")
+    return data
+
+
+def verify(
+    key: bytes, token: str | None, purpose: str, store: NonceStore, clock: Callable[[], float] = time.time
+) -> StateData:
+    """The state's data if genuine, fresh, for this purpose and never used; else InvalidState."""
+    return consume(read(key, token, purpose, clock), store)
+
+
+def new_pkce_verifier() -> str:
+    """A fresh PKCE code verifier (RFC 7636: 43-128 unreserved characters; here 86, 512 random bits).
+    Random per flow and kept server-side: it is never derived from, nor sent with, the state."""
+    return secrets.token_urlsafe(64)
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -102,5 +118,5 @@ def pkce_challenge(verifier: str) -> str:
 
 
 def nonce_of(token: str) -> str:
-    """The nonce of an issued state (for deriving its PKCE verifier when building the URL)."""
+    """The nonce of a state leadq just issued (kept in the starting browser's session)."""
     return token.split(".", 1)[0]

@@ -116,9 +116,11 @@ DB_FIXTURES = {"db_url", "engine", "sessions"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test that touches the database is marked ``db``, so it also runs on PostgreSQL."""
+    """Every test that touches the database is marked ``db``, so it also runs on PostgreSQL; the
+    security and fuzz suites run whole on both backends (issue 15), whatever fixtures they use."""
     for item in items:
-        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+        whole_suite = any(f"tests/{suite}/" in item.nodeid for suite in ("security", "fuzz"))
+        if whole_suite or DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
 
 

@@ -9,15 +9,24 @@ from typing import Any
 import redis
 import sqlalchemy.exc
 from celery import Task, shared_task
+from celery.signals import worker_ready
 
 from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
 from leadq.connect import mark_needs_reauth
 from leadq.records import ObjectType
 from leadq.settings import load_settings
 from leadq.storage.redis_locks import LockTimeout
+from leadq.storage.vault import VaultError
 from oauth.errors import InvalidGrant
+from workers.services import key_check
 from workers.services.backfill import run_backfill
-from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+from workers.services.context import (
+    InstallationContext,
+    InstallationGone,
+    InstallationPaused,
+    Runtime,
+    build_context,
+)
 from workers.services.sync import handle_changes
 
 log = logging.getLogger(__name__)
@@ -42,12 +51,36 @@ class LeadqTask(Task):
         return min(600, 5 * 2**self.request.retries)
 
 
+def _context(installation_id: int, pending: bool = False) -> InstallationContext:
+    """``build_context``; an installation marked ``cannot_decrypt`` whose tokens this worker's keys do
+    open is recovered first (its kept events queued again), then worked on."""
+    try:
+        return build_context(runtime(), installation_id, pending=pending)
+    except InstallationPaused:
+        if not key_check.recover(runtime(), installation_id):
+            raise
+    return build_context(runtime(), installation_id, pending=pending)
+
+
+def _cannot_decrypt(installation_id: int) -> dict[str, Any]:
+    """This worker's LEADQ_ENCRYPTION_KEYS do not open the tokens: not the CRM's doing. Mark the
+    installation with the reason; its events stay queued (nothing marked done, nothing dropped) until
+    a worker with the right keys recovers it."""
+    key_check.mark_undecryptable(runtime(), installation_id)
+    return {"cannot_decrypt": True}
+
+
 def _pause(installation_id: int, reason: str) -> None:
     from sqlalchemy import update
 
+    from leadq.storage import installations
     from leadq.storage.tables import ProcessedEvent
 
     rt = runtime()
+    with rt.sessions() as session:
+        row = installations.get(session, installation_id)
+        if row is not None and row.status == installations.CANNOT_DECRYPT:
+            return  # a key problem, not a lost authorisation: the mark and the queued events stay
     mark_needs_reauth(rt.sessions, installation_id, reason)
     with rt.sessions.begin() as session:  # kept, not dropped: they resume after the reinstall
         session.execute(
@@ -60,7 +93,7 @@ def _pause(installation_id: int, reason: str) -> None:
 @shared_task(bind=True, base=LeadqTask, name="leadq.process_changes")
 def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]) -> dict[str, Any]:
     try:
-        report = handle_changes(build_context(runtime(), installation_id))
+        report = handle_changes(_context(installation_id))
     except InstallationGone as exc:
         log.warning("task.installation-gone", extra={"installation": installation_id, "why": str(exc)})
         return {}
@@ -70,6 +103,8 @@ def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]
     except (InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except (CrmRateLimited, CrmUnavailable) as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
     except TRANSIENT as exc:  # the events stay queued in the database; this task comes back for them
@@ -91,7 +126,7 @@ def backfill(
     ``resume``: continue from the checkpoint, never start a finished backfill over (continuations,
     retries and the watchdog pass it)."""
     try:
-        ctx = build_context(runtime(), installation_id, pending=pending and dry_run)
+        ctx = _context(installation_id, pending=pending and dry_run)
         # People first, then their accounts (scored from the people just written).
         objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
         object_type = object_type or objects[0]
@@ -103,6 +138,8 @@ def backfill(
     except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except CrmError as exc:
         if exc.reason in ("rate-limited", "unavailable"):
             raise self.retry(
@@ -129,12 +166,14 @@ def retrain_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     from workers.services.retrain import retrain
 
     try:
-        outcome = retrain(build_context(runtime(), installation_id))
+        outcome = retrain(_context(installation_id))
     except (InstallationGone, InstallationPaused):
         return {}
     except (InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     if outcome.get("promoted"):
         _restart_backfill(installation_id)
     return outcome
@@ -168,7 +207,7 @@ def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     from workers.services.poll import poll_changes
 
     try:
-        ctx = build_context(runtime(), installation_id)
+        ctx = _context(installation_id)
         found = poll_changes(ctx)
         report = handle_changes(ctx, window_s=0) if found.queued else None
     except InstallationGone:
@@ -176,6 +215,8 @@ def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except (CrmRateLimited, CrmUnavailable) as exc:
         log.warning("task.poll.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
         return {"deferred": True}  # the next scheduled poll picks up from the same mark
@@ -193,12 +234,14 @@ def reroute_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     from workers.services.reroute import reroute_pass
 
     try:
-        report = reroute_pass(build_context(runtime(), installation_id))
+        report = reroute_pass(_context(installation_id))
     except (InstallationGone, InstallationPaused):
         return {}
     except (InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except (CrmRateLimited, CrmUnavailable) as exc:
         log.warning("task.reroute.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
         return {"deferred": True}  # the next scheduled pass picks the same assignments up
@@ -212,6 +255,8 @@ def schedule(kind: str) -> int:
 
     if kind == "watchdog":
         return watchdog()
+    if kind == "keys":
+        return len(recover_keys())
     if kind == "prune":
         from leadq.storage.retention import prune
 
@@ -252,7 +297,7 @@ def reconcile_task(
     from workers.services.reconcile import reconcile
 
     try:
-        ctx = build_context(runtime(), installation_id)
+        ctx = _context(installation_id)
         if fix:
             reconcile(ctx, fix=True, trigger=trigger)
         result = reconcile(ctx, trigger=trigger)
@@ -261,6 +306,8 @@ def reconcile_task(
     except (InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except (CrmRateLimited, CrmUnavailable) as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
     except TRANSIENT as exc:
@@ -274,12 +321,14 @@ def retry_errors(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     from workers.services.retry import retry_dead_letters
 
     try:
-        retried, failing = retry_dead_letters(build_context(runtime(), installation_id))
+        retried, failing = retry_dead_letters(_context(installation_id))
     except (InstallationGone, InstallationPaused):
         return {}
     except (InvalidGrant, CrmAuthError) as exc:
         _pause(installation_id, str(exc))
         return {}
+    except VaultError:
+        return _cannot_decrypt(installation_id)
     except (CrmRateLimited, CrmUnavailable) as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
     return {"retried": retried, "failing": failing}
@@ -292,6 +341,7 @@ def watchdog() -> int:
     from workers.services.watchdog import stalled_work
 
     rt = runtime()
+    recover_keys()  # first: a recovered installation's stalled backfill is found just below
     work = stalled_work(rt.sessions, rt.settings.stall_after_s)
     for item in work.backfills:
         backfill.apply_async(
@@ -305,3 +355,31 @@ def watchdog() -> int:
             extra={"backfills": len(work.backfills), "changes": len(work.changes)},
         )
     return len(work.backfills) + len(work.changes)
+
+
+def recover_keys() -> list[int]:
+    """Installations a worker with other keys marked ``cannot_decrypt`` whose tokens this worker's keys
+    open: the mark is cleared and their kept changes are handed to a task (the watchdog and a worker
+    starting run this; a task for the installation does it too)."""
+    recovered = key_check.recover_all(runtime())
+    for installation_id in recovered:
+        process_changes.apply_async(args=[installation_id, []], queue="changes")
+    return recovered
+
+
+@worker_ready.connect
+def _recover_keys_on_start(sender: Any = None, **_: Any) -> None:
+    """A worker restarted with the right LEADQ_ENCRYPTION_KEYS picks up what a wrong-key worker
+    marked at once, not at the next watchdog run. Runs in the worker's main process, before any
+    task: its database engine is its own and disposed of (forked pool processes must not share it)."""
+    settings = load_settings()
+    rt = Runtime.from_settings(settings)
+    try:
+        recovered = key_check.recover_all(rt)
+        for installation_id in recovered:
+            process_changes.apply_async(args=[installation_id, []], queue="changes")
+    except Exception as exc:  # noqa: BLE001 - never keep a worker from starting: the watchdog tries again
+        log.warning("worker.keys-check-failed", extra={"error": type(exc).__name__})
+    finally:
+        rt.sessions.kw["bind"].dispose()
+        rt.redis.close()

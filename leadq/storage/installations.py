@@ -13,7 +13,11 @@ NEEDS_REAUTH = "needs_reauth"
 PAUSED = "paused"
 UNINSTALLED = "uninstalled"
 THROTTLED = "throttled"  # working, but holding back to stay inside the CRM's API budget
-STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED, THROTTLED)
+# A worker's LEADQ_ENCRYPTION_KEYS do not open the stored tokens (not the CRM's doing): the work is
+# kept, and the first worker whose keys open them clears the mark and hands the work back.
+CANNOT_DECRYPT = "cannot_decrypt"
+CANNOT_DECRYPT_REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
+STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED, THROTTLED, CANNOT_DECRYPT)
 WORKING = (ACTIVE, THROTTLED)
 
 
@@ -66,6 +70,20 @@ def set_status(session: Session, installation_id: int, status: str, reason: str 
     row.status = status
     row.status_reason = reason
     session.flush()
+
+
+def mark_cannot_decrypt(session: Session, installation_id: int) -> bool:
+    """Only a working installation is marked: a paused or uninstalled one keeps its own reason."""
+    row = session.get(Installation, installation_id)
+    if row is None or row.status not in WORKING:
+        return False
+    set_status(session, installation_id, CANNOT_DECRYPT, CANNOT_DECRYPT_REASON)
+    return True
+
+
+def marked_cannot_decrypt(session: Session) -> list[int]:
+    stmt = select(Installation.id).where(Installation.status == CANNOT_DECRYPT).order_by(Installation.id)
+    return list(session.scalars(stmt))
 
 
 def list_all(session: Session) -> list[Installation]:

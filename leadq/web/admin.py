@@ -36,6 +36,7 @@ STATE_LABELS = {
     installations.NEEDS_REAUTH: "needs re-authorization",
     installations.PAUSED: "paused",
     installations.UNINSTALLED: "uninstalled",
+    installations.CANNOT_DECRYPT: "cannot decrypt tokens",
 }
 
 

@@ -22,6 +22,7 @@ from connector import formatting
 from leadq.records import VERDICT_LABELS
 from leadq.storage import admins
 from leadq.web import admin_session
+from leadq.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -241,8 +242,7 @@ def login():  # type: ignore[no-untyped-def]
             _forget_failures(username)
             csrf_token()
             log.info("admin.signed-in", extra={"admin": admin_id})
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            return redirect(safe_next(request.args.get("next")))
         log.warning("admin.sign-in-refused", extra={"remote": _client_address()})
         _count_failure(username)
         error = "Unknown username or wrong password."

@@ -26,52 +26,48 @@ def purpose_of(state: str | None) -> str:
 
 def start_hubspot(services: Any) -> Any:
     from leadq.connect import hubspot_oauth
-    from oauth import state as oauth_state
+    from leadq.web import oauth_binding
     from oauth.flows import authorize_url
 
-    settings = services.settings
-    token = oauth_state.issue(settings.flask_secret().encode(), HUBSPOT)
-    return redirect(authorize_url(hubspot_oauth(settings), token), code=302)
+    token = oauth_binding.begin(HUBSPOT)
+    return redirect(authorize_url(hubspot_oauth(services.settings), token), code=302)
 
 
 def start_salesforce(services: Any) -> Any:
     from leadq.connect import salesforce_oauth
+    from leadq.web import oauth_binding
     from oauth import salesforce as sf_flows
-    from oauth import state as oauth_state
 
-    settings = services.settings
     env = "sandbox" if request.args.get("env") == "sandbox" else "production"
-    key = settings.flask_secret().encode()
-    token = oauth_state.issue(key, SALESFORCE, extra=env)
-    verifier = oauth_state.pkce_verifier(key, oauth_state.nonce_of(token))
-    return redirect(sf_flows.authorize_url(salesforce_oauth(settings), token, verifier, env), code=302)
+    token, verifier = oauth_binding.begin_with_pkce(SALESFORCE, extra=env)
+    url = sf_flows.authorize_url(salesforce_oauth(services.settings), token, verifier, env)
+    return redirect(url, code=302)
 
 
 def finish(services: Any, purpose: str, page: Any) -> Any:
-    """Verify the state, learn the CRM user, revoke the sign-in's tokens, sign the admin in."""
+    """Verify the state (started by this browser), learn the CRM user, revoke the sign-in's
+    tokens, sign the admin in."""
     from leadq.connect import http_session, hubspot_oauth, salesforce_oauth
-    from leadq.storage.oauth_store import DbNonceStore
+    from leadq.web import oauth_binding
     from oauth import salesforce as sf_flows
-    from oauth import state as oauth_state
     from oauth.errors import OAuthError
     from oauth.flows import exchange_code, revoke
 
     settings = services.settings
-    key = settings.flask_secret().encode()
     crm = "hubspot" if purpose == HUBSPOT else "salesforce"
     if request.args.get("error"):
         return page("Sign-in cancelled", "The CRM's consent was declined.", 400)
     try:
-        data = oauth_state.verify(key, request.args.get("state"), purpose, DbNonceStore(services.sessions))
         code = request.args.get("code") or ""
         http = http_session(settings)
         if crm == "hubspot":
+            oauth_binding.complete(purpose)
             tokens = exchange_code(hubspot_oauth(settings), http, code, settings.http_timeout_s)
             if tokens.refresh_token:
                 revoke(hubspot_oauth(settings), http, tokens.refresh_token, settings.http_timeout_s)
             tenant, user = str(tokens.hub_id), str(tokens.user_id or "")
         else:
-            verifier = oauth_state.pkce_verifier(key, data.nonce)
+            data, verifier = oauth_binding.complete_with_pkce(purpose)
             tokens = sf_flows.exchange_code(
                 salesforce_oauth(settings), http, code, verifier, data.extra, settings.http_timeout_s
             )

@@ -8,20 +8,17 @@ from flask import Blueprint, current_app, redirect, render_template_string, requ
 
 from connector.errors import CrmError
 from leadq.connect import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
-from leadq.storage.oauth_store import DbNonceStore
-from oauth import state as oauth_state
+from leadq.web import oauth_binding
 from oauth.errors import OAuthError
 from oauth.flows import authorize_url
 
 bp = Blueprint("install", __name__)
 log = logging.getLogger(__name__)
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }} - leadq</title>
-def _page(title: str, message: str, status: int = 200, items: list[str] | None = None,
-          failed: bool = False):  # type: ignore[no-untyped-def]
-<body><h1 class="{{ 'bad' if failed else '' }}">{{ title }}</h1><p>{{ message }}</p>
+PAGE = """{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}
+{% block body %}<h1 class="{{ 'bad' if failed else '' }}">{{ title }}</h1><p>{{ message }}</p>
 {% if items %}<ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
-{% if retry %}<p><a href="{{ retry }}">Start the install again</a></p>{% endif %}</body></html>"""
+{% if retry %}<p><a href="{{ retry }}">{{ retry_label }}</a></p>{% endif %}{% endblock %}"""
 
 
 def _page(  # type: ignore[no-untyped-def]
@@ -34,7 +31,13 @@ def _page(  # type: ignore[no-untyped-def]
 ):
     retry = f"/install/{crm}" if failed else None
     return render_template_string(
-        PAGE, title=title, message=message, items=items or [], failed=failed, retry=retry
+        PAGE,
+        title=title,
+        message=message,
+        items=items or [],
+        failed=failed,
+        retry=retry,
+        retry_label="Start the install again",
     ), status
 
 
@@ -53,7 +56,7 @@ def install_hubspot_start():  # type: ignore[no-untyped-def]
             503,
             failed=True,
         )
-    token = oauth_state.issue(settings.flask_secret().encode(), "hubspot")
+    token = oauth_binding.begin("hubspot")
     return redirect(authorize_url(hubspot_oauth(settings), token), code=302)
 
 
@@ -73,7 +76,13 @@ def login_salesforce():  # type: ignore[no-untyped-def]
 
 def _sign_in_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
     return render_template_string(
-        PAGE, title=title, message=message, items=[], failed=status >= 400, retry="/login"
+        PAGE,
+        title=title,
+        message=message,
+        items=[],
+        failed=status >= 400,
+        retry="/login" if status >= 400 else None,
+        retry_label="Back to sign-in",
     ), status
 
 
@@ -94,12 +103,7 @@ def hubspot_callback():  # type: ignore[no-untyped-def]
             failed=True,
         )
     try:
-        oauth_state.verify(
-            settings.flask_secret().encode(),
-            request.args.get("state"),
-            "hubspot",
-            DbNonceStore(services.sessions),
-        )
+        oauth_binding.complete("hubspot")
     except OAuthError as exc:
         log.warning("hubspot.install.bad-state", extra={"reason": exc.reason})
         return _page("Install link not valid", str(exc), 400, failed=True)
@@ -157,9 +161,7 @@ def install_salesforce_start():  # type: ignore[no-untyped-def]
             crm="salesforce",
         )
     env = "sandbox" if request.args.get("env") == "sandbox" else "production"
-    key = settings.flask_secret().encode()
-    token = oauth_state.issue(key, "salesforce", extra=env)
-    verifier = oauth_state.pkce_verifier(key, oauth_state.nonce_of(token))
+    token, verifier = oauth_binding.begin_with_pkce("salesforce", extra=env)
     hint = request.args.get("login_hint", "")[:200]
     url = sf_flows.authorize_url(salesforce_oauth(settings), token, verifier, env, login_hint=hint or None)
     return redirect(url, code=302)
@@ -185,18 +187,14 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
             f"{request.args.get('error')} ({request.args.get('error_description', '')}). Nothing was stored.",
             400,
         )
-    key = settings.flask_secret().encode()
     try:
-        data = oauth_state.verify(
-            key, request.args.get("state"), "salesforce", DbNonceStore(services.sessions)
-        )
+        data, verifier = oauth_binding.complete_with_pkce("salesforce")
     except OAuthError as exc:
         log.warning("salesforce.install.bad-state", extra={"reason": exc.reason})
         return failed("Install link not valid", str(exc), 400)
     code = request.args.get("code")
     if not code:
         return failed("Install failed", "Salesforce sent no authorization code. Nothing was stored.", 400)
-    verifier = oauth_state.pkce_verifier(key, data.nonce)
     try:
         result = install_salesforce(settings, services.sessions, services.vault, code, verifier, data.extra)
     except OAuthError as exc:

@@ -1,7 +1,9 @@
 """``GET /metrics``: what an operator watches, in Prometheus' text format.
 
-Off unless ``LEADQ_METRICS_TOKEN`` is set; then the scraper sends it as a bearer token (compared in
-constant time). Counts only: no record, token or tenant name leaves through here.
+Off unless ``LEADQ_METRICS_TOKEN`` is set; then the scraper sends it as a bearer token
+(``Authorization: Bearer <token>``, the scheme in any case; compared in constant time). Counts only:
+no record, token or tenant name leaves through here. The broker's figures come from the broker
+itself (``LEADQ_BROKER_URL``, Redis or RabbitMQ), not from the Redis that holds locks and limits.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from leadq.storage.tables import DeadLetter, Installation, ProcessedEvent, SyncCursor
+from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
 
 bp = Blueprint("metrics", __name__)
 QUEUES = ("changes", "backfill", "training", "default")
@@ -22,8 +25,10 @@ def _authorised() -> bool:
     token = current_app.extensions["leadq"].settings.metrics_token.get_secret_value()
     if not token:
         return False
-    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return hmac.compare_digest(sent.encode(), token.encode())
+    scheme, _, sent = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":  # RFC 7235: the scheme is case-insensitive; no scheme, no entry
+        return False
+    return hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
 def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> list[str]:
@@ -72,15 +77,13 @@ def metrics():  # type: ignore[no-untyped-def]
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
     try:
-        for queue in QUEUES:
-            out += _line(
-                "leadq_queue_length",
-                services.redis.llen(queue),
-                "tasks waiting in the broker",
-                {"queue": queue},
-            )
-    except Exception:  # noqa: BLE001 - the broker being down is itself the metric
+        lengths = queue_lengths(services.settings.celery_broker_url, QUEUES)
+    except BrokerUnreachable:  # the broker being down is itself the metric
         out += _line("leadq_broker_up", 0, "whether the broker answered")
     else:
+        for queue in QUEUES:
+            out += _line(
+                "leadq_queue_length", lengths[queue], "tasks waiting in the broker", {"queue": queue}
+            )
         out += _line("leadq_broker_up", 1, "whether the broker answered")
     return Response("\n".join(out) + "\n", content_type="text/plain; version=0.0.4")

@@ -52,6 +52,6 @@ def test_state_signature_purpose_expiry_and_single_use() -> None:
     assert oauth_state.verify(key, token, "hubspot", store, clock=lambda: now[0]).purpose == "hubspot"
     with pytest.raises(InvalidState, match="already used"):
         oauth_state.verify(key, token, "hubspot", store, clock=lambda: now[0])
-    verifier = oauth_state.pkce_verifier(key, oauth_state.nonce_of(token))
+    verifier = oauth_state.new_pkce_verifier()
     assert 43 <= len(verifier) <= 128 and verifier not in token, "the PKCE verifier never travels"
-    assert oauth_state.pkce_verifier(b"y" * 32, oauth_state.nonce_of(token)) != verifier
+    assert oauth_state.new_pkce_verifier() != verifier, "random per flow, nothing derivable from the state"

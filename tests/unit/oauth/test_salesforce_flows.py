@@ -15,7 +15,7 @@ import responses
 from oauth import salesforce as flows
 from oauth.errors import InvalidGrant, OAuthError, ProviderDown
 from oauth.providers import SalesforceOAuth
-from oauth.state import pkce_challenge, pkce_verifier
+from oauth.state import new_pkce_verifier, pkce_challenge
 
 PROVIDER = SalesforceOAuth(
     "cid",
@@ -44,14 +44,16 @@ def _answer(**extra: str) -> dict[str, str]:
 
 
 def test_authorize_url_has_the_challenge_never_the_verifier() -> None:
-    verifier = pkce_verifier(b"k", "nonce")
+    verifier = new_pkce_verifier()
     url = flows.authorize_url(PROVIDER, "state-token", verifier, "sandbox", login_hint="a@b.c")
     query = parse_qs(urlsplit(url).query)
     assert url.startswith("https://test.example/services/oauth2/authorize?")
     assert query["code_challenge"] == [pkce_challenge(verifier)] and verifier not in url
     assert query["login_hint"] == ["a@b.c"] and query["code_challenge_method"] == ["S256"]
-    assert pkce_verifier(b"k", "nonce") == verifier != pkce_verifier(b"other", "nonce")
-    assert 43 <= len(verifier) <= 128
+    assert new_pkce_verifier() != verifier, "a fresh random verifier per flow"
+    assert 43 <= len(verifier) <= 128 and set(verifier) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    ), "RFC 7636: 43-128 unreserved characters"
 
 
 @responses.activate

@@ -1,0 +1,135 @@
+"""F10 (review 2026-12): /metrics read ``leadq_broker_up`` and ``leadq_queue_length`` from
+``LEADQ_REDIS_URL``, so with a separate broker an outage showed ``broker_up 1`` and empty queues.
+They are read from the broker itself now: a Redis broker of its own, and RabbitMQ."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from leadq.app import create_app
+from tests.conftest import service_missing
+from tests.faults.conftest import private_redis  # noqa: F401 - fixture
+from tests.faults.services import PrivateRedis
+from tests.integration.hubspot.conftest import Enqueued
+from workers.celery_app import make_celery
+
+TOKEN = "m" * 32
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672"
+
+
+def scrape(settings) -> str:  # type: ignore[no-untyped-def]
+    settings = settings.model_copy(update={"metrics_token": SecretStr(TOKEN)})
+    answer = (
+        create_app(settings, enqueue=Enqueued())
+        .test_client()
+        .get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    )
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)
+
+
+def gauge(text: str, name: str, queue: str | None = None) -> float | None:
+    label = re.escape(f'{{queue="{queue}"}}') if queue else ""
+    found = re.search(rf"^{name}{label} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else None
+
+
+def send(settings, queue: str, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Tasks as the web app publishes them (nothing consumes them here)."""
+    app = make_celery(settings)
+    try:
+        for i in range(n):
+            app.send_task("leadq.process_changes", args=[999_000 + i, []], queue=queue)
+    finally:
+        app.close()
+
+
+@pytest.mark.redis
+def test_f10_queue_lengths_and_broker_up_come_from_the_broker_not_leadq_redis(
+    leadq_settings,
+    redis_client,
+    private_redis: PrivateRedis,  # noqa: F811
+):
+    settings = leadq_settings.model_copy(update={"broker_url": private_redis.url})
+    redis_client.rpush("changes", *[b"not a task"] * 5)  # leadq's own Redis: locks, limits, state
+    send(settings, "changes", 3)
+    send(settings, "backfill", 2)
+
+    text = scrape(settings)
+    assert gauge(text, "leadq_broker_up") == 1
+    assert gauge(text, "leadq_queue_length", "changes") == 3, text
+    assert gauge(text, "leadq_queue_length", "backfill") == 2, text
+    assert gauge(text, "leadq_queue_length", "training") == 0
+
+    private_redis.kill()  # the broker goes down; LEADQ_REDIS_URL is still fine
+    assert redis_client.ping()
+    text = scrape(settings)
+    assert gauge(text, "leadq_broker_up") == 0, text
+    assert gauge(text, "leadq_queue_length", "changes") is None, "no made-up queue lengths while down"
+    assert private_redis.url not in text
+
+
+@pytest.mark.redis
+def test_f10_a_broker_on_a_dead_port_is_down_while_leadq_redis_answers(leadq_settings, redis_client):
+    from tests.faults.services import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    text = scrape(leadq_settings.model_copy(update={"broker_url": dead}))
+    assert redis_client.ping()
+    assert gauge(text, "leadq_broker_up") == 0, text
+    # Without a separate broker, the broker is LEADQ_REDIS_URL, as before.
+    redis_client.rpush("changes", b"a task")
+    text = scrape(leadq_settings)
+    assert gauge(text, "leadq_broker_up") == 1 and gauge(text, "leadq_queue_length", "changes") == 1
+
+
+@pytest.fixture
+def rabbitmq_vhost() -> Iterator[str]:
+    """A private virtual host on the machine's RabbitMQ: queues named like production's
+    ("changes", ...) without touching anyone else's."""
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        service_missing("RabbitMQ (rabbitmqctl, for a private vhost)", "rabbitmqctl not found")
+    vhost = f"leadq-f10-{uuid.uuid4().hex[:10]}"
+    try:
+        subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        service_missing("RabbitMQ", str(exc).splitlines()[0])
+    yield f"{RABBITMQ}/{vhost}"
+    subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60, check=False)
+
+
+@pytest.mark.redis
+def test_f10_rabbitmq_broker_queue_lengths_and_outage(leadq_settings, redis_client, rabbitmq_vhost):
+    settings = leadq_settings.model_copy(update={"broker_url": rabbitmq_vhost})
+    redis_client.rpush("changes", *[b"not a task"] * 5)
+    send(settings, "changes", 4)
+    send(settings, "default", 1)
+
+    text = scrape(settings)
+    assert gauge(text, "leadq_broker_up") == 1, text
+    assert gauge(text, "leadq_queue_length", "changes") == 4, text
+    assert gauge(text, "leadq_queue_length", "default") == 1, text
+    assert gauge(text, "leadq_queue_length", "training") == 0, "a queue never declared holds nothing"
+
+    for broken in (
+        rabbitmq_vhost.replace("guest:guest", "guest:wrong"),  # refused
+        f"{RABBITMQ}/no-such-vhost-{uuid.uuid4().hex[:6]}",  # no such virtual host
+        "amqp://guest:guest@127.0.0.1:1//",  # nothing listening
+    ):
+        text = scrape(settings.model_copy(update={"broker_url": broken}))
+        assert gauge(text, "leadq_broker_up") == 0, (broken, text)
+        assert "guest" not in text
