@@ -59,7 +59,11 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
-    broker_url: str | None = Field(default=None, description="Celery broker; default: redis_url")
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker: amqp://... (RabbitMQ, recommended in production) or redis://...; "
+        "default: redis_url",
+    )
     public_base_url: str = Field(
         default="http://localhost:5000",
         description="The URL the CRM reaches leadq at (OAuth redirects, webhook signatures)",
@@ -102,7 +106,19 @@ class Settings(BaseSettings):
         "so an edit that lands between leadq's read and its write is restored (0: never check)",
     )
     watchdog_interval_s: float = Field(
-        default=60.0, ge=1, le=3600, description="how often lost work is looked for"
+        default=15.0, ge=1, le=3600, description="how often lost work is looked for"
+    )
+    backfill_heartbeat_s: float = Field(
+        default=5.0, ge=0.5, le=300, description="how often a running backfill task says it is alive"
+    )
+    worker_lost_after_s: float = Field(
+        default=30.0,
+        ge=2,
+        le=3600,
+        description="a backfill task silent this long died with its worker: the watchdog requeues it",
+    )
+    body_read_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="gunicorn: a request body must arrive within this time (408)"
     )
     stall_after_s: float = Field(
         default=900.0,
@@ -157,9 +173,20 @@ class Settings(BaseSettings):
     icp_path: Path | None = None
     routing_path: Path | None = None
 
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        schemes = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            # The URL itself is not echoed: it may hold a password.
+            raise ValueError(f"not a broker URL (schemes: {', '.join(schemes)})")
+        return value  # kept as given: "amqp://host//" names RabbitMQ's default virtual host "/"
+
     @field_validator(
         "redis_url",
-        "broker_url",
         "public_base_url",
         "hubspot_api_base",
         "hubspot_auth_base",
@@ -237,6 +264,10 @@ class Settings(BaseSettings):
     @property
     def celery_broker_url(self) -> str:
         return self.broker_url or self.redis_url
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return urlsplit(self.celery_broker_url).scheme in ("redis", "rediss")
 
     def fernet_keys(self) -> list[str]:
         """Fernet keys, newest first. Outside production a local key file is created once."""

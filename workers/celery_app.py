@@ -1,8 +1,15 @@
-"""The Celery application: Redis broker, late acknowledgement, one place for task defaults.
+"""The Celery application: RabbitMQ or Redis broker, late acknowledgement, one place for task defaults.
 
 Built by ``make_celery(settings)`` (an entry point: it may read settings);
 ``celery -A workers.celery_app worker`` finds the module-level ``celery``
 object, which is built lazily from the environment on first access.
+
+Tasks are acknowledged after they ran. With RabbitMQ (``LEADQ_BROKER_URL=amqp://...``) the task of a
+worker that died returns to its queue as soon as the worker's connection drops; with Redis only after
+``LEADQ_BROKER_VISIBILITY_TIMEOUT_S``. Either way the watchdog requeues a backfill whose task's
+heartbeat fell silent (``LEADQ_WORKER_LOST_AFTER_S``), and a worker that starts asks for one watchdog
+pass once that time has gone by, so a killed and restarted worker picks its backfill up even where
+beat is not running.
 """
 
 from __future__ import annotations
@@ -10,10 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from leadq.settings import Settings, load_settings
 
 QUEUES = ("changes", "backfill", "training", "default")
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_is_redis:
+        # A task whose worker died (acks_late) is redelivered after this timeout.
+        return {"visibility_timeout": settings.broker_visibility_timeout_s}
+    return {}  # RabbitMQ redelivers when the consumer's connection closes; no timeout to tune
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -28,8 +43,7 @@ def make_celery(settings: Settings) -> Celery:
         task_default_queue="default",
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,
-        # A task whose worker died (acks_late) is redelivered after this timeout.
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+        broker_transport_options=_transport_options(settings),
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
@@ -72,6 +86,23 @@ def make_celery(settings: Settings) -> Celery:
     )
     app.conf.leadq_settings = settings
     return app
+
+
+@worker_ready.connect
+def _watchdog_after_start(sender: Any = None, **_: Any) -> None:
+    """A worker that (re)starts after a crash finds the backfill its predecessor held: once the dead
+    task's heartbeat has been silent long enough, one watchdog pass requeues it (beat's regular
+    watchdog does the same; this covers a deployment where beat is late or not running)."""
+    app = getattr(sender, "app", None)
+    settings = getattr(getattr(app, "conf", None), "leadq_settings", None)
+    if app is None or settings is None:
+        return
+    app.send_task(
+        "leadq.schedule",
+        args=["watchdog"],
+        queue="default",
+        countdown=settings.worker_lost_after_s + 1,
+    )
 
 
 def __getattr__(name: str) -> Any:

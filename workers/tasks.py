@@ -27,6 +27,7 @@ from workers.services.context import (
     Runtime,
     build_context,
 )
+from workers.services.heartbeat import backfill_heartbeat
 from workers.services.sync import handle_changes
 
 log = logging.getLogger(__name__)
@@ -124,15 +125,19 @@ def backfill(
     """Backfill one people object (default: the CRM's first), then hand on to the next one.
     ``pending`` (previews only): score with the configuration saved but not yet approved.
     ``resume``: continue from the checkpoint, never start a finished backfill over (continuations,
-    retries and the watchdog pass it)."""
+    retries and the watchdog pass it; so does a redelivery: a dead worker's task that comes back)."""
+    resume = resume or bool((self.request.delivery_info or {}).get("redelivered"))
+    name = "preview" if dry_run else "backfill"
     try:
-        ctx = _context(installation_id, pending=pending and dry_run)
-        # People first, then their accounts (scored from the people just written).
-        objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
-        object_type = object_type or objects[0]
-        progress, report = run_backfill(
-            ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
-        )
+        rt = runtime()
+        with backfill_heartbeat(rt.redis, installation_id, name, rt.settings.backfill_heartbeat_s):
+            ctx = _context(installation_id, pending=pending and dry_run)
+            # People first, then their accounts (scored from the people just written).
+            objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
+            object_type = object_type or objects[0]
+            progress, report = run_backfill(
+                ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
+            )
     except InstallationGone:
         return {}
     except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
@@ -342,7 +347,9 @@ def watchdog() -> int:
 
     rt = runtime()
     recover_keys()  # first: a recovered installation's stalled backfill is found just below
-    work = stalled_work(rt.sessions, rt.settings.stall_after_s)
+    work = stalled_work(
+        rt.sessions, rt.settings.stall_after_s, client=rt.redis, lost_after_s=rt.settings.worker_lost_after_s
+    )
     for item in work.backfills:
         backfill.apply_async(
             args=[item.installation_id, item.object_type, item.dry_run, item.pending, True], queue="backfill"

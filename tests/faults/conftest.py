@@ -1,5 +1,5 @@
 """Fault-suite fixtures: a HubSpot sandbox slow enough to interrupt, leadq installed into it, real
-worker processes, and private Redis/PostgreSQL servers that a test may kill and restart."""
+worker processes, and private Redis/RabbitMQ/PostgreSQL servers that a test may kill and restart."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from leadq.settings import Settings
 from leadq.storage.db import make_engine, make_session_factory
 from leadq.storage.migrate import upgrade
 from leadq.storage.tables import Installation, SyncCursor
-from tests.faults.services import PrivatePostgres, PrivateRedis, private_directory
+from tests.faults.services import PrivatePostgres, PrivateRabbit, PrivateRedis, private_directory
 from tests.integration.hubspot.conftest import PUBLIC, Enqueued, install
 
 # These tests are about the sync mechanics and need plenty of unowned leads assigned: with the
@@ -46,6 +47,31 @@ def private_redis() -> Iterator[PrivateRedis]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+@dataclass
+class Broker:
+    """The Celery broker under test: ``url`` is None when it is the Redis of ``redis_url``."""
+
+    kind: str
+    url: str | None
+    kill: Callable[[], None]
+    start: Callable[[], None]
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request: pytest.FixtureRequest, private_redis: PrivateRedis) -> Iterator[Broker]:
+    """Each broker leadq supports, on a server of the test's own: Redis (the same server as locks and
+    limits, as in a small install) and RabbitMQ (a node of its own; Redis stays for locks)."""
+    if request.param == "redis":
+        yield Broker("redis", None, private_redis.kill, private_redis.start)
+        return
+    directory = private_directory()
+    node = PrivateRabbit(directory)
+    node.start()
+    yield Broker("rabbitmq", node.url, node.kill, node.start)
+    node.kill()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     directory = private_directory()
@@ -58,11 +84,14 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def leadq_settings_for(base: Settings, database_url: str, redis_url: str, crm) -> Settings:  # type: ignore[no-untyped-def]
+def leadq_settings_for(  # type: ignore[no-untyped-def]
+    base: Settings, database_url: str, redis_url: str, crm, broker_url: str | None = None
+) -> Settings:
     return base.model_copy(
         update={
             "database_url": database_url,
             "redis_url": redis_url,
+            "broker_url": broker_url,
             "public_base_url": PUBLIC,
             "hubspot_client_id": crm.client_id,
             "hubspot_client_secret": type(base.hubspot_client_secret)(crm.client_secret),
@@ -97,6 +126,19 @@ def start_worker(settings: Settings, queues: str = "backfill,changes,default") -
     log = open(settings.data_dir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
         worker_command(queues, solo=True),
+        env=worker_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def start_beat(settings: Settings) -> subprocess.Popen:  # type: ignore[type-arg]
+    """A real beat (the watchdog every ``LEADQ_WATCHDOG_INTERVAL_S``); its log goes to the worker's."""
+    from workers.launch import beat_command
+
+    log = open(settings.data_dir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(
+        beat_command(settings.data_dir / "beat-schedule"),
         env=worker_env(settings),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,15 +1,17 @@
-"""Private Redis and PostgreSQL servers the fault tests may stop and start at will.
+"""Private Redis, RabbitMQ and PostgreSQL servers the fault tests may stop and start at will.
 
-The shared services on 127.0.0.1:6379 and :5432 serve every other test; restarting them would hit
-tests that are not about restarts. These run on free ports in a temporary directory, from the same
+The shared services on 127.0.0.1:6379, :5672 and :5432 serve every other test; restarting them would
+hit tests that are not about restarts. These run on free ports in a temporary directory, from the same
 binaries, and are torn down afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -81,6 +83,69 @@ class PrivateRedis:
         """SIGKILL: no shutdown, no save; queued and unacknowledged messages are gone."""
         if self.process is not None:
             self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+        _wait_port(self.port, up=False)
+
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+
+@dataclass
+class PrivateRabbit:
+    """A RabbitMQ node of its own (its own node name, ports and database directory), so a test may
+    SIGKILL it. Its queues are durable and Celery's messages persistent: a restart keeps them."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _binary(self) -> str:
+        if os.path.exists(RABBITMQ_SERVER):
+            return RABBITMQ_SERVER
+        found = shutil.which("rabbitmq-server")
+        if found is None:
+            service_missing("rabbitmq-server (for a private broker)", "binary not found")
+        return str(found)
+
+    def start(self) -> None:
+        binary = self._binary()
+        dist_port = self.port + 10_000 if self.port < 55_000 else self.port - 10_000
+        env = dict(os.environ) | {
+            "HOME": str(self.directory),  # its own Erlang cookie
+            "RABBITMQ_NODENAME": f"leadq-test-{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.directory / "log"),
+            "RABBITMQ_PID_FILE": str(self.directory / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "plugins"),
+            "RABBITMQ_ENABLED_PLUGINS": "[]",
+            "RABBITMQ_CONFIG_FILE": str(self.directory / "none"),
+        }
+        log = open(self.directory / "server.out", "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(
+            [binary], env=env, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT
+        )
+        if not _wait_port(self.port, up=True, timeout=60):
+            self.kill()
+            service_missing("a private RabbitMQ node", (self.directory / "server.out").read_text()[-500:])
+
+    def kill(self) -> None:
+        """SIGKILL the node (the Erlang VM): every connection drops at once."""
+        pid_file = self.directory / "pid"
+        if pid_file.exists():
+            with contextlib.suppress(ValueError, ProcessLookupError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+            pid_file.unlink()
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
         _wait_port(self.port, up=False)
