@@ -117,8 +117,12 @@ class Settings(BaseSettings):
         le=3600,
         description="a backfill task silent this long died with its worker: the watchdog requeues it",
     )
-    body_read_timeout_s: float = Field(
-        default=10.0, gt=0, le=300, description="gunicorn: a request body must arrive within this time (408)"
+    request_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="gunicorn (leadq.gunicorn_conf): a request, headers and body, must arrive within this "
+        "time (a slow body gets 408, slow headers a closed connection)",
     )
     stall_after_s: float = Field(
         default=900.0,

@@ -6,7 +6,7 @@ The review opened as many slow connections as gunicorn had sync workers (POST /w
 (``gunicorn -c python:leadq.gunicorn_conf``, production settings) as a real process, open three times
 as many slow connections as it has worker processes, and check what a client sees: /healthz and a
 signed HubSpot delivery still answer within 2 s, and each slow body is cut off with 408 once
-``LEADQ_BODY_READ_TIMEOUT_S`` has passed.
+``LEADQ_REQUEST_READ_TIMEOUT_S`` has passed.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def start_web(tmp: Path, command: list[str], port: int) -> Web:
         "LEADQ_HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
         "LEADQ_HUBSPOT_APP_ID": "1",
         "LEADQ_LOG_LEVEL": "WARNING",
-        "LEADQ_BODY_READ_TIMEOUT_S": str(BODY_TIMEOUT_S),
+        "LEADQ_REQUEST_READ_TIMEOUT_S": str(BODY_TIMEOUT_S),
     }
     upgrade(make_engine(load_settings(database_url=env["LEADQ_DATABASE_URL"]).sqlalchemy_url))
     log = tmp / "gunicorn.log"
@@ -232,3 +232,51 @@ def test_f5_a_slow_body_is_cut_off_with_408_after_the_timeout(shipped_web: Web) 
         slow.stop()
     took, health = timed(lambda: requests.get(shipped_web.url + "/healthz", timeout=15))
     assert health is not None and health.status_code == 200 and took < FAST_S
+
+
+def test_f5_slow_headers_are_cut_off_and_do_not_stop_the_app(shipped_web: Web) -> None:
+    """More connections than the deployment has threads (2 x 15), each sending its headers a byte at a
+    time: plain gthread would hold every thread for as long as they keep dripping."""
+    host, port = shipped_web.url.removeprefix("http://").split(":")
+    closed: list[float] = []
+    stop = threading.Event()
+
+    def drip(sock: socket.socket, opened: float) -> None:
+        sock.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                if not sock.recv(100):
+                    break
+            except TimeoutError:
+                pass
+            except OSError:
+                break
+            try:
+                sock.sendall(b"a")
+            except OSError:
+                break
+        closed.append(time.monotonic() - opened)
+
+    sockets, threads = [], []
+    for _ in range(40):
+        sock = socket.create_connection((host, int(port)), timeout=30)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        threads.append(threading.Thread(target=drip, args=(sock, time.monotonic()), daemon=True))
+        threads[-1].start()
+        sockets.append(sock)
+    try:
+        time.sleep(1.0)
+        took, health = timed(lambda: requests.get(shipped_web.url + "/healthz", timeout=30))
+        assert health is not None and health.status_code == 200
+        assert took < BODY_TIMEOUT_S + FAST_S, f"/healthz took {took:.1f} s with slow headers open"
+        for thread in threads:
+            thread.join(timeout=BODY_TIMEOUT_S + 5)
+        assert len(closed) == 40, "every slow-header connection is closed by the server"
+        # The 30 that found a thread are cut after the deadline, the 10 queued behind them one later.
+        assert max(closed) < 2 * BODY_TIMEOUT_S + 3
+        took, health = timed(lambda: requests.get(shipped_web.url + "/healthz", timeout=15))
+        assert health is not None and health.status_code == 200 and took < FAST_S
+    finally:
+        stop.set()
+        for sock in sockets:
+            sock.close()
