@@ -1,9 +1,8 @@
-"""The command lines that start leadq's Celery worker and beat processes (demo, benches, tests share them)."""
+"""The command line that starts a leadq Celery worker process (demo, benches, tests share it)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 
 def worker_command(
@@ -24,19 +23,3 @@ def worker_command(
         loglevel,
     ]
     return command + (["-P", "solo"] if solo else ["-c", str(concurrency)])
-
-
-def beat_command(schedule: Path, loglevel: str = "WARNING") -> list[str]:
-    """``schedule``: beat's own state file (when each entry last ran)."""
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "beat",
-        "-s",
-        str(schedule),
-        "-l",
-        loglevel,
-    ]

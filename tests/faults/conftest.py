@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -134,11 +135,10 @@ def start_worker(settings: Settings, queues: str = "backfill,changes,default") -
 
 def start_beat(settings: Settings) -> subprocess.Popen:  # type: ignore[type-arg]
     """A real beat (the watchdog every ``LEADQ_WATCHDOG_INTERVAL_S``); its log goes to the worker's."""
-    from workers.launch import beat_command
-
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "-l", "WARNING"]
     log = open(settings.data_dir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
-        beat_command(settings.data_dir / "beat-schedule"),
+        [*command, "-s", str(settings.data_dir / "beat-schedule")],
         env=worker_env(settings),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -26,7 +26,6 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from leadq.settings import load_settings
 from leadq.storage.db import make_engine
 from leadq.storage.migrate import upgrade
 from sandbox.hubspot.signing import sign_v3
@@ -51,15 +50,15 @@ class Web:
     log: Path
 
 
-def start_web(tmp: Path, command: list[str], port: int) -> Web:
-    """leadq under gunicorn, production settings, a migrated SQLite database of its own."""
+def start_web(tmp: Path, command: list[str], port: int, database_url: str) -> Web:
+    """leadq under gunicorn, production settings, a migrated database of its own."""
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ) | {
         "LEADQ_ENV": "production",
         "LEADQ_SECRET_KEY": "f5-secret-key-" + "x" * 40,
         "LEADQ_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "LEADQ_DATA_DIR": str(tmp),
-        "LEADQ_DATABASE_URL": f"sqlite:///{tmp / 'leadq.db'}",
+        "LEADQ_DATABASE_URL": database_url,
         "LEADQ_REDIS_URL": REDIS_URL,
         "LEADQ_PUBLIC_BASE_URL": url,
         "LEADQ_HUBSPOT_CLIENT_ID": "f5-client",
@@ -68,7 +67,9 @@ def start_web(tmp: Path, command: list[str], port: int) -> Web:
         "LEADQ_LOG_LEVEL": "WARNING",
         "LEADQ_REQUEST_READ_TIMEOUT_S": str(BODY_TIMEOUT_S),
     }
-    upgrade(make_engine(load_settings(database_url=env["LEADQ_DATABASE_URL"]).sqlalchemy_url))
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
     log = tmp / "gunicorn.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
@@ -124,7 +125,7 @@ class SlowBody:
                 if not chunk:
                     break
                 self.reply += chunk
-                if b"\r\n\r\n" in self.reply:
+                if self._complete():
                     break
             except TimeoutError:
                 pass
@@ -136,6 +137,17 @@ class SlowBody:
             except OSError:
                 break
         self.closed_after_s = time.monotonic() - self.opened
+
+    def _complete(self) -> bool:
+        head, found, body = self.reply.partition(b"\r\n\r\n")
+        if not found:
+            return False
+        lengths = [
+            line.split(b":", 1)[1]
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ]
+        return len(body) >= (int(lengths[0]) if lengths else 0)
 
     def status(self) -> int | None:
         line = self.reply.split(b"\r\n", 1)[0].split()
@@ -180,13 +192,13 @@ def timed(call) -> tuple[float, requests.Response | None]:  # type: ignore[no-un
 
 
 @pytest.fixture
-def shipped_web(tmp_path: Path) -> Iterator[Web]:
+def shipped_web(tmp_path: Path, db_url: str) -> Iterator[Web]:
     try:
         import gunicorn  # noqa: F401
     except ImportError:
         service_missing("gunicorn", "not installed: pip install -e '.[prod]'")
     port = _free_port()
-    web = start_web(tmp_path, shipped_command(port), port)
+    web = start_web(tmp_path, shipped_command(port), port, db_url)
     yield web
     web.process.terminate()
     try:
