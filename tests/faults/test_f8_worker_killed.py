@@ -69,3 +69,21 @@ def test_f8_a_killed_worker_backfill_moves_again_within_a_minute(
     written = writes_per_contact(hubspot)
     assert len(written) == len(contacts) == 1500
     assert set(written.values()) == {1}, "no contact is written twice"
+
+
+def test_f8_rabbitmq_is_accepted_as_the_broker_and_a_bad_url_is_not_echoed(settings):
+    from pydantic import ValidationError
+
+    from leadq.settings import load_settings
+
+    rabbit = load_settings(env="test", broker_url="amqp://leadq:s3cret-pw@rabbitmq:5672/leadq")
+    assert rabbit.celery_broker_url == "amqp://leadq:s3cret-pw@rabbitmq:5672/leadq"
+    assert not rabbit.broker_is_redis and settings.broker_is_redis
+    app = make_celery(rabbit)
+    assert app.conf.broker_url == rabbit.celery_broker_url
+    assert app.conf.broker_transport_options == {}  # no visibility timeout: RabbitMQ redelivers itself
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert make_celery(settings).conf.broker_transport_options == {"visibility_timeout": 3600}
+    with pytest.raises((ValidationError, ValueError)) as refused:
+        load_settings(env="test", broker_url="http://leadq:s3cret-pw@rabbitmq:5672/")
+    assert "LEADQ_BROKER_URL" in str(refused.value) and "s3cret-pw" not in str(refused.value)
