@@ -96,14 +96,15 @@ def main() -> None:
 
         emit(
             args.json,
-            "csv_evaluate",
             {
-                "rows": args.rows,
-                "columns": args.columns,
-                "megabytes": round(size / 1e6, 1),
-                "seconds": round(elapsed, 1),
-                "peak_rss_mib": round(peak / 2**20),
-                "exit": status,
+                "csv_evaluate": {
+                    "rows": args.rows,
+                    "columns": args.columns,
+                    "megabytes": round(size / 1e6, 1),
+                    "seconds": round(elapsed, 1),
+                    "peak_rss_mib": round(peak / 2**20),
+                    "exit": status,
+                },
             },
         )
     if status != 0:
