@@ -131,6 +131,8 @@ class FeatureEncoder:
         takes O(rows x features) memory instead of O(rows x columns)."""
         active = self.column_indices(rows)
         n, width = active.shape
+        if width == 0:
+            return sparse.csr_matrix((n, self.n_columns))
         return sparse.csr_matrix(
             (np.ones(n * width), active.ravel(), np.arange(0, n * width + 1, width)),
             shape=(n, self.n_columns),
