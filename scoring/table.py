@@ -53,6 +53,7 @@ class TableError(ValueError):
 # characters), deliberately left as is because ``csv.field_size_limit`` is process-wide, and no
 # cell of a lead export is that long (it usually means a quote that is never closed).
 MAX_FIELD = 131_072
+MAX_COLUMNS = 10_000  # CRM exports have hundreds at most; each column costs memory per row
 _INTERN_LIMIT = 10_000  # distinct values per column shared as one string object (categories repeat)
 _SNIFF = 65_536  # characters looked at for the separator and for binary content
 _SAVE_AS = 'save it from your spreadsheet as "CSV UTF-8" and try again'
@@ -256,6 +257,10 @@ def read_csv(data: bytes | str) -> Table:
     reader = csv.reader(lines, delimiter=delimiter)
     records = _records(lines, reader, encoding)
     header = [h.strip() for h in next(records)[1]]
+    if len(header) > MAX_COLUMNS:
+        raise TableError(
+            f"the file has {len(header):,} columns (at most {MAX_COLUMNS:,}): is it a CSV export of leads?"
+        )
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise TableError(f"duplicate column names: {_listed(dupes)}")
