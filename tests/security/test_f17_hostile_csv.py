@@ -185,14 +185,19 @@ def test_f17_score_reads_utf16_and_reports_bad_files_the_same_way(tmp_path):
 
 
 def _peak_rss_of_evaluate(path: Path) -> int:
-    """Peak RSS (bytes) of ``leadq evaluate PATH`` in a child process of its own."""
+    """Peak RSS (bytes) of ``leadq evaluate PATH`` in a child process of its own.
+
+    VmHWM of the child's own memory, not ``ru_maxrss``: Linux carries ``ru_maxrss`` over from the
+    forking process (here pytest, hundreds of MB after other tests) across ``execve``.
+    """
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from leadq.cli import main\n"
         "try:\n"
         "    main(sys.argv[1:])\n"
         "finally:\n"
-        "    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+        "    print('PEAK', hwm, file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, "evaluate", str(path), "--target", "Converted"],
