@@ -26,6 +26,8 @@ FULL = [
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "200000"]),
     ("salesforce_bench.py", ["--edits", "40", "--records", "20000"]),
     ("webhook_load.py", ["--rates", "50,100,150,200,250,300,400,600", "--seconds", "10"]),
+    ("csv_bench.py", ["--rows", "200000", "--columns", "30"]),
+    ("redact_bench.py", ["--tokens", "200000"]),
 ]
 QUICK = [
     ("score_bench.py", ["--leads", "5000", "--single", "200"]),
@@ -34,6 +36,8 @@ QUICK = [
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "5000"]),
     ("salesforce_bench.py", ["--edits", "5", "--records", "2000"]),
     ("webhook_load.py", ["--rates", "50,100", "--seconds", "3"]),
+    ("csv_bench.py", ["--rows", "5000", "--columns", "30"]),
+    ("redact_bench.py", ["--tokens", "20000"]),
 ]
 
 

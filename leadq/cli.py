@@ -810,19 +810,28 @@ def train_cmd(
 @click.option("--icp", "icp_path", default=None, type=click.Path(dir_okay=False))
 def score_cmd(data: str, model_path: str, out: str, icp_path: str | None) -> None:
     """Score a CSV of leads with a trained model: adds score, probability, tier, verdict, reasons."""
-    from pathlib import Path
+    import csv
 
-    from scoring.csvflow import score_csv
+    from scoring.csvflow import scored_rows
     from scoring.leadmodel import LeadModel
     from scoring.table import TableError
 
     try:
         model = LeadModel.from_bytes(_read_data(model_path))
-        scored = score_csv(_read_data(data), model, _read_icp(icp_path))
+        delimiter, rows = scored_rows(_read_data(data), model, _read_icp(icp_path))
     except (TableError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    Path(out).write_text(scored, encoding="utf-8")
-    click.echo(f"scored {scored.count(chr(10)) - 1:,} rows into {out}")
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as handle:  # row by row, not one big string
+            writer = csv.writer(handle, delimiter=delimiter)
+            writer.writerow(next(rows))
+            count = 0
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"scored {count:,} rows into {out}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Event names are stable dotted keys (``hubspot.webhook.invalid-signature``) and
 the data goes in ``extra``. The filter scrubs the message, its arguments and
 every extra field, both by pattern (bearer headers, ``*_token=`` pairs, Fernet
-ciphertexts) and by value (every secret registered with ``register_secret``).
+ciphertexts) and by value (the most recent ``MAX_SECRETS`` secrets registered with ``register_secret``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -27,21 +28,116 @@ _PATTERNS = [
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
-_secrets: set[str] = set()
-_lock = threading.Lock()
+# The registry of secret values (F16): bounded, and redact() costs O(len(text)), not O(registered).
+MAX_SECRETS = 4096  # most recently registered (or re-registered) values kept; older ones are forgotten
+_WINDOW = 8  # index secrets by 8-character windows ...
+_STRIDE = 8  # ... at offsets 0..7, so the text is probed only every 8th character
+_LONG = _WINDOW + _STRIDE - 1  # secrets at least this long are found through the window index
+
+
+class _SecretRegistry:
+    """Registered secret values, least recently registered first, with an index for fast scanning.
+
+    A secret ``s`` of length >= 15 that occurs at text position ``p`` has its last 15 characters at
+    ``p + len(s) - 15``; one of the 8 positions from there is a multiple of 8, ``q``, and the text's
+    8 characters at ``q`` equal one of the 8 windows of those last 15 characters. So indexing each
+    secret's 8 tail windows and probing the text at every 8th position finds every occurrence. (Tails:
+    tokens often share a prefix, an org id or ``pat-na1-``, but end in their random part.) Shorter
+    secrets (6..14 characters: real tokens are longer) are checked directly. Adding or forgetting a
+    secret updates the index in O(1); nothing is sorted or rebuilt per call.
+    """
+
+    def __init__(self, limit: int = MAX_SECRETS) -> None:
+        self.limit = limit
+        self._order: OrderedDict[str, None] = OrderedDict()
+        self._index: dict[str, tuple[tuple[str, int], ...]] = {}  # window -> ((secret, window's offset),)
+        self._short: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @staticmethod
+    def _windows(value: str) -> list[tuple[str, int]]:
+        tail = len(value) - _LONG
+        return [(value[tail + o : tail + o + _WINDOW], tail + o) for o in range(_STRIDE)]
+
+    def add(self, value: str) -> None:
+        with self._lock:
+            if value in self._order:
+                self._order.move_to_end(value)  # still in use: keep it
+                return
+            self._order[value] = None
+            if len(value) >= _LONG:
+                for window, at in self._windows(value):
+                    self._index[window] = (*self._index.get(window, ()), (value, at))
+            else:
+                self._short.add(value)
+            while len(self._order) > self.limit:
+                self._forget(self._order.popitem(last=False)[0])
+
+    def _forget(self, value: str) -> None:
+        if len(value) < _LONG:
+            self._short.discard(value)
+            return
+        for window, at in self._windows(value):
+            entries = tuple(e for e in self._index.get(window, ()) if e != (value, at))
+            if entries:
+                self._index[window] = entries
+            else:
+                self._index.pop(window, None)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every (start, end) of a registered secret in ``text``, merged, in order."""
+        found: list[tuple[int, int]] = []
+        index = self._index
+        for q in range(0, len(text) - _WINDOW + 1, _STRIDE):
+            entries = index.get(text[q : q + _WINDOW])
+            if entries:
+                for secret, at in entries:
+                    start = q - at
+                    if start >= 0 and text.startswith(secret, start):
+                        found.append((start, start + len(secret)))
+        for secret in tuple(self._short) if self._short else ():
+            start = text.find(secret)
+            while start != -1:
+                found.append((start, start + len(secret)))
+                start = text.find(secret, start + 1)
+        if len(found) < 2:
+            return found
+        found.sort()
+        merged = [found[0]]
+        for start, end in found[1:]:
+            if start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+_registry = _SecretRegistry()
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so that it is scrubbed wherever it appears."""
+    """Remember a secret value so that it is scrubbed wherever it appears.
+
+    Call it whenever a secret is loaded or received (not only the first time): the registry keeps
+    the ``MAX_SECRETS`` most recently registered values, so a value in use stays in it.
+    """
     if value and len(value) >= 6:
-        with _lock:
-            _secrets.add(value)
+        _registry.add(value)
 
 
 def redact(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    spans = _registry.spans(text)
+    if spans:
+        parts, last = [], 0
+        for start, end in spans:
+            parts.append(text[last:start])
+            parts.append(REDACTED)
+            last = end
+        parts.append(text[last:])
+        text = "".join(parts)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
     return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel, fit_lead_model, generic_describer
 from scoring.table import (
     ColumnInfo,
+    FeatureRows,
     Table,
     TableError,
     feature_rows,
@@ -50,9 +51,7 @@ def tiers_for(priority: np.ndarray, icp: Icp) -> list[str]:
 
 def _prepare(
     data: bytes | str, target: str, positive: str | None, time_column: str | None, exclude: Sequence[str]
-) -> tuple[
-    Table, list[ColumnInfo], list[dict[str, Any]], dict[str, str], np.ndarray, list[float] | None, list[str]
-]:
+) -> tuple[Table, list[ColumnInfo], FeatureRows, dict[str, str], np.ndarray, list[float] | None, list[str]]:
     table = read_csv(data)
     notes: list[str] = []
     unknown = [c for c in exclude if c not in table.columns]
@@ -66,7 +65,8 @@ def _prepare(
         notes.append(f"{len(labels) - len(keep)} row(s) without a value in {target!r} were left out")
     times: list[float] | None = None
     if time_column:
-        stamps = [parse_date(table.rows[i][time_column]) for i in keep]
+        when = table.column(time_column)
+        stamps = [parse_date(when[i]) for i in keep]
         dropped = sum(s is None for s in stamps)
         if dropped:
             notes.append(f"{dropped} row(s) with an unreadable {time_column!r} were left out")
@@ -75,8 +75,10 @@ def _prepare(
         order = np.argsort(times, kind="stable")
         keep = [keep[i] for i in order]
         times = [times[i] for i in order]
-    table.rows = [table.rows[i] for i in keep]
     y = np.array([labels[i] for i in keep], dtype=int)
+    del labels
+    if len(keep) < len(table) or times is not None:
+        table.keep(keep)
     if len(set(y.tolist())) < 2:
         raise TableError(f"target column {target!r} has a single class among usable rows")
     infos = infer_columns(table, skip=[target, *exclude])
@@ -117,14 +119,16 @@ def evaluate_csv(
 ) -> dict[str, Any]:
     """Train on a holdout split with the product's pipeline and report on the held-out rows."""
     icp = icp or load_icp()
-    _table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    del table  # the raw cells are not needed any more: only the features
     train, test = _split(y, times)[:2]
     split_words = _split(y, times)[2]
-    train_rows = [rows[i] for i in train]
+    train_rows = rows.take(train)
     model = fit_lead_model(
         train_rows, y[train], kinds, version="evaluation", kind="table", time_ordered=times is not None
     )
-    test_rows = [rows[i] for i in test]
+    test_rows = rows.take(test)
+    del rows
     explanation = model.explain(test_rows)
     p = explanation.probabilities
     priority = model.priority(p)
@@ -164,7 +168,7 @@ def evaluate_csv(
     return report
 
 
-def _disqualified_mask(rows: Sequence[dict[str, Any]]) -> np.ndarray | None:
+def _disqualified_mask(rows: Sequence[Mapping[str, Any]]) -> np.ndarray | None:
     keys = [k for k in (rows[0] if rows else {}) if k.endswith("(seniority)") or k.endswith("(kind)")]
     if not keys:
         return None
@@ -182,7 +186,8 @@ def train_csv(
     version: str | None = None,
 ) -> LeadModel:
     """Train on every usable row (for ``leadq train``); the artifact remembers the columns."""
-    _table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    del table
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     model = fit_lead_model(
         rows,
@@ -203,8 +208,11 @@ def train_csv(
     return model
 
 
-def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_reasons: int = 4) -> str:
-    """The input CSV with leadq's columns appended: score, probability, tier, verdict, reasons."""
+def scored_rows(
+    data: bytes | str, model: LeadModel, icp: Icp | None = None, top_reasons: int = 4
+) -> tuple[str, Iterator[list[str]]]:
+    """The CSV's separator and its rows (header first) with leadq's columns appended: score,
+    probability, tier, verdict, reasons. Rows are produced one at a time, for writing as they come."""
     icp = icp or load_icp()
     table = read_csv(data)
     infos = [ColumnInfo(**c) for c in model.metadata.get("columns", [])]
@@ -216,34 +224,42 @@ def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_r
     priority = model.priority(explanation.probabilities)
     tiers = tiers_for(priority, icp)
     dq = _disqualified_mask(rows)
-    out = io.StringIO()
     extra = ["leadq_score", "leadq_probability", "leadq_tier", "leadq_verdict", "leadq_reasons"]
-    writer = csv.writer(out, delimiter=table.delimiter)
-    writer.writerow([*table.columns, *extra])
-    for index, raw in enumerate(table.rows):
-        contributions = explanation.contributions[index]
-        order = np.argsort(-np.abs(contributions))[:top_reasons]
-        reasons = "; ".join(
-            ("+ " if contributions[j] > 0 else "- ")
-            + generic_describer(model.features[j], rows[index].get(model.features[j]), contributions[j])
-            for j in order
-            if abs(contributions[j]) > 1e-6
-        )
-        filled = sum(v is not None for v in rows[index].values()) / max(len(rows[index]), 1)
-        if dq is not None and dq[index]:
-            verdict = "disqualified"
-        elif filled < 0.5:
-            verdict = "needs_info"
-        else:
-            verdict = "sales_ready" if tiers[index] == "L1" else "nurture"
-        writer.writerow(
-            [
-                *(raw[c] for c in table.columns),
+
+    def produce() -> Iterator[list[str]]:
+        yield [*table.columns, *extra]
+        for index in range(len(table)):
+            row = rows[index]
+            contributions = explanation.contributions[index]
+            order = np.argsort(-np.abs(contributions))[:top_reasons]
+            reasons = "; ".join(
+                ("+ " if contributions[j] > 0 else "- ")
+                + generic_describer(model.features[j], row.get(model.features[j]), contributions[j])
+                for j in order
+                if abs(contributions[j]) > 1e-6
+            )
+            filled = sum(v is not None for v in row.values()) / max(len(row), 1)
+            if dq is not None and dq[index]:
+                verdict = "disqualified"
+            elif filled < 0.5:
+                verdict = "needs_info"
+            else:
+                verdict = "sales_ready" if tiers[index] == "L1" else "nurture"
+            yield [
+                *table.row(index),
                 f"{priority[index]:.0f}",
                 f"{explanation.probabilities[index]:.4f}",
                 tiers[index],
                 verdict,
                 reasons,
             ]
-        )
+
+    return table.delimiter, produce()
+
+
+def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_reasons: int = 4) -> str:
+    """The input CSV with leadq's columns appended: score, probability, tier, verdict, reasons."""
+    delimiter, rows = scored_rows(data, model, icp, top_reasons)
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
     return out.getvalue()

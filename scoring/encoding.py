@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 MAX_BINS = 12
@@ -124,6 +125,18 @@ class FeatureEncoder:
                 )
             out[:, j] = spec.offset + local
         return out
+
+    def sparse_transform(self, rows: Sequence[Mapping[str, Any]]) -> sparse.csr_matrix:
+        """``transform`` as a sparse matrix: one stored 1.0 per feature and row, so a large table
+        takes O(rows x features) memory instead of O(rows x columns)."""
+        active = self.column_indices(rows)
+        n, width = active.shape
+        if width == 0:
+            return sparse.csr_matrix((n, self.n_columns))
+        return sparse.csr_matrix(
+            (np.ones(n * width), active.ravel(), np.arange(0, n * width + 1, width)),
+            shape=(n, self.n_columns),
+        )
 
     def transform(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
         active = self.column_indices(rows)

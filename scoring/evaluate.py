@@ -91,7 +91,7 @@ def single_feature_auc(
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     for name, kind in kinds.items():
         encoder = FeatureEncoder({name: kind}, min_count=5).fit(rows)
-        matrix = encoder.transform(rows)
+        matrix = encoder.sparse_transform(rows)
         predicted = np.zeros(len(y))
         for train, test in folds.split(matrix, y):
             model = LogisticRegression(C=10.0, max_iter=500).fit(matrix[train], y[train])

@@ -10,6 +10,7 @@ logit, so per-column contributions stay exactly additive:
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -70,6 +71,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = True  # encoded lead tables are sparse (one 1.0 per feature and row)
         return tags
 
     def _logistic(self, C: float) -> LogisticRegression:
@@ -94,7 +96,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         return raw, y
 
     def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, ensure_min_samples=2)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type not in ("binary", "unknown") and len(np.unique(y)) > 2:
@@ -120,14 +122,14 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.coef_ = final.coef_[0].astype(np.float64)
         self.intercept_ = float(final.intercept_[0])
         self.n_iter_ = final.n_iter_
-        self.mean_ = X.mean(axis=0)
+        self.mean_ = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         return self
 
     def decision_function(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         a, b = self.calibration_
-        return a * (X @ self.coef_ + self.intercept_) + b
+        return a * (np.asarray(X @ self.coef_).ravel() + self.intercept_) + b
 
     def predict_proba(self, X):
         logit = self.decision_function(X)
@@ -141,7 +143,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
     def contributions(self, X):
         """Per-column contributions to the calibrated logit, and the expected logit they add to."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
+        X = X.toarray() if sparse.issparse(X) else X
         a, b = self.calibration_
         expected = a * (self.intercept_ + float(self.coef_ @ self.mean_)) + b
         return a * (X - self.mean_) * self.coef_, expected
