@@ -81,6 +81,21 @@ class EncryptedToken(Base):
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
 
 
+class OutboundSecret(Base):
+    """The secret in a Salesforce installation's outbound-message endpoint URL
+    (``/webhooks/salesforce/<secret>``): its SHA-256 to find and check it, and the secret itself
+    Fernet-encrypted so the admin app can show the URL again."""
+
+    __tablename__ = "outbound_secrets"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
 class SyncCursor(Base):
     """Incremental-read high-water marks and backfill checkpoints, per object type."""
 
