@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,3 +60,29 @@ def known(session: Session, installation_id: int, keys: Sequence[str]) -> set[st
             )
         )
     )
+
+
+NOTIFICATION_PREFIX = "sf-om:"
+
+
+def take_over_notifications(
+    session: Session, installation_id: int, object_type: str, record_ids: Sequence[str]
+) -> set[str]:
+    """Drop the queued outbound-message events of records the poll has just recorded a version of;
+    return their record ids. The poll's queued event reads the record later than either would
+    have, so the change is still handled, once. (A worker already handling a dropped event only
+    finds it gone when it marks it done.)"""
+    if not record_ids:
+        return set()
+    gone = session.scalars(
+        delete(ProcessedEvent)
+        .where(
+            ProcessedEvent.installation_id == installation_id,
+            ProcessedEvent.object_type == object_type,
+            ProcessedEvent.record_id.in_(list(record_ids)),
+            ProcessedEvent.status == "queued",
+            ProcessedEvent.event_key.startswith(NOTIFICATION_PREFIX, autoescape=True),
+        )
+        .returning(ProcessedEvent.record_id)
+    )
+    return set(gone)

@@ -120,7 +120,7 @@ def _soap_fault(reason: str, message: str, status: int) -> Response:
 
 
 @bp.post("/webhooks/salesforce")
-@bp.post("/webhooks/salesforce/<secret>")
+@bp.post("/webhooks/salesforce/<path:secret>")  # anything under it: 404 here, never logged
 def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
     """Outbound Messages: acknowledged only after every notification is recorded (durably queued).
 

@@ -9,7 +9,8 @@ integration user) are dropped. New changes are recorded as queued events and han
 
 That key is only ever recorded from what leadq itself read from the org: by the poll, or by the
 change handler for the version it read (``note_versions_read``). Outbound messages are recorded
-under their notification id, so nothing a sender writes can pre-record a version and hide it.
+under their notification id, so nothing a sender writes can pre-record a version and hide it; a
+queued one the poll overtakes is replaced by the poll's event (one event, one read).
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
                 )
                 fresh_rows.append((key, obj.value, record.ref.record_id, stamp))
             with ctx.sessions.begin() as session:
-                report.new += len(event_store.record_new(session, ctx.installation_id, fresh_rows))
+                fresh = set(event_store.record_new(session, ctx.installation_id, fresh_rows))
+                taken = event_store.take_over_notifications(
+                    session, ctx.installation_id, obj.value, [r[2] for r in fresh_rows if r[0] in fresh]
+                )
+                report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             row.cursor = {"since": high_water.isoformat()}
