@@ -21,6 +21,7 @@ from tests.integration.salesforce.conftest import (  # noqa: F401 - fixtures
     installed,
     leadq_settings,
     org_of,
+    outbound_path,
     runtime,
 )
 from workers.services.poll import poll_changes
@@ -33,12 +34,15 @@ def _message(org_id: str, notes: list[tuple[str, str, dict]]) -> bytes:  # type:
     return envelope(org_id, "04k000000000001AAA", "https://evil.example", notes)
 
 
+def _forged_notes(n: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    return [(f"04l{i:015d}", "Lead", {"Id": f"00Q5g{i:010d}BBB"}) for i in range(n)]
+
+
 def _forged(running, n: int = 100) -> bytes:  # type: ignore[no-untyped-def]
-    notes = [(f"04l{i:015d}", "Lead", {"Id": f"00Q5g{i:010d}BBB"}) for i in range(n)]
-    return _message(running.org_id, notes)
+    return _message(running.org_id, _forged_notes(n))
 
 
-def _endpoint(client, running) -> str:  # type: ignore[no-untyped-def]
+def _shown(client, running) -> str:  # type: ignore[no-untyped-def]
     """What the admin sees on the install page: the endpoint URL to enter in Salesforce Setup."""
     page = install(client, running).get_data(as_text=True)
     shown = SHOWN.search(page)
@@ -46,19 +50,30 @@ def _endpoint(client, running) -> str:  # type: ignore[no-untyped-def]
     return shown.group(1)
 
 
+def _endpoint(client, running) -> str:  # type: ignore[no-untyped-def]
+    """Install, and the endpoint path with the installation's secret (as stored)."""
+    install(client, running)
+    return outbound_path(client.application)
+
+
 def _post(client, path: str, body: bytes):  # type: ignore[no-untyped-def]
     return client.post(path, data=body, content_type="text/xml; charset=utf-8")
 
 
 def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    path = _endpoint(client, crm)
+    install(client, crm)
     body = _forged(crm)
     answers = [
         _post(client, "/webhooks/salesforce", body),  # the review's attack: the org id alone
         _post(client, "/webhooks/salesforce/guessed", body),
+        _post(
+            client, "/webhooks/salesforce", _message("00D000000000999AAA", _forged_notes(1))
+        ),  # unknown org
+    ]
+    path = outbound_path(client.application)
+    answers += [
         _post(client, path[:-1] + ("A" if path[-1] != "A" else "B"), body),  # one character off
         _post(client, path + "/x", body),
-        _post(client, "/webhooks/salesforce", _message("00D000000000999AAA", [])),  # unknown org
     ]
     for answer in answers:
         assert answer.status_code == 404, answer.get_data(as_text=True)
@@ -75,10 +90,10 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
     crm,  # noqa: F811
     sessions,
 ) -> None:  # type: ignore[no-untyped-def]
-    path = _endpoint(client, crm)
+    path = _shown(client, crm)
     secret = path.rsplit("/", 1)[1]
     assert len(secret) >= 43, "256 random bits"
-    assert _endpoint(client, crm) == path, "a reinstall keeps the URL configured in Salesforce"
+    assert _shown(client, crm) == path, "a reinstall keeps the URL configured in Salesforce"
     with sessions() as db:
         (row,) = db.scalars(select(OutboundSecret)).all()
         assert row.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
@@ -88,7 +103,7 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
 def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from leadq.storage import admins
 
-    path = _endpoint(client, crm)
+    path = _shown(client, crm)
     with sessions.begin() as db:
         installation_id = db.scalar(select(OutboundSecret.installation_id))
         alice = admins.create(db, "alice", PASSWORD)
