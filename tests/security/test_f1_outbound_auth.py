@@ -171,3 +171,27 @@ def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, 
     assert over.headers["Retry-After"] == "60", "Salesforce keeps the message and retries it later"
     assert any(r.getMessage() == "salesforce.outbound.rate-limited" for r in caplog.records)
     assert len(enqueued.keys) == 100, "nothing of the refused message was recorded"
+
+
+def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The secret sits in the URL (outbound messaging cannot send headers); log lines that carry the
+    request path (an outage's 503, an exception) show it redacted."""
+    import sqlalchemy.exc
+
+    from leadq.logging import RedactionFilter
+    from leadq.storage import outbound_secrets
+
+    path = _endpoint(client, crm)
+    secret = path.rsplit("/", 1)[1]
+
+    def database_away(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sqlalchemy.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(outbound_secrets, "installation_of", database_away)
+    caplog.handler.addFilter(RedactionFilter())
+    with caplog.at_level(logging.INFO):
+        answer = _post(client, path, _forged(crm, 1))
+    assert answer.status_code == 503, "the database away: Salesforce retries"
+    (line,) = [r for r in caplog.records if r.getMessage() == "web.service-unavailable"]
+    assert line.path == "/webhooks/salesforce/[redacted]"
+    assert not [r for r in caplog.records if secret in str(vars(r))], "the secret is in no log record"
