@@ -1,10 +1,11 @@
 """The per-installation secret of the Salesforce outbound-message endpoint.
 
 Salesforce outbound messaging cannot send a header or sign its messages, so the endpoint URL an
-admin enters in Setup carries a secret: ``/webhooks/salesforce/<secret>``. The secret is 256
-random bits, made once per installation (a reinstall keeps it, so Salesforce keeps working). At
-rest it is kept as its SHA-256 (to find the installation and check a request) and Fernet-encrypted
-under ``LEADQ_ENCRYPTION_KEYS`` (so the admin app can show the URL again; ``leadq keys rotate``
+admin enters in Setup carries a secret: ``/webhooks/salesforce/<secret>``. The secret is a random
+handle (48 bits, kept in clear to find the installation, like a key id) followed by 256 random
+bits, made once per installation (a reinstall keeps it, so Salesforce keeps working). At rest it is
+kept as its SHA-256 (compared in constant time) and Fernet-encrypted under
+``LEADQ_ENCRYPTION_KEYS`` (so the admin app can show the URL again; ``leadq keys rotate``
 re-encrypts it with the tokens). Plaintext exists only in the URL shown to the admin.
 """
 
@@ -21,6 +22,8 @@ from leadq.storage.tables import OutboundSecret
 from leadq.storage.vault import Vault
 
 SECRET_BYTES = 32
+HANDLE_BYTES = 6
+HANDLE_CHARS = 8  # token_urlsafe(6)
 MAX_SECRET_CHARS = 100  # anything longer in a URL is not one of ours: refused before hashing
 
 
@@ -33,10 +36,14 @@ def ensure(session: Session, vault: Vault, installation_id: int) -> str:
     row = session.get(OutboundSecret, installation_id)
     if row is not None:
         return vault.decrypt(row.ciphertext)
-    secret = secrets.token_urlsafe(SECRET_BYTES)
+    handle = secrets.token_urlsafe(HANDLE_BYTES)
+    secret = handle + secrets.token_urlsafe(SECRET_BYTES)
     session.add(
         OutboundSecret(
-            installation_id=installation_id, secret_sha256=_digest(secret), ciphertext=vault.encrypt(secret)
+            installation_id=installation_id,
+            handle=handle,
+            secret_sha256=_digest(secret),
+            ciphertext=vault.encrypt(secret),
         )
     )
     session.flush()
@@ -44,14 +51,14 @@ def ensure(session: Session, vault: Vault, installation_id: int) -> str:
 
 
 def installation_of(session: Session, secret: str | None) -> int | None:
-    """The installation whose endpoint secret this is, or None. The lookup is by SHA-256 of the
-    presented value (so response time says nothing about how much of a secret was right) and the
-    digests are compared again in constant time."""
-    if not secret or len(secret) > MAX_SECRET_CHARS:
+    """The installation whose endpoint secret this is, or None: found by its handle (not secret),
+    then the SHA-256 of the whole value compared in constant time."""
+    if not secret or len(secret) <= HANDLE_CHARS or len(secret) > MAX_SECRET_CHARS:
         return None
-    digest = _digest(secret)
-    row = session.scalars(select(OutboundSecret).where(OutboundSecret.secret_sha256 == digest)).one_or_none()
-    if row is None or not hmac.compare_digest(row.secret_sha256.encode(), digest.encode()):
+    row = session.scalars(
+        select(OutboundSecret).where(OutboundSecret.handle == secret[:HANDLE_CHARS])
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.secret_sha256.encode(), _digest(secret).encode()):
         return None
     return row.installation_id
 

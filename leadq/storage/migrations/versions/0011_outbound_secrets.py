@@ -24,6 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "outbound_secrets",
         sa.Column("installation_id", sa.Integer(), nullable=False),
+        sa.Column("handle", sa.String(length=16), nullable=False),
         sa.Column("secret_sha256", sa.String(length=64), nullable=False),
         sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -34,7 +35,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("installation_id", name=op.f("pk_outbound_secrets")),
-        sa.UniqueConstraint("secret_sha256", name=op.f("uq_outbound_secrets_secret_sha256")),
+        sa.UniqueConstraint("handle", name=op.f("uq_outbound_secrets_handle")),
     )
 
 
