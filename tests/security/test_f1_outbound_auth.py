@@ -140,13 +140,14 @@ def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessio
             rep["Id"],
             notify=False,
         )
+    edited = {record: org.get("Lead", record)["SystemModstamp"] for record in (victim, control)}
     found = poll_changes(ctx)
     assert found.new == 2, f"the poll must see both real changes, saw {found.new}"
     handle_changes(ctx, window_s=0)
     written = {r["id"] for e in _writes(crm)[writes_before:] for r in e.body["records"]}
     assert {victim, control} <= written, "both leads re-scored and written after the rep's edit"
     for record in (victim, control):
-        real = org.get("Lead", record)["SystemModstamp"]
+        real = edited[record]  # the rep's version (leadq's own write makes a later one)
         with sessions() as db:
             key = db.scalar(
                 select(ProcessedEvent.event_key).where(
