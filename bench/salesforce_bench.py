@@ -14,6 +14,7 @@ Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -59,13 +60,18 @@ def _settings(crm, public: str):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
+def _install(client, crm) -> str:  # type: ignore[no-untyped-def]
+    """Install; returns the outbound-message endpoint path the install page shows the admin."""
     start = client.get("/install/salesforce")
     consent = pinned_session(str(crm.ca_bundle)).get(
         start.headers["Location"], allow_redirects=False, timeout=10
     )
     back = urlsplit(consent.headers["Location"])
-    assert client.get(f"{back.path}?{back.query}").status_code == 200
+    done = client.get(f"{back.path}?{back.query}")
+    assert done.status_code == 200
+    shown = re.search(r"/webhooks/salesforce/[A-Za-z0-9_-]+", done.get_data(as_text=True))
+    assert shown, "the install page shows the outbound-message endpoint"
+    return shown.group(0)
 
 
 def latency(edits: int) -> dict:
@@ -90,10 +96,10 @@ def latency(edits: int) -> dict:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _install(server.app.test_client(), crm)
+        endpoint = _install(server.app.test_client(), crm)
         org = crm.sandbox.orgs[crm.org_id]
         crm.sandbox.outbound.configure(
-            org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
+            org.org_id, url + endpoint, {"Lead": ["LastModifiedById", "SystemModstamp"]}
         )
         leads = [r for r in org.live("Lead") if not r["IsConverted"]]
         user = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)

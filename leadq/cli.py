@@ -57,6 +57,7 @@ def keys_generate() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored token under the newest key in LEADQ_ENCRYPTION_KEYS."""
+    from leadq.storage import outbound_secrets
     from leadq.storage.db import make_engine, make_session_factory, transaction
     from leadq.storage.migrate import upgrade
     from leadq.storage.tokens import rotate_all
@@ -69,11 +70,14 @@ def keys_rotate() -> None:
     try:
         with transaction(make_session_factory(engine)) as session:
             rotated, current = rotate_all(session, vault)
+            secrets_rotated, _ = outbound_secrets.rotate_all(session, vault)
     except VaultError as exc:
         raise click.ClickException(
             f"{exc}: keep the old key in LEADQ_ENCRYPTION_KEYS until rotation ran"
         ) from None
     click.echo(f"re-encrypted {rotated} token(s) under the newest key; {current} already current")
+    if secrets_rotated:
+        click.echo(f"re-encrypted {secrets_rotated} outbound-message endpoint secret(s) under the newest key")
     if len(settings.fernet_keys()) > 1:
         click.echo(
             "every token now uses the newest key: older keys can be removed from LEADQ_ENCRYPTION_KEYS"
@@ -679,7 +683,10 @@ def install_url(crm: str, sandbox_org: bool) -> None:
         click.echo(
             f"(callback URL to register in the External Client App: {settings.salesforce_redirect_uri})"
         )
-        click.echo(f"(outbound message endpoint, optional: {settings.salesforce_webhook_url})")
+        click.echo(
+            "(outbound message endpoint, optional: its URL, with the installation's own secret, is shown"
+            " once the install is done and on the installation's page in the admin app)"
+        )
         return
     if not settings.hubspot_client_id:
         raise click.ClickException(

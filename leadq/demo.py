@@ -148,7 +148,7 @@ def install(demo: Demo, echo: Echo) -> None:
     except requests.RequestException as exc:
         raise DemoError(f"the install could not reach the sandbox or leadq: {exc}") from None
     try:
-        side.capture_changes(demo.crm, demo.url)
+        side.capture_changes(demo.crm, demo.url, done.text)
     except CaptureFailed as exc:
         raise DemoError(f"setting up change capture in the sandbox {side.place} failed: {exc}") from None
     sessions = demo.server.app.extensions["leadq"].sessions

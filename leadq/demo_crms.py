@@ -6,6 +6,7 @@ CRM sets up change capture after the install, and the words the summary uses for
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class DemoCrm:
     def settings(self, crm: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def capture_changes(self, crm: Any, public_url: str) -> None:
+    def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """Point the CRM's change notifications at leadq; raises ``CaptureFailed``."""
         raise NotImplementedError
 
@@ -73,7 +74,7 @@ class HubSpotDemo(DemoCrm):
             "hubspot_auth_base": crm.base_url,
         }
 
-    def capture_changes(self, crm: Any, public_url: str) -> None:
+    def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """As a HubSpot developer would: the app's webhook target and its subscriptions."""
         import hubspot
         import urllib3
@@ -131,14 +132,18 @@ class SalesforceDemo(DemoCrm):
             "ca_bundle": crm.ca_bundle,
         }
 
-    def capture_changes(self, crm: Any, public_url: str) -> None:
+    def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """As a Salesforce admin would: an Outbound Message on Lead, Contact and Account pointing at
-        leadq's endpoint (configured through the sandbox's setup endpoint, its stand-in for Setup)."""
+        the endpoint URL the install page showed (with the installation's secret), configured through
+        the sandbox's setup endpoint, its stand-in for Setup."""
+        shown = re.search(r"(https?://\S+?/webhooks/salesforce/[A-Za-z0-9_-]+)", install_page)
+        if shown is None:
+            raise CaptureFailed("the install page showed no outbound-message endpoint URL")
         fields = {sobject: list(self.OUTBOUND_FIELDS) for sobject in ("Lead", "Contact", "Account")}
         try:
             answer = self.http(crm).post(
                 f"{crm.base_url}/_sandbox/salesforce/orgs/{crm.org_id}/outbound",
-                json={"url": f"{public_url}/webhooks/salesforce", "fields": fields},
+                json={"url": shown.group(1), "fields": fields},
                 timeout=10,
             )
         except requests.RequestException as exc:

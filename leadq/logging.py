@@ -24,6 +24,8 @@ _PATTERNS = [
         r"session_id|password|secret|hapikey|code)[\"']?\s*[:=]\s*[\"']?)[^\s&\"',}]{4,}"
     ),
     re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"),  # a Fernet ciphertext
+    # The per-installation secret of the Salesforce outbound-message endpoint (a request path).
+    re.compile(r"(?i)(/webhooks/salesforce/)[^\s/?#\"']+"),
 ]
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

@@ -169,9 +169,13 @@ class Settings(BaseSettings):
     salesforce_poll_interval_s: float = Field(default=60.0, ge=5, le=3600)
     # How often beat runs the re-routing pass (SLA missed, rep deactivated).
     reroute_interval_s: float = Field(default=300.0, ge=5, le=86_400)
-    salesforce_outbound_token: SecretStr = Field(
-        default=SecretStr(""),
-        description="optional secret path segment for outbound messages: /webhooks/salesforce/<token>",
+    # Outbound messages are authenticated by a secret per installation in the endpoint URL
+    # (leadq.storage.outbound_secrets); this caps what one installation may send.
+    salesforce_outbound_max_per_minute: int = Field(
+        default=2000,
+        ge=100,
+        le=1_000_000,
+        description="outbound-message notifications accepted per installation per minute (then 503)",
     )
 
     icp_path: Path | None = None
@@ -260,10 +264,6 @@ class Settings(BaseSettings):
     @property
     def salesforce_redirect_uri(self) -> str:
         return f"{self.public_base_url}/oauth/salesforce/callback"
-
-    @property
-    def salesforce_webhook_url(self) -> str:
-        return f"{self.public_base_url}/webhooks/salesforce"
 
     @property
     def celery_broker_url(self) -> str:

@@ -63,7 +63,10 @@ def verify_v3(
     now_ms: int,
     max_age_ms: int = MAX_AGE_MS,
 ) -> None:
-    """Raise WebhookRejected unless the v3 signature is genuine and fresh (constant-time compare)."""
+    """Raise WebhookRejected unless the v3 signature is genuine and fresh (constant-time compare).
+    Without a client secret nothing is genuine: an empty key would verify anyone's signature."""
+    if not secret:
+        raise WebhookRejected("not-configured", 503, "HubSpot webhooks are not configured on this server")
     if not signature or not timestamp:
         raise WebhookRejected(
             "missing-signature", 401, "X-HubSpot-Signature-v3 and -Request-Timestamp required"
@@ -88,10 +91,17 @@ class HubSpotEvent:
     property_value: str | None
 
 
-def _int(item: dict[str, Any], name: str) -> int:
+# HubSpot ids are 64-bit integers; occurredAt is epoch milliseconds up to the end of year 9999.
+MAX_ID = 2**63 - 1
+MAX_OCCURRED_MS = 253_402_300_799_999
+
+
+def _int(item: dict[str, Any], name: str, high: int = MAX_ID) -> int:
     value = item.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be an integer")
+    if not 0 <= value <= high:
+        raise ValueError(f"{name} is out of range (0 to {high})")
     return value
 
 
@@ -120,18 +130,19 @@ def parse(body: bytes) -> list[HubSpotEvent]:
                 continue  # an event type leadq does not act on: ignored, logged by the caller
             portal = _int(item, "portalId")
             object_id = _int(item, "objectId")
-            occurred = _int(item, "occurredAt")
+            occurred_ms = _int(item, "occurredAt", MAX_OCCURRED_MS)
+            occurred_at = datetime.fromtimestamp(occurred_ms / 1000, UTC)
             prop = item.get("propertyName")
             value = item.get("propertyValue")
             if prop is not None and not isinstance(prop, str):
                 raise ValueError("propertyName must be a string")
             if value is not None and not isinstance(value, str):
                 value = json.dumps(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError, OSError) as exc:
             raise WebhookRejected("malformed-event", 400, f"event {index}: {exc}") from None
         ref = RecordRef(CrmKind.HUBSPOT, str(portal), OBJECT_OF[prefix], str(object_id))
         key = hashlib.sha256(
-            json.dumps([portal, kind, object_id, prop, value, occurred]).encode()
+            json.dumps([portal, kind, object_id, prop, value, occurred_ms]).encode()
         ).hexdigest()
         events.append(
             HubSpotEvent(
@@ -139,7 +150,7 @@ def parse(body: bytes) -> list[HubSpotEvent]:
                 ChangeEvent(
                     event_id=str(item.get("eventId", "")),
                     ref=ref,
-                    occurred_at=datetime.fromtimestamp(occurred / 1000, UTC),
+                    occurred_at=occurred_at,
                     changed_fields=(prop,) if prop else (),
                     source=str(item.get("changeSource") or ""),
                     source_id=str(item.get("sourceId") or ""),

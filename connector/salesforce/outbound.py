@@ -47,11 +47,18 @@ class Notification:
     fields: dict[str, str] = field(default_factory=dict)
 
     def key(self) -> str:
-        """Dedupe key shared with polling: the same record version is one change, however it arrives."""
-        stamp = self.fields.get("SystemModstamp")
-        if stamp:
-            return change_key(self.object_type, self.record_id, stamp)
+        """The event key of this notification: its notification id (an 18-character Salesforce id,
+        the same on every redelivery). Never a key built from the values the sender wrote: the poll's
+        key of a record version (``change_key``) is only ever recorded from what leadq read from the
+        org itself, so no message can pre-record it and hide a real change from the poll."""
         return f"sf-om:{self.notification_id}"
+
+    def claimed_version_key(self) -> str | None:
+        """The poll's key of the version this notification says it carries (its SystemModstamp in
+        canonical form), or None. Used only to recognise a version leadq already has: a notification
+        is dropped as a duplicate when this key is recorded, never recorded under it."""
+        stamp = self.fields.get("SystemModstamp")
+        return change_key(self.object_type, self.record_id, stamp) if stamp else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,10 @@ def parse(body: bytes, max_bytes: int = 1_000_000) -> OutboundMessage:
         sobject = item.find(f"{{{OUTBOUND_NS}}}sObject")
         if not notification_id or sobject is None:
             raise MessageRejected("malformed", 400, "a notification without Id or sObject")
+        if not RECORD_ID.match(notification_id):
+            raise MessageRejected(
+                "malformed", 400, f"a notification Id is not a Salesforce id: {notification_id[:40]!r}"
+            )
         type_name = (sobject.get(f"{{{XSI_NS}}}type") or "").split(":")[-1]
         if type_name not in OBJECTS:
             raise MessageRejected(

@@ -81,6 +81,23 @@ class EncryptedToken(Base):
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
 
 
+class OutboundSecret(Base):
+    """The secret in a Salesforce installation's outbound-message endpoint URL
+    (``/webhooks/salesforce/<secret>``): its first characters (a random handle, not secret) to find
+    it, its SHA-256 to check it in constant time, and the secret itself Fernet-encrypted so the
+    admin app can show the URL again."""
+
+    __tablename__ = "outbound_secrets"
+
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True
+    )
+    handle: Mapped[str] = mapped_column(String(16), unique=True)  # the secret's first characters
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
 class SyncCursor(Base):
     """Incremental-read high-water marks and backfill checkpoints, per object type."""
 

@@ -220,6 +220,7 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
     items = [f"created {c}" for c in result.created] + [
         f"not changed: {m}" for m in result.conflicts.values()
     ]
+    items += outbound_setup_steps(result.installation_id)
     return _page(
         "leadq is connected to Salesforce",
         f"Organization {result.portal_id} is installed. leadq's fields are on Lead, Contact and Account, "
@@ -227,6 +228,25 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
         200,
         items,
     )
+
+
+def outbound_setup_steps(installation_id: int) -> list[str]:
+    """The Salesforce setup steps for changes within seconds, with this installation's own
+    outbound-message endpoint URL (its secret is made here at the first install, kept on reinstall)."""
+    from leadq.storage import outbound_secrets
+
+    services = _services()
+    with services.sessions.begin() as session:
+        secret = outbound_secrets.ensure(session, services.vault, installation_id)
+    url = outbound_secrets.endpoint_url(services.settings.public_base_url, secret)
+    return [
+        "Optional, to score changes within seconds (leadq also polls every "
+        f"{services.settings.salesforce_poll_interval_s:g} s): in Salesforce Setup, Outbound Messages, "
+        "add one on Lead, one on Contact and one on Account, sending Id, LastModifiedById and "
+        f"SystemModstamp, with this Endpoint URL: {url}",
+        "That URL holds a secret of this organization's installation: keep it private. It is shown "
+        "again on the installation's page in the admin app; a message sent anywhere else is refused.",
+    ]
 
 
 def grant_to_signed_in_admin(installation_id: int) -> None:
@@ -245,29 +265,34 @@ def grant_to_signed_in_admin(installation_id: int) -> None:
             admins.allow_crm_user(db, row.crm_kind, row.external_id, row.installed_by, installation_id)
 
 
+RESUME_CHUNK = 1000
+
+
 def resume_paused(installation_id: int) -> None:
-    """Events kept while the installation needed re-authorization are handed to the workers now."""
+    """Events kept while the installation needed re-authorization are handed to the workers now.
+
+    The status flips by installation in one statement (no list of keys: PostgreSQL allows 65,535
+    bind parameters), then the keys go to the workers in messages of ``RESUME_CHUNK`` (a worker
+    handles every queued change of the installation, whichever message woke it)."""
     from sqlalchemy import select, update
 
     from leadq.storage.tables import ProcessedEvent
 
     services = _services()
+    paused = (ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "paused")
     with services.sessions.begin() as session:
         keys = list(
-            session.scalars(
-                select(ProcessedEvent.event_key).where(
-                    ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "paused"
-                )
-            )
+            session.scalars(select(ProcessedEvent.event_key).where(*paused).order_by(ProcessedEvent.id))
         )
-        if keys:
-            session.execute(
-                update(ProcessedEvent)
-                .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.event_key.in_(keys))
-                .values(status="queued")
-            )
+        session.execute(update(ProcessedEvent).where(*paused).values(status="queued"))
+    for start in range(0, len(keys), RESUME_CHUNK):
+        try:
+            services.enqueue(installation_id, keys[start : start + RESUME_CHUNK])
+        except Exception:  # queued in the database: the watchdog hands them over once the broker is back
+            log.exception("install.resume-enqueue-failed", extra={"installation": installation_id})
+            break
     if keys:
-        services.enqueue(installation_id, keys)
+        log.info("install.resumed", extra={"installation": installation_id, "events": len(keys)})
     _resume_backfills(installation_id)
 
 

@@ -1,8 +1,9 @@
-"""``POST /webhooks/hubspot``: a ladder of cheap checks, then record, enqueue and answer fast.
+"""The inbound paths: ``POST /webhooks/hubspot`` and ``POST /webhooks/salesforce/<secret>``.
+A ladder of cheap checks, then record, enqueue and answer fast.
 
-Order: size, headers, freshness + signature (constant time), parse, per portal:
-known installation, drop leadq's own echoes, dedupe on content, enqueue ids.
-No CRM or scoring work happens in the request.
+HubSpot: configured client secret, size, headers, freshness + signature (constant time), parse,
+per portal: known installation, drop leadq's own echoes, dedupe on content, enqueue ids.
+Salesforce: see ``salesforce``. No CRM or scoring work happens in the request.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import logging
 import time
 from collections import defaultdict
 
+import redis
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from connector.hubspot.webhooks import WebhookRejected, parse, verify_v3
 from leadq.records import CrmKind
 from leadq.storage import events as event_store
-from leadq.storage import installations
+from leadq.storage import inbound_limit, installations, outbound_secrets
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -32,9 +34,13 @@ def _reject(exc: WebhookRejected):  # type: ignore[no-untyped-def]
 def hubspot():  # type: ignore[no-untyped-def]
     services = current_app.extensions["leadq"]
     settings = services.settings
-    if (request.content_length or 0) > settings.webhook_max_bytes:
+    if not settings.hubspot_client_secret.get_secret_value():
+        # Never verify with an empty key: that would accept anyone's "signature".
+        log.error("hubspot.webhook.not-configured", extra={"hint": "set LEADQ_HUBSPOT_CLIENT_SECRET"})
+        return jsonify(error="not-configured", message="HubSpot webhooks are not configured here"), 503
+    body = read_body(settings.webhook_max_bytes)
+    if body is None:
         return _reject(WebhookRejected("too-large", 413, "body too large"))
-    body = request.get_data(cache=False)
     # HubSpot signs the URL it called: the public URL, whatever proxy stands in between.
     uri = settings.public_base_url + request.path
     if request.query_string:
@@ -114,45 +120,61 @@ def _soap_fault(reason: str, message: str, status: int) -> Response:
 
 
 @bp.post("/webhooks/salesforce")
-@bp.post("/webhooks/salesforce/<token>")
-def salesforce(token: str | None = None):  # type: ignore[no-untyped-def]
+@bp.post("/webhooks/salesforce/<path:secret>")  # anything under it: 404 here, never logged
+def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
     """Outbound Messages: acknowledged only after every notification is recorded (durably queued).
 
-    Ladder: optional secret path token, size, safe SOAP parse, organization id of an installation,
-    leadq's own echoes dropped (``LastModifiedById`` is the integration user), dedupe on the record
-    version (shared with polling), record, enqueue, ack.
+    Ladder: the installation's secret in the path (anything else, whatever the organization: 404),
+    size, safe SOAP parse, the message's organization is that installation's, the per-installation
+    limit (503, Salesforce retries), leadq's own echoes dropped (``LastModifiedById`` is the
+    integration user), versions leadq already has dropped, record under the notification id,
+    enqueue, ack.
     """
-    import hmac
-
     from connector.salesforce.outbound import ACK, MessageRejected, parse
 
     services = current_app.extensions["leadq"]
     settings = services.settings
-    expected = settings.salesforce_outbound_token.get_secret_value()
-    if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
+    with services.sessions() as session:
+        installation_id = outbound_secrets.installation_of(session, secret)
+        installation = installations.get(session, installation_id) if installation_id else None
+        org = installation.external_id if installation is not None else ""
+        gone = installation is None or installation.status == installations.UNINSTALLED
+    if gone:
         return _soap_fault("unknown-endpoint", "no such endpoint", 404)
-    if (request.content_length or 0) > settings.webhook_max_bytes:
+    body = read_body(settings.webhook_max_bytes)
+    if body is None:
         return _soap_fault("too-large", "body too large", 413)
     try:
-        message = parse(request.get_data(cache=False), settings.webhook_max_bytes)
+        message = parse(body, settings.webhook_max_bytes)
     except MessageRejected as exc:
         return _soap_fault(exc.reason, str(exc), exc.status)
+    if message.organization_id[:15] != org[:15]:
+        # The secret of one installation with another organization's message: not authenticated.
+        log.warning("salesforce.outbound.wrong-org", extra={"installation": installation_id})
+        return _soap_fault("unknown-endpoint", "no such endpoint", 404)
+    if not _within_limit(services, installation_id, len(message.notifications)):
+        answer = _soap_fault("rate-limited", "too many notifications; retry later", 503)
+        answer.headers["Retry-After"] = str(inbound_limit.WINDOW_S)
+        return answer
     counts = {"accepted": 0, "duplicates": 0, "echoes": 0, "paused": 0}
     with services.sessions.begin() as session:
-        installation = installations.find(session, CrmKind.SALESFORCE, message.organization_id)
-        if installation is None or installation.status == installations.UNINSTALLED:
-            log.warning("salesforce.outbound.unknown-org", extra={"org": message.organization_id})
-            return _soap_fault("unknown-org", "this organization has not installed leadq", 403)
+        installation = installations.get(session, installation_id)
         own = [
             n for n in message.notifications if n.fields.get("LastModifiedById") == installation.installed_by
         ]
         counts["echoes"] = len(own)
         rest = [n for n in message.notifications if n not in own]
+        # A version leadq already read (poll or change handler) is a duplicate; the claim is only
+        # ever used to drop a notification, never recorded (it is the sender's word).
+        have = event_store.known(
+            session, installation_id, [k for n in rest if (k := n.claimed_version_key())]
+        )
+        new = [n for n in rest if n.claimed_version_key() not in have]
         fresh = event_store.record_new(
-            session, installation.id, [(n.key(), n.object_type.value, n.record_id, None) for n in rest]
+            session, installation_id, [(n.key(), n.object_type.value, n.record_id, None) for n in new]
         )
         counts["duplicates"] = len(rest) - len(fresh)
-        installation_id, working = installation.id, installation.status in installations.WORKING
+        working = installation.status in installations.WORKING
         if not working:
             _mark_paused(session, installation_id, fresh)
             counts["paused"] = len(fresh)
@@ -162,8 +184,62 @@ def salesforce(token: str | None = None):  # type: ignore[no-untyped-def]
             services.enqueue(installation_id, fresh)
         except Exception:
             log.exception("salesforce.outbound.enqueue-failed", extra={"installation": installation_id})
-    log.info("salesforce.outbound.received", extra=counts)
+    log.info("salesforce.outbound.received", extra={"installation": installation_id, **counts})
     return Response(ACK, status=200, content_type="text/xml; charset=utf-8")
+
+
+def _within_limit(services, installation_id: int, records: int) -> bool:  # type: ignore[no-untyped-def]
+    per_minute = services.settings.salesforce_outbound_max_per_minute
+    try:
+        allowed = inbound_limit.allow(services.redis, installation_id, records, per_minute)
+    except redis.RedisError:
+        # The secret still authenticates; an outage of the limiter's Redis must not stop the acks.
+        log.warning("salesforce.outbound.limit-unavailable", extra={"installation": installation_id})
+        return True
+    if not allowed:
+        log.warning(
+            "salesforce.outbound.rate-limited",
+            extra={"installation": installation_id, "notifications": records, "per_minute": per_minute},
+        )
+    return allowed
+
+
+@bp.app_template_global("salesforce_outbound_url")
+def salesforce_outbound_url(installation_id: int) -> str | None:
+    """For the installation page (whose view checked the admin's grant): the outbound-message
+    endpoint URL with this installation's secret, made now for an installation from before secrets;
+    None when the stored secret cannot be decrypted with the configured keys."""
+    from leadq.storage.vault import VaultError
+
+    services = current_app.extensions["leadq"]
+    try:
+        with services.sessions.begin() as session:
+            secret = outbound_secrets.ensure(session, services.vault, installation_id)
+    except VaultError:
+        log.error("salesforce.outbound.secret-undecryptable", extra={"installation": installation_id})
+        return None
+    return outbound_secrets.endpoint_url(services.settings.public_base_url, secret)
+
+
+def read_body(limit: int) -> bytes | None:
+    """The whole request body, or None when it is over ``limit`` bytes, with or without a
+    Content-Length (a chunked body is read to one byte past the limit, never silently cut)."""
+    length = request.content_length
+    if length is not None:
+        return None if length > limit else request.get_data(cache=False)
+    environ = request.environ
+    if not environ.get("wsgi.input_terminated"):
+        return b""  # no length and a stream the server does not end: nothing can be read safely
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(65_536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
 
 
 def _mark_paused(session, installation_id: int, keys: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,8 @@
 """Property-based fuzzing of both webhook endpoints: whatever arrives, the answer is a clear 2xx or
-4xx (never a 500) and nothing is enqueued unless it was genuine. Issue 9, first part."""
+4xx (never a 500) and nothing is enqueued unless it was genuine. Issue 9, first part; issue 15
+(F11, F1): oversized ids, stamps and numbers reach the database (signed HubSpot events of an
+installed portal, outbound messages at the installation's own URL), on SQLite and PostgreSQL
+(every target uses the database fixtures, so ``-m db`` runs them)."""
 
 from __future__ import annotations
 
@@ -75,8 +78,67 @@ def test_hubspot_webhook_never_fails_on_garbage(app, enqueued, sessions) -> None
             assert answer.status_code in (400, 401, 413), answer.status_code
 
     run()
+    print(f"hubspot garbage: {sum(seen.values())} generated inputs")
     assert seen["signed"] > 50 and seen["unsigned"] > 50
     assert enqueued.keys == [], "no installation exists: nothing may be queued"
+
+
+huge_numbers = st.one_of(
+    st.integers(),
+    st.integers(min_value=-(10**120), max_value=10**120),
+    st.sampled_from([10**20, -(10**20), 2**63, 2**63 - 1, 2**64, 253402300800000, 253402300799999, -1, 0]),
+    st.floats(),
+    st.text(max_size=300),
+)
+
+
+def test_hubspot_webhook_of_an_installed_portal_never_fails(client, crm, enqueued, sessions) -> None:  # type: ignore[no-untyped-def]
+    """Signed events of an installed portal reach the database: oversized ids and timestamps must
+    be refused (400) or recorded, never a 500."""
+    from leadq.records import CrmKind
+    from leadq.storage import installations
+
+    with sessions.begin() as db:  # an installed portal (the webhook needs nothing more)
+        installations.upsert_installation(db, CrmKind.HUBSPOT, str(crm.portal_id))
+    count = {"n": 0, "accepted": 0}
+
+    @FUZZ
+    @given(
+        object_id=huge_numbers,
+        occurred=huge_numbers,
+        prop=st.one_of(st.text(max_size=400), st.none()),
+        value=st.one_of(st.text(max_size=400), json_values),
+    )
+    def run(object_id, occurred, prop, value) -> None:  # type: ignore[no-untyped-def]
+        count["n"] += 1
+        item = {
+            "eventId": count["n"],
+            "subscriptionId": 1,
+            "portalId": crm.portal_id,
+            "appId": crm.app_id,
+            "occurredAt": occurred,
+            "subscriptionType": "contact.propertyChange",
+            "attemptNumber": 0,
+            "objectId": object_id,
+            "propertyName": prop,
+            "propertyValue": value,
+            "changeSource": "CRM_UI",
+        }
+        body = json.dumps([item]).encode()
+        stamp = int(time.time() * 1000)
+        headers = {
+            "X-HubSpot-Request-Timestamp": str(stamp),
+            "X-HubSpot-Signature-v3": sign_v3(
+                crm.client_secret, "POST", f"{PUBLIC}/webhooks/hubspot", body, stamp
+            ),
+        }
+        answer = client.post("/webhooks/hubspot", data=body, content_type="application/json", headers=headers)
+        assert answer.status_code in (200, 400), (answer.status_code, body[:300])
+        count["accepted"] += answer.status_code == 200
+
+    run()
+    print(f"hubspot installed portal: {count['n']} generated inputs, {count['accepted']} accepted")
+    assert count["n"] >= 300 and count["accepted"] > 0
 
 
 soap_parts = st.one_of(
@@ -93,39 +155,73 @@ soap_parts = st.one_of(
 )
 
 
+salesforce_ids = st.one_of(
+    st.text(max_size=400),
+    st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=400
+    ),
+    st.sampled_from(["04l000000000001AAA", "04l000000000001", "04l" + "A" * 297]),
+)
+stamps = st.one_of(
+    st.text(max_size=400),
+    st.just("X" * 300),
+    st.integers(0, 400).map(lambda n: "2026-12-02T14:38:05." + "0" * n + "Z"),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.sampled_from(
+        ["2026-12-02T14:38:05.000Z", "2026-12-02T14:38:05.000+0000", "9999-12-31T23:59:59.999-1400"]
+    ),
+)
+
+
 def test_salesforce_webhook_never_fails_on_garbage(sf_app, crm, sf_installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+    """Garbage, hostile XML and oversized ids and stamps, at the unauthenticated endpoint and at the
+    installation's own URL (so they reach the database)."""
     from sandbox.salesforce.outbound import envelope
+    from tests.integration.salesforce.conftest import outbound_path
 
     client = sf_app.test_client()
     org = org_of(crm)
     lead = next(r for r in org.live("Lead") if not r["IsConverted"])
-    count = {"n": 0}
+    path = outbound_path(sf_app)
+    count = {"n": 0, "posts": 0, "acked": 0}
 
     @FUZZ
     @given(
         part=soap_parts,
         field=st.text(max_size=60),
         org_id=st.one_of(st.just(org.org_id), st.text(max_size=20)),
+        notification_id=salesforce_ids,
+        record_id=st.one_of(st.just(lead["Id"]), salesforce_ids),
+        stamp=st.one_of(st.none(), stamps),
     )
-    def run(part: bytes, field: str, org_id: str) -> None:
+    def run(
+        part: bytes, field: str, org_id: str, notification_id: str, record_id: str, stamp: str | None
+    ) -> None:
         count["n"] += 1
-        for body in (
-            part,
-            envelope(
-                org_id,
-                "04k000000000001AAA",
-                crm.base_url,
-                [
-                    (
-                        "04l000000000001AAA",
-                        "Lead",
-                        {"Id": lead["Id"], "Email": field, "LastModifiedById": org.admin_user_id},
-                    )
-                ],
-            ),
+        values = {"Id": record_id, "Email": field, "LastModifiedById": org.admin_user_id}
+        echo = envelope(org_id, "04k000000000001AAA", crm.base_url, [("04l000000000001AAA", "Lead", values)])
+        outsider = envelope(
+            org_id,
+            "04k000000000001AAA",
+            crm.base_url,
+            [(notification_id, "Lead", {"Id": record_id, "Email": field, "SystemModstamp": stamp})],
+        )
+        for target, body in (
+            ("/webhooks/salesforce", part),
+            ("/webhooks/salesforce", outsider),
+            (path, part),
+            (path, echo),
+            (path, outsider),
         ):
-            answer = client.post("/webhooks/salesforce", data=body, content_type="text/xml")
+            count["posts"] += 1
+            answer = client.post(target, data=body, content_type="text/xml")
             assert answer.status_code < 500, (answer.status_code, body[:200])
+            if target != path:
+                assert answer.status_code == 404, "no secret, no answer but 404"
+            count["acked"] += answer.status_code == 200
 
     run()
-    assert count["n"] >= 300 and enqueued.keys == [], "only leadq's own echoes and garbage were sent"
+    print(f"salesforce: {count['n']} generated inputs, {count['posts']} posts, {count['acked']} acknowledged")
+    assert count["n"] >= 300
+    forged = [k for k in enqueued.keys if not k.startswith("sf-om:")]
+    assert forged == [], "outbound messages are recorded under their notification id only"

@@ -6,11 +6,17 @@ and a change can commit late), so nothing is missed; the re-read records dedupe 
 (record, SystemModstamp in its canonical form), the same key an outbound message uses, so a
 change is processed once however it arrives. leadq's own writes (``LastModifiedById`` is the
 integration user) are dropped. New changes are recorded as queued events and handled by the change handler.
+
+That key is only ever recorded from what leadq itself read from the org: by the poll, or by the
+change handler for the version it read (``note_versions_read``). Outbound messages are recorded
+under their notification id, so nothing a sender writes can pre-record a version and hide it; a
+queued one the poll overtakes is replaced by the poll's event (one event, one read).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +24,7 @@ from sqlalchemy import func, select
 
 from connector.base import Cursor
 from connector.salesforce.stamps import change_key
-from leadq.records import Account, ObjectType, Person
+from leadq.records import Account, CrmKind, ObjectType, Person
 from leadq.storage import events as event_store
 from leadq.storage.tables import ProcessedEvent
 from workers.services.backfill import cursor_row
@@ -67,7 +73,11 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
                 )
                 fresh_rows.append((key, obj.value, record.ref.record_id, stamp))
             with ctx.sessions.begin() as session:
-                report.new += len(event_store.record_new(session, ctx.installation_id, fresh_rows))
+                fresh = set(event_store.record_new(session, ctx.installation_id, fresh_rows))
+                taken = event_store.take_over_notifications(
+                    session, ctx.installation_id, obj.value, [r[2] for r in fresh_rows if r[0] in fresh]
+                )
+                report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             row.cursor = {"since": high_water.isoformat()}
@@ -88,6 +98,27 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
         },
     )
     return report
+
+
+def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
+    """Record the Salesforce versions the change handler has just read as handled: the poll then
+    skips them (one change, processed once, however it arrived). Returns how many were new."""
+    if ctx.crm != CrmKind.SALESFORCE:
+        return 0
+    rows = []
+    for record in records:
+        if record is None or not record.version:
+            continue
+        try:
+            key = change_key(record.ref.object_type, record.ref.record_id, record.version)
+            stamp = datetime.fromisoformat(_iso(record.version))
+        except ValueError:
+            continue
+        rows.append((key, record.ref.object_type.value, record.ref.record_id, stamp))
+    if not rows:
+        return 0
+    with ctx.sessions.begin() as session:
+        return len(event_store.record_new(session, ctx.installation_id, rows, status="done"))
 
 
 def _iso(stamp: str) -> str:

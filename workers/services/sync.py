@@ -327,6 +327,9 @@ def _process_rows(ctx: InstallationContext, rows: Sequence[Any]) -> BatchReport:
     for obj, ids in wanted.items():
         unique = list(dict.fromkeys(ids))
         pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
+    from workers.services.poll import note_versions_read  # poll imports backfill, which imports this
+
+    note_versions_read(ctx, [record for pair in pairs for record in pair])  # the poll skips them
     report = process_people(ctx, pairs)
     touched = [*accounts, *(a.ref.record_id for _p, a in pairs if a is not None)]
     if touched:  # the accounts' figures are kept apart from the people's

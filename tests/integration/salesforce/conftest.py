@@ -90,3 +90,14 @@ def ctx(runtime, installed):  # type: ignore[no-untyped-def]
 
 def org_of(crm):  # type: ignore[no-untyped-def]
     return crm.sandbox.orgs[crm.org_id]
+
+
+def outbound_path(flask_app) -> str:  # type: ignore[no-untyped-def]
+    """The outbound-message endpoint path of the installed org, with its installation's secret (what
+    the install page and the admin app show the admin to enter in Salesforce Setup)."""
+    from leadq.storage import outbound_secrets
+
+    services = flask_app.extensions["leadq"]
+    with services.sessions.begin() as session:
+        installation = session.scalars(select(Installation)).one()
+        return "/webhooks/salesforce/" + outbound_secrets.ensure(session, services.vault, installation.id)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from leadq.storage.tables import ProcessedEvent, ScoreRow
 from sandbox.salesforce.outbound import envelope
-from tests.integration.salesforce.conftest import org_of
+from tests.integration.salesforce.conftest import org_of, outbound_path
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
 
@@ -17,7 +17,9 @@ def _outbound(client, crm, record: dict, n: int) -> None:  # type: ignore[no-unt
     body = envelope(
         crm.org_id, "04k000000000001AAA", crm.base_url, [(f"04l00000000{n:04d}AAA", "Lead", values)]
     )
-    response = client.post("/webhooks/salesforce", data=body, content_type="text/xml; charset=utf-8")
+    response = client.post(
+        outbound_path(client.application), data=body, content_type="text/xml; charset=utf-8"
+    )
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
 
 

@@ -67,7 +67,7 @@ def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_clien
     ]
     live.sandbox.outbound.configure(
         org.org_id,
-        f"{url}/webhooks/salesforce",
+        url + conftest.outbound_path(app),
         {s: [f for f in watched if f in org.schema[s]] for s in ("Lead", "Contact", "Account")},
     )
     worker = _worker(_env(settings), "changes,backfill")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from leadq.storage import installations
 from leadq.storage.tables import ProcessedEvent
 from sandbox.salesforce.outbound import envelope
-from tests.integration.salesforce.conftest import org_of
+from tests.integration.salesforce.conftest import org_of, outbound_path
 
 
 def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):  # type: ignore[no-untyped-def]
@@ -29,7 +29,8 @@ def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):  # type
 
 
 def _post(client, body: bytes):  # type: ignore[no-untyped-def]
-    return client.post("/webhooks/salesforce", data=body, content_type="text/xml; charset=utf-8")
+    path = outbound_path(client.application)
+    return client.post(path, data=body, content_type="text/xml; charset=utf-8")
 
 
 def _open_leads(crm, n: int):  # type: ignore[no-untyped-def]
@@ -58,8 +59,10 @@ def test_leadqs_own_changes_are_dropped(client, crm, installed, enqueued) -> Non
 
 
 def test_unknown_organization_is_refused(client, crm, installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+    """Another organization's message at this installation's URL is not authenticated: 404, as for
+    any unknown endpoint (no answer tells an outsider which organizations use leadq)."""
     response = _post(client, _message(crm, _open_leads(crm, 1), org_id="00D000000000999AAA"))
-    assert response.status_code == 403 and b"unknown-org" in response.data and b"Fault" in response.data
+    assert response.status_code == 404 and b"unknown-endpoint" in response.data and b"Fault" in response.data
     assert enqueued.keys == []
 
 
@@ -99,13 +102,11 @@ def test_paused_installation_keeps_the_changes(client, crm, installed, enqueued,
 
 
 def test_secret_path_token(client, crm, installed, app) -> None:  # type: ignore[no-untyped-def]
-    from pydantic import SecretStr
-
-    services = app.extensions["leadq"]
-    services.settings = services.settings.model_copy(
-        update={"salesforce_outbound_token": SecretStr("s3cret")}
-    )
+    """Only the installation's own endpoint URL is accepted; without it, or with a wrong one, 404."""
     body = _message(crm, _open_leads(crm, 1))
-    assert _post(client, body).status_code == 404
-    assert client.post("/webhooks/salesforce/wrong", data=body, content_type="text/xml").status_code == 404
-    assert client.post("/webhooks/salesforce/s3cret", data=body, content_type="text/xml").status_code == 200
+    right = outbound_path(app)
+    assert client.post("/webhooks/salesforce", data=body, content_type="text/xml").status_code == 404
+    assert client.post(right + "x", data=body, content_type="text/xml").status_code == 404
+    assert client.post(right + "/x", data=body, content_type="text/xml").status_code == 404
+    assert client.post(right[:-1], data=body, content_type="text/xml").status_code == 404
+    assert client.post(right, data=body, content_type="text/xml").status_code == 200

@@ -50,7 +50,7 @@ def test_a_persons_owner_change_between_read_and_write_stands(served, live, sess
         row.routing_toml, row.icp_toml = _routing(leadqs_rep["Id"]), OPEN_VERDICTS  # the lead goes to a rep
     lead = next(r for r in org.live("Lead") if not r["IsConverted"] and r["OwnerId"] == org.admin_user_id)
     live.sandbox.outbound.configure(
-        org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
+        org.org_id, url + conftest.outbound_path(app), {"Lead": ["LastModifiedById", "SystemModstamp"]}
     )
     # The person takes the lead over while leadq is scoring it: after leadq's read, before its write.
     org.edits_before_write[lead["Id"]] = ("Lead", {"OwnerId": person["Id"]}, person["Id"])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from leadq.records import ObjectType
 from leadq.storage.tables import ProcessedEvent
 from sandbox.salesforce.outbound import envelope
-from tests.integration.salesforce.conftest import org_of
+from tests.integration.salesforce.conftest import org_of, outbound_path
 from workers.services.backfill import run_backfill
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
@@ -112,7 +112,9 @@ def test_outbound_message_is_processed_at_once(client, ctx, crm) -> None:  # typ
             )
         ],
     )
-    assert client.post("/webhooks/salesforce", data=body, content_type="text/xml").status_code == 200
+    assert (
+        client.post(outbound_path(client.application), data=body, content_type="text/xml").status_code == 200
+    )
     report = handle_changes(ctx, window_s=0)
     assert report.scored == 1 and org.get("Lead", lead["Id"])["LeadQ_Tier__c"]
     assert poll_changes(ctx).new == 0, "the same record version seen by polling is not processed twice"

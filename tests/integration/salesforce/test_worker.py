@@ -61,7 +61,9 @@ def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:  #
         conftest.PUBLIC = saved
     org = org_of(live)
     live.sandbox.outbound.configure(
-        org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["Email", "LastModifiedById", "SystemModstamp"]}
+        org.org_id,
+        url + conftest.outbound_path(app),
+        {"Lead": ["Email", "LastModifiedById", "SystemModstamp"]},
     )
     worker = _worker(_env(settings), "changes")
     try:
@@ -168,7 +170,7 @@ def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sess
         install(app.test_client(), live)
         org = org_of(live)
         live.sandbox.outbound.configure(
-            org.org_id, f"{url}/webhooks/salesforce", {"Lead": ["LastModifiedById", "SystemModstamp"]}
+            org.org_id, url + conftest.outbound_path(app), {"Lead": ["LastModifiedById", "SystemModstamp"]}
         )
         worker = _worker(_env(settings), "changes")
         try:

@@ -81,7 +81,11 @@ def test_outbound_parse() -> None:
     message = parse(_envelope(_notification(1) + _notification(2, "Contact", "003000000000001AAA")))
     assert message.organization_id == "00D000000000001AAA" and len(message.notifications) == 2
     assert message.notifications[1].object_type == ObjectType.CONTACT
-    assert message.notifications[0].key() == "sf:lead:00Q000000000001AAA:2026-11-23T10:00:00.000Z"
+    assert (
+        message.notifications[0].claimed_version_key()
+        == "sf:lead:00Q000000000001AAA:2026-11-23T10:00:00.000Z"
+    )
+    assert message.notifications[0].key().startswith("sf-om:04l")
 
 
 @pytest.mark.parametrize(

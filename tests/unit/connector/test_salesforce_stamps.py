@@ -71,7 +71,8 @@ def test_an_outbound_message_and_a_query_row_of_one_version_share_a_key() -> Non
     message = parse(_message(stored))
     (notification,) = message.notifications
     assert notification.fields["SystemModstamp"] == "2026-12-02T14:45:00.000Z", "SOAP sends xsd:dateTime"
-    assert notification.key() == change_key(ObjectType.LEAD, "00Q5g000000000aAAA", stored)
+    assert notification.claimed_version_key() == change_key(ObjectType.LEAD, "00Q5g000000000aAAA", stored)
+    assert notification.key() == "sf-om:04l000000000001AAA", "recorded under its notification id only"
 
 
 def test_an_outbound_message_with_a_bad_stamp_is_refused_with_a_clear_reason() -> None:

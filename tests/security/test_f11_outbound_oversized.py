@@ -1,0 +1,34 @@
+"""F11.1 (security review, December 2026), Salesforce side: oversized notification ids, record ids
+and SystemModstamps are a clear 400 on every database (they were 500s on PostgreSQL's VARCHARs)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from leadq.storage.tables import ProcessedEvent
+from sandbox.salesforce.outbound import envelope
+from tests.integration.salesforce.conftest import crm, installed, leadq_settings, org_of, outbound_path  # noqa: F401
+
+
+def test_f11_oversized_outbound_values_are_a_clear_400(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    lead = next(r for r in org_of(crm).live("Lead") if not r["IsConverted"])["Id"]
+    path = outbound_path(client.application)
+    cases = {
+        "300-character notification Id": ("04l" + "A" * 297, {"Id": lead}),
+        "X * 300 SystemModstamp": ("04l000000000001AAA", {"Id": lead, "SystemModstamp": "X" * 300}),
+        "long digits SystemModstamp": (
+            "04l000000000002AAA",
+            {"Id": lead, "SystemModstamp": "2026-12-02T14:38:05." + "0" * 300 + "Z"},
+        ),
+        "300-character record Id": ("04l000000000003AAA", {"Id": "00Q" + "B" * 297}),
+    }
+    for name, (notification_id, values) in cases.items():
+        body = envelope(
+            crm.org_id, "04k000000000001AAA", "https://x.example", [(notification_id, "Lead", values)]
+        )
+        answer = client.post(path, data=body, content_type="text/xml")
+        assert answer.status_code == 400, (name, answer.status_code, answer.data[:300])
+        assert b"malformed" in answer.data and b"Fault" in answer.data, name
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+    assert enqueued.keys == []
