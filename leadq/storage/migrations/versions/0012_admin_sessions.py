@@ -1,7 +1,7 @@
 """admin sessions held server side (logout, password change and removal end them; absolute expiry)
 
 Revision ID: 0012_admin_sessions
-Revises: 0010_dead_letters
+Revises: 0011_outbound_secrets
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_admin_sessions"
-down_revision = "0010_dead_letters"
+down_revision = "0011_outbound_secrets"
 branch_labels = None
 depends_on = None
 
