@@ -35,7 +35,7 @@ def test_no_hsts_over_plain_http(client) -> None:  # type: ignore[no-untyped-def
 
 @pytest.mark.parametrize(
     "path",
-    ["/webhooks/hubspot/", "/webhooks/salesforce/x/y", "/nope", "/installations/1/nothing", "/login/"],
+    ["/webhooks/hubspot/", "/webhooks/elsewhere/x/y", "/nope", "/installations/1/nothing", "/login/"],
 )
 def test_f20_a_post_to_an_unknown_path_is_404_not_the_csrf_page(client, path: str) -> None:  # type: ignore[no-untyped-def]
     answer = client.post(path, data={"a": "b"})
