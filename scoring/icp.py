@@ -18,7 +18,6 @@ from typing import Any
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
-
 MAX_TEXT_CHARS = 400_000  # an ICP file longer than this is refused, never cut
 MAX_NUMBER = 10**15  # no count, weight or amount in an ICP comes near it
 
@@ -219,10 +218,7 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default)."""
     base = tomllib.loads(default_icp_text())
-    if text:
-        data = _merge(base, parse_toml(text, IcpError))
-    else:
-        data = base
+    data = _merge(base, parse_toml(text, IcpError)) if text else base
     synonyms_raw = _get(data, "firmographics.industry_synonyms")
     if not isinstance(synonyms_raw, dict):
         raise IcpError("firmographics.industry_synonyms", "must be a table of industry = [names]")
