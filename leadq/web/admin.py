@@ -403,7 +403,7 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
         fields = {**config_form.icp_fields(current_icp), **config_form.routing_fields(current_routing)}
     except (ValueError, TypeError, RecursionError):
         fields = {**config_form.icp_fields(""), **config_form.routing_fields("")}
-    return render_template(
+    page = render_template(
         "config.html",
         fields=fields,
         pipes=config_form.PIPES,
@@ -412,7 +412,10 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
         routing=routing_text,
         errors=errors,
         pending=bool(inst.pending_icp_toml or inst.pending_routing_toml),
-    ), (503 if "save" in errors else 400 if errors else 200)
+    )
+    if "save" in errors:  # the broker is down: nothing was saved
+        return page, 503, {"Retry-After": "30"}
+    return page, (400 if errors else 200)
 
 
 def _restore_pending(
