@@ -43,7 +43,7 @@ def _tier_counts(page: str) -> dict[str, int]:
     return {a: int(n) for a, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", found.group(1))}
 
 
-def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]  # noqa: F811
     portal = crm.sandbox.portals[crm.portal_id]
     return {r.id: r.props.get("leadq_tier") for r in portal.live("contacts")}
 
