@@ -8,9 +8,7 @@ import html
 import pytest
 
 from leadq.storage.tables import Installation
-from routing.config import MAX_TEXT_CHARS as ROUTING_LIMIT
 from routing.config import RoutingConfigError, load_routing
-from scoring.icp import MAX_TEXT_CHARS as ICP_LIMIT
 from scoring.icp import IcpError, load_icp
 from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     accounts,
@@ -21,6 +19,7 @@ from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     sign_in,
 )
 
+ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (scoring.icp / routing.config MAX_TEXT_CHARS)
 ICP_NAN = (
     "[blend]\nfit = nan\nengagement = nan",
     "[persona.seniority]\nvp = nan",
