@@ -176,7 +176,7 @@ def _pages_render(client, mine: int) -> None:  # type: ignore[no-untyped-def]
         assert answer.status_code == 200, (path, answer.status_code)
 
 
-def test_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     mine, token = _signed_in(client, accounts)
 
     @FUZZ
@@ -248,7 +248,7 @@ def form_values(draw) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return form
 
 
-def test_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     mine, token = _signed_in(client, accounts)
     owner = next(o.owner_id for o in ctx.adapter.owners() if o.active and not o.is_queue)
 
@@ -282,7 +282,7 @@ def test_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ct
 
 
 @pytest.mark.parametrize("kind", ["ids"])
-def test_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     mine, token = _signed_in(client, accounts)
 
     @FUZZ
