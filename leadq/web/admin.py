@@ -50,9 +50,12 @@ BROKER_DOWN = (
 
 @bp.app_url_value_preprocessor
 def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """``/installations/99999999999999999999`` is a 404 like any unknown id, never an overflow."""
+    """``/installations/99999999999999999999`` is a 404 like any unknown id, never an overflow; so is a
+    path segment holding NUL, which no record id holds (PostgreSQL refuses it in any text)."""
     if values and any(
-        isinstance(v, int) and not isinstance(v, bool) and not 0 <= v <= MAX_ID for v in values.values()
+        (isinstance(v, int) and not isinstance(v, bool) and not 0 <= v <= MAX_ID)
+        or (isinstance(v, str) and "\x00" in v)
+        for v in values.values()
     ):
         abort(404)
 
@@ -552,7 +555,7 @@ def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def leads(installation_id: int):  # type: ignore[no-untyped-def]
     inst = installation_or_404(installation_id)
-    q = request.args.get("q", "").strip()[:64]
+    q = request.args.get("q", "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     tier = request.args.get("tier", "")
     latest = (
         select(func.max(ScoreRow.id))

@@ -309,6 +309,8 @@ def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -
         assert lead.status_code in (200, 404), record
         listing = client.get(f"/installations/{mine}/leads", query_string={"q": q, "tier": tier})
         assert listing.status_code == 200, (q, tier)
+        failing = client.get(f"/installations/{mine}/errors", query_string={"page": number, "cause": number})
+        assert failing.status_code in (200, 404), number
 
     ids()
     print(f"ids and queries: {GENERATED[kind]} generated inputs")
