@@ -54,9 +54,10 @@ class DeadBroker:
     """A real Celery app whose broker is a closed port: ``send_task`` raises kombu's OperationalError."""
 
     def __init__(self, settings: Any) -> None:
-        from workers.celery_app import make_celery
+        from celery import Celery
 
-        self.app = make_celery(settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"}))
+        # Not the current app: the worker's shared tasks must keep resolving to leadq's own app.
+        self.app = Celery("leadq-dead-broker", broker="redis://127.0.0.1:1/0", set_as_current=False)
 
     def send_task(self, name: str, args: list[Any], queue: str) -> None:
         self.app.send_task(name, args=args, queue=queue)

@@ -190,3 +190,27 @@ def test_f2_a_pending_configuration_without_preview_says_so_and_cannot_be_approv
     assert "no finished preview" in answer.get_data(as_text=True)
     assert _pending(sessions, mine)[:2] == (NEW_TIERS, None)
     assert worker_celery.sent == []
+
+
+def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_preview(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    leadq_settings,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    client.post(f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""})
+    assert "Approve and write" in _page(client, mine)
+    client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)
+    answer = client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    assert answer.status_code == 503 and "broker" in answer.get_data(as_text=True)
+    assert _pending(sessions, mine)[:2] == (NEW_TIERS, None), "the approval was undone"
+    assert "Approve and write" in _page(client, mine), "the preview stays, to approve later"
+    client.application.extensions["leadq"].__dict__["celery"] = worker_celery
+    assert (
+        client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token}).status_code == 302
+    )
+    assert _pending(sessions, mine)[:2] == (None, NEW_TIERS)
