@@ -133,6 +133,7 @@ def _answer_outages(app: Flask) -> None:
     """The database or Redis away for a moment (a restart, a failover): 503 with Retry-After, so a
     CRM redelivers its webhook and a browser may retry; never a bare 500, and nothing half-recorded
     (the request's transaction rolled back)."""
+    import kombu.exceptions
     import sqlalchemy.exc
     from flask import jsonify
 
@@ -140,10 +141,20 @@ def _answer_outages(app: Flask) -> None:
         logging.getLogger("leadq.web").error(
             "web.service-unavailable", extra={"what": type(exc).__name__, "path": request.path}
         )
-        response = jsonify(error="service-unavailable", message="storage is unavailable; retry shortly")
+        message = (
+            "the task queue (broker) is unavailable: nothing was started; retry shortly"
+            if isinstance(exc, kombu.exceptions.OperationalError)
+            else "storage is unavailable; retry shortly"
+        )
+        response = jsonify(error="service-unavailable", message=message)
         response.status_code = 503
         response.headers["Retry-After"] = "30"
         return response
 
-    for kind in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, redis.RedisError):
+    for kind in (
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.InterfaceError,
+        redis.RedisError,
+        kombu.exceptions.OperationalError,  # the broker down while a view sends a task
+    ):
         app.register_error_handler(kind, unavailable)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, time
 from functools import lru_cache
@@ -36,6 +38,10 @@ REP_KEYS = {
 }
 
 
+MAX_TEXT_CHARS = 400_000  # a routing file longer than this is refused, never cut
+MAX_NUMBER = 10**15  # no capacity, band or weight comes near it
+
+
 class RoutingConfigError(ValueError):
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"{key}: {problem}")
@@ -45,6 +51,47 @@ class RoutingConfigError(ValueError):
 @lru_cache(maxsize=1)
 def default_text() -> str:
     return resources.files("routing.data").joinpath("default_routing.toml").read_text(encoding="utf-8")
+
+
+def _check_values(data: Any) -> None:
+    """NaN passes every < and > check, so it is refused here, with infinities and integers beyond
+    +/-10**15. Iterative: a deeply nested file cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(f"{where}.{k}" if where else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{where}[{i}]", v) for i, v in enumerate(node)]
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise RoutingConfigError(where or "(file)", f"must be a finite number, got {node}")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_NUMBER:
+            raise RoutingConfigError(where or "(file)", f"is out of range (at most {MAX_NUMBER:.0e} in size)")
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` whose every failure names the problem: too long, not TOML, nested too
+    deeply, an integer with thousands of digits, NaN or infinity anywhere."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise RoutingConfigError(
+            "(file)", f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RoutingConfigError("(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RoutingConfigError("(file)", "nested too deeply") from None
+    except ValueError:  # an integer over Python's 4,300-digit conversion limit
+        raise RoutingConfigError("(file)", "not valid TOML: a number has too many digits") from None
+    _check_values(data)
+    return data
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise RoutingConfigError(key, f"must be a string, got {type(value).__name__}")
+    return value
 
 
 def _strings(value: Any, key: str) -> list[str]:
@@ -65,7 +112,7 @@ def _clock(value: Any, key: str) -> time:
     try:
         hours, minutes = str(value).split(":")
         return time(int(hours), int(minutes))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise RoutingConfigError(key, f"must be HH:MM, got {value!r}") from None
 
 
@@ -123,7 +170,7 @@ def _rep(raw: Any, index: int, segment_names: set[str], teams: set[str]) -> Rep:
     tz = raw.get("timezone", "UTC")
     try:
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise RoutingConfigError(f"{key}.timezone", f"unknown time zone {tz!r}") from None
     segments = set(_strings(raw.get("segments", []), f"{key}.segments"))
     if segments - segment_names:
@@ -164,6 +211,8 @@ def _merge(base: dict[str, Any], own: dict[str, Any], path: str = "") -> dict[st
         where = f"{path}{key}"
         if key not in base and path not in allowed_new and where not in ("reps", "teams"):
             raise RoutingConfigError(where, "unknown key")
+        if isinstance(base.get(key), dict) and not isinstance(value, dict):
+            raise RoutingConfigError(where, f"must be a table ([{where}]), got {type(value).__name__}")
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = _merge(base[key], value, where + ".")
         else:
@@ -175,11 +224,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
     """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
     data = tomllib.loads(default_text())
     if text:
-        try:
-            own = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RoutingConfigError("(file)", f"not valid TOML: {exc}") from None
-        data = _merge(data, own)
+        data = _merge(data, parse_toml(text))
     steps = data["steps"]
     for name, value in steps.items():
         if name not in STEPS:
@@ -191,7 +236,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         if (
             not isinstance(band, list)
             or len(band) != 2
-            or not all(isinstance(b, int) for b in band)
+            or not all(isinstance(b, int) and not isinstance(b, bool) for b in band)
             or band[0] > band[1]
         ):
             raise RoutingConfigError(f"segments.{name}", "must be [min, max] employees, min <= max")
@@ -200,11 +245,18 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
     for key, raw in data["queues"].items():
         if not isinstance(raw, dict):
             raise RoutingConfigError(f"queues.{key}", "must be a table with owner_id and name")
-        queues[key] = Queue(key, str(raw.get("owner_id") or "") or None, str(raw.get("name", key)))
+        owner = raw.get("owner_id") or ""
+        if isinstance(owner, bool) or not isinstance(owner, str | int):
+            raise RoutingConfigError(f"queues.{key}.owner_id", "must be the CRM owner id (text)")
+        queues[key] = Queue(key, str(owner) or None, str(raw.get("name", key)))
     teams_raw = data.get("teams", {})
+    if not isinstance(teams_raw, dict):
+        raise RoutingConfigError("teams", "must be a table of [teams.<name>]")
     team_queues = {}
     for team, raw in teams_raw.items():
-        queue = (raw or {}).get("queue", "")
+        if not isinstance(raw, dict):
+            raise RoutingConfigError(f"teams.{team}", "must be a table")
+        queue = _text(raw.get("queue", ""), f"teams.{team}.queue")
         if queue and queue not in queues:
             raise RoutingConfigError(f"teams.{team}.queue", f"unknown queue {queue!r}")
         team_queues[team] = queue or data["routing"]["fallback_queue"]
@@ -214,7 +266,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
             raise RoutingConfigError(f"pools.{tier}", "must be one of ae, sdr, all, nurture")
     routing = data["routing"]
     for name in ("disqualified_queue", "nurture_queue", "fallback_queue"):
-        value = routing.get(name, "")
+        value = _text(routing.get(name, ""), f"routing.{name}")
         if value and value not in queues:
             raise RoutingConfigError(f"routing.{name}", f"unknown queue {value!r}")
     if not routing.get("fallback_queue"):
@@ -241,8 +293,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         if not isinstance(raw_reps, list):
             raise RoutingConfigError("reps", "must be an array of tables ([[reps]])")
         reps = tuple(_rep(r, i, segment_names, set(teams_raw)) for i, r in enumerate(raw_reps))
-        ids = [r.owner_id for r in reps]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = sorted(i for i, n in Counter(r.owner_id for r in reps).items() if n > 1)
         if dupes:
             raise RoutingConfigError("reps", f"owner id(s) listed twice: {dupes}")
     if raw_reps is None and not any(r.role == "sdr" for r in reps):

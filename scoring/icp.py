@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +17,9 @@ from typing import Any
 
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
+
+MAX_TEXT_CHARS = 400_000  # an ICP file longer than this is refused, never cut
+MAX_NUMBER = 10**15  # no count, weight or amount in an ICP comes near it
 
 
 class IcpError(ValueError):
@@ -83,6 +87,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any], path: str = "") -> di
         where = f"{path}{key}"
         if key not in base and path not in ("firmographics.industry_synonyms.",):
             raise IcpError(where, "unknown key")
+        if isinstance(base.get(key), dict) and not isinstance(value, dict):
+            raise IcpError(where, f"must be a table ([{where}]), got {_kind(value)}")
         if (
             isinstance(value, dict)
             and isinstance(base.get(key), dict)
@@ -99,17 +105,68 @@ def _merge(base: dict[str, Any], override: dict[str, Any], path: str = "") -> di
 def _get(data: dict[str, Any], key: str) -> Any:
     node: Any = data
     for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise IcpError(key, "is missing or not inside a table")
         node = node[part]
     return node
 
 
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "an array", str: "a string", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def check_values(data: Any, error: type[ValueError]) -> None:
+    """Refuse what no ICP or routing value may be: NaN or infinite numbers, integers beyond
+    +/-10**15. Iterative, so a deeply nested file cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(f"{where}.{k}" if where else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{where}[{i}]", v) for i, v in enumerate(node)]
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise error(where or "(file)", f"must be a finite number, got {node}")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_NUMBER:
+            raise error(where or "(file)", f"is out of range (at most {MAX_NUMBER:.0e} in size)")
+
+
+def parse_toml(text: str, error: type[ValueError]) -> dict[str, Any]:
+    """``tomllib.loads`` whose every failure is ``error`` naming the problem: too long, not TOML,
+    nested too deeply, an integer with thousands of digits, NaN or infinity anywhere."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise error("(file)", f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error("(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise error("(file)", "nested too deeply") from None
+    except ValueError:  # an integer over Python's 4,300-digit conversion limit
+        raise error("(file)", "not valid TOML: a number has too many digits") from None
+    check_values(data, error)
+    return data
+
+
 def _number(data: dict[str, Any], key: str, low: float | None = None, high: float | None = None) -> float:
     value = _get(data, key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise IcpError(key, f"must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+        raise IcpError(key, f"must be a finite number, got {_shown(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise IcpError(key, f"must be between {low} and {high}, got {value}")
     return float(value)
+
+
+def _finite(value: float) -> bool:
+    """NaN passes every < and > check, so ranges test this first."""
+    return math.isfinite(value) and abs(value) <= MAX_NUMBER
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _strings(data: dict[str, Any], key: str) -> list[str]:
@@ -131,9 +188,9 @@ def _band(data: dict[str, Any], key: str) -> tuple[float, float]:
     if (
         not isinstance(value, list)
         or len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and _finite(v) for v in value)
     ):
-        raise IcpError(key, "must be a list of two numbers [low, high]")
+        raise IcpError(key, "must be a list of two finite numbers [low, high]")
     if value[0] > value[1] or value[0] < 0:
         raise IcpError(key, f"low must not exceed high and both must be >= 0, got {value}")
     return float(value[0]), float(value[1])
@@ -148,8 +205,8 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
         if name not in allowed:
             raise IcpError(f"{key}.{name}", f"unknown name; use one of {', '.join(allowed)}")
         high = 1.0 if key.startswith("persona") else None
-        if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise IcpError(f"{key}.{name}", f"must be a number, got {weight!r}")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not _finite(weight):
+            raise IcpError(f"{key}.{name}", f"must be a finite number, got {_shown(weight)}")
         if weight < 0 or (high is not None and weight > high):
             raise IcpError(
                 f"{key}.{name}", f"must be between 0 and {high if high is not None else 'any'}, got {weight}"
@@ -161,18 +218,15 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default)."""
     base = tomllib.loads(default_icp_text())
-    if text:
-        try:
-            own = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise IcpError("(file)", f"not valid TOML: {exc}") from None
-        data = _merge(base, own)
-    else:
-        data = base
+    data = _merge(base, parse_toml(text, IcpError)) if text else base
     synonyms_raw = _get(data, "firmographics.industry_synonyms")
     if not isinstance(synonyms_raw, dict):
         raise IcpError("firmographics.industry_synonyms", "must be a table of industry = [names]")
-    synonyms = {k: tuple(_strings(synonyms_raw, k)) for k in synonyms_raw}
+    synonyms = {}
+    for name, names in synonyms_raw.items():  # names may hold dots: no _get here
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise IcpError(f"firmographics.industry_synonyms.{name}", "must be a list of strings")
+        synonyms[name] = tuple(names)
     targets = _strings(data, "firmographics.target_industries")
     for target in targets:
         if target not in synonyms:

@@ -6,11 +6,12 @@ checks that the signed-in admin was granted the installation (404 otherwise).
 
 from __future__ import annotations
 
-import tomllib
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy import func, select
 
 from leadq.storage import admins, assignment_health, dead_letters, installations
@@ -38,6 +39,37 @@ STATE_LABELS = {
     installations.UNINSTALLED: "uninstalled",
     installations.CANNOT_DECRYPT: "cannot decrypt tokens",
 }
+
+
+# Every integer in an admin URL is a database id (INTEGER on PostgreSQL): larger ones name nothing.
+MAX_ID = 2**31 - 1
+BROKER_DOWN = (
+    "The task queue (broker) is unavailable, so nothing was started and nothing was changed. "
+    "Try again in a minute; if it persists, check the broker (LEADQ_BROKER_URL)."
+)
+
+
+@bp.app_url_value_preprocessor
+def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """``/installations/99999999999999999999`` is a 404 like any unknown id, never an overflow; so is a
+    path segment holding NUL, which no record id holds (PostgreSQL refuses it in any text)."""
+    if values and any(
+        (isinstance(v, int) and not isinstance(v, bool) and not 0 <= v <= MAX_ID)
+        or (isinstance(v, str) and "\x00" in v)
+        for v in values.values()
+    ):
+        abort(404)
+
+
+@bp.errorhandler(BrokerUnavailable)
+def _broker_down(_exc: Exception):  # type: ignore[no-untyped-def]
+    """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
+    other paths)."""
+    return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
+
+
+def _send(name: str, args: list[Any], queue: str) -> None:
+    services().celery.send_task(name, args=args, queue=queue)
 
 
 def _aware(when: datetime | None) -> datetime | None:
@@ -215,7 +247,7 @@ def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
     """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
     installation_or_404(installation_id)
     fix = request.form.get("fix") == "1"
-    services().celery.send_task("leadq.reconcile", args=[installation_id, "manual", fix], queue="backfill")
+    _send("leadq.reconcile", [installation_id, "manual", fix], "backfill")
     flash(
         "Rewriting the wrong and missing fields, then checking again; refresh in a moment."
         if fix
@@ -237,13 +269,25 @@ def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def retry(installation_id: int):  # type: ignore[no-untyped-def]
     installation_or_404(installation_id)
-    services().celery.send_task("leadq.retry", args=[installation_id], queue="changes")
+    _send("leadq.retry", [installation_id], "changes")
     flash("The failed records are being processed again; refresh in a moment.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
 # What a backfill visits: the people, then their companies/accounts.
 PEOPLE_OBJECTS = {"hubspot": {"contact", "account"}, "salesforce": {"lead", "contact", "account"}}
+
+
+def _applied_hash(inst: Installation) -> str:
+    """The hash of the configuration Approve would make live (the pending one where set)."""
+    from workers.services.config_hash import config_hash, config_texts
+
+    return config_hash(*config_texts(inst, services().settings, pending=True))
+
+
+def _same(recorded: Any, applied: str) -> bool:
+    """Not a secret, but compared like one (the suite's rule for hashes)."""
+    return isinstance(recorded, str) and hmac.compare_digest(recorded.encode(), applied.encode())
 
 
 def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
@@ -266,6 +310,7 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
                 fields[key][action] += count
         samples += (row.cursor.get("samples") or [])[:3]
     seen = {r.object_type for r in rows}
+    applied = _applied_hash(inst)
     return {
         # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
         "done": all(r.status == "done" for r in rows) and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
@@ -276,6 +321,8 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
         ),
         "fields": sorted(fields.items()),
         "samples": samples[:5],
+        # computed, every page of it, from the configuration Approve would apply
+        "current": all(_same(r.cursor.get("config"), applied) for r in rows),
     }
 
 
@@ -291,7 +338,8 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
             )
         ):
             row.status, row.cursor, row.done = "idle", {}, 0
-    services().celery.send_task("leadq.backfill", args=[installation_id, None, True], queue="backfill")
+    # pending=True: while a configuration awaits approval, the preview is of it (what Approve applies)
+    _send("leadq.backfill", [installation_id, None, True, True], "backfill")
     flash("Preview started: nothing is written until you approve it.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
@@ -318,16 +366,17 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
     current_icp = inst.pending_icp_toml or inst.icp_toml or ""
     current_routing = inst.pending_routing_toml or inst.routing_toml or ""
     if request.method == "POST":
-        icp_text = request.form.get("icp", "")[:100_000]
-        routing_text = request.form.get("routing", "")[:100_000]
+        # never cut: the loaders refuse a text over their limit with a message naming it
+        icp_text = request.form.get("icp", "")
+        routing_text = request.form.get("routing", "")
         if request.form.get("mode") == "fields":  # the form for the common fields, merged into the files
             try:
                 icp_text = config_form.apply_icp(current_icp, request.form)
-            except (ValueError, tomllib.TOMLDecodeError) as exc:
+            except (ValueError, TypeError, RecursionError) as exc:
                 errors["icp"] = str(exc)
             try:
                 routing_text = config_form.apply_routing(current_routing, request.form)
-            except (ValueError, tomllib.TOMLDecodeError) as exc:
+            except (ValueError, TypeError, RecursionError) as exc:
                 errors["routing"] = str(exc)
         try:
             load_icp(icp_text)
@@ -342,11 +391,15 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
         if not errors:
             with services().sessions.begin() as db:
                 row = db.get(Installation, installation_id)
+                before = row.pending_icp_toml, row.pending_routing_toml
                 row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
                 _reset_preview(db, installation_id)
-            services().celery.send_task(
-                "leadq.backfill", args=[installation_id, None, True, True], queue="backfill"
-            )
+            try:
+                _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+            except BrokerUnavailable:
+                _restore_pending(installation_id, (icp_text, routing_text), before)
+                errors["save"] = "Not saved: " + BROKER_DOWN
+        if not errors:
             flash(
                 "Saved as pending: a preview of the new configuration is running. Nothing changes in the "
                 "CRM until you approve it."
@@ -359,9 +412,9 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
         routing_text = inst.pending_routing_toml or inst.routing_toml or default_text()
     try:
         fields = {**config_form.icp_fields(current_icp), **config_form.routing_fields(current_routing)}
-    except tomllib.TOMLDecodeError:
+    except (ValueError, TypeError, RecursionError):
         fields = {**config_form.icp_fields(""), **config_form.routing_fields("")}
-    return render_template(
+    page = render_template(
         "config.html",
         fields=fields,
         pipes=config_form.PIPES,
@@ -370,7 +423,21 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
         routing=routing_text,
         errors=errors,
         pending=bool(inst.pending_icp_toml or inst.pending_routing_toml),
-    ), (400 if errors else 200)
+    )
+    if "save" in errors:  # the broker is down: nothing was saved
+        return page, 503, {"Retry-After": "30"}
+    return page, (400 if errors else 200)
+
+
+def _restore_pending(
+    installation_id: int, saved: tuple[str | None, str | None], before: tuple[str | None, str | None]
+) -> None:
+    """Undo a save whose preview could not be started, so no configuration waits without a preview
+    (unless another save replaced it meanwhile)."""
+    with services().sessions.begin() as db:
+        row = db.get(Installation, installation_id)
+        if row is not None and (row.pending_icp_toml, row.pending_routing_toml) == saved:
+            row.pending_icp_toml, row.pending_routing_toml = before
 
 
 @bp.post("/installations/<int:installation_id>/backfill/approve")
@@ -382,19 +449,45 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
         if preview is None or not preview["done"]:
             flash("There is no finished preview to approve yet.")
             return redirect(url_for("admin.installation", installation_id=installation_id))
+        if not preview["current"]:
+            flash(
+                "Not approved, nothing was written: this preview was not computed from the configuration "
+                "Approve would apply (it changed after the preview ran). Run the preview again."
+            )
+            return redirect(url_for("admin.installation", installation_id=installation_id))
         pending_routing = db.get(Installation, installation_id).pending_routing_toml
         if pending_routing and (problems := owner_problems(installation_id, pending_routing)):
             flash("Not approved, nothing was applied: " + "; ".join(problems))
             return redirect(url_for("admin.installation", installation_id=installation_id))
-        for row in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == installation_id)):
-            if row.name == "preview":
-                db.delete(row)
-            elif row.name == "backfill":
-                row.status = "idle"  # start over, not resume
+        inst = db.get(Installation, installation_id)
+        before = (inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml)
+        statuses = {}
+        for row in db.scalars(
+            select(SyncCursor).where(
+                SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill"
+            )
+        ):
+            statuses[row.id], row.status = row.status, "idle"  # start over, not resume
         installations.apply_pending(db, installation_id)
-    services().celery.send_task("leadq.backfill", args=[installation_id, None, False], queue="backfill")
+    try:
+        _send("leadq.backfill", [installation_id, None, False], "backfill")
+    except BrokerUnavailable:
+        _unapprove(installation_id, before, statuses)  # the preview stays: Approve again later
+        raise
+    with services().sessions.begin() as db:
+        _reset_preview(db, installation_id)
     flash("Backfill approved: leadq is writing the values the preview showed.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
+
+
+def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: dict[int, str]) -> None:
+    """The backfill could not be started: put the configuration and the cursors back as they were."""
+    with services().sessions.begin() as db:
+        inst = db.get(Installation, installation_id)
+        inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml = before
+        for row_id, status in statuses.items():
+            if (row := db.get(SyncCursor, row_id)) is not None and row.status == "idle":
+                row.status = status
 
 
 @bp.post("/installations/<int:installation_id>/backfill/cancel")
@@ -408,6 +501,11 @@ def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
             )
         ):
             db.delete(row)
+        if request.form.get("discard") == "pending":  # the second button: the configuration goes too
+            row = db.get(Installation, installation_id)
+            row.pending_icp_toml = row.pending_routing_toml = None
+            flash("Preview and pending configuration discarded; nothing was written or changed.")
+            return redirect(url_for("admin.installation", installation_id=installation_id))
     flash("Preview discarded; nothing was written.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
@@ -449,7 +547,7 @@ def model(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
     installation_or_404(installation_id)
-    services().celery.send_task("leadq.retrain", args=[installation_id], queue="training")
+    _send("leadq.retrain", [installation_id], "training")
     flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
     return redirect(url_for("admin.model", installation_id=installation_id))
 
@@ -458,7 +556,7 @@ def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def leads(installation_id: int):  # type: ignore[no-untyped-def]
     inst = installation_or_404(installation_id)
-    q = request.args.get("q", "").strip()[:64]
+    q = request.args.get("q", "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     tier = request.args.get("tier", "")
     latest = (
         select(func.max(ScoreRow.id))

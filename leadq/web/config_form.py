@@ -7,9 +7,9 @@ booleans, lists of those, and nested tables.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
 
 from routing.model import STEPS as ROUTING_STEPS
@@ -18,15 +18,34 @@ PIPES = ("ae", "sdr", "all", "nurture")
 STEPS = tuple(ROUTING_STEPS)
 
 
+def _string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and every control character (DEL too) escaped."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
 def _value(value: Any) -> str:
+    """One TOML value; tables inside values (``[[reps]]``, ``working_hours = { ... }``) are written
+    inline, which TOML reads back as the same data."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string is JSON-compatible
+        return _string(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
@@ -34,7 +53,7 @@ BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 
 
 def _key(name: str) -> str:
-    return name if name and set(name) <= BARE else json.dumps(name, ensure_ascii=False)
+    return name if name and set(name) <= BARE else _string(name)
 
 
 def dumps(data: Mapping[str, Any], prefix: str = "") -> str:
@@ -77,6 +96,8 @@ def icp_fields(text: str) -> dict[str, Any]:
 def apply_icp(text: str, form: Mapping[str, str]) -> str:
     data = tomllib.loads(text or "")
     firm = data.setdefault("firmographics", {})
+    if not isinstance(firm, dict) or not isinstance(firm.setdefault("employees", {}), dict):
+        raise ValueError("firmographics and firmographics.employees must be tables")
     firm["target_industries"] = _split(form.get("industries", ""))
     firm["countries"] = [c.upper() for c in _split(form.get("countries", ""))]
     employees = firm.setdefault("employees", {})
@@ -103,6 +124,8 @@ def apply_routing(text: str, form: Mapping[str, str]) -> str:
     data = tomllib.loads(text or "")
     data["steps"] = {s: form.get(f"step_{s}") == "on" for s in STEPS}
     pools = data.setdefault("pools", {})
+    if not isinstance(pools, dict):
+        raise ValueError("pools must be a table")
     for tier in ("L1", "L2", "L3", "L4"):
         choice = form.get(f"pool_{tier}", "")
         if choice not in PIPES:

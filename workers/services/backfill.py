@@ -96,7 +96,12 @@ def run_backfill(
         if row.status == "done" and resume and not restart:
             return Progress(row.done, row.total, 0.0, None, "done"), BatchReport()
         if restart or row.status in ("idle", "done"):
-            row.cursor, row.done, row.status, row.started_at = {}, 0, "running", datetime.now(UTC)
+            row.cursor, row.done, row.status, row.started_at = (
+                {"config": ctx.extra.get("config_hash")},
+                0,
+                "running",
+                datetime.now(UTC),
+            )
             row.total = _total(ctx, obj)
         total = row.total
     # Contacts find their company here without a call per page; Salesforce leads carry their own.
@@ -136,7 +141,12 @@ def run_backfill(
                     samples.extend(batch.samples[: max(0, 5 - len(samples))])
                 else:
                     samples = []
-                row.cursor = {"after": next_after, "preview": preview, "samples": samples}
+                row.cursor = {
+                    "after": next_after,
+                    "preview": preview,
+                    "samples": samples,
+                    "config": _same_config(row.cursor.get("config"), ctx),
+                }
                 row.done, row.status = done, status
         rate = handled / max(time.monotonic() - started, 1e-6)
         eta = (total - done) / rate if total and rate and total > done else None
@@ -145,6 +155,15 @@ def run_backfill(
             on_progress(progress)
         if status == "done" or (max_pages is not None and pages >= max_pages):
             return progress, report
+
+
+MIXED = "mixed"  # pages computed from more than one configuration: no Approve can match it
+
+
+def _same_config(recorded: str | None, ctx: InstallationContext) -> str | None:
+    """The configuration hash a cursor keeps: the one it started from, or ``MIXED`` once a page
+    was computed from another (a configuration saved while a preview ran)."""
+    return recorded if recorded == ctx.extra.get("config_hash") else MIXED
 
 
 def preview_of(ctx: InstallationContext, obj: ObjectType = ObjectType.CONTACT) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from routing.owner_check import retire_inactive
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
+from workers.services.config_hash import config_hash, config_texts
 
 _OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
 OWNERS_TTL_S = 600.0
@@ -128,13 +129,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
             raise InstallationGone(f"installation {installation_id} does not exist")
         if row.status not in installations.WORKING:
             raise InstallationPaused(f"installation {installation_id} is {row.status}: {row.status_reason}")
-        icp_text = row.icp_toml or (settings.icp_path.read_text() if settings.icp_path else None)
-        routing_text = row.routing_toml or (
-            settings.routing_path.read_text() if settings.routing_path else None
-        )
-        if pending:
-            icp_text = row.pending_icp_toml or icp_text
-            routing_text = row.pending_routing_toml or routing_text
+        icp_text, routing_text = config_texts(row, settings, pending)
         champion = models_registry.champion(session, installation_id)
         portal_id = row.external_id
         crm = CrmKind(row.crm_kind)
@@ -157,7 +152,16 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
             "hubspot_owner_id",
         )
     return InstallationContext(
-        runtime, installation_id, portal_id, crm, icp, model, note, adapter, routing_text
+        runtime,
+        installation_id,
+        portal_id,
+        crm,
+        icp,
+        model,
+        note,
+        adapter,
+        routing_text,
+        extra={"config_hash": config_hash(icp_text, routing_text)},  # what a preview records
     )
 
 

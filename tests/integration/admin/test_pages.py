@@ -89,7 +89,7 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
     )
     assert fake.sent == [], "nothing to approve before a preview"
     client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
-    assert fake.sent == [("leadq.backfill", [mine, None, True], "backfill")]
+    assert fake.sent == [("leadq.backfill", [mine, None, True, True], "backfill")]
     before = len(crm.requests)
     run_backfill(ctx, ObjectType.CONTACT, dry_run=True)  # what the worker runs for the preview
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))

@@ -1,0 +1,216 @@
+"""F2: the preview an admin approves is the change that gets written.
+
+A preview started while a configuration is pending previews that configuration; every preview
+records the hash of the configuration it was computed from and Approve refuses any other; Cancel can
+discard the pending configuration too; a save whose preview cannot be started is undone (503)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from leadq.records import ObjectType
+from leadq.storage.tables import Installation, SyncCursor
+from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
+    DeadBroker,
+    accounts,
+    crm,
+    csrf_of,
+    ctx,
+    installed,
+    other_installation,
+    runtime,
+    sign_in,
+    worker_celery,
+)
+from workers.services.backfill import run_backfill
+
+NEW_TIERS = "[tiers]\nL1 = 90\nL2 = 75\nL3 = 50\n"
+
+
+def _page(client, mine: int) -> str:  # type: ignore[no-untyped-def]
+    answer = client.get(f"/installations/{mine}")
+    assert answer.status_code == 200
+    return html.unescape(answer.get_data(as_text=True))
+
+
+def _tier_counts(page: str) -> dict[str, int]:
+    """The preview's row for the contacts' leadq_tier, e.g. {"change": 93, "same": 307}."""
+    found = re.search(r"<td>leadq_tier</td><td>([^<]*)</td>", page)
+    assert found, page[page.find('id="preview"') :][:1500]
+    return {a: int(n) for a, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", found.group(1))}
+
+
+def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]  # noqa: F811
+    portal = crm.sandbox.portals[crm.portal_id]
+    return {r.id: r.props.get("leadq_tier") for r in portal.live("contacts")}
+
+
+def _written_with_default_icp(ctx) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    run_backfill(ctx, ObjectType.CONTACT)
+    run_backfill(ctx, ObjectType.ACCOUNT)
+
+
+def _pending(sessions, mine: int) -> tuple[str | None, str | None, str | None]:  # type: ignore[no-untyped-def]
+    with sessions() as db:
+        row = db.get(Installation, mine)
+        return row.pending_icp_toml, row.icp_toml, row.pending_routing_toml
+
+
+def test_f2_reproduction_a_preview_after_cancel_previews_and_approves_the_pending_configuration(
+    client,
+    accounts,  # noqa: F811
+    ctx,  # noqa: F811
+    crm,  # noqa: F811
+    sessions,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    _written_with_default_icp(ctx)  # installation #1, backfill already written with the default ICP
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    # 1. the new tiers are saved; their own preview runs at once (the worker stand-in)
+    saved = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""}
+    )
+    assert saved.status_code == 302
+    first = _tier_counts(_page(client, mine))
+    assert first.get("change", 0) > 0, first
+    # 2. Cancel: the preview goes, the pending configuration stays
+    client.post(f"/installations/{mine}/backfill/cancel", data={"csrf_token": token})
+    assert _pending(sessions, mine)[0] == NEW_TIERS
+    # 3. Preview backfill: it must preview the pending configuration, not the live one
+    client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
+    page = _page(client, mine)
+    assert "with the new ICP and routing configuration" in page
+    second = _tier_counts(page)
+    assert second == first, f"the preview shown ({second}) is not that of the pending tiers ({first})"
+    # 4. Approve and write: what gets written is what the preview showed
+    before = _tiers(crm)
+    approved = client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    assert approved.status_code == 302
+    after = _tiers(crm)
+    changed = sum(1 for k, v in after.items() if before.get(k) not in (None, "") and before[k] != v)
+    assert changed == second.get("change", 0), (changed, second)
+    assert _pending(sessions, mine)[:2] == (None, NEW_TIERS)
+
+
+def test_f2_approve_refuses_a_preview_of_another_configuration(
+    client,
+    accounts,  # noqa: F811
+    ctx,  # noqa: F811
+    crm,  # noqa: F811
+    sessions,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    _written_with_default_icp(ctx)
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    client.post(f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""})
+    assert "Approve and write" in _page(client, mine)
+    other = "[tiers]\nL1 = 60\nL2 = 40\nL3 = 20\n"
+    with sessions.begin() as db:  # the pending configuration changes after its preview ran
+        db.get(Installation, mine).pending_icp_toml = other
+    page = _page(client, mine)
+    assert 'id="preview-stale"' in page and "Approve and write" not in page
+    before, sent = _tiers(crm), len(worker_celery.sent)
+    answer = client.post(
+        f"/installations/{mine}/backfill/approve", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert answer.status_code == 200
+    assert "Not approved, nothing was written" in html.unescape(answer.get_data(as_text=True))
+    assert _pending(sessions, mine)[:2] == (other, None), "nothing was applied"
+    assert worker_celery.sent[sent:] == [] and _tiers(crm) == before, "nothing was written"
+
+
+def test_f2_cancel_offers_to_discard_the_pending_configuration(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    client.post(f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""})
+    page = _page(client, mine)
+    assert "Discard preview and pending configuration" in page and "Discard preview<" in page
+    answer = client.post(
+        f"/installations/{mine}/backfill/cancel",
+        data={"csrf_token": token, "discard": "pending"},
+        follow_redirects=True,
+    )
+    assert "Preview and pending configuration discarded" in answer.get_data(as_text=True)
+    assert _pending(sessions, mine) == (None, None, None)
+    with sessions() as db:
+        assert not db.scalars(select(SyncCursor).where(SyncCursor.name == "preview")).all()
+    assert "Preview backfill" in _page(client, mine)
+
+
+def test_f2_a_configuration_saved_while_the_broker_is_down_is_not_left_pending(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    leadq_settings,
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    answer = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""}
+    )
+    body = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 503 and answer.headers.get("Retry-After")
+    assert "Not saved" in body and "broker" in body
+    assert NEW_TIERS.strip() in body, "the text stays in the form"
+    assert _pending(sessions, mine) == (None, None, None)
+    assert 'id="pending-no-preview"' not in _page(client, mine)
+
+
+def test_f2_a_pending_configuration_without_preview_says_so_and_cannot_be_approved(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    with sessions.begin() as db:  # e.g. saved by an older leadq during a broker outage
+        db.get(Installation, mine).pending_icp_toml = NEW_TIERS
+    sign_in(client, "alice")
+    page = _page(client, mine)
+    assert 'id="pending-no-preview"' in page and "Preview the pending configuration" in page
+    token = csrf_of(page)
+    answer = client.post(
+        f"/installations/{mine}/backfill/approve", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "no finished preview" in answer.get_data(as_text=True)
+    assert _pending(sessions, mine)[:2] == (NEW_TIERS, None)
+    assert worker_celery.sent == []
+
+
+def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_preview(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    leadq_settings,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    client.post(f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""})
+    assert "Approve and write" in _page(client, mine)
+    client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)
+    answer = client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    assert answer.status_code == 503 and "broker" in answer.get_data(as_text=True)
+    assert _pending(sessions, mine)[:2] == (NEW_TIERS, None), "the approval was undone"
+    assert "Approve and write" in _page(client, mine), "the preview stays, to approve later"
+    client.application.extensions["leadq"].__dict__["celery"] = worker_celery
+    assert (
+        client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token}).status_code == 302
+    )
+    assert _pending(sessions, mine)[:2] == (None, NEW_TIERS)
