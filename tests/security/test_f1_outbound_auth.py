@@ -174,6 +174,27 @@ def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, 
     assert len(enqueued.keys) == 100, "nothing of the refused message was recorded"
 
 
+def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A backfill's writes come back as outbound messages made by the integration user; they are
+    dropped without a row, so they must not crowd a person's change out of the same minute."""
+    from leadq.storage.tables import Installation
+
+    services = app.extensions["leadq"]
+    services.settings = services.settings.model_copy(update={"salesforce_outbound_max_per_minute": 150})
+    path = _endpoint(client, crm)
+    with sessions() as db:
+        integration_user = db.scalars(select(Installation.installed_by)).one()
+    echoes = [
+        (f"04l{i:015d}", "Lead", {"Id": f"00Q5g{i:010d}BBB", "LastModifiedById": integration_user})
+        for i in range(100)
+    ]
+    for _ in range(3):  # 300 echoes in the minute, twice the limit
+        assert _post(client, path, _message(crm.org_id, echoes)).status_code == 200
+    assert enqueued.keys == [], "echoes are neither recorded nor queued"
+    assert _post(client, path, _forged(crm, 100)).status_code == 200, "a person's changes still get in"
+    assert len(enqueued.keys) == 100
+
+
 def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """The secret sits in the URL (outbound messaging cannot send headers); log lines that carry the
     request path (an outage's 503, an exception) show it redacted."""
