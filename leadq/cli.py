@@ -507,9 +507,35 @@ def approve_cmd(installation: int, cancel: bool) -> None:
             click.echo("pending configuration discarded; nothing changed")
             return
         _check_owners(installation, row.pending_routing_toml, "nothing was applied")
+        if row.pending_icp_toml or row.pending_routing_toml:
+            _check_previewed(db, row)
         if not installations.apply_pending(db, installation):
             raise click.ClickException("nothing is pending: save one with `leadq config` or in the admin app")
     click.echo(f"applied; `leadq backfill {installation}` writes what changed (and nothing else)")
+
+
+def _check_previewed(db, row) -> None:  # type: ignore[no-untyped-def]
+    """Approve only what was previewed: a finished preview (`leadq config`, or the admin app's)
+    computed from exactly the pending configuration, as the admin app's Approve requires."""
+    from sqlalchemy import select
+
+    from leadq.storage.tables import SyncCursor
+    from workers.services.config_hash import config_hash, config_texts, same_hash
+
+    applied = config_hash(*config_texts(row, _settings(), pending=True))
+    previews = db.scalars(
+        select(SyncCursor).where(SyncCursor.installation_id == row.id, SyncCursor.name == "preview")
+    ).all()
+    if not previews or any(p.status != "done" for p in previews):
+        raise click.ClickException(
+            f"refused, nothing was applied: the pending configuration has no finished preview; "
+            f"run `leadq config {row.id} --icp FILE --routing FILE` (or Preview in the admin app) first"
+        )
+    if not all(same_hash(p.cursor.get("config"), applied) for p in previews):
+        raise click.ClickException(
+            "refused, nothing was applied: the pending configuration changed after its preview "
+            f"(saved again elsewhere?); preview it again with `leadq config {row.id} ...` or in the admin app"
+        )
 
 
 INSTALLATION_ID = click.IntRange(min=1, max=2**31 - 1)  # what the database's integer ids can hold

@@ -6,7 +6,6 @@ checks that the signed-in admin was granted the installation (404 otherwise).
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -286,8 +285,9 @@ def _applied_hash(inst: Installation) -> str:
 
 
 def _same(recorded: Any, applied: str) -> bool:
-    """Not a secret, but compared like one (the suite's rule for hashes)."""
-    return isinstance(recorded, str) and hmac.compare_digest(recorded.encode(), applied.encode())
+    from workers.services.config_hash import same_hash
+
+    return same_hash(recorded, applied)
 
 
 def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:

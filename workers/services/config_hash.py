@@ -8,6 +8,7 @@ other than what it would make live.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from leadq.settings import Settings
@@ -29,3 +30,9 @@ def config_hash(icp_text: str | None, routing_text: str | None) -> str:
     """A short fingerprint of exactly these two texts (None and "" both mean the shipped default)."""
     payload = json.dumps([icp_text or "", routing_text or ""], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def same_hash(recorded: object, applied: str) -> bool:
+    """Whether a preview recorded ``applied`` (not a secret, but compared like one: the suite's rule
+    for hashes)."""
+    return isinstance(recorded, str) and hmac.compare_digest(recorded.encode(), applied.encode())

@@ -57,3 +57,30 @@ def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_p
     with sessions() as db:
         assert db.get(Installation, installed).icp_toml == good.read_text()
     assert runner.invoke(main, ["approve", str(installed)]).exit_code != 0, "nothing pending any more"
+
+
+def test_f2_cli_approve_applies_only_a_previewed_configuration(  # type: ignore[no-untyped-def]
+    leadq_settings, installed, monkeypatch, tmp_path, sessions
+) -> None:
+    """The CLI's Approve holds the admin app's rule: no preview, or a preview of another
+    configuration (saved again in the admin app after `leadq config`), applies nothing."""
+    from leadq.storage.tables import Installation
+
+    for key, value in _env(leadq_settings).items():
+        if key.startswith("LEADQ_"):
+            monkeypatch.setenv(key, value)
+    runner = CliRunner()
+    with sessions.begin() as db:  # pending, never previewed
+        db.get(Installation, installed).pending_icp_toml = "[tiers]\nL1 = 90\n"
+    refused = runner.invoke(main, ["approve", str(installed)])
+    assert refused.exit_code == 1 and "has no finished preview" in refused.output, refused.output
+    good = tmp_path / "icp.toml"
+    good.write_text('[firmographics]\ntarget_industries = ["healthcare"]\n')
+    assert runner.invoke(main, ["config", str(installed), "--icp", str(good)]).exit_code == 0
+    with sessions.begin() as db:  # saved again elsewhere after the preview
+        db.get(Installation, installed).pending_icp_toml = "[tiers]\nL1 = 90\n"
+    refused = runner.invoke(main, ["approve", str(installed)])
+    assert refused.exit_code == 1 and "changed after its preview" in refused.output, refused.output
+    assert "Traceback" not in refused.output
+    with sessions() as db:
+        assert db.get(Installation, installed).icp_toml is None, "nothing was applied"
