@@ -199,13 +199,14 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:leadq.gunicorn_conf",  # the shipped deployment: threaded, with a read deadline
             "-w",
             str(web_workers),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "--preload",
             "leadq.wsgi:app",
         ],
         env=env,
@@ -325,7 +326,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
-    print(f"webhook load: gunicorn -w {args.workers}, {args.seconds:.0f} s per step")
+    print(f"webhook load: shipped gunicorn config, -w {args.workers}, {args.seconds:.0f} s per step")
     figures = run([float(r) for r in args.rates.split(",")], args.seconds, args.workers)
     print(
         f"highest sustained rate with p99 ack < {P99_BUDGET_MS:.0f} ms and nothing lost: "
