@@ -8,7 +8,6 @@ sees installations granted to them; anything else answers 404, so ids reveal not
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import logging
 import secrets
@@ -22,6 +21,7 @@ from connector import formatting
 from leadq.records import VERDICT_LABELS
 from leadq.storage import admins
 from leadq.web import admin_session
+from leadq.web import sign_in_throttle as throttle
 from leadq.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -114,22 +114,39 @@ def installation_or_404(installation_id: int) -> Any:
 
 
 LOGIN_WINDOW_S = 15 * 60
-# One name from one address: after 10 failures that pair is locked for the rest of the window, the
-# right password included. The same name from another address is not (so a guesser cannot lock the
-# admin out); all names from one address: locked after 50 (a sprayer).
+# A browser holding a device cookie for the name (set at that admin's last sign-in there) is counted
+# only against that cookie: 10 failures lock that browser for the rest of the window, and nothing an
+# attacker does elsewhere (per-name or per-address limits) slows or locks it.
+LOGIN_FAILURES_PER_DEVICE = 10
+# Every other ("untrusted") try: one name from one address, 10 tries that failed lock that pair for
+# the rest of the window, the right password included; all names from one address: 50 (a sprayer);
+# one name from any addresses: after 20, untrusted tries for the name are slowed to one checked per
+# LOGIN_NAME_SPACING_S, a try sooner is asked to wait. Every try is counted before its password is
+# checked (atomically), so simultaneous tries never get more checks than these limits.
 LOGIN_FAILURES_PER_PAIR = 10
 LOGIN_FAILURES_PER_ADDRESS = 50
-# One name from any addresses: after 20 failures the name is slowed, never locked: one try is checked
-# per LOGIN_NAME_SPACING_S, a try sooner is asked to wait that long.
 LOGIN_FAILURES_PER_NAME = 20
 LOGIN_NAME_SPACING_S = 3
 _warned_forwarded_for = False
+_warned_bad_address = False
+
+
+def _limits() -> throttle.Limits:
+    return throttle.Limits(
+        window_s=LOGIN_WINDOW_S,
+        per_pair=LOGIN_FAILURES_PER_PAIR,
+        per_address=LOGIN_FAILURES_PER_ADDRESS,
+        per_name=LOGIN_FAILURES_PER_NAME,
+        name_spacing_s=LOGIN_NAME_SPACING_S,
+        per_device=LOGIN_FAILURES_PER_DEVICE,
+    )
 
 
 def _client_address() -> str:
     """The client's address: the connection's, or, with LEADQ_TRUSTED_PROXIES set, the one ProxyFix
-    took from X-Forwarded-For (a header that is otherwise ignored: anyone can send one)."""
-    global _warned_forwarded_for
+    took from X-Forwarded-For (a header that is otherwise ignored: anyone can send one). A value that
+    is not an IP address is never used: the connection's address is (logged once per process)."""
+    global _warned_forwarded_for, _warned_bad_address
     forwarded = "X-Forwarded-For" in request.headers
     if forwarded and not _warned_forwarded_for and not services().settings.trusted_proxies:
         _warned_forwarded_for = True  # once per process
@@ -137,86 +154,89 @@ def _client_address() -> str:
             "admin.forwarded-for-ignored",
             extra={"hint": "behind a reverse proxy, set LEADQ_TRUSTED_PROXIES to the number of proxies"},
         )
-    return request.remote_addr or "-"
+    address = throttle.parse_address(request.remote_addr)
+    if address is not None:
+        return address
+    connection = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
+    if not _warned_bad_address:
+        _warned_bad_address = True
+        log.warning(
+            "admin.client-address-invalid",
+            extra={"chars": len(request.remote_addr or ""), "hint": "using the connection's address"},
+        )
+    return throttle.parse_address(connection) or "-"
+
+
+def _secret() -> str:
+    return str(current_app.secret_key)
 
 
 def _name_key(username: str) -> str:
-    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return throttle.name_key(_secret(), username)
 
 
-def _throttle_keys(username: str) -> dict[str, tuple[str, int]]:
-    name, address = _name_key(username), _client_address()
-    return {
-        "name-and-address": (f"leadq:login:pair:{name}:{address}", LOGIN_FAILURES_PER_PAIR),
-        "address": (f"leadq:login:addr:{address}", LOGIN_FAILURES_PER_ADDRESS),
-        "name": (f"leadq:login:name:{name}", LOGIN_FAILURES_PER_NAME),
-    }
-
-
-def _locked_for(username: str) -> int:
-    """Seconds until sign-in may be tried again for this name from this address (0: now)."""
+def _take_turn(username: str) -> throttle.Turn | None:
+    """Count this try and say whether its password may be checked; None: Redis is down (fail open)."""
     try:
         client = services().redis
-        for kind, (key, limit) in _throttle_keys(username).items():
-            if kind != "name" and int(client.get(key) or 0) >= limit:
-                return max(1, int(client.ttl(key)))
+        device = throttle.device_id(_secret(), request.cookies.get(throttle.DEVICE_COOKIE), username)
+        if device is not None:
+            return throttle.trusted_turn(client, device, _limits())
+        return throttle.untrusted_turn(client, _name_key(username), _client_address(), _limits())
     except redis.RedisError:
         log.warning("admin.sign-in-throttle-unavailable")  # fail open: admins can still sign in
-    return 0
+        return None
 
 
-def _slowed_for(username: str) -> int:
-    """A name with many failures from anywhere is tried at most once per LOGIN_NAME_SPACING_S:
-    seconds to wait before this try is checked (0: now)."""
-    try:
-        client = services().redis
-        key, limit = _throttle_keys(username)["name"]
-        if int(client.get(key) or 0) < limit:
-            return 0
-        gate = f"leadq:login:spacing:{_name_key(username)}"
-        if client.set(gate, 1, nx=True, px=LOGIN_NAME_SPACING_S * 1000):
-            return 0
-        return max(1, -(-int(client.pttl(gate)) // 1000))
-    except redis.RedisError:
-        log.warning("admin.sign-in-throttle-unavailable")
-    return 0
+def _log_limits_reached(username: str, turn: throttle.Turn) -> None:
+    """After a failure: log when a lock (or the slowing of a name) starts, once per window."""
+    limits = _limits()
+    limit_of = {
+        "device": limits.per_device,
+        "name-and-address": limits.per_pair,
+        "address": limits.per_address,
+        "name": limits.per_name,
+    }
+    for kind, count in turn.counts.items():
+        if count != limit_of[kind]:
+            continue
+        with services().sessions() as db:
+            known = admins.by_name(db, username)
+            admin_id = known.id if known is not None else None
+        log.warning(
+            "admin.sign-in-slowed" if kind == "name" else "admin.sign-in-locked",
+            extra={
+                "kind": kind,
+                "failures": count,
+                "admin": admin_id,
+                "name_hash": _name_key(username),
+                "remote": _client_address(),
+                "window_s": LOGIN_WINDOW_S,
+            },
+        )
 
 
-def _count_failure(username: str) -> None:
-    try:
-        keys = _throttle_keys(username)
-        pipe = services().redis.pipeline()
-        for key, _limit in keys.values():
-            pipe.incr(key)
-            pipe.expire(key, LOGIN_WINDOW_S, nx=True)
-        counts = pipe.execute()[::2]
-    except redis.RedisError:
-        log.warning("admin.sign-in-throttle-unavailable")
+def _succeeded(turn: throttle.Turn | None) -> None:
+    if turn is None:
         return
-    for (kind, (_key, limit)), count in zip(keys.items(), counts, strict=True):
-        if count == limit:  # log when a lock (or the slowing of a name) starts, once per window
-            with services().sessions() as db:
-                known = admins.by_name(db, username)
-                admin_id = known.id if known is not None else None
-            log.warning(
-                "admin.sign-in-slowed" if kind == "name" else "admin.sign-in-locked",
-                extra={
-                    "kind": kind,
-                    "failures": count,
-                    "admin": admin_id,
-                    "name_hash": _name_key(username),
-                    "remote": _client_address(),
-                    "window_s": LOGIN_WINDOW_S,
-                },
-            )
-
-
-def _forget_failures(username: str) -> None:
-    """A successful sign-in clears its own name-and-address count (not the name's or address's)."""
     try:
-        services().redis.delete(_throttle_keys(username)["name-and-address"][0])
+        throttle.succeeded(services().redis, turn)
     except redis.RedisError:
         log.warning("admin.sign-in-throttle-unavailable")
+
+
+def _set_device_cookie(response: Any, admin_id: int, username: str) -> Any:
+    """A new device cookie at every sign-in (OWASP: re-issued after each success)."""
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        throttle.new_device_cookie(_secret(), admin_id, username),
+        max_age=throttle.DEVICE_COOKIE_MAX_AGE_S,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        path="/login",
+    )
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -224,13 +244,13 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         username = request.form.get("username", "")[:255]
-        wait = _locked_for(username)
-        if wait:
+        turn = _take_turn(username)
+        if turn is not None and turn.verdict == "locked":
             log.warning("admin.sign-in-refused-locked", extra={"remote": _client_address()})
-            error = f"Too many failed sign-ins: try again in {(wait + 59) // 60} minutes."
+            error = f"Too many failed sign-ins: try again in {(turn.wait_s + 59) // 60} minutes."
             return render_template("login.html", error=error), 429
-        wait = _slowed_for(username)
-        if wait:
+        if turn is not None and turn.verdict == "slowed":
+            wait = turn.wait_s
             error = f"Many failed sign-ins for this name: wait {wait} seconds, then try again."
             return render_template("login.html", error=error), 429, {"Retry-After": str(wait)}
         with services().sessions.begin() as db:
@@ -239,12 +259,16 @@ def login():  # type: ignore[no-untyped-def]
             admin_id, name = (admin.id, admin.username) if admin else (None, None)
         if admin_id is not None:
             admin_session.begin(services(), admin_id, name)  # a fresh session, held server side
-            _forget_failures(username)
+            _succeeded(turn)
             csrf_token()
-            log.info("admin.signed-in", extra={"admin": admin_id})
-            return redirect(safe_next(request.args.get("next")))
+            log.info(
+                "admin.signed-in",
+                extra={"admin": admin_id, "device": "known" if turn and "device" in turn.keys else "new"},
+            )
+            return _set_device_cookie(redirect(safe_next(request.args.get("next"))), admin_id, username)
         log.warning("admin.sign-in-refused", extra={"remote": _client_address()})
-        _count_failure(username)
+        if turn is not None:
+            _log_limits_reached(username, turn)
         error = "Unknown username or wrong password."
     return render_template("login.html", error=error), (401 if error else 200)
 

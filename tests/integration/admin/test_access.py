@@ -29,7 +29,8 @@ def test_pages_need_a_signed_in_admin(client, accounts) -> None:  # type: ignore
 
 def test_session_cookie_and_security_headers(client, accounts) -> None:  # type: ignore[no-untyped-def]
     answer = sign_in(client, "alice")
-    cookie = answer.headers["Set-Cookie"]
+    # the session cookie (a sign-in also sets the leadq_device cookie, tests/security/test_f6_...)
+    cookie = next((c for c in answer.headers.getlist("Set-Cookie") if c.startswith("leadq_session=")), "")
     assert "leadq_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     page = client.get("/")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
