@@ -97,8 +97,6 @@ def metrics():  # type: ignore[no-untyped-def]
         out.add("leadq_broker_up", 0, "whether the broker answered")
     else:
         for queue in QUEUES:
-            out.add(
-                "leadq_queue_length", lengths[queue], "tasks waiting in the broker", {"queue": queue}
-            )
+            out.add("leadq_queue_length", lengths[queue], "tasks waiting in the broker", {"queue": queue})
         out.add("leadq_broker_up", 1, "whether the broker answered")
     return Response(out.text(), content_type="text/plain; version=0.0.4")
