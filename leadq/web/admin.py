@@ -461,6 +461,7 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.installation", installation_id=installation_id))
         inst = db.get(Installation, installation_id)
         before = (inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml)
+        previewed = (inst.pending_icp_toml, inst.pending_routing_toml)  # what the preview was checked for
         statuses = {}
         for row in db.scalars(
             select(SyncCursor).where(
@@ -468,12 +469,20 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
             )
         ):
             statuses[row.id], row.status = row.status, "idle"  # start over, not resume
-        installations.apply_pending(db, installation_id)
+        # compare-and-clear: a configuration saved since the check above stays pending, with its preview
+        installations.apply_pending(db, installation_id, previewed)
+        saved_meanwhile = (inst.pending_icp_toml, inst.pending_routing_toml) != (None, None)
     try:
         _send("leadq.backfill", [installation_id, None, False], "backfill")
     except BrokerUnavailable:
         _unapprove(installation_id, before, statuses)  # the preview stays: Approve again later
         raise
+    if saved_meanwhile:  # its save already replaced this preview with its own: keep that one
+        flash(
+            "Backfill approved: leadq is writing the values the preview showed. The configuration saved "
+            "meanwhile stays pending, with its own preview."
+        )
+        return redirect(url_for("admin.installation", installation_id=installation_id))
     with services().sessions.begin() as db:
         _reset_preview(db, installation_id)
     flash("Backfill approved: leadq is writing the values the preview showed.")
@@ -484,7 +493,9 @@ def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: d
     """The backfill could not be started: put the configuration and the cursors back as they were."""
     with services().sessions.begin() as db:
         inst = db.get(Installation, installation_id)
-        inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml = before
+        inst.icp_toml, inst.routing_toml = before[:2]
+        if (inst.pending_icp_toml, inst.pending_routing_toml) == (None, None):  # not a save made since
+            inst.pending_icp_toml, inst.pending_routing_toml = before[2:]
         for row_id, status in statuses.items():
             if (row := db.get(SyncCursor, row_id)) is not None and row.status == "idle":
                 row.status = status
