@@ -24,6 +24,7 @@ from leadq.storage.tables import (
     ScoreRow,
     SyncCursor,
 )
+from leadq.web import preview_snapshot
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 
@@ -332,6 +333,7 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
     """A dry run first: what a backfill would write, field by field; nothing is written."""
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
+        kept = preview_snapshot.take(db, installation_id)
         for row in db.scalars(
             select(SyncCursor).where(
                 SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
@@ -339,7 +341,12 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
         ):
             row.status, row.cursor, row.done = "idle", {}, 0
     # pending=True: while a configuration awaits approval, the preview is of it (what Approve applies)
-    _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+    try:
+        _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+    except BrokerUnavailable:  # "nothing was started": the previous preview stays as it was
+        with services().sessions.begin() as db:
+            preview_snapshot.put_back(db, installation_id, kept)
+        raise
     flash("Preview started: nothing is written until you approve it.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
@@ -393,11 +400,12 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
                 row = db.get(Installation, installation_id)
                 before = row.pending_icp_toml, row.pending_routing_toml
                 row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
+                kept = preview_snapshot.take(db, installation_id)
                 _reset_preview(db, installation_id)
             try:
                 _send("leadq.backfill", [installation_id, None, True, True], "backfill")
             except BrokerUnavailable:
-                _restore_pending(installation_id, (icp_text, routing_text), before)
+                _restore_pending(installation_id, (icp_text, routing_text), before, kept)
                 errors["save"] = "Not saved: " + BROKER_DOWN
         if not errors:
             flash(
@@ -430,14 +438,18 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
 
 
 def _restore_pending(
-    installation_id: int, saved: tuple[str | None, str | None], before: tuple[str | None, str | None]
+    installation_id: int,
+    saved: tuple[str | None, str | None],
+    before: tuple[str | None, str | None],
+    preview: list[dict[str, Any]],
 ) -> None:
     """Undo a save whose preview could not be started, so no configuration waits without a preview
-    (unless another save replaced it meanwhile)."""
+    and the previous preview is back (unless another save replaced it meanwhile)."""
     with services().sessions.begin() as db:
         row = db.get(Installation, installation_id)
         if row is not None and (row.pending_icp_toml, row.pending_routing_toml) == saved:
             row.pending_icp_toml, row.pending_routing_toml = before
+            preview_snapshot.put_back(db, installation_id, preview)
 
 
 @bp.post("/installations/<int:installation_id>/backfill/approve")
