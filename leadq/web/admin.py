@@ -6,6 +6,7 @@ checks that the signed-in admin was granted the installation (404 otherwise).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from leadq.web import preview_snapshot
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
 PAGE = 50
 STATE_LABELS = {
@@ -239,6 +241,32 @@ def _reconciled(db: Any, installation_id: int) -> dict[str, Any] | None:
         "by_object": sorted(run.by_object.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
         "examples": [(k, run.examples[k]) for k in KINDS if run.examples.get(k)],
     }
+
+
+REPLACED_OUTBOUND = (
+    "New Endpoint URL made: the old one stopped working at once (Salesforce's messages to it are "
+    "refused). Update the Endpoint URL of each outbound message (Lead, Contact, Account) in "
+    "Salesforce Setup to the new URL below; until then changes arrive through the minute poll."
+)
+
+
+@bp.post("/installations/<int:installation_id>/outbound/replace")
+@login_required
+def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
+    """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
+    from leadq.storage import outbound_secrets
+
+    inst = installation_or_404(installation_id)
+    if inst.crm_kind != "salesforce":
+        abort(404)
+    if request.form.get("confirm") != "replace":
+        flash("Not replaced: tick the box to confirm that the current URL should stop working.")
+    else:
+        with services().sessions.begin() as db:
+            outbound_secrets.replace(db, services().vault, installation_id)
+        log.warning("salesforce.outbound.secret-replaced", extra={"installation": installation_id})
+        flash(REPLACED_OUTBOUND)
+    return redirect(url_for("admin.installation", installation_id=installation_id) + "#outbound")
 
 
 @bp.post("/installations/<int:installation_id>/reconcile")
