@@ -692,6 +692,46 @@ def admin_allow(installation: int, crm_user_id: str) -> None:
     click.echo(f"{crm_user_id} may sign in through {crm} and manage installation {installation}")
 
 
+@main.command("outbound-url")
+@click.argument("installation", type=int)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Make a new URL (the current one stops working at once): for a leaked URL.",
+)
+def outbound_url_cmd(installation: int, replace: bool) -> None:
+    """Print a Salesforce installation's outbound-message Endpoint URL; --replace makes a new one."""
+    from leadq.storage import installations, outbound_secrets
+    from leadq.storage.vault import Vault, VaultError
+
+    settings = _settings()
+    try:
+        vault = Vault(settings.fernet_keys())
+        with _admin_sessions().begin() as db:
+            row = installations.get(db, installation)
+            if row is None:
+                raise click.ClickException(f"there is no installation {installation}")
+            if row.crm_kind != "salesforce":
+                raise click.ClickException(
+                    f"installation {installation} is a {row.crm_kind} installation: only Salesforce"
+                    " installations have an outbound-message URL"
+                )
+            made = outbound_secrets.replace if replace else outbound_secrets.ensure
+            secret = made(db, vault, installation)
+    except VaultError:
+        raise click.ClickException(
+            "the stored secret cannot be decrypted with LEADQ_ENCRYPTION_KEYS; `leadq outbound-url"
+            f" {installation} --replace` makes a new one"
+        ) from None
+    click.echo(outbound_secrets.endpoint_url(settings.public_base_url, secret))
+    if replace:
+        click.echo(
+            "New URL made: the old one stopped working now. Update the Endpoint URL of each outbound"
+            " message (Lead, Contact, Account) in Salesforce Setup to the URL above; until then changes"
+            " arrive through the minute poll."
+        )
+
+
 @main.command("install-url")
 @click.argument("crm", type=click.Choice(["hubspot", "salesforce"]))
 @click.option(

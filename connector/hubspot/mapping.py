@@ -92,6 +92,8 @@ def load_field_map(text: str | None) -> FieldMap:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FieldMapError("(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise FieldMapError("(file)", "nested too deeply") from None
     maps = {"contact": dict(DEFAULT_CONTACT_MAP), "company": dict(DEFAULT_COMPANY_MAP)}
     for section, values in data.items():
         if section not in maps or not isinstance(values, dict):

@@ -111,6 +111,8 @@ def parse(body: bytes) -> list[HubSpotEvent]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise WebhookRejected("malformed-json", 400, "body is not JSON") from None
+    except RecursionError:  # e.g. thousands of nested "[": json's decoder recurses per level
+        raise WebhookRejected("malformed-json", 400, "body is nested too deeply") from None
     if not isinstance(data, list):
         raise WebhookRejected("malformed-payload", 400, "body must be a JSON array of events")
     if len(data) > MAX_EVENTS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadq.records import CrmKind
@@ -90,13 +90,39 @@ def list_all(session: Session) -> list[Installation]:
     return list(session.scalars(select(Installation).order_by(Installation.id)))
 
 
-def apply_pending(session: Session, installation_id: int) -> bool:
-    """Make the saved-but-unapproved ICP/routing configuration the live one; False if there is none."""
+def apply_pending(
+    session: Session, installation_id: int, expected: tuple[str | None, str | None] | None = None
+) -> bool:
+    """Make the saved-but-unapproved ICP/routing configuration the live one; False if there is none.
+
+    ``expected`` is the pending (ICP, routing) as the caller read it when it checked its preview (the
+    row's current values if omitted). That is what becomes live, and the pending configuration is
+    cleared only if it is still exactly that, compare-and-clear in one UPDATE: a save committed since
+    the caller's read stays pending (with its own preview). Returns False if nothing was pending."""
     row = session.get(Installation, installation_id)
-    if row is None or (row.pending_icp_toml is None and row.pending_routing_toml is None):
+    if row is None:
         return False
-    row.icp_toml = row.pending_icp_toml or row.icp_toml
-    row.routing_toml = row.pending_routing_toml or row.routing_toml
-    row.pending_icp_toml = row.pending_routing_toml = None
-    session.flush()
+    icp, routing = expected if expected is not None else (row.pending_icp_toml, row.pending_routing_toml)
+    if icp is None and routing is None:
+        return False
+    session.flush()  # the caller's own changes first: the statements below bypass the ORM
+    live = {k: v for k, v in (("icp_toml", icp), ("routing_toml", routing)) if v}
+    if live:
+        session.execute(
+            update(Installation)
+            .where(Installation.id == installation_id)
+            .values(**live)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(Installation)
+        .where(
+            Installation.id == installation_id,
+            Installation.pending_icp_toml.is_not_distinct_from(icp),
+            Installation.pending_routing_toml.is_not_distinct_from(routing),
+        )
+        .values(pending_icp_toml=None, pending_routing_toml=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(row)  # re-read: a pending configuration still there is one saved meanwhile
     return True

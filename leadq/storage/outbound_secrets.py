@@ -31,13 +31,17 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _new() -> tuple[str, str]:
+    handle = secrets.token_urlsafe(HANDLE_BYTES)
+    return handle, handle + secrets.token_urlsafe(SECRET_BYTES)
+
+
 def ensure(session: Session, vault: Vault, installation_id: int) -> str:
     """The installation's secret, made now if it has none (the caller commits)."""
     row = session.get(OutboundSecret, installation_id)
     if row is not None:
         return vault.decrypt(row.ciphertext)
-    handle = secrets.token_urlsafe(HANDLE_BYTES)
-    secret = handle + secrets.token_urlsafe(SECRET_BYTES)
+    handle, secret = _new()
     session.add(
         OutboundSecret(
             installation_id=installation_id,
@@ -46,6 +50,21 @@ def ensure(session: Session, vault: Vault, installation_id: int) -> str:
             ciphertext=vault.encrypt(secret),
         )
     )
+    session.flush()
+    return secret
+
+
+def replace(session: Session, vault: Vault, installation_id: int) -> str:
+    """A new secret for the installation, for a URL that leaked: the old one stops working as soon as
+    the caller commits (its handle and hash are overwritten, nothing of it is kept). The admin then
+    enters the new URL in Salesforce Setup; until then Salesforce's messages are refused (404) and
+    changes arrive through the minute poll."""
+    row = session.get(OutboundSecret, installation_id, with_for_update=True)
+    handle, secret = _new()
+    if row is None:
+        row = OutboundSecret(installation_id=installation_id)
+        session.add(row)
+    row.handle, row.secret_sha256, row.ciphertext = handle, _digest(secret), vault.encrypt(secret)
     session.flush()
     return secret
 

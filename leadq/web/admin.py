@@ -6,6 +6,7 @@ checks that the signed-in admin was granted the installation (404 otherwise).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +25,11 @@ from leadq.storage.tables import (
     ScoreRow,
     SyncCursor,
 )
+from leadq.web import preview_snapshot
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
 PAGE = 50
 STATE_LABELS = {
@@ -240,6 +243,32 @@ def _reconciled(db: Any, installation_id: int) -> dict[str, Any] | None:
     }
 
 
+REPLACED_OUTBOUND = (
+    "New Endpoint URL made: the old one stopped working at once (Salesforce's messages to it are "
+    "refused). Update the Endpoint URL of each outbound message (Lead, Contact, Account) in "
+    "Salesforce Setup to the new URL below; until then changes arrive through the minute poll."
+)
+
+
+@bp.post("/installations/<int:installation_id>/outbound/replace")
+@login_required
+def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
+    """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
+    from leadq.storage import outbound_secrets
+
+    inst = installation_or_404(installation_id)
+    if inst.crm_kind != "salesforce":
+        abort(404)
+    if request.form.get("confirm") != "replace":
+        flash("Not replaced: tick the box to confirm that the current URL should stop working.")
+    else:
+        with services().sessions.begin() as db:
+            outbound_secrets.replace(db, services().vault, installation_id)
+        log.warning("salesforce.outbound.secret-replaced", extra={"installation": installation_id})
+        flash(REPLACED_OUTBOUND)
+    return redirect(url_for("admin.installation", installation_id=installation_id) + "#outbound")
+
+
 @bp.post("/installations/<int:installation_id>/reconcile")
 @login_required
 def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
@@ -332,6 +361,7 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
     """A dry run first: what a backfill would write, field by field; nothing is written."""
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
+        kept = preview_snapshot.take(db, installation_id)
         for row in db.scalars(
             select(SyncCursor).where(
                 SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
@@ -339,7 +369,12 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
         ):
             row.status, row.cursor, row.done = "idle", {}, 0
     # pending=True: while a configuration awaits approval, the preview is of it (what Approve applies)
-    _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+    try:
+        _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+    except BrokerUnavailable:  # "nothing was started": the previous preview stays as it was
+        with services().sessions.begin() as db:
+            preview_snapshot.put_back(db, installation_id, kept)
+        raise
     flash("Preview started: nothing is written until you approve it.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
@@ -393,11 +428,12 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
                 row = db.get(Installation, installation_id)
                 before = row.pending_icp_toml, row.pending_routing_toml
                 row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
+                kept = preview_snapshot.take(db, installation_id)
                 _reset_preview(db, installation_id)
             try:
                 _send("leadq.backfill", [installation_id, None, True, True], "backfill")
             except BrokerUnavailable:
-                _restore_pending(installation_id, (icp_text, routing_text), before)
+                _restore_pending(installation_id, (icp_text, routing_text), before, kept)
                 errors["save"] = "Not saved: " + BROKER_DOWN
         if not errors:
             flash(
@@ -430,14 +466,18 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
 
 
 def _restore_pending(
-    installation_id: int, saved: tuple[str | None, str | None], before: tuple[str | None, str | None]
+    installation_id: int,
+    saved: tuple[str | None, str | None],
+    before: tuple[str | None, str | None],
+    preview: list[dict[str, Any]],
 ) -> None:
     """Undo a save whose preview could not be started, so no configuration waits without a preview
-    (unless another save replaced it meanwhile)."""
+    and the previous preview is back (unless another save replaced it meanwhile)."""
     with services().sessions.begin() as db:
         row = db.get(Installation, installation_id)
         if row is not None and (row.pending_icp_toml, row.pending_routing_toml) == saved:
             row.pending_icp_toml, row.pending_routing_toml = before
+            preview_snapshot.put_back(db, installation_id, preview)
 
 
 @bp.post("/installations/<int:installation_id>/backfill/approve")
@@ -461,6 +501,7 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.installation", installation_id=installation_id))
         inst = db.get(Installation, installation_id)
         before = (inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml)
+        previewed = (inst.pending_icp_toml, inst.pending_routing_toml)  # what the preview was checked for
         statuses = {}
         for row in db.scalars(
             select(SyncCursor).where(
@@ -468,12 +509,20 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
             )
         ):
             statuses[row.id], row.status = row.status, "idle"  # start over, not resume
-        installations.apply_pending(db, installation_id)
+        # compare-and-clear: a configuration saved since the check above stays pending, with its preview
+        installations.apply_pending(db, installation_id, previewed)
+        saved_meanwhile = (inst.pending_icp_toml, inst.pending_routing_toml) != (None, None)
     try:
         _send("leadq.backfill", [installation_id, None, False], "backfill")
     except BrokerUnavailable:
         _unapprove(installation_id, before, statuses)  # the preview stays: Approve again later
         raise
+    if saved_meanwhile:  # its save already replaced this preview with its own: keep that one
+        flash(
+            "Backfill approved: leadq is writing the values the preview showed. The configuration saved "
+            "meanwhile stays pending, with its own preview."
+        )
+        return redirect(url_for("admin.installation", installation_id=installation_id))
     with services().sessions.begin() as db:
         _reset_preview(db, installation_id)
     flash("Backfill approved: leadq is writing the values the preview showed.")
@@ -484,7 +533,9 @@ def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: d
     """The backfill could not be started: put the configuration and the cursors back as they were."""
     with services().sessions.begin() as db:
         inst = db.get(Installation, installation_id)
-        inst.icp_toml, inst.routing_toml, inst.pending_icp_toml, inst.pending_routing_toml = before
+        inst.icp_toml, inst.routing_toml = before[:2]
+        if (inst.pending_icp_toml, inst.pending_routing_toml) == (None, None):  # not a save made since
+            inst.pending_icp_toml, inst.pending_routing_toml = before[2:]
         for row_id, status in statuses.items():
             if (row := db.get(SyncCursor, row_id)) is not None and row.status == "idle":
                 row.status = status

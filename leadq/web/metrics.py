@@ -31,10 +31,25 @@ def _authorised() -> bool:
     return hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
-def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> list[str]:
-    label_text = ",".join(f'{k}="{v}"' for k, v in (labels or {}).items())
-    sample = f"{name}{{{label_text}}} {value}" if label_text else f"{name} {value}"
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", sample]
+class _Families:
+    """Samples grouped per metric family: ``# HELP`` and ``# TYPE`` once, before the family's
+    samples (Prometheus text format 0.0.4 ignores or refuses a repeated declaration)."""
+
+    def __init__(self) -> None:
+        self._help: dict[str, str] = {}
+        self._samples: dict[str, list[str]] = {}
+
+    def add(self, name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> None:
+        label_text = ",".join(f'{k}="{v}"' for k, v in (labels or {}).items())
+        self._help.setdefault(name, help_text)
+        sample = f"{name}{{{label_text}}} {value}" if label_text else f"{name} {value}"
+        self._samples.setdefault(name, []).append(sample)
+
+    def text(self) -> str:
+        lines: list[str] = []
+        for name, help_text in self._help.items():
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", *self._samples[name]]
+        return "\n".join(lines) + "\n"
 
 
 @bp.get("/metrics")
@@ -43,7 +58,7 @@ def metrics():  # type: ignore[no-untyped-def]
         abort(404)
     services = current_app.extensions["leadq"]
     now = datetime.now(UTC)
-    out: list[str] = []
+    out = _Families()
     with services.sessions() as session:
         statuses = dict(
             session.execute(select(Installation.status, func.count()).group_by(Installation.status)).all()
@@ -63,27 +78,25 @@ def metrics():  # type: ignore[no-untyped-def]
             )
         ).all()
     for status, count in sorted(statuses.items()):
-        out += _line("leadq_installations", count, "installations by status", {"status": status})
+        out.add("leadq_installations", count, "installations by status", {"status": status})
     for status, count in sorted(events.items()):
-        out += _line("leadq_change_events", count, "change events by status", {"status": status})
+        out.add("leadq_change_events", count, "change events by status", {"status": status})
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
     age = (now - oldest).total_seconds() if oldest is not None else 0.0
-    out += _line("leadq_oldest_queued_change_seconds", round(age, 1), "age of the oldest unprocessed change")
-    out += _line("leadq_dead_letters", dead or 0, "records the CRM refused, waiting for a retry")
-    out += _line("leadq_backfills_running", len(running), "backfills in progress")
+    out.add("leadq_oldest_queued_change_seconds", round(age, 1), "age of the oldest unprocessed change")
+    out.add("leadq_dead_letters", dead or 0, "records the CRM refused, waiting for a retry")
+    out.add("leadq_backfills_running", len(running), "backfills in progress")
     remaining = sum(max(0, (total or 0) - done) for done, total in running)
-    out += _line(
+    out.add(
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
     try:
         lengths = queue_lengths(services.settings.celery_broker_url, QUEUES)
     except BrokerUnreachable:  # the broker being down is itself the metric
-        out += _line("leadq_broker_up", 0, "whether the broker answered")
+        out.add("leadq_broker_up", 0, "whether the broker answered")
     else:
         for queue in QUEUES:
-            out += _line(
-                "leadq_queue_length", lengths[queue], "tasks waiting in the broker", {"queue": queue}
-            )
-        out += _line("leadq_broker_up", 1, "whether the broker answered")
-    return Response("\n".join(out) + "\n", content_type="text/plain; version=0.0.4")
+            out.add("leadq_queue_length", lengths[queue], "tasks waiting in the broker", {"queue": queue})
+        out.add("leadq_broker_up", 1, "whether the broker answered")
+    return Response(out.text(), content_type="text/plain; version=0.0.4")

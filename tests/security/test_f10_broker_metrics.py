@@ -133,3 +133,41 @@ def test_f10_rabbitmq_broker_queue_lengths_and_outage(leadq_settings, redis_clie
         text = scrape(settings.model_copy(update={"broker_url": broken}))
         assert gauge(text, "leadq_broker_up") == 0, (broken, text)
         assert "guest" not in text
+
+
+def test_f10_metrics_families_are_declared_once(leadq_settings, crm, redis_client, sessions) -> None:  # type: ignore[no-untyped-def]
+    """F10 (re-test): ``# HELP``/``# TYPE leadq_queue_length`` came once per queue (and per status
+    for the labelled families). Prometheus' text format declares a family once, before its samples."""
+    from datetime import UTC, datetime
+
+    from leadq.storage.tables import ProcessedEvent
+    from tests.integration.hubspot.conftest import event, install, signed_post
+
+    client = create_app(leadq_settings, enqueue=Enqueued()).test_client()
+    install(client, crm)
+    signed_post(client, crm.client_secret, [event(crm.portal_id, 1001), event(crm.portal_id, 1002)])
+    with sessions.begin() as db:  # a second status, so the labelled families have several samples
+        first = db.query(ProcessedEvent).order_by(ProcessedEvent.id).first()
+        first.status, first.received_at = "done", datetime.now(UTC)
+    text = scrape(leadq_settings)
+    declared: dict[str, dict[str, int]] = {}
+    seen_samples: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("# "):
+            kind, name = line.split()[1:3]
+            assert kind in ("HELP", "TYPE"), line
+            assert name not in seen_samples, f"{kind} of {name} after its samples"
+            declared.setdefault(name, {"HELP": 0, "TYPE": 0})[kind] += 1
+            continue
+        name = re.split(r"[{ ]", line, maxsplit=1)[0]
+        assert name in declared, f"sample of {name} before its HELP/TYPE"
+        seen_samples.add(name)
+    assert "leadq_queue_length" in declared and "leadq_change_events" in declared
+    assert text.count('leadq_queue_length{queue="') == 4
+    assert len(re.findall(r"^leadq_change_events\{", text, re.MULTILINE)) == 2
+    for name, counts in declared.items():
+        assert counts == {"HELP": 1, "TYPE": 1}, (name, counts)
+    # The samples of one family are together (a family's declaration is followed by all its samples).
+    names = [re.split(r"[{ ]", line, maxsplit=1)[0] for line in text.splitlines() if not line.startswith("#")]
+    runs = [name for index, name in enumerate(names) if index == 0 or names[index - 1] != name]
+    assert len(runs) == len(set(runs)), runs

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.integration.hubspot.conftest import event, install, signed_post
@@ -30,3 +32,21 @@ def test_f11_out_of_range_hubspot_values_are_a_clear_400(client, crm, enqueued, 
     assert answer.status_code == 400, (answer.status_code, answer.get_data(as_text=True))
     assert answer.get_json()["error"] == "malformed-event" and field in answer.get_json()["message"]
     assert len(enqueued.keys) == 1
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_f11_deeply_nested_signed_hubspot_body_is_400(client, crm, enqueued, caplog, depth) -> None:  # type: ignore[no-untyped-def]
+    """F11 (re-test): a correctly signed body of thousands of nested ``[`` made json.loads raise
+    RecursionError, answered 500 with a traceback in the log. It is malformed JSON: a 400."""
+    install(client, crm)
+    body = b"[" * depth + b"]" * depth
+    with caplog.at_level(logging.INFO):
+        answer = signed_post(client, crm.client_secret, [], body=body)
+    assert answer.status_code == 400, (answer.status_code, answer.get_data(as_text=True)[:300])
+    assert answer.get_json()["error"] == "malformed-json"
+    assert "nested too deeply" in answer.get_json()["message"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+    assert enqueued.keys == []
+    good = signed_post(client, crm.client_secret, [event(crm.portal_id, 1001)])
+    assert good.status_code == 200 and good.get_json()["accepted"] == 1

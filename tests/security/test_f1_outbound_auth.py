@@ -217,3 +217,74 @@ def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, c
     (line,) = [r for r in caplog.records if r.getMessage() == "web.service-unavailable"]
     assert line.path == "/webhooks/salesforce/[redacted]"
     assert not [r for r in caplog.records if secret in str(vars(r))], "the secret is in no log record"
+
+
+def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Re-test of F1: a leaked Salesforce outbound URL could not be replaced. "Replace this URL" (admin
+    app) and `leadq outbound-url INSTALLATION --replace` make a new secret: the old URL is refused at
+    once, the new one is accepted and shown."""
+    from click.testing import CliRunner
+
+    from leadq.cli import main
+    from leadq.records import CrmKind
+    from leadq.storage import admins, installations
+    from tests.integration.admin.conftest import csrf_of
+    from tests.integration.sync.test_end_to_end import _env
+
+    old = _shown(client, crm)
+    with sessions.begin() as db:
+        installation_id = db.scalar(select(OutboundSecret.installation_id))
+        alice = admins.create(db, "alice", PASSWORD)
+        admins.grant(db, alice.id, installation_id)
+        hubspot = installations.upsert_installation(db, CrmKind.HUBSPOT, "4242").id
+        admins.grant(db, alice.id, hubspot)
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{installation_id}").get_data(as_text=True)
+    assert "Replace this URL" in page and "stops working" in page
+    token = csrf_of(page)
+    # without the confirmation nothing changes; without the CSRF token it is refused
+    client.post(f"/installations/{installation_id}/outbound/replace", data={"csrf_token": token})
+    assert client.post(
+        f"/installations/{installation_id}/outbound/replace", data={"confirm": "replace"}
+    ).status_code in (400, 403)
+    assert _post(client, old, _forged(crm, 1)).status_code == 200, "still the current URL"
+    assert (
+        client.post(
+            f"/installations/{hubspot}/outbound/replace", data={"csrf_token": token, "confirm": "replace"}
+        ).status_code
+        == 404
+    ), "a HubSpot installation has no outbound URL"
+    replaced = client.post(
+        f"/installations/{installation_id}/outbound/replace",
+        data={"csrf_token": token, "confirm": "replace"},
+        follow_redirects=True,
+    )
+    text = replaced.get_data(as_text=True)
+    assert replaced.status_code == 200 and "Salesforce Setup" in text and "stopped working" in text
+    new = SHOWN.search(text)
+    assert new and new.group(1) != old
+    answer = _post(client, old, _forged(crm, 1))
+    assert answer.status_code == 404 and b"<Ack>true</Ack>" not in answer.data, "the leaked URL is dead"
+    assert _post(client, new.group(1), _forged(crm, 1)).status_code == 200, "the new URL is accepted"
+    # the CLI: prints the current URL; --replace makes a new one; clear errors, no traceback
+    for key, value in _env(leadq_settings).items():
+        if key.startswith("LEADQ_"):
+            monkeypatch.setenv(key, value)
+    runner = CliRunner()
+    shown = runner.invoke(main, ["outbound-url", str(installation_id)])
+    assert shown.exit_code == 0 and shown.output.strip() == f"http://leadq.test{new.group(1)}"
+    again = runner.invoke(main, ["outbound-url", str(installation_id), "--replace"])
+    assert again.exit_code == 0, again.output
+    newest = SHOWN.search(again.output)
+    assert newest and newest.group(1) != new.group(1) and "Salesforce Setup" in again.output
+    assert _post(client, new.group(1), _forged(crm, 1)).status_code == 404
+    assert _post(client, newest.group(1), _forged(crm, 1)).status_code == 200
+    page = client.get(f"/installations/{installation_id}").get_data(as_text=True)
+    assert f'<code id="outbound-url">http://leadq.test{newest.group(1)}</code>' in page
+    for args, message in (
+        (["outbound-url", "999"], "there is no installation 999"),
+        (["outbound-url", str(hubspot), "--replace"], "only Salesforce installations"),
+    ):
+        failed = runner.invoke(main, args)
+        assert failed.exit_code != 0 and message in failed.output, failed.output
+        assert "Traceback" not in failed.output and failed.exception.__class__.__name__ == "SystemExit"

@@ -214,3 +214,49 @@ def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_previ
         client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token}).status_code == 302
     )
     assert _pending(sessions, mine)[:2] == (None, NEW_TIERS)
+
+
+def test_f2_a_save_during_approve_stays_pending(
+    client,
+    accounts,  # noqa: F811
+    ctx,  # noqa: F811
+    crm,  # noqa: F811
+    sessions,
+    worker_celery,  # noqa: F811
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    """Re-test of F2: a Save (of Z) landing between Approve's check of the preview (of Y) and its
+    apply. Both answered 302 and Y went live, but the pending configuration became None: Z was lost
+    although its save had said "Saved as pending". Z must stay pending, with its own preview."""
+    from leadq.storage import installations
+
+    mine = accounts["alice"]
+    _written_with_default_icp(ctx)
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    client.post(f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""})
+    assert "Approve and write" in _page(client, mine)  # Y's preview, finished
+    other = "[tiers]\nL1 = 60\nL2 = 40\nL3 = 20\n"  # Z
+    real, saves = installations.apply_pending, []
+
+    def save_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not saves:  # the other admin's Save commits now, after Approve read Y and its preview
+            saves.append(
+                client.post(
+                    f"/installations/{mine}/config", data={"csrf_token": token, "icp": other, "routing": ""}
+                )
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(installations, "apply_pending", save_first)
+    approved = client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token})
+    assert approved.status_code == 302 and len(saves) == 1 and saves[0].status_code == 302
+    assert _pending(sessions, mine)[:2] == (other, NEW_TIERS), "Y is live and Z, saved meanwhile, pending"
+    page = _page(client, mine)
+    assert "with the new ICP and routing configuration" in page
+    assert 'id="preview-stale"' not in page and "Approve and write" in page, "Z has its own preview"
+    monkeypatch.setattr(installations, "apply_pending", real)
+    assert (
+        client.post(f"/installations/{mine}/backfill/approve", data={"csrf_token": token}).status_code == 302
+    )
+    assert _pending(sessions, mine)[:2] == (None, other)

@@ -1,0 +1,67 @@
+"""F11.5/F2 (re-test, December 2026): during a broker outage "Preview backfill" and Save answered 503
+("nothing was started" / "Not saved") but had already reset or deleted the existing preview rows,
+so the finished preview was gone and Approve said "There is no finished preview". A 503 changes
+nothing now: the previous preview is still shown and can still be approved."""
+
+from __future__ import annotations
+
+import html
+
+from leadq.storage.tables import Installation
+from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
+    DeadBroker,
+    accounts,
+    crm,
+    csrf_of,
+    ctx,
+    installed,
+    other_installation,
+    runtime,
+    sign_in,
+    worker_celery,
+)
+from tests.security.test_f2_preview_is_what_is_approved import NEW_TIERS, _page, _tier_counts
+
+
+def test_f11_5_a_broker_outage_leaves_the_existing_preview_intact(
+    client,
+    accounts,  # noqa: F811
+    sessions,
+    leadq_settings,
+    worker_celery,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
+    saved = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": NEW_TIERS, "routing": ""}
+    )
+    assert saved.status_code == 302
+    page = _page(client, mine)
+    assert "Approve and write" in page
+    counts = _tier_counts(page)
+    client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)
+    # 1. Preview backfill: 503, nothing was started, and the finished preview is still there
+    answer = client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
+    assert answer.status_code == 503 and "nothing was started" in answer.get_data(as_text=True)
+    page = _page(client, mine)
+    assert "Approve and write" in page and _tier_counts(page) == counts
+    # 2. Save another configuration: 503 "Not saved", and the same preview is still there
+    other = "[tiers]\nL1 = 60\nL2 = 40\nL3 = 20\n"
+    answer = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": other, "routing": ""}
+    )
+    assert answer.status_code == 503 and "Not saved" in html.unescape(answer.get_data(as_text=True))
+    page = _page(client, mine)
+    assert "Approve and write" in page and _tier_counts(page) == counts
+    with sessions() as db:
+        assert db.get(Installation, mine).pending_icp_toml == NEW_TIERS
+    # 3. The broker is back: Approve applies the previewed configuration (no "no finished preview")
+    client.application.extensions["leadq"].__dict__["celery"] = worker_celery
+    approved = client.post(
+        f"/installations/{mine}/backfill/approve", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "Backfill approved" in html.unescape(approved.get_data(as_text=True))
+    with sessions() as db:
+        row = db.get(Installation, mine)
+        assert (row.pending_icp_toml, row.icp_toml) == (None, NEW_TIERS)
