@@ -79,7 +79,7 @@ def issue(
 def read(key: bytes, token: str | None, purpose: str, clock: Callable[[], float] = time.time) -> StateData:
     """The state's data if genuine, fresh and for this purpose (not yet consumed); else InvalidState."""
     if not token or token.count(".") != 4:
-        raise InvalidState("the sign-in link is missing its state: start the install again")
+        raise InvalidState("the sign-in link is incomplete (no state, or a damaged one): start again")
     payload, signature = token.rsplit(".", 1)
     if not hmac.compare_digest(signature, _sign(key, payload)):
         raise InvalidState("the sign-in link was not issued by this leadq: start the install again")
