@@ -27,7 +27,7 @@ workers = int(os.environ.get("LEADQ_WEB_WORKERS", 2 * multiprocessing.cpu_count(
 # 15 threads: as many as one process's database pool (5 + 10 overflow), so no request waits for a
 # connection; a thread waiting for a slow client holds none.
 threads = int(os.environ.get("LEADQ_WEB_THREADS", 15))
-worker_connections = 1000  # idle connections (new or kept alive) wait in the worker's poller, not in a thread
+worker_connections = 200  # kept-alive idle connections wait in the worker's poller, not in a thread
 timeout = 30  # a worker whose main loop is stuck this long is restarted
 graceful_timeout = 30
 keepalive = 5
