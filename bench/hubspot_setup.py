@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from leadq.settings import Settings, load_settings
-from leadq.storage.vault import Vault
+from core.settings import Settings, load_settings
+from storage.vault import Vault
 
 
 def hubspot_settings(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import leadq.logging as leadq_logging
+import core.logging as leadq_logging
 
 
 def main() -> None:

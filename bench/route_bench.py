@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import emit
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from routing.config import load_routing
 from routing.decide import route
 from routing.model import RoutingLead
@@ -121,7 +121,7 @@ def main() -> None:
     try:
         import redis
 
-        from leadq.storage.redis_state import RedisRoutingState
+        from storage.redis_state import RedisRoutingState
 
         client = redis.Redis.from_url(args.redis)
         client.ping()

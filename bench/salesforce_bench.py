@@ -27,12 +27,12 @@ import redis
 
 from bench.figures import emit, percentile
 from connector.http import session as pinned_session
+from core.settings import load_settings
 from leadq.app import create_app
-from leadq.settings import load_settings
-from leadq.storage.db import make_engine
-from leadq.storage.migrate import upgrade
-from leadq.storage.vault import Vault
 from sandbox.server import create_sandbox, serve
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.vault import Vault
 from workers.launch import worker_command
 
 REDIS = "redis://127.0.0.1:6379/14"
@@ -148,7 +148,7 @@ def latency(edits: int) -> dict:
 def backfill(records: int) -> dict:
     from sqlalchemy import select
 
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
     from workers.services.backfill import run_backfill
     from workers.services.context import Runtime, build_context
 

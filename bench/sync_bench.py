@@ -35,9 +35,9 @@ from bench.figures import emit, percentile
 from bench.hubspot_setup import hubspot_settings, install
 from connector.hubspot.limits import ARRIVAL_MARGIN_S
 from leadq.app import create_app
-from leadq.storage.db import make_engine
-from leadq.storage.migrate import upgrade
 from sandbox.server import create_sandbox, serve
+from storage.db import make_engine
+from storage.migrate import upgrade
 from workers.launch import worker_command
 
 REDIS = "redis://127.0.0.1:6379/14"
@@ -158,7 +158,7 @@ def naive_calls(portal) -> int:  # type: ignore[no-untyped-def]
 def backfill(records: int) -> dict:
     from sqlalchemy import select
 
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
     from workers.services.backfill import run_backfill
     from workers.services.context import Runtime, build_context
 
@@ -250,8 +250,8 @@ def memory(records: int) -> dict:
 
     from sqlalchemy import select
 
-    from leadq.storage.tables import Installation
     from sandbox.server import RunningSandbox  # noqa: F401 - type only
+    from storage.tables import Installation
     from workers.services.backfill import run_backfill
     from workers.services.context import Runtime, build_context
 

@@ -176,10 +176,10 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     from sqlalchemy import func, select
 
     from leadq.app import create_app
-    from leadq.storage.db import make_engine, make_session_factory
-    from leadq.storage.migrate import upgrade
-    from leadq.storage.tables import ProcessedEvent, ScoreRow
     from sandbox.server import create_sandbox, serve
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+    from storage.tables import ProcessedEvent, ScoreRow
     from workers.launch import worker_command
 
     crm = serve(create_sandbox(seed=94, records=2000))  # HubSpot's real limit: 110 calls per 10 s

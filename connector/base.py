@@ -1,6 +1,6 @@
 """The adapter protocol every CRM connector implements, and the provider descriptor.
 
-One adapter instance exists per installation. It speaks only ``leadq.records``
+One adapter instance exists per installation. It speaks only ``core.records``
 types and raises only ``connector.errors`` types, so the sync engine above it
 never learns which CRM it is talking to.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from leadq.records import (
+from core.records import (
     Account,
     CrmKind,
     FieldState,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.base import FieldSpec
-from leadq.records import CONFIDENCE_LABELS, VERDICT_LABELS, Verdict
+from core.records import CONFIDENCE_LABELS, VERDICT_LABELS, Verdict
 
 GROUP = "leadq"
 GROUP_LABEL = "leadq lead qualification"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
-from leadq.records import CrmKind
+from core.records import CrmKind
 
 MARKER = "…"
 # Long text as leadq provisions it: Salesforce LongTextArea(32768) (connector/salesforce/provisioning.py);

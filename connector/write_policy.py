@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from leadq.records import FieldState, FieldUpdate, RecordRef, WrittenBy
+from core.records import FieldState, FieldUpdate, RecordRef, WrittenBy
 
 
 class Policy(enum.StrEnum):

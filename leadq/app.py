@@ -13,10 +13,10 @@ from flask import Flask, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.logging import configure_logging
-from leadq.settings import Settings, load_settings
-from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.vault import Vault
+from core.logging import configure_logging
+from core.settings import Settings, load_settings
+from storage.db import make_engine, make_session_factory
+from storage.vault import Vault
 
 Enqueue = Callable[[int, Sequence[str]], None]
 
@@ -38,7 +38,7 @@ class Services:
 
     @cached_property
     def limiter(self) -> Any:
-        from leadq.storage.redis_locks import RedisLimiter
+        from storage.redis_locks import RedisLimiter
 
         return RedisLimiter(self.redis)
 

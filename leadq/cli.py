@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from leadq.settings import SettingsError, load_settings
+from core.settings import SettingsError, load_settings
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -32,8 +32,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to LEADQ_DATABASE_URL."""
-    from leadq.storage.db import make_engine
-    from leadq.storage.migrate import upgrade
+    from storage.db import make_engine
+    from storage.migrate import upgrade
 
     settings = _settings()
     engine = make_engine(settings.sqlalchemy_url)
@@ -49,7 +49,7 @@ def keys() -> None:
 @keys.command("generate")
 def keys_generate() -> None:
     """Print a new Fernet key (put it first in LEADQ_ENCRYPTION_KEYS)."""
-    from leadq.storage.vault import Vault
+    from storage.vault import Vault
 
     click.echo(Vault.generate_key())
 
@@ -57,11 +57,11 @@ def keys_generate() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored token under the newest key in LEADQ_ENCRYPTION_KEYS."""
-    from leadq.storage import outbound_secrets
-    from leadq.storage.db import make_engine, make_session_factory, transaction
-    from leadq.storage.migrate import upgrade
-    from leadq.storage.tokens import rotate_all
-    from leadq.storage.vault import Vault, VaultError
+    from storage import outbound_secrets
+    from storage.db import make_engine, make_session_factory, transaction
+    from storage.migrate import upgrade
+    from storage.tokens import rotate_all
+    from storage.vault import Vault, VaultError
 
     settings = _settings()
     engine = make_engine(settings.sqlalchemy_url)
@@ -201,7 +201,7 @@ def demo(crm: str, records: int, seed: int, keep_serving: bool) -> None:
 @click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
 def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
     """Score every existing record of an installation and write the results back (resumable)."""
-    from leadq.records import ObjectType
+    from core.records import ObjectType
     from workers.services.backfill import preview_of, run_backfill
     from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
 
@@ -273,8 +273,8 @@ def errors_cmd(installation: int, cause: int | None) -> None:
 def prune_cmd(keep_days: int | None, installation: int | None) -> None:
     """Delete history older than the retention period that leadq no longer uses (each record keeps
     its newest score and routing decision; events stay at least 7 days, for the CRMs' redeliveries)."""
-    from leadq.storage.db import make_engine, make_session_factory
-    from leadq.storage.retention import prune
+    from storage.db import make_engine, make_session_factory
+    from storage.retention import prune
 
     settings = _settings()
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
@@ -306,8 +306,8 @@ def retry_cmd(installation: int) -> None:
 def reconcile_cmd(installation: int, fix: bool) -> None:
     """Read leadq's fields back from the CRM and compare them with what leadq decided and wrote."""
     from connector.errors import CrmError
-    from leadq.storage.vault import VaultError
     from oauth.errors import OAuthError
+    from storage.vault import VaultError
     from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
     from workers.services.reconcile import LABELS, reconcile
 
@@ -356,8 +356,8 @@ def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
     from sqlalchemy import func, select
 
-    from leadq.storage import assignment_health, dead_letters, installations, models_registry
-    from leadq.storage.tables import ProcessedEvent, SyncCursor
+    from storage import assignment_health, dead_letters, installations, models_registry
+    from storage.tables import ProcessedEvent, SyncCursor
     from workers.services.reconcile import describe
     from workers.services.reconcile import latest as latest_reconcile
 
@@ -419,9 +419,9 @@ def status_cmd() -> None:
 )
 def config_cmd(installation: int, icp_path: str | None, routing_path: str | None) -> None:
     """Save a new ICP/routing configuration as pending and preview it; `leadq approve` applies it."""
-    from leadq.storage import installations
     from routing.config import RoutingConfigError, load_routing
     from scoring.icp import IcpError, load_icp
+    from storage import installations
 
     if not icp_path and not routing_path:
         raise click.ClickException("give --icp FILE and/or --routing FILE")
@@ -496,7 +496,7 @@ def retrain_cmd(installation: int) -> None:
 @click.option("--cancel", is_flag=True, help="discard the pending configuration instead")
 def approve_cmd(installation: int, cancel: bool) -> None:
     """Apply the pending ICP/routing configuration (then `leadq backfill` writes what changed)."""
-    from leadq.storage import installations
+    from storage import installations
 
     with _admin_sessions().begin() as db:
         row = installations.get(db, installation)
@@ -519,7 +519,7 @@ def _check_previewed(db, row) -> None:  # type: ignore[no-untyped-def]
     computed from exactly the pending configuration, as the admin app's Approve requires."""
     from sqlalchemy import select
 
-    from leadq.storage.tables import SyncCursor
+    from storage.tables import SyncCursor
     from workers.services.config_hash import config_hash, config_texts, same_hash
 
     applied = config_hash(*config_texts(row, _settings(), pending=True))
@@ -547,7 +547,7 @@ def admin_group() -> None:
 
 
 def _admin_sessions():  # type: ignore[no-untyped-def]
-    from leadq.storage.db import make_engine, make_session_factory
+    from storage.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(_settings().sqlalchemy_url))
 
@@ -563,8 +563,8 @@ def _admin_named(db, username: str):  # type: ignore[no-untyped-def]
     """A local admin (names are lower case) or a CRM user's admin (``crm:tenant:user``, exact)."""
     from sqlalchemy import select
 
-    from leadq.storage import admins
-    from leadq.storage.tables import Admin
+    from storage import admins
+    from storage.tables import Admin
 
     exact = db.scalars(select(Admin).where(Admin.username == username.strip())).first()
     admin = exact or admins.by_name(db, username)
@@ -585,7 +585,7 @@ def _admin_named(db, username: str):  # type: ignore[no-untyped-def]
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def admin_create(username: str, grants: tuple[int, ...], password_stdin: bool) -> None:
     """Create a local admin; it sees only the installations granted to it."""
-    from leadq.storage import admins, installations
+    from storage import admins, installations
 
     password = _read_password(password_stdin)
     with _admin_sessions().begin() as db:
@@ -611,8 +611,8 @@ def admin_grant(username: str, installation: int) -> None:
     """Let an admin manage one more installation."""
     from sqlalchemy import select
 
-    from leadq.storage import admins, installations
-    from leadq.storage.tables import Admin
+    from storage import admins, installations
+    from storage.tables import Admin
 
     with _admin_sessions().begin() as db:
         admin = db.scalars(select(Admin).where(Admin.username == username.strip().lower())).first()
@@ -629,7 +629,7 @@ def admin_grant(username: str, installation: int) -> None:
 @click.argument("installation", type=INSTALLATION_ID)
 def admin_revoke(username: str, installation: int) -> None:
     """Stop an admin managing one installation (from their next request on)."""
-    from leadq.storage import admins, installations
+    from storage import admins, installations
 
     with _admin_sessions().begin() as db:
         admin = _admin_named(db, username)
@@ -645,7 +645,7 @@ def admin_revoke(username: str, installation: int) -> None:
 @click.argument("username")
 def admin_remove(username: str) -> None:
     """Delete an admin, their grants and their sessions (signed out at once)."""
-    from leadq.storage import admins
+    from storage import admins
 
     with _admin_sessions().begin() as db:
         admin = _admin_named(db, username)
@@ -659,7 +659,7 @@ def admin_remove(username: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
 def admin_passwd(username: str, password_stdin: bool) -> None:
     """Set a local admin's password; every session of theirs ends (they sign in again)."""
-    from leadq.storage import admins
+    from storage import admins
 
     with _admin_sessions()() as db:
         admin = _admin_named(db, username)
@@ -681,7 +681,7 @@ def admin_passwd(username: str, password_stdin: bool) -> None:
 @click.argument("crm_user_id")
 def admin_allow(installation: int, crm_user_id: str) -> None:
     """Let a CRM user of this installation sign in through the CRM and manage it."""
-    from leadq.storage import admins, installations
+    from storage import admins, installations
 
     with _admin_sessions().begin() as db:
         row = installations.get(db, installation)
@@ -701,8 +701,8 @@ def admin_allow(installation: int, crm_user_id: str) -> None:
 )
 def outbound_url_cmd(installation: int, replace: bool) -> None:
     """Print a Salesforce installation's outbound-message Endpoint URL; --replace makes a new one."""
-    from leadq.storage import installations, outbound_secrets
-    from leadq.storage.vault import Vault, VaultError
+    from storage import installations, outbound_secrets
+    from storage.vault import Vault, VaultError
 
     settings = _settings()
     try:

@@ -29,8 +29,8 @@ import redis
 import requests
 from sqlalchemy import func, select
 
+from core.settings import Settings, load_settings
 from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
-from leadq.settings import Settings, load_settings
 from workers.launch import worker_command
 
 DEMO_REDIS_DB = 13
@@ -71,7 +71,7 @@ def _redis_url(base: Settings) -> str:
 
 
 def _settings(base: Settings, public: str, crm: Any, data_dir: Path, side: DemoCrm) -> Settings:
-    from leadq.storage.vault import Vault
+    from storage.vault import Vault
 
     return load_settings(
         env="development",
@@ -90,9 +90,9 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     from werkzeug.serving import make_server
 
     from leadq.app import create_app
-    from leadq.storage.db import make_engine
-    from leadq.storage.migrate import upgrade
     from sandbox.server import create_sandbox, serve
+    from storage.db import make_engine
+    from storage.migrate import upgrade
 
     side = CRMS.get(crm)
     if side is None:
@@ -133,8 +133,8 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
 def install(demo: Demo, echo: Echo) -> None:
     """Through the real OAuth flow: leadq's install link -> the CRM's consent -> leadq's callback;
     then change capture, set up as the CRM's admin would."""
-    from leadq.storage import admins
-    from leadq.storage.tables import Installation
+    from storage import admins
+    from storage.tables import Installation
 
     side = demo.side
     echo(f"installing leadq into the sandbox {side.place} (OAuth) ...")
@@ -179,7 +179,7 @@ def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def train_and_backfill(demo: Demo, echo: Echo) -> None:
-    from leadq.storage.tables import ModelVersion, SyncCursor
+    from storage.tables import ModelVersion, SyncCursor
 
     services = demo.server.app.extensions["leadq"]
     sessions, celery = services.sessions, services.celery
@@ -236,7 +236,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
 
 def reconcile(demo: Demo, echo: Echo) -> None:
     """Read every scored record back from the CRM and compare it with what leadq decided."""
-    from leadq.storage.tables import ReconcileRun
+    from storage.tables import ReconcileRun
 
     services = demo.server.app.extensions["leadq"]
     echo("reconciling: reading leadq's fields back from the CRM ...")
@@ -261,7 +261,7 @@ def _listed(items: list[str]) -> str:
 
 
 def summary(demo: Demo) -> list[str]:
-    from leadq.storage.tables import LedgerEntry, ModelVersion, RoutingDecisionRow, ScoreRow
+    from storage.tables import LedgerEntry, ModelVersion, RoutingDecisionRow, ScoreRow
 
     side = demo.side
     people = [obj for obj, _word in side.people]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from leadq.storage import dead_letters
-from leadq.storage.tables import Installation
+from storage import dead_letters
+from storage.tables import Installation
 
 EXAMPLES = 3
 

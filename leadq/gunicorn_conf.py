@@ -19,8 +19,8 @@ import multiprocessing
 import os
 from typing import Any
 
+from core.settings import load_settings
 from leadq.body_deadline import BodyDeadline
-from leadq.settings import load_settings
 
 worker_class = "leadq.gunicorn_worker.DeadlineThreadWorker"
 workers = int(os.environ.get("LEADQ_WEB_WORKERS", 2 * multiprocessing.cpu_count() + 1))

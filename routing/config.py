@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadq.records import Owner
+from core.records import Owner
 from routing.model import STEPS, Queue, Rep, RoutingConfig, WorkingHours
 
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from leadq.records import Verdict
+from core.records import Verdict
 from routing.availability import availability
 from routing.config import segment_of
 from routing.matching import match_account

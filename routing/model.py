@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 
 STEPS = (
     "account_owner",

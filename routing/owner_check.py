@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from leadq.records import Owner
+from core.records import Owner
 from routing.model import RoutingConfig
 
 

@@ -3,7 +3,7 @@
 Decisions are pure; their side effects are committed through ``RoutingState.commit``,
 an atomic compare-and-set: it fails (returns False) if the pool moved on since the
 snapshot or a cap would be exceeded, and the caller decides again on a fresh snapshot.
-The Redis and SQL implementations live in ``leadq/storage``.
+The Redis and SQL implementations live in ``storage/``.
 """
 
 from __future__ import annotations

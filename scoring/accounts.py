@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from scoring import verdicts
 from scoring.features import PersonFeatures
 from scoring.icp import Icp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from leadq.records import Reason
+from core.records import Reason
 from scoring.rules import FUNCTION_WORDS, SENIORITY_WORDS
 
 _EMAIL = {

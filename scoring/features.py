@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadq.records import Account, Engagement, Person
+from core.records import Account, Engagement, Person
 from scoring.icp import Icp
 from scoring.parse import EmailInfo, normalise_domain, parse_amount, parse_country, parse_email
 from scoring.titles import TitleInfo, parse_title

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from leadq.records import Reason
+from core.records import Reason
 from scoring.features import PersonFeatures
 from scoring.icp import Icp
 

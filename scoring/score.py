@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from leadq.records import Account, Person, Reason, Tier, Verdict
+from core.records import Account, Person, Reason, Tier, Verdict
 from scoring import verdicts
 from scoring.disqualify import disqualifiers
 from scoring.explain import model_reasons

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from leadq.records import Account, Person
+from core.records import Account, Person
 from scoring.disqualify import disqualifiers
 from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.evaluate import calibration_table, headline, lift_by_decile, missed_conversions, tier_table

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadq.records import VERDICT_LABELS as LABELS
-from leadq.records import Tier, Verdict
+from core.records import VERDICT_LABELS as LABELS
+from core.records import Tier, Verdict
 
 ALLOWED: dict[Tier, frozenset[Verdict]] = {
     Tier.L1: frozenset({Verdict.SALES_READY, Verdict.NURTURE, Verdict.NEEDS_INFO}),

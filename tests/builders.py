@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.hubspot.mapping import company_to_account, contact_to_person, parse_time
-from leadq.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
+from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 from scoring.training import Example
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

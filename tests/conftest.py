@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.settings import Settings, load_settings
-from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.migrate import upgrade
+from core.settings import Settings, load_settings
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
 
 pytest_plugins = ["sandbox.pytest_plugin"]
 
@@ -54,7 +54,7 @@ test_backend.__test__ = False  # type: ignore[attr-defined]  # not a test, just 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    from leadq.storage.vault import Vault
+    from storage.vault import Vault
 
     return load_settings(
         env="test",

@@ -19,7 +19,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_ready
 
-from leadq.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 
 QUEUES = ("changes", "backfill", "training", "default")
 

@@ -12,14 +12,14 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 
 from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
-from leadq.connect import mark_needs_reauth
-from leadq.records import ObjectType
-from leadq.settings import load_settings
-from leadq.storage.redis_locks import LockTimeout
-from leadq.storage.vault import VaultError
+from core.records import ObjectType
+from core.settings import load_settings
 from oauth.errors import InvalidGrant
+from storage.redis_locks import LockTimeout
+from storage.vault import VaultError
 from workers.services import key_check
 from workers.services.backfill import run_backfill
+from workers.services.connections import mark_needs_reauth
 from workers.services.context import (
     InstallationContext,
     InstallationGone,
@@ -74,8 +74,8 @@ def _cannot_decrypt(installation_id: int) -> dict[str, Any]:
 def _pause(installation_id: int, reason: str) -> None:
     from sqlalchemy import update
 
-    from leadq.storage import installations
-    from leadq.storage.tables import ProcessedEvent
+    from storage import installations
+    from storage.tables import ProcessedEvent
 
     rt = runtime()
     with rt.sessions() as session:
@@ -195,7 +195,7 @@ def _restart_backfill(installation_id: int) -> None:
     moved are written."""
     from sqlalchemy import update
 
-    from leadq.storage.tables import SyncCursor
+    from storage.tables import SyncCursor
 
     with runtime().sessions.begin() as session:  # start the backfill over, not resume it
         session.execute(
@@ -256,14 +256,14 @@ def reroute_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
 @shared_task(base=LeadqTask, name="leadq.schedule")
 def schedule(kind: str) -> int:
     """Beat's entry point: fan a periodic job out to every active installation."""
-    from leadq.storage import installations
+    from storage import installations
 
     if kind == "watchdog":
         return watchdog()
     if kind == "keys":
         return len(recover_keys())
     if kind == "prune":
-        from leadq.storage.retention import prune
+        from storage.retention import prune
 
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})

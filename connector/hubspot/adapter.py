@@ -34,7 +34,7 @@ from connector.hubspot.mapping import (
     parse_time,
 )
 from connector.hubspot.provisioning import ensure_properties
-from leadq.records import (
+from core.records import (
     Account,
     CrmKind,
     FieldState,
@@ -471,7 +471,7 @@ def _validation_message(exc: CrmValidationError) -> str:
         if "[" in message:
             try:
                 items = json.loads(message[message.index("[") :])
-                # field: CODE (HubSpot's own words), which leadq.storage.failure_causes groups by
+                # field: CODE (HubSpot's own words), which storage.failure_causes groups by
                 return "; ".join(
                     f"{i.get('name')}: {i.get('error')}" + (f" ({i['message']})" if i.get("message") else "")
                     for i in items

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from leadq.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
+from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 
 # Canonical field -> HubSpot property. Defaults are HubSpot's standard properties; a portal's own
 # custom properties can replace any of them through a field map (``load_field_map``).

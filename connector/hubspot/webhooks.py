@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from leadq.records import ChangeEvent, CrmKind, ObjectType, RecordRef
+from core.records import ChangeEvent, CrmKind, ObjectType, RecordRef
 
 MAX_EVENTS = 100
 MAX_AGE_MS = 300_000

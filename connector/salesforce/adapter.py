@@ -31,7 +31,7 @@ from connector.salesforce.mapping import (
     to_person,
 )
 from connector.salesforce.provisioning import ensure_fields
-from leadq.records import (
+from core.records import (
     Account,
     CrmKind,
     FieldState,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from leadq.records import ObjectType
+from core.records import ObjectType
 
 HISTORY = {
     ObjectType.LEAD: ("LeadHistory", "LeadId"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from connector import formatting
 from connector.base import FieldSpec
-from leadq.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
+from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 
 SOBJECT = {
     ObjectType.LEAD: "Lead",

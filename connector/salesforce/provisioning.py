@@ -15,7 +15,7 @@ from connector.base import FieldSpec, ProvisionReport
 from connector.errors import CrmPermissionError, CrmValidationError
 from connector.salesforce.client import SalesforceCalls
 from connector.salesforce.mapping import api_name
-from leadq.records import CrmKind
+from core.records import CrmKind
 
 log = logging.getLogger(__name__)
 OBJECTS = ("Lead", "Contact", "Account")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from leadq.records import ObjectType
+from core.records import ObjectType
 
 STAMP = re.compile(
     r"^(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(?P<zone>Z|[+-]\d{2}:?\d{2})?$"

@@ -14,8 +14,11 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy import func, select
 
-from leadq.storage import admins, assignment_health, dead_letters, installations
-from leadq.storage.tables import (
+from leadq.web import preview_snapshot
+from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.owner_gate import owner_problems
+from storage import admins, assignment_health, dead_letters, installations
+from storage.tables import (
     DeadLetter,
     Feedback,
     Installation,
@@ -25,9 +28,6 @@ from leadq.storage.tables import (
     ScoreRow,
     SyncCursor,
 )
-from leadq.web import preview_snapshot
-from leadq.web.auth import installation_or_404, login_required, services
-from leadq.web.owner_gate import owner_problems
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
@@ -254,7 +254,7 @@ REPLACED_OUTBOUND = (
 @login_required
 def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
     """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
-    from leadq.storage import outbound_secrets
+    from storage import outbound_secrets
 
     inst = installation_or_404(installation_id)
     if inst.crm_kind != "salesforce":
@@ -568,8 +568,8 @@ def model(installation_id: int):  # type: ignore[no-untyped-def]
     conversion by tier, the strongest factors and the training window."""
     from markupsafe import Markup
 
-    from leadq.storage import models_registry
     from scoring.charts import calibration_chart, lift_chart
+    from storage import models_registry
 
     inst = installation_or_404(installation_id)
     with services().sessions() as db:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import session
 
-from leadq.storage import admin_sessions
+from storage import admin_sessions
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from connector import formatting
-from leadq.records import VERDICT_LABELS
-from leadq.storage import admins
+from core.records import VERDICT_LABELS
 from leadq.web import admin_session
 from leadq.web import sign_in_throttle as throttle
 from leadq.web.redirects import safe_next
+from storage import admins
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def installation_or_404(installation_id: int) -> Any:
     """The installation, if the signed-in admin was granted it; 404 otherwise (existence stays secret)."""
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
 
     with services().sessions() as db:
         if not admins.may_use(db, g.admin_id, installation_id):

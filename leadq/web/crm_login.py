@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import redirect, request
 
-from leadq.storage import admins
 from leadq.web import admin_session
+from storage import admins
 
 log = logging.getLogger(__name__)
 HUBSPOT, SALESFORCE = "hubspot-login", "salesforce-login"
@@ -25,18 +25,18 @@ def purpose_of(state: str | None) -> str:
 
 
 def start_hubspot(services: Any) -> Any:
-    from leadq.connect import hubspot_oauth
     from leadq.web import oauth_binding
     from oauth.flows import authorize_url
+    from workers.services.connections import hubspot_oauth
 
     token = oauth_binding.begin(HUBSPOT)
     return redirect(authorize_url(hubspot_oauth(services.settings), token), code=302)
 
 
 def start_salesforce(services: Any) -> Any:
-    from leadq.connect import salesforce_oauth
     from leadq.web import oauth_binding
     from oauth import salesforce as sf_flows
+    from workers.services.connections import salesforce_oauth
 
     env = "sandbox" if request.args.get("env") == "sandbox" else "production"
     token, verifier = oauth_binding.begin_with_pkce(SALESFORCE, extra=env)
@@ -47,11 +47,11 @@ def start_salesforce(services: Any) -> Any:
 def finish(services: Any, purpose: str, page: Any) -> Any:
     """Verify the state (started by this browser), learn the CRM user, revoke the sign-in's
     tokens, sign the admin in."""
-    from leadq.connect import http_session, hubspot_oauth, salesforce_oauth
     from leadq.web import oauth_binding
     from oauth import salesforce as sf_flows
     from oauth.errors import OAuthError
     from oauth.flows import exchange_code, revoke
+    from workers.services.connections import http_session, hubspot_oauth, salesforce_oauth
 
     settings = services.settings
     crm = "hubspot" if purpose == HUBSPOT else "salesforce"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from leadq.storage import dead_letters
 from leadq.web.auth import installation_or_404, login_required, services
+from storage import dead_letters
 
 bp = Blueprint("dead_letters", __name__)
 PAGE = 100

@@ -7,10 +7,10 @@ import logging
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
 from connector.errors import CrmError
-from leadq.connect import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 from leadq.web import oauth_binding
 from oauth.errors import OAuthError
 from oauth.flows import authorize_url
+from workers.services.connections import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 
 bp = Blueprint("install", __name__)
 log = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
 def outbound_setup_steps(installation_id: int) -> list[str]:
     """The Salesforce setup steps for changes within seconds, with this installation's own
     outbound-message endpoint URL (its secret is made here at the first install, kept on reinstall)."""
-    from leadq.storage import outbound_secrets
+    from storage import outbound_secrets
 
     services = _services()
     with services.sessions.begin() as session:
@@ -254,7 +254,7 @@ def grant_to_signed_in_admin(installation_id: int) -> None:
     the CRM user who installed it (signing in through the CRM's OAuth)."""
     from flask import session
 
-    from leadq.storage import admins, installations
+    from storage import admins, installations
 
     admin_id = session.get("admin_id")
     with _services().sessions.begin() as db:
@@ -276,7 +276,7 @@ def resume_paused(installation_id: int) -> None:
     handles every queued change of the installation, whichever message woke it)."""
     from sqlalchemy import select, update
 
-    from leadq.storage.tables import ProcessedEvent
+    from storage.tables import ProcessedEvent
 
     services = _services()
     paused = (ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "paused")
@@ -301,7 +301,7 @@ def _resume_backfills(installation_id: int) -> None:
     also find it, later)."""
     from sqlalchemy import select
 
-    from leadq.storage.tables import SyncCursor
+    from storage.tables import SyncCursor
 
     services = _services()
     with services.sessions() as session:

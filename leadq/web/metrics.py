@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import func, select
 
-from leadq.storage.tables import DeadLetter, Installation, ProcessedEvent, SyncCursor
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
+from storage.tables import DeadLetter, Installation, ProcessedEvent, SyncCursor
 
 bp = Blueprint("metrics", __name__)
 QUEUES = ("changes", "backfill", "training", "default")

@@ -20,9 +20,9 @@ from typing import Any
 
 from flask import current_app, request, session
 
-from leadq.storage.oauth_store import DbNonceStore
 from oauth import state as oauth_state
 from oauth.errors import InvalidState
+from storage.oauth_store import DbNonceStore
 
 SESSION_KEY = "oauth_flows"
 MAX_PENDING = 4  # flows one browser may have open at once (tabs); the oldest is dropped

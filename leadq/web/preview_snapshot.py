@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import SyncCursor
+from storage.tables import SyncCursor
 
 COLUMNS = ("id", "installation_id", "object_type", "name", "cursor", "status", "done", "total", "started_at")
 

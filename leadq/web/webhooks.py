@@ -16,9 +16,9 @@ import redis
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from connector.hubspot.webhooks import WebhookRejected, parse, verify_v3
-from leadq.records import CrmKind
-from leadq.storage import events as event_store
-from leadq.storage import inbound_limit, installations, outbound_secrets
+from core.records import CrmKind
+from storage import events as event_store
+from storage import inbound_limit, installations, outbound_secrets
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def salesforce_outbound_url(installation_id: int) -> str | None:
     """For the installation page (whose view checked the admin's grant): the outbound-message
     endpoint URL with this installation's secret, made now for an installation from before secrets;
     None when the stored secret cannot be decrypted with the configured keys."""
-    from leadq.storage.vault import VaultError
+    from storage.vault import VaultError
 
     services = current_app.extensions["leadq"]
     try:
@@ -247,7 +247,7 @@ def read_body(limit: int) -> bytes | None:
 def _mark_paused(session, installation_id: int, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 
-    from leadq.storage.tables import ProcessedEvent
+    from storage.tables import ProcessedEvent
 
     if keys:
         session.execute(

@@ -20,7 +20,7 @@ def test_import_contracts_hold():
 
 def test_importing_records_pulls_in_no_framework():
     code = (
-        "import sys; import leadq.records; "
+        "import sys; import core.records; "
         "bad = [m for m in ('flask', 'sqlalchemy', 'celery', 'hubspot', 'pydantic') if m in sys.modules]; "
         "print(','.join(bad))"
     )

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from leadq.app import create_app
-from leadq.storage import admins
+from storage import admins
 from tests.conftest import REDIS_URL, service_missing
 from tests.integration.sync.conftest import start_worker
 from tests.integration.sync.test_end_to_end import _env

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.settings import Settings
 from leadq.app import create_app
-from leadq.settings import Settings
-from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.migrate import upgrade
-from leadq.storage.tables import Installation, SyncCursor
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.tables import Installation, SyncCursor
 from tests.faults.services import PrivatePostgres, PrivateRabbit, PrivateRedis, private_directory
 from tests.integration.hubspot.conftest import PUBLIC, Enqueued, install
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from leadq.app import create_app
-from leadq.storage.tables import ProcessedEvent
+from storage.tables import ProcessedEvent
 from tests.faults.conftest import (
     cursor,
     install_leadq,

@@ -74,7 +74,7 @@ def test_f8_a_killed_worker_backfill_moves_again_within_a_minute(
 def test_f8_rabbitmq_is_accepted_as_the_broker_and_a_bad_url_is_not_echoed(settings):
     from pydantic import ValidationError
 
-    from leadq.settings import load_settings
+    from core.settings import load_settings
 
     rabbit = load_settings(env="test", broker_url="amqp://leadq:s3cret-pw@rabbitmq:5672/leadq")
     assert rabbit.celery_broker_url == "amqp://leadq:s3cret-pw@rabbitmq:5672/leadq"

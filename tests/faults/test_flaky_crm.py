@@ -13,9 +13,9 @@ import requests
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import DeadLetter, ProcessedEvent, ScoreRow
+from core.records import ObjectType
 from scoring.score import score_people
+from storage.tables import DeadLetter, ProcessedEvent, ScoreRow
 from tests.integration.hubspot.conftest import app, client, enqueued, install, leadq_settings  # noqa: F401
 from tests.integration.sync.conftest import wait_until
 from tests.integration.sync.test_end_to_end import served, worker, worker_output  # noqa: F401

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from leadq.storage.redis_locks import LockTimeout, RedisLocks
+from storage.redis_locks import LockTimeout, RedisLocks
 
 
 @pytest.mark.redis

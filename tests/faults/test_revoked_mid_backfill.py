@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import select
 
 from leadq.app import create_app
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.conftest import REDIS_URL
 from tests.faults.conftest import (
     cursor,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from leadq.records import CrmKind
-from leadq.storage import installations
-from leadq.storage.tables import ProcessedEvent, SyncCursor
+from core.records import CrmKind
+from storage import installations
+from storage.tables import ProcessedEvent, SyncCursor
 from workers.services.heartbeat import backfill_heartbeat, heartbeat_key, redis_now
 from workers.services.watchdog import stalled_work
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.integration.admin.conftest import (  # noqa: F401 - fixtures reused
     accounts,
     crm,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from connector.hubspot.mapping import DEFAULT_CONTACT_MAP, company_to_account, contact_to_person
 from connector.salesforce.mapping import BASE_FIELDS, to_account, to_person
-from leadq.records import ObjectType
+from core.records import ObjectType
 from scoring.icp import load_icp
 from scoring.parse import normalise_domain, parse_amount, parse_count, parse_country, parse_email
 from scoring.score import score_person

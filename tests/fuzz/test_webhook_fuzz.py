@@ -95,8 +95,8 @@ huge_numbers = st.one_of(
 def test_hubspot_webhook_of_an_installed_portal_never_fails(client, crm, enqueued, sessions) -> None:  # type: ignore[no-untyped-def]
     """Signed events of an installed portal reach the database: oversized ids and timestamps must
     be refused (400) or recorded, never a 500."""
-    from leadq.records import CrmKind
-    from leadq.storage import installations
+    from core.records import CrmKind
+    from storage import installations
 
     with sessions.begin() as db:  # an installed portal (the webhook needs nothing more)
         installations.upsert_installation(db, CrmKind.HUBSPOT, str(crm.portal_id))

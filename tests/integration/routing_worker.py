@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from routing.config import load_routing
 from routing.model import RoutingLead
 from routing.service import route_and_commit
@@ -40,12 +40,12 @@ def run(backend: str, url: str, installation_id: int, worker: int, leads: int) -
     if backend == "redis":
         import redis
 
-        from leadq.storage.redis_state import RedisRoutingState
+        from storage.redis_state import RedisRoutingState
 
         state = RedisRoutingState(redis.Redis.from_url(url), installation_id)
     else:
-        from leadq.storage.db import make_engine, make_session_factory
-        from leadq.storage.sql_state import SqlRoutingState
+        from storage.db import make_engine, make_session_factory
+        from storage.sql_state import SqlRoutingState
 
         state = SqlRoutingState(make_session_factory(make_engine(url)), installation_id)
     got: Counter[str] = Counter()

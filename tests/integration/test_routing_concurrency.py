@@ -43,7 +43,7 @@ def _check(total: Counter[str], state) -> None:
 
 @pytest.mark.redis
 def test_concurrent_workers_on_redis(redis_client):
-    from leadq.storage.redis_state import RedisRoutingState
+    from storage.redis_state import RedisRoutingState
     from tests.conftest import REDIS_URL
 
     total = _route_in_parallel("redis", REDIS_URL, 77)
@@ -51,10 +51,10 @@ def test_concurrent_workers_on_redis(redis_client):
 
 
 def test_concurrent_workers_on_the_database(sessions, db_url):
-    from leadq.records import CrmKind
-    from leadq.storage import installations
-    from leadq.storage.db import transaction
-    from leadq.storage.sql_state import SqlRoutingState
+    from core.records import CrmKind
+    from storage import installations
+    from storage.db import transaction
+    from storage.sql_state import SqlRoutingState
 
     with transaction(sessions) as session:
         inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "routing-concurrency")
@@ -63,12 +63,12 @@ def test_concurrent_workers_on_the_database(sessions, db_url):
 
 
 def test_release_frees_open_capacity(redis_client, sessions):
-    from leadq.records import CrmKind
-    from leadq.storage import installations
-    from leadq.storage.db import transaction
-    from leadq.storage.redis_state import RedisRoutingState
-    from leadq.storage.sql_state import SqlRoutingState
+    from core.records import CrmKind
     from routing.model import Decision
+    from storage import installations
+    from storage.db import transaction
+    from storage.redis_state import RedisRoutingState
+    from storage.sql_state import SqlRoutingState
 
     with transaction(sessions) as session:
         inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "release")

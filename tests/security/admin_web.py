@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
+from core.records import CrmKind
 from leadq.app import create_app
 from leadq.cli import main
-from leadq.records import CrmKind
-from leadq.storage import admins, installations
+from storage import admins, installations
 from tests.conftest import REDIS_URL
 
 PASSWORD = "correct horse battery"

@@ -140,7 +140,7 @@ def test_f10_metrics_families_are_declared_once(leadq_settings, crm, redis_clien
     for the labelled families). Prometheus' text format declares a family once, before its samples."""
     from datetime import UTC, datetime
 
-    from leadq.storage.tables import ProcessedEvent
+    from storage.tables import ProcessedEvent
     from tests.integration.hubspot.conftest import event, install, signed_post
 
     client = create_app(leadq_settings, enqueue=Enqueued()).test_client()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     DeadBroker,
     accounts,

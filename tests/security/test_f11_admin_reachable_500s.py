@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     DeadBroker,
     accounts,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadq.storage.tables import ProcessedEvent
 from sandbox.salesforce.outbound import envelope
+from storage.tables import ProcessedEvent
 from tests.integration.salesforce.conftest import crm, installed, leadq_settings, org_of, outbound_path  # noqa: F401
 
 

@@ -7,9 +7,9 @@ import html
 
 import pytest
 
-from leadq.storage.tables import Installation
 from routing.config import RoutingConfigError, load_routing
 from scoring.icp import IcpError, load_icp
+from storage.tables import Installation
 from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     accounts,
     crm,

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from leadq.settings import SettingsError, load_settings
-from leadq.storage.tables import OAuthNonce
-from leadq.storage.vault import Vault
+from core.settings import SettingsError, load_settings
 from oauth import state as oauth_state
+from storage.tables import OAuthNonce
+from storage.vault import Vault
 from tests.security.admin_web import cli, make_app, web_settings  # noqa: F401 - fixture
 
 

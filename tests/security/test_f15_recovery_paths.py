@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from leadq.storage import installations
-from leadq.storage.tables import Installation, ProcessedEvent, SyncCursor
-from leadq.storage.vault import Vault
+from storage import installations
+from storage.tables import Installation, ProcessedEvent, SyncCursor
+from storage.vault import Vault
 from tests.integration.hubspot.conftest import event, signed_post
 from tests.integration.sync.conftest import installed, runtime  # noqa: F401 - fixtures
 from workers import tasks

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from leadq.app import create_app
 from leadq.cli import main
-from leadq.storage import admins
-from leadq.storage.tables import Installation, ProcessedEvent
-from leadq.storage.vault import Vault
+from storage import admins
+from storage.tables import Installation, ProcessedEvent
+from storage.vault import Vault
 from tests.faults.conftest import start_worker, stop, wait_until, worker_log
 from tests.integration.admin.conftest import PASSWORD, sign_in
 from tests.integration.hubspot.conftest import Enqueued, event, install, signed_post

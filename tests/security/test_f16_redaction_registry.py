@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-import leadq.logging as leadq_logging
-from leadq.logging import KeyValueFormatter, RedactionFilter, redact, register_secret
+import core.logging as leadq_logging
+from core.logging import KeyValueFormatter, RedactionFilter, redact, register_secret
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from connector.salesforce.stamps import change_key
-from leadq.records import ObjectType
-from leadq.storage.tables import ProcessedEvent
+from core.records import ObjectType
 from sandbox.salesforce.outbound import envelope
+from storage.tables import ProcessedEvent
 from tests.integration.salesforce.conftest import (  # noqa: F401 - fixtures
     crm,
     ctx,

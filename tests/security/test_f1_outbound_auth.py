@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from leadq.storage.tables import OutboundSecret, ProcessedEvent
 from sandbox.salesforce.outbound import envelope
+from storage.tables import OutboundSecret, ProcessedEvent
 from tests.integration.admin.conftest import PASSWORD, sign_in
 from tests.integration.salesforce.conftest import (  # noqa: F401 - fixtures
     crm,
@@ -101,7 +101,7 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
 
 
 def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from leadq.storage import admins
+    from storage import admins
 
     path = _shown(client, crm)
     with sessions.begin() as db:
@@ -177,7 +177,7 @@ def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, 
 def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """A backfill's writes come back as outbound messages made by the integration user; they are
     dropped without a row, so they must not crowd a person's change out of the same minute."""
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
 
     services = app.extensions["leadq"]
     services.settings = services.settings.model_copy(update={"salesforce_outbound_max_per_minute": 150})
@@ -200,8 +200,8 @@ def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, c
     request path (an outage's 503, an exception) show it redacted."""
     import sqlalchemy.exc
 
-    from leadq.logging import RedactionFilter
-    from leadq.storage import outbound_secrets
+    from core.logging import RedactionFilter
+    from storage import outbound_secrets
 
     path = _endpoint(client, crm)
     secret = path.rsplit("/", 1)[1]
@@ -225,9 +225,9 @@ def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_s
     once, the new one is accepted and shown."""
     from click.testing import CliRunner
 
+    from core.records import CrmKind
     from leadq.cli import main
-    from leadq.records import CrmKind
-    from leadq.storage import admins, installations
+    from storage import admins, installations
     from tests.integration.admin.conftest import csrf_of
     from tests.integration.sync.test_end_to_end import _env
 

@@ -11,8 +11,8 @@ import re
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import Installation, SyncCursor
+from core.records import ObjectType
+from storage.tables import Installation, SyncCursor
 from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     DeadBroker,
     accounts,
@@ -228,7 +228,7 @@ def test_f2_a_save_during_approve_stays_pending(
     """Re-test of F2: a Save (of Z) landing between Approve's check of the preview (of Y) and its
     apply. Both answered 302 and Y went live, but the pending configuration became None: Z was lost
     although its save had said "Saved as pending". Z must stay pending, with its own preview."""
-    from leadq.storage import installations
+    from storage import installations
 
     mine = accounts["alice"]
     _written_with_default_icp(ctx)

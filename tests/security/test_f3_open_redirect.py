@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from leadq.storage import admins
+from storage import admins
 from tests.integration.admin.conftest import PASSWORD, csrf_of
 
 LEADQ = "http://leadq.test"

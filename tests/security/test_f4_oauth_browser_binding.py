@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import requests
 from sqlalchemy import func, select
 
-from leadq.storage import admins
-from leadq.storage.tables import AdminGrant, EncryptedToken, Installation
+from storage import admins
+from storage.tables import AdminGrant, EncryptedToken, Installation
 from tests.integration.admin.conftest import PASSWORD, sign_in
 from tests.integration.hubspot.conftest import install
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import func, select
 
 from connector.http import session as pinned_session
-from leadq.storage import admins
-from leadq.storage.tables import EncryptedToken, Installation
+from storage import admins
+from storage.tables import EncryptedToken, Installation
 from tests.integration.admin.conftest import PASSWORD, sign_in
 from tests.integration.salesforce.conftest import crm, install, leadq_settings  # noqa: F401 - fixtures
 

@@ -26,9 +26,9 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from leadq.storage.db import make_engine
-from leadq.storage.migrate import upgrade
 from sandbox.hubspot.signing import sign_v3
+from storage.db import make_engine
+from storage.migrate import upgrade
 from tests.conftest import REDIS_URL, service_missing
 
 WORKERS = 2

@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import func, insert, select
 
-from leadq.storage import installations
-from leadq.storage.tables import ProcessedEvent
+from storage import installations
+from storage.tables import ProcessedEvent
 from tests.integration.salesforce.conftest import crm, install, installed, leadq_settings  # noqa: F401
 
 PAUSED = 70_000

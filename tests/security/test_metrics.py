@@ -33,7 +33,7 @@ def test_the_dead_letter_gauge_counts_records_still_failing_not_resolved_ones(
 ):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from leadq.storage.tables import DeadLetter, Installation
+    from storage.tables import DeadLetter, Installation
 
     settings = leadq_settings.model_copy(update={"metrics_token": SecretStr("m" * 32)})
     client = create_app(settings, enqueue=Enqueued()).test_client()

@@ -29,7 +29,7 @@ def log_text():  # type: ignore[no-untyped-def]
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_leadq", False)), None)
     if handler is None:
-        from leadq.logging import configure_logging
+        from core.logging import configure_logging
 
         configure_logging("DEBUG")
         handler = next(h for h in root.handlers if getattr(h, "_leadq", False))

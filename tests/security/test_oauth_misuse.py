@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from leadq.storage.tables import EncryptedToken, Installation
 from oauth import state as oauth_state
 from oauth.errors import InvalidState
+from storage.tables import EncryptedToken, Installation
 
 
 def _state_of(location: str) -> str:

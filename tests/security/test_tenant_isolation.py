@@ -12,9 +12,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from leadq.storage import events as event_store
-from leadq.storage import models_registry
-from leadq.storage.tables import Installation, ProcessedEvent, ScoreRow
+from storage import events as event_store
+from storage import models_registry
+from storage.tables import Installation, ProcessedEvent, ScoreRow
 from tests.integration.hubspot.conftest import event, signed_post
 from workers.services.context import Runtime, build_context
 from workers.services.retrain import retrain

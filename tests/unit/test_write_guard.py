@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadq.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, RecordRef, WrittenBy
+from core.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, RecordRef, WrittenBy
 from workers.services.guard import find_lost_edits, to_check
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -14,12 +14,12 @@ from typing import Any
 
 from connector import formatting
 from connector.write_policy import Action, Policy, plan_writes
-from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, RecordRef
-from leadq.storage import dead_letters, ledger
-from leadq.storage.tables import ScoreRow
+from core.records import Account, FieldState, FieldUpdate, ObjectType, Person, RecordRef
 from scoring.accounts import AccountScore, score_account
 from scoring.features import person_features
 from scoring.score import score_people
+from storage import dead_letters, ledger
+from storage.tables import ScoreRow
 from workers.services.context import InstallationContext
 from workers.services.sync import SAMPLES, BatchReport
 from workers.services.writeback import account_fields

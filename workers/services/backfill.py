@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 
 from connector.base import Cursor
-from leadq.records import Account, ObjectType
-from leadq.storage.tables import SyncCursor
+from core.records import Account, ObjectType
+from storage.tables import SyncCursor
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
 from workers.services.sync import BatchReport, process_people

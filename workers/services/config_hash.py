@@ -11,8 +11,8 @@ import hashlib
 import hmac
 import json
 
-from leadq.settings import Settings
-from leadq.storage.tables import Installation
+from core.settings import Settings
+from storage.tables import Installation
 
 
 def config_texts(row: Installation, settings: Settings, pending: bool) -> tuple[str | None, str | None]:

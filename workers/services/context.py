@@ -15,22 +15,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.base import CrmAdapter
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.limits import ApiBudget
-from leadq.connect import hubspot_adapter, salesforce_adapter, token_manager
-from leadq.records import CrmKind
-from leadq.settings import Settings
-from leadq.storage import installations, models_registry
-from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.oauth_store import DbTokenStore
-from leadq.storage.redis_locks import RedisLimiter, RedisLocks
-from leadq.storage.redis_state import RedisRoutingState
-from leadq.storage.vault import Vault
+from core.records import CrmKind
+from core.settings import Settings
 from routing.config import load_routing
 from routing.model import RoutingConfig
 from routing.owner_check import retire_inactive
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
+from storage import installations, models_registry
+from storage.db import make_engine, make_session_factory
+from storage.oauth_store import DbTokenStore
+from storage.redis_locks import RedisLimiter, RedisLocks
+from storage.redis_state import RedisRoutingState
+from storage.vault import Vault
 from workers.services.config_hash import config_hash, config_texts
+from workers.services.connections import hubspot_adapter, salesforce_adapter, token_manager
 
 _OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
 OWNERS_TTL_S = 600.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.base import CrmAdapter, RecordError
-from leadq.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy
+from core.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy
 
 log = logging.getLogger(__name__)
 UNCHECKED = frozenset({"leadq_scored_at"})  # leadq's own timestamp: nobody edits it

@@ -14,10 +14,10 @@ import logging
 
 from sqlalchemy import update
 
-from leadq.storage import installations
-from leadq.storage.tables import ProcessedEvent
-from leadq.storage.tokens import load_tokens
-from leadq.storage.vault import VaultError
+from storage import installations
+from storage.tables import ProcessedEvent
+from storage.tokens import load_tokens
+from storage.vault import VaultError
 from workers.services.context import Runtime
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.base import RecordError, WriteReport
-from leadq.records import FieldUpdate, RecordRef
-from leadq.storage.tables import RoutingDecisionRow
+from core.records import FieldUpdate, RecordRef
 from routing.state import RoutingState
+from storage.tables import RoutingDecisionRow
 
 OWNER_REFUSED = "owner-refused"
 OWNER_CODES = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER")  # HubSpot, Salesforce

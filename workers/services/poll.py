@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 
 from connector.base import Cursor
 from connector.salesforce.stamps import change_key
-from leadq.records import Account, CrmKind, ObjectType, Person
-from leadq.storage import events as event_store
-from leadq.storage.tables import ProcessedEvent
+from core.records import Account, CrmKind, ObjectType, Person
+from storage import events as event_store
+from storage.tables import ProcessedEvent
 from workers.services.backfill import cursor_row
 from workers.services.context import InstallationContext
 

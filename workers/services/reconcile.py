@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from connector.write_policy import Policy, plan_writes, same_value
-from leadq.records import (
+from core.records import (
     Account,
     FieldState,
     FieldUpdate,
@@ -40,9 +40,9 @@ from leadq.records import (
     Verdict,
     WrittenBy,
 )
-from leadq.storage import ledger
-from leadq.storage.tables import DeadLetter, ReconcileRun, RoutingDecisionRow, ScoreRow
 from scoring.score import Score
+from storage import ledger
+from storage.tables import DeadLetter, ReconcileRun, RoutingDecisionRow, ScoreRow
 from workers.services.context import InstallationContext
 from workers.services.writeback import account_fields_stored, fields_from
 

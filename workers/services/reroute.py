@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from connector.write_policy import plan_writes
-from leadq.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, Tier, Verdict, WrittenBy
-from leadq.storage import ledger, routing_log
-from leadq.storage.tables import RoutingDecisionRow, ScoreRow
+from core.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, Tier, Verdict, WrittenBy
 from routing.model import RoutingConfig
 from routing.reroute import Assignment, plan
 from routing.service import reroute
 from scoring.features import person_features
+from storage import ledger, routing_log
+from storage.tables import RoutingDecisionRow, ScoreRow
 from workers.services.context import InstallationContext
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies

@@ -6,11 +6,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from leadq.records import Account, OutcomeKind, Person
-from leadq.storage import models_registry
+from core.records import Account, OutcomeKind, Person
 from scoring.leadmodel import LeadModel
 from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, holdout_auc, train_crm_model
+from storage import models_registry
 from workers.services.context import InstallationContext
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ process_people, companies and accounts through score_accounts.
 
 from __future__ import annotations
 
-from leadq.storage import dead_letters
+from storage import dead_letters
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
 from workers.services.sync import process_people

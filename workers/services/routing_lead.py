@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadq.records import Person, Tier, Verdict
+from core.records import Person, Tier, Verdict
 from routing.model import RoutingLead
 from scoring.features import PersonFeatures
 

@@ -20,14 +20,14 @@ from sqlalchemy import select, update
 
 from connector import formatting
 from connector.write_policy import Action, FieldDecision, plan_writes
-from leadq.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
-from leadq.storage import dead_letters, ledger, routing_log
-from leadq.storage.tables import Feedback, ProcessedEvent, ScoreRow
+from core.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
 from routing.decide import route
 from routing.model import Decision, Snapshot
 from routing.service import route_and_commit
 from scoring.features import person_features
 from scoring.score import score_people
+from storage import dead_letters, ledger, routing_log
+from storage.tables import Feedback, ProcessedEvent, ScoreRow
 from workers.services import guard
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit

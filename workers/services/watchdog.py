@@ -20,8 +20,8 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.storage import installations
-from leadq.storage.tables import Installation, ProcessedEvent, SyncCursor
+from storage import installations
+from storage.tables import Installation, ProcessedEvent, SyncCursor
 from workers.services.heartbeat import claim_if_silent
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from connector import formatting
 from connector.fields import LEADQ_FIELDS
 from connector.write_policy import Policy
-from leadq.records import CrmKind
+from core.records import CrmKind
 from routing.model import Decision
 from scoring.accounts import AccountScore
 from scoring.score import Score

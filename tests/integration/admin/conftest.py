@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from leadq.records import CrmKind
-from leadq.storage import admins, installations
+from core.records import CrmKind
+from storage import admins, installations
 from tests.integration.sync.conftest import (  # noqa: F401 - fixtures reused
     app,
     client,

@@ -3,7 +3,7 @@ see or change another's (pages, JSON and form posts)."""
 
 from __future__ import annotations
 
-from leadq.storage.tables import ProcessedEvent
+from storage.tables import ProcessedEvent
 from tests.integration.admin.conftest import csrf_of, sign_in
 
 

@@ -30,7 +30,7 @@ def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> Non
 
 
 def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_path, sessions) -> None:  # type: ignore[no-untyped-def]
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
 
     for key, value in _env(leadq_settings).items():
         if key.startswith("LEADQ_"):
@@ -64,7 +64,7 @@ def test_f2_cli_approve_applies_only_a_previewed_configuration(  # type: ignore[
 ) -> None:
     """The CLI's Approve holds the admin app's rule: no preview, or a preview of another
     configuration (saved again in the admin app after `leadq config`), applies nothing."""
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
 
     for key, value in _env(leadq_settings).items():
         if key.startswith("LEADQ_"):

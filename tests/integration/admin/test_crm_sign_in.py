@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from leadq.cli import main
-from leadq.storage.tables import EncryptedToken
+from storage.tables import EncryptedToken
 from tests.integration.sync.test_end_to_end import _env
 
 
@@ -39,7 +39,7 @@ def test_the_installing_user_signs_in_with_hubspot(client, installed, crm, sessi
 def test_another_crm_user_needs_to_be_allowed(
     client, installed, crm, sessions, leadq_settings, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from leadq.storage.tables import Admin
+    from storage.tables import Admin
 
     with sessions.begin() as db:  # the installing user's access is withdrawn: now "another" user
         for admin in db.scalars(select(Admin)):

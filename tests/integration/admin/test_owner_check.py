@@ -10,10 +10,10 @@ import html
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from core.records import ObjectType
 from leadq.cli import main
-from leadq.records import ObjectType
-from leadq.storage import routing_log
-from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
+from storage import routing_log
+from storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.admin.conftest import csrf_of, sign_in
 from tests.integration.sync.test_end_to_end import _env
 from workers.services.backfill import run_backfill

@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import DeadLetter, Feedback, RoutingDecisionRow, ScoreRow
+from core.records import ObjectType
+from storage.tables import DeadLetter, Feedback, RoutingDecisionRow, ScoreRow
 from tests.integration.admin.conftest import sign_in
 from workers.services.backfill import run_backfill
 
@@ -115,7 +115,7 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
 def test_config_is_validated_saved_as_pending_and_applied_on_approval(
     client, accounts, runtime, sessions
 ) -> None:  # type: ignore[no-untyped-def]
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
     from tests.integration.admin.conftest import csrf_of
     from tests.integration.admin.test_access import FakeCelery
     from workers.services.context import build_context
@@ -158,7 +158,7 @@ def test_config_is_validated_saved_as_pending_and_applied_on_approval(
 def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
     import tomllib
 
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
     from tests.integration.admin.conftest import csrf_of
     from tests.integration.admin.test_access import FakeCelery
 

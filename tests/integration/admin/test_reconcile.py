@@ -8,10 +8,10 @@ import html
 from sqlalchemy import delete, select
 
 from connector import formatting
-from leadq.records import FieldUpdate, ObjectType, RecordRef
-from leadq.storage import ledger
-from leadq.storage.tables import LedgerEntry, ScoreRow
+from core.records import FieldUpdate, ObjectType, RecordRef
 from sandbox.hubspot.store import Source
+from storage import ledger
+from storage.tables import LedgerEntry, ScoreRow
 from tests.integration.admin.conftest import csrf_of, sign_in
 from workers.services.backfill import run_backfill
 from workers.services.reconcile import reconcile

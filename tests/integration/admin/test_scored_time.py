@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import ScoreRow
+from core.records import ObjectType
 from sandbox.hubspot.store import parse_datetime_ms
+from storage.tables import ScoreRow
 from tests.integration.admin.conftest import sign_in
 from workers.services.backfill import run_backfill
 

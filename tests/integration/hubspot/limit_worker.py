@@ -8,9 +8,9 @@ from connector.base import ClientConfig
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget
-from leadq.connect import StaticTokens
-from leadq.records import CrmKind, FieldUpdate, ObjectType, RecordRef
-from leadq.storage.redis_locks import RedisLimiter
+from core.records import CrmKind, FieldUpdate, ObjectType, RecordRef
+from storage.redis_locks import RedisLimiter
+from workers.services.connections import StaticTokens
 
 
 def run(

@@ -11,10 +11,10 @@ from connector.errors import CrmAuthError
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget, LocalLimiter
-from leadq.connect import StaticTokens
-from leadq.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, RecordRef, WrittenBy
+from core.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, RecordRef, WrittenBy
 from sandbox.hubspot.store import Source
 from sandbox.pytest_plugin import install
+from workers.services.connections import StaticTokens
 
 
 def _adapter(running, token: str, budget: Budget | None = None, sleeps: list | None = None):  # type: ignore[no-untyped-def]
@@ -126,12 +126,12 @@ def test_429s_and_5xx_are_retried_with_backoff_until_the_call_lands(crm):
 
 
 def test_a_401_refreshes_once_even_when_workers_race(crm, sessions, redis_client, settings):
-    from leadq.connect import token_manager
-    from leadq.storage import installations
-    from leadq.storage.oauth_store import DbTokenStore
-    from leadq.storage.redis_locks import RedisLocks
-    from leadq.storage.vault import Vault
     from oauth.flows import TokenSet
+    from storage import installations
+    from storage.oauth_store import DbTokenStore
+    from storage.redis_locks import RedisLocks
+    from storage.vault import Vault
+    from workers.services.connections import token_manager
 
     tokens = install(crm)
     vault = Vault([Vault.generate_key()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from connector.fields import LEADQ_FIELDS
-from leadq.storage.tables import EncryptedToken, Installation
+from storage.tables import EncryptedToken, Installation
 from tests.integration.hubspot.conftest import approve, install
 
 
@@ -123,11 +123,11 @@ def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
 ):
     import pytest
 
-    from leadq.connect import mark_needs_reauth, token_manager
-    from leadq.storage.oauth_store import DbTokenStore
-    from leadq.storage.redis_locks import RedisLocks
     from oauth.errors import InvalidGrant
+    from storage.oauth_store import DbTokenStore
+    from storage.redis_locks import RedisLocks
     from tests.integration.hubspot.conftest import event, signed_post
+    from workers.services.connections import mark_needs_reauth, token_manager
 
     install(client, crm)
     services = client.application.extensions["leadq"]

@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from leadq.records import CrmKind
-from leadq.storage import installations
-from leadq.storage.tables import ProcessedEvent
+from core.records import CrmKind
+from storage import installations
+from storage.tables import ProcessedEvent
 from tests.integration.hubspot.conftest import event, install, signed_post
 
 

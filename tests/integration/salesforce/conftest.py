@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from connector.http import session as pinned_session
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.conftest import REDIS_URL
 from tests.integration.hubspot.conftest import app, client, enqueued  # noqa: F401 - fixtures reused
 from workers.services.context import Runtime, build_context
@@ -95,7 +95,7 @@ def org_of(crm):  # type: ignore[no-untyped-def]
 def outbound_path(flask_app) -> str:  # type: ignore[no-untyped-def]
     """The outbound-message endpoint path of the installed org, with its installation's secret (what
     the install page and the admin app show the admin to enter in Salesforce Setup)."""
-    from leadq.storage import outbound_secrets
+    from storage import outbound_secrets
 
     services = flask_app.extensions["leadq"]
     with services.sessions.begin() as session:

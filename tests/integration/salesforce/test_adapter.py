@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from connector.base import Cursor
 from connector.errors import CrmRateLimited
-from leadq.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, Person, RecordRef, WrittenBy
-from leadq.storage import installations
-from leadq.storage.tables import Installation
+from core.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, Person, RecordRef, WrittenBy
 from oauth.errors import InvalidGrant
+from storage import installations
+from storage.tables import Installation
 from tests.integration.salesforce.conftest import org_of
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadq.storage.tables import ProcessedEvent, ScoreRow
 from sandbox.salesforce.outbound import envelope
+from storage.tables import ProcessedEvent, ScoreRow
 from tests.integration.salesforce.conftest import org_of, outbound_path
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from connector import formatting
 from connector.salesforce.mapping import api_name
-from leadq.storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
+from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
 from tests.integration.salesforce.conftest import install, org_of
 from tests.integration.salesforce.test_worker import _worker, served  # noqa: F401 - fixtures
 from tests.integration.sync.conftest import wait_until

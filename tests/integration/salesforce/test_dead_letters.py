@@ -3,9 +3,9 @@ the same picklist each get one dead letter and share one cause, whatever value e
 
 from __future__ import annotations
 
-from leadq.records import CrmKind, FieldUpdate, ObjectType, RecordRef
-from leadq.storage import dead_letters
-from leadq.storage.failure_causes import FIX_FIELDS
+from core.records import CrmKind, FieldUpdate, ObjectType, RecordRef
+from storage import dead_letters
+from storage.failure_causes import FIX_FIELDS
 from tests.integration.salesforce.conftest import org_of
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from leadq.storage import events as event_store
-from leadq.storage.tables import Feedback
+from storage import events as event_store
+from storage.tables import Feedback
 from tests.integration.salesforce.conftest import org_of
 from workers.services.sync import handle_changes
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from leadq.storage.tables import EncryptedToken, Installation
+from storage.tables import EncryptedToken, Installation
 from tests.integration.salesforce.conftest import approve, install, org_of
 
 FIELD_NAMES = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from leadq.storage import installations
-from leadq.storage.tables import ProcessedEvent
 from sandbox.salesforce.outbound import envelope
+from storage import installations
+from storage.tables import ProcessedEvent
 from tests.integration.salesforce.conftest import org_of, outbound_path
 
 

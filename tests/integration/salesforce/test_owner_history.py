@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from leadq.storage.tables import Feedback, Installation, ProcessedEvent
+from storage.tables import Feedback, Installation, ProcessedEvent
 from tests.integration.salesforce.conftest import install, org_of
 from tests.integration.salesforce.test_worker import _worker, live, served  # noqa: F401 - fixtures
 from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until

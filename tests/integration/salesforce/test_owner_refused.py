@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage import assignment_health
-from leadq.storage.tables import DeadLetter, Installation, LedgerEntry
+from core.records import ObjectType
+from storage import assignment_health
+from storage.tables import DeadLetter, Installation, LedgerEntry
 from tests.integration.salesforce.conftest import org_of
 from workers.services.backfill import run_backfill
 from workers.services.context import _OWNERS_CACHE, build_context

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadq.records import ObjectType
-from leadq.storage import routing_log
-from leadq.storage.tables import Installation
+from core.records import ObjectType
+from storage import routing_log
+from storage.tables import Installation
 from tests.integration.salesforce.conftest import org_of
 from workers.services.context import build_context
 from workers.services.reroute import reroute_pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadq.records import ObjectType
+from core.records import ObjectType
 from workers.services.retrain import examples_from_crm, retrain
 
 

@@ -8,9 +8,9 @@ import math
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import ProcessedEvent
+from core.records import ObjectType
 from sandbox.salesforce.outbound import envelope
+from storage.tables import ProcessedEvent
 from tests.integration.salesforce.conftest import org_of, outbound_path
 from workers.services.backfill import run_backfill
 from workers.services.poll import poll_changes

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from leadq.app import create_app
-from leadq.storage.tables import SyncCursor
+from storage.tables import SyncCursor
 from tests.integration.salesforce.conftest import for_org, install, org_of
 from tests.integration.sync.conftest import start_worker, wait_until
 from tests.integration.sync.test_end_to_end import _env
@@ -161,7 +161,7 @@ def test_a_killed_worker_resumes_the_salesforce_backfill(
 
 @pytest.mark.redis
 def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
-    from leadq.storage.tables import Installation, ProcessedEvent
+    from storage.tables import Installation, ProcessedEvent
     from tests.integration.salesforce import conftest
 
     settings, url, app = served

@@ -7,7 +7,7 @@ under test.
 
 from __future__ import annotations
 
-from leadq.records import ObjectType
+from core.records import ObjectType
 from tests.integration.salesforce.conftest import org_of
 from tests.integration.sync.test_written_values import ENGAGEMENTS, FITS, PROBABILITIES, _with_values, decided
 from workers.services import sync

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from leadq.storage.tables import Installation
+from storage.tables import Installation
 from tests.integration.hubspot.conftest import (  # noqa: F401 - fixtures reused
     Enqueued,
     app,

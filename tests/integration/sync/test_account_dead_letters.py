@@ -3,8 +3,8 @@ does not resolve them unretried): a leadq company property archived in HubSpot, 
 
 from __future__ import annotations
 
-from leadq.storage import dead_letters
-from leadq.storage.failure_causes import FIX_FIELDS
+from storage import dead_letters
+from storage.failure_causes import FIX_FIELDS
 from workers.services.accounts import score_accounts
 from workers.services.retry import retry_dead_letters
 

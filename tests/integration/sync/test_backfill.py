@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadq.storage.tables import LedgerEntry, ScoreRow
+from storage.tables import LedgerEntry, ScoreRow
 from workers.services.backfill import preview_of, run_backfill
 
 
@@ -64,8 +64,8 @@ def test_a_dry_run_writes_nothing_and_previews_every_field(ctx, crm):
 
 
 def test_a_rep_editing_a_leadq_field_wins_and_is_recorded_as_feedback(ctx, crm, sessions):
-    from leadq.storage.tables import Feedback
     from sandbox.hubspot.store import Source
+    from storage.tables import Feedback
 
     run_backfill(ctx)
     portal = crm.sandbox.portals[crm.portal_id]

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from leadq.storage import events as event_store
-from leadq.storage.tables import ProcessedEvent
+from storage import events as event_store
+from storage.tables import ProcessedEvent
 from workers.services.sync import handle_changes
 
 

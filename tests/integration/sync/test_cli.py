@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from leadq.cli import main
-from leadq.storage.tables import DeadLetter
+from storage.tables import DeadLetter
 from tests.integration.sync.test_end_to_end import _env
 
 

@@ -15,7 +15,7 @@ from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, T
 from sqlalchemy import func, select
 
 from connector import formatting
-from leadq.storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
+from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
 from tests.integration.hubspot.conftest import install
 from tests.integration.sync.conftest import wait_until
 from tests.integration.sync.test_end_to_end import served, worker  # noqa: F401 - fixtures reused

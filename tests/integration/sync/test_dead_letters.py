@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from core.records import ObjectType
 from leadq.cli import main
-from leadq.records import ObjectType
-from leadq.storage import admins
-from leadq.storage.tables import DeadLetter, Installation
+from storage import admins
+from storage.tables import DeadLetter, Installation
 from tests.integration.admin.conftest import sign_in
 from tests.integration.sync.conftest import OPEN_VERDICTS
 from tests.integration.sync.test_end_to_end import _env

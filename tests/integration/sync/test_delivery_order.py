@@ -9,9 +9,9 @@ import time
 import requests
 from sqlalchemy import func, select
 
-from leadq.records import ObjectType
-from leadq.storage.tables import ProcessedEvent, ScoreRow
+from core.records import ObjectType
 from scoring.score import score_people
+from storage.tables import ProcessedEvent, ScoreRow
 from tests.integration.hubspot.conftest import event, signed_post
 from workers.services.sync import handle_changes
 
@@ -88,7 +88,7 @@ def test_a_read_overtaken_by_a_newer_one_writes_nothing(ctx, crm, sessions):
     neither writes nor records: the newer result stands."""
     from datetime import UTC, datetime
 
-    from leadq.storage import events as event_store
+    from storage import events as event_store
 
     portal = crm.sandbox.portals[crm.portal_id]
     contact = portal.live("contacts")[3]

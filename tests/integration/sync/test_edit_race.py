@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import select
 
-from leadq.storage import events as event_store
-from leadq.storage.tables import Feedback, LedgerEntry
+from storage import events as event_store
+from storage.tables import Feedback, LedgerEntry
 from workers.services.sync import handle_changes
 
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from core.records import ObjectType
 from leadq.app import create_app
-from leadq.records import ObjectType
-from leadq.storage import routing_log
-from leadq.storage.tables import Installation
+from storage import routing_log
+from storage.tables import Installation
 from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until
 from tests.integration.sync.test_end_to_end import _env
 from workers.launch import worker_command

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from leadq.storage import models_registry
-from leadq.storage.tables import ModelVersion
+from storage import models_registry
+from storage.tables import ModelVersion
 from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 from workers.services.retrain import retrain
@@ -18,7 +18,7 @@ def crm(sandbox_factory):  # type: ignore[no-untyped-def]
 
 
 def test_thin_history_keeps_the_rules_and_says_why(runtime, installed, crm, sessions):
-    from leadq.storage.tables import Installation
+    from storage.tables import Installation
 
     with sessions.begin() as session:
         session.get(Installation, installed).icp_toml = "[model]\nmin_outcomes = 5000\n"

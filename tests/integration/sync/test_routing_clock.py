@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from leadq.records import ObjectType, Verdict
-from leadq.storage import routing_log
-from leadq.storage.tables import Installation, RoutingDecisionRow
+from core.records import ObjectType, Verdict
 from scoring.score import score_people
+from storage import routing_log
+from storage.tables import Installation, RoutingDecisionRow
 from tests.integration.sync.conftest import OPEN_VERDICTS
 from workers.services.context import build_context
 from workers.services.sync import process_people

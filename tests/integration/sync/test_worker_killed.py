@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from leadq.storage.tables import SyncCursor
+from storage.tables import SyncCursor
 from tests.integration.sync.conftest import start_worker, wait_until
 from tests.integration.sync.test_end_to_end import _env
 

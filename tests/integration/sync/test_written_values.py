@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from leadq.records import ObjectType, Tier, Verdict
+from core.records import ObjectType, Tier, Verdict
 from scoring.score import score_people
 from workers.services import sync
 
@@ -86,7 +86,7 @@ def test_a_tie_is_written_rounded_half_up_and_its_change_is_kept_in_history(  # 
 ) -> None:
     from sqlalchemy import select
 
-    from leadq.storage.tables import ScoreRow
+    from storage.tables import ScoreRow
 
     portal = crm.sandbox.portals[crm.portal_id]
     record_id = next(r.id for r in portal.live("contacts"))

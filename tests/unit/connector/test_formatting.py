@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from connector import formatting
 from connector.formatting import LONG_TEXT_LIMIT, MARKER, TEXT_LIMIT, utf16_length
 from connector.salesforce.mapping import number_text
-from leadq.records import CrmKind
+from core.records import CrmKind
 from sandbox.salesforce.schema import FieldDef, coerce
 
 

@@ -9,7 +9,7 @@ from connector.fields import LEADQ_FIELDS
 from connector.salesforce.limits import ApiBudget, parse_limit_info
 from connector.salesforce.mapping import api_name, to_api_value, to_person
 from connector.salesforce.outbound import MAX_NOTIFICATIONS, MessageRejected, parse
-from leadq.records import ObjectType
+from core.records import ObjectType
 
 SPECS = {s.key: s for s in LEADQ_FIELDS}
 

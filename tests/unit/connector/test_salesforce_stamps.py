@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from connector.salesforce.outbound import MessageRejected, parse
 from connector.salesforce.stamps import canonical_stamp, change_key
-from leadq.records import ObjectType
+from core.records import ObjectType
 from sandbox.salesforce.outbound import envelope
 
 

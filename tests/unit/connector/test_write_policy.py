@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connector.write_policy import Action, Policy, decide_field, plan_writes, same_value
-from leadq.records import CrmKind, FieldState, ObjectType, RecordRef, WrittenBy
+from core.records import CrmKind, FieldState, ObjectType, RecordRef, WrittenBy
 
 REF = RecordRef(CrmKind.HUBSPOT, "1", ObjectType.CONTACT, "7")
 USER, LEADQ, OTHER = WrittenBy.USER, WrittenBy.LEADQ, WrittenBy.INTEGRATION

@@ -11,14 +11,14 @@ import time
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from core.records import CrmKind
 from leadq.app import create_app
 from leadq.cli import main
-from leadq.records import CrmKind
-from leadq.storage import installations
-from leadq.storage.db import make_engine, make_session_factory, transaction
-from leadq.storage.tables import EncryptedToken
-from leadq.storage.tokens import load_tokens, save_tokens
-from leadq.storage.vault import Vault
+from storage import installations
+from storage.db import make_engine, make_session_factory, transaction
+from storage.tables import EncryptedToken
+from storage.tokens import load_tokens, save_tokens
+from storage.vault import Vault
 
 
 def test_keys_rotate_re_encrypts_stored_tokens_and_says_old_keys_can_go(db_url, monkeypatch):

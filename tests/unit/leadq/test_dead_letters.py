@@ -10,11 +10,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from connector.base import RecordError
-from leadq.records import CrmKind, FieldUpdate, ObjectType, RecordRef
-from leadq.storage import dead_letters, installations
-from leadq.storage.db import make_engine, make_session_factory
-from leadq.storage.migrate import downgrade, upgrade
-from leadq.storage.tables import DeadLetter
+from core.records import CrmKind, FieldUpdate, ObjectType, RecordRef
+from storage import dead_letters, installations
+from storage.db import make_engine, make_session_factory
+from storage.migrate import downgrade, upgrade
+from storage.tables import DeadLetter
 
 pytestmark = pytest.mark.db
 OWNER = "hubspot_owner_id: INVALID_OWNER_ID (60071397 is not a valid owner id)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadq.storage.failure_causes import (
+from storage.failure_causes import (
     FIX_FIELDS,
     FIX_OWNER,
     FIX_REQUIRED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from leadq.logging import KeyValueFormatter, RedactionFilter, register_secret
+from core.logging import KeyValueFormatter, RedactionFilter, register_secret
 
 
 def _capture(logger_name: str):
@@ -42,7 +42,7 @@ def test_tokens_in_messages_args_extra_and_exceptions_are_redacted():
 
 
 def test_fernet_ciphertext_is_redacted_too():
-    from leadq.storage.vault import Vault
+    from storage.vault import Vault
 
     ciphertext = Vault([Vault.generate_key()]).encrypt("x").decode()
     logger, lines = _capture("leadq.test.fernet")

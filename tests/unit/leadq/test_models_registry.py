@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from leadq.records import CrmKind
-from leadq.storage import installations, models_registry
-from leadq.storage.db import transaction
+from core.records import CrmKind
 from scoring.registry import decide_promotion
+from storage import installations, models_registry
+from storage.db import transaction
 
 
 def test_a_challenger_becomes_champion_only_when_it_wins(sessions):

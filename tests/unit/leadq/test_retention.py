@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from leadq.records import CrmKind
-from leadq.storage import installations
-from leadq.storage.retention import prune
-from leadq.storage.tables import ProcessedEvent, RoutingDecisionRow, ScoreRow
+from core.records import CrmKind
+from storage import installations
+from storage.retention import prune
+from storage.tables import ProcessedEvent, RoutingDecisionRow, ScoreRow
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadq.records import CrmKind
-from leadq.storage import installations, routing_log
-from leadq.storage.db import transaction
+from core.records import CrmKind
 from routing.model import Decision
+from storage import installations, routing_log
+from storage.db import transaction
 
 
 def test_decisions_are_logged_with_their_path_and_sla(sessions):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadq.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_point_at_the_real_crms_and_local_services(tmp_path, monkeypatch):

@@ -9,12 +9,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from leadq.records import CrmKind
-from leadq.storage import installations
-from leadq.storage.db import transaction
-from leadq.storage.tables import Base, LedgerEntry, ProcessedEvent
-from leadq.storage.tokens import load_tokens, rotate_all, save_tokens
-from leadq.storage.vault import Vault
+from core.records import CrmKind
+from storage import installations
+from storage.db import transaction
+from storage.tables import Base, LedgerEntry, ProcessedEvent
+from storage.tokens import load_tokens, rotate_all, save_tokens
+from storage.vault import Vault
 
 pytestmark = pytest.mark.db
 

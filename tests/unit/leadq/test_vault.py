@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadq.storage.vault import Vault, VaultError
+from storage.vault import Vault, VaultError
 
 
 def test_round_trip_and_ciphertext_hides_the_token():

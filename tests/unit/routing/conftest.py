@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from routing.config import load_routing
 from routing.model import RoutingLead
 

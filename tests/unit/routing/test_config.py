@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadq.records import CrmKind, Owner
+from core.records import CrmKind, Owner
 from routing.config import RoutingConfigError, load_routing
 from tests.unit.routing.conftest import TEAM
 

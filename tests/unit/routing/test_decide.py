@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from routing.decide import route
 from routing.model import AccountMatch, RepLoad, Snapshot
 from routing.reroute import Assignment, plan

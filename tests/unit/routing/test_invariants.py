@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from routing.availability import availability
 from routing.config import load_routing
 from routing.decide import route

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadq.records import CrmKind, Owner
+from core.records import CrmKind, Owner
 from routing.config import load_routing
 from routing.owner_check import rep_problems, retire_inactive
 

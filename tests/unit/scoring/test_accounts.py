@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from leadq.records import Tier
+from core.records import Tier
 from scoring.accounts import score_account
 from scoring.features import person_features
 from scoring.icp import load_icp
@@ -56,7 +56,7 @@ def test_an_account_of_only_disqualified_people_is_l4():
 
 
 def test_an_account_follows_the_same_tier_verdict_matrix_as_a_person():
-    from leadq.records import Verdict
+    from core.records import Verdict
     from scoring import verdicts
 
     quiet = _scored(PersonBuilder("1").title("VP Sales").build(), PersonBuilder("2").title("CRO").build())

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from leadq.records import Engagement
+from core.records import Engagement
 from scoring.features import decayed_engagement, engagement_score
 from scoring.icp import load_icp
 from scoring.parse import normalise_domain, parse_amount, parse_count, parse_country, parse_email

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from scoring import score_person
 from scoring.features import person_features
 from scoring.icp import load_icp

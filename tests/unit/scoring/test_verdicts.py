@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadq.records import Tier, Verdict
+from core.records import Tier, Verdict
 from scoring import score_person
 from scoring.icp import IcpError, load_icp
 from scoring.verdicts import ALLOWED, Thresholds, check, decide, markdown_table

@@ -19,15 +19,15 @@ from connector.hubspot.limits import Budget, Limiter
 from connector.salesforce.adapter import SalesforceAdapter
 from connector.salesforce.client import SalesforceCalls
 from connector.salesforce.limits import ApiBudget
-from leadq.logging import register_secret
-from leadq.records import CrmKind
-from leadq.settings import Settings
-from leadq.storage import installations
-from leadq.storage.tokens import save_tokens
-from leadq.storage.vault import Vault
+from core.logging import register_secret
+from core.records import CrmKind
+from core.settings import Settings
 from oauth.flows import TokenSet, exchange_code
 from oauth.providers import HubSpotOAuth, SalesforceOAuth
 from oauth.tokens import LockFactory, TokenManager
+from storage import installations
+from storage.tokens import save_tokens
+from storage.vault import Vault
 
 
 def hubspot_oauth(settings: Settings) -> HubSpotOAuth:

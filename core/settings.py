@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     # How often beat runs the re-routing pass (SLA missed, rep deactivated).
     reroute_interval_s: float = Field(default=300.0, ge=5, le=86_400)
     # Outbound messages are authenticated by a secret per installation in the endpoint URL
-    # (leadq.storage.outbound_secrets); this caps what one installation may send.
+    # (storage.outbound_secrets); this caps what one installation may send.
     salesforce_outbound_max_per_minute: int = Field(
         default=2000,
         ge=100,

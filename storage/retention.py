@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.storage.tables import ProcessedEvent, RoutingDecisionRow, ScoreRow
+from storage.tables import ProcessedEvent, RoutingDecisionRow, ScoreRow
 
 MIN_EVENT_DAYS = 7
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import RoutingDecisionRow
 from routing.model import Decision
+from storage.tables import RoutingDecisionRow
 
 
 def record(

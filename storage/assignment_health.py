@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import DeadLetter
+from storage.tables import DeadLetter
 
 OWNER_REFUSED = "owner-refused"  # the dead-letter reason workers/services/owner_writes.py records
 

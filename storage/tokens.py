@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import EncryptedToken
-from leadq.storage.vault import Vault
+from storage.tables import EncryptedToken
+from storage.vault import Vault
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from leadq.storage import admin_sessions
-from leadq.storage.tables import Admin, AdminGrant, Installation
+from storage import admin_sessions
+from storage.tables import Admin, AdminGrant, Installation
 
 N, R, P = 2**14, 8, 1
 MIN_PASSWORD = 12

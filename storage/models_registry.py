@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import ModelVersion
+from storage.tables import ModelVersion
 
 CHAMPION, CHALLENGER, RETIRED, REJECTED = "champion", "challenger", "retired", "rejected"
 

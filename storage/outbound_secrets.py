@@ -18,8 +18,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import OutboundSecret
-from leadq.storage.vault import Vault
+from storage.tables import OutboundSecret
+from storage.vault import Vault
 
 SECRET_BYTES = 32
 HANDLE_BYTES = 6

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import ProcessedEvent
+from storage.tables import ProcessedEvent
 
 
 def record_new(

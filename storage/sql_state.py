@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.storage.tables import RoutingLoad, RoutingPool, RoutingPoolCount, RoutingWeekCount
 from routing.model import Decision, RepLoad, Snapshot
+from storage.tables import RoutingLoad, RoutingPool, RoutingPoolCount, RoutingWeekCount
 
 
 class _Stale(Exception):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from leadq.storage.tables import Admin, AdminSession
+from storage.tables import Admin, AdminSession
 
 
 def _now() -> datetime:

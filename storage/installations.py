@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from leadq.records import CrmKind
-from leadq.storage.tables import Installation
+from core.records import CrmKind
+from storage.tables import Installation
 
 ACTIVE = "active"
 NEEDS_REAUTH = "needs_reauth"

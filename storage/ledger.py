@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from leadq.records import FieldUpdate
-from leadq.storage.tables import LedgerEntry
+from core.records import FieldUpdate
+from storage.tables import LedgerEntry
 
 
 def for_records(

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leadq.records import FieldUpdate, RecordRef
-from leadq.storage.failure_causes import Cause, cause_of, describe, fix_hint, shared_values
-from leadq.storage.tables import DeadLetter, utcnow
+from core.records import FieldUpdate, RecordRef
+from storage.failure_causes import Cause, cause_of, describe, fix_hint, shared_values
+from storage.tables import DeadLetter, utcnow
 
 CHUNK = 200  # rows per upsert statement: well under SQLite's bound-parameter limit
 OPEN = DeadLetter.resolved_at.is_(None)

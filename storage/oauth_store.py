@@ -8,11 +8,11 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadq.logging import register_secret
-from leadq.storage.tables import OAuthNonce
-from leadq.storage.tokens import load_tokens, save_tokens
-from leadq.storage.vault import Vault
+from core.logging import register_secret
 from oauth.flows import TokenSet
+from storage.tables import OAuthNonce
+from storage.tokens import load_tokens, save_tokens
+from storage.vault import Vault
 
 
 class DbNonceStore:

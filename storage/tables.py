@@ -215,7 +215,7 @@ class DeadLetter(Base):
     """Work that failed for a reason a person must look at; kept until retried or resolved."""
 
     __tablename__ = "dead_letters"
-    # One open row per failing record: a new failure updates it (leadq.storage.dead_letters).
+    # One open row per failing record: a new failure updates it (storage.dead_letters).
     __table_args__ = (
         Index(
             "uq_dead_letters_open_record",

@@ -1,0 +1,1 @@
+"""The shared vocabulary under every other package: records, settings and logging."""
