@@ -23,9 +23,9 @@ from bench.figures import emit
 from core.records import Tier, Verdict
 from routing.config import load_routing
 from routing.decide import route
-from routing.model import RoutingLead
 from routing.service import route_and_commit
 from routing.state import InMemoryRoutingState, week_key
+from routing.types import RoutingLead
 
 REGIONS = {
     "emea": (["DE", "GB", "FR", "NL", "ES"], "Europe/Berlin"),

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import requests
 
 from oauth.errors import InvalidGrant, OAuthError, ProviderDown
-from oauth.flows import TokenSet
+from oauth.hubspot import TokenSet
 from oauth.providers import SalesforceOAuth
 from oauth.state import pkce_challenge
 

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from oauth.flows import TokenSet
+from oauth.hubspot import TokenSet
 
 REFRESH_MARGIN = timedelta(minutes=5)
 

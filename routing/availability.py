@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from routing.model import Rep
+from routing.types import Rep
 
 
 @lru_cache(maxsize=512)

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.records import Owner
-from routing.model import STEPS, Queue, Rep, RoutingConfig, WorkingHours
+from routing.types import STEPS, Queue, Rep, RoutingConfig, WorkingHours
 
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 REP_KEYS = {

@@ -16,7 +16,7 @@ from core.records import Verdict
 from routing.availability import availability
 from routing.config import segment_of
 from routing.matching import match_account
-from routing.model import AccountMatch, Decision, Rep, RoutingConfig, RoutingLead, Snapshot
+from routing.types import AccountMatch, Decision, Rep, RoutingConfig, RoutingLead, Snapshot
 
 
 def _sla(lead: RoutingLead, config: RoutingConfig, now: datetime) -> datetime | None:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from routing.model import AccountMatch, RoutingLead
+from routing.types import AccountMatch, RoutingLead
 
 _SUFFIXES = re.compile(
     r"\b(inc|incorporated|llc|l l c|ltd|limited|gmbh|ag|sa|s a|sas|sarl|bv|b v|nv|plc|corp|corporation|"

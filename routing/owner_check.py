@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core.records import Owner
-from routing.model import RoutingConfig
+from routing.types import RoutingConfig
 
 
 def rep_problems(config: RoutingConfig, owners: Iterable[Owner]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from routing.model import RoutingConfig
+from routing.types import RoutingConfig
 
 
 @dataclass(frozen=True)

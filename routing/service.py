@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from routing.decide import route
-from routing.model import AccountMatch, Decision, RoutingConfig, RoutingLead
 from routing.reroute import Assignment, RerouteAction, plan
 from routing.state import RoutingState, week_key
+from routing.types import AccountMatch, Decision, RoutingConfig, RoutingLead
 
 POOL_KEYS = ("ae", "sdr", "all")
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from routing.model import Decision, RepLoad, Snapshot
+from routing.types import Decision, RepLoad, Snapshot
 
 
 def week_key(now: datetime) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import register_secret
-from oauth.flows import TokenSet
+from oauth.hubspot import TokenSet
 from storage.tables import OAuthNonce
 from storage.tokens import load_tokens, save_tokens
 from storage.vault import Vault

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import redis
 
-from routing.model import Decision, RepLoad, Snapshot
+from routing.types import Decision, RepLoad, Snapshot
 
 # KEYS: 1 pool version, 2 pool counts hash, 3 open hash, 4 week hash
 # ARGV: 1 expected version ("" = no pool), 2 rep ("" = none), 3 open cap ("" = none),

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.model import Decision
+from routing.types import Decision
 from storage.tables import RoutingDecisionRow
 
 

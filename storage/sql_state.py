@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from routing.model import Decision, RepLoad, Snapshot
+from routing.types import Decision, RepLoad, Snapshot
 from storage.tables import RoutingLoad, RoutingPool, RoutingPoolCount, RoutingWeekCount
 
 

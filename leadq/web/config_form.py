@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from routing.model import STEPS as ROUTING_STEPS
+from routing.types import STEPS as ROUTING_STEPS
 
 PIPES = ("ae", "sdr", "all", "nurture")
 STEPS = tuple(ROUTING_STEPS)

@@ -26,7 +26,7 @@ def purpose_of(state: str | None) -> str:
 
 def start_hubspot(services: Any) -> Any:
     from leadq.web import oauth_binding
-    from oauth.flows import authorize_url
+    from oauth.hubspot import authorize_url
     from workers.services.connections import hubspot_oauth
 
     token = oauth_binding.begin(HUBSPOT)
@@ -50,7 +50,7 @@ def finish(services: Any, purpose: str, page: Any) -> Any:
     from leadq.web import oauth_binding
     from oauth import salesforce as sf_flows
     from oauth.errors import OAuthError
-    from oauth.flows import exchange_code, revoke
+    from oauth.hubspot import exchange_code, revoke
     from workers.services.connections import http_session, hubspot_oauth, salesforce_oauth
 
     settings = services.settings

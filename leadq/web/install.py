@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template_string, requ
 from connector.errors import CrmError
 from leadq.web import oauth_binding
 from oauth.errors import OAuthError
-from oauth.flows import authorize_url
+from oauth.hubspot import authorize_url
 from workers.services.connections import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 
 bp = Blueprint("install", __name__)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from core.records import Tier, Verdict
 from routing.config import load_routing
-from routing.model import RoutingLead
 from routing.service import route_and_commit
+from routing.types import RoutingLead
 
 TEAM = """
 [pools]

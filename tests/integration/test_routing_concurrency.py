@@ -64,7 +64,7 @@ def test_concurrent_workers_on_the_database(sessions, db_url):
 
 def test_release_frees_open_capacity(redis_client, sessions):
     from core.records import CrmKind
-    from routing.model import Decision
+    from routing.types import Decision
     from storage import installations
     from storage.db import transaction
     from storage.redis_state import RedisRoutingState

@@ -22,7 +22,7 @@ from connector.salesforce.limits import ApiBudget
 from core.logging import register_secret
 from core.records import CrmKind
 from core.settings import Settings
-from oauth.flows import TokenSet, exchange_code
+from oauth.hubspot import TokenSet, exchange_code
 from oauth.providers import HubSpotOAuth, SalesforceOAuth
 from oauth.tokens import LockFactory, TokenManager
 from storage import installations
@@ -105,7 +105,7 @@ def token_manager(
             )
 
     else:
-        from oauth.flows import refresh
+        from oauth.hubspot import refresh
 
         provider = hubspot_oauth(settings)
 

@@ -18,8 +18,8 @@ from connector.salesforce.limits import ApiBudget
 from core.records import CrmKind
 from core.settings import Settings
 from routing.config import load_routing
-from routing.model import RoutingConfig
 from routing.owner_check import retire_inactive
+from routing.types import RoutingConfig
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 
 from connector.write_policy import plan_writes
 from core.records import CrmKind, FieldState, FieldUpdate, ObjectType, Person, Tier, Verdict, WrittenBy
-from routing.model import RoutingConfig
 from routing.reroute import Assignment, plan
 from routing.service import reroute
+from routing.types import RoutingConfig
 from scoring.features import person_features
 from storage import ledger, routing_log
 from storage.tables import RoutingDecisionRow, ScoreRow

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.records import Person, Tier, Verdict
-from routing.model import RoutingLead
+from routing.types import RoutingLead
 from scoring.features import PersonFeatures
 
 

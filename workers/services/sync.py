@@ -22,8 +22,8 @@ from connector import formatting
 from connector.write_policy import Action, FieldDecision, plan_writes
 from core.records import Account, FieldState, FieldUpdate, ObjectType, Person, Verdict
 from routing.decide import route
-from routing.model import Decision, Snapshot
 from routing.service import route_and_commit
+from routing.types import Decision, Snapshot
 from scoring.features import person_features
 from scoring.score import score_people
 from storage import dead_letters, ledger, routing_log

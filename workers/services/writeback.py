@@ -8,7 +8,7 @@ from connector import formatting
 from connector.fields import LEADQ_FIELDS
 from connector.write_policy import Policy
 from core.records import CrmKind
-from routing.model import Decision
+from routing.types import Decision
 from scoring.accounts import AccountScore
 from scoring.score import Score
 

@@ -126,7 +126,7 @@ def test_429s_and_5xx_are_retried_with_backoff_until_the_call_lands(crm):
 
 
 def test_a_401_refreshes_once_even_when_workers_race(crm, sessions, redis_client, settings):
-    from oauth.flows import TokenSet
+    from oauth.hubspot import TokenSet
     from storage import installations
     from storage.oauth_store import DbTokenStore
     from storage.redis_locks import RedisLocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.records import CrmKind
-from routing.model import Decision
+from routing.types import Decision
 from storage import installations, routing_log
 from storage.db import transaction
 

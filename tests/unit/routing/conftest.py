@@ -8,7 +8,7 @@ import pytest
 
 from core.records import Tier, Verdict
 from routing.config import load_routing
-from routing.model import RoutingLead
+from routing.types import RoutingLead
 
 TEAM = """
 [teams.emea]

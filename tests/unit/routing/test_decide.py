@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from core.records import Tier, Verdict
 from routing.decide import route
-from routing.model import AccountMatch, RepLoad, Snapshot
 from routing.reroute import Assignment, plan
+from routing.types import AccountMatch, RepLoad, Snapshot
 from tests.unit.routing.conftest import NOW, lead
 
 EMPTY = Snapshot(week="2026-W48")

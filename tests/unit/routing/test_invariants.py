@@ -12,9 +12,9 @@ from core.records import Tier, Verdict
 from routing.availability import availability
 from routing.config import load_routing
 from routing.decide import route
-from routing.model import RepLoad, RoutingLead, Snapshot
 from routing.service import route_and_commit
 from routing.state import InMemoryRoutingState
+from routing.types import RepLoad, RoutingLead, Snapshot
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 
