@@ -6,16 +6,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.records import CrmKind
+from storage.statuses import InstallationStatus
 from storage.tables import Installation
 
-ACTIVE = "active"
-NEEDS_REAUTH = "needs_reauth"
-PAUSED = "paused"
-UNINSTALLED = "uninstalled"
-THROTTLED = "throttled"  # working, but holding back to stay inside the CRM's API budget
-# A worker's LEADQ_ENCRYPTION_KEYS do not open the stored tokens (not the CRM's doing): the work is
-# kept, and the first worker whose keys open them clears the mark and hands the work back.
-CANNOT_DECRYPT = "cannot_decrypt"
+ACTIVE = InstallationStatus.ACTIVE
+NEEDS_REAUTH = InstallationStatus.NEEDS_REAUTH
+PAUSED = InstallationStatus.PAUSED
+UNINSTALLED = InstallationStatus.UNINSTALLED
+THROTTLED = InstallationStatus.THROTTLED
+CANNOT_DECRYPT = InstallationStatus.CANNOT_DECRYPT
 CANNOT_DECRYPT_REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
 STATUSES = (ACTIVE, NEEDS_REAUTH, PAUSED, UNINSTALLED, THROTTLED, CANNOT_DECRYPT)
 WORKING = (ACTIVE, THROTTLED)

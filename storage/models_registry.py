@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.statuses import ModelStatus
 from storage.tables import ModelVersion
 
-CHAMPION, CHALLENGER, RETIRED, REJECTED = "champion", "challenger", "retired", "rejected"
+CHAMPION, CHALLENGER, RETIRED, REJECTED = (
+    ModelStatus.CHAMPION, ModelStatus.CHALLENGER, ModelStatus.RETIRED, ModelStatus.REJECTED
+)
 
 
 def save_version(
