@@ -6,8 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+import sqlalchemy.exc
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.redis_locks import LockTimeout
+
+# What the layers above storage name, so that none of them imports SQLAlchemy or Redis itself.
+Sessions = sessionmaker[Session]  # the session factory the web app and the worker hold
+Redis = redis.Redis
+# The database or Redis is down or restarting, or a lock is held too long: try again later.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    redis.RedisError,
+    LockTimeout,
+)
+
+__all__ = ["UNAVAILABLE", "Engine", "Redis", "Session", "Sessions", "make_engine",
+           "make_session_factory", "transaction"]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
