@@ -159,7 +159,6 @@ class ClientConfig:
     timeout_s: float = 30.0
     ca_bundle: str | None = None
     app_id: str | None = None  # lets the adapter recognise its own writes
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,8 @@ from connector.errors import (
     Action,
     CrmAuthError,
     CrmError,
-    CrmNotFound,
-    CrmPermissionError,
     CrmRateLimited,
     CrmUnavailable,
-    CrmValidationError,
     classify,
 )
 from connector.http import shared as shared_session
@@ -49,26 +46,13 @@ def _first_error(content: Any) -> tuple[str, str]:
 
 def to_crm_error(status: int, content: Any, url: str = "") -> CrmError:
     code, message = _first_error(content)
-    kind: type[CrmError]
-    if status == 401:
-        kind = CrmAuthError
-    elif code == "REQUEST_LIMIT_EXCEEDED":
-        kind = CrmRateLimited
-    elif status == 403:
-        kind = CrmPermissionError
-    elif status == 404:
-        kind = CrmNotFound
-    elif status >= 500 or code in ("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"):
-        kind = CrmUnavailable
-    else:
-        kind = CrmValidationError
-    resolution = classify(status, {}, content)
-    return kind(
+    return CrmError.from_status(
+        status,
         f"Salesforce answered {status} {code}: {message[:300]}",
-        status=status,
+        code=code,
         url=url,
         body=content,
-        retry_after=resolution.retry_after,
+        retry_after=classify(status, {}, content).retry_after,
     )
 
 

@@ -65,7 +65,7 @@ def finish(services: Any, purpose: str, page: Any) -> Any:
             tokens = exchange_code(hubspot_oauth(settings), http, code, settings.http_timeout_s)
             if tokens.refresh_token:
                 revoke(hubspot_oauth(settings), http, tokens.refresh_token, settings.http_timeout_s)
-            tenant, user = str(tokens.hub_id), str(tokens.user_id or "")
+            tenant, user = str(tokens.tenant_id), str(tokens.user_id or "")
         else:
             data, verifier = oauth_binding.complete_with_pkce(purpose)
             tokens = sf_flows.exchange_code(

@@ -22,9 +22,9 @@ from connector.salesforce.limits import ApiBudget
 from core.logging import register_secret
 from core.records import CrmKind
 from core.settings import Settings
-from oauth.hubspot import TokenSet, exchange_code
+from oauth.hubspot import exchange_code
 from oauth.providers import HubSpotOAuth, SalesforceOAuth
-from oauth.tokens import LockFactory, TokenManager
+from oauth.tokens import LockFactory, TokenManager, TokenSet
 from storage import installations
 from storage.tokens import save_tokens
 from storage.vault import Vault
@@ -168,7 +168,7 @@ def install_salesforce(
     register_secret(tokens.refresh_token)
     identity = sf_flows.identity(session, tokens, settings.http_timeout_s)
     org_id, user_id = str(identity.get("organization_id") or ""), str(identity.get("user_id") or "")
-    if org_id != tokens.hub_id or user_id != tokens.user_id:
+    if org_id != tokens.tenant_id or user_id != tokens.user_id:
         from oauth.errors import OAuthError
 
         raise OAuthError("Salesforce's identity answer named another organization or user than the token")
@@ -228,7 +228,7 @@ def install_hubspot(
     )
     register_secret(tokens.access_token)
     register_secret(tokens.refresh_token)
-    portal_id = str(tokens.hub_id)
+    portal_id = str(tokens.tenant_id)
     report = hubspot_adapter(settings, portal_id, StaticTokens(tokens.access_token), limiter).ensure_fields(
         LEADQ_FIELDS
     )
