@@ -371,7 +371,7 @@ def status_cmd() -> None:
                 assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
             )
             state = degraded or f"{inst.status}{reason}"
-            click.echo(f"#{inst.id} {inst.crm_kind} {inst.external_id}: {state}")
+            click.echo(f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {state}")
             for c in db.scalars(select(SyncCursor).where(SyncCursor.installation_id == inst.id)):
                 if c.name in ("backfill", "preview"):
                     click.echo(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
@@ -687,7 +687,7 @@ def admin_allow(installation: int, crm_user_id: str) -> None:
         row = installations.get(db, installation)
         if row is None:
             raise click.ClickException(f"there is no installation {installation}")
-        admins.allow_crm_user(db, row.crm_kind, row.external_id, crm_user_id.strip(), installation)
+        admins.allow_crm_user(db, row.crm_kind, row.tenant_id, crm_user_id.strip(), installation)
         crm = row.crm_kind
     click.echo(f"{crm_user_id} may sign in through {crm} and manage installation {installation}")
 

@@ -12,6 +12,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 
 from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
+from connector.registry import provider
 from core.records import ObjectType
 from core.settings import load_settings
 from oauth.errors import InvalidGrant
@@ -19,7 +20,6 @@ from storage.redis_locks import LockTimeout
 from storage.vault import VaultError
 from workers.services import key_check
 from workers.services.backfill import run_backfill
-from workers.services.connections import mark_needs_reauth
 from workers.services.context import (
     InstallationContext,
     InstallationGone,
@@ -28,6 +28,7 @@ from workers.services.context import (
     build_context,
 )
 from workers.services.heartbeat import backfill_heartbeat
+from workers.services.install import mark_needs_reauth
 from workers.services.sync import handle_changes
 
 log = logging.getLogger(__name__)
@@ -286,7 +287,7 @@ def schedule(kind: str) -> int:
         active = [
             i.id
             for i in installations.list_all(session)
-            if i.status in installations.WORKING and (kind != "poll" or i.crm_kind == "salesforce")
+            if i.status in installations.WORKING and (kind != "poll" or provider(i.crm_kind).polls)
         ]
     for installation_id in active:
         task.apply_async(args=[installation_id], queue=queue)

@@ -83,11 +83,12 @@ class HubSpotAdapter:
         app_id: str | None = None,
         fields: FieldMap = DEFAULT_MAP,
         extra_properties: Sequence[str] = (),
+        company_extra_properties: Sequence[str] = (),
     ) -> None:
         self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
         # Also read these (leadq's own fields, the owner): the write policy compares against them.
         self.extra_properties = tuple(extra_properties)
-        self.company_extra_properties: tuple[str, ...] = ()  # leadq's own fields on companies
+        self.company_extra_properties = tuple(company_extra_properties)  # leadq's own fields on companies
 
     # Reading ---------------------------------------------------------------------------------
 

@@ -85,11 +85,12 @@ class SalesforceAdapter:
         integration_user_id: str = "",
         fields: Sequence[FieldSpec] = LEADQ_FIELDS,
         page_size: int = PAGE,
+        read_leadq_fields: bool = True,  # False until provisioning has made them visible
     ) -> None:
         self.calls, self.org_id, self.integration_user_id = calls, org_id, integration_user_id
         self.fields = tuple(fields)
         self.page_size = page_size
-        self.read_leadq_fields = True  # off until provisioning has made them visible
+        self.read_leadq_fields = read_leadq_fields
         self.specs = {spec.key: spec for spec in self.fields}
 
     # Reading ---------------------------------------------------------------------------------

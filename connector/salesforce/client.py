@@ -33,6 +33,7 @@ from connector.http import shared as shared_session
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
+API_VERSION = "62.0"  # the REST API version leadq is tested against
 T = TypeVar("T")
 
 
@@ -64,7 +65,7 @@ class SalesforceCalls:
         config: ClientConfig,
         tokens: Tokens,
         org_id: str,
-        version: str = "62.0",
+        version: str = API_VERSION,
         budget: ApiBudget | None = None,
         max_attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,

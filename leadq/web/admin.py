@@ -155,7 +155,7 @@ def index():  # type: ignore[no-untyped-def]
                 {
                     "id": inst.id,
                     "crm": inst.crm_kind,
-                    "external_id": inst.external_id,
+                    "tenant_id": inst.tenant_id,
                     "state": "degraded" if degraded else state,
                     "state_label": degraded or STATE_LABELS.get(state, state),
                     "reason": inst.status_reason,
@@ -254,10 +254,11 @@ REPLACED_OUTBOUND = (
 @login_required
 def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
     """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
+    from connector.registry import provider
     from storage import outbound_secrets
 
     inst = installation_or_404(installation_id)
-    if inst.crm_kind != "salesforce":
+    if not provider(inst.crm_kind).outbound_messages:
         abort(404)
     if request.form.get("confirm") != "replace":
         flash("Not replaced: tick the box to confirm that the current URL should stop working.")
@@ -302,8 +303,11 @@ def retry(installation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
 
-# What a backfill visits: the people, then their companies/accounts.
-PEOPLE_OBJECTS = {"hubspot": {"contact", "account"}, "salesforce": {"lead", "contact", "account"}}
+def _synced(crm_kind: str) -> set[str]:
+    """What a backfill visits: the people, then their companies/accounts."""
+    from connector.registry import provider
+
+    return {obj.value for obj in provider(crm_kind).synced_objects}
 
 
 def _applied_hash(inst: Installation) -> str:
@@ -342,7 +346,7 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
     applied = _applied_hash(inst)
     return {
         # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
-        "done": all(r.status == "done" for r in rows) and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
+        "done": all(r.status == "done" for r in rows) and _synced(inst.crm_kind) <= seen,
         "records": sum(r.done for r in rows),
         "parts": ", ".join(
             f"{r.done:,} {OBJECT_LABELS.get(inst.crm_kind, {}).get(r.object_type, r.object_type)}"

@@ -137,7 +137,7 @@ def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
     with services.sessions() as session:
         installation_id = outbound_secrets.installation_of(session, secret)
         installation = installations.get(session, installation_id) if installation_id else None
-        org = installation.external_id if installation is not None else ""
+        org = installation.tenant_id if installation is not None else ""
         integration_user = installation.installed_by if installation is not None else None
         gone = installation is None or installation.status == installations.UNINSTALLED
     if gone:

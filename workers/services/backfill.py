@@ -97,7 +97,7 @@ def run_backfill(
             return Progress(row.done, row.total, 0.0, None, "done"), BatchReport()
         if restart or row.status in ("idle", "done"):
             row.cursor, row.done, row.status, row.started_at = (
-                {"config": ctx.extra.get("config_hash")},
+                {"config": ctx.config_hash},
                 0,
                 "running",
                 datetime.now(UTC),
@@ -163,7 +163,7 @@ MIXED = "mixed"  # pages computed from more than one configuration: no Approve c
 def _same_config(recorded: str | None, ctx: InstallationContext) -> str | None:
     """The configuration hash a cursor keeps: the one it started from, or ``MIXED`` once a page
     was computed from another (a configuration saved while a preview ran)."""
-    return recorded if recorded == ctx.extra.get("config_hash") else MIXED
+    return recorded if recorded == ctx.config_hash else MIXED
 
 
 def preview_of(ctx: InstallationContext, obj: ObjectType = ObjectType.CONTACT) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from connector.base import Cursor
+from connector.registry import provider
 from connector.salesforce.stamps import change_key
-from core.records import Account, CrmKind, ObjectType, Person
+from core.records import Account, ObjectType, Person
 from storage import events as event_store
 from storage.tables import ProcessedEvent
 from workers.services.backfill import cursor_row
@@ -103,7 +104,7 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
 def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
     """Record the Salesforce versions the change handler has just read as handled: the poll then
     skips them (one change, processed once, however it arrived). Returns how many were new."""
-    if ctx.crm != CrmKind.SALESFORCE:
+    if not provider(ctx.crm).polls:  # only a polled CRM dedupes changes by record version
         return 0
     rows = []
     for record in records:

@@ -282,7 +282,7 @@ def _who_changed(
     """For records someone changed, field history says who (a person, or another integration)."""
     if not pending:
         return
-    refs = {row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, row.record_id) for row, *_ in pending}
+    refs = {row.record_id: RecordRef(ctx.crm, ctx.tenant_id, obj, row.record_id) for row, *_ in pending}
     keys = sorted({k for *_, changed in pending for k in changed})
     try:
         states = ctx.adapter.field_states(list(refs.values()), keys)
