@@ -25,9 +25,16 @@ from connector.errors import (
     classify,
 )
 from connector.hubspot.limits import API, Budget, Limiter
+from core.records import ObjectType
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+OBJECTS = {ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies", ObjectType.DEAL: "deals"}
+
+
+def api(client: Any, name: str) -> Any:
+    """The SDK's API of one object kind (``contacts``, ``companies``, ``deals``)."""
+    return getattr(client.crm, name)
 
 
 def _body(exc: Exception) -> Any:

@@ -138,3 +138,15 @@ class SalesforceCalls:
             self.sleep(wait)
         assert last is not None
         raise last
+
+
+def query_all(calls: SalesforceCalls, soql: str, what: str) -> list[dict[str, Any]]:
+    """Every row of a SOQL query, following ``nextRecordsUrl``."""
+    result = calls.call(lambda sf: sf.query(soql), what=what)
+    rows = list(result["records"])
+    next_url = result.get("nextRecordsUrl")
+    while next_url:
+        more = calls.call(lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True), what=what)
+        rows.extend(more["records"])
+        next_url = more.get("nextRecordsUrl")
+    return rows
