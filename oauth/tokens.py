@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from core.tokens import HeldTokens
+
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
@@ -34,17 +36,6 @@ class TokenSet:
 
     def __repr__(self) -> str:  # never show a token
         return f"TokenSet(expires_at={self.expires_at!r}, tenant_id={self.tenant_id!r})"
-
-
-class HeldTokens(Protocol):
-    """What a store keeps of a token set."""
-
-    @property
-    def access_token(self) -> str: ...
-    @property
-    def refresh_token(self) -> str | None: ...
-    @property
-    def expires_at(self) -> datetime | None: ...
 
 
 class TokenStore(Protocol):

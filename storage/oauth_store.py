@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import register_secret
+from core.tokens import HeldTokens
 from storage.tables import OAuthNonce
-from storage.tokens import StoredTokens, TokenValues, load_tokens, save_tokens
+from storage.tokens import StoredTokens, load_tokens, save_tokens
 from storage.vault import Vault
 
 
@@ -49,7 +50,7 @@ class DbTokenStore:
             expires = expires.replace(tzinfo=UTC)  # SQLite returns naive datetimes
         return StoredTokens(stored.access_token, stored.refresh_token, expires)
 
-    def save(self, installation_id: int, tokens: TokenValues) -> None:
+    def save(self, installation_id: int, tokens: HeldTokens) -> None:
         register_secret(tokens.access_token)
         register_secret(tokens.refresh_token)
         with self.sessions.begin() as session:

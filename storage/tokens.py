@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,17 +20,6 @@ class StoredTokens:
 
     def __repr__(self) -> str:  # tokens must never reach a log through repr()
         return f"StoredTokens(access_token=<redacted>, expires_at={self.expires_at!r})"
-
-
-class TokenValues(Protocol):
-    """Any token set to store (``oauth.tokens.TokenSet`` is one): storage needs only these three."""
-
-    @property
-    def access_token(self) -> str: ...
-    @property
-    def refresh_token(self) -> str | None: ...
-    @property
-    def expires_at(self) -> datetime | None: ...
 
 
 def save_tokens(

@@ -88,7 +88,7 @@ def _salesforce_connection(settings: Settings, tenant_id: str, tokens: Tokens, p
         tenant_id,
         config,
         tokens,
-        budget=place.budget or ApiBudget(settings.salesforce_api_share),
+        budget=place.budget() if place.budget else ApiBudget(settings.salesforce_api_share),
         integration_user_id=place.integration_user_id,
         own_fields_visible=place.own_fields_visible,
     )
@@ -99,7 +99,7 @@ class Place:
     """Where one installation lives and what it shares with others, beside its settings."""
 
     limiter: Limiter | None = None  # HubSpot: the shared rate limiter
-    budget: ApiBudget | None = None  # Salesforce: the org's API budget, kept between tasks
+    budget: Callable[[], ApiBudget] | None = None  # Salesforce: the org's API budget, kept between tasks
     instance_url: str = ""  # Salesforce: the org's API host
     integration_user_id: str = ""  # Salesforce: leadq's own user (its writes are echoes)
     own_fields_visible: bool = True  # False right after the code exchange, before provisioning

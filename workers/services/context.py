@@ -141,7 +141,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
     tokens = token_manager(settings, installation_id, store, runtime.locks, crm, auth_env)
     place = Place(
         limiter=runtime.limiter,
-        budget=_budget(runtime, installation_id, tenant_id) if crm == CrmKind.SALESFORCE else None,
+        budget=lambda: _budget(runtime, installation_id, tenant_id),  # asked for by Salesforce only
         instance_url=instance_url,
         integration_user_id=integration_user,
     )
@@ -159,7 +159,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
     )
 
 
-def _budget(runtime: Runtime, installation_id: int, org_id: str) -> ApiBudget:
+def _budget(runtime: Runtime, installation_id: int, tenant_id: str) -> ApiBudget:
     """One per installation and process: it remembers the org's last reported usage between tasks;
     crossing leadq's share marks the installation throttled (with the reason), recovery clears it."""
 
@@ -175,8 +175,8 @@ def _budget(runtime: Runtime, installation_id: int, org_id: str) -> ApiBudget:
             if row is not None and row.status == installations.THROTTLED:
                 installations.set_status(session, installation_id, installations.ACTIVE, "")
 
-    budget = runtime.budgets.get((installation_id, org_id))
+    budget = runtime.budgets.get((installation_id, tenant_id))
     if budget is None:
         budget = ApiBudget(runtime.settings.salesforce_api_share, throttled, cleared)
-        runtime.budgets[(installation_id, org_id)] = budget
+        runtime.budgets[(installation_id, tenant_id)] = budget
     return budget

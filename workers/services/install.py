@@ -83,28 +83,28 @@ def install_salesforce(
     )
     _register(tokens)
     identity = salesforce_flows.identity(session, tokens, settings.http_timeout_s)
-    org_id, user_id = str(identity.get("organization_id") or ""), str(identity.get("user_id") or "")
-    if org_id != tokens.tenant_id or user_id != tokens.user_id:
+    tenant_id, user_id = str(identity.get("organization_id") or ""), str(identity.get("user_id") or "")
+    if tenant_id != tokens.tenant_id or user_id != tokens.user_id:
         raise OAuthError("Salesforce's identity answer named another organization or user than the token")
     if not tokens.refresh_token:
         raise OAuthError("Salesforce issued no refresh token: the app must allow the 'refresh_token' scope")
     place = Place(
         instance_url=tokens.instance_url or "", integration_user_id=user_id, own_fields_visible=False
     )
-    adapter = build_adapter(settings, CrmKind.SALESFORCE, org_id, StaticTokens(tokens.access_token), place)
+    adapter = build_adapter(settings, CrmKind.SALESFORCE, tenant_id, StaticTokens(tokens.access_token), place)
     report = adapter.ensure_fields(LEADQ_FIELDS)
     installation_id = _store(
         sessions,
         vault,
         CrmKind.SALESFORCE,
-        org_id,
+        tenant_id,
         tokens,
         installed_by=user_id,
         instance_url=tokens.instance_url or "",
         auth_env=auth_env,
         expires=False,
     )
-    return _result(installation_id, org_id, report)
+    return _result(installation_id, tenant_id, report)
 
 
 def _register(tokens: TokenSet) -> None:
