@@ -109,7 +109,7 @@ class CrmAdapter(Protocol):
         ...
 
     def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
-        """Each account's people (by account id); accounts without people may be absent."""
+        """Each account's people (HubSpot: the company's contacts; Salesforce: the account's contacts)."""
         ...
 
     def count(self, obj: ObjectType) -> int | None:
