@@ -70,6 +70,17 @@ def client_config(settings: Settings) -> ClientConfig:
     )
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where one installation lives and what it shares with others, beside its settings."""
+
+    limiter: Limiter | None = None  # HubSpot: the shared rate limiter
+    budget: Callable[[], ApiBudget] | None = None  # Salesforce: the org's API budget, kept between tasks
+    instance_url: str = ""  # Salesforce: the org's API host
+    integration_user_id: str = ""  # Salesforce: leadq's own user (its writes are echoes)
+    own_fields_visible: bool = True  # False right after the code exchange, before provisioning
+
+
 def _hubspot_connection(settings: Settings, tenant_id: str, tokens: Tokens, place: Place) -> Connection:
     return Connection(
         tenant_id, client_config(settings), tokens, limiter=place.limiter, budget=budget(settings)
@@ -92,17 +103,6 @@ def _salesforce_connection(settings: Settings, tenant_id: str, tokens: Tokens, p
         integration_user_id=place.integration_user_id,
         own_fields_visible=place.own_fields_visible,
     )
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where one installation lives and what it shares with others, beside its settings."""
-
-    limiter: Limiter | None = None  # HubSpot: the shared rate limiter
-    budget: Callable[[], ApiBudget] | None = None  # Salesforce: the org's API budget, kept between tasks
-    instance_url: str = ""  # Salesforce: the org's API host
-    integration_user_id: str = ""  # Salesforce: leadq's own user (its writes are echoes)
-    own_fields_visible: bool = True  # False right after the code exchange, before provisioning
 
 
 CONNECTIONS: dict[CrmKind, Callable[[Settings, str, Tokens, Place], Connection]] = {
