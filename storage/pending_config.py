@@ -1,13 +1,15 @@
 """An installation's saved-but-unapproved configuration (the pending ICP and routing texts), and the
 undo steps the admin app takes when the task a save or an Approve needs cannot be started.
 
-Approving itself (pending becomes live, compare-and-clear) is ``storage.installations.apply_pending``.
+Approving (pending becomes live, compare-and-clear) and discarding are ``storage.installations``'
+``apply_pending`` and ``discard_pending``.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from storage import installations
 from storage.tables import Installation
 
 Texts = tuple[str | None, str | None]  # (ICP, routing)
@@ -33,9 +35,8 @@ def live_and_pending(session: Session, installation_id: int) -> tuple[str | None
 
 def save(session: Session, installation_id: int, texts: Texts) -> Texts:
     """Store ``texts`` as the pending configuration; returns the pending one they replace."""
-    row = _row(session, installation_id)
-    before = row.pending_icp_toml, row.pending_routing_toml
-    row.pending_icp_toml, row.pending_routing_toml = texts
+    before = pending(session, installation_id)
+    installations.save_pending(session, installation_id, *texts)
     return before
 
 
@@ -55,8 +56,3 @@ def undo_approve(session: Session, installation_id: int, before: tuple[str | Non
     row.icp_toml, row.routing_toml = before[:2]
     if (row.pending_icp_toml, row.pending_routing_toml) == (None, None):
         row.pending_icp_toml, row.pending_routing_toml = before[2:]
-
-
-def discard(session: Session, installation_id: int) -> None:
-    row = _row(session, installation_id)
-    row.pending_icp_toml = row.pending_routing_toml = None

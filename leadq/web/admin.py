@@ -6,10 +6,10 @@ one module per area and all register on one blueprint, ``bp`` (endpoints ``admin
 
 - ``admin_blueprint``: the blueprint, the id check on every URL, the broker-down page;
 - ``admin_installations``: the list, an installation's Sync page and its figures as JSON;
-- ``admin_actions``: reconcile, retry the failed records, replace the outbound-message URL;
+- ``admin_actions``: reconcile, retry the failed records, retrain, replace the outbound-message URL;
 - ``admin_preview``: start, approve or discard a backfill preview;
 - ``admin_config``: the ICP and routing configuration editor;
-- ``admin_model``: the model page and Retrain;
+- ``admin_model``: the model page;
 - ``admin_leads``: the leads list and one lead's story.
 """
 

@@ -1,11 +1,12 @@
-"""The buttons on an installation's page that start work or change a secret: check (and fix) the
-CRM's fields, retry the failed records, replace a leaked Salesforce outbound-message URL."""
+"""The buttons on an installation's pages that start work or change a secret: check (and fix) the
+CRM's fields, retry the failed records, retrain the model, replace a leaked Salesforce
+outbound-message URL."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request, url_for
 
 from core.records import CrmKind
 from leadq.web.admin_blueprint import bp, send, to_installation
@@ -60,3 +61,12 @@ def retry(installation_id: int):  # type: ignore[no-untyped-def]
     send("leadq.retry", [installation_id], "changes")
     flash("The failed records are being processed again; refresh in a moment.")
     return to_installation(installation_id)
+
+
+@bp.post("/installations/<int:installation_id>/model/retrain")
+@login_required
+def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
+    installation_or_404(installation_id)
+    send("leadq.retrain", [installation_id], "training")
+    flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
+    return redirect(url_for("admin.model", installation_id=installation_id))

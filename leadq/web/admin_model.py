@@ -1,10 +1,10 @@
-"""An installation's model page (champion and challengers) and its Retrain button."""
+"""An installation's model page: the champion and its challengers (Retrain is in admin_actions)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template
 
-from leadq.web.admin_blueprint import bp, send
+from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
 
@@ -38,12 +38,3 @@ def model(installation_id: int):  # type: ignore[no-untyped-def]
         versions=versions[:20],
         charts=charts,
     )
-
-
-@bp.post("/installations/<int:installation_id>/model/retrain")
-@login_required
-def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
-    installation_or_404(installation_id)
-    send("leadq.retrain", [installation_id], "training")
-    flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
-    return redirect(url_for("admin.model", installation_id=installation_id))

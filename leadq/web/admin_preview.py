@@ -144,7 +144,7 @@ def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
     with services().sessions.begin() as db:
         cursors.delete_previews(db, installation_id)
         if request.form.get("discard") == "pending":  # the second button: the configuration goes too
-            pending_config.discard(db, installation_id)
+            installations.discard_pending(db, installation_id)
             flash("Preview and pending configuration discarded; nothing was written or changed.")
             return to_installation(installation_id)
     flash("Preview discarded; nothing was written.")
