@@ -175,12 +175,12 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     import redis
     from sqlalchemy import func, select
 
+    from leadq import live_stack
     from leadq.app import create_app
     from sandbox.server import create_sandbox, serve
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
     from storage.tables import ProcessedEvent, ScoreRow
-    from workers.launch import worker_command
 
     crm = serve(create_sandbox(seed=94, records=2000))  # HubSpot's real limit: 110 calls per 10 s
     database_url, database_name = _database()
@@ -192,7 +192,7 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     upgrade(engine)
     sessions = make_session_factory(engine)
     redis.Redis.from_url(REDIS).flushdb()
-    install(create_app(settings).test_client())
+    install(create_app(settings).test_client(), crm)
     env = dict(os.environ) | settings.to_env()
     web = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
         [
@@ -212,12 +212,7 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    worker = subprocess.Popen(  # noqa: S603 - our own worker command line
-        worker_command("changes", concurrency=2, loglevel="ERROR"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = live_stack.start_worker(env, "changes", concurrency=2, loglevel="ERROR")
     steps: list[dict] = []
     try:
         _wait_http(url)

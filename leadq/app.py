@@ -34,7 +34,9 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis_url)
+        from storage.redis_namespace import connect
+
+        return connect(self.settings.redis_url, self.settings.redis_prefix)
 
     @cached_property
     def limiter(self) -> Any:
