@@ -8,12 +8,13 @@
 2. Installs leadq into a seeded sandbox org (over HTTPS, through the real OAuth flow with PKCE),
 backfills every open lead and contact in process, then runs the backfill again: read and write
 calls per 1,000 records, records per second, and the share of the org's daily API budget used.
-Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
+Needs Redis on 127.0.0.1:6379 (db 14, or ``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from leadq import live_stack
 from leadq.app import create_app
 from sandbox.server import create_sandbox, serve
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
 def _settings(crm, public: str):  # type: ignore[no-untyped-def]

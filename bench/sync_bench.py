@@ -8,12 +8,13 @@
    writes back; measured until the new values are on the sandbox record.
 2. Backfill of N seeded contacts at the sandbox's real rate limit (110 per 10 s; leadq's
    budget 100): API calls per 1,000 records (first run and a re-run) and records per second.
-Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
+Needs Redis on 127.0.0.1:6379 (db 14, or ``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from leadq import live_stack
 from leadq.app import create_app
 from sandbox.server import create_sandbox, serve
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
 def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]

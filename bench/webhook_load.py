@@ -9,7 +9,8 @@ HubSpot's real rate limit. The load comes from a separate process on loopback (t
 ``--generate``): open-loop, each request one signed event with a unique content (so none is a
 duplicate), for ``--seconds`` at each rate, stepping up until a step misses p99 < 100 ms, errs, or
 cannot be sent at 95% of its rate. Afterwards every accepted event must be processed and every
-record it named scored (zero lost). Needs Redis on 127.0.0.1:6379 (db 12 is flushed).
+record it named scored (zero lost). Needs Redis on 127.0.0.1:6379 (db 12, or
+``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.figures import emit, percentile
 from bench.hubspot_setup import hubspot_settings, install
 
-REDIS = "redis://127.0.0.1:6379/12"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")  # flushed
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 P99_BUDGET_MS = 100.0
 

@@ -23,10 +23,10 @@ from leadq import live_stack
 from leadq.app import create_app
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.tables import Installation, SyncCursor
+from storage.tables import SyncCursor
 from tests.faults.services import PrivatePostgres, PrivateRabbit, PrivateRedis, private_directory
 from tests.support.hubspot import PUBLIC, Enqueued, install
-from tests.support.sync import ROUTING
+from tests.support.sync import with_open_routing
 from workers.celery_app import make_celery
 
 
@@ -50,10 +50,7 @@ def install_leadq(settings: Settings, crm) -> tuple[int, sessionmaker[Session]]:
     upgrade(engine)
     install(create_app(settings, enqueue=Enqueued()).test_client(), crm)
     sessions = make_session_factory(engine)
-    with sessions.begin() as session:
-        row = session.scalars(select(Installation)).one()
-        row.routing_toml = ROUTING
-        return row.id, sessions
+    return with_open_routing(sessions), sessions
 
 
 def start_worker(settings: Settings, queues: str = "backfill,changes,default") -> subprocess.Popen[Any]:

@@ -15,7 +15,7 @@ from leadq.live_stack import install_via_oauth, sandbox_settings
 from storage.tables import Installation
 from tests.support.hubspot import PUBLIC
 from tests.support.services import REDIS_URL
-from tests.support.sync import ROUTING
+from tests.support.sync import with_open_routing
 from workers.services.context import Runtime, build_context
 
 
@@ -77,10 +77,7 @@ def leadq_settings(settings, engine, crm, redis_client):  # type: ignore[no-unty
 @pytest.fixture
 def installed(client, crm, sessions):  # type: ignore[no-untyped-def]
     install(client, crm)
-    with sessions.begin() as session:
-        row = session.scalars(select(Installation)).one()
-        row.routing_toml = ROUTING
-        return row.id
+    return with_open_routing(sessions)
 
 
 @pytest.fixture

@@ -28,6 +28,14 @@ OPEN_VERDICTS = (
 )
 
 
+def with_open_routing(sessions) -> int:  # type: ignore[no-untyped-def]
+    """Give the only installation the ``ROUTING`` above (every lead goes to a rep); its id."""
+    with sessions.begin() as session:
+        row = session.scalars(select(Installation)).one()
+        row.routing_toml = ROUTING
+        return int(row.id)
+
+
 def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
     """Poll ``predicate`` until it holds or ``timeout`` seconds pass (worker processes run apart)."""
     deadline = time.monotonic() + timeout
@@ -61,10 +69,7 @@ def crm(sandbox_factory):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def installed(client, crm, sessions):  # type: ignore[no-untyped-def]
     install(client, crm)
-    with sessions.begin() as session:
-        row = session.scalars(select(Installation)).one()
-        row.routing_toml = ROUTING
-        return row.id
+    return with_open_routing(sessions)
 
 
 @pytest.fixture

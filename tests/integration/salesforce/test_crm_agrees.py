@@ -16,7 +16,7 @@ from connector.salesforce.mapping import api_name
 from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
 from tests.support import salesforce as salesforce_support
 from tests.support.salesforce import install, org_of, outbound_path
-from tests.support.sync import start_worker, wait_until, worker_env
+from tests.support.sync import ROUTING, start_worker, wait_until, worker_env
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
 
@@ -56,7 +56,7 @@ def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_clien
     org = org_of(live)
     with sessions.begin() as db:
         row = db.scalars(select(Installation)).one()
-        row.routing_toml, installation_id = salesforce_support.ROUTING, row.id
+        row.routing_toml, installation_id = ROUTING, row.id
     watched = [
         "Title",
         "OwnerId",
