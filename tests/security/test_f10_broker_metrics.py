@@ -80,6 +80,22 @@ def test_f10_queue_lengths_and_broker_up_come_from_the_broker_not_leadq_redis(
 
 
 @pytest.mark.redis
+def test_f10_a_prefixed_stack_counts_its_own_queues_only(leadq_settings, private_redis: PrivateRedis):
+    """Two stacks on one broker database (``make demo`` beside the tests): each one's /metrics
+    counts the tasks in its own namespace, not the other's."""
+    plain = leadq_settings.model_copy(update={"broker_url": private_redis.url})
+    prefixed = plain.model_copy(update={"redis_prefix": f"demo-{uuid.uuid4().hex[:6]}:"})
+    send(plain, "changes", 4)
+    send(prefixed, "changes", 2)
+    send(prefixed, "backfill", 1)
+
+    assert gauge(scrape(prefixed), "leadq_queue_length", "changes") == 2
+    assert gauge(scrape(prefixed), "leadq_queue_length", "backfill") == 1
+    assert gauge(scrape(plain), "leadq_queue_length", "changes") == 4
+    assert gauge(scrape(plain), "leadq_queue_length", "backfill") == 0
+
+
+@pytest.mark.redis
 def test_f10_a_broker_on_a_dead_port_is_down_while_leadq_redis_answers(leadq_settings, redis_client):
     from tests.faults.services import free_port
 
