@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from core.settings import Settings, load_settings
 from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
+from workers import dispatch
 from workers.launch import worker_command
 
 DEMO_REDIS_DB = 13
@@ -184,7 +185,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
     services = demo.server.app.extensions["leadq"]
     sessions, celery = services.sessions, services.celery
     echo("training on the CRM's closed deals (a worker task) ...")
-    celery.send_task("leadq.retrain", args=[demo.installation_id], queue="training")
+    dispatch.enqueue_retrain(celery, demo.installation_id)
 
     def trained() -> ModelVersion | None:
         with sessions() as db:
@@ -195,7 +196,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
     model = _wait(trained, 300, "the model")
     if model.status != "champion":
         demo.notes.append(f"model not promoted: {model.metrics.get('why') or model.status}")
-        celery.send_task("leadq.backfill", args=[demo.installation_id, None, False], queue="backfill")
+        dispatch.enqueue_backfill(celery, demo.installation_id)
     side = demo.side
     echo(
         f"backfilling: score, route and write back all {side.people_words()}, then their {side.accounts} ..."
@@ -240,7 +241,7 @@ def reconcile(demo: Demo, echo: Echo) -> None:
 
     services = demo.server.app.extensions["leadq"]
     echo("reconciling: reading leadq's fields back from the CRM ...")
-    services.celery.send_task("leadq.reconcile", args=[demo.installation_id, "demo"], queue="backfill")
+    dispatch.enqueue_reconcile(services.celery, demo.installation_id, trigger="demo")
 
     def finished() -> ReconcileRun | None:
         with services.sessions() as db:

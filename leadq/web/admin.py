@@ -28,6 +28,7 @@ from storage.tables import (
     ScoreRow,
     SyncCursor,
 )
+from workers import dispatch
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
@@ -68,10 +69,6 @@ def _broker_down(_exc: Exception):  # type: ignore[no-untyped-def]
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
-
-
-def _send(name: str, args: list[Any], queue: str) -> None:
-    services().celery.send_task(name, args=args, queue=queue)
 
 
 def _aware(when: datetime | None) -> datetime | None:
@@ -275,7 +272,7 @@ def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
     """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
     installation_or_404(installation_id)
     fix = request.form.get("fix") == "1"
-    _send("leadq.reconcile", [installation_id, "manual", fix], "backfill")
+    dispatch.enqueue_reconcile(services().celery, installation_id, trigger="manual", fix=fix)
     flash(
         "Rewriting the wrong and missing fields, then checking again; refresh in a moment."
         if fix
@@ -297,7 +294,7 @@ def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def retry(installation_id: int):  # type: ignore[no-untyped-def]
     installation_or_404(installation_id)
-    _send("leadq.retry", [installation_id], "changes")
+    dispatch.enqueue_retry(services().celery, installation_id)
     flash("The failed records are being processed again; refresh in a moment.")
     return redirect(url_for("admin.installation", installation_id=installation_id))
 
@@ -370,7 +367,7 @@ def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
             row.status, row.cursor, row.done = "idle", {}, 0
     # pending=True: while a configuration awaits approval, the preview is of it (what Approve applies)
     try:
-        _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+        dispatch.enqueue_backfill(services().celery, installation_id, dry_run=True, pending=True)
     except BrokerUnavailable:  # "nothing was started": the previous preview stays as it was
         with services().sessions.begin() as db:
             preview_snapshot.put_back(db, installation_id, kept)
@@ -431,7 +428,7 @@ def config(installation_id: int):  # type: ignore[no-untyped-def]
                 kept = preview_snapshot.take(db, installation_id)
                 _reset_preview(db, installation_id)
             try:
-                _send("leadq.backfill", [installation_id, None, True, True], "backfill")
+                dispatch.enqueue_backfill(services().celery, installation_id, dry_run=True, pending=True)
             except BrokerUnavailable:
                 _restore_pending(installation_id, (icp_text, routing_text), before, kept)
                 errors["save"] = "Not saved: " + BROKER_DOWN
@@ -513,7 +510,7 @@ def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
         installations.apply_pending(db, installation_id, previewed)
         saved_meanwhile = (inst.pending_icp_toml, inst.pending_routing_toml) != (None, None)
     try:
-        _send("leadq.backfill", [installation_id, None, False], "backfill")
+        dispatch.enqueue_backfill(services().celery, installation_id)
     except BrokerUnavailable:
         _unapprove(installation_id, before, statuses)  # the preview stays: Approve again later
         raise
@@ -598,7 +595,7 @@ def model(installation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
     installation_or_404(installation_id)
-    _send("leadq.retrain", [installation_id], "training")
+    dispatch.enqueue_retrain(services().celery, installation_id)
     flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
     return redirect(url_for("admin.model", installation_id=installation_id))
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import redis
+from storage.db import UNAVAILABLE, Redis
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,17 @@ def heartbeat_key(installation_id: int, name: str) -> str:
     return f"{PREFIX}:{installation_id}:{name}"
 
 
-def redis_now(client: redis.Redis) -> float:
+def redis_now(client: Redis) -> float:
     seconds, micros = client.time()  # type: ignore[misc]
     return float(seconds) + micros / 1_000_000
 
 
-def _beat(client: redis.Redis, key: str) -> None:
+def _beat(client: Redis, key: str) -> None:
     client.set(key, f"{redis_now(client):.3f}", ex=KEY_TTL_S)
 
 
 @contextmanager
-def backfill_heartbeat(
-    client: redis.Redis, installation_id: int, name: str, every_s: float
-) -> Iterator[None]:
+def backfill_heartbeat(client: Redis, installation_id: int, name: str, every_s: float) -> Iterator[None]:
     """Beat while the block runs. Redis being down never fails the task: the beat is skipped."""
     key = heartbeat_key(installation_id, name)
     stop = threading.Event()
@@ -55,12 +53,12 @@ def backfill_heartbeat(
         while not stop.wait(every_s):
             try:
                 _beat(client, key)
-            except redis.RedisError as exc:
+            except UNAVAILABLE as exc:
                 log.warning("backfill.heartbeat-failed", extra={"why": str(exc)[:200]})
 
     try:
         _beat(client, key)
-    except redis.RedisError as exc:
+    except UNAVAILABLE as exc:
         log.warning("backfill.heartbeat-failed", extra={"why": str(exc)[:200]})
     thread = threading.Thread(target=keep_beating, name=f"heartbeat-{installation_id}-{name}", daemon=True)
     thread.start()
@@ -71,11 +69,11 @@ def backfill_heartbeat(
         thread.join(timeout=every_s + 5)
         try:
             client.delete(key)
-        except redis.RedisError as exc:
+        except UNAVAILABLE as exc:
             log.warning("backfill.heartbeat-failed", extra={"why": str(exc)[:200]})
 
 
-def claim_if_silent(client: redis.Redis, installation_id: int, name: str, silent_for_s: float) -> bool:
+def claim_if_silent(client: Redis, installation_id: int, name: str, silent_for_s: float) -> bool:
     """True (once: the key is removed) if a task beat for this backfill and then fell silent for
     ``silent_for_s``: its worker died mid-task."""
     key = heartbeat_key(installation_id, name)
