@@ -8,7 +8,6 @@ import enum
 from connector.errors import (
     CrmAuthError,
     CrmError,
-    CrmNotFound,
     CrmRateLimited,
     CrmUnavailable,
     Kind,
@@ -31,14 +30,14 @@ class Outcome(enum.StrEnum):
     FAIL = "fail"  # anything else: the task fails (and is logged by Celery)
 
 
-# The status a CRM error stands for when the connector raised it without one (a connection that
-# failed, a budget spent before any call): what ``classify`` decides on.
-_IMPLIED_STATUS: dict[type[CrmError], int] = {
-    CrmAuthError: 401,
-    CrmRateLimited: 429,
-    CrmUnavailable: 503,
-    CrmNotFound: 404,
-}
+# The answer a typed CRM error stands for, whatever status it came with (a connection that failed
+# has none; Salesforce's spent request budget comes as a 403): what ``classify`` decides on. Other
+# CRM errors are classified by their own status and body.
+_STANDS_FOR: tuple[tuple[type[CrmError], int], ...] = (
+    (CrmAuthError, 401),
+    (CrmRateLimited, 429),
+    (CrmUnavailable, 503),
+)
 
 
 def outcome_of(exc: BaseException) -> tuple[Outcome, float | None]:
@@ -55,7 +54,7 @@ def outcome_of(exc: BaseException) -> tuple[Outcome, float | None]:
     if isinstance(exc, UNAVAILABLE):
         return Outcome.TRANSIENT, None
     if isinstance(exc, CrmError):
-        status = exc.status if exc.status is not None else _IMPLIED_STATUS.get(type(exc))
+        status = next((code for kind, code in _STANDS_FOR if isinstance(exc, kind)), exc.status)
         if status is None:
             return Outcome.FAIL, None
         resolution = classify(status, {}, exc.body)

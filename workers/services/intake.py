@@ -11,7 +11,7 @@ after the caller's transaction commits (a worker must find the rows). No Flask, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Protocol
 
@@ -53,13 +53,8 @@ class Accepted:
     unknown: int = 0  # changes of an installation leadq does not have (or no longer has)
 
     def merge(self, other: Accepted) -> None:
-        self.queued += other.queued
-        self.recorded += other.recorded
-        self.accepted += other.accepted
-        self.duplicates += other.duplicates
-        self.echoes += other.echoes
-        self.paused += other.paused
-        self.unknown += other.unknown
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def counts(self) -> dict[str, int]:
         return {
