@@ -48,12 +48,12 @@ class LeadqTask(Task):  # type: ignore[misc]
     retried after the wait the CRM asked for or an exponential backoff (``defer_transient`` tasks,
     which beat runs again anyway, log and skip the run instead); anything else fails the task.
 
-    Retries happen in two places under one rule: a connector call retries in-process only for short
-    waits (a dropped connection, a 5xx, HubSpot's 10-second window: at most a few attempts, each wait
-    capped at 30 s), so a change batch finishes under the change lock it holds; whatever it gives up
-    on, and every longer wait (Salesforce's request limit is never waited for in-process), reaches
-    this policy, which retries the task later with the lock released. Neither layer retries what
-    the other already gave up on.
+    Retries, one rule: short waits in-process, long waits by the task. A connector call retries
+    in-process only where the wait is short (a dropped connection, a 5xx, HubSpot's 10-second
+    window: a few attempts, each wait capped at 30 s), so a change batch usually finishes under the
+    change lock it holds (the lock is renewed meanwhile). What the connector gives up on, and every
+    long wait (Salesforce's spent request budget is never waited for in-process), reaches this
+    policy as one error, and the task is retried later with the lock and the worker released.
     """
 
     acks_late = True
