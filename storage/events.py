@@ -38,7 +38,8 @@ def record_new(
     status: EventStatus = EventStatus.QUEUED,
 ) -> list[str]:
     """Insert (key, object type, record id, occurred at) rows; return the keys not seen before.
-    ``status=EventStatus.DONE`` records versions already handled (nothing is queued for them).
+    ``status``: ``PAUSED`` for an installation that cannot be worked on now, ``DONE`` for versions
+    already handled (nothing is queued for them).
 
     ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` makes this safe between concurrent
     deliveries: only the request whose insert won sees the key come back.
@@ -80,20 +81,9 @@ def known(session: Session, installation_id: int, keys: Sequence[str]) -> set[st
     )
 
 
-def pause(session: Session, installation_id: int, keys: Sequence[str] | None = None) -> None:
-    """Hold events while the installation cannot be worked on: these just-recorded ``keys``, or
-    (``keys=None``) every queued event of the installation. Kept, never dropped: they resume later."""
-    if keys is not None:
-        if keys:
-            session.execute(
-                update(ProcessedEvent)
-                .where(
-                    ProcessedEvent.installation_id == installation_id,
-                    ProcessedEvent.event_key.in_(list(keys)),
-                )
-                .values(status=EventStatus.PAUSED.value)
-            )
-        return
+def pause(session: Session, installation_id: int) -> None:
+    """Hold the installation's queued events while it cannot be worked on. Kept, never dropped:
+    ``resume_paused`` queues them again."""
     session.execute(
         update(ProcessedEvent)
         .where(

@@ -18,6 +18,7 @@ from typing import Protocol
 from storage import events as event_store
 from storage import installations
 from storage.db import Session
+from storage.statuses import EventStatus
 
 
 class InstallationRow(Protocol):
@@ -79,15 +80,17 @@ def accept(session: Session, installation: InstallationRow | None, changes: Sequ
     claimed = [c.version_key for c in rest if c.version_key]
     have = event_store.known(session, installation.id, claimed) if claimed else set()
     new = [c for c in rest if c.version_key is None or c.version_key not in have]
+    working = installation.status in installations.WORKING
     fresh = event_store.record_new(
-        session, installation.id, [(c.key, c.object_type, c.record_id, c.occurred_at) for c in new]
+        session,
+        installation.id,
+        [(c.key, c.object_type, c.record_id, c.occurred_at) for c in new],
+        status=EventStatus.QUEUED if working else EventStatus.PAUSED,  # paused: kept until it works again
     )
     result.recorded = fresh
     result.duplicates = len(rest) - len(fresh)
-    if installation.status not in installations.WORKING:
-        event_store.pause(session, installation.id, fresh)
+    if working:
+        result.accepted, result.queued = len(fresh), fresh
+    else:
         result.paused = len(fresh)
-        return result
-    result.accepted = len(fresh)
-    result.queued = fresh
     return result
