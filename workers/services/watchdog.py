@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from storage import backfills, installations
 from storage import events as event_store
 from storage.db import UNAVAILABLE, Redis, Sessions
-from workers.services.heartbeat import claim_if_silent
+from storage.heartbeats import claim_if_silent
 
 
 @dataclass(frozen=True, slots=True)
