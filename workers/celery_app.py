@@ -20,9 +20,7 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from core.settings import Settings, load_settings
-from workers.dispatch import QUEUE_OF, QUEUES, enqueue_watchdog
-
-__all__ = ["QUEUES", "make_celery"]
+from workers.dispatch import QUEUE_OF, enqueue_watchdog
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
