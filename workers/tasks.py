@@ -13,7 +13,7 @@ from celery.signals import worker_ready
 
 from core.records import ObjectType
 from core.settings import load_settings
-from storage import backfills, installations
+from storage import cursors, installations
 from storage import events as event_store
 from workers import dispatch
 from workers.services import key_check
@@ -232,7 +232,7 @@ def _restart_backfill(installation_id: int) -> None:
     """Re-score everyone from the start (the first people object, then the next): only values that
     moved are written."""
     with runtime().sessions.begin() as session:  # start the backfill over, not resume it
-        backfills.start_over(session, installation_id)
+        cursors.restart_backfills(session, installation_id)
     dispatch.enqueue_backfill(THIS_WORKER, installation_id)
 
 

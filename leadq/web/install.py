@@ -10,7 +10,9 @@ from connector.errors import CrmError
 from leadq.web import oauth_binding
 from oauth.errors import OAuthError
 from oauth.hubspot import authorize_url
+from storage import cursors
 from storage import events as event_store
+from storage.statuses import CursorStatus
 from workers import dispatch
 from workers.services.connections import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 
@@ -293,20 +295,13 @@ def resume_paused(installation_id: int) -> None:
 def _resume_backfills(installation_id: int) -> None:
     """A backfill cut off by the revoked access continues from its checkpoint (the watchdog would
     also find it, later)."""
-    from sqlalchemy import select
-
-    from storage.tables import SyncCursor
-
     services = _services()
     with services.sessions() as session:
-        interrupted = session.scalars(
-            select(SyncCursor).where(
-                SyncCursor.installation_id == installation_id,
-                SyncCursor.name == "backfill",
-                SyncCursor.status == "running",
-            )
-        ).all()
-        objects = [row.object_type for row in interrupted]
+        objects = [
+            row.object_type
+            for row in cursors.named(session, installation_id, cursors.BACKFILL)
+            if row.status == CursorStatus.RUNNING
+        ]
     for object_type in objects:
         try:
             dispatch.enqueue_backfill(services.celery, installation_id, object_type=object_type, resume=True)

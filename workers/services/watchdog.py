@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage import backfills, installations
+from storage import cursors, installations
 from storage import events as event_store
 from storage.db import UNAVAILABLE, Redis, Sessions
 from storage.heartbeats import claim_if_silent
@@ -62,7 +62,7 @@ def stalled_work(
     with sessions.begin() as session:
         working = {i.id: i for i in installations.list_all(session) if i.status in installations.WORKING}
         lost: dict[tuple[int, str], bool] = {}
-        for run in backfills.running(session):
+        for run in cursors.running_runs(session):
             installation = working.get(run.installation_id)
             if installation is None:
                 continue
@@ -72,11 +72,11 @@ def stalled_work(
             if not lost[key]:
                 if run.updated_utc >= before:
                     continue
-                if not backfills.claim_stalled(session, run, now):  # another watchdog reported it just now
+                if not cursors.claim_stalled(session, run, now):  # another watchdog reported it just now
                     continue
             pending = bool(installation.pending_icp_toml or installation.pending_routing_toml)
             out.backfills.append(
-                StalledBackfill(run.installation_id, run.object_type, run.name == backfills.PREVIEW, pending)
+                StalledBackfill(run.installation_id, run.object_type, run.name == cursors.PREVIEW, pending)
             )
         out.changes = sorted(i for i in event_store.stalled(session, before) if i in working)
     return out
