@@ -14,8 +14,6 @@ from typing import Any
 
 from connector.base import RecordError, WriteReport
 from core.records import FieldUpdate, RecordRef
-from routing.state import RoutingState
-from storage.tables import RoutingDecisionRow
 
 OWNER_REFUSED = "owner-refused"
 OWNER_CODES = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER")  # HubSpot, Salesforce
@@ -64,11 +62,3 @@ def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteR
 def refused_owners(report: WriteReport | None) -> set[RecordRef]:
     """The records whose owner the CRM refused in this write."""
     return {e.ref for e in report.failed if e.reason == OWNER_REFUSED} if report else set()
-
-
-def mark_refused(row: RoutingDecisionRow, state: RoutingState) -> None:
-    """A routing decision whose owner never landed: logged as refused (the re-routing pass leaves it
-    alone), and the rep's open-lead count given back."""
-    row.status = "refused"
-    if row.owner_id:
-        state.release(row.owner_id)
