@@ -10,9 +10,8 @@ it becomes a dead letter and the ledger never records it as written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from connector.base import RecordError, WriteReport
+from connector.base import CrmAdapter, RecordError, WriteReport
 from core.records import FieldUpdate, RecordRef
 
 OWNER_REFUSED = "owner-refused"
@@ -32,7 +31,7 @@ def _refused_owner(error: RecordError, owner_update: FieldUpdate | None, owner_k
     return owner_key in error.message or any(code in error.message for code in OWNER_CODES)
 
 
-def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteReport:
+def write_keeping_fields(adapter: CrmAdapter, updates: Sequence[FieldUpdate]) -> WriteReport:
     """``adapter.write(updates)``; records refused because of their owner are written again without it."""
     first: WriteReport = adapter.write(updates)
     if not first.failed:

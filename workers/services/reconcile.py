@@ -82,6 +82,16 @@ class Reconciliation:
         return f"reconciled: {self.counts['match']:,} of {self.checked:,} records match"
 
 
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A record someone changed after leadq wrote it: the fields, to ask the CRM who did."""
+
+    row: StoredScore
+    kind: str
+    problems: list[dict[str, Any]]
+    fields: list[str]
+
+
 def _score_of(row: StoredScore) -> Score:
     """A stored score as the write path saw it (what fields_from turns into CRM values)."""
     return Score(
@@ -176,7 +186,7 @@ def _compare(
     found = {r.ref.record_id: r for r in ctx.adapter.read(obj, ids) if isinstance(r, Person | Account)}
     with ctx.sessions() as session:
         written = ledger.for_records(session, ctx.installation_id, [(obj.value, i) for i in ids])
-    pending: list[tuple[StoredScore, str, list[dict[str, Any]], list[str]]] = []
+    pending: list[Changed] = []
     for row in rows:
         key = (obj.value, row.record_id)
         record = found.get(row.record_id)
@@ -213,7 +223,7 @@ def _compare(
         if kind in ("wrong", "never_written"):
             result.to_fix.extend(_fixes(record, expected, ours, owner_key, problems))
         if kind == "changed":
-            pending.append((row, kind, problems, changed))
+            pending.append(Changed(row, kind, problems, changed))
             continue
         example = None
         if kind != "match":
@@ -247,20 +257,20 @@ def _fixes(
 def _who_changed(
     ctx: InstallationContext,
     obj: ObjectType,
-    pending: list[tuple[StoredScore, str, list[dict[str, Any]], list[str]]],
+    pending: list[Changed],
     result: Reconciliation,
 ) -> None:
     """For records someone changed, field history says who (a person, or another integration)."""
     if not pending:
         return
-    refs = {row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, row.record_id) for row, *_ in pending}
-    keys = sorted({k for *_, changed in pending for k in changed})
+    refs = {c.row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, c.row.record_id) for c in pending}
+    keys = sorted({k for c in pending for k in c.fields})
     try:
         states = ctx.adapter.field_states(list(refs.values()), keys)
     except Exception:  # noqa: BLE001 - who changed it is a detail; the finding stands without it
         log.warning("reconcile.history-unavailable", extra={"installation": ctx.installation_id})
         states = {}
-    for row, kind, problems, _changed in pending:
+    for row, kind, problems in ((c.row, c.kind, c.problems) for c in pending):
         record_states = states.get(refs[row.record_id], {})
         for problem in problems:
             state = record_states.get(problem["field"])

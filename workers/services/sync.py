@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from connector import formatting
 from connector.base import WriteReport
-from core.records import Account, FieldUpdate, ObjectType, Person
+from core.records import Account, FieldUpdate, ObjectType, Person, RecordRef
 from routing.decide import route
 from routing.service import route_and_commit
 from routing.types import Decision, RoutingLead, Snapshot
@@ -103,7 +103,7 @@ def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planne
     )
 
 
-def _apply(ctx: InstallationContext, plan: BatchPlan, read: dict[Any, Person]) -> Applied:
+def _apply(ctx: InstallationContext, plan: BatchPlan, read: dict[RecordRef, Person]) -> Applied:
     """Write the planned updates (a refused owner alone fails), then restore the edits people made
     between leadq's read and its write."""
     write = write_keeping_fields(ctx.adapter, plan.updates) if plan.updates else None
@@ -192,7 +192,9 @@ def _superseded(person: Person, stored: StoredScore | None) -> bool:
     return mine is not None and theirs is not None and theirs > mine
 
 
-def _guard(ctx: InstallationContext, written: list[FieldUpdate], read: dict[Any, Person]) -> list[LostEdit]:
+def _guard(
+    ctx: InstallationContext, written: list[FieldUpdate], read: dict[RecordRef, Person]
+) -> list[LostEdit]:
     """Find and restore edits people made between leadq's read and its write (see guard.py)."""
     checked = guard.to_check(written, read, ctx.now(), ctx.runtime.settings.write_guard_window_s)
     if not checked:
