@@ -23,7 +23,7 @@ from scoring.score import score_people
 from storage import history, ledger, scores
 from storage.history import BatchHistory
 from storage.scores import NewScore, StoredScore
-from workers.services.batch import BatchReport
+from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
 from workers.services.writeback import account_fields
 
@@ -177,20 +177,7 @@ def _new_score(scored: ScoredAccount, model_version: str, computed_at: datetime)
     account, score = scored.account, scored.score
     reasons: list[list[Any]] = [["account", 0.0, text] for text in score.reasons]
     reasons.append(["account.committee", score.committee_coverage, score.committee_text()])
-    return NewScore(
-        object_type=ObjectType.ACCOUNT.value,
-        record_id=account.ref.record_id,
-        record_version=account.version,
-        fit=score.fit,
-        engagement=score.engagement,
-        probability=score.probability,
-        tier=score.tier.value,
-        verdict=score.verdict.value,
-        confidence=score.confidence,
-        reasons=reasons,
-        model_version=model_version,
-        scored_at=computed_at,
-    )
+    return new_score(account.ref, account.version, score, reasons, model_version, computed_at)
 
 
 def _changed(new: NewScore, stored: StoredScore | None) -> bool:

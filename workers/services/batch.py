@@ -1,14 +1,20 @@
-"""What a batch of people or accounts did: the report every sync path returns and merges."""
+"""What a batch of people or accounts did: the report every sync path returns and merges, and the
+score each stores."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from connector.base import WriteReport
 from connector.write_policy import FieldDecision
+from core.records import RecordRef
+from scoring.accounts import AccountScore
+from scoring.score import Score
+from storage.scores import NewScore
 
 SAMPLES = 5  # example changes a report keeps
 
@@ -58,3 +64,29 @@ class BatchReport:
         self.written_records = len({u.ref.record_id for u in written})
         self.failed = len(write.failed) if write else 0
         self.failed_ids = {e.ref.record_id for e in write.failed} if write else set()
+
+
+def new_score(
+    ref: RecordRef,
+    version: str,
+    score: Score | AccountScore,
+    reasons: list[list[Any]],
+    model_version: str,
+    computed_at: datetime,
+) -> NewScore:
+    """A person's or an account's score as stored; ``computed_at`` is when it was computed (the
+    score itself is as of the day)."""
+    return NewScore(
+        object_type=ref.object_type.value,
+        record_id=ref.record_id,
+        record_version=version,
+        fit=score.fit,
+        engagement=score.engagement,
+        probability=score.probability,
+        tier=score.tier.value,
+        verdict=score.verdict.value,
+        confidence=score.confidence,
+        reasons=reasons,
+        model_version=model_version,
+        scored_at=computed_at,
+    )

@@ -30,7 +30,7 @@ from storage.scores import NewScore, StoredScore
 from storage.tables import ProcessedEvent
 from workers.services import guard
 from workers.services.accounts import score_accounts
-from workers.services.batch import BatchReport
+from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
 from workers.services.owner_writes import refused_owners, write_keeping_fields
@@ -159,20 +159,8 @@ def _record(
 
 
 def _new_score(person: Person, score: Score, computed_at: datetime) -> NewScore:
-    return NewScore(
-        object_type=person.ref.object_type.value,
-        record_id=person.ref.record_id,
-        record_version=person.version,
-        fit=score.fit,
-        engagement=score.engagement,
-        probability=score.probability,
-        tier=score.tier.value,
-        verdict=score.verdict.value,
-        confidence=score.confidence,
-        reasons=[[r.factor, r.contribution, r.text] for r in score.reasons],
-        model_version=score.model_version,
-        scored_at=computed_at,  # when it was computed; the score itself is as of the day
-    )
+    reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
+    return new_score(person.ref, person.version, score, reasons, score.model_version, computed_at)
 
 
 def _stamp(version: str) -> datetime | None:
