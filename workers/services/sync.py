@@ -1,9 +1,10 @@
 """Score, route and write back a batch of people; and the change handler built on it.
 
-The one path every change takes, real-time or backfill: score in bulk, route the
-unowned, propose field values, let the write policy decide against the CRM's
-current values and the ledger, write in batches, record the ledger, scores,
-routing decisions, overrides and dead letters.
+The one path every change takes, real-time or backfill, in three steps: plan
+(``people_plan``: score in bulk, route the unowned, propose field values, let the write
+policy decide against the CRM's current values and the ledger), apply (write in batches,
+then restore the edits people made meanwhile) and record (``storage.history``: the
+ledger, scores, routing decisions, overrides and dead letters in one transaction).
 """
 
 from __future__ import annotations
