@@ -92,17 +92,26 @@ def _stamp(value: object) -> datetime | None:
     return None
 
 
-def _worked(ctx: InstallationContext, due: list[tuple[StoredDecision, Person]]) -> set[str]:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An open assignment the plan would move: its logged decision, the record as read, the plan's view."""
+
+    row: StoredDecision
+    person: Person
+    assignment: Assignment
+
+
+def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
     """Record ids a person worked after leadq assigned them (one batched history read)."""
     out: set[str] = set()
-    by_keys: dict[tuple[str, ...], list[tuple[StoredDecision, Person]]] = {}
-    for row, person in due:
-        keys = WORK_FIELDS.get((ctx.crm, person.ref.object_type), ())
+    by_keys: dict[tuple[str, ...], list[Candidate]] = {}
+    for c in due:
+        keys = WORK_FIELDS.get((ctx.crm, c.person.ref.object_type), ())
         if keys:
-            by_keys.setdefault(keys, []).append((row, person))
+            by_keys.setdefault(keys, []).append(c)
     for keys, group in by_keys.items():
-        states = ctx.adapter.field_states([p.ref for _r, p in group], list(keys))
-        for row, person in group:
+        states = ctx.adapter.field_states([c.person.ref for c in group], list(keys))
+        for row, person in ((c.row, c.person) for c in group):
             for state in states.get(person.ref, {}).values():
                 at = _stamp(state.written_at)
                 if state.written_by == WrittenBy.USER and at is not None and at >= _aware(row.decided_at):
@@ -116,15 +125,6 @@ def _due(row: StoredDecision, config: RoutingConfig, now: datetime) -> bool:
         return True
     due = _aware(row.sla_due)
     return due is not None and now >= due
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An open assignment the plan would move: its logged decision, the record as read, the plan's view."""
-
-    row: StoredDecision
-    person: Person
-    assignment: Assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +223,7 @@ def _decide(
     deactivated = {
         c.row.record_id for c in candidates if (rep := config.rep(c.assignment.owner_id)) and not rep.active
     }
-    worked = _worked(ctx, [(c.row, c.person) for c in candidates if c.row.record_id not in deactivated])
+    worked = _worked(ctx, [c for c in candidates if c.row.record_id not in deactivated])
     with ctx.sessions() as session:
         ours = ledger.for_records(
             session, ctx.installation_id, [(step.object_type, r.record_id) for r in step.group]
