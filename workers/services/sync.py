@@ -165,11 +165,9 @@ def _new_score(person: Person, score: Score, computed_at: datetime) -> NewScore:
 
 
 def _stamp(version: str) -> datetime | None:
-    try:
-        stamp = datetime.fromisoformat(version.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else None
+    from core.records import version_time
+
+    return version_time(version)
 
 
 def _superseded(person: Person, stored: StoredScore | None) -> bool:
