@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import select, update
 
 from connector import formatting
 from connector.base import WriteReport
-from core.records import Account, FieldUpdate, ObjectType, Person, RecordRef
+from connector.salesforce.stamps import change_key
+from core.records import Account, CrmKind, FieldUpdate, ObjectType, Person, RecordRef, version_time
 from routing.decide import route
 from routing.service import route_and_commit
 from routing.types import Decision, RoutingLead, Snapshot
 from scoring.score import Score
+from storage import events as event_store
 from storage import history, ledger, scores
+from storage.events import QueuedEvent
 from storage.history import BatchHistory, Override, RoutingEntry
 from storage.scores import NewScore, StoredScore
-from storage.tables import ProcessedEvent
+from storage.statuses import EventStatus
 from workers.services import guard
 from workers.services.accounts import score_accounts
 from workers.services.batch import BatchReport, new_score
@@ -164,18 +164,12 @@ def _new_score(person: Person, score: Score, computed_at: datetime) -> NewScore:
     return new_score(person.ref, person.version, score, reasons, score.model_version, computed_at)
 
 
-def _stamp(version: str) -> datetime | None:
-    from core.records import version_time
-
-    return version_time(version)
-
-
 def _superseded(person: Person, stored: StoredScore | None) -> bool:
     """leadq already scored a newer state of this record than the one just read: this read is stale
     (a slow task overtaken by a later one) and must neither write nor be recorded."""
     if stored is None:
         return False
-    mine, theirs = _stamp(person.version), _stamp(stored.record_version or "")
+    mine, theirs = version_time(person.version), version_time(stored.record_version or "")
     return mine is not None and theirs is not None and theirs > mine
 
 
@@ -197,24 +191,16 @@ def _guard(
 
 def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:
     """Wait for a full batch or the end of a short window, whichever comes first."""
-    from sqlalchemy import func
-
     deadline = time.monotonic() + window_s
     while time.monotonic() < deadline:
         with ctx.sessions() as session:
-            queued = session.scalar(
-                select(func.count())
-                .select_from(ProcessedEvent)
-                .where(
-                    ProcessedEvent.installation_id == ctx.installation_id, ProcessedEvent.status == "queued"
-                )
-            )
+            queued = event_store.count_queued(session, ctx.installation_id)
         if queued >= batch:
             return
         time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
 
 
-def _process_rows(ctx: InstallationContext, rows: Sequence[Any]) -> BatchReport:
+def _process_rows(ctx: InstallationContext, rows: Sequence[QueuedEvent]) -> BatchReport:
     """One batch of changes: the people who changed, the people of every company that changed (a
     company's industry or size moves its people's fit), then each account touched, once."""
     accounts = list(dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.ACCOUNT.value))
@@ -229,8 +215,6 @@ def _process_rows(ctx: InstallationContext, rows: Sequence[Any]) -> BatchReport:
     for obj, ids in wanted.items():
         unique = list(dict.fromkeys(ids))
         pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
-    from workers.services.poll import note_versions_read  # poll imports backfill, which imports this
-
     note_versions_read(ctx, [record for pair in pairs for record in pair])  # the poll skips them
     report = process_people(ctx, pairs)
     touched = [*accounts, *(a.ref.record_id for _p, a in pairs if a is not None)]
@@ -254,24 +238,12 @@ def handle_changes(
     with ctx.runtime.locks(f"changes:{ctx.installation_id}"):
         while True:
             with ctx.sessions.begin() as session:
-                rows = session.execute(
-                    select(ProcessedEvent.id, ProcessedEvent.object_type, ProcessedEvent.record_id)
-                    .where(
-                        ProcessedEvent.installation_id == ctx.installation_id,
-                        ProcessedEvent.status == "queued",
-                    )
-                    .order_by(ProcessedEvent.id)
-                    .limit(max_events)
-                ).all()
+                rows = event_store.claim_queued(session, ctx.installation_id, max_events)
             if not rows:
                 return total
             total.merge(_process_rows(ctx, rows))
             with ctx.sessions.begin() as session:
-                session.execute(
-                    update(ProcessedEvent)
-                    .where(ProcessedEvent.id.in_([r.id for r in rows]))
-                    .values(status="done")
-                )
+                event_store.mark_done(session, [r.id for r in rows])
             log.info(
                 "sync.changes.done",
                 extra={
@@ -281,3 +253,26 @@ def handle_changes(
                     "writes": total.writes,
                 },
             )
+
+
+def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
+    """Record the Salesforce versions the change handler has just read as handled: the poll then
+    skips them (one change, processed once, however it arrived). Returns how many were new."""
+    if ctx.crm != CrmKind.SALESFORCE:
+        return 0
+    rows = []
+    for record in records:
+        if record is None or not record.version:
+            continue
+        stamp = version_time(record.version)
+        try:
+            key = change_key(record.ref.object_type, record.ref.record_id, record.version)
+        except ValueError:
+            continue
+        if stamp is None:
+            continue
+        rows.append((key, record.ref.object_type.value, record.ref.record_id, stamp))
+    if not rows:
+        return 0
+    with ctx.sessions.begin() as session:
+        return len(event_store.record_new(session, ctx.installation_id, rows, status=EventStatus.DONE))
