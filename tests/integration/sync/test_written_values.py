@@ -12,7 +12,7 @@ import pytest
 
 from core.records import ObjectType, Tier, Verdict
 from scoring.score import score_people
-from workers.services import sync
+from workers.services import people_plan, sync
 
 FITS = (100, 80, 50, 0, 10)
 ENGAGEMENTS = tuple(range(0, 101, 10))
@@ -31,7 +31,7 @@ def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float,
             for (p, _a), s in zip(pairs, real, strict=True)
         ]
 
-    monkeypatch.setattr(sync, "score_people", scored)
+    monkeypatch.setattr(people_plan, "score_people", scored)
 
 
 def test_fit_and_engagement_land_in_hubspot_exactly(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
