@@ -137,7 +137,7 @@ def _answer_outages(app: Flask) -> None:
     import sqlalchemy.exc
     from flask import jsonify
 
-    def unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+    def unavailable(exc: Exception):
         logging.getLogger("leadq.web").error(
             "web.service-unavailable", extra={"what": type(exc).__name__, "path": request.path}
         )

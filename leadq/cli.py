@@ -12,7 +12,7 @@ import click
 from core.settings import SettingsError, load_settings
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings():
     try:
         return load_settings()
     except SettingsError as exc:
@@ -219,7 +219,7 @@ def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) 
             )
         obj = ObjectType(name)
 
-        def show(progress, label=name):  # type: ignore[no-untyped-def]
+        def show(progress, label=name):
             total = progress.total or 0
             width = 30
             filled = int(width * progress.done / total) if total else 0
@@ -514,7 +514,7 @@ def approve_cmd(installation: int, cancel: bool) -> None:
     click.echo(f"applied; `leadq backfill {installation}` writes what changed (and nothing else)")
 
 
-def _check_previewed(db, row) -> None:  # type: ignore[no-untyped-def]
+def _check_previewed(db, row) -> None:
     """Approve only what was previewed: a finished preview (`leadq config`, or the admin app's)
     computed from exactly the pending configuration, as the admin app's Approve requires."""
     from sqlalchemy import select
@@ -546,7 +546,7 @@ def admin_group() -> None:
     """Admin accounts for the web app (self-hosting; CRM sign-in comes with installs)."""
 
 
-def _admin_sessions():  # type: ignore[no-untyped-def]
+def _admin_sessions():
     from storage.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(_settings().sqlalchemy_url))
@@ -559,7 +559,7 @@ def _read_password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def _admin_named(db, username: str):  # type: ignore[no-untyped-def]
+def _admin_named(db, username: str):
     """A local admin (names are lower case) or a CRM user's admin (``crm:tenant:user``, exact)."""
     from sqlalchemy import select
 
@@ -762,7 +762,7 @@ def install_url(crm: str, sandbox_org: bool) -> None:
     click.echo(f"(redirect URL to register in the HubSpot app: {settings.hubspot_redirect_uri})")
 
 
-def _read_icp(path: str | None):  # type: ignore[no-untyped-def]
+def _read_icp(path: str | None):
     from scoring.icp import IcpError, load_icp
 
     try:
@@ -788,7 +788,7 @@ _CSV_OPTIONS = [
 ]
 
 
-def _csv_options(func):  # type: ignore[no-untyped-def]
+def _csv_options(func):
     for option in reversed(_CSV_OPTIONS):
         func = option(func)
     return func

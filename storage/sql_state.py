@@ -78,7 +78,7 @@ class SqlRoutingState:
         """Add one to ``column`` unless it has reached ``cap``; a refusal makes the commit stale."""
         conditions = [*where, column < cap] if cap is not None else list(where)
         result = session.execute(update(table).where(*conditions).values({column.key: column + 1}))
-        if result.rowcount != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
             raise _Stale
 
     def commit(self, decision: Decision, week: str) -> bool:
@@ -97,7 +97,7 @@ class SqlRoutingState:
                         )
                         .values(version=RoutingPool.version + 1)
                     )
-                    if moved.rowcount != 1:
+                    if moved.rowcount != 1:  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
                         raise _Stale
                 if rep and decision.counts_toward_load:
                     open_cap, week_cap = decision.caps

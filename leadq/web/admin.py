@@ -64,7 +64,7 @@ def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.errorhandler(BrokerUnavailable)
-def _broker_down(_exc: Exception):  # type: ignore[no-untyped-def]
+def _broker_down(_exc: Exception):
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
@@ -139,7 +139,7 @@ def _sync_facts(db: Any, installation_id: int) -> dict[str, Any]:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     rows = []
     with services().sessions() as db:
         for inst in admins.installations_of(db, g.admin_id):
@@ -168,7 +168,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>")
 @login_required
-def installation(installation_id: int):  # type: ignore[no-untyped-def]
+def installation(installation_id: int):
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         facts = _sync_facts(db, installation_id)
@@ -252,7 +252,7 @@ REPLACED_OUTBOUND = (
 
 @bp.post("/installations/<int:installation_id>/outbound/replace")
 @login_required
-def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
+def outbound_replace(installation_id: int):
     """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
     from storage import outbound_secrets
 
@@ -271,7 +271,7 @@ def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/reconcile")
 @login_required
-def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
+def reconcile(installation_id: int):
     """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
     installation_or_404(installation_id)
     fix = request.form.get("fix") == "1"
@@ -286,7 +286,7 @@ def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>/sync.json")
 @login_required
-def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
+def sync_json(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions() as db:
         facts = _sync_facts(db, installation_id)
@@ -295,7 +295,7 @@ def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/errors/retry")
 @login_required
-def retry(installation_id: int):  # type: ignore[no-untyped-def]
+def retry(installation_id: int):
     installation_or_404(installation_id)
     _send("leadq.retry", [installation_id], "changes")
     flash("The failed records are being processed again; refresh in a moment.")
@@ -357,7 +357,7 @@ def _preview(db: Any, installation_id: int) -> dict[str, Any] | None:
 
 @bp.post("/installations/<int:installation_id>/backfill/preview")
 @login_required
-def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_preview(installation_id: int):
     """A dry run first: what a backfill would write, field by field; nothing is written."""
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
@@ -388,7 +388,7 @@ def _reset_preview(db: Any, installation_id: int) -> None:
 
 @bp.route("/installations/<int:installation_id>/config", methods=["GET", "POST"])
 @login_required
-def config(installation_id: int):  # type: ignore[no-untyped-def]
+def config(installation_id: int):
     """Edit the ICP and routing TOML. Saving validates (errors name the key), stores the text as
     pending and starts a preview; the CRM is rewritten only when the admin approves it."""
     from routing.config import RoutingConfigError, default_text, load_routing
@@ -482,7 +482,7 @@ def _restore_pending(
 
 @bp.post("/installations/<int:installation_id>/backfill/approve")
 @login_required
-def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_approve(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
         preview = _preview(db, installation_id)
@@ -543,7 +543,7 @@ def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: d
 
 @bp.post("/installations/<int:installation_id>/backfill/cancel")
 @login_required
-def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_cancel(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
         for row in db.scalars(
@@ -563,7 +563,7 @@ def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>/model")
 @login_required
-def model(installation_id: int):  # type: ignore[no-untyped-def]
+def model(installation_id: int):
     """Champion and challengers with held-out AUC against the rules, calibration, lift and
     conversion by tier, the strongest factors and the training window."""
     from markupsafe import Markup
@@ -596,7 +596,7 @@ def model(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/model/retrain")
 @login_required
-def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
+def model_retrain(installation_id: int):
     installation_or_404(installation_id)
     _send("leadq.retrain", [installation_id], "training")
     flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
@@ -605,7 +605,7 @@ def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>/leads")
 @login_required
-def leads(installation_id: int):  # type: ignore[no-untyped-def]
+def leads(installation_id: int):
     inst = installation_or_404(installation_id)
     q = request.args.get("q", "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     tier = request.args.get("tier", "")
@@ -626,7 +626,7 @@ def leads(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
 @login_required
-def lead(installation_id: int, object_type: str, record_id: str):  # type: ignore[no-untyped-def]
+def lead(installation_id: int, object_type: str, record_id: str):
     inst = installation_or_404(installation_id)
     where = {"installation_id": installation_id, "object_type": object_type, "record_id": record_id}
     with services().sessions() as db:

@@ -240,7 +240,7 @@ def _set_device_cookie(response: Any, admin_id: int, username: str) -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     error = None
     if request.method == "POST":
         username = request.form.get("username", "")[:255]
@@ -274,6 +274,6 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     admin_session.end(services())
     return redirect(url_for("auth.login"))

@@ -125,7 +125,7 @@ def untrusted_turn(client: redis.Redis, name: str, address: str, limits: Limits)
         limits.window_s,
         limits.name_spacing_s * 1000,
     )
-    verdict, wait, *counts = client.eval(_UNTRUSTED, 4, *keys.values(), gate, *args)  # type: ignore[misc]
+    verdict, wait, *counts = client.eval(_UNTRUSTED, 4, *keys.values(), gate, *args)
     verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
     wait_s = -(-int(wait) // 1000) if verdict == "slowed" else int(wait)
     return Turn(
@@ -138,9 +138,7 @@ def untrusted_turn(client: redis.Redis, name: str, address: str, limits: Limits)
 
 def trusted_turn(client: redis.Redis, device_id: str, limits: Limits) -> Turn:
     keys = {"device": f"leadq:login:device:{device_id}"}
-    verdict, wait, count = client.eval(  # type: ignore[misc]
-        _TRUSTED, 1, keys["device"], limits.per_device, limits.window_s
-    )
+    verdict, wait, count = client.eval(_TRUSTED, 1, keys["device"], limits.per_device, limits.window_s)
     verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
     return Turn(verdict, max(1, int(wait)) if verdict != "check" else 0, keys, {"device": int(count)})
 

@@ -24,14 +24,14 @@ bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
 
-def _reject(exc: WebhookRejected):  # type: ignore[no-untyped-def]
+def _reject(exc: WebhookRejected):
     # Logged without the body: it may hold personal data, and a forged one is noise.
     log.warning(f"hubspot.webhook.{exc.reason}", extra={"remote": request.remote_addr})
     return jsonify(error=exc.reason, message=str(exc)), exc.status
 
 
 @bp.post("/webhooks/hubspot")
-def hubspot():  # type: ignore[no-untyped-def]
+def hubspot():
     services = current_app.extensions["leadq"]
     settings = services.settings
     if not settings.hubspot_client_secret.get_secret_value():
@@ -121,7 +121,7 @@ def _soap_fault(reason: str, message: str, status: int) -> Response:
 
 @bp.post("/webhooks/salesforce")
 @bp.post("/webhooks/salesforce/<path:secret>")  # anything under it: 404 here, never logged
-def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
+def salesforce(secret: str | None = None):
     """Outbound Messages: acknowledged only after every notification is recorded (durably queued).
 
     Ladder: the installation's secret in the path (anything else, whatever the organization: 404),
@@ -190,7 +190,7 @@ def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
     return Response(ACK, status=200, content_type="text/xml; charset=utf-8")
 
 
-def _within_limit(services, installation_id: int, records: int) -> bool:  # type: ignore[no-untyped-def]
+def _within_limit(services, installation_id: int, records: int) -> bool:
     per_minute = services.settings.salesforce_outbound_max_per_minute
     try:
         allowed = inbound_limit.allow(services.redis, installation_id, records, per_minute)
@@ -244,7 +244,7 @@ def read_body(limit: int) -> bytes | None:
     return None if size > limit else b"".join(chunks)
 
 
-def _mark_paused(session, installation_id: int, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _mark_paused(session, installation_id: int, keys: list[str]) -> None:
     from sqlalchemy import update
 
     from storage.tables import ProcessedEvent

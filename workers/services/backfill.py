@@ -123,7 +123,7 @@ def run_backfill(
                 batch = score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
             else:
                 pairs = [(p, accounts.get(p.account_id or "")) for p in records]
-                batch = process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
+                batch = process_people(ctx, pairs, dry_run)
             report.merge(batch)
             done += len(records)
             handled += len(records)

@@ -90,7 +90,8 @@ def stalled_work(
                     .where(SyncCursor.id == row.id, SyncCursor.updated_at == row.updated_at)
                     .values(updated_at=now)
                 )
-                if claimed.rowcount != 1:  # another watchdog reported it just now
+                # another watchdog reported it just now
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
                     continue
             pending = bool(installation.pending_icp_toml or installation.pending_routing_toml)
             out.backfills.append(
