@@ -438,6 +438,7 @@ def config_cmd(installation: int, icp_path: str | None, routing_path: str | None
     _check_owners(installation, routing_text)
     with _admin_sessions().begin() as db:
         row = installations.get(db, installation)
+        assert row is not None  # checked above; installations are never deleted
         row.pending_icp_toml, row.pending_routing_toml = icp_text, routing_text
     click.echo("saved as pending; previewing what it would change (nothing is written) ...")
     _preview(installation, pending=True)

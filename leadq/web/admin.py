@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -74,6 +74,12 @@ def _send(name: str, args: list[Any], queue: str) -> None:
     services().celery.send_task(name, args=args, queue=queue)
 
 
+@overload
+def _aware(when: datetime) -> datetime: ...
+@overload
+def _aware(when: None) -> None: ...
+@overload
+def _aware(when: datetime | None) -> datetime | None: ...
 def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 

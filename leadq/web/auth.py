@@ -256,7 +256,7 @@ def login():
         with services().sessions.begin() as db:
             # the whole password: admins.authenticate refuses one longer than a password can be set
             admin = admins.authenticate(db, username, request.form.get("password", ""))
-            admin_id, name = (admin.id, admin.username) if admin else (None, None)
+            admin_id, name = (admin.id, admin.username) if admin else (None, "")
         if admin_id is not None:
             admin_session.begin(services(), admin_id, name)  # a fresh session, held server side
             _succeeded(turn)

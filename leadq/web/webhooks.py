@@ -140,7 +140,7 @@ def salesforce(secret: str | None = None):
         org = installation.external_id if installation is not None else ""
         integration_user = installation.installed_by if installation is not None else None
         gone = installation is None or installation.status == installations.UNINSTALLED
-    if gone:
+    if gone or installation_id is None:
         return _soap_fault("unknown-endpoint", "no such endpoint", 404)
     body = read_body(settings.webhook_max_bytes)
     if body is None:
@@ -176,6 +176,7 @@ def salesforce(secret: str | None = None):
             session, installation_id, [(n.key(), n.object_type.value, n.record_id, None) for n in new]
         )
         counts["duplicates"] = len(rest) - len(fresh)
+        assert installation is not None  # found above; installations are never deleted
         working = installation.status in installations.WORKING
         if not working:
             _mark_paused(session, installation_id, fresh)

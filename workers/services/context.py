@@ -144,13 +144,14 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         budget = _budget(runtime, installation_id, portal_id)
         adapter = salesforce_adapter(settings, portal_id, instance_url, integration_user, tokens, budget)
     else:
-        adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
-        adapter.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
+        hubspot = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
+        hubspot.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
             "hubspot_owner_id",
         )
-        adapter.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
+        hubspot.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
             "hubspot_owner_id",
         )
+        adapter = hubspot
     return InstallationContext(
         runtime,
         installation_id,

@@ -83,11 +83,12 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
             row.cursor = {"since": high_water.isoformat()}
             row.status = "idle"
     with ctx.sessions() as session:
-        report.queued = session.scalar(
+        queued = session.scalar(
             select(func.count())
             .select_from(ProcessedEvent)
             .where(ProcessedEvent.installation_id == ctx.installation_id, ProcessedEvent.status == "queued")
         )
+        report.queued = queued or 0
     log.info(
         "sync.poll.done",
         extra={

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy import func, select
 
@@ -91,6 +92,12 @@ def _tiers(ctx: InstallationContext, object_type: str, ids: list[str]) -> dict[s
         }
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """Stored stamps are UTC; SQLite hands them back without their zone."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
@@ -248,7 +255,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
                 statuses[row.id] = "rerouted"
                 report.rerouted += 1
                 report.reasons.append(f"{row.record_id}: {decision.explanation}")
-            owner_of = {r.id: r.owner_id for r in group}
+            owner_of = {r.id: r.owner_id for r in group if r.owner_id}
             for row_id, status in statuses.items():
                 routing_log.set_status(session, row_id, status)
                 if status != "rerouted" and owner_of.get(row_id):

@@ -161,10 +161,10 @@ def process_people(
                     human_value=edit.human_value,
                 )
             )
-        current = _newest_scores(session, ctx.installation_id, pairs)  # again: another task may have run
+        newest = _newest_scores(session, ctx.installation_id, pairs)  # again: another task may have run
         for (person, _a), score in zip(pairs, scores, strict=True):
             key = (person.ref.object_type.value, person.ref.record_id)
-            if key in stale or _superseded(person, current.get(key)) or _same_score(current.get(key), score):
+            if key in stale or _superseded(person, newest.get(key)) or _same_score(newest.get(key), score):
                 continue  # the same score as last time: history records changes, not repetitions
             session.add(
                 ScoreRow(
@@ -305,7 +305,7 @@ def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:
                     ProcessedEvent.installation_id == ctx.installation_id, ProcessedEvent.status == "queued"
                 )
             )
-        if queued >= batch:
+        if (queued or 0) >= batch:
             return
         time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
 
