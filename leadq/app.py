@@ -77,8 +77,9 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
     if settings.trusted_proxies:  # the client's address from X-Forwarded-For, set by that many proxies
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # Flask documents wrapping wsgi_app so; mypy reads the assignment as replacing a method.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
+            app.wsgi_app, x_for=settings.trusted_proxies
+        )
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["leadq"] = Services(
         settings=settings,

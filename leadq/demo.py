@@ -113,8 +113,8 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     echo(f"seeding the sandbox CRM with {side.seeding(records)} ...")
     sandbox = create_sandbox(seed=seed, records=records, **side.sandbox_options())
     running = serve(sandbox, https=side.https, tls_dir=data_dir / "tls", deliver_webhooks=True)
-    # werkzeug wants the app up front; the app needs the port first, so it is set below.
-    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    # werkzeug wants the app up front, but the app needs the port first: it is set below.
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]  # werkzeug: app required
     url = f"http://127.0.0.1:{server.server_port}"
     settings = _settings(base, url, running, data_dir, side)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per webhook
