@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -18,6 +18,7 @@ from leadq.web import preview_snapshot
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 from storage import admins, assignment_health, dead_letters, installations
+from storage.stamps import aware
 from storage.tables import (
     DeadLetter,
     Feedback,
@@ -74,16 +75,6 @@ def _send(name: str, args: list[Any], queue: str) -> None:
     services().celery.send_task(name, args=args, queue=queue)
 
 
-@overload
-def _aware(when: datetime) -> datetime: ...
-@overload
-def _aware(when: None) -> None: ...
-@overload
-def _aware(when: datetime | None) -> datetime | None: ...
-def _aware(when: datetime | None) -> datetime | None:
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
-
-
 def _state(status: str, running: bool) -> str:
     if status == installations.ACTIVE:
         return "syncing" if running else "healthy"
@@ -92,7 +83,7 @@ def _state(status: str, running: bool) -> str:
 
 def _progress(cursor: SyncCursor) -> dict[str, Any]:
     total, done = cursor.total, cursor.done
-    started, updated = _aware(cursor.started_at), _aware(cursor.updated_at)
+    started, updated = aware(cursor.started_at), aware(cursor.updated_at)
     rate = None
     if started and updated and updated > started and done:
         rate = done / (updated - started).total_seconds()
@@ -138,7 +129,7 @@ def _sync_facts(db: Any, installation_id: int) -> dict[str, Any]:
     return {
         "cursors": [_progress(c) for c in cursors],
         "queued": queued,
-        "last": _aware(last).strftime("%Y-%m-%d %H:%M:%S UTC") if last else None,
+        "last": aware(last).strftime("%Y-%m-%d %H:%M:%S UTC") if last else None,
         "running": any(c.status == "running" for c in cursors),
     }
 
@@ -231,7 +222,7 @@ def _reconciled(db: Any, installation_id: int) -> dict[str, Any] | None:
     run = latest_run(db, installation_id)
     if run is None:
         return None
-    when = _aware(run.finished_at or run.started_at)
+    when = aware(run.finished_at or run.started_at)
     return {
         "lines": describe(run.counts, run.checked),
         "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "",
@@ -648,12 +639,12 @@ def lead(installation_id: int, object_type: str, record_id: str):
         feedback = list(db.scalars(select(Feedback).filter_by(**where).order_by(Feedback.id.desc())))
         failures = list(db.scalars(select(DeadLetter).filter_by(**where).order_by(DeadLetter.id.desc())))
     writes = [
-        {"when": _aware(e.written_at), "field": e.field_key, "text": f"wrote {e.value!r}"} for e in ledger
+        {"when": aware(e.written_at), "field": e.field_key, "text": f"wrote {e.value!r}"} for e in ledger
     ]
     for f in feedback:
         writes.append(
             {
-                "when": _aware(f.created_at),
+                "when": aware(f.created_at),
                 "field": f.field_key or "",
                 "text": f"left as set by a person: {f.human_value!r} (leadq proposed {f.leadq_value!r})",
             }
@@ -661,7 +652,7 @@ def lead(installation_id: int, object_type: str, record_id: str):
     for d in failures:
         writes.append(
             {
-                "when": _aware(d.last_failed_at or d.created_at),
+                "when": aware(d.last_failed_at or d.created_at),
                 "field": ", ".join(d.payload.get("fields", {})),
                 "text": f"refused by the CRM ({d.reason}): {d.message}",
             }

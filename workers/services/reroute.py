@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import overload
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -28,6 +27,7 @@ from routing.service import reroute
 from routing.types import RoutingConfig
 from scoring.features import person_features
 from storage import ledger, routing_log
+from storage.stamps import aware
 from storage.tables import RoutingDecisionRow, ScoreRow
 from workers.services.context import InstallationContext
 from workers.services.routing_lead import routing_lead
@@ -92,23 +92,12 @@ def _tiers(ctx: InstallationContext, object_type: str, ids: list[str]) -> dict[s
         }
 
 
-@overload
-def _aware(value: datetime) -> datetime: ...
-@overload
-def _aware(value: None) -> None: ...
-@overload
-def _aware(value: datetime | None) -> datetime | None: ...
-def _aware(value: datetime | None) -> datetime | None:
-    """Stored stamps are UTC; SQLite hands them back without their zone."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _stamp(value: object) -> datetime | None:
     if isinstance(value, datetime):
-        return _aware(value)
+        return aware(value)
     if isinstance(value, str) and value:
         try:
-            return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
         except ValueError:
             return None
     return None
@@ -127,7 +116,7 @@ def _worked(ctx: InstallationContext, due: list[tuple[RoutingDecisionRow, Person
         for row, person in group:
             for state in states.get(person.ref, {}).values():
                 at = _stamp(state.written_at)
-                if state.written_by == WrittenBy.USER and at is not None and at >= _aware(row.decided_at):
+                if state.written_by == WrittenBy.USER and at is not None and at >= aware(row.decided_at):
                     out.add(person.ref.record_id)
     return out
 
@@ -136,7 +125,7 @@ def _due(row: RoutingDecisionRow, config: RoutingConfig, now: datetime) -> bool:
     rep = config.rep(row.owner_id or "")
     if rep is not None and not rep.active:
         return True
-    due = _aware(row.sla_due)
+    due = aware(row.sla_due)
     return due is not None and now >= due
 
 
@@ -171,7 +160,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
             person = pair[0]
             tier = scores.get(row.record_id, ("", ""))[0]
             assignment = Assignment(
-                row.record_id, row.owner_id or "", tier, _aware(row.decided_at), _aware(row.sla_due)
+                row.record_id, row.owner_id or "", tier, aware(row.decided_at), aware(row.sla_due)
             )
             action = plan(assignment, person.owner_id, config, now, sla_tiers)
             if action.action == "overridden":
