@@ -112,6 +112,10 @@ class CrmAdapter(Protocol):
         """People by id, each with its account (None where there is none)."""
         ...
 
+    def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
+        """Each account's people (HubSpot: the company's contacts; Salesforce: the account's contacts)."""
+        ...
+
     def count(self, obj: ObjectType) -> int | None:
         """How many records of this kind a backfill will visit (for the progress bar)."""
         ...

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from connector.base import Cursor
-from core.records import Account, ObjectType
+from core.records import Account, ObjectType, Person
 from storage.tables import SyncCursor
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
@@ -122,7 +122,7 @@ def run_backfill(
                 found = [a for a in records if isinstance(a, Account)]
                 batch = score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
             else:
-                pairs = [(p, accounts.get(p.account_id or "")) for p in records]
+                pairs = [(p, accounts.get(p.account_id or "")) for p in records if isinstance(p, Person)]
                 batch = process_people(ctx, pairs, dry_run)
             report.merge(batch)
             done += len(records)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.base import CrmAdapter
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.limits import ApiBudget
-from core.records import CrmKind
+from core.records import CrmKind, Owner
 from core.settings import Settings
 from routing.config import load_routing
 from routing.owner_check import retire_inactive
@@ -32,7 +32,7 @@ from storage.vault import Vault
 from workers.services.config_hash import config_hash, config_texts
 from workers.services.connections import hubspot_adapter, salesforce_adapter, token_manager
 
-_OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
+_OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Owner]]] = {}
 OWNERS_TTL_S = 600.0
 
 
@@ -93,7 +93,7 @@ class InstallationContext:
     icp: Icp
     model: LeadModel | None
     model_note: str
-    adapter: Any  # a CrmAdapter: HubSpotAdapter or SalesforceAdapter
+    adapter: CrmAdapter  # HubSpotAdapter or SalesforceAdapter
     routing_text: str | None
     extra: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now  # the one clock of a task; tests set a fixed one
