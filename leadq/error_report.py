@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from storage import dead_letters
-from storage.tables import Installation
+from storage import dead_letters, installations
+from storage.db import Session
 
 EXAMPLES = 3
 
@@ -24,7 +22,7 @@ def _plural(n: int, word: str) -> str:
 
 def error_report(session: Session, installation_id: int, cause: int | None = None) -> list[str]:
     """The lines `leadq errors` prints. Raises UnknownInstallation or UnknownCause with a message."""
-    if session.get(Installation, installation_id) is None:
+    if installations.get(session, installation_id) is None:
         raise UnknownInstallation(
             f"installation {installation_id} does not exist (`leadq status` lists them)"
         )

@@ -161,3 +161,10 @@ def by_crm_user(session: Session, crm: str, tenant_id: str, user_id: str) -> Adm
     if admin is not None:
         admin.last_login_at = datetime.now(UTC)
     return admin
+
+
+def by_exact_or_lower_name(session: Session, username: str) -> Admin | None:
+    """An admin by the name as given (a CRM user's ``crm:tenant:user`` is case-sensitive), else by
+    the lower-case name a local admin has."""
+    exact = session.scalars(select(Admin).where(Admin.username == username.strip())).first()
+    return exact or by_name(session, username)

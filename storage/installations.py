@@ -125,3 +125,20 @@ def apply_pending(
     )
     session.expire(row)  # re-read: a pending configuration still there is one saved meanwhile
     return True
+
+
+def save_pending(session: Session, installation_id: int, icp: str | None, routing: str | None) -> bool:
+    """Save an ICP/routing configuration as pending (not yet live); False if there is no such
+    installation."""
+    row = session.get(Installation, installation_id)
+    if row is None:
+        return False
+    row.pending_icp_toml, row.pending_routing_toml = icp, routing
+    return True
+
+
+def discard_pending(session: Session, installation_id: int) -> None:
+    """Forget the pending configuration; the live one stays."""
+    row = session.get(Installation, installation_id)
+    if row is not None:
+        row.pending_icp_toml = row.pending_routing_toml = None

@@ -145,3 +145,11 @@ def test_evaluate_explains_a_bad_target_without_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["evaluate", str(data), "--target", "won"])
     assert result.exit_code != 0 and "target column 'won' is not in the file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_leadq_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"leadq {version('leadq')}\n"

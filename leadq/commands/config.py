@@ -1,0 +1,130 @@
+"""``leadq config`` and ``leadq approve``: an installation's ICP/routing configuration is saved as
+pending, previewed (what it would change, nothing written), then applied or discarded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from leadq.commands.common import preview_lines, sessions, settings
+
+if TYPE_CHECKING:
+    from storage.db import Session
+    from storage.installations import Installation
+
+
+def _check_owners(installation: int, routing_text: str | None, outcome: str = "nothing was saved") -> None:
+    """Refuse a routing configuration whose reps the CRM would refuse as owners (nothing is saved)."""
+    from workers.services.context import Runtime
+    from workers.services.owner_check import routing_owner_problems
+
+    if routing_text is None:
+        return
+    problems = routing_owner_problems(Runtime.from_settings(settings()), installation, routing_text)
+    if problems:
+        raise click.ClickException(f"refused, {outcome}:\n  " + "\n  ".join(problems))
+
+
+def _save_pending(installation: int, icp_path: str | None, routing_path: str | None) -> None:
+    """Check the files (and the routing's reps with the CRM), then save them as pending."""
+    from routing.config import RoutingConfigError, load_routing
+    from scoring.icp import IcpError, load_icp
+    from storage import installations
+
+    if not icp_path and not routing_path:
+        raise click.ClickException("give --icp FILE and/or --routing FILE")
+    icp_text = Path(icp_path).read_text(encoding="utf-8") if icp_path else None
+    routing_text = Path(routing_path).read_text(encoding="utf-8") if routing_path else None
+    try:
+        load_icp(icp_text)
+        load_routing(routing_text)
+    except (IcpError, RoutingConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with sessions()() as db:
+        if installations.get(db, installation) is None:
+            raise click.ClickException(f"there is no installation {installation}")
+    _check_owners(installation, routing_text)
+    with sessions().begin() as db:
+        installations.save_pending(db, installation, icp_text, routing_text)
+
+
+def _preview(installation: int) -> Iterator[str]:
+    """Dry-run the pending configuration over every people object; its lines, object by object."""
+    from workers.services.backfill import preview_of, run_backfill
+    from workers.services.context import Runtime, build_context
+
+    ctx = build_context(Runtime.from_settings(settings()), installation, pending=True)
+    for obj in ctx.adapter.people_objects:
+        run_backfill(ctx, obj, dry_run=True, restart=True)
+        preview = preview_of(ctx, obj)
+        yield f"  {obj.value} ({preview['done']} records):"
+        yield from preview_lines(preview, "    ")
+
+
+@click.command("config")
+@click.argument("installation", type=int)
+@click.option("--icp", "icp_path", type=click.Path(exists=True, dir_okay=False), help="ICP TOML file")
+@click.option(
+    "--routing", "routing_path", type=click.Path(exists=True, dir_okay=False), help="routing TOML file"
+)
+def config_cmd(installation: int, icp_path: str | None, routing_path: str | None) -> None:
+    """Save a new ICP/routing configuration as pending and preview it; `leadq approve` applies it."""
+    _save_pending(installation, icp_path, routing_path)
+    click.echo("saved as pending; previewing what it would change (nothing is written) ...")
+    for line in _preview(installation):
+        click.echo(line)
+    click.echo(f"apply: `leadq approve {installation}`; discard: `leadq approve {installation} --cancel`")
+
+
+def _check_previewed(db: Session, row: Installation) -> None:
+    """Approve only what was previewed: a finished preview (`leadq config`, or the admin app's)
+    computed from exactly the pending configuration, as the admin app's Approve requires."""
+    from storage import reports
+    from storage.statuses import CursorStatus
+    from workers.services.config_hash import config_hash, config_texts, same_hash
+
+    applied = config_hash(*config_texts(row, settings(), pending=True))
+    previews = reports.preview_cursors(db, row.id)
+    if not previews or any(p.status != CursorStatus.DONE for p in previews):
+        raise click.ClickException(
+            f"refused, nothing was applied: the pending configuration has no finished preview; "
+            f"run `leadq config {row.id} --icp FILE --routing FILE` (or Preview in the admin app) first"
+        )
+    if not all(same_hash(p.cursor.get("config"), applied) for p in previews):
+        raise click.ClickException(
+            "refused, nothing was applied: the pending configuration changed after its preview "
+            f"(saved again elsewhere?); preview it again with `leadq config {row.id} ...` or in the admin app"
+        )
+
+
+def _approve(installation: int, cancel: bool) -> str:
+    """Apply (or with ``cancel`` discard) the pending configuration; the line that says so."""
+    from storage import installations
+
+    with sessions().begin() as db:
+        row = installations.get(db, installation)
+        if row is None:
+            raise click.ClickException(f"there is no installation {installation}")
+        if cancel:
+            installations.discard_pending(db, installation)
+            return "pending configuration discarded; nothing changed"
+        _check_owners(installation, row.pending_routing_toml, "nothing was applied")
+        if row.pending_icp_toml or row.pending_routing_toml:
+            _check_previewed(db, row)
+        if not installations.apply_pending(db, installation):
+            raise click.ClickException("nothing is pending: save one with `leadq config` or in the admin app")
+    return f"applied; `leadq backfill {installation}` writes what changed (and nothing else)"
+
+
+@click.command("approve")
+@click.argument("installation", type=int)
+@click.option("--cancel", is_flag=True, help="discard the pending configuration instead")
+def approve_cmd(installation: int, cancel: bool) -> None:
+    """Apply the pending ICP/routing configuration (then `leadq backfill` writes what changed)."""
+    click.echo(_approve(installation, cancel))
+
+
+COMMANDS = (config_cmd, approve_cmd)

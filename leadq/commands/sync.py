@@ -1,0 +1,252 @@
+"""Commands for one installation's sync with its CRM: the install URL, backfill, retry of failing
+records, reconciliation, retraining, and a Salesforce installation's outbound-message URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from leadq.commands.common import preview_lines, sessions, settings, working_context
+
+if TYPE_CHECKING:
+    from core.records import ObjectType
+    from workers.services.context import InstallationContext
+    from workers.services.reconcile import Reconciliation
+
+
+def _install_lines(crm: str, sandbox_org: bool) -> list[str]:
+    config = settings()
+    if crm == "salesforce":
+        if not config.salesforce_client_id:
+            raise click.ClickException(
+                "LEADQ_SALESFORCE_CLIENT_ID is not set: register the External Client App first (README)"
+            )
+        return [
+            f"{config.public_base_url}/install/salesforce" + ("?env=sandbox" if sandbox_org else ""),
+            f"(callback URL to register in the External Client App: {config.salesforce_redirect_uri})",
+            "(outbound message endpoint, optional: its URL, with the installation's own secret, is shown"
+            " once the install is done and on the installation's page in the admin app)",
+        ]
+    if not config.hubspot_client_id:
+        raise click.ClickException(
+            "LEADQ_HUBSPOT_CLIENT_ID is not set: register the HubSpot app first (README)"
+        )
+    return [
+        f"{config.public_base_url}/install/{crm}",
+        f"(redirect URL to register in the HubSpot app: {config.hubspot_redirect_uri})",
+    ]
+
+
+@click.command("install-url")
+@click.argument("crm", type=click.Choice(["hubspot", "salesforce"]))
+@click.option(
+    "--sandbox-org", is_flag=True, help="Salesforce: log in at test.salesforce.com (a sandbox org)."
+)
+def install_url(crm: str, sandbox_org: bool) -> None:
+    """Print the link an admin opens to install leadq into their CRM."""
+    click.echo("\n".join(_install_lines(crm, sandbox_org)))
+
+
+def _scored_object(ctx: InstallationContext, name: str) -> ObjectType:
+    """The object type named, if this CRM's installation scores it: people first, then accounts."""
+    from core.records import ObjectType
+
+    scored = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
+    if name not in scored:
+        raise click.ClickException(f"{name!r} is not scored in this CRM; choose from " + ", ".join(scored))
+    return ObjectType(name)
+
+
+def _progress_bar(label: str) -> Callable[[Any], None]:
+    def show(progress: Any) -> None:
+        total = progress.total or 0
+        width = 30
+        filled = int(width * progress.done / total) if total else 0
+        eta = f", ETA {progress.eta_s:.0f}s" if progress.eta_s else ""
+        click.echo(
+            f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {progress.done}/{total or '?'} "
+            f"({progress.rate:.0f}/s{eta})",
+            nl=False,
+        )
+
+    return show
+
+
+def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart: bool) -> list[str]:
+    """Backfill one object type with a progress bar; the lines that sum it up."""
+    from workers.services.backfill import preview_of, run_backfill
+
+    progress, report = run_backfill(
+        ctx, obj, dry_run=dry_run, restart=restart, on_progress=_progress_bar(obj.value)
+    )
+    click.echo()
+    if dry_run:
+        preview = preview_of(ctx, obj)
+        header = f"dry run: nothing was written. Per field ({preview['done']} records):"
+        return [header, *preview_lines(preview, "  ", samples=3)]
+    return [
+        f"{obj.value}: {progress.done} records, {report.written_records} written "
+        f"({report.writes} fields), {report.failed} failed, {report.api_calls} write calls"
+    ]
+
+
+@click.command("backfill")
+@click.argument("installation", type=int)
+@click.option("--dry-run", is_flag=True, help="write nothing; show what would change")
+@click.option(
+    "--objects",
+    default="",
+    help="comma-separated: contact,account (HubSpot), lead,contact,account (Salesforce); default: all",
+)
+@click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
+def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
+    """Score every existing record of an installation and write the results back (resumable)."""
+    from core.records import ObjectType
+
+    ctx = working_context(installation)
+    default = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
+    for name in [o.strip() for o in objects.split(",") if o.strip()] or default:
+        click.echo("\n".join(_backfill(ctx, _scored_object(ctx, name), dry_run, restart)))
+
+
+@click.command("retry")
+@click.argument("installation", type=int)
+def retry_cmd(installation: int) -> None:
+    """Process the records of unresolved dead letters again; resolved ones are marked so."""
+    from workers.services.context import Runtime, build_context
+    from workers.services.retry import retry_dead_letters
+
+    retried, failing = retry_dead_letters(build_context(Runtime.from_settings(settings()), installation))
+    click.echo(f"retried {retried} record(s); {failing} still failing")
+
+
+def _reconcile(installation: int, fix: bool) -> Reconciliation:
+    """Reconcile, turning each way it can fail into the message the admin acts on."""
+    from connector.errors import CrmError
+    from oauth.errors import OAuthError
+    from storage.vault import VaultError
+    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+    from workers.services.reconcile import reconcile
+
+    try:
+        return reconcile(build_context(Runtime.from_settings(settings()), installation), fix=fix)
+    except InstallationGone:
+        raise click.ClickException(
+            f"there is no installation {installation} (`leadq status` lists them)"
+        ) from None
+    except InstallationPaused as exc:
+        raise click.ClickException(f"{exc}: reinstall it, then reconcile") from None
+    except VaultError:
+        raise click.ClickException(
+            "the installation's tokens cannot be decrypted with LEADQ_ENCRYPTION_KEYS: use the keys it was "
+            "installed with"
+        ) from None
+    except (CrmError, OAuthError) as exc:
+        raise click.ClickException(f"the CRM could not be read: {exc}") from None
+
+
+def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> list[str]:
+    from workers.services.reconcile import LABELS
+
+    lines = [result.headline()]
+    for object_type, counts in sorted(result.by_object.items()):
+        parts = ", ".join(f"{n:,} {LABELS[k]}" for k, n in sorted(counts.items()) if k != "match")
+        lines.append(
+            f"  {object_type}: {counts.get('match', 0):,} of {sum(counts.values()):,} match"
+            + (f"; {parts}" if parts else "")
+        )
+    for kind, examples in result.examples.items():
+        lines.append(f"{LABELS[kind]}: {result.counts[kind]:,} record(s), e.g.")
+        for example in examples:
+            fields = "; ".join(
+                f"{f['field']} CRM {f.get('crm')!r}, leadq {f.get('leadq')!r}"
+                + (f" (by {f['by']})" if f.get("by") else "")
+                for f in example.get("fields", [])
+            )
+            message = f" - {example['message']}" if example.get("message") else ""
+            lines.append(f"  {example['object']} {example['record']}: {fields or 'not found'}{message}")
+    if fix:
+        lines.append(f"fixed: {result.fixed:,} record(s) rewritten")
+    elif result.counts["wrong"] or result.counts["never_written"]:
+        lines.append(f"rewrite the wrong and missing fields: `leadq reconcile {installation} --fix`")
+    lines.append(f"CRM API calls: {result.api_calls:,}")
+    return lines
+
+
+@click.command("reconcile")
+@click.argument("installation", type=int)
+@click.option("--fix", is_flag=True, help="rewrite leadq's own fields that are wrong or missing")
+def reconcile_cmd(installation: int, fix: bool) -> None:
+    """Read leadq's fields back from the CRM and compare them with what leadq decided and wrote."""
+    result = _reconcile(installation, fix)
+    click.echo("\n".join(_reconcile_lines(result, installation, fix)))
+
+
+def _retrain_line(outcome: dict[str, Any]) -> str:
+    if not outcome.get("ready"):
+        return f"no model yet: {outcome.get('why')}"
+    verdict = "promoted" if outcome["promoted"] else "kept the champion"
+    return (
+        f"{outcome['version']}: AUC {outcome['auc']:.3f} vs. rules {outcome['rule_auc']:.3f} on "
+        f"{outcome['outcomes']} outcomes; {verdict} ({outcome['reason']})"
+    )
+
+
+@click.command("retrain")
+@click.argument("installation", type=int)
+def retrain_cmd(installation: int) -> None:
+    """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
+    from workers.services.retrain import retrain
+
+    click.echo(_retrain_line(retrain(working_context(installation))))
+
+
+def _outbound_secret(installation: int, replace: bool) -> str:
+    """The installation's outbound-message secret (a new one with ``replace``)."""
+    from storage import installations, outbound_secrets
+    from storage.vault import Vault, VaultError
+
+    try:
+        vault = Vault(settings().fernet_keys())
+        with sessions().begin() as db:
+            row = installations.get(db, installation)
+            if row is None:
+                raise click.ClickException(f"there is no installation {installation}")
+            if row.crm_kind != "salesforce":
+                raise click.ClickException(
+                    f"installation {installation} is a {row.crm_kind} installation: only Salesforce"
+                    " installations have an outbound-message URL"
+                )
+            made = outbound_secrets.replace if replace else outbound_secrets.ensure
+            return made(db, vault, installation)
+    except VaultError:
+        raise click.ClickException(
+            "the stored secret cannot be decrypted with LEADQ_ENCRYPTION_KEYS; `leadq outbound-url"
+            f" {installation} --replace` makes a new one"
+        ) from None
+
+
+@click.command("outbound-url")
+@click.argument("installation", type=int)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Make a new URL (the current one stops working at once): for a leaked URL.",
+)
+def outbound_url_cmd(installation: int, replace: bool) -> None:
+    """Print a Salesforce installation's outbound-message Endpoint URL; --replace makes a new one."""
+    from storage import outbound_secrets
+
+    secret = _outbound_secret(installation, replace)
+    click.echo(outbound_secrets.endpoint_url(settings().public_base_url, secret))
+    if replace:
+        click.echo(
+            "New URL made: the old one stopped working now. Update the Endpoint URL of each outbound"
+            " message (Lead, Contact, Account) in Salesforce Setup to the URL above; until then changes"
+            " arrive through the minute poll."
+        )
+
+
+COMMANDS = (install_url, backfill_cmd, retry_cmd, reconcile_cmd, retrain_cmd, outbound_url_cmd)
