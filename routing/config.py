@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core import config_text
+from core.config_text import parse_toml
 from core.records import Owner
 from routing.types import STEPS, Queue, Rep, RoutingConfig, WorkingHours
 
@@ -47,12 +47,6 @@ class RoutingConfigError(ValueError):
 @lru_cache(maxsize=1)
 def default_text() -> str:
     return resources.files("routing.data").joinpath("default_routing.toml").read_text(encoding="utf-8")
-
-
-def parse_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads`` whose every failure is a RoutingConfigError naming the problem (too long,
-    not TOML, nested too deeply, a number with too many digits, NaN or infinity anywhere)."""
-    return config_text.parse_toml(text, RoutingConfigError)
 
 
 def _text(value: Any, key: str) -> str:
@@ -251,7 +245,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
     """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
     data = tomllib.loads(default_text())
     if text:
-        data = _merge(data, parse_toml(text))
+        data = _merge(data, parse_toml(text, RoutingConfigError))
     steps = _steps(data["steps"])
     segments = _segments(data["segments"])
     queues = _queues(data["queues"])
