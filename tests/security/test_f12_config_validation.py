@@ -19,7 +19,7 @@ from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
     sign_in,
 )
 
-ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (scoring.icp / routing.config MAX_TEXT_CHARS)
+ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (core.config_text.MAX_TEXT_CHARS)
 ICP_NAN = (
     "[blend]\nfit = nan\nengagement = nan",
     "[persona.seniority]\nvp = nan",
