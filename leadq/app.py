@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import redis
 from flask import Flask, request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import configure_logging
 from core.settings import Settings, load_settings
-from storage.db import make_engine, make_session_factory
+from storage.db import UNAVAILABLE, Engine, Redis, Sessions, make_engine, make_session_factory
 from storage.vault import Vault
 
 Enqueue = Callable[[int, Sequence[str]], None]
@@ -27,14 +24,14 @@ class Services:
 
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: Sessions
     vault: Vault
     enqueue_override: Enqueue | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
-    def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis_url)
+    def redis(self) -> Redis:
+        return Redis.from_url(self.settings.redis_url)
 
     @cached_property
     def limiter(self) -> Any:
@@ -132,11 +129,10 @@ def _strict_transport(app: Flask, settings: Settings) -> None:
 
 
 def _answer_outages(app: Flask) -> None:
-    """The database or Redis away for a moment (a restart, a failover): 503 with Retry-After, so a
-    CRM redelivers its webhook and a browser may retry; never a bare 500, and nothing half-recorded
-    (the request's transaction rolled back)."""
+    """The database or Redis away for a moment (a restart, a failover) or a lock held too long: 503
+    with Retry-After, so a CRM redelivers its webhook and a browser may retry; never a bare 500, and
+    nothing half-recorded (the request's transaction rolled back)."""
     import kombu.exceptions
-    import sqlalchemy.exc
     from flask import jsonify
 
     def unavailable(exc: Exception):
@@ -153,10 +149,6 @@ def _answer_outages(app: Flask) -> None:
         response.headers["Retry-After"] = "30"
         return response
 
-    for kind in (
-        sqlalchemy.exc.OperationalError,
-        sqlalchemy.exc.InterfaceError,
-        redis.RedisError,
-        kombu.exceptions.OperationalError,  # the broker down while a view sends a task
-    ):
+    broker_down = kombu.exceptions.OperationalError  # the broker down while a view sends a task
+    for kind in (*UNAVAILABLE, broker_down):
         app.register_error_handler(kind, unavailable)

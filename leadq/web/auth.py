@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from connector import formatting
@@ -22,7 +21,7 @@ from core.records import VERDICT_LABELS
 from leadq.web import admin_session
 from leadq.web import sign_in_throttle as throttle
 from leadq.web.redirects import safe_next
-from storage import admins
+from storage import admins, installations
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -101,12 +100,10 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def installation_or_404(installation_id: int) -> Any:
     """The installation, if the signed-in admin was granted it; 404 otherwise (existence stays secret)."""
-    from storage.tables import Installation
-
     with services().sessions() as db:
         if not admins.may_use(db, g.admin_id, installation_id):
             abort(404)
-        row = db.get(Installation, installation_id)
+        row = installations.get(db, installation_id)
         if row is None:
             abort(404)
         db.expunge(row)
@@ -183,7 +180,7 @@ def _take_turn(username: str) -> throttle.Turn | None:
         if device is not None:
             return throttle.trusted_turn(client, device, _limits())
         return throttle.untrusted_turn(client, _name_key(username), _client_address(), _limits())
-    except redis.RedisError:
+    except throttle.UNAVAILABLE:
         log.warning("admin.sign-in-throttle-unavailable")  # fail open: admins can still sign in
         return None
 
@@ -221,7 +218,7 @@ def _succeeded(turn: throttle.Turn | None) -> None:
         return
     try:
         throttle.succeeded(services().redis, turn)
-    except redis.RedisError:
+    except throttle.UNAVAILABLE:
         log.warning("admin.sign-in-throttle-unavailable")
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-import redis
 from kombu import Connection
+
+from storage.redis_lists import list_lengths
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
@@ -42,18 +43,14 @@ def queue_lengths(url: str, queues: Sequence[str], timeout_s: float = 2.0) -> di
 
 
 def _redis_lengths(url: str, queues: Sequence[str], timeout_s: float) -> dict[str, int]:
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
-    try:
-        pipe = client.pipeline(transaction=False)
-        for queue in queues:
-            pipe.llen(queue)
-            for step in PRIORITY_STEPS:
-                pipe.llen(f"{queue}{PRIORITY_SEPARATOR}{step}")
-        counts = pipe.execute()
-    finally:
-        client.close()
+    keys = [
+        f"{queue}{PRIORITY_SEPARATOR}{step}" if step else queue
+        for queue in queues
+        for step in (0, *PRIORITY_STEPS)
+    ]
+    counts = list_lengths(url, keys, timeout_s)
     per_queue = 1 + len(PRIORITY_STEPS)
-    return {q: int(sum(counts[i * per_queue : (i + 1) * per_queue])) for i, q in enumerate(queues)}
+    return {q: sum(counts[i * per_queue : (i + 1) * per_queue]) for i, q in enumerate(queues)}
 
 
 def _amqp_lengths(url: str, queues: Sequence[str], timeout_s: float) -> dict[str, int]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+
+from storage.probe import database_reachable
 
 bp = Blueprint("health", __name__)
 
@@ -16,11 +16,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    engine = current_app.extensions["leadq"].engine
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not database_reachable(current_app.extensions["leadq"].engine):
         current_app.logger.warning("health.database-unreachable")
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -12,10 +12,9 @@ import hmac
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import func, select
 
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
-from storage.tables import DeadLetter, Installation, ProcessedEvent, SyncCursor
+from storage.operator_figures import figures
 
 bp = Blueprint("metrics", __name__)
 QUEUES = ("changes", "backfill", "training", "default")
@@ -60,32 +59,18 @@ def metrics():
     now = datetime.now(UTC)
     out = _Families()
     with services.sessions() as session:
-        statuses = dict(
-            session.execute(select(Installation.status, func.count()).group_by(Installation.status)).all()
-        )
-        events = dict(
-            session.execute(select(ProcessedEvent.status, func.count()).group_by(ProcessedEvent.status)).all()
-        )
-        oldest = session.scalar(
-            select(func.min(ProcessedEvent.received_at)).where(ProcessedEvent.status == "queued")
-        )
-        dead = session.scalar(
-            select(func.count()).select_from(DeadLetter).where(DeadLetter.resolved_at.is_(None))
-        )  # open ones: one per failing record
-        running = session.execute(
-            select(SyncCursor.done, SyncCursor.total).where(
-                SyncCursor.name == "backfill", SyncCursor.status == "running"
-            )
-        ).all()
-    for status, count in sorted(statuses.items()):
+        counts = figures(session)
+    for status, count in sorted(counts.installations.items()):
         out.add("leadq_installations", count, "installations by status", {"status": status})
-    for status, count in sorted(events.items()):
+    for status, count in sorted(counts.events.items()):
         out.add("leadq_change_events", count, "change events by status", {"status": status})
+    oldest = counts.oldest_queued
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
     age = (now - oldest).total_seconds() if oldest is not None else 0.0
     out.add("leadq_oldest_queued_change_seconds", round(age, 1), "age of the oldest unprocessed change")
-    out.add("leadq_dead_letters", dead or 0, "records the CRM refused, waiting for a retry")
+    out.add("leadq_dead_letters", counts.dead_letters, "records the CRM refused, waiting for a retry")
+    running = counts.running_backfills
     out.add("leadq_backfills_running", len(running), "backfills in progress")
     remaining = sum(max(0, (total or 0) - done) for done, total in running)
     out.add(

@@ -1,7 +1,8 @@
-"""Sign-in throttling in Redis, counted atomically BEFORE the password is checked, and device cookies.
+"""Sign-in throttling, counted atomically BEFORE the password is checked, and device cookies.
 
-An attempt takes its turn in one Lua script (check the locks, then count), so N simultaneous attempts
-can never have more passwords checked than the limits allow; a success gives its count back.
+An attempt takes its turn in one atomic step in Redis (check the locks, then count:
+``storage.sign_in_counts``), so N simultaneous attempts can never have more passwords checked than the
+limits allow; a success gives its count back.
 
 A device cookie (OWASP "Slow Down Online Guessing Attacks with Device Cookies") is set when an admin
 signs in: signed with the app's secret key, it holds a random id, the admin's id and a keyed hash of
@@ -21,51 +22,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from storage import sign_in_counts
+from storage.db import Redis
+
+UNAVAILABLE = sign_in_counts.UNREACHABLE  # Redis did not answer: the caller fails open
 DEVICE_COOKIE = "leadq_device"
 DEVICE_COOKIE_MAX_AGE_S = 180 * 86_400
 _MAX_ADDRESS_CHARS = 45  # the longest textual IPv6 address (with an embedded IPv4)
-
-# KEYS: pair, address, name, name's turn. ARGV: pair limit, address limit, name limit, window s,
-# spacing ms. Returns {verdict, wait (s or ms), pair count, address count, name count}.
-_UNTRUSTED = """
-local pair = tonumber(redis.call('GET', KEYS[1]) or '0')
-if pair >= tonumber(ARGV[1]) then return {'locked', redis.call('TTL', KEYS[1]), 0, 0, 0} end
-local addr = tonumber(redis.call('GET', KEYS[2]) or '0')
-if addr >= tonumber(ARGV[2]) then return {'locked', redis.call('TTL', KEYS[2]), 0, 0, 0} end
-local name = tonumber(redis.call('GET', KEYS[3]) or '0')
-if name >= tonumber(ARGV[3]) then
-  if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[5]) then
-    return {'slowed', redis.call('PTTL', KEYS[4]), 0, 0, 0}
-  end
-end
-local counts = {}
-for i = 1, 3 do
-  counts[i] = redis.call('INCR', KEYS[i])
-  if redis.call('TTL', KEYS[i]) < 0 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end
-end
-return {'check', 0, counts[1], counts[2], counts[3]}
-"""
-# KEYS: the device's count. ARGV: limit, window s. Returns {verdict, wait s, count}.
-_TRUSTED = """
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n >= tonumber(ARGV[1]) then return {'locked', redis.call('TTL', KEYS[1]), 0} end
-n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return {'check', 0, n}
-"""
-# A success: its own count (KEYS[1]) is cleared, its attempt is given back to the others.
-_SUCCEEDED = """
-redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 and tonumber(redis.call('GET', KEYS[i])) > 0 then
-    redis.call('DECR', KEYS[i])
-  end
-end
-return 0
-"""
 
 
 @dataclass(frozen=True)
@@ -111,7 +76,7 @@ def parse_address(value: str | None) -> str | None:
     return str(address)
 
 
-def untrusted_turn(client: redis.Redis, name: str, address: str, limits: Limits) -> Turn:
+def untrusted_turn(client: Redis, name: str, address: str, limits: Limits) -> Turn:
     keys = {
         "name-and-address": f"leadq:login:pair:{name}:{address}",
         "address": f"leadq:login:addr:{address}",
@@ -125,30 +90,27 @@ def untrusted_turn(client: redis.Redis, name: str, address: str, limits: Limits)
         limits.window_s,
         limits.name_spacing_s * 1000,
     )
-    verdict, wait, *counts = client.eval(_UNTRUSTED, 4, *keys.values(), gate, *args)
-    verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
-    wait_s = -(-int(wait) // 1000) if verdict == "slowed" else int(wait)
+    verdict, wait, counts = sign_in_counts.count_untrusted(client, [*keys.values(), gate], args)
+    wait_s = -(-wait // 1000) if verdict == "slowed" else wait
     return Turn(
-        verdict,
-        max(1, wait_s) if verdict != "check" else 0,
-        keys,
-        dict(zip(keys, map(int, counts), strict=True)),
+        verdict, max(1, wait_s) if verdict != "check" else 0, keys, dict(zip(keys, counts, strict=True))
     )
 
 
-def trusted_turn(client: redis.Redis, device_id: str, limits: Limits) -> Turn:
+def trusted_turn(client: Redis, device_id: str, limits: Limits) -> Turn:
     keys = {"device": f"leadq:login:device:{device_id}"}
-    verdict, wait, count = client.eval(_TRUSTED, 1, keys["device"], limits.per_device, limits.window_s)
-    verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
-    return Turn(verdict, max(1, int(wait)) if verdict != "check" else 0, keys, {"device": int(count)})
+    verdict, wait, count = sign_in_counts.count_device(
+        client, keys["device"], limits.per_device, limits.window_s
+    )
+    return Turn(verdict, max(1, wait) if verdict != "check" else 0, keys, {"device": count})
 
 
-def succeeded(client: redis.Redis, turn: Turn) -> None:
+def succeeded(client: Redis, turn: Turn) -> None:
     """Clear the try's own count (the name-and-address pair, or the device) and give its try back to
     the address's and name's counts, which count failures only."""
     own = turn.keys.get("device") or turn.keys["name-and-address"]
     shared = [key for kind, key in turn.keys.items() if kind in ("address", "name")]
-    client.eval(_SUCCEEDED, 1 + len(shared), own, *shared)
+    sign_in_counts.give_back(client, own, shared)
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:

@@ -10,12 +10,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Protocol
 
 from core.settings import Settings
-from storage.tables import Installation
 
 
-def config_texts(row: Installation, settings: Settings, pending: bool) -> tuple[str | None, str | None]:
+class ConfigTexts(Protocol):
+    """An installation's stored configuration texts (the live and the pending ones)."""
+
+    @property
+    def icp_toml(self) -> str | None: ...
+    @property
+    def routing_toml(self) -> str | None: ...
+    @property
+    def pending_icp_toml(self) -> str | None: ...
+    @property
+    def pending_routing_toml(self) -> str | None: ...
+
+
+def config_texts(row: ConfigTexts, settings: Settings, pending: bool) -> tuple[str | None, str | None]:
     """The ICP and routing texts in force (``pending``: the saved, not yet approved ones where set),
     falling back to the files named in the settings, as a worker reads them."""
     icp_text = row.icp_toml or (settings.icp_path.read_text() if settings.icp_path else None)

@@ -1,0 +1,151 @@
+"""The admin's installations: the list, each installation's Sync page (state, backfill progress,
+scores by tier, the last reconcile, errors by cause, the preview) and its figures as JSON, which
+the page's script polls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, render_template
+
+from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, STATE_LABELS, bp
+from leadq.web.admin_preview import preview_summary
+from leadq.web.auth import installation_or_404, login_required, services
+from storage import admins, assignment_health, cursors, dead_letters, lead_pages
+from storage.db import Session
+from storage.stamps import aware
+from storage.statuses import CursorStatus, InstallationStatus
+
+
+def _state(status: str, running: bool) -> str:
+    if status == InstallationStatus.ACTIVE:
+        return "syncing" if running else "healthy"
+    return status
+
+
+def _progress(cursor: Any) -> dict[str, Any]:
+    total, done = cursor.total, cursor.done
+    started, updated = aware(cursor.started_at), aware(cursor.updated_at)
+    rate = None
+    if started and updated and updated > started and done:
+        rate = done / (updated - started).total_seconds()
+    text = f"{done:,} / {total:,}" if total else f"{done:,}"
+    if cursor.status == CursorStatus.DONE:
+        text += " - done"
+    elif rate:
+        text += f" ({rate:,.0f}/s"
+        if total and total > done:
+            text += f", ETA {(total - done) / rate:,.0f} s"
+        text += ")"
+    return {
+        "id": cursor.id,
+        "name": cursor.name,
+        "object_type": cursor.object_type,
+        "done": done,
+        "total": total,
+        "status": cursor.status,
+        "text": text,
+    }
+
+
+def _sync_facts(db: Session, installation_id: int) -> dict[str, Any]:
+    rows = cursors.progress_rows(db, installation_id)
+    last = aware(lead_pages.last_change_handled(db, installation_id))
+    return {
+        "cursors": [_progress(c) for c in rows],
+        "queued": lead_pages.queued_changes(db, installation_id),
+        "last": last.strftime("%Y-%m-%d %H:%M:%S UTC") if last else None,
+        "running": any(c.status == CursorStatus.RUNNING for c in rows),
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    rows = []
+    with services().sessions() as db:
+        for inst in admins.installations_of(db, g.admin_id):
+            facts = _sync_facts(db, inst.id)
+            state = _state(inst.status, facts["running"])
+            degraded = assignment_health.degraded(db, inst.id) if state == "healthy" else None
+            rows.append(
+                {
+                    "id": inst.id,
+                    "crm": inst.crm_kind,
+                    "external_id": inst.external_id,
+                    "state": "degraded" if degraded else state,
+                    "state_label": degraded or STATE_LABELS.get(state, state),
+                    "reason": inst.status_reason,
+                    "scored": lead_pages.scored_records(db, inst.id),
+                    "queued": facts["queued"],
+                }
+            )
+    return render_template("installations.html", rows=rows)
+
+
+@bp.get("/installations/<int:installation_id>")
+@login_required
+def installation(installation_id: int):
+    inst = installation_or_404(installation_id)
+    with services().sessions() as db:
+        facts = _sync_facts(db, installation_id)
+        by_tier = lead_pages.tier_counts(db, installation_id)
+        reconciled = _reconciled(db, installation_id)
+        preview = preview_summary(db, installation_id)
+        degraded = assignment_health.degraded(db, installation_id)
+        errors = dead_letters.group_failures(db, installation_id)  # grouped by cause
+    tiers: dict[str, list[tuple[str, int]]] = {}
+    for object_type, tier, n in by_tier:
+        tiers.setdefault(object_type, []).append((tier, n))
+    state = _state(inst.status, facts["running"])
+    degraded = degraded if state == "healthy" else None
+    return render_template(
+        "installation.html",
+        inst=inst,
+        state="degraded" if degraded else state,
+        state_label=degraded or STATE_LABELS.get(state, state),
+        cursors=facts["cursors"],
+        queued=facts["queued"],
+        last=facts["last"],
+        tiers=sorted(tiers.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
+        scored=sum(n for _o, _t, n in by_tier),
+        reconciled=reconciled,
+        object_labels=OBJECT_LABELS[inst.crm_kind],
+        errors=errors,
+        preview=preview,
+    )
+
+
+def _reconciled(db: Session, installation_id: int) -> dict[str, Any] | None:
+    """The newest reconcile run, as the Sync page shows it."""
+    from workers.services.reconcile import KINDS, LABELS, describe
+    from workers.services.reconcile import latest as latest_run
+
+    run = latest_run(db, installation_id)
+    if run is None:
+        return None
+    when = aware(run.finished_at or run.started_at)
+    return {
+        "lines": describe(run.counts, run.checked),
+        "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "",
+        "trigger": {
+            "scheduled": "daily check",
+            "manual": "checked on request",
+            "demo": "after the demo's backfill",
+        }.get(run.trigger, run.trigger),
+        "api_calls": run.api_calls,
+        "counts": run.counts,
+        "kinds": [k for k in KINDS if k == "match" or any(c.get(k) for c in run.by_object.values())],
+        "labels": LABELS,
+        "by_object": sorted(run.by_object.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
+        "examples": [(k, run.examples[k]) for k in KINDS if run.examples.get(k)],
+    }
+
+
+@bp.get("/installations/<int:installation_id>/sync.json")
+@login_required
+def sync_json(installation_id: int):
+    installation_or_404(installation_id)
+    with services().sessions() as db:
+        facts = _sync_facts(db, installation_id)
+    return jsonify(facts)
