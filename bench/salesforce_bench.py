@@ -8,66 +8,49 @@
 2. Installs leadq into a seeded sandbox org (over HTTPS, through the real OAuth flow with PKCE),
 backfills every open lead and contact in process, then runs the backfill again: read and write
 calls per 1,000 records, records per second, and the share of the org's daily API budget used.
-Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
+Needs Redis on 127.0.0.1:6379 (db 14, or ``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
 
 from bench.figures import emit, percentile
-from connector.http import session as pinned_session
-from core.settings import load_settings
+from leadq import live_stack
 from leadq.app import create_app
 from sandbox.server import create_sandbox, serve
-from storage.db import make_engine
-from storage.migrate import upgrade
-from storage.vault import Vault
-from workers.launch import worker_command
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
 def _settings(crm, public: str):  # type: ignore[no-untyped-def]
     tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
-    settings = load_settings(
-        env="test",
-        data_dir=tmp,
+    own = live_stack.local_settings(
+        tmp,
+        REDIS,
         database_url=f"sqlite:///{tmp / 'bench.db'}",
-        redis_url=REDIS,
-        public_base_url=public,
-        encryption_keys=Vault.generate_key(),
         secret_key="bench-secret-key",  # noqa: S106 - a throwaway key for a local benchmark
-        salesforce_client_id=crm.sf_client_id,
-        salesforce_client_secret=crm.sf_client_secret,
-        salesforce_login_base=crm.base_url,
-        salesforce_sandbox_login_base=crm.base_url,
-        ca_bundle=str(crm.ca_bundle),
-        log_level="WARNING",
     )
-    upgrade(make_engine(settings.sqlalchemy_url))
+    settings = live_stack.migrated(
+        live_stack.sandbox_settings(own, crm, crm="salesforce", public_base_url=public)
+    )
     redis.Redis.from_url(REDIS).flushdb()
     return settings
 
 
 def _install(client, crm) -> str:  # type: ignore[no-untyped-def]
     """Install; returns the outbound-message endpoint path the install page shows the admin."""
-    start = client.get("/install/salesforce")
-    consent = pinned_session(str(crm.ca_bundle)).get(
-        start.headers["Location"], allow_redirects=False, timeout=10
-    )
-    back = urlsplit(consent.headers["Location"])
-    done = client.get(f"{back.path}?{back.query}")
+    done = live_stack.install_via_oauth(client, crm, "salesforce")
     assert done.status_code == 200
     shown = re.search(r"/webhooks/salesforce/[A-Za-z0-9_-]+", done.get_data(as_text=True))
     assert shown, "the install page shows the outbound-message endpoint"
@@ -75,28 +58,14 @@ def _install(client, crm) -> str:  # type: ignore[no-untyped-def]
 
 
 def latency(edits: int) -> dict:
-    import os
     import statistics
-    import subprocess
-    import threading
-
-    from werkzeug.serving import make_server
 
     crm = serve(create_sandbox(seed=94, records=300, portals=0), https=True, deliver_webhooks=True)
-    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
-    url = f"http://127.0.0.1:{server.server_port}"
-    settings = _settings(crm, url)
-    server.app = create_app(settings)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    command = worker_command("changes", loglevel="ERROR")
-    worker = subprocess.Popen(  # noqa: S603 - our own worker command
-        command,
-        env=dict(os.environ) | settings.to_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    served = live_stack.serve_app(_settings(crm, "http://leadq.bench"))
+    url = served.url
+    worker = live_stack.start_worker(served.settings, "changes", loglevel="ERROR")
     try:
-        endpoint = _install(server.app.test_client(), crm)
+        endpoint = _install(served.app.test_client(), crm)
         org = crm.sandbox.orgs[crm.org_id]
         crm.sandbox.outbound.configure(
             org.org_id, url + endpoint, {"Lead": ["LastModifiedById", "SystemModstamp"]}
@@ -139,9 +108,8 @@ def latency(edits: int) -> dict:
             "messages_not_acknowledged": missed,
         }
     finally:
-        worker.terminate()
-        worker.wait(timeout=15)
-        server.shutdown()
+        live_stack.stop_process(worker)
+        served.stop()
         crm.stop()
 
 

@@ -8,7 +8,7 @@
    writes back; measured until the new values are on the sandbox record.
 2. Backfill of N seeded contacts at the sandbox's real rate limit (110 per 10 s; leadq's
    budget 100): API calls per 1,000 records (first run and a re-run) and records per second.
-Needs Redis on 127.0.0.1:6379 (db 14 is flushed).
+Needs Redis on 127.0.0.1:6379 (db 14, or ``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
@@ -19,40 +19,28 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import hubspot
 import redis
 import requests
-from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
-from werkzeug.serving import make_server
 
 from bench.figures import emit, percentile
 from bench.hubspot_setup import hubspot_settings, install
 from connector.hubspot.limits import ARRIVAL_MARGIN_S
+from leadq import live_stack
 from leadq.app import create_app
 from sandbox.server import create_sandbox, serve
-from storage.db import make_engine
-from storage.migrate import upgrade
-from workers.launch import worker_command
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
 def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]
     return hubspot_settings(tmp, crm, public, REDIS)
 
 
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return dict(os.environ) | settings.to_env()
-
-
-def _install(client, crm) -> None:  # type: ignore[no-untyped-def]
-    install(client)
 
 
 def latency(edits: int) -> dict:
@@ -60,35 +48,13 @@ def latency(edits: int) -> dict:
     crm.sandbox.webhooks.batch_window_s = 0.0
     crm.sandbox.webhooks.duplicate_rate = crm.sandbox.webhooks.out_of_order_rate = 0.0
     tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
-    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
-    url = f"http://127.0.0.1:{server.server_port}"
-    settings = _settings(tmp, crm, url)
-    upgrade(make_engine(settings.sqlalchemy_url))
-    server.app = create_app(settings)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    served = live_stack.serve_app(live_stack.migrated(_settings(tmp, crm, "http://leadq.bench")))
+    url = served.url
     redis.Redis.from_url(REDIS).flushdb()
-    worker = subprocess.Popen(  # noqa: S603 - our own worker command line
-        worker_command("changes", concurrency=2, loglevel="ERROR"),
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = live_stack.start_worker(served.settings, "changes", concurrency=2, loglevel="ERROR")
     try:
-        _install(server.app.test_client(), crm)
-        dev = hubspot.Client.create(api_key=crm.developer_api_key, host=crm.base_url)
-        dev.webhooks.settings_api.configure(
-            crm.app_id,
-            SettingsChangeRequest(
-                target_url=f"{url}/webhooks/hubspot",
-                throttling=ThrottlingSettings(max_concurrent_requests=10),
-            ),
-        )
-        dev.webhooks.subscriptions_api.create(
-            crm.app_id,
-            SubscriptionCreateRequest(
-                event_type="contact.propertyChange", property_name="jobtitle", active=True
-            ),
-        )
+        install(served.app.test_client(), crm)
+        live_stack.subscribe_webhooks(crm, f"{url}/webhooks/hubspot", ["jobtitle"])
         portal = crm.sandbox.portals[crm.portal_id]
         contacts = portal.live("contacts")
         time.sleep(3)  # the worker starts
@@ -141,9 +107,8 @@ def latency(edits: int) -> dict:
             "max_ms": round(results[-1], 1),
         }
     finally:
-        worker.terminate()
-        worker.wait(timeout=15)
-        server.shutdown()
+        live_stack.stop_process(worker)
+        served.stop()
         crm.stop()
 
 
@@ -164,11 +129,10 @@ def backfill(records: int) -> dict:
 
     crm = serve(create_sandbox(seed=92, records=records))  # HubSpot's real limit: 110 per 10 s
     tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
-    settings = _settings(tmp, crm, "http://leadq.bench")
-    upgrade(make_engine(settings.sqlalchemy_url))
+    settings = live_stack.migrated(_settings(tmp, crm, "http://leadq.bench"))
     app = create_app(settings)
     redis.Redis.from_url(REDIS).flushdb()
-    _install(app.test_client(), crm)
+    install(app.test_client(), crm)
     runtime = Runtime.from_settings(settings)
     with runtime.sessions() as session:
         installation_id = session.scalars(select(Installation)).one().id
@@ -280,14 +244,15 @@ def memory(records: int) -> dict:
         class Crm:  # what _settings needs from a running sandbox
             client_id, client_secret = details["client_id"], details["client_secret"]
             app_id, base_url = details["app_id"], details["base_url"]
+            developer_api_key, ca_bundle = details["developer_api_key"], None
 
         tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
         settings = _settings(tmp, Crm, "http://leadq.bench").model_copy(
             update={"hubspot_api_budget_per_10s": 100_000, "hubspot_search_budget_per_s": 1000}
         )
-        upgrade(make_engine(settings.sqlalchemy_url))
+        live_stack.migrated(settings)
         redis.Redis.from_url(REDIS).flushdb()
-        _install(create_app(settings).test_client(), Crm)
+        install(create_app(settings).test_client(), Crm)
         runtime = Runtime.from_settings(settings)
         with runtime.sessions() as session:
             installation_id = session.scalars(select(Installation)).one().id

@@ -9,7 +9,8 @@ HubSpot's real rate limit. The load comes from a separate process on loopback (t
 ``--generate``): open-loop, each request one signed event with a unique content (so none is a
 duplicate), for ``--seconds`` at each rate, stepping up until a step misses p99 < 100 ms, errs, or
 cannot be sent at 95% of its rate. Afterwards every accepted event must be processed and every
-record it named scored (zero lost). Needs Redis on 127.0.0.1:6379 (db 12 is flushed).
+record it named scored (zero lost). Needs Redis on 127.0.0.1:6379 (db 12, or
+``LEADQ_BENCH_REDIS_URL``, is flushed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.figures import emit, percentile
 from bench.hubspot_setup import hubspot_settings, install
 
-REDIS = "redis://127.0.0.1:6379/12"
+REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")  # flushed
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 P99_BUDGET_MS = 100.0
 
@@ -175,12 +176,12 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     import redis
     from sqlalchemy import func, select
 
+    from leadq import live_stack
     from leadq.app import create_app
     from sandbox.server import create_sandbox, serve
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
     from storage.tables import ProcessedEvent, ScoreRow
-    from workers.launch import worker_command
 
     crm = serve(create_sandbox(seed=94, records=2000))  # HubSpot's real limit: 110 calls per 10 s
     database_url, database_name = _database()
@@ -192,7 +193,7 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
     upgrade(engine)
     sessions = make_session_factory(engine)
     redis.Redis.from_url(REDIS).flushdb()
-    install(create_app(settings).test_client())
+    install(create_app(settings).test_client(), crm)
     env = dict(os.environ) | settings.to_env()
     web = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
         [
@@ -212,12 +213,7 @@ def run(rates: list[float], seconds: float, web_workers: int) -> dict:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    worker = subprocess.Popen(  # noqa: S603 - our own worker command line
-        worker_command("changes", concurrency=2, loglevel="ERROR"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = live_stack.start_worker(env, "changes", concurrency=2, loglevel="ERROR")
     steps: list[dict] = []
     try:
         _wait_http(url)

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.:-]*$",
+        description="every Redis key leadq writes, and a Redis broker's queues, are kept under this prefix "
+        "(two leadq stacks on one Redis database stay apart; empty: no prefix)",
+    )
     broker_url: str | None = Field(
         default=None,
         description="Celery broker: amqp://... (RabbitMQ, recommended in production) or redis://...; "

@@ -31,7 +31,9 @@ class Services:
 
     @cached_property
     def redis(self) -> Redis:
-        return Redis.from_url(self.settings.redis_url)
+        from storage.redis_namespace import connect
+
+        return connect(self.settings.redis_url, self.settings.redis_prefix)
 
     @cached_property
     def limiter(self) -> Any:

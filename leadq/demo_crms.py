@@ -1,7 +1,8 @@
 """What ``leadq demo`` does differently per CRM; everything else in the demo is shared.
 
-Each side names the sandbox CRM it seeds, the settings that point leadq at it, how an admin of that
-CRM sets up change capture after the install, and the words the summary uses for its records.
+Each side names the sandbox CRM it seeds (``key`` also picks the settings that point leadq at it), how
+an admin of that CRM sets up change capture after the install, and the words the summary uses for
+its records.
 """
 
 from __future__ import annotations
@@ -36,9 +37,6 @@ class DemoCrm:
     def seeding(self, records: int) -> str:
         raise NotImplementedError
 
-    def settings(self, crm: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
     def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """Point the CRM's change notifications at leadq; raises ``CaptureFailed``."""
         raise NotImplementedError
@@ -64,44 +62,14 @@ class HubSpotDemo(DemoCrm):
     def seeding(self, records: int) -> str:
         return f"{records:,} contacts"
 
-    def settings(self, crm: Any) -> dict[str, Any]:
-        return {
-            "hubspot_client_id": crm.client_id,
-            "hubspot_client_secret": crm.client_secret,
-            "hubspot_app_id": str(crm.app_id),
-            "hubspot_developer_api_key": crm.developer_api_key,
-            "hubspot_api_base": crm.base_url,
-            "hubspot_auth_base": crm.base_url,
-        }
-
     def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """As a HubSpot developer would: the app's webhook target and its subscriptions."""
-        import hubspot
-        import urllib3
-        from hubspot.webhooks import (
-            ApiException,
-            SettingsChangeRequest,
-            SubscriptionCreateRequest,
-            ThrottlingSettings,
-        )
+        from leadq.live_stack import subscribe_webhooks
 
-        developer = hubspot.Client.create(api_key=crm.developer_api_key, host=crm.base_url)
+        properties = ("jobtitle", "company", "numemployees", "hubspot_owner_id", "leadq_tier")
         try:
-            developer.webhooks.settings_api.configure(
-                crm.app_id,
-                SettingsChangeRequest(
-                    target_url=f"{public_url}/webhooks/hubspot",
-                    throttling=ThrottlingSettings(max_concurrent_requests=10),
-                ),
-            )
-            for prop in ("jobtitle", "company", "numemployees", "hubspot_owner_id", "leadq_tier"):
-                developer.webhooks.subscriptions_api.create(
-                    crm.app_id,
-                    SubscriptionCreateRequest(
-                        event_type="contact.propertyChange", property_name=prop, active=True
-                    ),
-                )
-        except (ApiException, urllib3.exceptions.HTTPError) as exc:
+            subscribe_webhooks(crm, f"{public_url}/webhooks/hubspot", properties)
+        except requests.RequestException as exc:
             raise CaptureFailed(f"the webhook settings were refused: {exc}") from None
 
 
@@ -122,15 +90,6 @@ class SalesforceDemo(DemoCrm):
 
     def seeding(self, records: int) -> str:
         return f"{records:,} people (leads, contacts, accounts, opportunities) in a Salesforce org"
-
-    def settings(self, crm: Any) -> dict[str, Any]:
-        return {
-            "salesforce_client_id": crm.sf_client_id,
-            "salesforce_client_secret": crm.sf_client_secret,
-            "salesforce_login_base": crm.base_url,
-            "salesforce_sandbox_login_base": crm.base_url,
-            "ca_bundle": crm.ca_bundle,
-        }
 
     def capture_changes(self, crm: Any, public_url: str, install_page: str = "") -> None:
         """As a Salesforce admin would: an Outbound Message on Lead, Contact and Account pointing at

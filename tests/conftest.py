@@ -1,4 +1,5 @@
-"""Shared fixtures: settings, a migrated database (SQLite or PostgreSQL), Redis, the sandbox.
+"""Shared fixtures: settings, a migrated database (SQLite or PostgreSQL), Redis, the sandbox, and
+leadq's app on it (``tests.support.fixtures``); helpers tests import live in ``tests.support``.
 
 ``LEADQ_TEST_DB=postgres`` runs the database tests on PostgreSQL (``make test``
 runs the suite once per backend). Tests that need a real service skip with a
@@ -7,7 +8,6 @@ reason when it is down, except under ``CI=true`` where a missing service fails.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +17,14 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.settings import Settings, load_settings
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
+pytest.register_assert_rewrite("tests.support")
 
-pytest_plugins = ["sandbox.pytest_plugin"]
+from core.settings import Settings, load_settings  # noqa: E402 - after the rewrite hook
+from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, service_missing, test_backend  # noqa: E402
+
+pytest_plugins = ["sandbox.pytest_plugin", "tests.support.fixtures"]
 
 # Property tests are derandomized (the suite is deterministic) and judged on what they find, not on
 # how fast a loaded 2-core machine generates inputs.
@@ -29,28 +32,6 @@ hypothesis.settings.register_profile(
     "leadq", derandomize=True, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
 )
 hypothesis.settings.load_profile("leadq")
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LEADQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("LEADQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def service_missing(what: str, why: str) -> None:
-    """Skip on a developer's machine; fail under CI, where every service must be up."""
-    message = f"{what} is not reachable ({why})"
-    if IN_CI:
-        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
-    pytest.skip(message)
-
-
-def test_backend() -> str:
-    return os.environ.get("LEADQ_TEST_DB", "sqlite")
-
-
-test_backend.__test__ = False  # type: ignore[attr-defined]  # not a test, just a helper
-
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:

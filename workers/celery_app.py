@@ -26,8 +26,12 @@ QUEUES = ("changes", "backfill", "training", "default")
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
     if settings.broker_is_redis:
-        # A task whose worker died (acks_late) is redelivered after this timeout.
-        return {"visibility_timeout": settings.broker_visibility_timeout_s}
+        # A task whose worker died (acks_late) is redelivered after this timeout; the queues and the
+        # broker's other keys live under LEADQ_REDIS_PREFIX, like every key leadq writes.
+        options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout_s}
+        if settings.redis_prefix:
+            options["global_keyprefix"] = settings.redis_prefix
+        return options
     return {}  # RabbitMQ redelivers when the consumer's connection closes; no timeout to tune
 
 

@@ -27,12 +27,15 @@ class BrokerUnreachable(RuntimeError):
     """The broker did not answer (down, refused, timed out) or its kind is not supported."""
 
 
-def queue_lengths(url: str, queues: Sequence[str], timeout_s: float = 2.0) -> dict[str, int]:
-    """Tasks waiting in each queue; a queue the broker does not know yet holds 0."""
+def queue_lengths(
+    url: str, queues: Sequence[str], timeout_s: float = 2.0, *, prefix: str = ""
+) -> dict[str, int]:
+    """Tasks waiting in each queue; a queue the broker does not know yet holds 0. ``prefix`` is
+    ``LEADQ_REDIS_PREFIX``: a Redis broker keeps every list of a prefixed stack under it."""
     scheme = urlsplit(url).scheme.lower()
     try:
         if scheme in REDIS_SCHEMES:
-            return _redis_lengths(url, queues, timeout_s)
+            return _redis_lengths(url, queues, timeout_s, prefix)
         if scheme in AMQP_SCHEMES:
             return _amqp_lengths(url, queues, timeout_s)
     except BrokerUnreachable:
@@ -42,9 +45,9 @@ def queue_lengths(url: str, queues: Sequence[str], timeout_s: float = 2.0) -> di
     raise BrokerUnreachable(f"unsupported broker scheme {scheme!r}")
 
 
-def _redis_lengths(url: str, queues: Sequence[str], timeout_s: float) -> dict[str, int]:
+def _redis_lengths(url: str, queues: Sequence[str], timeout_s: float, prefix: str) -> dict[str, int]:
     keys = [
-        f"{queue}{PRIORITY_SEPARATOR}{step}" if step else queue
+        f"{prefix}{queue}{PRIORITY_SEPARATOR}{step}" if step else f"{prefix}{queue}"
         for queue in queues
         for step in (0, *PRIORITY_STEPS)
     ]

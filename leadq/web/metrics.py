@@ -77,7 +77,9 @@ def metrics():
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
     try:
-        lengths = queue_lengths(services.settings.celery_broker_url, QUEUES)
+        lengths = queue_lengths(
+            services.settings.celery_broker_url, QUEUES, prefix=services.settings.redis_prefix
+        )
     except BrokerUnreachable:  # the broker being down is itself the metric
         out.add("leadq_broker_up", 0, "whether the broker answered")
     else:

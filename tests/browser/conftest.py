@@ -5,18 +5,16 @@ Screenshots of failing tests land in ``var/test-artifacts/``."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from leadq.app import create_app
+from leadq import live_stack
 from storage import admins
-from tests.conftest import REDIS_URL, service_missing
-from tests.integration.sync.conftest import start_worker
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.admin import PASSWORD
+from tests.support.services import REDIS_URL, service_missing
+from tests.support.sync import start_worker, worker_env
 
 CHROMIUM = os.environ.get("LEADQ_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -29,7 +27,6 @@ FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
-PASSWORD = "browser test password"
 
 
 @pytest.fixture(scope="session")
@@ -77,28 +74,14 @@ def live(sandbox_factory):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def served(settings, engine, live, redis_client, sessions):  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
-    url = f"http://127.0.0.1:{server.server_port}"
-    configured = settings.model_copy(
-        update={
-            "database_url": engine.url.render_as_string(hide_password=False),
-            "redis_url": REDIS_URL,
-            "public_base_url": url,
-            "hubspot_client_id": live.client_id,
-            "hubspot_client_secret": type(settings.hubspot_client_secret)(live.client_secret),
-            "hubspot_app_id": str(live.app_id),
-            "hubspot_api_base": live.base_url,
-            "hubspot_auth_base": live.base_url,
-        }
-    )
-    server.app = create_app(configured)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    database = engine.url.render_as_string(hide_password=False)
+    configured = live_stack.sandbox_settings(settings, live, database_url=database, redis_url=REDIS_URL)
+    stack = live_stack.serve_app(configured)
     redis_client.delete("changes", "backfill", "training")
     with sessions.begin() as db:
         admins.create(db, "alice", PASSWORD)
-    worker = start_worker(_env(configured), "changes,backfill")
-    yield url
+    worker = start_worker(worker_env(stack.settings), "changes,backfill")
+    yield stack.url
     worker.terminate()
     worker.wait(timeout=15)
-    server.shutdown()
+    stack.stop()

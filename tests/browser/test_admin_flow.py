@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import PASSWORD
+from tests.support.admin import PASSWORD
 
 
 @pytest.mark.redis

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import service_missing
+from tests.support.services import service_missing
 
 
 def free_port() -> int:

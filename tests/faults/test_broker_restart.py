@@ -14,49 +14,31 @@ import time
 import kombu.exceptions
 import pytest
 
-from tests.faults.conftest import (
-    Broker,
-    cursor,
-    install_leadq,
-    leadq_settings_for,
-    start_worker,
-    stop,
-    wait_until,
-    worker_log,
-    writes_per_contact,
-)
+from tests.support.faults import Broker, leadq_settings_for, wait_until, writes_per_contact
 from workers.celery_app import make_celery
 
 
 @pytest.mark.redis
 def test_a_broker_restart_mid_backfill_loses_no_work(
-    settings, db_url, hubspot, private_redis, broker: Broker
+    settings, db_url, hubspot, private_redis, broker: Broker, mid_backfill
 ):
     leadq = leadq_settings_for(settings, db_url, private_redis.url, hubspot, broker_url=broker.url)
-    installation_id, sessions = install_leadq(leadq, hubspot)
+    backfill = mid_backfill(leadq)
     celery = make_celery(leadq)
-    worker = start_worker(leadq)
-    try:
-        celery.send_task("leadq.backfill", args=[installation_id, "contact", False], queue="backfill")
-        assert wait_until(lambda: (c := cursor(sessions, installation_id)) and c.done >= 300, 90)
-        broker.kill()  # Redis: queued and unacknowledged tasks are gone with it
-        time.sleep(2.0)  # the running task fails on its next Redis call; its continuation has nowhere to go
-        broker.start()
-        stalled_at = cursor(sessions, installation_id)
-        if broker.kind == "redis":
-            assert stalled_at is not None and stalled_at.status == "running" and stalled_at.done < 1500
+    broker.kill()  # Redis: queued and unacknowledged tasks are gone with it
+    time.sleep(2.0)  # the running task fails on its next Redis call; its continuation has nowhere to go
+    broker.start()
+    stalled_at = backfill.cursor()
+    if broker.kind == "redis":
+        assert stalled_at is not None and stalled_at.status == "running" and stalled_at.done < 1500
 
-        def watchdog() -> None:  # what beat sends every LEADQ_WATCHDOG_INTERVAL_S
-            with contextlib.suppress(OSError, kombu.exceptions.OperationalError):  # broker coming back
-                celery.send_task("leadq.schedule", args=["watchdog"], queue="default")
-            time.sleep(1.0)
+    def watchdog() -> None:  # what beat sends every LEADQ_WATCHDOG_INTERVAL_S
+        with contextlib.suppress(OSError, kombu.exceptions.OperationalError):  # broker coming back
+            celery.send_task("leadq.schedule", args=["watchdog"], queue="default")
+        time.sleep(1.0)
 
-        done = wait_until(
-            lambda: (c := cursor(sessions, installation_id)) and c.status == "done", 120, watchdog
-        )
-        assert done, f"backfill did not finish: {cursor(sessions, installation_id).done}; {worker_log(leadq)}"
-    finally:
-        stop(worker)
+    done = wait_until(lambda: (c := backfill.cursor()) and c.status == "done", 120, watchdog)
+    assert done, f"backfill did not finish: {backfill.cursor().done}; {backfill.log()}"
     portal = hubspot.sandbox.portals[hubspot.portal_id]
     contacts = portal.live("contacts")
     assert all(r.props.get("leadq_tier") for r in contacts), "every contact is scored"

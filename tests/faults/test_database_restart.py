@@ -12,18 +12,9 @@ from sqlalchemy import select
 
 from leadq.app import create_app
 from storage.tables import ProcessedEvent
-from tests.faults.conftest import (
-    cursor,
-    install_leadq,
-    leadq_settings_for,
-    start_worker,
-    stop,
-    wait_until,
-    worker_log,
-    writes_per_contact,
-)
-from tests.integration.hubspot.conftest import event, signed_post
-from workers.celery_app import make_celery
+from tests.support.faults import leadq_settings_for, wait_until, writes_per_contact
+from tests.support.hubspot import event, signed_post
+from tests.support.services import REDIS_URL
 
 
 def _deliver(client, crm, events: list[dict]):  # type: ignore[no-untyped-def]
@@ -31,39 +22,31 @@ def _deliver(client, crm, events: list[dict]):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.redis
-def test_a_database_crash_mid_backfill_loses_nothing(settings, hubspot, private_postgres, redis_client):
-    from tests.conftest import REDIS_URL
-
+def test_a_database_crash_mid_backfill_loses_nothing(
+    settings, hubspot, private_postgres, redis_client, mid_backfill
+):
     leadq = leadq_settings_for(settings, private_postgres.url, REDIS_URL, hubspot)
     leadq = leadq.model_copy(update={"broker_visibility_timeout_s": 5})
     redis_client.delete("backfill", "changes", "default", "unacked", "unacked_index")
-    installation_id, sessions = install_leadq(leadq, hubspot)
     web = create_app(leadq).test_client()
     contact = hubspot.sandbox.portals[hubspot.portal_id].live("contacts")[-1]
-    worker = start_worker(leadq)
-    try:
-        make_celery(leadq).send_task(
-            "leadq.backfill", args=[installation_id, "contact", False], queue="backfill"
-        )
-        assert wait_until(lambda: (c := cursor(sessions, installation_id)) and c.done >= 300, 90)
-        private_postgres.stop("immediate")
-        change = [event(hubspot.portal_id, int(contact.id), value="Head of Growth")]
-        during = _deliver(web, hubspot, change)
-        assert during.status_code == 503 and during.headers["Retry-After"], during.get_data(as_text=True)
-        time.sleep(2.0)
-        private_postgres.start()
-        after = _deliver(web, hubspot, change)  # HubSpot's redelivery
-        assert after.status_code == 200 and after.get_json()["accepted"] == 1
-        done = wait_until(lambda: (c := cursor(sessions, installation_id)) and c.status == "done", 150)
-        assert done, f"backfill did not finish; {worker_log(leadq)}"
+    backfill = mid_backfill(leadq)
+    private_postgres.stop("immediate")
+    change = [event(hubspot.portal_id, int(contact.id), value="Head of Growth")]
+    during = _deliver(web, hubspot, change)
+    assert during.status_code == 503 and during.headers["Retry-After"], during.get_data(as_text=True)
+    time.sleep(2.0)
+    private_postgres.start()
+    after = _deliver(web, hubspot, change)  # HubSpot's redelivery
+    assert after.status_code == 200 and after.get_json()["accepted"] == 1
+    done = wait_until(lambda: (c := backfill.cursor()) and c.status == "done", 150)
+    assert done, f"backfill did not finish; {backfill.log()}"
 
-        def event_done() -> bool:
-            with sessions() as session:
-                return session.scalars(select(ProcessedEvent.status)).all() == ["done"]
+    def event_done() -> bool:
+        with backfill.sessions() as session:
+            return session.scalars(select(ProcessedEvent.status)).all() == ["done"]
 
-        assert wait_until(event_done, 60), worker_log(leadq)
-    finally:
-        stop(worker)
+    assert wait_until(event_done, 60), backfill.log()
     contacts = hubspot.sandbox.portals[hubspot.portal_id].live("contacts")
     assert all(r.props.get("leadq_tier") for r in contacts), "every contact is scored"
     written = writes_per_contact(hubspot)

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.faults.conftest import (
+from tests.support.faults import (
     Broker,
     cursor,
     install_leadq,

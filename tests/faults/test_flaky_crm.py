@@ -16,10 +16,14 @@ from sqlalchemy import select
 from core.records import ObjectType
 from scoring.score import score_people
 from storage.tables import DeadLetter, ProcessedEvent, ScoreRow
-from tests.integration.hubspot.conftest import app, client, enqueued, install, leadq_settings  # noqa: F401
-from tests.integration.sync.conftest import wait_until
-from tests.integration.sync.test_end_to_end import served, worker, worker_output  # noqa: F401
+from tests.support import sync as sync_support
+from tests.support.hubspot import install
+from tests.support.sync import wait_until, worker_output
 from workers.services.context import Runtime, build_context
+
+# Fixtures shared with other test directories (tests/support).
+served = sync_support.served
+worker = sync_support.worker
 
 FAULT_WINDOW_S = 60.0
 ROUNDS = 4
@@ -54,9 +58,9 @@ def _subscribe(crm, url: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.redis
 def test_a_minute_of_429s_and_5xx_loses_no_change_and_keeps_the_newest_state(
-    served,  # noqa: F811 - the fixture imported above
+    served,
     live_crm,
-    worker,  # noqa: F811
+    worker,
     sessions,
     redis_client,
 ):

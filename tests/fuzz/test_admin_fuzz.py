@@ -15,17 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.tables import Installation
-from tests.integration.admin.conftest import (  # noqa: F401 - fixtures reused
-    accounts,
-    crm,
-    csrf_of,
-    ctx,
-    installed,
-    other_installation,
-    runtime,
-    sign_in,
-)
-from tests.integration.admin.test_access import FakeCelery
+from tests.support import admin as admin_support
+from tests.support import sync as sync_support
+from tests.support.admin import FakeCelery, csrf_of, sign_in
+
+# Fixtures shared with other test directories (tests/support).
+accounts = admin_support.accounts
+other_installation = admin_support.other_installation
+crm = sync_support.crm
+ctx = sync_support.ctx
+installed = sync_support.installed
+runtime = sync_support.runtime
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 GENERATED: Counter[str] = Counter()  # inputs actually sent, per target (printed with -s)
@@ -163,7 +163,7 @@ def toml_texts(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
     )
 
 
-def _signed_in(client, accounts) -> tuple[int, str]:  # type: ignore[no-untyped-def]  # noqa: F811
+def _signed_in(client, accounts) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     sign_in(client, "alice")
     client.application.extensions["leadq"].__dict__["celery"] = FakeCelery()
@@ -176,7 +176,7 @@ def _pages_render(client, mine: int) -> None:  # type: ignore[no-untyped-def]
         assert answer.status_code == 200, (path, answer.status_code)
 
 
-def test_f11_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
     mine, token = _signed_in(client, accounts)
 
     @FUZZ
@@ -248,7 +248,7 @@ def form_values(draw) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return form
 
 
-def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:  # type: ignore[no-untyped-def]
     mine, token = _signed_in(client, accounts)
     owner = next(o.owner_id for o in ctx.adapter.owners() if o.active and not o.is_queue)
 
@@ -282,7 +282,7 @@ def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions
 
 
 @pytest.mark.parametrize("kind", ["ids"])
-def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:  # type: ignore[no-untyped-def]
     mine, token = _signed_in(client, accounts)
 
     @FUZZ

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sandbox.hubspot.signing import sign_v3
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 
 PUBLIC = "http://leadq.test"
 # Derandomized: the suite stays deterministic; new failures found by exploring are pinned as @example.
@@ -177,7 +177,7 @@ def test_salesforce_webhook_never_fails_on_garbage(sf_app, crm, sf_installed, en
     """Garbage, hostile XML and oversized ids and stamps, at the unauthenticated endpoint and at the
     installation's own URL (so they reach the database)."""
     from sandbox.salesforce.outbound import envelope
-    from tests.integration.salesforce.conftest import outbound_path
+    from tests.support.salesforce import outbound_path
 
     client = sf_app.test_client()
     org = org_of(crm)

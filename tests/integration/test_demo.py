@@ -10,15 +10,6 @@ import requests
 from click.testing import CliRunner
 
 from leadq.cli import main
-from tests.conftest import REDIS_URL
-
-
-@pytest.fixture
-def demo_env(tmp_path, monkeypatch, redis_client):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LEADQ_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("LEADQ_REDIS_URL", REDIS_URL)
-    monkeypatch.delenv("LEADQ_DATABASE_URL", raising=False)
-    return tmp_path
 
 
 @pytest.mark.redis

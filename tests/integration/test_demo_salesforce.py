@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 from leadq.cli import main
 from sandbox.server import create_sandbox
-from tests.integration.test_demo import demo_env  # noqa: F401 - fixture reused
 
 RECORDS = 1000
 
@@ -32,7 +31,7 @@ def _org_truth(seed: int, records: int) -> tuple[int, int, int]:
 
 
 @pytest.mark.redis
-def test_salesforce_demo_scores_writes_and_reconciles_every_record(demo_env) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_salesforce_demo_scores_writes_and_reconciles_every_record(demo_env) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(
         main, ["demo", "--crm", "salesforce", "--records", str(RECORDS), "--no-serve"]
     )
@@ -85,7 +84,7 @@ def test_an_unknown_crm_is_refused_clearly() -> None:
 
 
 @pytest.mark.redis
-def test_after_the_demo_a_reps_edit_in_the_org_reaches_leadq(demo_env) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_after_the_demo_a_reps_edit_in_the_org_reaches_leadq(demo_env) -> None:  # type: ignore[no-untyped-def]
     from leadq import demo as flow
 
     run = flow.start(600, 5, lambda _line: None, "salesforce")

@@ -44,7 +44,7 @@ def _check(total: Counter[str], state) -> None:
 @pytest.mark.redis
 def test_concurrent_workers_on_redis(redis_client):
     from storage.redis_state import RedisRoutingState
-    from tests.conftest import REDIS_URL
+    from tests.support.services import REDIS_URL
 
     total = _route_in_parallel("redis", REDIS_URL, 77)
     _check(total, RedisRoutingState(redis_client, 77))

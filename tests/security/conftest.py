@@ -1,3 +1,4 @@
-"""The security suite reuses the HubSpot integration fixtures (a sandbox, leadq's app on it)."""
+"""The security suite uses the HubSpot integration tests' small sandbox portal (leadq's app on it
+comes from ``tests.support.fixtures``)."""
 
-from tests.integration.hubspot.conftest import app, client, crm, enqueued, leadq_settings  # noqa: F401
+from tests.support.hubspot import crm  # noqa: F401 - the fixture

@@ -14,11 +14,14 @@ import pytest
 from pydantic import SecretStr
 
 from leadq.app import create_app
-from tests.conftest import service_missing
-from tests.faults.conftest import private_redis  # noqa: F401 - fixture
 from tests.faults.services import PrivateRedis
-from tests.integration.hubspot.conftest import Enqueued
+from tests.support import faults as faults_support
+from tests.support.hubspot import Enqueued
+from tests.support.services import service_missing
 from workers.celery_app import make_celery
+
+# Fixtures shared with other test directories (tests/support).
+private_redis = faults_support.private_redis
 
 TOKEN = "m" * 32
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672"
@@ -55,7 +58,7 @@ def send(settings, queue: str, n: int) -> None:  # type: ignore[no-untyped-def]
 def test_f10_queue_lengths_and_broker_up_come_from_the_broker_not_leadq_redis(
     leadq_settings,
     redis_client,
-    private_redis: PrivateRedis,  # noqa: F811
+    private_redis: PrivateRedis,
 ):
     settings = leadq_settings.model_copy(update={"broker_url": private_redis.url})
     redis_client.rpush("changes", *[b"not a task"] * 5)  # leadq's own Redis: locks, limits, state
@@ -74,6 +77,22 @@ def test_f10_queue_lengths_and_broker_up_come_from_the_broker_not_leadq_redis(
     assert gauge(text, "leadq_broker_up") == 0, text
     assert gauge(text, "leadq_queue_length", "changes") is None, "no made-up queue lengths while down"
     assert private_redis.url not in text
+
+
+@pytest.mark.redis
+def test_f10_a_prefixed_stack_counts_its_own_queues_only(leadq_settings, private_redis: PrivateRedis):
+    """Two stacks on one broker database (``make demo`` beside the tests): each one's /metrics
+    counts the tasks in its own namespace, not the other's."""
+    plain = leadq_settings.model_copy(update={"broker_url": private_redis.url})
+    prefixed = plain.model_copy(update={"redis_prefix": f"demo-{uuid.uuid4().hex[:6]}:"})
+    send(plain, "changes", 4)
+    send(prefixed, "changes", 2)
+    send(prefixed, "backfill", 1)
+
+    assert gauge(scrape(prefixed), "leadq_queue_length", "changes") == 2
+    assert gauge(scrape(prefixed), "leadq_queue_length", "backfill") == 1
+    assert gauge(scrape(plain), "leadq_queue_length", "changes") == 4
+    assert gauge(scrape(plain), "leadq_queue_length", "backfill") == 0
 
 
 @pytest.mark.redis
@@ -141,7 +160,7 @@ def test_f10_metrics_families_are_declared_once(leadq_settings, crm, redis_clien
     from datetime import UTC, datetime
 
     from storage.tables import ProcessedEvent
-    from tests.integration.hubspot.conftest import event, install, signed_post
+    from tests.support.hubspot import event, install, signed_post
 
     client = create_app(leadq_settings, enqueue=Enqueued()).test_client()
     install(client, crm)

@@ -8,27 +8,29 @@ from __future__ import annotations
 import html
 
 from storage.tables import Installation
-from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
-    DeadBroker,
-    accounts,
-    crm,
-    csrf_of,
-    ctx,
-    installed,
-    other_installation,
-    runtime,
-    sign_in,
-    worker_celery,
-)
 from tests.security.test_f2_preview_is_what_is_approved import NEW_TIERS, _page, _tier_counts
+from tests.support import admin as admin_support
+from tests.support import admin_worker as admin_worker_support
+from tests.support import sync as sync_support
+from tests.support.admin import csrf_of, sign_in
+from tests.support.admin_worker import DeadBroker
+
+# Fixtures shared with other test directories (tests/support).
+accounts = admin_support.accounts
+other_installation = admin_support.other_installation
+crm = sync_support.crm
+ctx = sync_support.ctx
+installed = sync_support.installed
+runtime = sync_support.runtime
+worker_celery = admin_worker_support.worker_celery
 
 
 def test_f11_5_a_broker_outage_leaves_the_existing_preview_intact(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
     leadq_settings,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     sign_in(client, "alice")

@@ -10,17 +10,18 @@ import tomllib
 import pytest
 
 from storage.tables import Installation
-from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
-    DeadBroker,
-    accounts,
-    crm,
-    csrf_of,
-    ctx,
-    installed,
-    other_installation,
-    runtime,
-    sign_in,
-)
+from tests.support import admin as admin_support
+from tests.support import sync as sync_support
+from tests.support.admin import csrf_of, sign_in
+from tests.support.admin_worker import DeadBroker
+
+# Fixtures shared with other test directories (tests/support).
+accounts = admin_support.accounts
+other_installation = admin_support.other_installation
+crm = sync_support.crm
+ctx = sync_support.ctx
+installed = sync_support.installed
+runtime = sync_support.runtime
 
 ROUTES = (
     ("get", ""),
@@ -40,7 +41,7 @@ ROUTES = (
 )
 
 
-def test_f11_3_installation_ids_beyond_the_database_integer_are_404(client, accounts) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_3_installation_ids_beyond_the_database_integer_are_404(client, accounts) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, "alice")
     token = csrf_of(client.get("/").get_data(as_text=True))
     # 2**31: PostgreSQL's INTEGER overflows; 10**20: SQLite's (and Python's int64 binding) overflows
@@ -80,7 +81,7 @@ ROUTING_HOSTILE = {
 @pytest.mark.parametrize("which", ["icp", "routing"])
 def test_f11_4_hostile_toml_in_the_editor_is_a_400_with_a_message_and_the_text_kept(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
     which: str,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -125,11 +126,11 @@ weight = 1.5
 
 def test_f11_4_common_fields_form_works_after_the_readme_reps_example(
     client,
-    accounts,  # noqa: F811
-    ctx,  # noqa: F811
+    accounts,
+    ctx,
     sessions,
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery
 
     mine = accounts["alice"]
     owner = next(o.owner_id for o in ctx.adapter.owners() if o.active and not o.is_queue)
@@ -171,7 +172,7 @@ def test_f11_4_common_fields_form_works_after_the_readme_reps_example(
 
 def test_f11_5_admin_buttons_while_the_broker_is_down_are_503_with_a_message(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
     leadq_settings,
 ) -> None:  # type: ignore[no-untyped-def]

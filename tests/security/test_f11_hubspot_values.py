@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.integration.hubspot.conftest import event, install, signed_post
+from tests.support.hubspot import event, install, signed_post
 
 
 @pytest.mark.parametrize(

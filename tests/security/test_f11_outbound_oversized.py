@@ -7,10 +7,16 @@ from sqlalchemy import func, select
 
 from sandbox.salesforce.outbound import envelope
 from storage.tables import ProcessedEvent
-from tests.integration.salesforce.conftest import crm, installed, leadq_settings, org_of, outbound_path  # noqa: F401
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import org_of, outbound_path
+
+# Fixtures shared with other test directories (tests/support).
+crm = salesforce_support.crm
+installed = salesforce_support.installed
+leadq_settings = salesforce_support.leadq_settings
 
 
-def test_f11_oversized_outbound_values_are_a_clear_400(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f11_oversized_outbound_values_are_a_clear_400(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
     lead = next(r for r in org_of(crm).live("Lead") if not r["IsConverted"])["Id"]
     path = outbound_path(client.application)
     cases = {

@@ -10,14 +10,15 @@ import pytest
 from routing.config import RoutingConfigError, load_routing
 from scoring.icp import IcpError, load_icp
 from storage.tables import Installation
-from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
-    accounts,
-    crm,
-    csrf_of,
-    installed,
-    other_installation,
-    sign_in,
-)
+from tests.support import admin as admin_support
+from tests.support import sync as sync_support
+from tests.support.admin import csrf_of, sign_in
+
+# Fixtures shared with other test directories (tests/support).
+accounts = admin_support.accounts
+other_installation = admin_support.other_installation
+crm = sync_support.crm
+installed = sync_support.installed
 
 ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (core.config_text.MAX_TEXT_CHARS)
 ICP_NAN = (
@@ -45,7 +46,7 @@ def test_f12_nan_and_inf_are_refused_by_the_loaders() -> None:
             load_routing(text)
 
 
-def test_f12_nan_and_inf_are_refused_by_the_editor(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f12_nan_and_inf_are_refused_by_the_editor(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}/config").get_data(as_text=True))
@@ -62,10 +63,10 @@ def test_f12_nan_and_inf_are_refused_by_the_editor(client, accounts, sessions) -
 
 def test_f12_over_long_configuration_is_refused_with_the_limit_named_never_cut(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery
 
     mine = accounts["alice"]
     sign_in(client, "alice")

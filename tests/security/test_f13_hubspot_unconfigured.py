@@ -9,7 +9,7 @@ import logging
 from pydantic import SecretStr
 
 from leadq.app import create_app
-from tests.integration.hubspot.conftest import event, install, signed_post
+from tests.support.hubspot import event, install, signed_post
 
 
 def test_f13_hubspot_webhook_refused_without_client_secret(

@@ -11,7 +11,11 @@ from core.settings import SettingsError, load_settings
 from oauth import state as oauth_state
 from storage.tables import OAuthNonce
 from storage.vault import Vault
-from tests.security.admin_web import cli, make_app, web_settings  # noqa: F401 - fixture
+from tests.support import admin_web as admin_web_support
+from tests.support.admin_web import make_app
+
+# Fixtures shared with other test directories (tests/support).
+web_settings = admin_web_support.web_settings
 
 
 # "é" * 15: 15 characters but 30 bytes
@@ -26,7 +30,7 @@ def test_f13_production_refuses_a_short_or_empty_secret_key(key: str, tmp_path) 
     assert len(key) < 4 or key not in message, "the key itself is never printed"
 
 
-def test_f13_production_accepts_32_bytes_and_the_cli_names_the_variable(web_settings, monkeypatch, tmp_path):  # noqa: F811
+def test_f13_production_accepts_32_bytes_and_the_cli_names_the_variable(web_settings, monkeypatch, tmp_path):
     good = load_settings(
         env="production", data_dir=tmp_path, secret_key="k" * 32, encryption_keys=Vault.generate_key()
     )
@@ -45,7 +49,7 @@ def test_f13_production_accepts_32_bytes_and_the_cli_names_the_variable(web_sett
     assert "Traceback" not in answer.output
 
 
-def test_f13_a_state_signed_with_an_empty_key_is_refused(web_settings, sessions) -> None:  # noqa: F811
+def test_f13_a_state_signed_with_an_empty_key_is_refused(web_settings, sessions) -> None:
     app = make_app(
         web_settings, secret_key=type(web_settings.secret_key)(""), hubspot_api_base="http://127.0.0.1:9"
     )

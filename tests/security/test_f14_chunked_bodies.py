@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from sandbox.hubspot.signing import sign_v3
 from sandbox.salesforce.outbound import envelope
-from tests.integration.hubspot.conftest import PUBLIC, event, install
+from tests.support.hubspot import PUBLIC, event, install
 
 
 @contextmanager
@@ -66,8 +66,8 @@ def test_f14_chunked_hubspot_body_over_the_limit_is_413(app, client, crm, enqueu
 
 def test_f14_chunked_salesforce_body_over_the_limit_is_413(leadq_settings, enqueued, sandbox_factory) -> None:  # type: ignore[no-untyped-def]
     from leadq.app import create_app
-    from tests.integration.salesforce.conftest import for_org, org_of, outbound_path
-    from tests.integration.salesforce.conftest import install as install_salesforce
+    from tests.support.salesforce import for_org, org_of, outbound_path
+    from tests.support.salesforce import install as install_salesforce
 
     org_crm = sandbox_factory(seed=41, records=40, portals=0, https=True)
     app = create_app(for_org(leadq_settings, org_crm), enqueue=enqueued)

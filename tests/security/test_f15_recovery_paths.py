@@ -10,16 +10,20 @@ from sqlalchemy import select
 from storage import installations
 from storage.tables import Installation, ProcessedEvent, SyncCursor
 from storage.vault import Vault
-from tests.integration.hubspot.conftest import event, signed_post
-from tests.integration.sync.conftest import installed, runtime  # noqa: F401 - fixtures
+from tests.support import sync as sync_support
+from tests.support.hubspot import event, signed_post
 from workers import tasks
 from workers.services.context import Runtime
+
+# Fixtures shared with other test directories (tests/support).
+installed = sync_support.installed
+runtime = sync_support.runtime
 
 REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
 
 
 @pytest.fixture
-def wrong_runtime(runtime):  # type: ignore[no-untyped-def]  # noqa: F811
+def wrong_runtime(runtime):  # type: ignore[no-untyped-def]
     return Runtime(runtime.settings, runtime.sessions, Vault([Vault.generate_key()]), runtime.redis)
 
 
@@ -37,8 +41,8 @@ def _events(sessions) -> list[str]:  # type: ignore[no-untyped-def]
 def test_f15_a_task_on_a_right_key_worker_recovers_the_installation_and_a_wrong_key_one_keeps_the_mark(
     client,
     crm,
-    installed,  # noqa: F811
-    runtime,  # noqa: F811
+    installed,
+    runtime,
     wrong_runtime,
     sessions,
     monkeypatch,
@@ -74,8 +78,8 @@ def test_f15_a_task_on_a_right_key_worker_recovers_the_installation_and_a_wrong_
 def test_f15_the_watchdog_recovers_with_the_right_keys_only_and_requeues_the_kept_work(
     client,
     crm,
-    installed,  # noqa: F811
-    runtime,  # noqa: F811
+    installed,
+    runtime,
     wrong_runtime,
     sessions,
     monkeypatch,

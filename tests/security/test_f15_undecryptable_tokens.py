@@ -17,9 +17,9 @@ from leadq.cli import main
 from storage import admins
 from storage.tables import Installation, ProcessedEvent
 from storage.vault import Vault
-from tests.faults.conftest import start_worker, stop, wait_until, worker_log
-from tests.integration.admin.conftest import PASSWORD, sign_in
-from tests.integration.hubspot.conftest import Enqueued, event, install, signed_post
+from tests.support.admin import PASSWORD, sign_in
+from tests.support.faults import start_worker, stop, wait_until, worker_log
+from tests.support.hubspot import Enqueued, event, install, signed_post
 
 REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
 

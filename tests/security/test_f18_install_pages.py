@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from tests.integration.hubspot.conftest import approve, install
+from tests.support.hubspot import approve, install
 
 SOURCE = re.compile(r"\bdef \w+\(|#\s*type:|\|\s*None\s*=|\bimport \w+|\bself\.")
 

@@ -10,17 +10,17 @@ from connector.salesforce.stamps import change_key
 from core.records import ObjectType
 from sandbox.salesforce.outbound import envelope
 from storage.tables import ProcessedEvent
-from tests.integration.salesforce.conftest import (  # noqa: F401 - fixtures
-    crm,
-    ctx,
-    installed,
-    leadq_settings,
-    org_of,
-    outbound_path,
-    runtime,
-)
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import org_of, outbound_path
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
+
+# Fixtures shared with other test directories (tests/support).
+crm = salesforce_support.crm
+ctx = salesforce_support.ctx
+installed = salesforce_support.installed
+leadq_settings = salesforce_support.leadq_settings
+runtime = salesforce_support.runtime
 
 
 def _message(org_id: str, lead: dict, n: int = 1) -> bytes:  # type: ignore[type-arg]
@@ -30,7 +30,7 @@ def _message(org_id: str, lead: dict, n: int = 1) -> bytes:  # type: ignore[type
     )
 
 
-def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, installed) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, installed) -> None:  # type: ignore[no-untyped-def]
     lead = next(r for r in org_of(crm).live("Lead") if not r["IsConverted"])
     known = client.post("/webhooks/salesforce", data=_message(crm.org_id, lead), content_type="text/xml")
     unknown = client.post(
@@ -40,7 +40,7 @@ def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, in
     assert known.status_code == 404
 
 
-def test_f19_soap_and_rest_stamps_of_one_version_are_one_change(client, crm, ctx, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f19_soap_and_rest_stamps_of_one_version_are_one_change(client, crm, ctx, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     first, second = [r for r in org.live("Lead") if not r["IsConverted"]][:2]

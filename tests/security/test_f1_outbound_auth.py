@@ -13,19 +13,18 @@ from sqlalchemy import func, select
 
 from sandbox.salesforce.outbound import envelope
 from storage.tables import OutboundSecret, ProcessedEvent
-from tests.integration.admin.conftest import PASSWORD, sign_in
-from tests.integration.salesforce.conftest import (  # noqa: F401 - fixtures
-    crm,
-    ctx,
-    install,
-    installed,
-    leadq_settings,
-    org_of,
-    outbound_path,
-    runtime,
-)
+from tests.support import salesforce as salesforce_support
+from tests.support.admin import PASSWORD, sign_in
+from tests.support.salesforce import install, org_of, outbound_path
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
+
+# Fixtures shared with other test directories (tests/support).
+crm = salesforce_support.crm
+ctx = salesforce_support.ctx
+installed = salesforce_support.installed
+leadq_settings = salesforce_support.leadq_settings
+runtime = salesforce_support.runtime
 
 SHOWN = re.compile(r"http://leadq\.test(/webhooks/salesforce/[A-Za-z0-9_-]{40,})")
 
@@ -60,7 +59,7 @@ def _post(client, path: str, body: bytes):  # type: ignore[no-untyped-def]
     return client.post(path, data=body, content_type="text/xml; charset=utf-8")
 
 
-def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
     install(client, crm)
     body = _forged(crm)
     answers = [
@@ -87,7 +86,7 @@ def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enque
 
 def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clear(
     client,
-    crm,  # noqa: F811
+    crm,
     sessions,
 ) -> None:  # type: ignore[no-untyped-def]
     path = _shown(client, crm)
@@ -100,7 +99,7 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
         assert secret.encode() not in row.ciphertext, "encrypted at rest"
 
 
-def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:  # type: ignore[no-untyped-def]
     from storage import admins
 
     path = _shown(client, crm)
@@ -113,7 +112,7 @@ def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions
     assert f'<code id="outbound-url">http://leadq.test{path}</code>' in page
 
 
-def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessions) -> None:  # type: ignore[no-untyped-def]
     """The review's Reproduction 2, even with the endpoint URL in an attacker's hands: 180 forged
     notifications stamped with the next three minutes do not hide the rep's real edit from the poll."""
     path = _endpoint(client, crm)
@@ -161,7 +160,7 @@ def _writes(running):  # type: ignore[no-untyped-def]
     return running.requests.entries(lambda e: e.path.endswith("/composite/sobjects") and e.method == "PATCH")
 
 
-def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, enqueued, caplog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, enqueued, caplog) -> None:  # type: ignore[no-untyped-def]
     services = app.extensions["leadq"]
     services.settings = services.settings.model_copy(update={"salesforce_outbound_max_per_minute": 150})
     path = _endpoint(client, crm)
@@ -174,7 +173,7 @@ def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, 
     assert len(enqueued.keys) == 100, "nothing of the refused message was recorded"
 
 
-def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
     """A backfill's writes come back as outbound messages made by the integration user; they are
     dropped without a row, so they must not crowd a person's change out of the same minute."""
     from storage.tables import Installation
@@ -195,7 +194,7 @@ def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions
     assert len(enqueued.keys) == 100
 
 
-def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     """The secret sits in the URL (outbound messaging cannot send headers); log lines that carry the
     request path (an outage's 503, an exception) show it redacted."""
     import sqlalchemy.exc
@@ -219,7 +218,7 @@ def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, c
     assert not [r for r in caplog.records if secret in str(vars(r))], "the secret is in no log record"
 
 
-def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Re-test of F1: a leaked Salesforce outbound URL could not be replaced. "Replace this URL" (admin
     app) and `leadq outbound-url INSTALLATION --replace` make a new secret: the old URL is refused at
     once, the new one is accepted and shown."""
@@ -228,8 +227,8 @@ def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_s
     from core.records import CrmKind
     from leadq.cli import main
     from storage import admins, installations
-    from tests.integration.admin.conftest import csrf_of
-    from tests.integration.sync.test_end_to_end import _env
+    from tests.support.admin import csrf_of
+    from tests.support.sync import worker_env
 
     old = _shown(client, crm)
     with sessions.begin() as db:
@@ -267,7 +266,7 @@ def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_s
     assert answer.status_code == 404 and b"<Ack>true</Ack>" not in answer.data, "the leaked URL is dead"
     assert _post(client, new.group(1), _forged(crm, 1)).status_code == 200, "the new URL is accepted"
     # the CLI: prints the current URL; --replace makes a new one; clear errors, no traceback
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     runner = CliRunner()

@@ -7,7 +7,7 @@ import pytest
 from pydantic import SecretStr
 
 from leadq.app import create_app
-from tests.integration.hubspot.conftest import Enqueued
+from tests.support.hubspot import Enqueued
 
 TOKEN = "t0k3n-" + "m" * 26
 

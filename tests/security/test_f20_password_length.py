@@ -4,10 +4,15 @@ limit named, instead of being stored and then never matching."""
 
 from __future__ import annotations
 
-from tests.security.admin_web import PASSWORD, cli, make_app, people, sign_in, web_settings  # noqa: F401
+from tests.support import admin_web as admin_web_support
+from tests.support.admin_web import PASSWORD, cli, make_app, sign_in
+
+# Fixtures shared with other test directories (tests/support).
+people = admin_web_support.people
+web_settings = admin_web_support.web_settings
 
 
-def test_f20_create_and_passwd_refuse_a_password_sign_in_could_not_accept(web_settings, people, monkeypatch):  # noqa: F811
+def test_f20_create_and_passwd_refuse_a_password_sign_in_could_not_accept(web_settings, people, monkeypatch):
     too_long, longest = "p" * 1025, "q" * 1024
     refused = cli(
         web_settings, monkeypatch, ["admin", "create", "carol", "--password-stdin"], too_long + "\n"

@@ -13,19 +13,21 @@ from sqlalchemy import select
 
 from core.records import ObjectType
 from storage.tables import Installation, SyncCursor
-from tests.security.admin_worker import (  # noqa: F401 - fixtures reused
-    DeadBroker,
-    accounts,
-    crm,
-    csrf_of,
-    ctx,
-    installed,
-    other_installation,
-    runtime,
-    sign_in,
-    worker_celery,
-)
+from tests.support import admin as admin_support
+from tests.support import admin_worker as admin_worker_support
+from tests.support import sync as sync_support
+from tests.support.admin import csrf_of, sign_in
+from tests.support.admin_worker import DeadBroker
 from workers.services.backfill import run_backfill
+
+# Fixtures shared with other test directories (tests/support).
+accounts = admin_support.accounts
+other_installation = admin_support.other_installation
+crm = sync_support.crm
+ctx = sync_support.ctx
+installed = sync_support.installed
+runtime = sync_support.runtime
+worker_celery = admin_worker_support.worker_celery
 
 NEW_TIERS = "[tiers]\nL1 = 90\nL2 = 75\nL3 = 50\n"
 
@@ -43,12 +45,12 @@ def _tier_counts(page: str) -> dict[str, int]:
     return {a: int(n) for a, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", found.group(1))}
 
 
-def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]  # noqa: F811
+def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
     portal = crm.sandbox.portals[crm.portal_id]
     return {r.id: r.props.get("leadq_tier") for r in portal.live("contacts")}
 
 
-def _written_with_default_icp(ctx) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def _written_with_default_icp(ctx) -> None:  # type: ignore[no-untyped-def]
     run_backfill(ctx, ObjectType.CONTACT)
     run_backfill(ctx, ObjectType.ACCOUNT)
 
@@ -61,11 +63,11 @@ def _pending(sessions, mine: int) -> tuple[str | None, str | None, str | None]: 
 
 def test_f2_reproduction_a_preview_after_cancel_previews_and_approves_the_pending_configuration(
     client,
-    accounts,  # noqa: F811
-    ctx,  # noqa: F811
-    crm,  # noqa: F811
+    accounts,
+    ctx,
+    crm,
     sessions,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     _written_with_default_icp(ctx)  # installation #1, backfill already written with the default ICP
@@ -99,11 +101,11 @@ def test_f2_reproduction_a_preview_after_cancel_previews_and_approves_the_pendin
 
 def test_f2_approve_refuses_a_preview_of_another_configuration(
     client,
-    accounts,  # noqa: F811
-    ctx,  # noqa: F811
-    crm,  # noqa: F811
+    accounts,
+    ctx,
+    crm,
     sessions,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     _written_with_default_icp(ctx)
@@ -128,9 +130,9 @@ def test_f2_approve_refuses_a_preview_of_another_configuration(
 
 def test_f2_cancel_offers_to_discard_the_pending_configuration(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     sign_in(client, "alice")
@@ -152,7 +154,7 @@ def test_f2_cancel_offers_to_discard_the_pending_configuration(
 
 def test_f2_a_configuration_saved_while_the_broker_is_down_is_not_left_pending(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
     leadq_settings,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -173,9 +175,9 @@ def test_f2_a_configuration_saved_while_the_broker_is_down_is_not_left_pending(
 
 def test_f2_a_pending_configuration_without_preview_says_so_and_cannot_be_approved(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     with sessions.begin() as db:  # e.g. saved by an older leadq during a broker outage
@@ -194,10 +196,10 @@ def test_f2_a_pending_configuration_without_preview_says_so_and_cannot_be_approv
 
 def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_preview(
     client,
-    accounts,  # noqa: F811
+    accounts,
     sessions,
     leadq_settings,
-    worker_celery,  # noqa: F811
+    worker_celery,
 ) -> None:  # type: ignore[no-untyped-def]
     mine = accounts["alice"]
     sign_in(client, "alice")
@@ -218,11 +220,11 @@ def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_previ
 
 def test_f2_a_save_during_approve_stays_pending(
     client,
-    accounts,  # noqa: F811
-    ctx,  # noqa: F811
-    crm,  # noqa: F811
+    accounts,
+    ctx,
+    crm,
     sessions,
-    worker_celery,  # noqa: F811
+    worker_celery,
     monkeypatch,
 ) -> None:  # type: ignore[no-untyped-def]
     """Re-test of F2: a Save (of Z) landing between Approve's check of the preview (of Y) and its

@@ -14,7 +14,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 
 from storage import admins
-from tests.integration.admin.conftest import PASSWORD, csrf_of
+from tests.support.admin import PASSWORD, csrf_of
 
 LEADQ = "http://leadq.test"
 HOSTILE = [

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from storage import admins
 from storage.tables import AdminGrant, EncryptedToken, Installation
-from tests.integration.admin.conftest import PASSWORD, sign_in
-from tests.integration.hubspot.conftest import install
+from tests.support.admin import PASSWORD, sign_in
+from tests.support.hubspot import install
 
 REFUSAL = "not started in this browser"
 

@@ -13,13 +13,18 @@ from sqlalchemy import func, select
 from connector.http import session as pinned_session
 from storage import admins
 from storage.tables import EncryptedToken, Installation
-from tests.integration.admin.conftest import PASSWORD, sign_in
-from tests.integration.salesforce.conftest import crm, install, leadq_settings  # noqa: F401 - fixtures
+from tests.support import salesforce as salesforce_support
+from tests.support.admin import PASSWORD, sign_in
+from tests.support.salesforce import install
+
+# Fixtures shared with other test directories (tests/support).
+crm = salesforce_support.crm
+leadq_settings = salesforce_support.leadq_settings
 
 REFUSAL = "not started in this browser"
 
 
-def _callback_from(browser, crm, path: str) -> str:  # type: ignore[no-untyped-def]  # noqa: F811
+def _callback_from(browser, crm, path: str) -> str:  # type: ignore[no-untyped-def]
     start = browser.get(path)
     assert start.status_code == 302, start.get_data(as_text=True)
     consent = pinned_session(str(crm.ca_bundle)).get(
@@ -40,7 +45,7 @@ def _s256(verifier: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
 
 
-def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as db:
         carol = admins.create(db, "carol", PASSWORD).id
     attacker, victim = app.test_client(), app.test_client()
@@ -58,7 +63,7 @@ def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(a
     assert attacker.get(callback).status_code == 200, "the starting browser still finishes its install"
 
 
-def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
     install(app.test_client(), crm)  # allows the org's installing admin to sign in with Salesforce
     attacker, victim = app.test_client(), app.test_client()
     callback = _callback_from(attacker, crm, "/login/salesforce")
@@ -71,7 +76,7 @@ def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app
     assert own.status_code == 302 and own.headers["Location"] == "/"
 
 
-def test_f4_salesforce_pkce_verifier_is_random_and_kept_server_side(app, crm, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f4_salesforce_pkce_verifier_is_random_and_kept_server_side(app, crm, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]
     browser = app.test_client()
     start = browser.get("/install/salesforce")
     location = start.headers["Location"]

@@ -29,7 +29,7 @@ from cryptography.fernet import Fernet
 from sandbox.hubspot.signing import sign_v3
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.conftest import REDIS_URL, service_missing
+from tests.support.services import REDIS_URL, service_missing
 
 WORKERS = 2
 BODY_TIMEOUT_S = 3.0

@@ -23,21 +23,18 @@ import requests
 from werkzeug.serving import make_server
 
 from leadq.web import auth
-from tests.security.admin_web import (  # noqa: F401 - fixtures
-    PASSWORD,
-    WRONG,
-    csrf_of,
-    make_app,
-    people,
-    sign_in,
-    web_settings,
-)
+from tests.support import admin_web as admin_web_support
+from tests.support.admin_web import PASSWORD, WRONG, csrf_of, make_app, sign_in
+
+# Fixtures shared with other test directories (tests/support).
+people = admin_web_support.people
+web_settings = admin_web_support.web_settings
 
 A, B, C, D = "203.0.113.10", "198.51.100.20", "192.0.2.30", "192.0.2.40"
 PROXY = "10.0.0.2"
 
 
-def test_f6_ten_bad_tries_from_one_address_do_not_lock_the_admin_out_from_another(web_settings, people):  # noqa: F811
+def test_f6_ten_bad_tries_from_one_address_do_not_lock_the_admin_out_from_another(web_settings, people):
     client = make_app(web_settings).test_client()
     for _ in range(10):
         assert sign_in(client, "frank", WRONG, address=A).status_code == 401
@@ -50,7 +47,7 @@ def test_f6_ten_bad_tries_from_one_address_do_not_lock_the_admin_out_from_anothe
     assert elsewhere.get("/", environ_base={"REMOTE_ADDR": B}).status_code == 200, "frank is signed in"
 
 
-def test_f6_fifty_anonymous_tries_behind_a_trusted_proxy_do_not_lock_alice(web_settings, people):  # noqa: F811
+def test_f6_fifty_anonymous_tries_behind_a_trusted_proxy_do_not_lock_alice(web_settings, people):
     app = make_app(web_settings, trusted_proxies=1)
     attacker = app.test_client()
     for i in range(50):  # every request reaches leadq from the proxy, each from another client
@@ -68,7 +65,7 @@ def test_f6_fifty_anonymous_tries_behind_a_trusted_proxy_do_not_lock_alice(web_s
     assert again.status_code == 302, "the proxy's address is not what gets locked"
 
 
-def test_f6_forged_forwarded_for_is_ignored_without_trusted_proxies(web_settings, people):  # noqa: F811
+def test_f6_forged_forwarded_for_is_ignored_without_trusted_proxies(web_settings, people):
     app = make_app(web_settings)  # LEADQ_TRUSTED_PROXIES=0, the default
     assert getattr(web_settings, "trusted_proxies", 0) == 0
     guesser = app.test_client()
@@ -79,7 +76,7 @@ def test_f6_forged_forwarded_for_is_ignored_without_trusted_proxies(web_settings
     assert sign_in(app.test_client(), "frank", PASSWORD, address="192.0.2.1").status_code == 302
 
 
-def test_f6_a_name_guessed_from_many_addresses_is_slowed_not_locked(web_settings, people, monkeypatch):  # noqa: F811
+def test_f6_a_name_guessed_from_many_addresses_is_slowed_not_locked(web_settings, people, monkeypatch):
     monkeypatch.setattr(auth, "LOGIN_NAME_SPACING_S", 1, raising=False)
     app = make_app(web_settings)
     for address in (A, B):  # 20 failures for alice: the name is now slowed
@@ -94,7 +91,7 @@ def test_f6_a_name_guessed_from_many_addresses_is_slowed_not_locked(web_settings
     assert sign_in(app.test_client(), "alice", PASSWORD, address=D).status_code == 302, "slowed, not locked"
 
 
-def test_f6_locks_are_logged_without_the_password(web_settings, people, caplog):  # noqa: F811
+def test_f6_locks_are_logged_without_the_password(web_settings, people, caplog):
     guess = "Tr0ub4dor&3-guess"
     app = make_app(web_settings)
     with caplog.at_level(logging.INFO):
@@ -109,7 +106,7 @@ def test_f6_locks_are_logged_without_the_password(web_settings, people, caplog):
         assert guess not in record.getMessage() and guess not in repr(vars(record))
 
 
-def test_f6_attack_from_many_addresses_does_not_stop_an_admin_with_a_device_cookie(web_settings, people):  # noqa: F811
+def test_f6_attack_from_many_addresses_does_not_stop_an_admin_with_a_device_cookie(web_settings, people):
     app = make_app(web_settings, trusted_proxies=1)
     alice = app.test_client()  # her browser signed in before the attack: it holds her device cookie
     first = sign_in(alice, "alice", PASSWORD, address=PROXY, forwarded="192.0.2.77")
@@ -130,7 +127,7 @@ def test_f6_attack_from_many_addresses_does_not_stop_an_admin_with_a_device_cook
     assert fresh.status_code == 429 and "Retry-After" in fresh.headers
 
 
-def test_f6_a_device_cookie_is_locked_on_its_own_and_cannot_be_forged(web_settings, people):  # noqa: F811
+def test_f6_a_device_cookie_is_locked_on_its_own_and_cannot_be_forged(web_settings, people):
     app = make_app(web_settings)
     browser = app.test_client()
     assert sign_in(browser, "frank", PASSWORD, address=A).status_code == 302
@@ -148,7 +145,7 @@ def test_f6_a_device_cookie_is_locked_on_its_own_and_cannot_be_forged(web_settin
 
 
 @pytest.fixture
-def served(web_settings) -> Iterator[Any]:  # noqa: F811
+def served(web_settings) -> Iterator[Any]:
     """leadq's app behind a real threaded HTTP server (as gunicorn's threaded workers serve it)."""
     servers = []
 
@@ -202,7 +199,7 @@ def _simultaneous(base: str, tries: list[tuple[str, str | None]]) -> Counter[int
 )
 def test_f6_simultaneous_tries_never_get_more_checks_than_the_limit(
     served,
-    people,  # noqa: F811
+    people,
     proxies: int,
     tries: list[tuple[str, str | None]],
     most_checked: int,
@@ -212,7 +209,7 @@ def test_f6_simultaneous_tries_never_get_more_checks_than_the_limit(
     assert 1 <= statuses[401] <= most_checked, f"{statuses[401]} passwords checked, limit {most_checked}"
 
 
-def test_f6_forwarded_for_that_is_not_an_address_is_not_used(web_settings, people, redis_client, caplog):  # noqa: F811
+def test_f6_forwarded_for_that_is_not_an_address_is_not_used(web_settings, people, redis_client, caplog):
     app = make_app(web_settings, trusted_proxies=1)
     long = "x" * 4000
     junk = [
@@ -244,7 +241,7 @@ def test_f6_forwarded_for_that_is_not_an_address_is_not_used(web_settings, peopl
     )
 
 
-def test_f6_names_are_stored_as_a_keyed_hash_not_a_plain_sha256(web_settings, people, redis_client, caplog):  # noqa: F811
+def test_f6_names_are_stored_as_a_keyed_hash_not_a_plain_sha256(web_settings, people, redis_client, caplog):
     plain = hashlib.sha256(b"frank").hexdigest()[:32]
     with caplog.at_level(logging.INFO):
         for _ in range(10):

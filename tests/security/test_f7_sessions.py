@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import time
 
-from tests.security.admin_web import (  # noqa: F401 - fixtures
-    PASSWORD,
-    cli,
-    make_app,
-    people,
-    sign_in,
-    web_settings,
-)
+from tests.support import admin_web as admin_web_support
+from tests.support.admin_web import PASSWORD, cli, make_app, sign_in
+
+# Fixtures shared with other test directories (tests/support).
+people = admin_web_support.people
+web_settings = admin_web_support.web_settings
 
 COOKIE = "leadq_session"
 
@@ -30,7 +28,7 @@ def _is_sign_in_page(answer) -> bool:  # type: ignore[no-untyped-def]
     return answer.status_code == 302 and answer.headers["Location"].startswith("/login")
 
 
-def test_f7_a_cookie_replayed_after_logout_gets_the_sign_in_page(web_settings, people):  # noqa: F811
+def test_f7_a_cookie_replayed_after_logout_gets_the_sign_in_page(web_settings, people):
     app = make_app(web_settings)
     client = _signed_in(app)
     page = f"/installations/{people['one']}/sync.json"
@@ -46,7 +44,7 @@ def test_f7_a_cookie_replayed_after_logout_gets_the_sign_in_page(web_settings, p
     assert 'name="password"' in thief.get(answer.headers["Location"]).get_data(as_text=True)
 
 
-def test_f7_polling_does_not_extend_a_session_past_twelve_hours(web_settings, people, monkeypatch):  # noqa: F811
+def test_f7_polling_does_not_extend_a_session_past_twelve_hours(web_settings, people, monkeypatch):
     assert getattr(web_settings, "session_lifetime_s", 12 * 3600) == 12 * 3600
     start = time.time()
     clock = {"now": start}
@@ -63,7 +61,7 @@ def test_f7_polling_does_not_extend_a_session_past_twelve_hours(web_settings, pe
     assert _is_sign_in_page(client.get("/"))
 
 
-def test_f7_password_change_ends_every_session_of_that_admin(web_settings, people, monkeypatch):  # noqa: F811
+def test_f7_password_change_ends_every_session_of_that_admin(web_settings, people, monkeypatch):
     app = make_app(web_settings)
     laptop, phone, other = _signed_in(app), _signed_in(app), _signed_in(app, "frank")
     new = "a brand new passphrase"
@@ -81,7 +79,7 @@ def test_f7_password_change_ends_every_session_of_that_admin(web_settings, peopl
     assert sign_in(app.test_client(), "alice", new).status_code == 302, "a refused change changes nothing"
 
 
-def test_f7_admin_remove_signs_the_admin_out_for_good(web_settings, people, monkeypatch):  # noqa: F811
+def test_f7_admin_remove_signs_the_admin_out_for_good(web_settings, people, monkeypatch):
     app = make_app(web_settings)
     frank = _signed_in(app, "frank")
     removed = cli(web_settings, monkeypatch, ["admin", "remove", "frank"])
@@ -93,7 +91,7 @@ def test_f7_admin_remove_signs_the_admin_out_for_good(web_settings, people, monk
     assert "Traceback" not in again.output and isinstance(again.exception, SystemExit)
 
 
-def test_f7_admin_revoke_takes_one_installation_away_at_once(web_settings, people, monkeypatch):  # noqa: F811
+def test_f7_admin_revoke_takes_one_installation_away_at_once(web_settings, people, monkeypatch):
     app = make_app(web_settings)
     alice = _signed_in(app)
     one, two = people["one"], people["two"]

@@ -9,12 +9,18 @@ from sqlalchemy import func, insert, select
 
 from storage import installations
 from storage.tables import ProcessedEvent
-from tests.integration.salesforce.conftest import crm, install, installed, leadq_settings  # noqa: F401
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import install
+
+# Fixtures shared with other test directories (tests/support).
+crm = salesforce_support.crm
+installed = salesforce_support.installed
+leadq_settings = salesforce_support.leadq_settings
 
 PAUSED = 70_000
 
 
-def test_f9_reinstall_resumes_70000_paused_events(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_f9_reinstall_resumes_70000_paused_events(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as db:
         installations.set_status(db, installed, installations.NEEDS_REAUTH, "revoked in Salesforce")
         db.execute(

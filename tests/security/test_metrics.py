@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from leadq.app import create_app
-from tests.integration.hubspot.conftest import Enqueued, event, install, signed_post
+from tests.support.hubspot import Enqueued, event, install, signed_post
 
 
 def test_metrics_are_off_by_default_and_need_the_token(leadq_settings, crm, redis_client):

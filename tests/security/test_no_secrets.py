@@ -13,7 +13,7 @@ from sqlalchemy import MetaData
 
 from connector.errors import CrmAuthError
 from oauth.errors import InvalidGrant
-from tests.integration.hubspot.conftest import event, install, signed_post
+from tests.support.hubspot import event, install, signed_post
 from workers.services.context import Runtime, build_context
 from workers.services.sync import handle_changes
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from storage import events as event_store
 from storage import models_registry
 from storage.tables import Installation, ProcessedEvent, ScoreRow
-from tests.integration.hubspot.conftest import event, signed_post
+from tests.support.hubspot import event, signed_post
 from workers.services.context import Runtime, build_context
 from workers.services.retrain import retrain
 from workers.services.sync import handle_changes

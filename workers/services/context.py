@@ -27,6 +27,7 @@ from storage import installations, models_registry
 from storage.db import make_engine, make_session_factory
 from storage.oauth_store import DbTokenStore
 from storage.redis_locks import RedisLimiter, RedisLocks
+from storage.redis_namespace import connect
 from storage.redis_state import RedisRoutingState
 from storage.vault import Vault
 from workers.services.config_hash import config_hash, config_texts
@@ -64,7 +65,7 @@ class Runtime:
             settings,
             make_session_factory(make_engine(settings.sqlalchemy_url)),
             Vault(settings.fernet_keys()),
-            redis.Redis.from_url(settings.redis_url),
+            connect(settings.redis_url, settings.redis_prefix),
         )
 
     @cached_property

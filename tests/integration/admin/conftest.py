@@ -1,51 +1,5 @@
-"""An installed leadq (sandbox HubSpot) with two admins: one granted it, one granted another."""
+"""An installed leadq (sandbox HubSpot) with two admins: one granted it, one granted another
+(``tests.support.admin`` and ``tests.support.sync``)."""
 
-from __future__ import annotations
-
-import re
-
-import pytest
-
-from core.records import CrmKind
-from storage import admins, installations
-from tests.integration.sync.conftest import (  # noqa: F401 - fixtures reused
-    app,
-    client,
-    crm,
-    ctx,
-    enqueued,
-    installed,
-    leadq_settings,
-    runtime,
-)
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def other_installation(sessions) -> int:  # type: ignore[no-untyped-def]
-    with sessions.begin() as db:
-        return installations.upsert_installation(db, CrmKind.SALESFORCE, "00D000000000777AAA").id
-
-
-@pytest.fixture
-def accounts(sessions, installed, other_installation):  # type: ignore[no-untyped-def]  # noqa: F811
-    with sessions.begin() as db:
-        alice = admins.create(db, "alice", PASSWORD)
-        bob = admins.create(db, "bob", PASSWORD)
-        admins.grant(db, alice.id, installed)
-        admins.grant(db, bob.id, other_installation)
-    return {"alice": installed, "bob": other_installation}
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-def sign_in(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]  # noqa: F811
-    page = client.get("/login").get_data(as_text=True)
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page)}
-    )
+from tests.support.admin import accounts, other_installation  # noqa: F401 - fixtures
+from tests.support.sync import crm, ctx, installed, runtime  # noqa: F401 - fixtures

@@ -4,15 +4,7 @@ see or change another's (pages, JSON and form posts)."""
 from __future__ import annotations
 
 from storage.tables import ProcessedEvent
-from tests.integration.admin.conftest import csrf_of, sign_in
-
-
-class FakeCelery:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list, str]] = []
-
-    def send_task(self, name: str, args: list, queue: str) -> None:
-        self.sent.append((name, args, queue))
+from tests.support.admin import FakeCelery, csrf_of, sign_in
 
 
 def test_pages_need_a_signed_in_admin(client, accounts) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from leadq.cli import main
-from tests.integration.admin.conftest import sign_in
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.admin import sign_in
+from tests.support.sync import worker_env
 
 
 def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     runner = CliRunner()
@@ -32,7 +32,7 @@ def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> Non
 def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_path, sessions) -> None:  # type: ignore[no-untyped-def]
     from storage.tables import Installation
 
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     runner = CliRunner()
@@ -66,7 +66,7 @@ def test_f2_cli_approve_applies_only_a_previewed_configuration(  # type: ignore[
     configuration (saved again in the admin app after `leadq config`), applies nothing."""
     from storage.tables import Installation
 
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     runner = CliRunner()

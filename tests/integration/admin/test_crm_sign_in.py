@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from leadq.cli import main
 from storage.tables import EncryptedToken
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.sync import worker_env
 
 
 def _through_the_crm(client) -> str:  # type: ignore[no-untyped-def]
@@ -47,7 +47,7 @@ def test_another_crm_user_needs_to_be_allowed(
     refused = client.get(_through_the_crm(client))
     assert refused.status_code == 403 and "leadq admin allow" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 302, "not signed in"
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     owner = next(o for o in crm.sandbox.portals[crm.portal_id].owners if not o["archived"])

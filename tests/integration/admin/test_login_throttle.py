@@ -4,7 +4,7 @@ tests/security/test_f6_sign_in_lockout.py."""
 
 from __future__ import annotations
 
-from tests.integration.admin.conftest import sign_in
+from tests.support.admin import sign_in
 
 
 def test_ten_failures_lock_the_name_not_the_others(client, accounts, redis_client) -> None:  # type: ignore[no-untyped-def]

@@ -7,8 +7,7 @@ import html
 
 import pytest
 
-from tests.integration.admin.conftest import csrf_of, sign_in
-from tests.integration.admin.test_access import FakeCelery
+from tests.support.admin import FakeCelery, csrf_of, sign_in
 
 
 @pytest.fixture
@@ -48,9 +47,9 @@ def test_retrain_from_the_command_line(leadq_settings, installed, monkeypatch) -
     from click.testing import CliRunner
 
     from leadq.cli import main
-    from tests.integration.sync.test_end_to_end import _env
+    from tests.support.sync import worker_env
 
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     first = CliRunner().invoke(main, ["retrain", str(installed)])

@@ -14,8 +14,8 @@ from core.records import ObjectType
 from leadq.cli import main
 from storage import routing_log
 from storage.tables import DeadLetter, Installation, LedgerEntry
-from tests.integration.admin.conftest import csrf_of, sign_in
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.admin import csrf_of, sign_in
+from tests.support.sync import worker_env
 from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 
@@ -38,13 +38,13 @@ def _owners(crm):  # type: ignore[no-untyped-def]
 
 
 def _use_cli_env(leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
 
 
 def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm, sessions) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery
 
     _portal, archived, active = _owners(crm)
     mine = accounts["alice"]
@@ -73,7 +73,7 @@ def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm,
 
 
 def test_approval_refuses_a_rep_archived_since_the_preview(client, accounts, crm, sessions, runtime) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery
     from workers.services.context import build_context
 
     _portal, _archived, active = _owners(crm)

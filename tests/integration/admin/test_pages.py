@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.records import ObjectType
 from storage.tables import DeadLetter, Feedback, RoutingDecisionRow, ScoreRow
-from tests.integration.admin.conftest import sign_in
+from tests.support.admin import sign_in
 from workers.services.backfill import run_backfill
 
 
@@ -75,8 +75,7 @@ def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessio
 
 
 def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions, crm) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.admin.conftest import csrf_of
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery, csrf_of
 
     mine = accounts["alice"]
     sign_in(client, "alice")
@@ -116,8 +115,7 @@ def test_config_is_validated_saved_as_pending_and_applied_on_approval(
     client, accounts, runtime, sessions
 ) -> None:  # type: ignore[no-untyped-def]
     from storage.tables import Installation
-    from tests.integration.admin.conftest import csrf_of
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery, csrf_of
     from workers.services.context import build_context
 
     mine = accounts["alice"]
@@ -159,8 +157,7 @@ def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None
     import tomllib
 
     from storage.tables import Installation
-    from tests.integration.admin.conftest import csrf_of
-    from tests.integration.admin.test_access import FakeCelery
+    from tests.support.admin import FakeCelery, csrf_of
 
     mine = accounts["alice"]
     sign_in(client, "alice")

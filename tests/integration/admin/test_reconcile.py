@@ -12,7 +12,7 @@ from core.records import FieldUpdate, ObjectType, RecordRef
 from sandbox.hubspot.store import Source
 from storage import ledger
 from storage.tables import LedgerEntry, ScoreRow
-from tests.integration.admin.conftest import csrf_of, sign_in
+from tests.support.admin import csrf_of, sign_in
 from workers.services.backfill import run_backfill
 from workers.services.reconcile import reconcile
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.records import ObjectType
 from sandbox.hubspot.store import parse_datetime_ms
 from storage.tables import ScoreRow
-from tests.integration.admin.conftest import sign_in
+from tests.support.admin import sign_in
 from workers.services.backfill import run_backfill
 
 

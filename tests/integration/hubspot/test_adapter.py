@@ -126,6 +126,7 @@ def test_429s_and_5xx_are_retried_with_backoff_until_the_call_lands(crm):
 
 
 def test_a_401_refreshes_once_even_when_workers_race(crm, sessions, redis_client, settings):
+    from leadq.live_stack import sandbox_settings
     from oauth.hubspot import TokenSet
     from storage import installations
     from storage.oauth_store import DbTokenStore
@@ -139,13 +140,7 @@ def test_a_401_refreshes_once_even_when_workers_race(crm, sessions, redis_client
     with sessions.begin() as session:
         inst = installations.upsert_installation(session, CrmKind.HUBSPOT, str(crm.portal_id))
     store.save(inst.id, TokenSet(tokens["access_token"], tokens["refresh_token"], None))
-    config = settings.model_copy(
-        update={
-            "hubspot_client_id": crm.client_id,
-            "hubspot_api_base": crm.base_url,
-            "hubspot_client_secret": type(settings.hubspot_client_secret)(crm.client_secret),
-        }
-    )
+    config = sandbox_settings(settings, crm)
     crm.sandbox.oauth.expire_access_tokens()
     before = crm.requests.count(path_prefix="/oauth/v3/token")
     errors = []

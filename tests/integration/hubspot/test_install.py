@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from connector.fields import LEADQ_FIELDS
 from storage.tables import EncryptedToken, Installation
-from tests.integration.hubspot.conftest import approve, install
+from tests.support.hubspot import approve, install
 
 
 def _count(sessions, table) -> int:  # type: ignore[no-untyped-def]
@@ -126,7 +126,7 @@ def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
     from oauth.errors import InvalidGrant
     from storage.oauth_store import DbTokenStore
     from storage.redis_locks import RedisLocks
-    from tests.integration.hubspot.conftest import event, signed_post
+    from tests.support.hubspot import event, signed_post
     from workers.services.connections import mark_needs_reauth, token_manager
 
     install(client, crm)

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from sandbox.pytest_plugin import install
-from tests.conftest import REDIS_URL
 from tests.integration.hubspot.limit_worker import run
+from tests.support.services import REDIS_URL
 
 WORKERS, ROUNDS = 4, 40
 

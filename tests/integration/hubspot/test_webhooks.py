@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.records import CrmKind
 from storage import installations
 from storage.tables import ProcessedEvent
-from tests.integration.hubspot.conftest import event, install, signed_post
+from tests.support.hubspot import event, install, signed_post
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from core.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, Person, 
 from oauth.errors import InvalidGrant
 from storage import installations
 from storage.tables import Installation
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 
 
 @pytest.fixture

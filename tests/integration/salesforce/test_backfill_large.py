@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 from workers.services.backfill import run_backfill
 
 RECORDS = 20_000

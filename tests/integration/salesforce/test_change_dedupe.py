@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from sandbox.salesforce.outbound import envelope
 from storage.tables import ProcessedEvent, ScoreRow
-from tests.integration.salesforce.conftest import org_of, outbound_path
+from tests.support.salesforce import org_of, outbound_path
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from leadq.cli import main
-from tests.integration.salesforce.conftest import org_of
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.salesforce import org_of
+from tests.support.sync import worker_env
 
 
 def test_backfill_leads_and_contacts_from_the_command_line(
     leadq_settings, installed, crm, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     org = org_of(crm)

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from connector import formatting
 from connector.salesforce.mapping import api_name
 from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
-from tests.integration.salesforce.conftest import install, org_of
-from tests.integration.salesforce.test_worker import _worker, served  # noqa: F401 - fixtures
-from tests.integration.sync.conftest import wait_until
-from tests.integration.sync.test_end_to_end import _env
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import install, org_of, outbound_path
+from tests.support.sync import ROUTING, start_worker, wait_until, worker_env
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
 
@@ -27,6 +26,9 @@ FIT, ENGAGEMENT, TIER = (
     api_name("leadq_tier"),
 )
 SOBJECT = {"lead": "Lead", "contact": "Contact", "account": "Account"}
+
+# Fixtures shared with other test files (tests/support).
+served = salesforce_support.served
 
 
 @pytest.fixture
@@ -43,19 +45,18 @@ def _settled(live, sessions) -> bool:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.redis
-def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from tests.integration.salesforce import conftest
+def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]
 
     settings, url, app = served
-    saved, conftest.PUBLIC = conftest.PUBLIC, url
+    saved, salesforce_support.PUBLIC = salesforce_support.PUBLIC, url
     try:
         install(app.test_client(), live)
     finally:
-        conftest.PUBLIC = saved
+        salesforce_support.PUBLIC = saved
     org = org_of(live)
     with sessions.begin() as db:
         row = db.scalars(select(Installation)).one()
-        row.routing_toml, installation_id = conftest.ROUTING, row.id
+        row.routing_toml, installation_id = ROUTING, row.id
     watched = [
         "Title",
         "OwnerId",
@@ -67,10 +68,10 @@ def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_clien
     ]
     live.sandbox.outbound.configure(
         org.org_id,
-        url + conftest.outbound_path(app),
+        url + outbound_path(app),
         {s: [f for f in watched if f in org.schema[s]] for s in ("Lead", "Contact", "Account")},
     )
-    worker = _worker(_env(settings), "changes,backfill")
+    worker = start_worker(worker_env(settings), "changes,backfill")
     try:
         app.extensions["leadq"].celery.send_task(
             "leadq.backfill", args=[installation_id, None, False], queue="backfill"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.records import CrmKind, FieldUpdate, ObjectType, RecordRef
 from storage import dead_letters
 from storage.failure_causes import FIX_FIELDS
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 
 
 def _ref(crm, record_id: str) -> RecordRef:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage import events as event_store
 from storage.tables import Feedback
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 from workers.services.sync import handle_changes
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from storage.tables import EncryptedToken, Installation
-from tests.integration.salesforce.conftest import approve, install, org_of
+from tests.support.salesforce import approve, install, org_of
 
 FIELD_NAMES = {
     "LeadQ_Fit_Score__c",

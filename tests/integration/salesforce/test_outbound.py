@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sandbox.salesforce.outbound import envelope
 from storage import installations
 from storage.tables import ProcessedEvent
-from tests.integration.salesforce.conftest import org_of, outbound_path
+from tests.support.salesforce import org_of, outbound_path
 
 
 def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):  # type: ignore[no-untyped-def]

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import Feedback, Installation, ProcessedEvent
-from tests.integration.salesforce.conftest import install, org_of
-from tests.integration.salesforce.test_worker import _worker, live, served  # noqa: F401 - fixtures
-from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until
-from tests.integration.sync.test_end_to_end import _env
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import install, org_of, outbound_path
+from tests.support.sync import OPEN_VERDICTS, start_worker, wait_until, worker_env
+
+# Fixtures shared with other test files (tests/support).
+live = salesforce_support.live
+served = salesforce_support.served
 
 
 def _routing(owner_id: str) -> str:
@@ -33,15 +36,14 @@ def _owner_writes(running, record_id: str) -> list[str]:  # type: ignore[no-unty
 
 
 @pytest.mark.redis
-def test_a_persons_owner_change_between_read_and_write_stands(served, live, sessions) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from tests.integration.salesforce import conftest
+def test_a_persons_owner_change_between_read_and_write_stands(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
 
     settings, url, app = served
-    saved, conftest.PUBLIC = conftest.PUBLIC, url
+    saved, salesforce_support.PUBLIC = salesforce_support.PUBLIC, url
     try:
         install(app.test_client(), live)
     finally:
-        conftest.PUBLIC = saved
+        salesforce_support.PUBLIC = saved
     org = org_of(live)
     users = [u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id]
     leadqs_rep, colleague, person = users[0], users[1], users[-1]
@@ -50,11 +52,13 @@ def test_a_persons_owner_change_between_read_and_write_stands(served, live, sess
         row.routing_toml, row.icp_toml = _routing(leadqs_rep["Id"]), OPEN_VERDICTS  # the lead goes to a rep
     lead = next(r for r in org.live("Lead") if not r["IsConverted"] and r["OwnerId"] == org.admin_user_id)
     live.sandbox.outbound.configure(
-        org.org_id, url + conftest.outbound_path(app), {"Lead": ["LastModifiedById", "SystemModstamp"]}
+        org.org_id,
+        url + outbound_path(app),
+        {"Lead": ["LastModifiedById", "SystemModstamp"]},
     )
     # The person takes the lead over while leadq is scoring it: after leadq's read, before its write.
     org.edits_before_write[lead["Id"]] = ("Lead", {"OwnerId": person["Id"]}, person["Id"])
-    worker = _worker(_env(settings), "changes")
+    worker = start_worker(worker_env(settings), "changes")
     try:
         # A colleague's edit is the change leadq hears about (by outbound message).
         org.update(

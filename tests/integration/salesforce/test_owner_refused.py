@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.records import ObjectType
 from storage import assignment_health
 from storage.tables import DeadLetter, Installation, LedgerEntry
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 from workers.services.backfill import run_backfill
 from workers.services.context import _OWNERS_CACHE, build_context
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from core.records import ObjectType
 from storage import routing_log
 from storage.tables import Installation
-from tests.integration.salesforce.conftest import org_of
+from tests.support.salesforce import org_of
 from workers.services.context import build_context
 from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people

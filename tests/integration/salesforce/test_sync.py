@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.records import ObjectType
 from sandbox.salesforce.outbound import envelope
 from storage.tables import ProcessedEvent
-from tests.integration.salesforce.conftest import org_of, outbound_path
+from tests.support.salesforce import org_of, outbound_path
 from workers.services.backfill import run_backfill
 from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes

@@ -6,66 +6,49 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from leadq.app import create_app
 from storage.tables import SyncCursor
-from tests.integration.salesforce.conftest import for_org, install, org_of
-from tests.integration.sync.conftest import start_worker, wait_until
-from tests.integration.sync.test_end_to_end import _env
+from tests.support import salesforce as salesforce_support
+from tests.support.salesforce import for_org, install, org_of, outbound_path
+from tests.support.sync import start_worker, wait_until, worker_env
 
 
 def _worker(env: dict[str, str], queues: str, pool: str = "prefork"):  # type: ignore[no-untyped-def]
     return start_worker(env, queues, solo=pool == "solo")
 
 
-@pytest.fixture
-def live(sandbox_factory):  # type: ignore[no-untyped-def]
-    return sandbox_factory(seed=47, records=200, portals=0, https=True, deliver_webhooks=True)
-
-
-@pytest.fixture
-def served(leadq_settings, live, redis_client):  # type: ignore[no-untyped-def]
-    settings = for_org(leadq_settings, live)
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    settings = settings.model_copy(update={"public_base_url": url})
-    server.app = create_app(settings)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    redis_client.delete("changes", "backfill")
-    yield settings, url, server.app
-    server.shutdown()
-
-
 def _rep(org):  # type: ignore[no-untyped-def]
     return next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
+
+
+# Fixtures shared with other test files (tests/support).
+live = salesforce_support.live
+served = salesforce_support.served
 
 
 @pytest.mark.redis
 def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:  # type: ignore[no-untyped-def]
     settings, url, app = served
-    from tests.integration.salesforce import conftest
 
-    saved = conftest.PUBLIC
-    conftest.PUBLIC = url
+    saved = salesforce_support.PUBLIC
+    salesforce_support.PUBLIC = url
     try:
         install(app.test_client(), live)
     finally:
-        conftest.PUBLIC = saved
+        salesforce_support.PUBLIC = saved
     org = org_of(live)
     live.sandbox.outbound.configure(
         org.org_id,
-        url + conftest.outbound_path(app),
+        url + outbound_path(app),
         {"Lead": ["Email", "LastModifiedById", "SystemModstamp"]},
     )
-    worker = _worker(_env(settings), "changes")
+    worker = _worker(worker_env(settings), "changes")
     try:
         lead = next(r for r in org.live("Lead") if not r["IsConverted"])
         org.update("Lead", lead["Id"], {"Title": "VP Revenue Operations"}, _rep(org)["Id"])
@@ -116,7 +99,10 @@ def test_a_killed_worker_resumes_the_salesforce_backfill(
     web = create_app(settings)
     install(web.test_client(), big)
     installation = 1
-    env = _env(settings) | {"LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3", "LEADQ_SALESFORCE_PAGE_SIZE": "200"}
+    env = worker_env(settings) | {
+        "LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3",
+        "LEADQ_SALESFORCE_PAGE_SIZE": "200",
+    }
     redis_client.delete("backfill", "unacked", "unacked_index")
 
     def cursor(obj: str) -> SyncCursor | None:
@@ -162,17 +148,18 @@ def test_a_killed_worker_resumes_the_salesforce_backfill(
 @pytest.mark.redis
 def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
     from storage.tables import Installation, ProcessedEvent
-    from tests.integration.salesforce import conftest
 
     settings, url, app = served
-    saved, conftest.PUBLIC = conftest.PUBLIC, url
+    saved, salesforce_support.PUBLIC = salesforce_support.PUBLIC, url
     try:
         install(app.test_client(), live)
         org = org_of(live)
         live.sandbox.outbound.configure(
-            org.org_id, url + conftest.outbound_path(app), {"Lead": ["LastModifiedById", "SystemModstamp"]}
+            org.org_id,
+            url + outbound_path(app),
+            {"Lead": ["LastModifiedById", "SystemModstamp"]},
         )
-        worker = _worker(_env(settings), "changes")
+        worker = _worker(worker_env(settings), "changes")
         try:
             live.sandbox.sf_oauth.revoke_org(org.org_id)  # an admin revoked leadq's access in Salesforce
             lead = next(r for r in org.live("Lead") if not r["IsConverted"])
@@ -200,4 +187,4 @@ def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sess
             worker.terminate()
             worker.wait(timeout=15)
     finally:
-        conftest.PUBLIC = saved
+        salesforce_support.PUBLIC = saved

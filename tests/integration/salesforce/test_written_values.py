@@ -8,8 +8,8 @@ under test.
 from __future__ import annotations
 
 from core.records import ObjectType
-from tests.integration.salesforce.conftest import org_of
 from tests.integration.sync.test_written_values import ENGAGEMENTS, FITS, PROBABILITIES, _with_values, decided
+from tests.support.salesforce import org_of
 from workers.services import sync
 
 

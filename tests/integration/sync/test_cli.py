@@ -6,11 +6,11 @@ from click.testing import CliRunner
 
 from leadq.cli import main
 from storage.tables import DeadLetter
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.sync import worker_env
 
 
 def test_backfill_from_the_command_line(leadq_settings, installed, crm, monkeypatch, sessions):
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     runner = CliRunner()

@@ -16,11 +16,15 @@ from sqlalchemy import func, select
 
 from connector import formatting
 from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
-from tests.integration.hubspot.conftest import install
-from tests.integration.sync.conftest import wait_until
-from tests.integration.sync.test_end_to_end import served, worker  # noqa: F401 - fixtures reused
+from tests.support import sync as sync_support
+from tests.support.hubspot import install
+from tests.support.sync import wait_until
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
+
+# Fixtures shared with other test directories (tests/support).
+served = sync_support.served
+worker = sync_support.worker
 
 CONTACT_PROPS = ("jobtitle", "hubspot_owner_id", "leadq_tier", "leadq_fit_score")
 COMPANY_PROPS = ("industry", "numberofemployees", "annualrevenue", "country")
@@ -72,7 +76,7 @@ def _settled(sessions, installation_id: int) -> bool:  # type: ignore[no-untyped
 
 
 @pytest.mark.redis
-def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, redis_client, monkeypatch):  # noqa: F811
+def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, redis_client, monkeypatch):
     settings, url, app = served
     install(app.test_client(), live_crm)
     with sessions() as db:

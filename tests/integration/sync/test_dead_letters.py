@@ -18,9 +18,8 @@ from core.records import ObjectType
 from leadq.cli import main
 from storage import admins
 from storage.tables import DeadLetter, Installation
-from tests.integration.admin.conftest import sign_in
-from tests.integration.sync.conftest import OPEN_VERDICTS
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.admin import sign_in
+from tests.support.sync import OPEN_VERDICTS, worker_env
 from workers.services.context import build_context
 from workers.services.retry import retry_dead_letters
 from workers.services.sync import process_people
@@ -85,7 +84,7 @@ def test_three_retries_of_330_refused_records_leave_330_dead_letters_shown_as_on
         attempts = set(db.scalars(select(DeadLetter.attempts).where(DeadLetter.installation_id == installed)))
     assert attempts == {4}
 
-    for key, value in _env(leadq_settings).items():
+    for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
     cause = f"hubspot_owner_id INVALID_OWNER_ID ({rep['id']} is not a valid owner id)"

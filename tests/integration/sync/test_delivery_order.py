@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.records import ObjectType
 from scoring.score import score_people
 from storage.tables import ProcessedEvent, ScoreRow
-from tests.integration.hubspot.conftest import event, signed_post
+from tests.support.hubspot import event, signed_post
 from workers.services.sync import handle_changes
 
 

@@ -4,22 +4,16 @@ tier, reasons and owner appear on the sandbox record; leadq's own write does not
 
 from __future__ import annotations
 
-import os
-import subprocess
-import threading
 import time
 
 import hubspot
 import pytest
 import requests
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
-from werkzeug.serving import make_server
 
-from leadq.app import create_app
-from tests.conftest import REDIS_URL
-from tests.integration.hubspot.conftest import install
-from tests.integration.sync.conftest import wait_until
-from workers.launch import worker_command
+from tests.support import sync as sync_support
+from tests.support.hubspot import install
+from tests.support.sync import wait_until
 
 
 @pytest.fixture
@@ -33,41 +27,9 @@ def live_crm(crm):  # type: ignore[no-untyped-def]
     return crm
 
 
-@pytest.fixture
-def served(leadq_settings, live_crm):  # type: ignore[no-untyped-def]
-    """leadq's web app on a real port, so the sandbox can deliver webhooks to it."""
-    server = make_server("127.0.0.1", 0, create_app(leadq_settings), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    settings = leadq_settings.model_copy(update={"public_base_url": url})
-    server.app = create_app(settings)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield settings, url, server.app
-    server.shutdown()
-
-
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The worker process gets exactly the web app's settings, through the environment."""
-    return dict(os.environ) | settings.to_env() | {"LEADQ_REDIS_URL": REDIS_URL, "LEADQ_LOG_LEVEL": "WARNING"}
-
-
-@pytest.fixture
-def worker(served, redis_client):  # type: ignore[no-untyped-def]
-    settings, _url, _app = served
-    redis_client.delete("changes", "backfill")
-    process = subprocess.Popen(
-        worker_command("changes,backfill", concurrency=2),
-        env=_env(settings),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+# Fixtures shared with other test directories (tests/support).
+served = sync_support.served
+worker = sync_support.worker
 
 
 @pytest.mark.redis
@@ -126,8 +88,3 @@ def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, l
     )
     assert len(writes) == 1  # one external change, one write: leadq's own webhook did not loop
 
-
-def worker_output(process) -> str:  # type: ignore[no-untyped-def]
-    if process.poll() is None:
-        return "worker still running"
-    return process.stdout.read()[-3000:]

@@ -14,8 +14,7 @@ from core.records import ObjectType
 from leadq.app import create_app
 from storage import routing_log
 from storage.tables import Installation
-from tests.integration.sync.conftest import OPEN_VERDICTS, wait_until
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.sync import OPEN_VERDICTS, wait_until, worker_env
 from workers.launch import worker_command
 from workers.services.context import _OWNERS_CACHE, build_context
 from workers.services.reroute import reroute_pass
@@ -80,7 +79,7 @@ def test_the_beat_task_on_a_real_worker_reassigns_an_overdue_lead_and_leaves_a_p
     redis_client.delete("changes")
     worker = subprocess.Popen(
         worker_command("changes"),
-        env=_env(leadq_settings),
+        env=worker_env(leadq_settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

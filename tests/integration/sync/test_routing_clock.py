@@ -11,7 +11,7 @@ from core.records import ObjectType, Verdict
 from scoring.score import score_people
 from storage import routing_log
 from storage.tables import Installation, RoutingDecisionRow
-from tests.integration.sync.conftest import OPEN_VERDICTS
+from tests.support.sync import OPEN_VERDICTS
 from workers.services.context import build_context
 from workers.services.sync import process_people
 

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import SyncCursor
-from tests.integration.sync.conftest import start_worker, wait_until
-from tests.integration.sync.test_end_to_end import _env
+from tests.support.sync import start_worker, wait_until, worker_env
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignor
 def test_a_killed_worker_resumes_and_writes_every_record_once(
     leadq_settings, installed, crm, sessions, app, redis_client
 ):
-    env = _env(leadq_settings) | {"LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3"}
+    env = worker_env(leadq_settings) | {"LEADQ_BROKER_VISIBILITY_TIMEOUT_S": "3"}
     redis_client.delete("backfill", "unacked", "unacked_index")
     worker = _start_worker(env)
     try:

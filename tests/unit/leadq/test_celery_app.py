@@ -16,7 +16,7 @@ def test_every_task_is_acknowledged_late_and_requeued_on_worker_loss(settings):
 
 @pytest.mark.redis
 def test_the_broker_is_reachable_over_a_real_connection(settings, redis_client):
-    from tests.conftest import REDIS_URL
+    from tests.support.services import REDIS_URL
 
     app = make_celery(settings.model_copy(update={"broker_url": REDIS_URL}))
     with app.connection_for_write() as connection:

@@ -6,7 +6,7 @@ import pytest
 
 from core.records import CrmKind, Owner
 from routing.config import RoutingConfigError, load_routing
-from tests.unit.routing.conftest import TEAM
+from tests.support.routing_team import TEAM
 
 
 def test_the_team_file_loads(config):

@@ -9,7 +9,7 @@ from core.records import Tier, Verdict
 from routing.decide import route
 from routing.reroute import Assignment, plan
 from routing.types import AccountMatch, RepLoad, Snapshot
-from tests.unit.routing.conftest import NOW, lead
+from tests.support.routing_team import NOW, lead
 
 EMPTY = Snapshot(week="2026-W48")
 

@@ -1,4 +1,4 @@
-"""What the security tests of the admin app share: the admin fixtures and a Celery stand-in that runs
+"""What the security tests of the admin app share: a Celery stand-in that runs
 ``leadq.backfill`` in-process through the worker's own task code, with exactly the arguments the web
 app sent (so a preview sent without ``pending`` really previews the live configuration)."""
 
@@ -7,17 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from tests.integration.admin.conftest import (  # noqa: F401 - fixtures reused
-    accounts,
-    crm,
-    csrf_of,
-    ctx,
-    installed,
-    other_installation,
-    runtime,
-    sign_in,
-)
 
 
 class WorkerCelery:
@@ -35,7 +24,7 @@ class WorkerCelery:
 
 
 @pytest.fixture
-def worker_celery(monkeypatch, runtime, client) -> WorkerCelery:  # type: ignore[no-untyped-def]  # noqa: F811
+def worker_celery(monkeypatch, runtime, client) -> WorkerCelery:  # type: ignore[no-untyped-def]
     from workers import tasks
 
     celery = WorkerCelery()

@@ -15,7 +15,7 @@ from core.records import CrmKind
 from leadq.app import create_app
 from leadq.cli import main
 from storage import admins, installations
-from tests.conftest import REDIS_URL
+from tests.support.services import REDIS_URL
 
 PASSWORD = "correct horse battery"
 WRONG = "not the password at all"
