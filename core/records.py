@@ -100,6 +100,25 @@ class Engagement:
     tool_points: float = 0.0
 
 
+def parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date-time as CRMs write it (``Z``, ``+00:00`` or Salesforce's ``+0000``), or None
+    when it is not one. Naive when the text has no zone."""
+    text = (text or "").strip().replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def version_time(version: str) -> datetime | None:
+    """A record's ``version`` (its last-modified stamp, as the CRM wrote it) as an aware datetime, or
+    None when it is empty, not a date-time, or has no zone."""
+    stamp = parse_iso(version)
+    return stamp if stamp is not None and stamp.tzinfo else None
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A company/account with normalised firmographics (None where unknown)."""

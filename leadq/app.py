@@ -14,6 +14,7 @@ from core.logging import configure_logging
 from core.settings import Settings, load_settings
 from storage.db import UNAVAILABLE, Engine, Redis, Sessions, make_engine, make_session_factory
 from storage.vault import Vault
+from workers import dispatch
 
 Enqueue = Callable[[int, Sequence[str]], None]
 
@@ -52,9 +53,7 @@ class Services:
         if self.enqueue_override is not None:
             self.enqueue_override(installation_id, event_keys)
             return
-        self.celery.send_task(
-            "leadq.process_changes", args=[installation_id, list(event_keys)], queue="changes"
-        )
+        dispatch.enqueue_changes(self.celery, installation_id)
 
 
 def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None) -> Flask:

@@ -31,9 +31,10 @@ from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
 from storage import demo_facts, installations
 from storage.redis_namespace import clear_namespace, reachable
 from storage.statuses import CursorStatus, ModelStatus
+from workers import dispatch
+from workers.dispatch import QUEUES
 
 Echo = Callable[[str], None]
-QUEUES = ("changes", "backfill", "training", "default")
 
 
 class DemoError(RuntimeError):
@@ -151,11 +152,11 @@ def _read(demo: Demo, query: Callable[..., Any]) -> Any:
 def train_and_backfill(demo: Demo, echo: Echo) -> None:
     celery = demo.services.celery
     echo("training on the CRM's closed deals (a worker task) ...")
-    celery.send_task("leadq.retrain", args=[demo.installation_id], queue="training")
+    dispatch.enqueue_retrain(celery, demo.installation_id)
     model = _wait(lambda: _read(demo, demo_facts.first_model), 300, "the model")
     if model.status != ModelStatus.CHAMPION:
         demo.notes.append(f"model not promoted: {model.metrics.get('why') or model.status}")
-        celery.send_task("leadq.backfill", args=[demo.installation_id, None, False], queue="backfill")
+        dispatch.enqueue_backfill(celery, demo.installation_id)
     side = demo.side
     echo(
         f"backfilling: score, route and write back all {side.people_words()}, then their {side.accounts} ..."
@@ -189,7 +190,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
 def reconcile(demo: Demo, echo: Echo) -> None:
     """Read every scored record back from the CRM and compare it with what leadq decided."""
     echo("reconciling: reading leadq's fields back from the CRM ...")
-    demo.services.celery.send_task("leadq.reconcile", args=[demo.installation_id, "demo"], queue="backfill")
+    dispatch.enqueue_reconcile(demo.services.celery, demo.installation_id, trigger="demo")
     demo.reconciled = _wait(lambda: _read(demo, demo_facts.first_reconcile), 300, "the reconcile")
 
 

@@ -20,8 +20,7 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from core.settings import Settings, load_settings
-
-QUEUES = ("changes", "backfill", "training", "default")
+from workers.dispatch import QUEUE_OF, enqueue_watchdog
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
@@ -77,16 +76,7 @@ def make_celery(settings: Settings) -> Celery:
             },
         },
         imports=("workers.tasks",),
-        task_routes={
-            "leadq.process_changes": {"queue": "changes"},
-            "leadq.backfill": {"queue": "backfill"},
-            "leadq.decay": {"queue": "backfill"},
-            "leadq.retrain": {"queue": "training"},
-            "leadq.poll": {"queue": "changes"},
-            "leadq.retry": {"queue": "changes"},
-            "leadq.reconcile": {"queue": "backfill"},
-            "leadq.reroute": {"queue": "changes"},
-        },
+        task_routes={name: {"queue": queue} for name, queue in QUEUE_OF.items()},
     )
     app.conf.leadq_settings = settings
     return app
@@ -101,12 +91,7 @@ def _watchdog_after_start(sender: Any = None, **_: Any) -> None:
     settings = getattr(getattr(app, "conf", None), "leadq_settings", None)
     if app is None or settings is None:
         return
-    app.send_task(
-        "leadq.schedule",
-        args=["watchdog"],
-        queue="default",
-        countdown=settings.worker_lost_after_s + 1,
-    )
+    enqueue_watchdog(app, countdown=settings.worker_lost_after_s + 1)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,40 +1,36 @@
-"""Thin Celery tasks: ids in, a service call, a logged outcome. All share one reliability base."""
+"""Thin Celery tasks: ids in, a service call, a logged outcome. All share one base, ``LeadqTask``,
+and one error policy (``LeadqTask.handle``); work is handed on through ``workers.dispatch``."""
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 
-import redis
-import sqlalchemy.exc
 from celery import Task, shared_task
 from celery.signals import worker_ready
 
-from connector.errors import CrmAuthError, CrmError, CrmRateLimited, CrmUnavailable
 from core.records import ObjectType
 from core.settings import load_settings
-from oauth.errors import InvalidGrant
-from storage.redis_locks import LockTimeout
-from storage.vault import VaultError
+from storage import cursors, installations
+from storage import events as event_store
+from workers import dispatch
 from workers.services import key_check
 from workers.services.backfill import run_backfill
 from workers.services.connections import mark_needs_reauth
 from workers.services.context import (
     InstallationContext,
-    InstallationGone,
     InstallationPaused,
     Runtime,
     build_context,
 )
 from workers.services.heartbeat import backfill_heartbeat
 from workers.services.sync import handle_changes
+from workers.task_base import Outcome, outcome_of
 
 log = logging.getLogger(__name__)
 PAGES_PER_TASK = 20
-# Infrastructure hiccups a task outlives by retrying: the database restarting, Redis restarting, a
-# lock held too long by a task that died.
-TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, redis.RedisError, LockTimeout)
 
 
 @lru_cache(maxsize=1)
@@ -43,13 +39,87 @@ def runtime() -> Runtime:
 
 
 class LeadqTask(Task):
+    """The base of every leadq task: acknowledged after it ran, and one error policy.
+
+    ``handle`` turns what a task raised into one outcome (``outcome_of``): gone, log and return;
+    held (the installation is not working), its queued events are paused; needs re-authorization,
+    the installation is marked and its queued events paused (kept, resumed after the reinstall);
+    cannot decrypt, marked and its events left queued for a worker with the right keys; transient,
+    retried after the wait the CRM asked for or an exponential backoff (``defer_transient`` tasks,
+    which beat runs again anyway, log and skip the run instead); anything else fails the task.
+
+    Retries, one rule: short waits in-process, long waits by the task. A connector call retries
+    in-process only where the wait is short (a dropped connection, a 5xx, HubSpot's 10-second
+    window: a few attempts, each wait capped at 30 s), so a change batch usually finishes under the
+    change lock it holds (the lock is renewed meanwhile). What the connector gives up on, and every
+    long wait (Salesforce's spent request budget is never waited for in-process), reaches this
+    policy as one error, and the task is retried later with the lock and the worker released.
+    """
+
     acks_late = True
     reject_on_worker_lost = True
     ignore_result = True
     max_retries = 8
+    defer_transient = False  # True: a transient failure skips this run (the next scheduled one resumes)
 
     def backoff(self) -> int:
         return min(600, 5 * 2**self.request.retries)
+
+    def retry_args(self) -> list[Any] | None:
+        """The arguments of a retry (None: the same as this run's)."""
+        return None
+
+    def handle(self, exc: Exception, installation_id: int) -> dict[str, Any]:
+        outcome, wait = outcome_of(exc)
+        if outcome == Outcome.GONE:
+            log.warning("task.installation-gone", extra={"installation": installation_id, "why": str(exc)})
+            return {}
+        if outcome == Outcome.HELD:
+            _hold(installation_id)
+            return {}
+        if outcome == Outcome.NEEDS_REAUTH:
+            _hold(installation_id, needs_reauth=str(exc))
+            return {}
+        if outcome == Outcome.CANNOT_DECRYPT:
+            return _cannot_decrypt(installation_id)
+        if outcome == Outcome.TRANSIENT and self.defer_transient:
+            log.warning(
+                f"task.{self.name.removeprefix('leadq.')}.deferred",
+                extra={"installation": installation_id, "why": str(exc)[:200]},
+            )
+            return {"deferred": True}
+        if outcome == Outcome.TRANSIENT:  # the work stays in the database; this task comes back for it
+            raise self.retry(args=self.retry_args(), exc=exc, countdown=wait or self.backoff()) from None
+        raise exc
+
+
+def installation_task(
+    name: str, base: type[LeadqTask] = LeadqTask
+) -> Callable[[Callable[..., dict[str, Any]]], LeadqTask]:
+    """A task about one installation (its first argument), run under ``LeadqTask.handle``."""
+
+    def register(run: Callable[..., dict[str, Any]]) -> LeadqTask:
+        @wraps(run)
+        def guarded(self: LeadqTask, installation_id: int, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            try:
+                return run(self, installation_id, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the one policy decides, and re-raises the rest
+                return self.handle(exc, installation_id)
+
+        task: LeadqTask = shared_task(bind=True, base=base, name=name)(guarded)
+        return task
+
+    return register
+
+
+class _ThisWorker:
+    """``workers.dispatch``'s sender inside a worker: through this module's task objects."""
+
+    def send_task(self, name: str, args: list[Any], queue: str, **options: Any) -> None:
+        TASKS[name].apply_async(args=args, queue=queue, **options)
+
+
+THIS_WORKER = _ThisWorker()
 
 
 def _context(installation_id: int, pending: bool = False) -> InstallationContext:
@@ -71,49 +141,43 @@ def _cannot_decrypt(installation_id: int) -> dict[str, Any]:
     return {"cannot_decrypt": True}
 
 
-def _pause(installation_id: int, reason: str) -> None:
-    from sqlalchemy import update
-
-    from storage import installations
-    from storage.tables import ProcessedEvent
-
+def _hold(installation_id: int, needs_reauth: str | None = None) -> None:
+    """Keep the queued events of an installation that cannot be worked on (paused: they resume after
+    the reinstall). ``needs_reauth``: the CRM refused leadq's authorisation, so the installation is
+    marked first, with this reason. A key problem (``cannot_decrypt``) changes nothing: the mark
+    and the queued events stay for a worker with the right keys."""
     rt = runtime()
     with rt.sessions() as session:
         row = installations.get(session, installation_id)
         if row is not None and row.status == installations.CANNOT_DECRYPT:
-            return  # a key problem, not a lost authorisation: the mark and the queued events stay
-    mark_needs_reauth(rt.sessions, installation_id, reason)
-    with rt.sessions.begin() as session:  # kept, not dropped: they resume after the reinstall
-        session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "queued")
-            .values(status="paused")
-        )
+            return
+    if needs_reauth is not None:
+        mark_needs_reauth(rt.sessions, installation_id, needs_reauth)
+    with rt.sessions.begin() as session:
+        event_store.pause(session, installation_id)
 
 
-@shared_task(bind=True, base=LeadqTask, name="leadq.process_changes")
-def process_changes(self: LeadqTask, installation_id: int, event_keys: list[str]) -> dict[str, Any]:
-    try:
-        report = handle_changes(_context(installation_id))
-    except InstallationGone as exc:
-        log.warning("task.installation-gone", extra={"installation": installation_id, "why": str(exc)})
-        return {}
-    except InstallationPaused:
-        _pause(installation_id, "needs re-authorization")
-        return {}
-    except (InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except (CrmRateLimited, CrmUnavailable) as exc:
-        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
-    except TRANSIENT as exc:  # the events stay queued in the database; this task comes back for them
-        raise self.retry(exc=exc, countdown=self.backoff()) from None
+@installation_task("leadq.process_changes")
+def process_changes(
+    self: LeadqTask, installation_id: int, event_keys: list[str] | None = None
+) -> dict[str, Any]:
+    """Handle every queued change of the installation. A doorbell: ``event_keys`` is not read (the
+    handler takes all queued events, in order, whichever message woke it); it is kept so that the
+    messages of earlier releases, which carry keys, still run."""
+    report = handle_changes(_context(installation_id))
     return {"scored": report.scored, "writes": report.writes, "failed": report.failed}
 
 
-@shared_task(bind=True, base=LeadqTask, name="leadq.backfill")
+class BackfillTask(LeadqTask):
+    def retry_args(self) -> list[Any]:
+        """A retry continues from the checkpoint (``resume``)."""
+        names = ("installation_id", "object_type", "dry_run", "pending")
+        given = {**dict(zip(names, self.request.args or (), strict=False)), **(self.request.kwargs or {})}
+        given.pop("resume", None)
+        return dispatch.backfill_args(given.pop("installation_id"), **given, resume=True)
+
+
+@installation_task("leadq.backfill", base=BackfillTask)
 def backfill(
     self: LeadqTask,
     installation_id: int,
@@ -121,110 +185,69 @@ def backfill(
     dry_run: bool = False,
     pending: bool = False,
     resume: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Backfill one people object (default: the CRM's first), then hand on to the next one.
     ``pending`` (previews only): score with the configuration saved but not yet approved.
     ``resume``: continue from the checkpoint, never start a finished backfill over (continuations,
     retries and the watchdog pass it; so does a redelivery: a dead worker's task that comes back)."""
     resume = resume or bool((self.request.delivery_info or {}).get("redelivered"))
+    rt = runtime()
     name = "preview" if dry_run else "backfill"
-    try:
-        rt = runtime()
-        with backfill_heartbeat(rt.redis, installation_id, name, rt.settings.backfill_heartbeat_s):
-            ctx = _context(installation_id, pending=pending and dry_run)
-            # People first, then their accounts (scored from the people just written).
-            objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
-            object_type = object_type or objects[0]
-            progress, report = run_backfill(
-                ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
-            )
-    except InstallationGone:
-        return {}
-    except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except CrmError as exc:
-        if exc.reason in ("rate-limited", "unavailable"):
-            raise self.retry(
-                args=[installation_id, object_type, dry_run, pending, True],
-                exc=exc,
-                countdown=exc.retry_after or self.backoff(),
-            ) from None
-        raise
-    except TRANSIENT as exc:  # the database or Redis went away for a moment: come back from the checkpoint
-        raise self.retry(
-            args=[installation_id, object_type, dry_run, pending, True], exc=exc, countdown=self.backoff()
-        ) from None
+    with backfill_heartbeat(rt.redis, installation_id, name, rt.settings.backfill_heartbeat_s):
+        ctx = _context(installation_id, pending=pending and dry_run)
+        # People first, then their accounts (scored from the people just written).
+        objects = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
+        object_type = object_type or objects[0]
+        progress, report = run_backfill(
+            ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
+        )
+    run = {"dry_run": dry_run, "pending": pending}
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
-        self.apply_async(args=[installation_id, object_type, dry_run, pending, True], queue="backfill")
+        dispatch.enqueue_backfill(THIS_WORKER, installation_id, object_type=object_type, resume=True, **run)
     elif object_type in objects and objects.index(object_type) + 1 < len(objects):
         following = objects[objects.index(object_type) + 1]
-        self.apply_async(args=[installation_id, following, dry_run, pending], queue="backfill")
+        dispatch.enqueue_backfill(THIS_WORKER, installation_id, object_type=following, **run)
     return {"done": progress.done, "total": progress.total, "writes": report.writes}
 
 
-@shared_task(bind=True, base=LeadqTask, name="leadq.retrain")
+@installation_task("leadq.retrain")
 def retrain_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     """Build a challenger; when it is promoted, re-score everything (only changed values are written)."""
     from workers.services.retrain import retrain
 
-    try:
-        outcome = retrain(_context(installation_id))
-    except (InstallationGone, InstallationPaused):
-        return {}
-    except (InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
+    outcome = retrain(_context(installation_id))
     if outcome.get("promoted"):
         _restart_backfill(installation_id)
     return outcome
 
 
-@shared_task(base=LeadqTask, name="leadq.decay")
-def decay(installation_id: int) -> None:
+@installation_task("leadq.decay")
+def decay(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     """The daily pass: engagement decays, so re-score everyone; only values that moved are written."""
     _restart_backfill(installation_id)
+    return {}
 
 
 def _restart_backfill(installation_id: int) -> None:
     """Re-score everyone from the start (the first people object, then the next): only values that
     moved are written."""
-    from sqlalchemy import update
-
-    from storage.tables import SyncCursor
-
     with runtime().sessions.begin() as session:  # start the backfill over, not resume it
-        session.execute(
-            update(SyncCursor)
-            .where(SyncCursor.installation_id == installation_id, SyncCursor.name == "backfill")
-            .values(status="idle")
-        )
-    backfill.apply_async(args=[installation_id, None, False], queue="backfill")
+        cursors.restart_backfills(session, installation_id)
+    dispatch.enqueue_backfill(THIS_WORKER, installation_id)
 
 
-@shared_task(bind=True, base=LeadqTask, name="leadq.poll")
+class ScheduledTask(LeadqTask):
+    defer_transient = True  # beat runs it again soon, from the same mark
+
+
+@installation_task("leadq.poll", base=ScheduledTask)
 def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     """Salesforce change capture by polling; new changes go through the change handler at once."""
     from workers.services.poll import poll_changes
 
-    try:
-        ctx = _context(installation_id)
-        found = poll_changes(ctx)
-        report = handle_changes(ctx, window_s=0) if found.queued else None
-    except InstallationGone:
-        return {}
-    except (InstallationPaused, InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except (CrmRateLimited, CrmUnavailable) as exc:
-        log.warning("task.poll.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
-        return {"deferred": True}  # the next scheduled poll picks up from the same mark
+    ctx = _context(installation_id)
+    found = poll_changes(ctx)
+    report = handle_changes(ctx, window_s=0) if found.queued else None
     return {
         "seen": found.seen,
         "new": found.new,
@@ -233,31 +256,42 @@ def poll(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     }
 
 
-@shared_task(bind=True, base=LeadqTask, name="leadq.reroute")
+@installation_task("leadq.reroute", base=ScheduledTask)
 def reroute_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     """SLA re-routing and redistribution of a deactivated rep's open leads (beat runs it)."""
     from workers.services.reroute import reroute_pass
 
-    try:
-        report = reroute_pass(_context(installation_id))
-    except (InstallationGone, InstallationPaused):
-        return {}
-    except (InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except (CrmRateLimited, CrmUnavailable) as exc:
-        log.warning("task.reroute.deferred", extra={"installation": installation_id, "why": str(exc)[:200]})
-        return {"deferred": True}  # the next scheduled pass picks the same assignments up
+    report = reroute_pass(_context(installation_id))
     return {"checked": report.checked, "rerouted": report.rerouted, "overridden": report.overridden}
+
+
+@installation_task("leadq.reconcile")
+def reconcile_task(
+    self: LeadqTask, installation_id: int, trigger: str = "scheduled", fix: bool = False
+) -> dict[str, Any]:
+    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status);
+    ``fix`` (the admin app's button): rewrite leadq's own fields that are wrong or missing, then check."""
+    from workers.services.reconcile import reconcile
+
+    ctx = _context(installation_id)
+    if fix:
+        reconcile(ctx, fix=True, trigger=trigger)
+    result = reconcile(ctx, trigger=trigger)
+    return {"checked": result.checked, **dict(result.counts)}
+
+
+@installation_task("leadq.retry")
+def retry_errors(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """The admin app's "Retry" button: failed records go through the sync path again."""
+    from workers.services.retry import retry_dead_letters
+
+    retried, failing = retry_dead_letters(_context(installation_id))
+    return {"retried": retried, "failing": failing}
 
 
 @shared_task(base=LeadqTask, name="leadq.schedule")
 def schedule(kind: str) -> int:
     """Beat's entry point: fan a periodic job out to every active installation."""
-    from storage import installations
-
     if kind == "watchdog":
         return watchdog()
     if kind == "keys":
@@ -268,20 +302,7 @@ def schedule(kind: str) -> int:
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
         return gone.events + gone.scores + gone.routing_decisions
-    task = {
-        "retrain": retrain_task,
-        "decay": decay,
-        "poll": poll,
-        "reconcile": reconcile_task,
-        "reroute": reroute_task,
-    }[kind]
-    queue = {
-        "retrain": "training",
-        "decay": "backfill",
-        "poll": "changes",
-        "reconcile": "backfill",
-        "reroute": "changes",
-    }[kind]
+    enqueue = dispatch.SCHEDULED[kind]
     with runtime().sessions() as session:
         active = [
             i.id
@@ -289,54 +310,8 @@ def schedule(kind: str) -> int:
             if i.status in installations.WORKING and (kind != "poll" or i.crm_kind == "salesforce")
         ]
     for installation_id in active:
-        task.apply_async(args=[installation_id], queue=queue)
+        enqueue(THIS_WORKER, installation_id)
     return len(active)
-
-
-@shared_task(bind=True, base=LeadqTask, name="leadq.reconcile")
-def reconcile_task(
-    self: LeadqTask, installation_id: int, trigger: str = "scheduled", fix: bool = False
-) -> dict[str, Any]:
-    """The daily check that the CRM holds what leadq decided (results on the Sync page and in status);
-    ``fix`` (the admin app's button): rewrite leadq's own fields that are wrong or missing, then check."""
-    from workers.services.reconcile import reconcile
-
-    try:
-        ctx = _context(installation_id)
-        if fix:
-            reconcile(ctx, fix=True, trigger=trigger)
-        result = reconcile(ctx, trigger=trigger)
-    except (InstallationGone, InstallationPaused):
-        return {}
-    except (InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except (CrmRateLimited, CrmUnavailable) as exc:
-        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=self.backoff()) from None
-    return {"checked": result.checked, **dict(result.counts)}
-
-
-@shared_task(bind=True, base=LeadqTask, name="leadq.retry")
-def retry_errors(self: LeadqTask, installation_id: int) -> dict[str, Any]:
-    """The admin app's "Retry" button: failed records go through the sync path again."""
-    from workers.services.retry import retry_dead_letters
-
-    try:
-        retried, failing = retry_dead_letters(_context(installation_id))
-    except (InstallationGone, InstallationPaused):
-        return {}
-    except (InvalidGrant, CrmAuthError) as exc:
-        _pause(installation_id, str(exc))
-        return {}
-    except VaultError:
-        return _cannot_decrypt(installation_id)
-    except (CrmRateLimited, CrmUnavailable) as exc:
-        raise self.retry(exc=exc, countdown=exc.retry_after or self.backoff()) from None
-    return {"retried": retried, "failing": failing}
 
 
 def watchdog() -> int:
@@ -351,11 +326,16 @@ def watchdog() -> int:
         rt.sessions, rt.settings.stall_after_s, client=rt.redis, lost_after_s=rt.settings.worker_lost_after_s
     )
     for item in work.backfills:
-        backfill.apply_async(
-            args=[item.installation_id, item.object_type, item.dry_run, item.pending, True], queue="backfill"
+        dispatch.enqueue_backfill(
+            THIS_WORKER,
+            item.installation_id,
+            object_type=item.object_type,
+            dry_run=item.dry_run,
+            pending=item.pending,
+            resume=True,
         )
     for installation_id in work.changes:
-        process_changes.apply_async(args=[installation_id, []], queue="changes")
+        dispatch.enqueue_changes(THIS_WORKER, installation_id)
     if work.backfills or work.changes:
         log.warning(
             "watchdog.requeued",
@@ -370,8 +350,24 @@ def recover_keys() -> list[int]:
     starting run this; a task for the installation does it too)."""
     recovered = key_check.recover_all(runtime())
     for installation_id in recovered:
-        process_changes.apply_async(args=[installation_id, []], queue="changes")
+        dispatch.enqueue_changes(THIS_WORKER, installation_id)
     return recovered
+
+
+TASKS: dict[str, LeadqTask] = {
+    task.name: task
+    for task in (
+        process_changes,
+        backfill,
+        retrain_task,
+        decay,
+        poll,
+        reroute_task,
+        reconcile_task,
+        retry_errors,
+    )
+}
+TASKS[schedule.name] = schedule
 
 
 @worker_ready.connect
@@ -382,9 +378,8 @@ def _recover_keys_on_start(sender: Any = None, **_: Any) -> None:
     settings = load_settings()
     rt = Runtime.from_settings(settings)
     try:
-        recovered = key_check.recover_all(rt)
-        for installation_id in recovered:
-            process_changes.apply_async(args=[installation_id, []], queue="changes")
+        for installation_id in key_check.recover_all(rt):
+            dispatch.enqueue_changes(THIS_WORKER, installation_id)
     except Exception as exc:  # noqa: BLE001 - never keep a worker from starting: the watchdog tries again
         log.warning("worker.keys-check-failed", extra={"error": type(exc).__name__})
     finally:

@@ -90,6 +90,20 @@ class HubSpotEvent:
     subscription_type: str
     property_value: str | None
 
+    def is_echo(self, app_id: str) -> bool:
+        """leadq's own write coming back: made by an integration, and that integration is leadq."""
+        return bool(app_id) and self.event.source == "INTEGRATION" and self.event.source_id == app_id
+
+
+def event_key(
+    portal: int, kind: str, object_id: int, prop: str | None, value: str | None, occurred_ms: int
+) -> str:
+    """HubSpot's dedupe key of one change: a hash of its content (``eventId`` alone is not unique,
+    and a redelivery carries the same content)."""
+    return hashlib.sha256(
+        json.dumps([portal, kind, object_id, prop, value, occurred_ms]).encode()
+    ).hexdigest()
+
 
 # HubSpot ids are 64-bit integers; occurredAt is epoch milliseconds up to the end of year 9999.
 MAX_ID = 2**63 - 1
@@ -143,9 +157,7 @@ def parse(body: bytes) -> list[HubSpotEvent]:
         except (ValueError, OverflowError, OSError) as exc:
             raise WebhookRejected("malformed-event", 400, f"event {index}: {exc}") from None
         ref = RecordRef(CrmKind.HUBSPOT, str(portal), OBJECT_OF[prefix], str(object_id))
-        key = hashlib.sha256(
-            json.dumps([portal, kind, object_id, prop, value, occurred_ms]).encode()
-        ).hexdigest()
+        key = event_key(portal, kind, object_id, prop, value, occurred_ms)
         events.append(
             HubSpotEvent(
                 str(portal),

@@ -15,7 +15,7 @@ from typing import Any
 
 from connector import formatting
 from connector.base import FieldSpec
-from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
+from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef, parse_iso
 
 SOBJECT = {
     ObjectType.LEAD: "Lead",
@@ -96,12 +96,8 @@ def number_text(value: float, digits: int) -> str | None:
 def parse_time(value: Any) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
-    text = value.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
+    parsed = parse_iso(value)
+    if parsed is None:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -8,6 +8,7 @@ size cap, and anything that is not a ``notifications`` envelope; every refusal i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from defusedxml import DefusedXmlException
@@ -33,6 +34,14 @@ ACK = (
 )
 
 
+NOTIFICATION_PREFIX = "sf-om:"  # the event keys of outbound notifications
+
+
+def is_echo(fields: Mapping[str, object], integration_user: str | None) -> bool:
+    """leadq's own write coming back: the record was last modified by leadq's integration user."""
+    return bool(integration_user) and fields.get("LastModifiedById") == integration_user
+
+
 class MessageRejected(ValueError):
     def __init__(self, reason: str, status: int, message: str) -> None:
         super().__init__(message)
@@ -51,7 +60,7 @@ class Notification:
         the same on every redelivery). Never a key built from the values the sender wrote: the poll's
         key of a record version (``change_key``) is only ever recorded from what leadq read from the
         org itself, so no message can pre-record it and hide a real change from the poll."""
-        return f"sf-om:{self.notification_id}"
+        return f"{NOTIFICATION_PREFIX}{self.notification_id}"
 
     def claimed_version_key(self) -> str | None:
         """The poll's key of the version this notification says it carries (its SystemModstamp in
@@ -59,6 +68,9 @@ class Notification:
         is dropped as a duplicate when this key is recorded, never recorded under it."""
         stamp = self.fields.get("SystemModstamp")
         return change_key(self.object_type, self.record_id, stamp) if stamp else None
+
+    def is_echo(self, integration_user: str | None) -> bool:
+        return is_echo(self.fields, integration_user)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,5 +41,6 @@ def canonical_stamp(value: str) -> str:
 
 
 def change_key(object_type: ObjectType, record_id: str, stamp: str) -> str:
-    """The dedupe key of one version of a record, shared by outbound messages and the poll."""
-    return f"sf:{object_type.value}:{record_id}:{canonical_stamp(stamp)}"
+    """The dedupe key of one version of a record, shared by outbound messages and the poll (a record
+    read without a stamp has the key with an empty stamp)."""
+    return f"sf:{object_type.value}:{record_id}:{canonical_stamp(stamp) if stamp else ''}"

@@ -9,8 +9,9 @@ import logging
 from flask import abort, flash, redirect, request, url_for
 
 from core.records import CrmKind
-from leadq.web.admin_blueprint import bp, send, to_installation
+from leadq.web.admin_blueprint import bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
+from workers import dispatch
 
 log = logging.getLogger("leadq.web.admin")
 REPLACED_OUTBOUND = (
@@ -45,7 +46,7 @@ def reconcile(installation_id: int):
     """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
     installation_or_404(installation_id)
     fix = request.form.get("fix") == "1"
-    send("leadq.reconcile", [installation_id, "manual", fix], "backfill")
+    dispatch.enqueue_reconcile(services().celery, installation_id, trigger="manual", fix=fix)
     flash(
         "Rewriting the wrong and missing fields, then checking again; refresh in a moment."
         if fix
@@ -58,7 +59,7 @@ def reconcile(installation_id: int):
 @login_required
 def retry(installation_id: int):
     installation_or_404(installation_id)
-    send("leadq.retry", [installation_id], "changes")
+    dispatch.enqueue_retry(services().celery, installation_id)
     flash("The failed records are being processed again; refresh in a moment.")
     return to_installation(installation_id)
 
@@ -67,6 +68,6 @@ def retry(installation_id: int):
 @login_required
 def model_retrain(installation_id: int):
     installation_or_404(installation_id)
-    send("leadq.retrain", [installation_id], "training")
+    dispatch.enqueue_retrain(services().celery, installation_id)
     flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")
     return redirect(url_for("admin.model", installation_id=installation_id))

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, url_for
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from leadq.web.auth import services
 from storage.statuses import InstallationStatus
 
 bp = Blueprint("admin", __name__)
@@ -51,10 +50,6 @@ def _broker_down(_exc: Exception):
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
-
-
-def send(name: str, args: list[Any], queue: str) -> None:
-    services().celery.send_task(name, args=args, queue=queue)
 
 
 def to_installation(installation_id: int, anchor: str = "") -> Any:

@@ -13,12 +13,13 @@ from typing import Any
 from flask import flash, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, bp, send, to_installation
+from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 from storage import cursors, installations, pending_config
 from storage.db import Session
 from storage.statuses import CursorStatus
+from workers import dispatch
 
 # What a backfill visits: the people, then their companies/accounts.
 PEOPLE_OBJECTS = {"hubspot": {"contact", "account"}, "salesforce": {"lead", "contact", "account"}}
@@ -62,7 +63,7 @@ def preview_summary(db: Session, installation_id: int) -> dict[str, Any] | None:
 def start_preview(installation_id: int) -> None:
     """Send the preview task. pending=True: while a configuration awaits approval, the preview is of
     it (what Approve applies)."""
-    send("leadq.backfill", [installation_id, None, True, True], "backfill")
+    dispatch.enqueue_backfill(services().celery, installation_id, dry_run=True, pending=True)
 
 
 @bp.post("/installations/<int:installation_id>/backfill/preview")
@@ -114,7 +115,7 @@ def backfill_approve(installation_id: int):
         installations.apply_pending(db, installation_id, previewed)
         saved_meanwhile = pending_config.pending(db, installation_id) != (None, None)
     try:
-        send("leadq.backfill", [installation_id, None, False], "backfill")
+        dispatch.enqueue_backfill(services().celery, installation_id)
     except BrokerUnavailable:
         _unapprove(installation_id, before, statuses)  # the preview stays: Approve again later
         raise

@@ -10,6 +10,10 @@ from connector.errors import CrmError
 from leadq.web import oauth_binding
 from oauth.errors import OAuthError
 from oauth.hubspot import authorize_url
+from storage import cursors
+from storage import events as event_store
+from storage.statuses import CursorStatus
+from workers import dispatch
 from workers.services.connections import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
 
 bp = Blueprint("install", __name__)
@@ -274,17 +278,9 @@ def resume_paused(installation_id: int) -> None:
     The status flips by installation in one statement (no list of keys: PostgreSQL allows 65,535
     bind parameters), then the keys go to the workers in messages of ``RESUME_CHUNK`` (a worker
     handles every queued change of the installation, whichever message woke it)."""
-    from sqlalchemy import select, update
-
-    from storage.tables import ProcessedEvent
-
     services = _services()
-    paused = (ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "paused")
     with services.sessions.begin() as session:
-        keys = list(
-            session.scalars(select(ProcessedEvent.event_key).where(*paused).order_by(ProcessedEvent.id))
-        )
-        session.execute(update(ProcessedEvent).where(*paused).values(status="queued"))
+        keys = event_store.resume_paused(session, installation_id)
     for start in range(0, len(keys), RESUME_CHUNK):
         try:
             services.enqueue(installation_id, keys[start : start + RESUME_CHUNK])
@@ -299,24 +295,15 @@ def resume_paused(installation_id: int) -> None:
 def _resume_backfills(installation_id: int) -> None:
     """A backfill cut off by the revoked access continues from its checkpoint (the watchdog would
     also find it, later)."""
-    from sqlalchemy import select
-
-    from storage.tables import SyncCursor
-
     services = _services()
     with services.sessions() as session:
-        interrupted = session.scalars(
-            select(SyncCursor).where(
-                SyncCursor.installation_id == installation_id,
-                SyncCursor.name == "backfill",
-                SyncCursor.status == "running",
-            )
-        ).all()
-        objects = [row.object_type for row in interrupted]
+        objects = [
+            row.object_type
+            for row in cursors.named(session, installation_id, cursors.BACKFILL)
+            if row.status == CursorStatus.RUNNING
+        ]
     for object_type in objects:
         try:
-            services.celery.send_task(
-                "leadq.backfill", args=[installation_id, object_type, False, False, True], queue="backfill"
-            )
+            dispatch.enqueue_backfill(services.celery, installation_id, object_type=object_type, resume=True)
         except Exception:  # the watchdog requeues it once the broker is reachable
             log.exception("install.backfill-resume-failed", extra={"installation": installation_id})

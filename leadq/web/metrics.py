@@ -15,9 +15,9 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
 from storage.operator_figures import figures
+from workers.dispatch import QUEUES
 
 bp = Blueprint("metrics", __name__)
-QUEUES = ("changes", "backfill", "training", "default")
 
 
 def _authorised() -> bool:

@@ -12,13 +12,14 @@ import logging
 import time
 from collections import defaultdict
 
-import redis
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from connector.hubspot.webhooks import WebhookRejected, parse, verify_v3
+from connector.hubspot.webhooks import HubSpotEvent, WebhookRejected, parse, verify_v3
+from connector.salesforce import outbound
 from core.records import CrmKind
-from storage import events as event_store
 from storage import inbound_limit, installations, outbound_secrets
+from storage.db import UNAVAILABLE, Session
+from workers.services import intake
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -41,69 +42,70 @@ def hubspot():
     body = read_body(settings.webhook_max_bytes)
     if body is None:
         return _reject(WebhookRejected("too-large", 413, "body too large"))
-    # HubSpot signs the URL it called: the public URL, whatever proxy stands in between.
-    uri = settings.public_base_url + request.path
-    if request.query_string:
-        uri += "?" + request.query_string.decode("latin-1")
     try:
-        verify_v3(
-            settings.hubspot_client_secret.get_secret_value(),
-            "POST",
-            uri,
-            body,
-            request.headers.get("X-HubSpot-Signature-v3"),
-            request.headers.get("X-HubSpot-Request-Timestamp"),
-            int(time.time() * 1000),
-            settings.webhook_max_age_s * 1000,
-        )
+        _verify(settings, body)
         parsed = parse(body)
     except WebhookRejected as exc:
         return _reject(exc)
-    by_portal = defaultdict(list)
+    by_portal: dict[str, list[HubSpotEvent]] = defaultdict(list)
     for event in parsed:
         by_portal[event.portal_id].append(event)
-    counts = {"accepted": 0, "duplicates": 0, "echoes": 0, "unknown_portal": 0, "paused": 0}
-    to_enqueue: list[tuple[int, list[str]]] = []
-    app_id = settings.hubspot_app_id
     with services.sessions.begin() as session:
-        for portal_id, events in by_portal.items():
-            installation = installations.find(session, CrmKind.HUBSPOT, portal_id)
-            if installation is None or installation.status == installations.UNINSTALLED:
-                counts["unknown_portal"] += len(events)
-                log.warning(
-                    "hubspot.webhook.unknown-portal", extra={"portal": portal_id, "events": len(events)}
-                )
-                continue
-            own = [
-                e
-                for e in events
-                if app_id and e.event.source == "INTEGRATION" and e.event.source_id == app_id
-            ]
-            counts["echoes"] += len(own)
-            rest = [e for e in events if e not in own]
-            fresh = event_store.record_new(
-                session,
-                installation.id,
-                [
-                    (e.key, e.event.ref.object_type.value, e.event.ref.record_id, e.event.occurred_at)
-                    for e in rest
-                ],
-            )
-            counts["duplicates"] += len(rest) - len(fresh)
-            if installation.status not in installations.WORKING:
-                _mark_paused(session, installation.id, fresh)
-                counts["paused"] += len(fresh)
-                continue
-            counts["accepted"] += len(fresh)
-            if fresh:
-                to_enqueue.append((installation.id, fresh))
-    for installation_id, keys in to_enqueue:  # after the commit: a worker must find the rows
-        try:
-            services.enqueue(installation_id, keys)
-        except Exception:  # recorded already: the watchdog queues them once the broker is back
-            log.exception("hubspot.webhook.enqueue-failed", extra={"installation": installation_id})
+        accepted = {
+            portal_id: _accept_portal(session, portal_id, events, settings.hubspot_app_id)
+            for portal_id, events in by_portal.items()
+        }
+    totals = intake.Accepted()
+    for installation_id, one in accepted.values():
+        if one.queued:  # after the commit: a worker must find the rows
+            _hand_over(services, installation_id, one.queued, "hubspot.webhook.enqueue-failed")
+        totals.merge(one)
+    counts = {**totals.counts(), "unknown_portal": totals.unknown}
     log.info("hubspot.webhook.received", extra=counts)
     return jsonify(counts), 200
+
+
+def _verify(settings, body: bytes) -> None:
+    """Raise WebhookRejected unless HubSpot signed this request, lately. HubSpot signs the URL it
+    called: the public URL, whatever proxy stands in between."""
+    uri = settings.public_base_url + request.path
+    if request.query_string:
+        uri += "?" + request.query_string.decode("latin-1")
+    verify_v3(
+        settings.hubspot_client_secret.get_secret_value(),
+        "POST",
+        uri,
+        body,
+        request.headers.get("X-HubSpot-Signature-v3"),
+        request.headers.get("X-HubSpot-Request-Timestamp"),
+        int(time.time() * 1000),
+        settings.webhook_max_age_s * 1000,
+    )
+
+
+def _accept_portal(
+    session: Session, portal_id: str, events: list[HubSpotEvent], app_id: str
+) -> tuple[int, intake.Accepted]:
+    """One portal's events through the intake: (its installation's id or 0, what was accepted)."""
+    installation = installations.find(session, CrmKind.HUBSPOT, portal_id)
+    accepted = intake.accept(session, installation, [_change(e, app_id) for e in events])
+    if accepted.unknown:
+        log.warning("hubspot.webhook.unknown-portal", extra={"portal": portal_id, "events": len(events)})
+    return (installation.id if installation is not None else 0), accepted
+
+
+def _change(event: HubSpotEvent, app_id: str) -> intake.Change:
+    ref = event.event.ref
+    return intake.Change(
+        event.key, ref.object_type.value, ref.record_id, event.event.occurred_at, echo=event.is_echo(app_id)
+    )
+
+
+def _hand_over(services, installation_id: int, keys: list[str], failure: str) -> None:
+    try:
+        services.enqueue(installation_id, keys)
+    except Exception:  # recorded already: the watchdog queues them once the broker is back
+        log.exception(failure, extra={"installation": installation_id})
 
 
 def _soap_fault(reason: str, message: str, status: int) -> Response:
@@ -130,24 +132,24 @@ def salesforce(secret: str | None = None):
     integration user), versions leadq already has dropped, record under the notification id,
     enqueue, ack.
     """
-    from connector.salesforce.outbound import ACK, MessageRejected, parse
-
     services = current_app.extensions["leadq"]
     settings = services.settings
     with services.sessions() as session:
-        installation_id = outbound_secrets.installation_of(session, secret)
-        installation = installations.get(session, installation_id) if installation_id else None
-        org = installation.external_id if installation is not None else ""
-        integration_user = installation.installed_by if installation is not None else None
-        gone = installation is None or installation.status == installations.UNINSTALLED
-    if gone or installation_id is None:
-        return _soap_fault("unknown-endpoint", "no such endpoint", 404)
+        found = outbound_secrets.installation_of(session, secret)
+        installation = installations.get(session, found) if found else None
+        if installation is None or not intake.known_installation(installation):
+            return _soap_fault("unknown-endpoint", "no such endpoint", 404)
+        installation_id, org, integration_user = (
+            installation.id,
+            installation.external_id,
+            installation.installed_by,
+        )
     body = read_body(settings.webhook_max_bytes)
     if body is None:
         return _soap_fault("too-large", "body too large", 413)
     try:
-        message = parse(body, settings.webhook_max_bytes)
-    except MessageRejected as exc:
+        message = outbound.parse(body, settings.webhook_max_bytes)
+    except outbound.MessageRejected as exc:
         return _soap_fault(exc.reason, str(exc), exc.status)
     if message.organization_id[:15] != org[:15]:
         # The secret of one installation with another organization's message: not authenticated.
@@ -156,46 +158,34 @@ def salesforce(secret: str | None = None):
     # leadq's own echoes (its writes, made as the integration user) are dropped below without a
     # row or a task, so only the others count against the limit: a backfill's echoes must not
     # crowd out the people's changes arriving in the same minute.
-    own = [n for n in message.notifications if n.fields.get("LastModifiedById") == integration_user]
-    if not _within_limit(services, installation_id, len(message.notifications) - len(own)):
+    changes = [_notification_change(n, integration_user) for n in message.notifications]
+    if not _within_limit(services, installation_id, sum(1 for c in changes if not c.echo)):
         answer = _soap_fault("rate-limited", "too many notifications; retry later", 503)
         answer.headers["Retry-After"] = str(inbound_limit.WINDOW_S)
         return answer
-    counts = {"accepted": 0, "duplicates": 0, "echoes": 0, "paused": 0}
     with services.sessions.begin() as session:
-        installation = installations.get(session, installation_id)
-        counts["echoes"] = len(own)
-        rest = [n for n in message.notifications if n not in own]
-        # A version leadq already read (poll or change handler) is a duplicate; the claim is only
-        # ever used to drop a notification, never recorded (it is the sender's word).
-        have = event_store.known(
-            session, installation_id, [k for n in rest if (k := n.claimed_version_key())]
-        )
-        new = [n for n in rest if n.claimed_version_key() not in have]
-        fresh = event_store.record_new(
-            session, installation_id, [(n.key(), n.object_type.value, n.record_id, None) for n in new]
-        )
-        counts["duplicates"] = len(rest) - len(fresh)
-        assert installation is not None  # found above; installations are never deleted
-        working = installation.status in installations.WORKING
-        if not working:
-            _mark_paused(session, installation_id, fresh)
-            counts["paused"] = len(fresh)
-    if fresh and working:
-        counts["accepted"] = len(fresh)
-        try:
-            services.enqueue(installation_id, fresh)
-        except Exception:
-            log.exception("salesforce.outbound.enqueue-failed", extra={"installation": installation_id})
-    log.info("salesforce.outbound.received", extra={"installation": installation_id, **counts})
-    return Response(ACK, status=200, content_type="text/xml; charset=utf-8")
+        accepted = intake.accept(session, installations.get(session, installation_id), changes)
+    if accepted.queued:
+        _hand_over(services, installation_id, accepted.queued, "salesforce.outbound.enqueue-failed")
+    log.info("salesforce.outbound.received", extra={"installation": installation_id, **accepted.counts()})
+    return Response(outbound.ACK, status=200, content_type="text/xml; charset=utf-8")
+
+
+def _notification_change(notification: outbound.Notification, integration_user: str | None) -> intake.Change:
+    return intake.Change(
+        notification.key(),
+        notification.object_type.value,
+        notification.record_id,
+        echo=notification.is_echo(integration_user),
+        version_key=notification.claimed_version_key(),
+    )
 
 
 def _within_limit(services, installation_id: int, records: int) -> bool:
     per_minute = services.settings.salesforce_outbound_max_per_minute
     try:
         allowed = inbound_limit.allow(services.redis, installation_id, records, per_minute)
-    except redis.RedisError:
+    except UNAVAILABLE:
         # The secret still authenticates; an outage of the limiter's Redis must not stop the acks.
         log.warning("salesforce.outbound.limit-unavailable", extra={"installation": installation_id})
         return True
@@ -243,16 +233,3 @@ def read_body(limit: int) -> bytes | None:
         chunks.append(chunk)
         size += len(chunk)
     return None if size > limit else b"".join(chunks)
-
-
-def _mark_paused(session, installation_id: int, keys: list[str]) -> None:
-    from sqlalchemy import update
-
-    from storage.tables import ProcessedEvent
-
-    if keys:
-        session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.event_key.in_(keys))
-            .values(status="paused")
-        )

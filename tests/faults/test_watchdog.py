@@ -11,8 +11,9 @@ from sqlalchemy import update
 
 from core.records import CrmKind
 from storage import installations
+from storage.heartbeats import heartbeat_key, redis_now
 from storage.tables import ProcessedEvent, SyncCursor
-from workers.services.heartbeat import backfill_heartbeat, heartbeat_key, redis_now
+from workers.services.heartbeat import backfill_heartbeat
 from workers.services.watchdog import stalled_work
 
 

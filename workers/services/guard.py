@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.base import CrmAdapter, RecordError
-from core.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy
+from core.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy, version_time
 
 log = logging.getLogger(__name__)
 UNCHECKED = frozenset({"leadq_scored_at"})  # leadq's own timestamp: nobody edits it
@@ -42,12 +42,9 @@ def _same(a: object, b: object) -> bool:
 def _recent(person: Person, now: datetime, window_s: float) -> bool:
     if window_s <= 0:
         return False
-    try:
-        changed = datetime.fromisoformat(person.version.replace("Z", "+00:00"))
-    except ValueError:
+    changed = version_time(person.version)
+    if changed is None:
         return True  # no readable stamp: check rather than guess
-    if changed.tzinfo is None:
-        return True
     return changed >= now - timedelta(seconds=window_s)
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import update
-
+from storage import events as event_store
 from storage import installations
-from storage.tables import ProcessedEvent
 from storage.tokens import load_tokens
 from storage.vault import VaultError
 from workers.services.context import Runtime
@@ -46,11 +44,7 @@ def recover(runtime: Runtime, installation_id: int) -> bool:
         except VaultError:
             return False
         installations.set_status(session, installation_id, installations.ACTIVE, "")
-        session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.installation_id == installation_id, ProcessedEvent.status == "paused")
-            .values(status="queued")
-        )
+        event_store.resume_paused(session, installation_id)
     log.warning("installation.keys-recovered", extra={"installation": installation_id})
     return True
 

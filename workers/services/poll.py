@@ -20,13 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from connector.base import Cursor
+from connector.salesforce.outbound import NOTIFICATION_PREFIX, is_echo
 from connector.salesforce.stamps import change_key
-from core.records import Account, CrmKind, ObjectType, Person
+from core.records import Account, CrmKind, ObjectType, Person, version_time
 from storage import events as event_store
-from storage.tables import ProcessedEvent
+from storage import installations
+from storage.statuses import CursorStatus, EventStatus
+from workers.services import intake
 from workers.services.backfill import cursor_row
 from workers.services.context import InstallationContext
 
@@ -45,50 +46,18 @@ class PollReport:
 
 def poll_changes(ctx: InstallationContext) -> PollReport:
     report = PollReport()
-    integration_user = getattr(ctx.adapter, "integration_user_id", "")
     for obj in (*ctx.adapter.people_objects, ObjectType.ACCOUNT):  # an account change re-scores its people
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             since_text = (row.cursor or {}).get("since")
         since = datetime.fromisoformat(since_text) if since_text else ctx.now() - FIRST_LOOKBACK + OVERLAP
-        high_water = since
-        for page in ctx.adapter.iter_records(
-            obj, Cursor(since=(since - OVERLAP).astimezone(UTC).isoformat())
-        ):
-            fresh_rows = []
-            for record in page.records:
-                if not isinstance(record, Person | Account):
-                    continue
-                report.seen += 1
-                stamp = datetime.fromisoformat(_iso(record.version)) if record.version else None
-                if stamp and stamp > high_water:
-                    high_water = stamp
-                if integration_user and record.raw.get("LastModifiedById") == integration_user:
-                    report.echoes += 1  # leadq's own write-back
-                    continue
-                key = (
-                    change_key(obj, record.ref.record_id, record.version)
-                    if stamp
-                    else f"sf:{obj.value}:{record.ref.record_id}:"
-                )
-                fresh_rows.append((key, obj.value, record.ref.record_id, stamp))
-            with ctx.sessions.begin() as session:
-                fresh = set(event_store.record_new(session, ctx.installation_id, fresh_rows))
-                taken = event_store.take_over_notifications(
-                    session, ctx.installation_id, obj.value, [r[2] for r in fresh_rows if r[0] in fresh]
-                )
-                report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new
+        high_water = _poll_object(ctx, obj, since, report)
         with ctx.sessions.begin() as session:
             row = cursor_row(session, ctx, obj, "poll")
             row.cursor = {"since": high_water.isoformat()}
-            row.status = "idle"
+            row.status = CursorStatus.IDLE
     with ctx.sessions() as session:
-        queued = session.scalar(
-            select(func.count())
-            .select_from(ProcessedEvent)
-            .where(ProcessedEvent.installation_id == ctx.installation_id, ProcessedEvent.status == "queued")
-        )
-        report.queued = queued or 0
+        report.queued = event_store.count_queued(session, ctx.installation_id)
     log.info(
         "sync.poll.done",
         extra={
@@ -101,6 +70,38 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
     return report
 
 
+def _poll_object(ctx: InstallationContext, obj: ObjectType, since: datetime, report: PollReport) -> datetime:
+    """Read one object's changes since ``since`` (less the overlap) through the intake; returns the
+    new high-water mark."""
+    integration_user = getattr(ctx.adapter, "integration_user_id", "")
+    high_water = since
+    for page in ctx.adapter.iter_records(obj, Cursor(since=(since - OVERLAP).astimezone(UTC).isoformat())):
+        changes = []
+        for record in page.records:
+            if not isinstance(record, Person | Account):
+                continue
+            report.seen += 1
+            stamp = version_time(record.version)
+            if stamp and stamp > high_water:
+                high_water = stamp
+            key = change_key(obj, record.ref.record_id, record.version if stamp else "")
+            echo = is_echo(record.raw, integration_user)  # leadq's own write-back
+            changes.append(intake.Change(key, obj.value, record.ref.record_id, stamp, echo=echo))
+        with ctx.sessions.begin() as session:
+            accepted = intake.accept(session, installations.get(session, ctx.installation_id), changes)
+            fresh = set(accepted.recorded)
+            taken = event_store.take_over_notifications(
+                session,
+                ctx.installation_id,
+                obj.value,
+                [c.record_id for c in changes if c.key in fresh],
+                NOTIFICATION_PREFIX,
+            )
+        report.echoes += accepted.echoes
+        report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new
+    return high_water
+
+
 def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
     """Record the Salesforce versions the change handler has just read as handled: the poll then
     skips them (one change, processed once, however it arrived). Returns how many were new."""
@@ -110,20 +111,15 @@ def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Acco
     for record in records:
         if record is None or not record.version:
             continue
+        stamp = version_time(record.version)
         try:
             key = change_key(record.ref.object_type, record.ref.record_id, record.version)
-            stamp = datetime.fromisoformat(_iso(record.version))
         except ValueError:
+            continue
+        if stamp is None:
             continue
         rows.append((key, record.ref.object_type.value, record.ref.record_id, stamp))
     if not rows:
         return 0
     with ctx.sessions.begin() as session:
-        return len(event_store.record_new(session, ctx.installation_id, rows, status="done"))
-
-
-def _iso(stamp: str) -> str:
-    text = stamp.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    return text
+        return len(event_store.record_new(session, ctx.installation_id, rows, status=EventStatus.DONE))

@@ -261,11 +261,9 @@ def _newest_scores(
 
 
 def _stamp(version: str) -> datetime | None:
-    try:
-        stamp = datetime.fromisoformat(version.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else None
+    from core.records import version_time
+
+    return version_time(version)
 
 
 def _superseded(person: Person, stored: ScoreRow | None) -> bool:

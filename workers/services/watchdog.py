@@ -16,13 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import redis
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
-
-from storage import installations
-from storage.tables import Installation, ProcessedEvent, SyncCursor
-from workers.services.heartbeat import claim_if_silent
+from storage import cursors, installations
+from storage import events as event_store
+from storage.db import UNAVAILABLE, Redis, Sessions
+from storage.heartbeats import claim_if_silent
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +36,20 @@ class StalledWork:
     changes: list[int] = field(default_factory=list)  # installations with old queued events
 
 
-def _worker_lost(
-    client: redis.Redis | None, lost_after_s: float | None, installation_id: int, name: str
-) -> bool:
+def _worker_lost(client: Redis | None, lost_after_s: float | None, installation_id: int, name: str) -> bool:
     if client is None or lost_after_s is None:
         return False
     try:
         return claim_if_silent(client, installation_id, name, lost_after_s)
-    except redis.RedisError:  # Redis down: the long stall rule still applies
+    except UNAVAILABLE:  # Redis down: the long stall rule still applies
         return False
 
 
 def stalled_work(
-    sessions: sessionmaker[Session],
+    sessions: Sessions,
     stall_after_s: float,
     now: datetime | None = None,
-    client: redis.Redis | None = None,
+    client: Redis | None = None,
     lost_after_s: float | None = None,
 ) -> StalledWork:
     """Unfinished work that has not moved for ``stall_after_s``, and (given ``client``) running
@@ -65,42 +60,23 @@ def stalled_work(
     before = now - timedelta(seconds=stall_after_s)
     out = StalledWork()
     with sessions.begin() as session:
-        working = {
-            i.id: i for i in session.scalars(select(Installation)) if i.status in installations.WORKING
-        }
-        rows = session.scalars(
-            select(SyncCursor).where(
-                SyncCursor.name.in_(("backfill", "preview")), SyncCursor.status == "running"
-            )
-        ).all()
+        working = {i.id: i for i in installations.list_all(session) if i.status in installations.WORKING}
         lost: dict[tuple[int, str], bool] = {}
-        for row in rows:
-            installation = working.get(row.installation_id)
+        for run in cursors.running_runs(session):
+            installation = working.get(run.installation_id)
             if installation is None:
                 continue
-            key = (row.installation_id, row.name)
+            key = (run.installation_id, run.name)
             if key not in lost:
                 lost[key] = _worker_lost(client, lost_after_s, *key)
-            updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
             if not lost[key]:
-                if updated >= before:
+                if run.updated_utc >= before:
                     continue
-                claimed = session.execute(
-                    update(SyncCursor)
-                    .where(SyncCursor.id == row.id, SyncCursor.updated_at == row.updated_at)
-                    .values(updated_at=now)
-                )
-                # another watchdog reported it just now
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
+                if not cursors.claim_stalled(session, run, now):  # another watchdog reported it just now
                     continue
             pending = bool(installation.pending_icp_toml or installation.pending_routing_toml)
             out.backfills.append(
-                StalledBackfill(row.installation_id, row.object_type, row.name == "preview", pending)
+                StalledBackfill(run.installation_id, run.object_type, run.name == cursors.PREVIEW, pending)
             )
-        queued = session.scalars(
-            select(ProcessedEvent.installation_id)
-            .where(ProcessedEvent.status == "queued", ProcessedEvent.received_at < before)
-            .distinct()
-        ).all()
-        out.changes = sorted(i for i in queued if i in working)
+        out.changes = sorted(i for i in event_store.stalled(session, before) if i in working)
     return out
