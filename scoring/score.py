@@ -60,6 +60,20 @@ class Score:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelView:
+    """What the learned model says about one lead: its probability and priority, each feature's
+    contribution (``names`` in the model's order) and the model row they were computed from.
+    ``order``: the feature indices by decreasing contribution, when computed for many leads at once."""
+
+    probability: float
+    priority: float
+    contributions: Sequence[float]
+    names: list[str]
+    order: Sequence[int] | None
+    row: dict[str, Any]
+
+
 def tier_for(priority: float, icp: Icp) -> Tier:
     l1, l2, l3 = icp.tier_thresholds
     return (
@@ -153,7 +167,7 @@ def _score_people(
             model,
             now,
             model_note,
-            precomputed=(
+            view=ModelView(
                 probabilities[i],
                 priorities[i],
                 contributions[i],
@@ -172,8 +186,10 @@ def score_features(
     model: LeadModel | None,
     now: datetime,
     model_note: str = "",
-    precomputed: tuple[float, float, Any, list[str], Any, dict[str, Any]] | None = None,
+    view: ModelView | None = None,
 ) -> Score:
+    """Score one lead from its features. ``view``: the model's view of it, when computed in bulk
+    (``score_people``); without it, the model explains this lead alone."""
     engagement = engagement_score(f.engagement_points, icp)
     dq = disqualifiers(f, icp)
     # Judging needs to know who it is, and either their role or their company.
@@ -182,20 +198,19 @@ def score_features(
         blocking = list(f.missing)
     if model is not None:
         fit = fit_value(f, icp)  # reported, but the model's factors are the reasons
-        if precomputed is None:
+        if view is None:
             row = f.model_row()
             explanation = model.explain([row])
-            priority_one = float(model.priority(explanation.probabilities)[0])
-            precomputed = (
+            view = ModelView(
                 float(explanation.probabilities[0]),
-                priority_one,
-                explanation.contributions[0],
+                float(model.priority(explanation.probabilities)[0]),
+                [float(c) for c in explanation.contributions[0]],
                 explanation.features,
                 None,
                 row,
             )
-        probability, priority, contributions, names, order, row = precomputed
-        reasons = model_reasons(names, row, contributions, MODEL_REASONS, order)
+        probability, priority = view.probability, view.priority
+        reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS, view.order)
         version = model.version
         gaps = len(f.missing)
         confidence = "high" if gaps == 0 else "medium"

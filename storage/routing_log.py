@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.types import Decision
+from storage.statuses import DecisionStatus
 from storage.tables import RoutingDecisionRow
+
+StoredDecision = RoutingDecisionRow  # a logged decision as the repository hands it out
 
 
 def record(
@@ -19,8 +22,10 @@ def record(
     decision: Decision,
     previous_owner_id: str | None = None,
     decided_at: datetime | None = None,
+    status: DecisionStatus | None = None,
 ) -> RoutingDecisionRow:
-    """``decided_at``: the clock the decision was made on (default: now)."""
+    """``decided_at``: the clock the decision was made on (default: now). ``status``: by default
+    assigned (to a rep) or parked (in a queue)."""
     row = RoutingDecisionRow(
         installation_id=installation_id,
         object_type=object_type,
@@ -31,7 +36,7 @@ def record(
         path=list(decision.path),
         previous_owner_id=previous_owner_id,
         sla_due=decision.sla_due,
-        status="assigned" if decision.owner_id else "parked",
+        status=status or (DecisionStatus.ASSIGNED if decision.owner_id else DecisionStatus.PARKED),
     )
     if decided_at is not None:
         row.decided_at = decided_at
@@ -58,16 +63,55 @@ def open_assignments(
     session: Session, installation_id: int, owner_id: str | None = None
 ) -> list[RoutingDecisionRow]:
     stmt = select(RoutingDecisionRow).where(
-        RoutingDecisionRow.installation_id == installation_id, RoutingDecisionRow.status == "assigned"
+        RoutingDecisionRow.installation_id == installation_id,
+        RoutingDecisionRow.status == DecisionStatus.ASSIGNED,
     )
     if owner_id is not None:
         stmt = stmt.where(RoutingDecisionRow.owner_id == owner_id)
     return list(session.scalars(stmt.order_by(RoutingDecisionRow.id)))
 
 
-def set_status(session: Session, row_id: int, status: str) -> None:
+def set_status(session: Session, row_id: int, status: DecisionStatus) -> None:
     row = session.get(RoutingDecisionRow, row_id)
     if row is None:
         raise LookupError(f"no routing decision {row_id}")
     row.status = status
     session.flush()
+
+
+def newest_open_assignments(session: Session, installation_id: int) -> list[RoutingDecisionRow]:
+    """The newest decision of each record where it is an open assignment to a rep (not a queue),
+    detached from the session."""
+    rows = open_assignments(session, installation_id)
+    newest = newest_ids(session, installation_id)
+    session.expunge_all()
+    return [r for r in rows if r.queue is None and newest.get((r.object_type, r.record_id)) == r.id]
+
+
+def newest_ids(session: Session, installation_id: int) -> dict[tuple[str, str], int]:
+    """(object type, record id) -> the id of the record's newest decision."""
+    rows = session.execute(
+        select(
+            RoutingDecisionRow.object_type,
+            RoutingDecisionRow.record_id,
+            func.max(RoutingDecisionRow.id).label("id"),
+        )
+        .where(RoutingDecisionRow.installation_id == installation_id)
+        .group_by(RoutingDecisionRow.object_type, RoutingDecisionRow.record_id)
+    )
+    return {(r.object_type, r.record_id): r.id for r in rows}
+
+
+def newest_owners(session: Session, installation_id: int) -> dict[tuple[str, str], str]:
+    """The owner of leadq's newest routing decision of each record it assigned to a rep."""
+    newest = (
+        select(func.max(RoutingDecisionRow.id))
+        .where(RoutingDecisionRow.installation_id == installation_id)
+        .group_by(RoutingDecisionRow.object_type, RoutingDecisionRow.record_id)
+    )
+    rows = session.execute(
+        select(
+            RoutingDecisionRow.object_type, RoutingDecisionRow.record_id, RoutingDecisionRow.owner_id
+        ).where(RoutingDecisionRow.id.in_(newest), RoutingDecisionRow.owner_id.is_not(None))
+    )
+    return {(o, r): owner for o, r, owner in rows if owner is not None}

@@ -44,6 +44,8 @@ class DecisionStatus(StrEnum):
     WORKED = "worked"
     REROUTED = "rerouted"
     OVERRIDDEN = "overridden"
+    REFUSED = "refused"  # the CRM refused the owner: never an open assignment
+    GONE = "gone"  # the CRM no longer returns the record (deleted, merged, converted)
 
 
 class ModelStatus(StrEnum):

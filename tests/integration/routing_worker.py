@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+import redis
+
 from core.records import Tier, Verdict
 from routing.config import load_routing
 from routing.service import route_and_commit
 from routing.types import RoutingLead
+from storage.redis_state import RedisRoutingState
 
 TEAM = """
 [pools]
@@ -35,19 +38,9 @@ weekly_capacity = 300
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def run(backend: str, url: str, installation_id: int, worker: int, leads: int) -> dict[str, int]:
+def run(url: str, installation_id: int, worker: int, leads: int) -> dict[str, int]:
     config = load_routing(TEAM)
-    if backend == "redis":
-        import redis
-
-        from storage.redis_state import RedisRoutingState
-
-        state = RedisRoutingState(redis.Redis.from_url(url), installation_id)
-    else:
-        from storage.db import make_engine, make_session_factory
-        from storage.sql_state import SqlRoutingState
-
-        state = SqlRoutingState(make_session_factory(make_engine(url)), installation_id)
+    state = RedisRoutingState(redis.Redis.from_url(url), installation_id)
     got: Counter[str] = Counter()
     for n in range(leads):
         lead = RoutingLead(f"{worker}-{n}", Tier.L1, Verdict.SALES_READY)

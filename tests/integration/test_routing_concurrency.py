@@ -1,7 +1,7 @@
 """Many workers routing at once: caps are never exceeded and the round robin stays fair.
 
-Four processes route 1,000 leads each against one shared state, on real Redis and on
-real PostgreSQL (and on SQLite, the embedded default).
+Four processes route 1,000 leads each against one shared state on real Redis (the only routing
+state backend).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from tests.integration.routing_worker import NOW, run
 WORKERS, LEADS = 4, 1000
 
 
-def _route_in_parallel(backend: str, url: str, installation_id: int) -> Counter[str]:
+def _route_in_parallel(url: str, installation_id: int) -> Counter[str]:
     context = multiprocessing.get_context("spawn")
     with context.Pool(WORKERS) as pool:
-        parts = pool.starmap(run, [(backend, url, installation_id, w, LEADS) for w in range(WORKERS)])
+        parts = pool.starmap(run, [(url, installation_id, w, LEADS) for w in range(WORKERS)])
     total: Counter[str] = Counter()
     for part in parts:
         total.update(part)
@@ -46,38 +46,18 @@ def test_concurrent_workers_on_redis(redis_client):
     from storage.redis_state import RedisRoutingState
     from tests.support.services import REDIS_URL
 
-    total = _route_in_parallel("redis", REDIS_URL, 77)
+    total = _route_in_parallel(REDIS_URL, 77)
     _check(total, RedisRoutingState(redis_client, 77))
 
 
-def test_concurrent_workers_on_the_database(sessions, db_url):
-    from core.records import CrmKind
-    from storage import installations
-    from storage.db import transaction
-    from storage.sql_state import SqlRoutingState
-
-    with transaction(sessions) as session:
-        inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "routing-concurrency")
-    total = _route_in_parallel("sql", db_url, inst.id)
-    _check(total, SqlRoutingState(sessions, inst.id))
-
-
-def test_release_frees_open_capacity(redis_client, sessions):
-    from core.records import CrmKind
+def test_release_frees_open_capacity(redis_client):
     from routing.types import Decision
-    from storage import installations
-    from storage.db import transaction
     from storage.redis_state import RedisRoutingState
-    from storage.sql_state import SqlRoutingState
 
-    with transaction(sessions) as session:
-        inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "release")
-    for state in (RedisRoutingState(redis_client, 5), SqlRoutingState(sessions, inst.id)):
-        decision = Decision("x", None, "account_owner", (), caps=(1, None), counts_toward_load=True)
-        assert state.commit(decision, "w") and not state.commit(decision, "w")
-        state.release("x")
-        assert state.commit(decision, "w")
-        stale = Decision(
-            "x", None, "round_robin", (), pool="all", expected_version=7, counts_toward_load=True
-        )
-        assert not state.commit(stale, "w")
+    state = RedisRoutingState(redis_client, 5)
+    decision = Decision("x", None, "account_owner", (), caps=(1, None), counts_toward_load=True)
+    assert state.commit(decision, "w") and not state.commit(decision, "w")
+    state.release("x")
+    assert state.commit(decision, "w")
+    stale = Decision("x", None, "round_robin", (), pool="all", expected_version=7, counts_toward_load=True)
+    assert not state.commit(stale, "w")

@@ -10,12 +10,9 @@ it becomes a dead letter and the ledger never records it as written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from connector.base import RecordError, WriteReport
+from connector.base import CrmAdapter, RecordError, WriteReport
 from core.records import FieldUpdate, RecordRef
-from routing.state import RoutingState
-from storage.tables import RoutingDecisionRow
 
 OWNER_REFUSED = "owner-refused"
 OWNER_CODES = ("INVALID_OWNER_ID", "INACTIVE_OWNER_OR_USER")  # HubSpot, Salesforce
@@ -34,7 +31,7 @@ def _refused_owner(error: RecordError, owner_update: FieldUpdate | None, owner_k
     return owner_key in error.message or any(code in error.message for code in OWNER_CODES)
 
 
-def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteReport:
+def write_keeping_fields(adapter: CrmAdapter, updates: Sequence[FieldUpdate]) -> WriteReport:
     """``adapter.write(updates)``; records refused because of their owner are written again without it."""
     first: WriteReport = adapter.write(updates)
     if not first.failed:
@@ -64,11 +61,3 @@ def write_keeping_fields(adapter: Any, updates: Sequence[FieldUpdate]) -> WriteR
 def refused_owners(report: WriteReport | None) -> set[RecordRef]:
     """The records whose owner the CRM refused in this write."""
     return {e.ref for e in report.failed if e.reason == OWNER_REFUSED} if report else set()
-
-
-def mark_refused(row: RoutingDecisionRow, state: RoutingState) -> None:
-    """A routing decision whose owner never landed: logged as refused (the re-routing pass leaves it
-    alone), and the rep's open-lead count given back."""
-    row.status = "refused"
-    if row.owner_id:
-        state.release(row.owner_id)

@@ -8,7 +8,7 @@ change is processed once however it arrives. leadq's own writes (``LastModifiedB
 integration user) are dropped. New changes are recorded as queued events and handled by the change handler.
 
 That key is only ever recorded from what leadq itself read from the org: by the poll, or by the
-change handler for the version it read (``note_versions_read``). Outbound messages are recorded
+change handler for the version it read (``sync.note_versions_read``). Outbound messages are recorded
 under their notification id, so nothing a sender writes can pre-record a version and hide it; a
 queued one the poll overtakes is replaced by the poll's event (one event, one read).
 """
@@ -16,17 +16,16 @@ queued one the poll overtakes is replaced by the poll's event (one event, one re
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connector.base import Cursor
 from connector.salesforce.outbound import NOTIFICATION_PREFIX, is_echo
 from connector.salesforce.stamps import change_key
-from core.records import Account, CrmKind, ObjectType, Person, version_time
+from core.records import Account, ObjectType, Person, version_time
 from storage import events as event_store
 from storage import installations
-from storage.statuses import CursorStatus, EventStatus
+from storage.statuses import CursorStatus
 from workers.services import intake
 from workers.services.backfill import cursor_row
 from workers.services.context import InstallationContext
@@ -100,26 +99,3 @@ def _poll_object(ctx: InstallationContext, obj: ObjectType, since: datetime, rep
         report.echoes += accepted.echoes
         report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new
     return high_water
-
-
-def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
-    """Record the Salesforce versions the change handler has just read as handled: the poll then
-    skips them (one change, processed once, however it arrived). Returns how many were new."""
-    if ctx.crm != CrmKind.SALESFORCE:
-        return 0
-    rows = []
-    for record in records:
-        if record is None or not record.version:
-            continue
-        stamp = version_time(record.version)
-        try:
-            key = change_key(record.ref.object_type, record.ref.record_id, record.version)
-        except ValueError:
-            continue
-        if stamp is None:
-            continue
-        rows.append((key, record.ref.object_type.value, record.ref.record_id, stamp))
-    if not rows:
-        return 0
-    with ctx.sessions.begin() as session:
-        return len(event_store.record_new(session, ctx.installation_id, rows, status=EventStatus.DONE))

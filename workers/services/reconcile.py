@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from connector.write_policy import Policy, plan_writes, same_value
 from core.records import (
     Account,
@@ -41,8 +39,10 @@ from core.records import (
     WrittenBy,
 )
 from scoring.score import Score
-from storage import ledger
-from storage.tables import DeadLetter, ReconcileRun, RoutingDecisionRow, ScoreRow
+from storage import dead_letters, ledger, reconcile_runs, routing_log, scores
+from storage.db import Session
+from storage.reconcile_runs import StoredRun
+from storage.scores import StoredScore
 from workers.services.context import InstallationContext
 from workers.services.writeback import account_fields_stored, fields_from
 
@@ -82,7 +82,17 @@ class Reconciliation:
         return f"reconciled: {self.counts['match']:,} of {self.checked:,} records match"
 
 
-def _score_of(row: ScoreRow) -> Score:
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A record someone changed after leadq wrote it: the fields, to ask the CRM who did."""
+
+    row: StoredScore
+    kind: str
+    problems: list[dict[str, Any]]
+    fields: list[str]
+
+
+def _score_of(row: StoredScore) -> Score:
     """A stored score as the write path saw it (what fields_from turns into CRM values)."""
     return Score(
         fit=row.fit,
@@ -100,46 +110,18 @@ def _score_of(row: ScoreRow) -> Score:
     )
 
 
-def expected_values(ctx: InstallationContext, row: ScoreRow) -> dict[str, str | None]:
+def expected_values(ctx: InstallationContext, row: StoredScore) -> dict[str, str | None]:
     """leadq's decided values for a record's leadq fields, formatted as they are written."""
     if row.object_type == ObjectType.ACCOUNT.value:
         return account_fields_stored(ctx.crm, row)
     return fields_from(ctx.crm, _score_of(row), None)
 
 
-def _newest_scores(session: Any, installation_id: int) -> list[ScoreRow]:
-    newest = (
-        select(func.max(ScoreRow.id))
-        .where(ScoreRow.installation_id == installation_id)
-        .group_by(ScoreRow.object_type, ScoreRow.record_id)
-    )
-    return list(session.scalars(select(ScoreRow).where(ScoreRow.id.in_(newest)).order_by(ScoreRow.id)))
-
-
-def _open_dead_letters(session: Any, installation_id: int) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for row in session.scalars(
-        select(DeadLetter).where(
-            DeadLetter.installation_id == installation_id, DeadLetter.resolved_at.is_(None)
-        )
-    ):
-        out[(row.object_type, row.record_id)] = f"{row.reason}: {row.message}"[:300]
-    return out
-
-
-def _routed_owners(session: Any, installation_id: int) -> dict[tuple[str, str], str]:
-    """The owner of leadq's newest routing decision of each record it assigned."""
-    newest = (
-        select(func.max(RoutingDecisionRow.id))
-        .where(RoutingDecisionRow.installation_id == installation_id)
-        .group_by(RoutingDecisionRow.object_type, RoutingDecisionRow.record_id)
-    )
-    rows = session.execute(
-        select(
-            RoutingDecisionRow.object_type, RoutingDecisionRow.record_id, RoutingDecisionRow.owner_id
-        ).where(RoutingDecisionRow.id.in_(newest), RoutingDecisionRow.owner_id.is_not(None))
-    )
-    return {(o, r): owner for o, r, owner in rows}
+def _open_dead_letters(session: Session, installation_id: int) -> dict[tuple[str, str], str]:
+    return {
+        (row.object_type, row.record_id): f"{row.reason}: {row.message}"[:300]
+        for row in dead_letters.open_rows(session, installation_id)
+    }
 
 
 def reconcile(ctx: InstallationContext, fix: bool = False, trigger: str = "manual") -> Reconciliation:
@@ -147,13 +129,13 @@ def reconcile(ctx: InstallationContext, fix: bool = False, trigger: str = "manua
     started = datetime.now(UTC)
     calls_before = _calls(ctx)
     with ctx.sessions() as session:
-        scores = _newest_scores(session, ctx.installation_id)
+        newest = scores.newest_all(session, ctx.installation_id)
         refused = _open_dead_letters(session, ctx.installation_id)
-        routed = _routed_owners(session, ctx.installation_id)
+        routed = routing_log.newest_owners(session, ctx.installation_id)
     result = Reconciliation()
     owner_key = ctx.adapter.owner_field
-    by_type: dict[str, list[ScoreRow]] = defaultdict(list)
-    for row in scores:
+    by_type: dict[str, list[StoredScore]] = defaultdict(list)
+    for row in newest:
         by_type[row.object_type].append(row)
     for object_type, rows in by_type.items():
         obj = ObjectType(object_type)
@@ -167,19 +149,18 @@ def reconcile(ctx: InstallationContext, fix: bool = False, trigger: str = "manua
         result.fixed = len({(u.ref.object_type, u.ref.record_id) for u in write.written})
     result.api_calls = _calls(ctx) - calls_before
     with ctx.sessions.begin() as session:
-        session.add(
-            ReconcileRun(
-                installation_id=ctx.installation_id,
-                started_at=started,
-                finished_at=datetime.now(UTC),
-                checked=result.checked,
-                counts=dict(result.counts),
-                by_object={k: dict(v) for k, v in result.by_object.items()},
-                examples=dict(result.examples),
-                api_calls=result.api_calls,
-                fixed=result.fixed,
-                trigger=trigger,
-            )
+        reconcile_runs.record(
+            session,
+            ctx.installation_id,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            checked=result.checked,
+            counts=dict(result.counts),
+            by_object={k: dict(v) for k, v in result.by_object.items()},
+            examples=dict(result.examples),
+            api_calls=result.api_calls,
+            fixed=result.fixed,
+            trigger=trigger,
         )
     log.info(
         "reconcile.done",
@@ -195,7 +176,7 @@ def _calls(ctx: InstallationContext) -> int:
 def _compare(
     ctx: InstallationContext,
     obj: ObjectType,
-    rows: Sequence[ScoreRow],
+    rows: Sequence[StoredScore],
     refused: dict[tuple[str, str], str],
     routed: dict[tuple[str, str], str],
     owner_key: str,
@@ -205,7 +186,7 @@ def _compare(
     found = {r.ref.record_id: r for r in ctx.adapter.read(obj, ids) if isinstance(r, Person | Account)}
     with ctx.sessions() as session:
         written = ledger.for_records(session, ctx.installation_id, [(obj.value, i) for i in ids])
-    pending: list[tuple[ScoreRow, str, list[dict[str, Any]], list[str]]] = []
+    pending: list[Changed] = []
     for row in rows:
         key = (obj.value, row.record_id)
         record = found.get(row.record_id)
@@ -242,7 +223,7 @@ def _compare(
         if kind in ("wrong", "never_written"):
             result.to_fix.extend(_fixes(record, expected, ours, owner_key, problems))
         if kind == "changed":
-            pending.append((row, kind, problems, changed))
+            pending.append(Changed(row, kind, problems, changed))
             continue
         example = None
         if kind != "match":
@@ -276,20 +257,20 @@ def _fixes(
 def _who_changed(
     ctx: InstallationContext,
     obj: ObjectType,
-    pending: list[tuple[ScoreRow, str, list[dict[str, Any]], list[str]]],
+    pending: list[Changed],
     result: Reconciliation,
 ) -> None:
     """For records someone changed, field history says who (a person, or another integration)."""
     if not pending:
         return
-    refs = {row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, row.record_id) for row, *_ in pending}
-    keys = sorted({k for *_, changed in pending for k in changed})
+    refs = {c.row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, c.row.record_id) for c in pending}
+    keys = sorted({k for c in pending for k in c.fields})
     try:
         states = ctx.adapter.field_states(list(refs.values()), keys)
     except Exception:  # noqa: BLE001 - who changed it is a detail; the finding stands without it
         log.warning("reconcile.history-unavailable", extra={"installation": ctx.installation_id})
         states = {}
-    for row, kind, problems, _changed in pending:
+    for row, kind, problems in ((c.row, c.kind, c.problems) for c in pending):
         record_states = states.get(refs[row.record_id], {})
         for problem in problems:
             state = record_states.get(problem["field"])
@@ -299,12 +280,9 @@ def _who_changed(
         result.add(kind, obj.value, example)
 
 
-def latest(session: Any, installation_id: int) -> ReconcileRun | None:
-    return session.scalars(
-        select(ReconcileRun)
-        .where(ReconcileRun.installation_id == installation_id)
-        .order_by(ReconcileRun.id.desc())
-    ).first()
+def latest(session: Session, installation_id: int) -> StoredRun | None:
+    """The installation's newest reconciliation, if it has one."""
+    return reconcile_runs.latest(session, installation_id)
 
 
 def describe(counts: dict[str, int], checked: int) -> list[str]:

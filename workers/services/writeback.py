@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from connector import formatting
 from connector.fields import LEADQ_FIELDS
 from connector.write_policy import Policy
@@ -11,6 +9,7 @@ from core.records import CrmKind
 from routing.types import Decision
 from scoring.accounts import AccountScore
 from scoring.score import Score
+from storage.scores import StoredScore
 
 OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id", CrmKind.SALESFORCE: "OwnerId"}
 APP_FIELDS = (
@@ -52,7 +51,7 @@ def account_fields(crm: CrmKind, score: AccountScore, model_version: str) -> dic
     )
 
 
-def account_fields_stored(crm: CrmKind, row: Any) -> dict[str, str | None]:
+def account_fields_stored(crm: CrmKind, row: StoredScore) -> dict[str, str | None]:
     """The same values from a stored account score (a ScoreRow: reasons, then the committee)."""
     reasons = [str(r[2]) for r in row.reasons or [] if r[0] == "account"]
     committee = next((str(r[2]) for r in row.reasons or [] if r[0] == "account.committee"), "")

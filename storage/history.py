@@ -1,0 +1,91 @@
+"""What a batch leaves behind, recorded in one transaction: the write ledger, the new scores, the
+routing decisions, the overrides people made (feedback) and the dead letters of refused writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.records import FieldUpdate, RecordRef
+from routing.types import Decision
+from storage import dead_letters, ledger, routing_log, scores
+from storage.db import Sessions
+from storage.dead_letters import Refusal
+from storage.scores import NewScore, StoredScore
+from storage.statuses import DecisionStatus
+from storage.tables import Feedback
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingEntry:
+    """A routing decision to log; ``refused``: the CRM refused its owner (not an open assignment)."""
+
+    ref: RecordRef
+    decision: Decision
+    previous_owner_id: str | None
+    refused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A person's value over one leadq wrote or would write (kept, and recorded as feedback)."""
+
+    ref: RecordRef
+    field_key: str
+    leadq_value: str | None
+    human_value: str | None
+
+
+def _always(_new: NewScore, _stored: StoredScore | None) -> bool:
+    return True
+
+
+@dataclass
+class BatchHistory:
+    """Everything one batch records. ``keep_score(new, newest stored)`` says whether a new score is
+    stored; it is asked inside the transaction, against the newest score at that moment."""
+
+    written: Sequence[FieldUpdate] = ()
+    versions: Mapping[str, str] = field(default_factory=dict)  # record id -> version read
+    sent: Sequence[FieldUpdate] = ()
+    failed: Sequence[Refusal] = ()
+    scores: Sequence[NewScore] = ()
+    keep_score: Callable[[NewScore, StoredScore | None], bool] = _always
+    routed: Sequence[RoutingEntry] = ()
+    decided_at: datetime | None = None
+    overrides: Sequence[Override] = ()
+
+
+def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) -> None:
+    """Record a batch's ledger, scores, routing decisions, feedback and dead letters, all or none."""
+    with sessions.begin() as session:
+        ledger.record_writes(session, installation_id, batch.written, dict(batch.versions))
+        newest = scores.newest_for(session, installation_id, [s.key for s in batch.scores])
+        for new in batch.scores:
+            if batch.keep_score(new, newest.get(new.key)):
+                scores.add(session, installation_id, new)
+        for entry in batch.routed:
+            routing_log.record(
+                session,
+                installation_id,
+                entry.ref.object_type.value,
+                entry.ref.record_id,
+                entry.decision,
+                previous_owner_id=entry.previous_owner_id,
+                decided_at=batch.decided_at,
+                status=DecisionStatus.REFUSED if entry.refused else None,
+            )
+        for o in batch.overrides:
+            session.add(
+                Feedback(
+                    installation_id=installation_id,
+                    object_type=o.ref.object_type.value,
+                    record_id=o.ref.record_id,
+                    kind="override",
+                    field_key=o.field_key,
+                    leadq_value=o.leadq_value,
+                    human_value=o.human_value,
+                )
+            )
+        dead_letters.record_outcome(session, installation_id, batch.written, batch.failed, batch.sent)

@@ -1,0 +1,119 @@
+"""Plan a batch of people, without writing anything: score them, route the unowned, propose their
+field values and let the write policy decide against the CRM's values and the ledger.
+
+Pure but for the router it is given (which commits each decision to the routing state); what it
+plans is applied to the CRM and recorded by ``workers.services.sync``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connector.write_policy import Action, FieldDecision, Policy, plan_writes
+from core.records import Account, CrmKind, FieldState, FieldUpdate, Person, Verdict
+from routing.types import Decision, RoutingLead
+from scoring.features import PersonFeatures, person_features
+from scoring.icp import Icp
+from scoring.leadmodel import LeadModel
+from scoring.score import Score, score_people
+from workers.services.batch import BatchReport
+from workers.services.routing_lead import routing_lead
+from workers.services.writeback import APP_FIELDS, fields_from
+
+RecordKey = tuple[str, str]  # (object type, record id)
+Router = Callable[[RoutingLead], Decision]
+
+
+def key_of(person: Person) -> RecordKey:
+    return (person.ref.object_type.value, person.ref.record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Planner:
+    """What planning needs to know about the installation."""
+
+    crm: CrmKind
+    icp: Icp
+    model: LeadModel | None
+    model_note: str
+    owner_key: str
+    policies: Mapping[str, Policy]
+    route: Router  # decides (and, for a real run, commits) who gets an unowned lead
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPerson:
+    person: Person
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedPerson:
+    person: Person
+    decision: Decision
+
+
+@dataclass
+class BatchPlan:
+    """The batch as planned: its scores, the routing decisions, the writes the policy allows, the
+    overrides people made of leadq's fields, and the report so far (actions and samples)."""
+
+    scored: list[ScoredPerson] = field(default_factory=list)
+    routed: list[RoutedPerson] = field(default_factory=list)
+    updates: list[FieldUpdate] = field(default_factory=list)
+    overrides: list[FieldDecision] = field(default_factory=list)
+    report: BatchReport = field(default_factory=BatchReport)
+
+
+def plan_batch(
+    planner: Planner,
+    pairs: Sequence[tuple[Person, Account | None]],
+    day: datetime,
+    scored_at: str,
+    ours_by_record: Mapping[RecordKey, Mapping[str, str | None]],
+    skip: frozenset[RecordKey] = frozenset(),
+) -> BatchPlan:
+    """Plan these people. ``day``: the scores are as of it; ``scored_at``: the ``leadq_scored_at``
+    value of the records written; ``ours_by_record``: the ledger; ``skip``: stale reads (scored,
+    but neither routed nor written)."""
+    features = [person_features(p, a, planner.icp, day) for p, a in pairs]  # scoring and routing share them
+    scores = score_people(pairs, planner.icp, planner.model, day, planner.model_note, features)
+    plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
+    plan.report.scored = len(scores)
+    for (person, _account), score, feats in zip(pairs, scores, features, strict=True):
+        if key_of(person) not in skip:
+            _plan_person(
+                planner, plan, person, score, feats, scored_at, ours_by_record.get(key_of(person), {})
+            )
+    return plan
+
+
+def _plan_person(
+    planner: Planner,
+    plan: BatchPlan,
+    person: Person,
+    score: Score,
+    feats: PersonFeatures,
+    scored_at: str,
+    ours: Mapping[str, str | None],
+) -> None:
+    owner_key = planner.owner_key
+    decision = None
+    if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
+        decision = planner.route(routing_lead(person, feats, score.tier, score.verdict))
+        plan.routed.append(RoutedPerson(person, decision))
+    proposed = fields_from(planner.crm, score, decision)
+    if person.owner_id is not None and ours.get(owner_key) == person.owner_id:
+        proposed.pop(owner_key, None)  # routed already; a re-run must not re-route
+    current = {k: FieldState(person.raw.get(k)) for k in proposed}
+    allowed, field_decisions = plan_writes(person.ref, proposed, current, ours, planner.policies)
+    for d in field_decisions:
+        plan.report.actions[(d.key, d.action.value)] += 1
+        if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key) and d.key in ours:
+            plan.overrides.append(d)
+    if allowed:
+        allowed.append(FieldUpdate(person.ref, "leadq_scored_at", scored_at))
+        plan.updates.extend(allowed)
+        plan.report.add_sample(person.ref.record_id, field_decisions)
