@@ -94,7 +94,11 @@ class CrmAdapter(Protocol):
 
     kind: CrmKind
     owner_field: str  # the CRM's owner field, as it appears in ``Person.raw`` and in writes
-    people_objects: tuple[ObjectType, ...]  # where people live: HubSpot contacts; Salesforce leads, contacts
+
+    @property
+    def people_objects(self) -> tuple[ObjectType, ...]:
+        """Where people live: HubSpot contacts; Salesforce leads, contacts."""
+        ...
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Page through records changed since the cursor, correct past search caps."""
@@ -106,6 +110,10 @@ class CrmAdapter(Protocol):
 
     def read_with_accounts(self, obj: ObjectType, ids: Sequence[str]) -> list[tuple[Person, Account | None]]:
         """People by id, each with its account (None where there is none)."""
+        ...
+
+    def people_of(self, account_ids: Sequence[str]) -> dict[str, list[RecordRef]]:
+        """Each account's people (HubSpot: the company's contacts; Salesforce: the account's contacts)."""
         ...
 
     def count(self, obj: ObjectType) -> int | None:

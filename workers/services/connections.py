@@ -24,7 +24,7 @@ from core.records import CrmKind
 from core.settings import Settings
 from oauth.hubspot import TokenSet, exchange_code
 from oauth.providers import HubSpotOAuth, SalesforceOAuth
-from oauth.tokens import LockFactory, TokenManager
+from oauth.tokens import LockFactory, TokenManager, TokenStore
 from storage import installations
 from storage.tokens import save_tokens
 from storage.vault import Vault
@@ -87,7 +87,7 @@ def hubspot_adapter(
 def token_manager(
     settings: Settings,
     installation_id: int,
-    store: object,
+    store: TokenStore,
     locks: LockFactory,
     crm: CrmKind = CrmKind.HUBSPOT,
     auth_env: str = "production",
@@ -112,7 +112,7 @@ def token_manager(
         def refresher(token: str) -> TokenSet:
             return refresh(provider, session, token, settings.http_timeout_s)
 
-    return TokenManager(installation_id, store, refresher, locks)  # type: ignore[arg-type]
+    return TokenManager(installation_id, store, refresher, locks)
 
 
 def salesforce_oauth(settings: Settings) -> SalesforceOAuth:

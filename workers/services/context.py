@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.base import CrmAdapter
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.limits import ApiBudget
-from core.records import CrmKind
+from core.records import CrmKind, Owner
 from core.settings import Settings
 from routing.config import load_routing
 from routing.owner_check import retire_inactive
@@ -33,7 +33,7 @@ from storage.vault import Vault
 from workers.services.config_hash import config_hash, config_texts
 from workers.services.connections import hubspot_adapter, salesforce_adapter, token_manager
 
-_OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Any]]] = {}
+_OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Owner]]] = {}
 OWNERS_TTL_S = 600.0
 
 
@@ -94,7 +94,7 @@ class InstallationContext:
     icp: Icp
     model: LeadModel | None
     model_note: str
-    adapter: Any  # a CrmAdapter: HubSpotAdapter or SalesforceAdapter
+    adapter: CrmAdapter  # HubSpotAdapter or SalesforceAdapter
     routing_text: str | None
     extra: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now  # the one clock of a task; tests set a fixed one
@@ -145,13 +145,14 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         budget = _budget(runtime, installation_id, portal_id)
         adapter = salesforce_adapter(settings, portal_id, instance_url, integration_user, tokens, budget)
     else:
-        adapter = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
-        adapter.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
+        hubspot = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
+        hubspot.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
             "hubspot_owner_id",
         )
-        adapter.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
+        hubspot.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
             "hubspot_owner_id",
         )
+        adapter = hubspot
     return InstallationContext(
         runtime,
         installation_id,
