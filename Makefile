@@ -21,6 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test-sqlite: $(STAMP)
 	LEADQ_TEST_DB=sqlite $(BIN)/python -m pytest -q
@@ -42,4 +43,4 @@ audit: $(STAMP)
 	$(BIN)/pip-audit --strict -r var/requirements-audit.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

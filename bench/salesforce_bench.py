@@ -33,7 +33,7 @@ from sandbox.server import create_sandbox, serve
 REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
-def _settings(crm, public: str):  # type: ignore[no-untyped-def]
+def _settings(crm, public: str):
     tmp = Path(tempfile.mkdtemp(prefix="leadq-bench-"))
     own = live_stack.local_settings(
         tmp,
@@ -48,7 +48,7 @@ def _settings(crm, public: str):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _install(client, crm) -> str:  # type: ignore[no-untyped-def]
+def _install(client, crm) -> str:
     """Install; returns the outbound-message endpoint path the install page shows the admin."""
     done = live_stack.install_via_oauth(client, crm, "salesforce")
     assert done.status_code == 200

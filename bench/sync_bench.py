@@ -37,7 +37,7 @@ from sandbox.server import create_sandbox, serve
 REDIS = os.environ.get("LEADQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed
 
 
-def _settings(tmp: Path, crm, public: str):  # type: ignore[no-untyped-def]
+def _settings(tmp: Path, crm, public: str):
     return hubspot_settings(tmp, crm, public, REDIS)
 
 
@@ -112,7 +112,7 @@ def latency(edits: int) -> dict:
         crm.stop()
 
 
-def naive_calls(portal) -> int:  # type: ignore[no-untyped-def]
+def naive_calls(portal) -> int:
     """What a one-record-per-call sync spends on the same data: read each contact, read its company
     (when it has one), write each contact back (it cannot tell an unchanged value from a changed one)."""
     contacts = portal.live("contacts")

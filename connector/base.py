@@ -94,7 +94,11 @@ class CrmAdapter(Protocol):
 
     kind: CrmKind
     owner_field: str  # the CRM's owner field, as it appears in ``Person.raw`` and in writes
-    people_objects: tuple[ObjectType, ...]  # where people live: HubSpot contacts; Salesforce leads, contacts
+
+    @property
+    def people_objects(self) -> tuple[ObjectType, ...]:
+        """Where people live: HubSpot contacts; Salesforce leads, contacts."""
+        ...
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Page through records changed since the cursor, correct past search caps."""

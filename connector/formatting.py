@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import overload
 
 from core.records import CrmKind
 
@@ -73,6 +74,12 @@ def enumeration(value: str | None, options: Sequence[str]) -> str | None:
     return value
 
 
+@overload
+def date_time(when: datetime) -> str: ...
+@overload
+def date_time(when: None) -> None: ...
+@overload
+def date_time(when: datetime | None) -> str | None: ...
 def date_time(when: datetime | None) -> str | None:
     """An instant as ISO 8601 in UTC to the second, which both CRMs accept for date-time fields."""
     if when is None:

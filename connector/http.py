@@ -8,15 +8,18 @@ or the sandbox's own CA would be refused on machines that set those variables.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings  # the stubs' name for what the method returns
 
 
 class PinnedSession(requests.Session):
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    ) -> _Settings:
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify in (True, None) and self.verify not in (True, None):
             merged["verify"] = self.verify
@@ -36,7 +39,7 @@ _local = threading.local()
 def shared(ca_bundle: str | None = None) -> requests.Session:
     """One session per thread and CA bundle: connections (and TLS handshakes) are reused across
     the short-lived adapters a worker builds for each task."""
-    sessions = getattr(_local, "sessions", None)
+    sessions: dict[str | None, requests.Session] | None = getattr(_local, "sessions", None)
     if sessions is None:
         sessions = _local.sessions = {}
     if ca_bundle not in sessions:

@@ -54,14 +54,14 @@ def _empty(value: str | None) -> bool:
 
 def same_value(a: str | None, b: str | None) -> bool:
     """Equal as the CRM stores them: blanks match, numbers compare numerically ("80" == "80.0")."""
-    if _empty(a) and _empty(b):
+    if not a and not b:  # None and "" are both blank
         return True
-    if _empty(a) or _empty(b):
+    if not a or not b:
         return False
     if a == b:
         return True
     try:
-        return float(a) == float(b)  # type: ignore[arg-type]
+        return float(a) == float(b)
     except (TypeError, ValueError):
         return False
 

@@ -1,1 +1,2 @@
-"""The shared vocabulary under every other package: records, settings and logging."""
+"""The shared vocabulary under every other package: records, settings, logging and the safe reading
+of configuration text."""

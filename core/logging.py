@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, TextIO
 
 REDACTED = "[redacted]"
 
@@ -212,13 +212,18 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
             handler.addFilter(RedactionFilter())
 
 
+class _LeadqHandler(logging.StreamHandler[TextIO]):
+    """The root handler configure_logging adds (once): marked so that a second call finds it."""
+
+    _leadq = True
+
+
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     """Set up the root logger once, with redaction on its handler."""
     root = logging.getLogger()
     root.setLevel(level)
     if not any(getattr(h, "_leadq", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler._leadq = True  # type: ignore[attr-defined]
+        handler = _LeadqHandler()
         handler.setFormatter(KeyValueFormatter(as_json=as_json))
         root.addHandler(handler)
     install_redaction(root)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -289,7 +290,7 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return self._dev_secret("dev-secret.key", lambda: secrets.token_urlsafe(48))
 
-    def _dev_secret(self, name: str, make: object) -> str:
+    def _dev_secret(self, name: str, make: Callable[[], str]) -> str:
         path = self.data_dir / name
         if path.exists():
             return path.read_text().strip()
@@ -298,17 +299,17 @@ class Settings(BaseSettings):
             extra={"path": str(path), "hint": "set LEADQ_SECRET_KEY / LEADQ_ENCRYPTION_KEYS"},
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        value = make()  # type: ignore[operator]
+        value = make()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(value)
         return value
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment (plus overrides); fail naming the bad variable."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

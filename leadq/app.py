@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
     if settings.trusted_proxies:  # the client's address from X-Forwarded-For, set by that many proxies
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
+            app.wsgi_app, x_for=settings.trusted_proxies
+        )
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["leadq"] = Services(
         settings=settings,
@@ -134,7 +136,7 @@ def _answer_outages(app: Flask) -> None:
     import kombu.exceptions
     from flask import jsonify
 
-    def unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+    def unavailable(exc: Exception):
         logging.getLogger("leadq.web").error(
             "web.service-unavailable", extra={"what": type(exc).__name__, "path": request.path}
         )

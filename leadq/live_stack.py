@@ -115,7 +115,8 @@ def serve_app(settings: Settings, *, public: bool = True, **app_options: Any) ->
     ``public_base_url`` (what the CRM redirects and delivers to)."""
     from leadq.app import create_app
 
-    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    # werkzeug wants the app up front, but the app needs the port first: it is set below.
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]  # werkzeug: app required
     url = f"http://127.0.0.1:{server.server_port}"
     if public:
         settings = settings.model_copy(update={"public_base_url": url})

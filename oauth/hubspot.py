@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -30,13 +30,8 @@ def authorize_url(provider: HubSpotOAuth, state: str) -> str:
     }
     if provider.optional_scopes:
         query["optional_scope"] = " ".join(provider.optional_scopes)
-    return f"{provider.auth_base}/oauth/authorize?{urlencode(query, quote_via=_quote)}"
-
-
-def _quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="", encoding=encoding, errors=errors)  # spaces as %20, as HubSpot documents
+    # quote, not quote_plus: spaces as %20, as HubSpot documents
+    return f"{provider.auth_base}/oauth/authorize?{urlencode(query, quote_via=quote)}"
 
 
 def _post(session: requests.Session, url: str, form: dict[str, str], timeout: float) -> dict[str, Any]:
@@ -123,7 +118,8 @@ def introspect(
         ) from None
     if response.status_code >= 400:
         raise ProviderDown(f"HubSpot's introspection endpoint answered {response.status_code}")
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def refresh(

@@ -167,4 +167,5 @@ def identity(session: requests.Session, tokens: TokenSet, timeout: float = 30.0)
         raise OAuthError(
             f"Salesforce's identity URL answered {response.status_code}", status=response.status_code
         )
-    return response.json()
+    identity: dict[str, Any] = response.json()
+    return identity

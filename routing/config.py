@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, time
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.config_text import parse_toml
 from core.records import Owner
 from routing.types import STEPS, Queue, Rep, RoutingConfig, WorkingHours
 
@@ -38,10 +38,6 @@ REP_KEYS = {
 }
 
 
-MAX_TEXT_CHARS = 400_000  # a routing file longer than this is refused, never cut
-MAX_NUMBER = 10**15  # no capacity, band or weight comes near it
-
-
 class RoutingConfigError(ValueError):
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"{key}: {problem}")
@@ -51,41 +47,6 @@ class RoutingConfigError(ValueError):
 @lru_cache(maxsize=1)
 def default_text() -> str:
     return resources.files("routing.data").joinpath("default_routing.toml").read_text(encoding="utf-8")
-
-
-def _check_values(data: Any) -> None:
-    """NaN passes every < and > check, so it is refused here, with infinities and integers beyond
-    +/-10**15. Iterative: a deeply nested file cannot exhaust the stack."""
-    stack: list[tuple[str, Any]] = [("", data)]
-    while stack:
-        where, node = stack.pop()
-        if isinstance(node, dict):
-            stack += [(f"{where}.{k}" if where else str(k), v) for k, v in node.items()]
-        elif isinstance(node, list):
-            stack += [(f"{where}[{i}]", v) for i, v in enumerate(node)]
-        elif isinstance(node, float) and not math.isfinite(node):
-            raise RoutingConfigError(where or "(file)", f"must be a finite number, got {node}")
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_NUMBER:
-            raise RoutingConfigError(where or "(file)", f"is out of range (at most {MAX_NUMBER:.0e} in size)")
-
-
-def parse_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads`` whose every failure names the problem: too long, not TOML, nested too
-    deeply, an integer with thousands of digits, NaN or infinity anywhere."""
-    if len(text) > MAX_TEXT_CHARS:
-        raise RoutingConfigError(
-            "(file)", f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
-        )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RoutingConfigError("(file)", f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise RoutingConfigError("(file)", "nested too deeply") from None
-    except ValueError:  # an integer over Python's 4,300-digit conversion limit
-        raise RoutingConfigError("(file)", "not valid TOML: a number has too many digits") from None
-    _check_values(data)
-    return data
 
 
 def _text(value: Any, key: str) -> str:
@@ -220,19 +181,18 @@ def _merge(base: dict[str, Any], own: dict[str, Any], path: str = "") -> dict[st
     return merged
 
 
-def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> RoutingConfig:
-    """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
-    data = tomllib.loads(default_text())
-    if text:
-        data = _merge(data, parse_toml(text))
-    steps = data["steps"]
+def _steps(steps: dict[str, Any]) -> dict[str, bool]:
     for name, value in steps.items():
         if name not in STEPS:
             raise RoutingConfigError(f"steps.{name}", f"unknown step; steps are {', '.join(STEPS)}")
         if not isinstance(value, bool):
             raise RoutingConfigError(f"steps.{name}", "must be true or false")
+    return steps
+
+
+def _segments(raw: dict[str, Any]) -> list[tuple[str, int, int]]:
     segments = []
-    for name, band in data["segments"].items():
+    for name, band in raw.items():
         if (
             not isinstance(band, list)
             or len(band) != 2
@@ -241,15 +201,22 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         ):
             raise RoutingConfigError(f"segments.{name}", "must be [min, max] employees, min <= max")
         segments.append((name, band[0], band[1]))
+    return segments
+
+
+def _queues(raw_queues: dict[str, Any]) -> dict[str, Queue]:
     queues = {}
-    for key, raw in data["queues"].items():
+    for key, raw in raw_queues.items():
         if not isinstance(raw, dict):
             raise RoutingConfigError(f"queues.{key}", "must be a table with owner_id and name")
         owner = raw.get("owner_id") or ""
         if isinstance(owner, bool) or not isinstance(owner, str | int):
             raise RoutingConfigError(f"queues.{key}.owner_id", "must be the CRM owner id (text)")
         queues[key] = Queue(key, str(owner) or None, str(raw.get("name", key)))
-    teams_raw = data.get("teams", {})
+    return queues
+
+
+def _team_queues(teams_raw: Any, queues: dict[str, Queue], fallback: str) -> dict[str, str]:
     if not isinstance(teams_raw, dict):
         raise RoutingConfigError("teams", "must be a table of [teams.<name>]")
     team_queues = {}
@@ -259,7 +226,31 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         queue = _text(raw.get("queue", ""), f"teams.{team}.queue")
         if queue and queue not in queues:
             raise RoutingConfigError(f"teams.{team}.queue", f"unknown queue {queue!r}")
-        team_queues[team] = queue or data["routing"]["fallback_queue"]
+        team_queues[team] = queue or fallback
+    return team_queues
+
+
+def _check_sla(sla: dict[str, Any]) -> None:
+    for tier, minutes in sla.items():
+        if (
+            tier not in ("L1", "L2", "L3", "L4")
+            or isinstance(minutes, bool)
+            or not isinstance(minutes, int)
+            or minutes <= 0
+        ):
+            raise RoutingConfigError(f"sla.{tier}", "must be a tier L1-L4 with whole minutes > 0")
+
+
+def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> RoutingConfig:
+    """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
+    data = tomllib.loads(default_text())
+    if text:
+        data = _merge(data, parse_toml(text, RoutingConfigError))
+    steps = _steps(data["steps"])
+    segments = _segments(data["segments"])
+    queues = _queues(data["queues"])
+    teams_raw = data.get("teams", {})
+    team_queues = _team_queues(teams_raw, queues, data["routing"]["fallback_queue"])
     pools = data["pools"]
     for tier in ("L1", "L2", "L3", "L4"):
         if pools.get(tier) not in ("ae", "sdr", "all", "nurture"):
@@ -271,14 +262,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
             raise RoutingConfigError(f"routing.{name}", f"unknown queue {value!r}")
     if not routing.get("fallback_queue"):
         raise RoutingConfigError("routing.fallback_queue", "is required")
-    for tier, minutes in data["sla"].items():
-        if (
-            tier not in ("L1", "L2", "L3", "L4")
-            or isinstance(minutes, bool)
-            or not isinstance(minutes, int)
-            or minutes <= 0
-        ):
-            raise RoutingConfigError(f"sla.{tier}", "must be a tier L1-L4 with whole minutes > 0")
+    _check_sla(data["sla"])
     perf = data["performance"]
     floor, cap, prior = (perf.get(k) for k in ("floor", "cap", "prior"))
     if not (isinstance(floor, int | float) and isinstance(cap, int | float) and 0 < floor <= 1 <= cap):
@@ -332,7 +316,3 @@ def segment_of(employees: int | None, config: RoutingConfig) -> str | None:
     if employees is None:
         return None
     return next((name for name, low, high in config.segments if low <= employees <= high), None)
-
-
-def describe_reps(config: RoutingConfig) -> Mapping[str, str]:
-    return {r.owner_id: r.name for r in config.reps}

@@ -9,7 +9,7 @@ queue with the reason, and its SLA timer starts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from core.records import Verdict
@@ -70,6 +70,106 @@ def _pool_words(pool: str, lead: RoutingLead, segment: str | None) -> str:
     return f"{pool.upper()} pool" + (f" for {' / '.join(bits)}" if bits else "")
 
 
+def _account_owner(
+    lead: RoutingLead,
+    config: RoutingConfig,
+    now: datetime,
+    accounts: Sequence[AccountMatch],
+    exclude: frozenset[str],
+    path: list[str],
+) -> Decision | None:
+    """The owner of the lead's account when they can take it; else None, the reason on the path."""
+    account, how = match_account(lead, accounts)
+    if account is None or not account.owner_id:
+        return None
+    owner = config.rep(account.owner_id)
+    name = account.name or account.domain or account.account_id
+    on_pto = "PTO" in availability(owner, now)[1] if owner is not None else False
+    if owner is not None and owner.active and not on_pto and owner.owner_id not in exclude:
+        path.append(f"{name} already owned by {owner.name} (matched on {how})")
+        return Decision(
+            owner.owner_id,
+            None,
+            "account_owner",
+            tuple(path),
+            counts_toward_load=True,
+            sla_due=_sla(lead, config, now),
+        )
+    who = owner.name if owner else f"owner {account.owner_id}"
+    why = (
+        "inactive"
+        if owner is None or not owner.active
+        else "being re-routed away from"
+        if owner.owner_id in exclude
+        else "on PTO"
+    )
+    path.append(f"{name} is owned by {who}, who is {why}: routing by the rules")
+    return None
+
+
+def _available(candidates: list[Rep], now: datetime, path: list[str]) -> list[Rep]:
+    kept = []
+    for rep in candidates:
+        ok, why = availability(rep, now)
+        if ok:
+            kept.append(rep)
+        else:
+            path.append(why)
+    return kept
+
+
+def _under_capacity(candidates: list[Rep], snapshot: Snapshot, path: list[str]) -> list[Rep]:
+    kept = []
+    for rep in candidates:
+        load = snapshot.loads.get(rep.owner_id)
+        opened, weekly = (load.open, load.week) if load else (0, 0)
+        if rep.open_capacity is not None and opened >= rep.open_capacity:
+            path.append(f"{rep.name} at capacity {opened}/{rep.open_capacity} open")
+        elif rep.weekly_capacity is not None and weekly >= rep.weekly_capacity:
+            path.append(f"{rep.name} at weekly capacity {weekly}/{rep.weekly_capacity}")
+        else:
+            kept.append(rep)
+    return kept
+
+
+def _weights(
+    candidates: list[Rep], segment: str | None, snapshot: Snapshot, config: RoutingConfig
+) -> dict[str, float]:
+    """Each rep's configured weight, times their performance multiplier when that step is on."""
+    weights = {r.owner_id: r.weight for r in candidates}
+    if config.steps.get("performance", True) and snapshot.performance:
+        totals = [snapshot.performance.get((r.owner_id, segment or ""), (0, 0)) for r in candidates]
+        decided = sum(t[1] for t in totals)
+        team_rate = sum(t[0] for t in totals) / decided if decided else None
+        for rep in candidates:
+            weights[rep.owner_id] *= performance_multiplier(rep, segment, snapshot, config, team_rate)
+    return weights
+
+
+def _choose(
+    candidates: list[Rep],
+    weights: dict[str, float],
+    counts: Mapping[str, int],
+    config: RoutingConfig,
+    path: list[str],
+) -> Rep:
+    if not config.steps.get("round_robin", True):
+        path.append(f"{candidates[0].name} chosen (first eligible; round robin is off)")
+        return candidates[0]
+    # Weighted round robin by counts: the rep furthest below their weighted share goes next
+    # (ties by configuration order), so shares converge to the weights and survive restarts.
+    order = {r.owner_id: i for i, r in enumerate(config.reps)}
+    chosen = min(
+        candidates,
+        key=lambda r: ((counts.get(r.owner_id, 0) + 1) / weights[r.owner_id], order[r.owner_id]),
+    )
+    path.append(
+        f"{chosen.name} chosen by weighted round robin "
+        f"({counts.get(chosen.owner_id, 0)} assigned in this pool, weight {weights[chosen.owner_id]:.2f})"
+    )
+    return chosen
+
+
 def route(
     lead: RoutingLead,
     config: RoutingConfig,
@@ -83,30 +183,9 @@ def route(
     path: list[str] = []
 
     if steps.get("account_owner", True):
-        account, how = match_account(lead, accounts)
-        if account is not None and account.owner_id:
-            owner = config.rep(account.owner_id)
-            name = account.name or account.domain or account.account_id
-            on_pto = "PTO" in availability(owner, now)[1] if owner is not None else False
-            if owner is not None and owner.active and not on_pto and owner.owner_id not in exclude:
-                path.append(f"{name} already owned by {owner.name} (matched on {how})")
-                return Decision(
-                    owner.owner_id,
-                    None,
-                    "account_owner",
-                    tuple(path),
-                    counts_toward_load=True,
-                    sla_due=_sla(lead, config, now),
-                )
-            who = owner.name if owner else f"owner {account.owner_id}"
-            why = (
-                "inactive"
-                if owner is None or not owner.active
-                else "being re-routed away from"
-                if owner.owner_id in exclude
-                else "on PTO"
-            )
-            path.append(f"{name} is owned by {who}, who is {why}: routing by the rules")
+        owned = _account_owner(lead, config, now, accounts, exclude, path)
+        if owned is not None:
+            return owned
 
     if steps.get("disqualified", True) and lead.verdict == Verdict.DISQUALIFIED:
         path.append("disqualified: not given to a rep")
@@ -133,29 +212,10 @@ def route(
     territory_team = Counter(r.team for r in candidates if r.team).most_common(1) or Counter(
         r.team for r in config.reps if r.team and lead.country and (lead.country or "").upper() in r.countries
     ).most_common(1)
-
     if steps.get("availability", True):
-        kept = []
-        for rep in candidates:
-            ok, why = availability(rep, now)
-            if ok:
-                kept.append(rep)
-            else:
-                path.append(why)
-        candidates = kept
-
+        candidates = _available(candidates, now, path)
     if steps.get("capacity", True):
-        kept = []
-        for rep in candidates:
-            load = snapshot.loads.get(rep.owner_id)
-            opened, weekly = (load.open, load.week) if load else (0, 0)
-            if rep.open_capacity is not None and opened >= rep.open_capacity:
-                path.append(f"{rep.name} at capacity {opened}/{rep.open_capacity} open")
-            elif rep.weekly_capacity is not None and weekly >= rep.weekly_capacity:
-                path.append(f"{rep.name} at weekly capacity {weekly}/{rep.weekly_capacity}")
-            else:
-                kept.append(rep)
-        candidates = kept
+        candidates = _under_capacity(candidates, snapshot, path)
 
     if not candidates:
         team = territory_team[0][0] if territory_team else None
@@ -163,30 +223,8 @@ def route(
         path.append("nobody qualifies: SLA timer started")
         return _queue(config, key, "queue", path, lead, now, sla=True)
 
-    weights = {r.owner_id: r.weight for r in candidates}
-    if steps.get("performance", True) and snapshot.performance:
-        totals = [snapshot.performance.get((r.owner_id, segment or ""), (0, 0)) for r in candidates]
-        decided = sum(t[1] for t in totals)
-        team_rate = sum(t[0] for t in totals) / decided if decided else None
-        for rep in candidates:
-            weights[rep.owner_id] *= performance_multiplier(rep, segment, snapshot, config, team_rate)
-
-    counts = snapshot.pool_counts.get(pool, {})
-    if steps.get("round_robin", True):
-        # Weighted round robin by counts: the rep furthest below their weighted share goes next
-        # (ties by configuration order), so shares converge to the weights and survive restarts.
-        order = {r.owner_id: i for i, r in enumerate(config.reps)}
-        chosen = min(
-            candidates,
-            key=lambda r: ((counts.get(r.owner_id, 0) + 1) / weights[r.owner_id], order[r.owner_id]),
-        )
-        path.append(
-            f"{chosen.name} chosen by weighted round robin "
-            f"({counts.get(chosen.owner_id, 0)} assigned in this pool, weight {weights[chosen.owner_id]:.2f})"
-        )
-    else:
-        chosen = candidates[0]
-        path.append(f"{chosen.name} chosen (first eligible; round robin is off)")
+    weights = _weights(candidates, segment, snapshot, config)
+    chosen = _choose(candidates, weights, snapshot.pool_counts.get(pool, {}), config, path)
     return Decision(
         chosen.owner_id,
         None,

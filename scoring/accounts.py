@@ -84,7 +84,7 @@ def score_account(people: Sequence[tuple[PersonFeatures, Score]], icp: Icp) -> A
     live = [(i, f, s) for i, (f, s) in enumerate(people) if s.verdict != Verdict.DISQUALIFIED]
     confidence = "high" if len(people) >= 3 else "medium" if len(people) == 2 else "low"
     if not live:
-        reasons = ("! no qualified contacts", *[f"- {text}" for c, text in fit_parts if c < 0][:2])
+        why_not = ("! no qualified contacts", *[f"- {text}" for c, text in fit_parts if c < 0][:2])
         return AccountScore(
             fit,
             0.0,
@@ -100,7 +100,7 @@ def score_account(people: Sequence[tuple[PersonFeatures, Score]], icp: Icp) -> A
             committee,
             (),
             0,
-            reasons,
+            why_not,
             len(people),
         )
     best_index, _best_f, best = max(live, key=lambda t: t[2].priority)

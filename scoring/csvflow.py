@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from scoring.columns import ColumnInfo, FeatureRows, feature_rows, infer_columns, parse_date
 from scoring.evaluate import (
     calibration_table,
     headline,
@@ -28,17 +29,7 @@ from scoring.evaluate import (
 )
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel, fit_lead_model, generic_describer
-from scoring.table import (
-    ColumnInfo,
-    FeatureRows,
-    Table,
-    TableError,
-    feature_rows,
-    infer_columns,
-    labels_for,
-    parse_date,
-    read_csv,
-)
+from scoring.table import Table, TableError, labels_for, read_csv
 
 TEST_FRACTION = 0.25
 SEED = 0

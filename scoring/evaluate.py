@@ -60,9 +60,9 @@ def lift_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, float]]:
     return out
 
 
-def tier_table(y: np.ndarray, tiers: Sequence[str]) -> dict[str, dict[str, float]]:
+def tier_table(y: np.ndarray, tiers: Sequence[str]) -> dict[str, dict[str, float | None]]:
     tiers_arr = np.array(tiers)
-    out = {}
+    out: dict[str, dict[str, float | None]] = {}
     for tier in ("L1", "L2", "L3", "L4"):
         mask = tiers_arr == tier
         out[tier] = {

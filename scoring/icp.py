@@ -15,11 +15,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from core.config_text import MAX_NUMBER, parse_toml
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
-
-MAX_TEXT_CHARS = 400_000  # an ICP file longer than this is refused, never cut
-MAX_NUMBER = 10**15  # no count, weight or amount in an ICP comes near it
 
 
 class IcpError(ValueError):
@@ -117,39 +115,6 @@ def _kind(value: Any) -> str:
     )
 
 
-def check_values(data: Any, error: type[ValueError]) -> None:
-    """Refuse what no ICP or routing value may be: NaN or infinite numbers, integers beyond
-    +/-10**15. Iterative, so a deeply nested file cannot exhaust the stack."""
-    stack: list[tuple[str, Any]] = [("", data)]
-    while stack:
-        where, node = stack.pop()
-        if isinstance(node, dict):
-            stack += [(f"{where}.{k}" if where else str(k), v) for k, v in node.items()]
-        elif isinstance(node, list):
-            stack += [(f"{where}[{i}]", v) for i, v in enumerate(node)]
-        elif isinstance(node, float) and not math.isfinite(node):
-            raise error(where or "(file)", f"must be a finite number, got {node}")
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_NUMBER:
-            raise error(where or "(file)", f"is out of range (at most {MAX_NUMBER:.0e} in size)")
-
-
-def parse_toml(text: str, error: type[ValueError]) -> dict[str, Any]:
-    """``tomllib.loads`` whose every failure is ``error`` naming the problem: too long, not TOML,
-    nested too deeply, an integer with thousands of digits, NaN or infinity anywhere."""
-    if len(text) > MAX_TEXT_CHARS:
-        raise error("(file)", f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error("(file)", f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise error("(file)", "nested too deeply") from None
-    except ValueError:  # an integer over Python's 4,300-digit conversion limit
-        raise error("(file)", "not valid TOML: a number has too many digits") from None
-    check_values(data, error)
-    return data
-
-
 def _number(data: dict[str, Any], key: str, low: float | None = None, high: float | None = None) -> float:
     value = _get(data, key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
@@ -215,18 +180,34 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
     return out
 
 
+ENGAGEMENT_KINDS = (
+    "site_visit",
+    "page_view",
+    "email_open",
+    "email_click",
+    "form_submission",
+    "meeting",
+    "tool_point",
+)
+
+
+def _synonyms(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    raw = _get(data, "firmographics.industry_synonyms")
+    if not isinstance(raw, dict):
+        raise IcpError("firmographics.industry_synonyms", "must be a table of industry = [names]")
+    synonyms = {}
+    for name, names in raw.items():  # names may hold dots: no _get here
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise IcpError(f"firmographics.industry_synonyms.{name}", "must be a list of strings")
+        synonyms[name] = tuple(names)
+    return synonyms
+
+
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default)."""
     base = tomllib.loads(default_icp_text())
     data = _merge(base, parse_toml(text, IcpError)) if text else base
-    synonyms_raw = _get(data, "firmographics.industry_synonyms")
-    if not isinstance(synonyms_raw, dict):
-        raise IcpError("firmographics.industry_synonyms", "must be a table of industry = [names]")
-    synonyms = {}
-    for name, names in synonyms_raw.items():  # names may hold dots: no _get here
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise IcpError(f"firmographics.industry_synonyms.{name}", "must be a list of strings")
-        synonyms[name] = tuple(names)
+    synonyms = _synonyms(data)
     targets = _strings(data, "firmographics.target_industries")
     for target in targets:
         if target not in synonyms:
@@ -240,7 +221,11 @@ def load_icp(text: str | None = None) -> Icp:
     engagement = _number(data, "blend.engagement", 0, 1)
     if abs(fit + engagement - 1.0) > 1e-6:
         raise IcpError("blend", f"fit + engagement must be 1, got {fit + engagement}")
-    tiers = tuple(_number(data, f"tiers.{t}", 0, 100) for t in ("L1", "L2", "L3"))
+    tiers = (
+        _number(data, "tiers.L1", 0, 100),
+        _number(data, "tiers.L2", 0, 100),
+        _number(data, "tiers.L3", 0, 100),
+    )
     if not tiers[0] > tiers[1] > tiers[2]:
         raise IcpError("tiers", "thresholds must be strictly decreasing: L1 > L2 > L3")
     countries = [c.upper() for c in _strings(data, "firmographics.countries")]
@@ -274,23 +259,11 @@ def load_icp(text: str | None = None) -> Icp:
             c.upper() for c in _strings(data, "disqualifiers.countries_not_served")
         ),
         half_life_days=_number(data, "engagement.half_life_days", 0.5, 3650),
-        engagement_weights=_weights(
-            data,
-            "engagement.weights",
-            (
-                "site_visit",
-                "page_view",
-                "email_open",
-                "email_click",
-                "form_submission",
-                "meeting",
-                "tool_point",
-            ),
-        ),
+        engagement_weights=_weights(data, "engagement.weights", ENGAGEMENT_KINDS),
         engagement_saturation=_number(data, "engagement.saturation", 1),
         blend_fit=fit,
         blend_engagement=engagement,
-        tier_thresholds=tiers,  # type: ignore[arg-type]
+        tier_thresholds=tiers,
         min_outcomes=int(_number(data, "model.min_outcomes", 1)),
         min_wins=int(_number(data, "model.min_wins", 1)),
         verdicts=Thresholds(

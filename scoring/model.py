@@ -9,6 +9,8 @@ logit, so per-column contributions stay exactly additive:
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -19,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
-class ConversionModel(ClassifierMixin, BaseEstimator):
+class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn ships no type hints: its bases are Any
     """Calibrated logistic model of conversion with exact additive contributions.
 
     Parameters
@@ -54,13 +56,13 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        Cs=(0.03, 0.1, 0.3, 1.0),
-        time_ordered=False,
-        validation_fraction=0.2,
-        calibrate=True,
-        random_state=0,
-        max_iter=2000,
-    ):
+        Cs: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0),
+        time_ordered: bool = False,
+        validation_fraction: float = 0.2,
+        calibrate: bool = True,
+        random_state: int = 0,
+        max_iter: int = 2000,
+    ) -> None:
         self.Cs = Cs
         self.time_ordered = time_ordered
         self.validation_fraction = validation_fraction
@@ -68,7 +70,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.max_iter = max_iter
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True  # encoded lead tables are sparse (one 1.0 per feature and row)
@@ -95,7 +97,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             raw[valid] = self._logistic(C).fit(X[train], y[train]).decision_function(X[valid])
         return raw, y
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> Self:
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, ensure_min_samples=2)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
@@ -125,22 +127,22 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.mean_ = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         a, b = self.calibration_
         return a * (np.asarray(X @ self.coef_).ravel() + self.intercept_) + b
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         logit = self.decision_function(X)
         positive = 1.0 / (1.0 + np.exp(-logit))
         return np.column_stack([1.0 - positive, positive])
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
 
-    def contributions(self, X):
+    def contributions(self, X: Any) -> tuple[np.ndarray, float]:
         """Per-column contributions to the calibrated logit, and the expected logit they add to."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)

@@ -186,10 +186,6 @@ class TitleInfo:
     def is_job_seeker(self) -> bool:
         return self.seniority == "job_seeker"
 
-    @property
-    def is_student_or_intern(self) -> bool:
-        return self.seniority in ("student", "intern")
-
 
 def normalise(title: str) -> str:
     """Lower-case ASCII words, single-spaced: "Sr. Director, Demand Gen" -> "senior director demand gen"."""

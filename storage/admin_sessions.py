@@ -81,4 +81,4 @@ def end(db: Session, session_id: str) -> None:
 def end_all(db: Session, admin_id: int) -> int:
     """End every session of the admin (password changed, admin removed); returns how many ended."""
     ended = db.execute(delete(AdminSession).where(AdminSession.admin_id == admin_id))
-    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult

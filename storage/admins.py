@@ -104,7 +104,7 @@ def revoke(session: Session, admin_id: int, installation_id: int) -> bool:
             AdminGrant.admin_id == admin_id, AdminGrant.installation_id == installation_id
         )
     )
-    return bool(removed.rowcount)  # type: ignore[attr-defined]
+    return bool(removed.rowcount)  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
 
 
 def grant(session: Session, admin_id: int, installation_id: int) -> None:

@@ -225,7 +225,7 @@ def claim_stalled(session: Session, run: RunningBackfill, now: datetime) -> bool
         .where(SyncCursor.id == run.cursor_id, SyncCursor.updated_at == run.updated_at)
         .values(updated_at=now)
     )
-    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
 
 
 def clear_previews(session: Session, installation_id: int) -> None:

@@ -112,7 +112,7 @@ def resolve(session: Session, installation_id: int, keys: Iterable[tuple[str, st
                 .values(resolved_at=now)
                 .execution_options(synchronize_session=False)
             )
-            resolved += result.rowcount or 0  # type: ignore[attr-defined]
+            resolved += result.rowcount or 0  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
     return resolved
 
 

@@ -25,7 +25,7 @@ def heartbeat_key(installation_id: int, name: str) -> str:
 
 
 def redis_now(client: Redis) -> float:
-    seconds, micros = client.time()  # type: ignore[misc]
+    seconds, micros = client.time()
     return float(seconds) + micros / 1_000_000
 
 

@@ -9,7 +9,7 @@ queues under the same prefix (``workers.celery_app``). Without a prefix the clie
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.client import Pipeline
@@ -55,7 +55,7 @@ class _Prefixing:
     key_prefix: str = ""
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        return super().execute_command(*with_prefix(self.key_prefix, args), **options)  # type: ignore[misc]
+        return super().execute_command(*with_prefix(self.key_prefix, args), **options)  # type: ignore[misc]  # a mixin: mypy cannot see the redis class it joins
 
 
 class PrefixedPipeline(_Prefixing, Pipeline):
@@ -75,7 +75,7 @@ def connect(url: str, prefix: str = "", **options: Any) -> redis.Redis:
     """A client of the Redis at ``url``; with a ``prefix``, every key it names is under it."""
     if not prefix:
         return redis.Redis.from_url(url, **options)
-    client = PrefixedRedis.from_url(url, **options)
+    client = cast(PrefixedRedis, PrefixedRedis.from_url(url, **options))  # redis-py types it as Redis
     client.key_prefix = prefix
     return client
 

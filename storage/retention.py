@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from storage.tables import ProcessedEvent, RoutingDecisionRow, ScoreRow
 
@@ -28,17 +28,22 @@ class Pruned:
 
 
 def _keep_newest(
-    session: Session, table: type, stamp: object, cutoff: datetime, installation: int | None
+    session: Session,
+    table: type[ScoreRow] | type[RoutingDecisionRow],
+    stamp: InstrumentedAttribute[datetime],
+    cutoff: datetime,
+    installation: int | None,
 ) -> int:
     newest = (
-        select(func.max(table.id))  # type: ignore[attr-defined]
-        .group_by(table.installation_id, table.object_type, table.record_id)  # type: ignore[attr-defined]
+        select(func.max(table.id))
+        .group_by(table.installation_id, table.object_type, table.record_id)
         .scalar_subquery()
     )
-    statement = delete(table).where(stamp < cutoff, table.id.not_in(newest))  # type: ignore[attr-defined, operator]
+    statement = delete(table).where(stamp < cutoff, table.id.not_in(newest))
     if installation is not None:
-        statement = statement.where(table.installation_id == installation)  # type: ignore[attr-defined]
-    return int(session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0)
+        statement = statement.where(table.installation_id == installation)
+    done = session.execute(statement.execution_options(synchronize_session=False))
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
 
 
 def prune(
@@ -59,7 +64,8 @@ def prune(
         )
         if installation is not None:
             events = events.where(ProcessedEvent.installation_id == installation)
-        gone_events = int(session.execute(events.execution_options(synchronize_session=False)).rowcount or 0)
+        done = session.execute(events.execution_options(synchronize_session=False))
+        gone_events = int(done.rowcount or 0)  # type: ignore[attr-defined]  # SQLAlchemy types DML results as Result, not CursorResult
         gone_scores = _keep_newest(session, ScoreRow, ScoreRow.scored_at, cutoff, installation)
         gone_routing = _keep_newest(
             session, RoutingDecisionRow, RoutingDecisionRow.decided_at, cutoff, installation

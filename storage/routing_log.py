@@ -114,4 +114,4 @@ def newest_owners(session: Session, installation_id: int) -> dict[tuple[str, str
             RoutingDecisionRow.object_type, RoutingDecisionRow.record_id, RoutingDecisionRow.owner_id
         ).where(RoutingDecisionRow.id.in_(newest), RoutingDecisionRow.owner_id.is_not(None))
     )
-    return {(o, r): owner for o, r, owner in rows}
+    return {(o, r): owner for o, r, owner in rows if owner is not None}

@@ -61,13 +61,13 @@ def count_untrusted(
     client: redis.Redis, keys: Sequence[str], args: Sequence[int]
 ) -> tuple[str, int, list[int]]:
     """Run ``UNTRUSTED`` on (pair, address, name, name's turn): the verdict, the wait and the three counts."""
-    verdict, wait, *counts = client.eval(UNTRUSTED, 4, *keys, *args)  # type: ignore[misc]
+    verdict, wait, *counts = client.eval(UNTRUSTED, 4, *keys, *args)
     return _text(verdict), int(wait), [int(c) for c in counts]
 
 
 def count_device(client: redis.Redis, key: str, limit: int, window_s: int) -> tuple[str, int, int]:
     """Run ``TRUSTED`` on a device's count: the verdict, the wait in seconds and the count."""
-    verdict, wait, count = client.eval(TRUSTED, 1, key, limit, window_s)  # type: ignore[misc]
+    verdict, wait, count = client.eval(TRUSTED, 1, key, limit, window_s)
     return _text(verdict), int(wait), int(count)
 
 

@@ -79,7 +79,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def redis_client():  # type: ignore[no-untyped-def]
+def redis_client():
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

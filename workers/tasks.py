@@ -39,7 +39,7 @@ def runtime() -> Runtime:
     return Runtime.from_settings(load_settings())
 
 
-class LeadqTask(Task):  # type: ignore[misc]
+class LeadqTask(Task):
     """The base of every leadq task: acknowledged after it ran, and one error policy.
 
     ``handle`` turns what a task raised into one outcome (``outcome_of``): gone, log and return;

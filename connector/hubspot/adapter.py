@@ -96,7 +96,8 @@ class HubSpotAdapter:
         missing = [p.ref.record_id for p in people if not p.account_id]
         linked = self._associations("contacts", "companies", missing) if missing else {}
         company_of = {
-            p.ref.record_id: p.account_id or (linked.get(p.ref.record_id) or [None])[0] for p in people
+            p.ref.record_id: p.account_id or next(iter(linked.get(p.ref.record_id) or ()), None)
+            for p in people
         }
         wanted = sorted({c for c in company_of.values() if c})
         accounts = {
@@ -219,8 +220,8 @@ class HubSpotAdapter:
         """Batch reads with property history (50 records per call): (ref, properties, history newest
         first) for each record found; ``keys_of(chunk)`` names the properties to read."""
         by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
-        for ref in refs:
-            by_object[ref.object_type].append(ref)
+        for wanted in refs:
+            by_object[wanted.object_type].append(wanted)
         for obj, group in by_object.items():
             name = OBJECTS[obj]
             for start in range(0, len(group), HISTORY_BATCH):
@@ -254,7 +255,7 @@ class HubSpotAdapter:
         for ref, props, history in self._with_history(refs, lambda _chunk: list(keys)):
             states = {}
             for key in keys:
-                newest = (history.get(key) or [None])[0]
+                newest = next(iter(history.get(key) or ()), None)
                 states[key] = FieldState(
                     value=props.get(key),
                     written_by=self._writer(newest),

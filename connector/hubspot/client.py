@@ -87,7 +87,9 @@ class HubSpotCalls:
             options["ssl_ca_cert"] = self.config.ca_bundle
         return hubspot.Client.create(**options)
 
-    def call(self, fn: Callable[[hubspot.Client], T], bucket: str = API, what: str = "") -> T:
+    # fn takes the client; typed `...` because callers bind loop values as lambda defaults, which
+    # mypy cannot infer against a one-argument signature.
+    def call(self, fn: Callable[..., T], bucket: str = API, what: str = "") -> T:
         token = self.tokens.current()
         refreshed = False
         last: CrmError | None = None

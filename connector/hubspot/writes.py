@@ -77,7 +77,7 @@ def _write_chunk(
 def _validation_message(exc: CrmValidationError) -> str:
     body = exc.body
     if isinstance(body, dict):
-        message = body.get("message", "")
+        message: str = body.get("message", "")
         if "[" in message:
             try:
                 items = json.loads(message[message.index("[") :])

@@ -243,7 +243,7 @@ class SalesforceAdapter:
                 record = current.get(ref.record_id)
                 states = {}
                 for key, name in names.items():
-                    entry = (rows.get((ref.record_id, name)) or [None])[0]
+                    entry = next(iter(rows.get((ref.record_id, name)) or ()), None)
                     value = record.raw.get(key) if record is not None else None
                     states[key] = FieldState(
                         value, self._writer_of(entry), entry["CreatedDate"] if entry else None

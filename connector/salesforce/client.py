@@ -95,7 +95,9 @@ class SalesforceCalls:
         if usage is not None:
             self.budget.observe(int(usage.used), int(usage.total))
 
-    def call(self, fn: Callable[[Salesforce], T], what: str = "") -> T:
+    # fn takes the client; typed `...` because callers bind loop values as lambda defaults, which
+    # mypy cannot infer against a one-argument signature.
+    def call(self, fn: Callable[..., T], what: str = "") -> T:
         token = self.tokens.current()
         refreshed = False
         last: CrmError | None = None

@@ -40,6 +40,6 @@ def is_id_row(row: dict[str, Any]) -> bool:
     """
     data_type = row.get("DataType")
     if data_type is not None:
-        return data_type == ID_TYPE
+        return bool(data_type == ID_TYPE)
     values = [v for v in (row.get("OldValue"), row.get("NewValue")) if v is not None]
     return bool(values) and all(SF_ID.match(str(v)) for v in values)

@@ -22,7 +22,7 @@ REPLACED_OUTBOUND = (
 
 @bp.post("/installations/<int:installation_id>/outbound/replace")
 @login_required
-def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
+def outbound_replace(installation_id: int):
     """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
     from connector.registry import provider
     from storage import outbound_secrets
@@ -42,7 +42,7 @@ def outbound_replace(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/reconcile")
 @login_required
-def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
+def reconcile(installation_id: int):
     """Check now (and, with fix, rewrite leadq's own fields that are wrong or missing)."""
     installation_or_404(installation_id)
     fix = request.form.get("fix") == "1"
@@ -57,7 +57,7 @@ def reconcile(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/errors/retry")
 @login_required
-def retry(installation_id: int):  # type: ignore[no-untyped-def]
+def retry(installation_id: int):
     installation_or_404(installation_id)
     dispatch.enqueue_retry(services().celery, installation_id)
     flash("The failed records are being processed again; refresh in a moment.")
@@ -66,7 +66,7 @@ def retry(installation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/installations/<int:installation_id>/model/retrain")
 @login_required
-def model_retrain(installation_id: int):  # type: ignore[no-untyped-def]
+def model_retrain(installation_id: int):
     installation_or_404(installation_id)
     dispatch.enqueue_retrain(services().celery, installation_id)
     flash("Retraining started: a challenger replaces the champion only if it wins on outcomes it never saw.")

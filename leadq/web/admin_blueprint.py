@@ -3,7 +3,6 @@ button pressed while the broker is down, sending a task, and the labels of state
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
@@ -47,15 +46,10 @@ def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.errorhandler(BrokerUnavailable)
-def _broker_down(_exc: Exception):  # type: ignore[no-untyped-def]
+def _broker_down(_exc: Exception):
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
-
-
-def aware(when: datetime | None) -> datetime | None:
-    """A stored time as UTC (SQLite gives it back without a zone)."""
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 def to_installation(installation_id: int, anchor: str = "") -> Any:

@@ -69,7 +69,7 @@ def _save(installation_id: int, texts: tuple[str, str]) -> bool:
 
 @bp.route("/installations/<int:installation_id>/config", methods=["GET", "POST"])
 @login_required
-def config(installation_id: int):  # type: ignore[no-untyped-def]
+def config(installation_id: int):
     """Edit the ICP and routing TOML; a valid save becomes pending, with its preview."""
     from routing.config import default_text
     from scoring.icp import default_icp_text

@@ -8,11 +8,12 @@ from typing import Any
 
 from flask import g, jsonify, render_template
 
-from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, STATE_LABELS, aware, bp
+from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, STATE_LABELS, bp
 from leadq.web.admin_preview import preview_summary
 from leadq.web.auth import installation_or_404, login_required, services
 from storage import admins, assignment_health, cursors, dead_letters, lead_pages
 from storage.db import Session
+from storage.stamps import aware
 from storage.statuses import CursorStatus, InstallationStatus
 
 
@@ -60,7 +61,7 @@ def _sync_facts(db: Session, installation_id: int) -> dict[str, Any]:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     rows = []
     with services().sessions() as db:
         for inst in admins.installations_of(db, g.admin_id):
@@ -84,7 +85,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/installations/<int:installation_id>")
 @login_required
-def installation(installation_id: int):  # type: ignore[no-untyped-def]
+def installation(installation_id: int):
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         facts = _sync_facts(db, installation_id)
@@ -143,7 +144,7 @@ def _reconciled(db: Session, installation_id: int) -> dict[str, Any] | None:
 
 @bp.get("/installations/<int:installation_id>/sync.json")
 @login_required
-def sync_json(installation_id: int):  # type: ignore[no-untyped-def]
+def sync_json(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions() as db:
         facts = _sync_facts(db, installation_id)

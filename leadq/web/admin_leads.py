@@ -8,16 +8,17 @@ from typing import Any
 
 from flask import render_template, request
 
-from leadq.web.admin_blueprint import aware, bp
+from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage import lead_pages
+from storage.stamps import aware
 
 PAGE = 50
 
 
 @bp.get("/installations/<int:installation_id>/leads")
 @login_required
-def leads(installation_id: int):  # type: ignore[no-untyped-def]
+def leads(installation_id: int):
     inst = installation_or_404(installation_id)
     q = request.args.get("q", "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     tier = request.args.get("tier", "")
@@ -28,7 +29,7 @@ def leads(installation_id: int):  # type: ignore[no-untyped-def]
 
 def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
     """What leadq wrote, what people left changed and what the CRM refused, newest first."""
-    writes = [
+    writes: list[dict[str, Any]] = [
         {"when": aware(e.written_at), "field": e.field_key, "text": f"wrote {e.value!r}"}
         for e in story.ledger
     ]
@@ -54,7 +55,7 @@ def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
 
 @bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
 @login_required
-def lead(installation_id: int, object_type: str, record_id: str):  # type: ignore[no-untyped-def]
+def lead(installation_id: int, object_type: str, record_id: str):
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         story = lead_pages.lead_story(db, installation_id, object_type, record_id)

@@ -11,7 +11,7 @@ from storage.statuses import ModelStatus
 
 @bp.get("/installations/<int:installation_id>/model")
 @login_required
-def model(installation_id: int):  # type: ignore[no-untyped-def]
+def model(installation_id: int):
     """Champion and challengers with held-out AUC against the rules, calibration, lift and
     conversion by tier, the strongest factors and the training window."""
     from markupsafe import Markup

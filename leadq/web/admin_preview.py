@@ -66,7 +66,7 @@ def start_preview(installation_id: int) -> None:
 
 @bp.post("/installations/<int:installation_id>/backfill/preview")
 @login_required
-def backfill_preview(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_preview(installation_id: int):
     """A dry run first: what a backfill would write, field by field; nothing is written."""
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
@@ -100,7 +100,7 @@ def _approvable(db: Session, installation_id: int) -> str | None:
 
 @bp.post("/installations/<int:installation_id>/backfill/approve")
 @login_required
-def backfill_approve(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_approve(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
         if refused := _approvable(db, installation_id):
@@ -138,7 +138,7 @@ def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: d
 
 @bp.post("/installations/<int:installation_id>/backfill/cancel")
 @login_required
-def backfill_cancel(installation_id: int):  # type: ignore[no-untyped-def]
+def backfill_cancel(installation_id: int):
     installation_or_404(installation_id)
     with services().sessions.begin() as db:
         cursors.delete_previews(db, installation_id)

@@ -237,7 +237,7 @@ def _set_device_cookie(response: Any, admin_id: int, username: str) -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     error = None
     if request.method == "POST":
         username = request.form.get("username", "")[:255]
@@ -253,7 +253,7 @@ def login():  # type: ignore[no-untyped-def]
         with services().sessions.begin() as db:
             # the whole password: admins.authenticate refuses one longer than a password can be set
             admin = admins.authenticate(db, username, request.form.get("password", ""))
-            admin_id, name = (admin.id, admin.username) if admin else (None, None)
+            admin_id, name = (admin.id, admin.username) if admin else (None, "")
         if admin_id is not None:
             admin_session.begin(services(), admin_id, name)  # a fresh session, held server side
             _succeeded(turn)
@@ -271,6 +271,6 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     admin_session.end(services())
     return redirect(url_for("auth.login"))

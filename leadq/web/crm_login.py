@@ -79,7 +79,7 @@ def finish(services: Any, purpose: str, page: Any) -> Any:
         return page("Sign-in failed", str(exc), 400)
     with services.sessions.begin() as db:
         admin = admins.by_crm_user(db, crm, tenant, user)
-        admin_id, name = (admin.id, admin.username) if admin else (None, None)
+        admin_id, name = (admin.id, admin.username) if admin else (None, "")
     if admin_id is None:
         log.warning("admin.crm-user-not-allowed", extra={"crm": crm, "tenant": tenant})
         return page(

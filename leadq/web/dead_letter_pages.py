@@ -17,7 +17,7 @@ PAGE = 100
 
 @bp.get("/installations/<int:installation_id>/errors")
 @login_required
-def records(installation_id: int):  # type: ignore[no-untyped-def]
+def records(installation_id: int):
     inst = installation_or_404(installation_id)
     cause = request.args.get("cause", type=int)
     page = max(1, request.args.get("page", 1, type=int) or 1)

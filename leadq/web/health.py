@@ -10,12 +10,12 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-def readyz():  # type: ignore[no-untyped-def]
+def readyz():
     if not database_reachable(current_app.extensions["leadq"].engine):
         current_app.logger.warning("health.database-unreachable")
         return jsonify(status="unavailable", database="unreachable"), 503

@@ -22,7 +22,7 @@ bp = Blueprint("install", __name__)
 log = logging.getLogger(__name__)
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     title: str,
     message: str,
     status: int = 200,
@@ -42,12 +42,12 @@ def _page(  # type: ignore[no-untyped-def]
     ), status
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services():
     return current_app.extensions["leadq"]
 
 
 @bp.get("/install/hubspot")
-def install_hubspot_start():  # type: ignore[no-untyped-def]
+def install_hubspot_start():
     services = _services()
     settings = services.settings
     if not settings.hubspot_client_id:
@@ -62,20 +62,20 @@ def install_hubspot_start():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/login/hubspot")
-def login_hubspot():  # type: ignore[no-untyped-def]
+def login_hubspot():
     from leadq.web import crm_login
 
     return crm_login.start_hubspot(_services())
 
 
 @bp.get("/login/salesforce")
-def login_salesforce():  # type: ignore[no-untyped-def]
+def login_salesforce():
     from leadq.web import crm_login
 
     return crm_login.start_salesforce(_services())
 
 
-def _sign_in_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
+def _sign_in_page(title: str, message: str, status: int):
     return render_template(
         "install.html",
         title=title,
@@ -88,7 +88,7 @@ def _sign_in_page(title: str, message: str, status: int):  # type: ignore[no-unt
 
 
 @bp.get("/oauth/hubspot/callback")
-def hubspot_callback():  # type: ignore[no-untyped-def]
+def hubspot_callback():
     from leadq.web import crm_login
 
     services = _services()
@@ -140,7 +140,7 @@ def hubspot_callback():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/install/salesforce")
-def install_salesforce_start():  # type: ignore[no-untyped-def]
+def install_salesforce_start():
     """``?env=sandbox`` logs in at test.salesforce.com (a Salesforce sandbox org)."""
     from oauth import salesforce as sf_flows
 
@@ -161,7 +161,7 @@ def install_salesforce_start():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/oauth/salesforce/callback")
-def salesforce_callback():  # type: ignore[no-untyped-def]
+def salesforce_callback():
     from leadq.web import crm_login
 
     services = _services()
@@ -169,7 +169,7 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
     if crm_login.purpose_of(request.args.get("state")) == crm_login.SALESFORCE:
         return crm_login.finish(services, crm_login.SALESFORCE, _sign_in_page)
 
-    def failed(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
+    def failed(title: str, message: str, status: int):
         return _page(title, message, status, failed=True, crm="salesforce")
 
     if request.args.get("error"):
@@ -219,7 +219,7 @@ def salesforce_callback():  # type: ignore[no-untyped-def]
 TENANT_LOG_FIELD = {"hubspot": "portal", "salesforce": "org"}
 
 
-def _finished(  # type: ignore[no-untyped-def]
+def _finished(
     result: InstallResult,
     crm: str,
     title: str,

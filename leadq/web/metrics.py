@@ -52,7 +52,7 @@ class _Families:
 
 
 @bp.get("/metrics")
-def metrics():  # type: ignore[no-untyped-def]
+def metrics():
     if not _authorised():
         abort(404)
     services = current_app.extensions["leadq"]

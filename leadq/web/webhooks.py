@@ -25,14 +25,14 @@ bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
 
-def _reject(exc: WebhookRejected):  # type: ignore[no-untyped-def]
+def _reject(exc: WebhookRejected):
     # Logged without the body: it may hold personal data, and a forged one is noise.
     log.warning(f"hubspot.webhook.{exc.reason}", extra={"remote": request.remote_addr})
     return jsonify(error=exc.reason, message=str(exc)), exc.status
 
 
 @bp.post("/webhooks/hubspot")
-def hubspot():  # type: ignore[no-untyped-def]
+def hubspot():
     services = current_app.extensions["leadq"]
     settings = services.settings
     if not settings.hubspot_client_secret.get_secret_value():
@@ -65,7 +65,7 @@ def hubspot():  # type: ignore[no-untyped-def]
     return jsonify(counts), 200
 
 
-def _verify(settings, body: bytes) -> None:  # type: ignore[no-untyped-def]
+def _verify(settings, body: bytes) -> None:
     """Raise WebhookRejected unless HubSpot signed this request, lately. HubSpot signs the URL it
     called: the public URL, whatever proxy stands in between."""
     uri = settings.public_base_url + request.path
@@ -101,7 +101,7 @@ def _change(event: HubSpotEvent, app_id: str) -> intake.Change:
     )
 
 
-def _hand_over(services, installation_id: int, keys: list[str], failure: str) -> None:  # type: ignore[no-untyped-def]
+def _hand_over(services, installation_id: int, keys: list[str], failure: str) -> None:
     try:
         services.enqueue(installation_id, keys)
     except Exception:  # recorded already: the watchdog queues them once the broker is back
@@ -123,7 +123,7 @@ def _soap_fault(reason: str, message: str, status: int) -> Response:
 
 @bp.post("/webhooks/salesforce")
 @bp.post("/webhooks/salesforce/<path:secret>")  # anything under it: 404 here, never logged
-def salesforce(secret: str | None = None):  # type: ignore[no-untyped-def]
+def salesforce(secret: str | None = None):
     """Outbound Messages: acknowledged only after every notification is recorded (durably queued).
 
     Ladder: the installation's secret in the path (anything else, whatever the organization: 404),
@@ -181,7 +181,7 @@ def _notification_change(notification: outbound.Notification, integration_user: 
     )
 
 
-def _within_limit(services, installation_id: int, records: int) -> bool:  # type: ignore[no-untyped-def]
+def _within_limit(services, installation_id: int, records: int) -> bool:
     per_minute = services.settings.salesforce_outbound_max_per_minute
     try:
         allowed = inbound_limit.allow(services.redis, installation_id, records, per_minute)

@@ -59,7 +59,7 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
 
 
 @pytest.fixture
-def page(chromium):  # type: ignore[no-untyped-def]
+def page(chromium):
     context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -68,12 +68,12 @@ def page(chromium):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live(sandbox_factory):  # type: ignore[no-untyped-def]
+def live(sandbox_factory):
     return sandbox_factory(seed=88, records=300, deliver_webhooks=True)
 
 
 @pytest.fixture
-def served(settings, engine, live, redis_client, sessions):  # type: ignore[no-untyped-def]
+def served(settings, engine, live, redis_client, sessions):
     database = engine.url.render_as_string(hide_password=False)
     configured = live_stack.sandbox_settings(settings, live, database_url=database, redis_url=REDIS_URL)
     stack = live_stack.serve_app(configured)

@@ -12,7 +12,7 @@ from tests.support.admin import PASSWORD
 
 
 @pytest.mark.redis
-def test_admin_connects_watches_the_backfill_and_reads_a_leads_reasons(page, served, live) -> None:  # type: ignore[no-untyped-def]
+def test_admin_connects_watches_the_backfill_and_reads_a_leads_reasons(page, served, live) -> None:
     page.goto(f"{served}/")
     assert page.url.startswith(f"{served}/login")
     page.fill("input[name=username]", "alice")

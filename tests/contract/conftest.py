@@ -72,7 +72,7 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
+def receiver():
     r = Receiver()
     yield r
     r.stop()

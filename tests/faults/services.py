@@ -49,7 +49,7 @@ class PrivateRedis:
 
     directory: Path
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+    process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -98,7 +98,7 @@ class PrivateRabbit:
 
     directory: Path
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+    process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -164,7 +164,7 @@ class PrivatePostgres:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str) -> None:
-        command = [str(self.bindir / args[0]), *args[1:]]  # type: ignore[operator]
+        command = [str(self.bindir / args[0]), *args[1:]]
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)

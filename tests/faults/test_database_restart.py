@@ -17,7 +17,7 @@ from tests.support.hubspot import event, signed_post
 from tests.support.services import REDIS_URL
 
 
-def _deliver(client, crm, events: list[dict]):  # type: ignore[no-untyped-def]
+def _deliver(client, crm, events: list[dict]):
     return signed_post(client, crm.client_secret, events)
 
 

@@ -32,16 +32,16 @@ TITLES = ("Student intern", "Analyst", "Sales Manager", "VP Sales", "Chief Reven
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=93, records=150, deliver_webhooks=True)
 
 
 @pytest.fixture
-def live_crm(crm):  # type: ignore[no-untyped-def]
+def live_crm(crm):
     return crm
 
 
-def _subscribe(crm, url: str) -> None:  # type: ignore[no-untyped-def]
+def _subscribe(crm, url: str) -> None:
     dev = hubspot.Client.create(api_key=crm.developer_api_key, host=crm.base_url)
     dev.webhooks.settings_api.configure(
         crm.app_id,

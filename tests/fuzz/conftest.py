@@ -10,15 +10,15 @@ from tests.support.salesforce import for_org, install
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=5, records=80, https=True)
 
 
 @pytest.fixture
-def sf_app(leadq_settings, crm, enqueued):  # type: ignore[no-untyped-def]
+def sf_app(leadq_settings, crm, enqueued):
     return create_app(for_org(leadq_settings, crm), enqueue=enqueued)
 
 
 @pytest.fixture
-def sf_installed(sf_app, crm):  # type: ignore[no-untyped-def]
+def sf_installed(sf_app, crm):
     install(sf_app.test_client(), crm)

@@ -111,7 +111,7 @@ values = st.recursive(
 
 
 @st.composite
-def documents(draw, keys: tuple[str, ...]) -> str:  # type: ignore[no-untyped-def]
+def documents(draw, keys: tuple[str, ...]) -> str:
     """A TOML-shaped document over leadq's own key names: tables, arrays of tables, any values."""
     lines = []
     for _ in range(draw(st.integers(0, 4))):
@@ -142,7 +142,7 @@ ROUTING_PATHS = (
 
 
 @st.composite
-def targeted(draw, paths: tuple[tuple[str, str], ...]) -> str:  # type: ignore[no-untyped-def]
+def targeted(draw, paths: tuple[tuple[str, str], ...]) -> str:
     """leadq's own keys, each given any value: the type and range checks behind every key."""
     lines = []
     for table, key in draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3, unique=True)):
@@ -152,7 +152,7 @@ def targeted(draw, paths: tuple[tuple[str, str], ...]) -> str:  # type: ignore[n
     return "\n".join(lines) + "\n"
 
 
-def toml_texts(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def toml_texts(keys: tuple[str, ...]):
     return st.one_of(
         targeted(ICP_PATHS if keys is ICP_KEYS else ROUTING_PATHS),
         targeted(ICP_PATHS if keys is ICP_KEYS else ROUTING_PATHS),
@@ -163,20 +163,20 @@ def toml_texts(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
     )
 
 
-def _signed_in(client, accounts) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def _signed_in(client, accounts) -> tuple[int, str]:
     mine = accounts["alice"]
     sign_in(client, "alice")
     client.application.extensions["leadq"].__dict__["celery"] = FakeCelery()
     return mine, csrf_of(client.get(f"/installations/{mine}/config").get_data(as_text=True))
 
 
-def _pages_render(client, mine: int) -> None:  # type: ignore[no-untyped-def]
+def _pages_render(client, mine: int) -> None:
     for path in (f"/installations/{mine}", f"/installations/{mine}/config", "/"):
         answer = client.get(path)
         assert answer.status_code == 200, (path, answer.status_code)
 
 
-def test_f11_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f11_fuzz_admin_editor_never_500s(client, accounts, sessions) -> None:
     mine, token = _signed_in(client, accounts)
 
     @FUZZ
@@ -224,11 +224,11 @@ field_text = st.one_of(
 
 
 @st.composite
-def form_values(draw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def form_values(draw) -> dict[str, str]:
     """The form's fields: mostly what an admin would type (so saves happen), often anything at all."""
     numbers = [str(n) for n in sorted(draw(st.lists(st.integers(0, 10**7), min_size=4, max_size=4)))]
 
-    def usual(choices: list[str], hostile) -> str:  # type: ignore[no-untyped-def]
+    def usual(choices: list[str], hostile) -> str:
         return draw(st.sampled_from(choices)) if draw(st.integers(0, 7)) else draw(hostile)
 
     form = {
@@ -248,7 +248,7 @@ def form_values(draw) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return form
 
 
-def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions, ctx) -> None:
     mine, token = _signed_in(client, accounts)
     owner = next(o.owner_id for o in ctx.adapter.owners() if o.active and not o.is_queue)
 
@@ -282,7 +282,7 @@ def test_f11_fuzz_admin_common_fields_form_never_500s(client, accounts, sessions
 
 
 @pytest.mark.parametrize("kind", ["ids"])
-def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_f11_fuzz_admin_ids_and_queries_never_500(client, accounts, kind: str) -> None:
     mine, token = _signed_in(client, accounts)
 
     @FUZZ

@@ -57,7 +57,7 @@ bodies = st.one_of(
 )
 
 
-def test_hubspot_webhook_never_fails_on_garbage(app, enqueued, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_hubspot_webhook_never_fails_on_garbage(app, enqueued, sessions) -> None:
     secret = app.extensions["leadq"].settings.hubspot_client_secret.get_secret_value()
     client = app.test_client()
     seen = {"signed": 0, "unsigned": 0}
@@ -92,7 +92,7 @@ huge_numbers = st.one_of(
 )
 
 
-def test_hubspot_webhook_of_an_installed_portal_never_fails(client, crm, enqueued, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_hubspot_webhook_of_an_installed_portal_never_fails(client, crm, enqueued, sessions) -> None:
     """Signed events of an installed portal reach the database: oversized ids and timestamps must
     be refused (400) or recorded, never a 500."""
     from core.records import CrmKind
@@ -109,7 +109,7 @@ def test_hubspot_webhook_of_an_installed_portal_never_fails(client, crm, enqueue
         prop=st.one_of(st.text(max_size=400), st.none()),
         value=st.one_of(st.text(max_size=400), json_values),
     )
-    def run(object_id, occurred, prop, value) -> None:  # type: ignore[no-untyped-def]
+    def run(object_id, occurred, prop, value) -> None:
         count["n"] += 1
         item = {
             "eventId": count["n"],
@@ -173,7 +173,7 @@ stamps = st.one_of(
 )
 
 
-def test_salesforce_webhook_never_fails_on_garbage(sf_app, crm, sf_installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_salesforce_webhook_never_fails_on_garbage(sf_app, crm, sf_installed, enqueued) -> None:
     """Garbage, hostile XML and oversized ids and stamps, at the unauthenticated endpoint and at the
     installation's own URL (so they reach the database)."""
     from sandbox.salesforce.outbound import envelope

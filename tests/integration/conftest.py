@@ -9,7 +9,7 @@ from tests.support.services import REDIS_URL
 
 
 @pytest.fixture
-def demo_env(tmp_path, monkeypatch, redis_client):  # type: ignore[no-untyped-def]
+def demo_env(tmp_path, monkeypatch, redis_client):
     monkeypatch.setenv("LEADQ_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("LEADQ_REDIS_URL", REDIS_URL)
     monkeypatch.delenv("LEADQ_DATABASE_URL", raising=False)

@@ -13,7 +13,7 @@ from leadq.cli import main
 
 
 @pytest.mark.redis
-def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:
     result = CliRunner().invoke(main, ["demo", "--records", "1000", "--no-serve"])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -31,7 +31,7 @@ def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:  # type: ignore[no
 
 
 @pytest.mark.redis
-def test_the_admin_app_shows_the_runs_numbers(demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_app_shows_the_runs_numbers(demo_env) -> None:
     from leadq import demo as flow
 
     lines: list[str] = []

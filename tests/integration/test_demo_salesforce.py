@@ -31,7 +31,7 @@ def _org_truth(seed: int, records: int) -> tuple[int, int, int]:
 
 
 @pytest.mark.redis
-def test_salesforce_demo_scores_writes_and_reconciles_every_record(demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_salesforce_demo_scores_writes_and_reconciles_every_record(demo_env) -> None:
     result = CliRunner().invoke(
         main, ["demo", "--crm", "salesforce", "--records", str(RECORDS), "--no-serve"]
     )
@@ -84,7 +84,7 @@ def test_an_unknown_crm_is_refused_clearly() -> None:
 
 
 @pytest.mark.redis
-def test_after_the_demo_a_reps_edit_in_the_org_reaches_leadq(demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_demo_a_reps_edit_in_the_org_reaches_leadq(demo_env) -> None:
     from leadq import demo as flow
 
     run = flow.start(600, 5, lambda _line: None, "salesforce")

@@ -7,12 +7,13 @@ import pytest
 
 from leadq.app import create_app
 from storage import inbound_limit
+from storage.heartbeats import claim_if_silent
 from storage.redis_locks import RedisLimiter, RedisLocks
 from storage.redis_namespace import clear_namespace, with_prefix
 from tests.support.services import REDIS_URL
 from workers.celery_app import make_celery
 from workers.services.context import Runtime
-from workers.services.heartbeat import backfill_heartbeat, claim_if_silent
+from workers.services.heartbeat import backfill_heartbeat
 
 
 def test_the_keys_a_command_names_are_the_ones_prefixed() -> None:
@@ -31,7 +32,7 @@ def test_the_keys_a_command_names_are_the_ones_prefixed() -> None:
 
 
 @pytest.mark.redis
-def test_two_stacks_on_one_database_keep_their_keys_and_tasks_apart(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
+def test_two_stacks_on_one_database_keep_their_keys_and_tasks_apart(settings, engine, redis_client) -> None:
     database = engine.url.render_as_string(hide_password=False)
     stacks = [
         settings.model_copy(update={"redis_url": REDIS_URL, "redis_prefix": p, "database_url": database})

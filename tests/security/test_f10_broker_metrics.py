@@ -27,7 +27,7 @@ TOKEN = "m" * 32
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672"
 
 
-def scrape(settings) -> str:  # type: ignore[no-untyped-def]
+def scrape(settings) -> str:
     settings = settings.model_copy(update={"metrics_token": SecretStr(TOKEN)})
     answer = (
         create_app(settings, enqueue=Enqueued())
@@ -44,7 +44,7 @@ def gauge(text: str, name: str, queue: str | None = None) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def send(settings, queue: str, n: int) -> None:  # type: ignore[no-untyped-def]
+def send(settings, queue: str, n: int) -> None:
     """Tasks as the web app publishes them (nothing consumes them here)."""
     app = make_celery(settings)
     try:
@@ -154,7 +154,7 @@ def test_f10_rabbitmq_broker_queue_lengths_and_outage(leadq_settings, redis_clie
         assert "guest" not in text
 
 
-def test_f10_metrics_families_are_declared_once(leadq_settings, crm, redis_client, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f10_metrics_families_are_declared_once(leadq_settings, crm, redis_client, sessions) -> None:
     """F10 (re-test): ``# HELP``/``# TYPE leadq_queue_length`` came once per queue (and per status
     for the labelled families). Prometheus' text format declares a family once, before its samples."""
     from datetime import UTC, datetime

@@ -31,7 +31,7 @@ def test_f11_5_a_broker_outage_leaves_the_existing_preview_intact(
     sessions,
     leadq_settings,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))

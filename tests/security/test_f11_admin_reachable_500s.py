@@ -41,7 +41,7 @@ ROUTES = (
 )
 
 
-def test_f11_3_installation_ids_beyond_the_database_integer_are_404(client, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_f11_3_installation_ids_beyond_the_database_integer_are_404(client, accounts) -> None:
     sign_in(client, "alice")
     token = csrf_of(client.get("/").get_data(as_text=True))
     # 2**31: PostgreSQL's INTEGER overflows; 10**20: SQLite's (and Python's int64 binding) overflows
@@ -84,7 +84,7 @@ def test_f11_4_hostile_toml_in_the_editor_is_a_400_with_a_message_and_the_text_k
     accounts,
     sessions,
     which: str,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}/config").get_data(as_text=True))
@@ -129,7 +129,7 @@ def test_f11_4_common_fields_form_works_after_the_readme_reps_example(
     accounts,
     ctx,
     sessions,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.support.admin import FakeCelery
 
     mine = accounts["alice"]
@@ -175,7 +175,7 @@ def test_f11_5_admin_buttons_while_the_broker_is_down_are_503_with_a_message(
     accounts,
     sessions,
     leadq_settings,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)

@@ -23,7 +23,7 @@ from tests.support.hubspot import event, install, signed_post
         ("occurredAt", -1),
     ],
 )
-def test_f11_out_of_range_hubspot_values_are_a_clear_400(client, crm, enqueued, field, value) -> None:  # type: ignore[no-untyped-def]
+def test_f11_out_of_range_hubspot_values_are_a_clear_400(client, crm, enqueued, field, value) -> None:
     install(client, crm)
     portal, secret, contact = crm.portal_id, crm.client_secret, 1001
     good = signed_post(client, secret, [event(portal, contact)])
@@ -35,7 +35,7 @@ def test_f11_out_of_range_hubspot_values_are_a_clear_400(client, crm, enqueued, 
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])
-def test_f11_deeply_nested_signed_hubspot_body_is_400(client, crm, enqueued, caplog, depth) -> None:  # type: ignore[no-untyped-def]
+def test_f11_deeply_nested_signed_hubspot_body_is_400(client, crm, enqueued, caplog, depth) -> None:
     """F11 (re-test): a correctly signed body of thousands of nested ``[`` made json.loads raise
     RecursionError, answered 500 with a traceback in the log. It is malformed JSON: a 400."""
     install(client, crm)

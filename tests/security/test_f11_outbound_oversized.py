@@ -16,7 +16,7 @@ installed = salesforce_support.installed
 leadq_settings = salesforce_support.leadq_settings
 
 
-def test_f11_oversized_outbound_values_are_a_clear_400(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f11_oversized_outbound_values_are_a_clear_400(client, crm, installed, sessions, enqueued) -> None:
     lead = next(r for r in org_of(crm).live("Lead") if not r["IsConverted"])["Id"]
     path = outbound_path(client.application)
     cases = {

@@ -20,7 +20,7 @@ other_installation = admin_support.other_installation
 crm = sync_support.crm
 installed = sync_support.installed
 
-ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (scoring.icp / routing.config MAX_TEXT_CHARS)
+ICP_LIMIT = ROUTING_LIMIT = 400_000  # characters per file (core.config_text.MAX_TEXT_CHARS)
 ICP_NAN = (
     "[blend]\nfit = nan\nengagement = nan",
     "[persona.seniority]\nvp = nan",
@@ -46,7 +46,7 @@ def test_f12_nan_and_inf_are_refused_by_the_loaders() -> None:
             load_routing(text)
 
 
-def test_f12_nan_and_inf_are_refused_by_the_editor(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f12_nan_and_inf_are_refused_by_the_editor(client, accounts, sessions) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}/config").get_data(as_text=True))
@@ -65,7 +65,7 @@ def test_f12_over_long_configuration_is_refused_with_the_limit_named_never_cut(
     client,
     accounts,
     sessions,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.support.admin import FakeCelery
 
     mine = accounts["alice"]

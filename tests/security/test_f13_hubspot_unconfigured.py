@@ -14,7 +14,7 @@ from tests.support.hubspot import event, install, signed_post
 
 def test_f13_hubspot_webhook_refused_without_client_secret(
     client, crm, leadq_settings, enqueued, caplog
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     install(client, crm)  # a HubSpot installation is left in the database
     unconfigured = create_app(
         leadq_settings.model_copy(update={"hubspot_client_secret": SecretStr("")}), enqueue=enqueued

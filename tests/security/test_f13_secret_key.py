@@ -20,7 +20,7 @@ web_settings = admin_web_support.web_settings
 
 # "é" * 15: 15 characters but 30 bytes
 @pytest.mark.parametrize("key", ["", "a", "short-but-secret-31-bytes-long!", "é" * 15])
-def test_f13_production_refuses_a_short_or_empty_secret_key(key: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_f13_production_refuses_a_short_or_empty_secret_key(key: str, tmp_path) -> None:
     with pytest.raises(SettingsError) as refused:
         load_settings(
             env="production", data_dir=tmp_path, secret_key=key, encryption_keys=Vault.generate_key()

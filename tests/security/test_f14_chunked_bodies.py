@@ -19,7 +19,7 @@ from tests.support.hubspot import PUBLIC, event, install
 
 
 @contextmanager
-def serving(app) -> Iterator[int]:  # type: ignore[no-untyped-def]
+def serving(app) -> Iterator[int]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -37,7 +37,7 @@ def post_chunked(port: int, path: str, body: bytes, headers: dict[str, str]) -> 
     return answer.status, answer.read()
 
 
-def test_f14_chunked_hubspot_body_over_the_limit_is_413(app, client, crm, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f14_chunked_hubspot_body_over_the_limit_is_413(app, client, crm, enqueued) -> None:
     install(client, crm)
     limit = app.extensions["leadq"].settings.webhook_max_bytes
     valid = json.dumps([event(crm.portal_id, 1001)]).encode()
@@ -64,7 +64,7 @@ def test_f14_chunked_hubspot_body_over_the_limit_is_413(app, client, crm, enqueu
         assert status == 200 and json.loads(body)["accepted"] == 1, "a chunked body under the limit is read"
 
 
-def test_f14_chunked_salesforce_body_over_the_limit_is_413(leadq_settings, enqueued, sandbox_factory) -> None:  # type: ignore[no-untyped-def]
+def test_f14_chunked_salesforce_body_over_the_limit_is_413(leadq_settings, enqueued, sandbox_factory) -> None:
     from leadq.app import create_app
     from tests.support.salesforce import for_org, org_of, outbound_path
     from tests.support.salesforce import install as install_salesforce

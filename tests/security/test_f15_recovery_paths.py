@@ -23,16 +23,16 @@ REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
 
 
 @pytest.fixture
-def wrong_runtime(runtime):  # type: ignore[no-untyped-def]
+def wrong_runtime(runtime):
     return Runtime(runtime.settings, runtime.sessions, Vault([Vault.generate_key()]), runtime.redis)
 
 
-def _installation(sessions) -> Installation:  # type: ignore[no-untyped-def]
+def _installation(sessions) -> Installation:
     with sessions() as db:
         return db.scalars(select(Installation)).one()
 
 
-def _events(sessions) -> list[str]:  # type: ignore[no-untyped-def]
+def _events(sessions) -> list[str]:
     with sessions() as db:
         return sorted(db.scalars(select(ProcessedEvent.status)))
 

@@ -24,18 +24,18 @@ from tests.support.hubspot import Enqueued, event, install, signed_post
 REASON = "this worker cannot decrypt the tokens: check LEADQ_ENCRYPTION_KEYS"
 
 
-def _status(sessions) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _status(sessions) -> tuple[str, str]:
     with sessions() as db:
         row = db.scalars(select(Installation)).one()
         return row.status, row.status_reason
 
 
-def _events(sessions) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _events(sessions) -> dict[str, str]:
     with sessions() as db:
         return {e.record_id: e.status for e in db.scalars(select(ProcessedEvent))}
 
 
-def _cli_status(settings, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+def _cli_status(settings, monkeypatch) -> str:
     for key, value in settings.to_env().items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(main, ["status"])

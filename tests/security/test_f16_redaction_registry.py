@@ -19,7 +19,7 @@ from core.logging import KeyValueFormatter, RedactionFilter, redact, register_se
 
 
 @pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):  # type: ignore[no-untyped-def]
+def fresh_registry(monkeypatch):
     """Each test starts from an empty registry (the module-level one is process-wide)."""
     if hasattr(leadq_logging, "_registry"):
         monkeypatch.setattr(leadq_logging, "_registry", type(leadq_logging._registry)())
@@ -63,21 +63,21 @@ class CountingText(str):
 
     def __contains__(self, other: object) -> bool:
         CountingText.looks += 1
-        return super().__contains__(other)  # type: ignore[operator]
+        return super().__contains__(other)
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key):
         CountingText.looks += 1
         return super().__getitem__(key)
 
-    def find(self, *args):  # type: ignore[no-untyped-def]
+    def find(self, *args):
         CountingText.looks += 1
         return super().find(*args)
 
-    def startswith(self, *args):  # type: ignore[no-untyped-def]
+    def startswith(self, *args):
         CountingText.looks += 1
         return super().startswith(*args)
 
-    def replace(self, *args):  # type: ignore[no-untyped-def]
+    def replace(self, *args):
         CountingText.looks += 1
         return super().replace(*args)
 

@@ -41,7 +41,7 @@ def _text(rows: list[list[str]], delimiter: str = ",") -> str:
     return out.getvalue()
 
 
-def _evaluate(tmp_path: Path, content: bytes, *extra: str):  # type: ignore[no-untyped-def]
+def _evaluate(tmp_path: Path, content: bytes, *extra: str):
     data = tmp_path / "leads.csv"
     data.write_bytes(content)
     result = CliRunner().invoke(main, ["evaluate", str(data), "--target", "Converted", *extra])
@@ -50,7 +50,7 @@ def _evaluate(tmp_path: Path, content: bytes, *extra: str):  # type: ignore[no-u
     return result
 
 
-def _refused(result) -> str:  # type: ignore[no-untyped-def]
+def _refused(result) -> str:
     """The one error line the user sees."""
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]

@@ -17,7 +17,7 @@ class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[str] = []
-        self.title, self.h1, self.items, self.links, self.text = "", "", [], [], []  # type: ignore[var-annotated]
+        self.title, self.h1, self.items, self.links, self.text = "", "", [], [], []
         self.outside_body: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -60,14 +60,14 @@ def _check_well_formed(html: str, title: str) -> _Page:
     return page
 
 
-def test_f18_the_install_page_shows_title_message_and_items_and_no_source(client, crm) -> None:  # type: ignore[no-untyped-def]
+def test_f18_the_install_page_shows_title_message_and_items_and_no_source(client, crm) -> None:
     html = install(client, crm).get_data(as_text=True)
     page = _check_well_formed(html, "leadq is connected to HubSpot")
     assert f"Account {crm.portal_id} is installed." in " ".join(page.text)
     assert "created contacts.leadq_fit_score" in page.items and len(page.items) >= 10
 
 
-def test_f18_install_and_sign_in_failure_pages_render_without_source(client, crm) -> None:  # type: ignore[no-untyped-def]
+def test_f18_install_and_sign_in_failure_pages_render_without_source(client, crm) -> None:
     forged = client.get("/oauth/hubspot/callback?code=x&state=a.1.hubspot.b.c")
     assert forged.status_code == 400
     page = _check_well_formed(forged.get_data(as_text=True), "Install link not valid")

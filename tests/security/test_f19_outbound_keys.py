@@ -23,14 +23,14 @@ leadq_settings = salesforce_support.leadq_settings
 runtime = salesforce_support.runtime
 
 
-def _message(org_id: str, lead: dict, n: int = 1) -> bytes:  # type: ignore[type-arg]
+def _message(org_id: str, lead: dict, n: int = 1) -> bytes:
     values = {k: lead[k] for k in ("Id", "LastModifiedById", "SystemModstamp")}
     return envelope(
         org_id, "04k000000000001AAA", "https://x.example", [(f"04l00000000{n:04d}AAA", "Lead", values)]
     )
 
 
-def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, installed) -> None:  # type: ignore[no-untyped-def]
+def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, installed) -> None:
     lead = next(r for r in org_of(crm).live("Lead") if not r["IsConverted"])
     known = client.post("/webhooks/salesforce", data=_message(crm.org_id, lead), content_type="text/xml")
     unknown = client.post(
@@ -40,7 +40,7 @@ def test_f19_known_and_unknown_organizations_get_the_same_answer(client, crm, in
     assert known.status_code == 404
 
 
-def test_f19_soap_and_rest_stamps_of_one_version_are_one_change(client, crm, ctx, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f19_soap_and_rest_stamps_of_one_version_are_one_change(client, crm, ctx, sessions, enqueued) -> None:
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     first, second = [r for r in org.live("Lead") if not r["IsConverted"]][:2]

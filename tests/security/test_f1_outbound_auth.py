@@ -29,19 +29,19 @@ runtime = salesforce_support.runtime
 SHOWN = re.compile(r"http://leadq\.test(/webhooks/salesforce/[A-Za-z0-9_-]{40,})")
 
 
-def _message(org_id: str, notes: list[tuple[str, str, dict]]) -> bytes:  # type: ignore[type-arg]
+def _message(org_id: str, notes: list[tuple[str, str, dict]]) -> bytes:
     return envelope(org_id, "04k000000000001AAA", "https://evil.example", notes)
 
 
-def _forged_notes(n: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+def _forged_notes(n: int) -> list[tuple[str, str, dict]]:
     return [(f"04l{i:015d}", "Lead", {"Id": f"00Q5g{i:010d}BBB"}) for i in range(n)]
 
 
-def _forged(running, n: int = 100) -> bytes:  # type: ignore[no-untyped-def]
+def _forged(running, n: int = 100) -> bytes:
     return _message(running.org_id, _forged_notes(n))
 
 
-def _shown(client, running) -> str:  # type: ignore[no-untyped-def]
+def _shown(client, running) -> str:
     """What the admin sees on the install page: the endpoint URL to enter in Salesforce Setup."""
     page = install(client, running).get_data(as_text=True)
     shown = SHOWN.search(page)
@@ -49,17 +49,17 @@ def _shown(client, running) -> str:  # type: ignore[no-untyped-def]
     return shown.group(1)
 
 
-def _endpoint(client, running) -> str:  # type: ignore[no-untyped-def]
+def _endpoint(client, running) -> str:
     """Install, and the endpoint path with the installation's secret (as stored)."""
     install(client, running)
     return outbound_path(client.application)
 
 
-def _post(client, path: str, body: bytes):  # type: ignore[no-untyped-def]
+def _post(client, path: str, body: bytes):
     return client.post(path, data=body, content_type="text/xml; charset=utf-8")
 
 
-def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f1_unauthenticated_outbound_message_is_404(client, crm, sessions, enqueued) -> None:
     install(client, crm)
     body = _forged(crm)
     answers = [
@@ -88,7 +88,7 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
     client,
     crm,
     sessions,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = _shown(client, crm)
     secret = path.rsplit("/", 1)[1]
     assert len(secret) >= 43, "256 random bits"
@@ -99,7 +99,7 @@ def test_f1_secret_is_made_at_install_kept_on_reinstall_and_never_stored_in_clea
         assert secret.encode() not in row.ciphertext, "encrypted at rest"
 
 
-def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions) -> None:
     from storage import admins
 
     path = _shown(client, crm)
@@ -112,7 +112,7 @@ def test_f1_admin_installation_page_shows_the_endpoint_url(client, crm, sessions
     assert f'<code id="outbound-url">http://leadq.test{path}</code>' in page
 
 
-def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessions) -> None:
     """The review's Reproduction 2, even with the endpoint URL in an attacker's hands: 180 forged
     notifications stamped with the next three minutes do not hide the rep's real edit from the poll."""
     path = _endpoint(client, crm)
@@ -156,11 +156,11 @@ def test_f1_forged_stamps_cannot_suppress_a_real_change(client, crm, ctx, sessio
         assert key, f"the real version of {record} was recorded"
 
 
-def _writes(running):  # type: ignore[no-untyped-def]
+def _writes(running):
     return running.requests.entries(lambda e: e.path.endswith("/composite/sobjects") and e.method == "PATCH")
 
 
-def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, enqueued, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, enqueued, caplog) -> None:
     services = app.extensions["leadq"]
     services.settings = services.settings.model_copy(update={"salesforce_outbound_max_per_minute": 150})
     path = _endpoint(client, crm)
@@ -173,7 +173,7 @@ def test_f1_inbound_records_are_rate_limited_per_installation(client, crm, app, 
     assert len(enqueued.keys) == 100, "nothing of the refused message was recorded"
 
 
-def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions, enqueued) -> None:
     """A backfill's writes come back as outbound messages made by the integration user; they are
     dropped without a row, so they must not crowd a person's change out of the same minute."""
     from storage.tables import Installation
@@ -194,7 +194,7 @@ def test_f1_leadqs_own_echoes_do_not_use_up_the_limit(client, crm, app, sessions
     assert len(enqueued.keys) == 100
 
 
-def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, caplog) -> None:
     """The secret sits in the URL (outbound messaging cannot send headers); log lines that carry the
     request path (an outage's 503, an exception) show it redacted."""
     import sqlalchemy.exc
@@ -205,7 +205,7 @@ def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, c
     path = _endpoint(client, crm)
     secret = path.rsplit("/", 1)[1]
 
-    def database_away(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def database_away(*_args, **_kwargs):
         raise sqlalchemy.exc.OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(outbound_secrets, "installation_of", database_away)
@@ -218,7 +218,7 @@ def test_f1_endpoint_secret_never_reaches_a_log_line(client, crm, monkeypatch, c
     assert not [r for r in caplog.records if secret in str(vars(r))], "the secret is in no log record"
 
 
-def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_f1_a_leaked_outbound_url_can_be_replaced(client, crm, sessions, leadq_settings, monkeypatch) -> None:
     """Re-test of F1: a leaked Salesforce outbound URL could not be replaced. "Replace this URL" (admin
     app) and `leadq outbound-url INSTALLATION --replace` make a new secret: the old URL is refused at
     once, the new one is accepted and shown."""

@@ -51,7 +51,7 @@ def test_f20_the_token_is_still_compared_in_constant_time(
     calls: list[tuple[bytes, bytes]] = []
     real = hmac.compare_digest
 
-    def spy(a, b):  # type: ignore[no-untyped-def]
+    def spy(a, b):
         calls.append((a, b))
         return real(a, b)
 

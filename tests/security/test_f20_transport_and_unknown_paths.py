@@ -11,13 +11,13 @@ EXPIRED = "The form expired"
 
 
 @pytest.fixture
-def https_app(leadq_settings, enqueued):  # type: ignore[no-untyped-def]
+def https_app(leadq_settings, enqueued):
     return create_app(
         leadq_settings.model_copy(update={"public_base_url": "https://leadq.test"}), enqueue=enqueued
     )
 
 
-def test_f20_hsts_is_sent_when_the_public_url_is_https(https_app) -> None:  # type: ignore[no-untyped-def]
+def test_f20_hsts_is_sent_when_the_public_url_is_https(https_app) -> None:
     browser = https_app.test_client()
     for path in ("/login", "/", "/healthz", "/no-such-page", "/install/hubspot"):
         answer = browser.get(path, base_url="https://leadq.test")
@@ -28,7 +28,7 @@ def test_f20_hsts_is_sent_when_the_public_url_is_https(https_app) -> None:  # ty
         )
 
 
-def test_no_hsts_over_plain_http(client) -> None:  # type: ignore[no-untyped-def]
+def test_no_hsts_over_plain_http(client) -> None:
     for path in ("/login", "/healthz", "/no-such-page"):
         assert "Strict-Transport-Security" not in client.get(path).headers
 
@@ -37,7 +37,7 @@ def test_no_hsts_over_plain_http(client) -> None:  # type: ignore[no-untyped-def
     "path",
     ["/webhooks/hubspot/", "/webhooks/elsewhere/x/y", "/nope", "/installations/1/nothing", "/login/"],
 )
-def test_f20_a_post_to_an_unknown_path_is_404_not_the_csrf_page(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_f20_a_post_to_an_unknown_path_is_404_not_the_csrf_page(client, path: str) -> None:
     answer = client.post(path, data={"a": "b"})
     assert answer.status_code == 404, answer.get_data(as_text=True)
     assert EXPIRED not in answer.get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_f20_a_post_to_an_unknown_path_is_404_not_the_csrf_page(client, path: st
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Frame-Options"] == "DENY"
 
 
-def test_every_real_form_still_needs_its_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+def test_every_real_form_still_needs_its_csrf_token(client) -> None:
     real = ("/login", "/logout", "/installations/1/config", "/installations/1/model/retrain")
     for path in (*real, "/installations/1/backfill/approve", "/installations/1/errors/retry"):
         answer = client.post(path, data={"username": "a", "password": "b"})

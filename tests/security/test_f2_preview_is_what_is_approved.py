@@ -32,7 +32,7 @@ worker_celery = admin_worker_support.worker_celery
 NEW_TIERS = "[tiers]\nL1 = 90\nL2 = 75\nL3 = 50\n"
 
 
-def _page(client, mine: int) -> str:  # type: ignore[no-untyped-def]
+def _page(client, mine: int) -> str:
     answer = client.get(f"/installations/{mine}")
     assert answer.status_code == 200
     return html.unescape(answer.get_data(as_text=True))
@@ -45,17 +45,17 @@ def _tier_counts(page: str) -> dict[str, int]:
     return {a: int(n) for a, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", found.group(1))}
 
 
-def _tiers(crm) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+def _tiers(crm) -> dict[str, str | None]:
     portal = crm.sandbox.portals[crm.portal_id]
     return {r.id: r.props.get("leadq_tier") for r in portal.live("contacts")}
 
 
-def _written_with_default_icp(ctx) -> None:  # type: ignore[no-untyped-def]
+def _written_with_default_icp(ctx) -> None:
     run_backfill(ctx, ObjectType.CONTACT)
     run_backfill(ctx, ObjectType.ACCOUNT)
 
 
-def _pending(sessions, mine: int) -> tuple[str | None, str | None, str | None]:  # type: ignore[no-untyped-def]
+def _pending(sessions, mine: int) -> tuple[str | None, str | None, str | None]:
     with sessions() as db:
         row = db.get(Installation, mine)
         return row.pending_icp_toml, row.icp_toml, row.pending_routing_toml
@@ -68,7 +68,7 @@ def test_f2_reproduction_a_preview_after_cancel_previews_and_approves_the_pendin
     crm,
     sessions,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     _written_with_default_icp(ctx)  # installation #1, backfill already written with the default ICP
     sign_in(client, "alice")
@@ -106,7 +106,7 @@ def test_f2_approve_refuses_a_preview_of_another_configuration(
     crm,
     sessions,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     _written_with_default_icp(ctx)
     sign_in(client, "alice")
@@ -133,7 +133,7 @@ def test_f2_cancel_offers_to_discard_the_pending_configuration(
     accounts,
     sessions,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
@@ -157,7 +157,7 @@ def test_f2_a_configuration_saved_while_the_broker_is_down_is_not_left_pending(
     accounts,
     sessions,
     leadq_settings,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     client.application.extensions["leadq"].__dict__["celery"] = DeadBroker(leadq_settings)
@@ -178,7 +178,7 @@ def test_f2_a_pending_configuration_without_preview_says_so_and_cannot_be_approv
     accounts,
     sessions,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     with sessions.begin() as db:  # e.g. saved by an older leadq during a broker outage
         db.get(Installation, mine).pending_icp_toml = NEW_TIERS
@@ -200,7 +200,7 @@ def test_f2_approve_while_the_broker_is_down_applies_nothing_and_keeps_the_previ
     sessions,
     leadq_settings,
     worker_celery,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = accounts["alice"]
     sign_in(client, "alice")
     token = csrf_of(client.get(f"/installations/{mine}").get_data(as_text=True))
@@ -226,7 +226,7 @@ def test_f2_a_save_during_approve_stays_pending(
     sessions,
     worker_celery,
     monkeypatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Re-test of F2: a Save (of Z) landing between Approve's check of the preview (of Y) and its
     apply. Both answered 302 and Y went live, but the pending configuration became None: Z was lost
     although its save had said "Saved as pending". Z must stay pending, with its own preview."""
@@ -241,7 +241,7 @@ def test_f2_a_save_during_approve_stays_pending(
     other = "[tiers]\nL1 = 60\nL2 = 40\nL3 = 20\n"  # Z
     real, saves = installations.apply_pending, []
 
-    def save_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def save_first(*args, **kwargs):
         if not saves:  # the other admin's Save commits now, after Approve read Y and its preview
             saves.append(
                 client.post(

@@ -55,7 +55,7 @@ def _browser_resolves(location: str) -> str:
     return urljoin(f"{LEADQ}/login", cleaned)
 
 
-def _sign_in_with_next(app, target: str):  # type: ignore[no-untyped-def]
+def _sign_in_with_next(app, target: str):
     browser = app.test_client()
     url = "/login?next=" + quote(target, safe="")
     token = csrf_of(browser.get(url).get_data(as_text=True))
@@ -63,13 +63,13 @@ def _sign_in_with_next(app, target: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def alice(sessions):  # type: ignore[no-untyped-def]
+def alice(sessions):
     with sessions.begin() as db:
         admins.create(db, "alice", PASSWORD)
 
 
 @pytest.mark.parametrize("target", HOSTILE, ids=lambda t: repr(t)[:40])
-def test_f3_sign_in_never_redirects_off_site(app, alice, target: str) -> None:  # type: ignore[no-untyped-def]
+def test_f3_sign_in_never_redirects_off_site(app, alice, target: str) -> None:
     answer = _sign_in_with_next(app, target)
     assert answer.status_code == 302, answer.get_data(as_text=True)
     location = answer.headers["Location"]
@@ -78,6 +78,6 @@ def test_f3_sign_in_never_redirects_off_site(app, alice, target: str) -> None:  
 
 
 @pytest.mark.parametrize("target", ["/", "/installations/1", "/installations/1/leads?q=ab&tier=L1"])
-def test_a_page_of_the_admin_app_is_kept(app, alice, target: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_of_the_admin_app_is_kept(app, alice, target: str) -> None:
     answer = _sign_in_with_next(app, target)
     assert answer.status_code == 302 and answer.headers["Location"] == target

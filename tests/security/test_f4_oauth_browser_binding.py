@@ -24,7 +24,7 @@ from tests.support.hubspot import install
 REFUSAL = "not started in this browser"
 
 
-def _callback_from(browser, path: str) -> str:  # type: ignore[no-untyped-def]
+def _callback_from(browser, path: str) -> str:
     """The attacker's half of a flow: leadq's start link, HubSpot's consent, and the callback URL
     HubSpot redirects to (not followed)."""
     start = browser.get(path)
@@ -36,17 +36,17 @@ def _callback_from(browser, path: str) -> str:  # type: ignore[no-untyped-def]
     return f"{back.path}?{back.query}"
 
 
-def _count(sessions, table) -> int:  # type: ignore[no-untyped-def]
+def _count(sessions, table) -> int:
     with sessions() as db:
         return int(db.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def _signed_in_as(browser) -> str | None:  # type: ignore[no-untyped-def]
+def _signed_in_as(browser) -> str | None:
     with browser.session_transaction() as cookie:
         return cookie.get("admin_name")
 
 
-def _installed_by_crm_user(app, crm) -> int:  # type: ignore[no-untyped-def]
+def _installed_by_crm_user(app, crm) -> int:
     """A real install (its own browser), which allows the installing HubSpot user to sign in."""
     owner_browser = app.test_client()
     install(owner_browser, crm)
@@ -54,7 +54,7 @@ def _installed_by_crm_user(app, crm) -> int:  # type: ignore[no-untyped-def]
         return db.scalars(select(Installation.id)).one()
 
 
-def test_f4_login_csrf_another_browsers_hubspot_sign_in_callback_signs_nobody_in(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_login_csrf_another_browsers_hubspot_sign_in_callback_signs_nobody_in(app, crm, sessions) -> None:
     _installed_by_crm_user(app, crm)
     with sessions.begin() as db:
         admins.create(db, "alice", PASSWORD)
@@ -76,7 +76,7 @@ def test_f4_login_csrf_another_browsers_hubspot_sign_in_callback_signs_nobody_in
     assert (_signed_in_as(attacker) or "").startswith("hubspot:")
 
 
-def test_f4_install_csrf_another_browsers_callback_installs_and_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_install_csrf_another_browsers_callback_installs_and_grants_nothing(app, crm, sessions) -> None:
     with sessions.begin() as db:
         carol = admins.create(db, "carol", PASSWORD).id
     attacker, victim = app.test_client(), app.test_client()
@@ -95,7 +95,7 @@ def test_f4_install_csrf_another_browsers_callback_installs_and_grants_nothing(a
     assert crm.requests.count(path_prefix="/oauth/v3/token") == 0, "the code was never even exchanged"
 
 
-def test_f4_a_callback_without_the_session_cookie_is_refused(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_a_callback_without_the_session_cookie_is_refused(app, crm, sessions) -> None:
     """An <img> or other cross-site sub-request carries no SameSite=Lax cookie: same as a stranger."""
     browser = app.test_client()
     callback = _callback_from(browser, "/install/hubspot")
@@ -107,7 +107,7 @@ def test_f4_a_callback_without_the_session_cookie_is_refused(app, crm, sessions)
     assert _count(sessions, Installation) == 1
 
 
-def test_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessions) -> None:
     browser = app.test_client()
     first = _callback_from(browser, "/install/hubspot")
     second = _callback_from(browser, "/install/hubspot")  # two tabs
@@ -117,7 +117,7 @@ def test_the_starting_browser_finishes_each_of_its_flows_once(app, crm, sessions
     assert _count(sessions, Installation) == 1
 
 
-def test_the_hubspot_authorize_url_sends_only_documented_parameters(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_hubspot_authorize_url_sends_only_documented_parameters(client) -> None:
     """HubSpot documents client_id, redirect_uri, scope, optional_scope and state for its authorize
     URL, and no PKCE challenge: leadq sends nothing else (see docs/security/oauth.md)."""
     from urllib.parse import parse_qs

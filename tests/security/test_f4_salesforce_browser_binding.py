@@ -24,7 +24,7 @@ leadq_settings = salesforce_support.leadq_settings
 REFUSAL = "not started in this browser"
 
 
-def _callback_from(browser, crm, path: str) -> str:  # type: ignore[no-untyped-def]
+def _callback_from(browser, crm, path: str) -> str:
     start = browser.get(path)
     assert start.status_code == 302, start.get_data(as_text=True)
     consent = pinned_session(str(crm.ca_bundle)).get(
@@ -36,7 +36,7 @@ def _callback_from(browser, crm, path: str) -> str:  # type: ignore[no-untyped-d
     return f"{back.path}?{back.query}"
 
 
-def _count(sessions, table) -> int:  # type: ignore[no-untyped-def]
+def _count(sessions, table) -> int:
     with sessions() as db:
         return int(db.scalar(select(func.count()).select_from(table)) or 0)
 
@@ -45,7 +45,7 @@ def _s256(verifier: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
 
 
-def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(app, crm, sessions) -> None:
     with sessions.begin() as db:
         carol = admins.create(db, "carol", PASSWORD).id
     attacker, victim = app.test_client(), app.test_client()
@@ -63,7 +63,7 @@ def test_f4_install_csrf_salesforce_callback_elsewhere_installs_grants_nothing(a
     assert attacker.get(callback).status_code == 200, "the starting browser still finishes its install"
 
 
-def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app, crm, sessions) -> None:
     install(app.test_client(), crm)  # allows the org's installing admin to sign in with Salesforce
     attacker, victim = app.test_client(), app.test_client()
     callback = _callback_from(attacker, crm, "/login/salesforce")
@@ -76,7 +76,7 @@ def test_f4_login_csrf_salesforce_sign_in_callback_elsewhere_signs_nobody_in(app
     assert own.status_code == 302 and own.headers["Location"] == "/"
 
 
-def test_f4_salesforce_pkce_verifier_is_random_and_kept_server_side(app, crm, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]
+def test_f4_salesforce_pkce_verifier_is_random_and_kept_server_side(app, crm, sessions, redis_client) -> None:
     browser = app.test_client()
     start = browser.get("/install/salesforce")
     location = start.headers["Location"]

@@ -46,7 +46,7 @@ def _free_port() -> int:
 @dataclass
 class Web:
     url: str
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
     log: Path
 
 
@@ -182,7 +182,7 @@ def signed_delivery(url: str) -> requests.Response:
     )
 
 
-def timed(call) -> tuple[float, requests.Response | None]:  # type: ignore[no-untyped-def]
+def timed(call) -> tuple[float, requests.Response | None]:
     started = time.monotonic()
     try:
         response = call()

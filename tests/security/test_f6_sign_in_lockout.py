@@ -100,8 +100,8 @@ def test_f6_locks_are_logged_without_the_password(web_settings, people, caplog):
     locks = [r for r in caplog.records if r.getMessage() == "admin.sign-in-locked"]
     assert len(locks) == 1, [r.getMessage() for r in caplog.records]
     lock = locks[0]
-    assert (lock.kind, lock.remote, lock.failures) == ("name-and-address", A, 10)  # type: ignore[attr-defined]
-    assert lock.admin is not None and lock.window_s == 900  # type: ignore[attr-defined]
+    assert (lock.kind, lock.remote, lock.failures) == ("name-and-address", A, 10)
+    assert lock.admin is not None and lock.window_s == 900
     for record in caplog.records:
         assert guess not in record.getMessage() and guess not in repr(vars(record))
 
@@ -250,7 +250,7 @@ def test_f6_names_are_stored_as_a_keyed_hash_not_a_plain_sha256(web_settings, pe
     assert [k for k in keys if k.startswith("leadq:login:pair:")], keys
     assert not [k for k in keys if plain in k], "a plain SHA-256 of the name is recoverable by guessing"
     lock = next(r for r in caplog.records if r.getMessage() == "admin.sign-in-locked")
-    assert lock.name_hash != plain and len(lock.name_hash) == 32  # type: ignore[attr-defined]
+    assert lock.name_hash != plain and len(lock.name_hash) == 32
     # keyed with the secret key: another installation's hash of the same name differs
     redis_client.flushdb()
     other = web_settings.model_copy(

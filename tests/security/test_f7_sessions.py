@@ -17,14 +17,14 @@ web_settings = admin_web_support.web_settings
 COOKIE = "leadq_session"
 
 
-def _signed_in(app, name: str = "alice"):  # type: ignore[no-untyped-def]
+def _signed_in(app, name: str = "alice"):
     client = app.test_client()
     answer = sign_in(client, name)
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return client
 
 
-def _is_sign_in_page(answer) -> bool:  # type: ignore[no-untyped-def]
+def _is_sign_in_page(answer) -> bool:
     return answer.status_code == 302 and answer.headers["Location"].startswith("/login")
 
 

@@ -20,7 +20,7 @@ leadq_settings = salesforce_support.leadq_settings
 PAUSED = 70_000
 
 
-def test_f9_reinstall_resumes_70000_paused_events(client, crm, installed, sessions, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_f9_reinstall_resumes_70000_paused_events(client, crm, installed, sessions, enqueued) -> None:
     with sessions.begin() as db:
         installations.set_status(db, installed, installations.NEEDS_REAUTH, "revoked in Salesforce")
         db.execute(

@@ -30,7 +30,7 @@ def test_metrics_are_off_by_default_and_need_the_token(leadq_settings, crm, redi
 
 def test_the_dead_letter_gauge_counts_records_still_failing_not_resolved_ones(
     leadq_settings, crm, redis_client, sessions
-):  # type: ignore[no-untyped-def]
+):
     from datetime import UTC, datetime
 
     from storage.tables import DeadLetter, Installation

@@ -19,12 +19,12 @@ from workers.services.sync import handle_changes
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=97, records=40, rate_limit=10_000)
 
 
 @pytest.fixture
-def log_text():  # type: ignore[no-untyped-def]
+def log_text():
     """Everything leadq's configured handler writes (redaction included), at DEBUG level."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_leadq", False)), None)
@@ -34,14 +34,14 @@ def log_text():  # type: ignore[no-untyped-def]
         configure_logging("DEBUG")
         handler = next(h for h in root.handlers if getattr(h, "_leadq", False))
     buffer = io.StringIO()
-    old_stream, old_level = handler.setStream(buffer), root.level  # type: ignore[attr-defined]
+    old_stream, old_level = handler.setStream(buffer), root.level
     root.setLevel(logging.DEBUG)
     yield buffer
-    handler.setStream(old_stream)  # type: ignore[attr-defined]
+    handler.setStream(old_stream)
     root.setLevel(old_level)
 
 
-def _secrets(crm, settings) -> list[str]:  # type: ignore[no-untyped-def]
+def _secrets(crm, settings) -> list[str]:
     oauth = crm.sandbox.oauth
     tokens = [*oauth.access.keys(), *oauth.refresh.keys()]
     assert len(tokens) >= 3, "the flow must have issued tokens to look for"

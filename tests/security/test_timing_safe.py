@@ -63,7 +63,7 @@ def test_the_verifiers_compare_in_constant_time(monkeypatch: pytest.MonkeyPatch)
     calls: list[str] = []
     real = hmac.compare_digest
 
-    def spy(a, b):  # type: ignore[no-untyped-def]
+    def spy(a, b):
         calls.append("compare")
         return real(a, b)
 

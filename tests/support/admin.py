@@ -27,7 +27,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def sign_in(client, username: str, password: str = PASSWORD):
     page = client.get("/login").get_data(as_text=True)
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page)}
@@ -38,13 +38,13 @@ def sign_in(client, username: str, password: str = PASSWORD):  # type: ignore[no
 
 
 @pytest.fixture
-def other_installation(sessions) -> int:  # type: ignore[no-untyped-def]
+def other_installation(sessions) -> int:
     with sessions.begin() as db:
         return installations.upsert_installation(db, CrmKind.SALESFORCE, "00D000000000777AAA").id
 
 
 @pytest.fixture
-def accounts(sessions, installed, other_installation):  # type: ignore[no-untyped-def]
+def accounts(sessions, installed, other_installation):
     with sessions.begin() as db:
         alice = admins.create(db, "alice", PASSWORD)
         bob = admins.create(db, "bob", PASSWORD)

@@ -22,7 +22,7 @@ WRONG = "not the password at all"
 
 
 @pytest.fixture
-def web_settings(settings, engine, redis_client):  # type: ignore[no-untyped-def]
+def web_settings(settings, engine, redis_client):
     return settings.model_copy(
         update={"database_url": engine.url.render_as_string(hide_password=False), "redis_url": REDIS_URL}
     )
@@ -33,7 +33,7 @@ def make_app(web_settings: Any, **overrides: Any) -> Flask:
 
 
 @pytest.fixture
-def people(sessions) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def people(sessions) -> dict[str, Any]:
     """alice (granted two installations) and frank (one): local admins with PASSWORD."""
     with sessions.begin() as db:
         one = installations.upsert_installation(db, CrmKind.HUBSPOT, "20007000").id
@@ -51,7 +51,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(  # type: ignore[no-untyped-def]
+def sign_in(
     client,
     username: str,
     password: str = PASSWORD,

@@ -24,7 +24,7 @@ class WorkerCelery:
 
 
 @pytest.fixture
-def worker_celery(monkeypatch, runtime, client) -> WorkerCelery:  # type: ignore[no-untyped-def]
+def worker_celery(monkeypatch, runtime, client) -> WorkerCelery:
     from workers import tasks
 
     celery = WorkerCelery()

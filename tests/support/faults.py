@@ -30,7 +30,7 @@ from tests.support.sync import with_open_routing
 from workers.celery_app import make_celery
 
 
-def leadq_settings_for(  # type: ignore[no-untyped-def]
+def leadq_settings_for(
     base: Settings, database_url: str, redis_url: str, crm, broker_url: str | None = None
 ) -> Settings:
     return live_stack.sandbox_settings(
@@ -45,7 +45,7 @@ def leadq_settings_for(  # type: ignore[no-untyped-def]
     )
 
 
-def install_leadq(settings: Settings, crm) -> tuple[int, sessionmaker[Session]]:  # type: ignore[no-untyped-def]
+def install_leadq(settings: Settings, crm) -> tuple[int, sessionmaker[Session]]:
     engine = make_engine(settings.database_url or "")
     upgrade(engine)
     install(create_app(settings, enqueue=Enqueued()).test_client(), crm)
@@ -106,7 +106,7 @@ def wait_until(
     return False
 
 
-def writes_per_contact(crm) -> Counter[str]:  # type: ignore[no-untyped-def]
+def writes_per_contact(crm) -> Counter[str]:
     return Counter(
         item["id"]
         for entry in crm.requests.entries(
@@ -146,14 +146,14 @@ class Backfill:
 
 
 @pytest.fixture
-def hubspot(sandbox_factory):  # type: ignore[no-untyped-def]
+def hubspot(sandbox_factory):
     running = sandbox_factory(seed=91, records=1500, rate_limit=10_000)
     running.sandbox.faults.update(latency_ms=20)  # slow enough to be interrupted mid-backfill
     return running
 
 
 @pytest.fixture
-def mid_backfill(hubspot) -> Iterator[Callable[[Settings], Backfill]]:  # type: ignore[no-untyped-def]
+def mid_backfill(hubspot) -> Iterator[Callable[[Settings], Backfill]]:
     """``mid_backfill(settings)``: install leadq with these settings, start a real worker, send the
     contacts' backfill and return once 300 contacts are done; the worker stops after the test."""
     workers: list[subprocess.Popen[Any]] = []

@@ -12,7 +12,7 @@ from tests.support.services import REDIS_URL
 
 
 @pytest.fixture
-def leadq_settings(settings, engine, crm, redis_client):  # type: ignore[no-untyped-def]
+def leadq_settings(settings, engine, crm, redis_client):
     database = engine.url.render_as_string(hide_password=False)
     return sandbox_settings(
         settings, crm, database_url=database, redis_url=REDIS_URL, public_base_url=PUBLIC
@@ -25,10 +25,10 @@ def enqueued() -> Enqueued:
 
 
 @pytest.fixture
-def app(leadq_settings, enqueued):  # type: ignore[no-untyped-def]
+def app(leadq_settings, enqueued):
     return create_app(leadq_settings, enqueue=enqueued)
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     return app.test_client()

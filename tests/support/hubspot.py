@@ -20,7 +20,7 @@ class Enqueued:
     def __init__(self) -> None:
         self.calls: list[tuple[int, list[str]]] = []
 
-    def __call__(self, installation_id: int, keys) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, installation_id: int, keys) -> None:
         self.calls.append((installation_id, list(keys)))
 
     @property
@@ -29,12 +29,12 @@ class Enqueued:
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     """A small sandbox portal (the HubSpot integration and security tests' own)."""
     return sandbox_factory(seed=31, records=60)
 
 
-def approve(client, crm) -> str:  # type: ignore[no-untyped-def]
+def approve(client, crm) -> str:
     """/install/hubspot -> the sandbox's consent page -> the callback URL HubSpot would send back."""
     start = client.get("/install/hubspot")
     assert start.status_code == 302
@@ -46,7 +46,7 @@ def approve(client, crm) -> str:  # type: ignore[no-untyped-def]
     return f"{back.path}?{back.query}"
 
 
-def install(client, crm) -> Any:  # type: ignore[no-untyped-def]
+def install(client, crm) -> Any:
     response = install_via_oauth(client, crm, "hubspot")
     assert response.status_code == 200, response.get_data(as_text=True)
     return response
@@ -56,7 +56,7 @@ def signed_post(
     client,
     secret: str,
     events: list[dict],
-    timestamp_ms: int | None = None,  # type: ignore[no-untyped-def]
+    timestamp_ms: int | None = None,
     body: bytes | None = None,
     signature: str | None = None,
 ):

@@ -25,4 +25,4 @@ def test_backend() -> str:
     return os.environ.get("LEADQ_TEST_DB", "sqlite")
 
 
-test_backend.__test__ = False  # type: ignore[attr-defined]  # not a test, just a helper
+test_backend.__test__ = False  # not a test, just a helper

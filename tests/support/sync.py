@@ -28,7 +28,7 @@ OPEN_VERDICTS = (
 )
 
 
-def with_open_routing(sessions) -> int:  # type: ignore[no-untyped-def]
+def with_open_routing(sessions) -> int:
     """Give the only installation the ``ROUTING`` above (every lead goes to a rep); its id."""
     with sessions.begin() as session:
         row = session.scalars(select(Installation)).one()
@@ -36,7 +36,7 @@ def with_open_routing(sessions) -> int:  # type: ignore[no-untyped-def]
         return int(row.id)
 
 
-def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout: float = 45.0) -> bool:
     """Poll ``predicate`` until it holds or ``timeout`` seconds pass (worker processes run apart)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,7 +46,7 @@ def wait_until(predicate, timeout: float = 45.0) -> bool:  # type: ignore[no-unt
     return False
 
 
-def worker_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def worker_env(settings) -> dict[str, str]:
     """The worker process (or CLI) gets exactly the web app's settings, through the environment."""
     return live_stack.worker_env(settings) | {"LEADQ_REDIS_URL": REDIS_URL}
 
@@ -60,31 +60,31 @@ def start_worker(env: dict[str, str], queues: str, solo: bool = False) -> subpro
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     # These tests are about the sync logic, not the rate limit (tests/integration/hubspot covers
     # that): the sandbox and leadq's budget are raised so no test waits out a 10-second window.
     return sandbox_factory(seed=61, records=400, rate_limit=10_000)
 
 
 @pytest.fixture
-def installed(client, crm, sessions):  # type: ignore[no-untyped-def]
+def installed(client, crm, sessions):
     install(client, crm)
     return with_open_routing(sessions)
 
 
 @pytest.fixture
-def runtime(leadq_settings, sessions, app, redis_client):  # type: ignore[no-untyped-def]
+def runtime(leadq_settings, sessions, app, redis_client):
     settings = leadq_settings.model_copy(update={"hubspot_api_budget_per_10s": 5000})
     return Runtime(settings, sessions, app.extensions["leadq"].vault, redis_client)
 
 
 @pytest.fixture
-def ctx(runtime, installed):  # type: ignore[no-untyped-def]
+def ctx(runtime, installed):
     return build_context(runtime, installed)
 
 
 @pytest.fixture
-def served(leadq_settings, live_crm):  # type: ignore[no-untyped-def]
+def served(leadq_settings, live_crm):
     """leadq's web app on a real port, so the sandbox (``live_crm``) can deliver webhooks to it:
     (its settings, its URL, the Flask app)."""
     stack = live_stack.serve_app(leadq_settings)
@@ -93,7 +93,7 @@ def served(leadq_settings, live_crm):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def worker(served, redis_client):  # type: ignore[no-untyped-def]
+def worker(served, redis_client):
     """A real worker pool on the changes and backfill queues, its output kept (``worker_output``)."""
     settings, _url, _app = served
     redis_client.delete("changes", "backfill")
@@ -102,7 +102,7 @@ def worker(served, redis_client):  # type: ignore[no-untyped-def]
     live_stack.stop_process(process)
 
 
-def worker_output(process) -> str:  # type: ignore[no-untyped-def]
+def worker_output(process) -> str:
     if process.poll() is None:
         return "worker still running"
     return process.stdout.read()[-3000:]

@@ -134,7 +134,7 @@ def _handle(
         found = [a for a in records if isinstance(a, Account)]
         return score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
     pairs = [(p, accounts.get(p.account_id or "")) for p in records]
-    return process_people(ctx, pairs, dry_run)  # type: ignore[arg-type]
+    return process_people(ctx, pairs, dry_run)
 
 
 MIXED = cursors.MIXED  # pages computed from more than one configuration: no Approve can match it

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from connector.base import RecordError, WriteReport
 from connector.write_policy import plan_writes
@@ -37,6 +37,7 @@ from routing.types import Decision, RoutingConfig
 from scoring.features import person_features
 from storage import ledger, routing_log, scores
 from storage.routing_log import StoredDecision
+from storage.stamps import aware
 from storage.statuses import DecisionStatus
 from workers.services.context import InstallationContext
 from workers.services.routing_lead import routing_lead
@@ -76,17 +77,12 @@ def _tiers(ctx: InstallationContext, object_type: str, ids: list[str]) -> dict[s
     return {record_id: (r.tier, r.verdict) for (_o, record_id), r in newest.items()}
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """Stored stamps are UTC; SQLite hands them back without their zone."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _stamp(value: object) -> datetime | None:
     if isinstance(value, datetime):
-        return _aware(value)
+        return aware(value)
     if isinstance(value, str) and value:
         try:
-            return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
         except ValueError:
             return None
     return None
@@ -114,7 +110,7 @@ def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
         for row, person in ((c.row, c.person) for c in group):
             for state in states.get(person.ref, {}).values():
                 at = _stamp(state.written_at)
-                if state.written_by == WrittenBy.USER and at is not None and at >= _aware(row.decided_at):
+                if state.written_by == WrittenBy.USER and at is not None and at >= aware(row.decided_at):
                     out.add(person.ref.record_id)
     return out
 
@@ -123,7 +119,7 @@ def _due(row: StoredDecision, config: RoutingConfig, now: datetime) -> bool:
     rep = config.rep(row.owner_id or "")
     if rep is not None and not rep.active:
         return True
-    due = _aware(row.sla_due)
+    due = aware(row.sla_due)
     return due is not None and now >= due
 
 
@@ -195,7 +191,7 @@ def _sort(ctx: InstallationContext, step: TypePass, now: datetime, report: Rerou
         person = pair[0]
         tier = step.tiers.get(row.record_id, ("", ""))[0]
         assignment = Assignment(
-            row.record_id, row.owner_id or "", tier, _aware(row.decided_at), _aware(row.sla_due)
+            row.record_id, row.owner_id or "", tier, aware(row.decided_at), aware(row.sla_due)
         )
         action = plan(assignment, person.owner_id, config, now, frozenset(config.sla_minutes))
         if action.action == "overridden":

@@ -7,6 +7,7 @@ process_people, companies and accounts through score_accounts.
 
 from __future__ import annotations
 
+from core.records import Account, Person
 from storage import dead_letters
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
@@ -18,7 +19,7 @@ def retry_dead_letters(ctx: InstallationContext) -> tuple[int, int]:
     with ctx.sessions() as session:
         keys = {(r.object_type, r.record_id) for r in dead_letters.open_rows(session, ctx.installation_id)}
     people = {obj.value for obj in ctx.adapter.people_objects}
-    pairs = []
+    pairs: list[tuple[Person, Account | None]] = []
     for obj in ctx.adapter.people_objects:
         of_kind = sorted(record_id for object_type, record_id in keys if object_type == obj.value)
         pairs += ctx.adapter.read_with_accounts(obj, of_kind) if of_kind else []

@@ -7,7 +7,7 @@ from storage.tables import ProcessedEvent
 from tests.support.admin import FakeCelery, csrf_of, sign_in
 
 
-def test_pages_need_a_signed_in_admin(client, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_a_signed_in_admin(client, accounts) -> None:
     for path in ("/", f"/installations/{accounts['alice']}", f"/installations/{accounts['alice']}/leads"):
         answer = client.get(path)
         assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
@@ -19,7 +19,7 @@ def test_pages_need_a_signed_in_admin(client, accounts) -> None:  # type: ignore
     assert client.get("/").status_code == 200
 
 
-def test_session_cookie_and_security_headers(client, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_and_security_headers(client, accounts) -> None:
     answer = sign_in(client, "alice")
     # the session cookie (a sign-in also sets the leadq_device cookie, tests/security/test_f6_...)
     cookie = next((c for c in answer.headers.getlist("Set-Cookie") if c.startswith("leadq_session=")), "")
@@ -29,7 +29,7 @@ def test_session_cookie_and_security_headers(client, accounts) -> None:  # type:
     assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_an_admin_sees_only_granted_installations(client, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_sees_only_granted_installations(client, accounts) -> None:
     sign_in(client, "alice")
     mine, theirs = accounts["alice"], accounts["bob"]
     listing = client.get("/").get_data(as_text=True)
@@ -53,7 +53,7 @@ def test_an_admin_sees_only_granted_installations(client, accounts) -> None:  # 
     assert allowed.status_code == 302 and fake.sent == [("leadq.retry", [mine], "changes")]
 
 
-def test_form_posts_without_the_csrf_token_are_refused(client, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_form_posts_without_the_csrf_token_are_refused(client, accounts) -> None:
     sign_in(client, "alice")
     client.application.extensions["leadq"].__dict__["celery"] = fake = FakeCelery()
     mine = accounts["alice"]
@@ -67,7 +67,7 @@ def test_form_posts_without_the_csrf_token_are_refused(client, accounts) -> None
     assert fresh.post("/login", data={"username": "alice", "password": "x" * 20}).status_code == 400
 
 
-def test_webhooks_stay_exempt_from_csrf(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_webhooks_stay_exempt_from_csrf(client, accounts, sessions) -> None:
     answer = client.post("/webhooks/hubspot", data=b"[]", content_type="application/json")
     assert answer.status_code == 401  # refused for its missing signature, not for CSRF
     with sessions() as db:

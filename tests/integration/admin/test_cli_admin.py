@@ -9,7 +9,7 @@ from tests.support.admin import sign_in
 from tests.support.sync import worker_env
 
 
-def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> None:
     for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
@@ -29,7 +29,7 @@ def test_create_and_grant(leadq_settings, installed, client, monkeypatch) -> Non
     assert runner.invoke(main, ["admin", "grant", "carol", "999"]).exit_code != 0
 
 
-def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_path, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_path, sessions) -> None:
     from storage.tables import Installation
 
     for key, value in worker_env(leadq_settings).items():
@@ -59,7 +59,7 @@ def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_p
     assert runner.invoke(main, ["approve", str(installed)]).exit_code != 0, "nothing pending any more"
 
 
-def test_f2_cli_approve_applies_only_a_previewed_configuration(  # type: ignore[no-untyped-def]
+def test_f2_cli_approve_applies_only_a_previewed_configuration(
     leadq_settings, installed, monkeypatch, tmp_path, sessions
 ) -> None:
     """The CLI's Approve holds the admin app's rule: no preview, or a preview of another

@@ -14,7 +14,7 @@ from storage.tables import EncryptedToken
 from tests.support.sync import worker_env
 
 
-def _through_the_crm(client) -> str:  # type: ignore[no-untyped-def]
+def _through_the_crm(client) -> str:
     start = client.get("/login/hubspot")
     assert start.status_code == 302
     consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
@@ -23,7 +23,7 @@ def _through_the_crm(client) -> str:  # type: ignore[no-untyped-def]
     return f"{back.path}?{back.query}"
 
 
-def test_the_installing_user_signs_in_with_hubspot(client, installed, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_installing_user_signs_in_with_hubspot(client, installed, crm, sessions) -> None:
     with sessions() as db:
         stored = {t.kind: t.ciphertext for t in db.scalars(select(EncryptedToken))}
     signed = client.get(_through_the_crm(client))
@@ -38,7 +38,7 @@ def test_the_installing_user_signs_in_with_hubspot(client, installed, crm, sessi
 
 def test_another_crm_user_needs_to_be_allowed(
     client, installed, crm, sessions, leadq_settings, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from storage.tables import Admin
 
     with sessions.begin() as db:  # the installing user's access is withdrawn: now "another" user
@@ -57,6 +57,6 @@ def test_another_crm_user_needs_to_be_allowed(
     assert f"/installations/{installed}" in client.get("/").get_data(as_text=True)
 
 
-def test_a_forged_sign_in_state_is_refused(client, installed) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_sign_in_state_is_refused(client, installed) -> None:
     forged = client.get("/oauth/hubspot/callback?code=x&state=a.1.hubspot-login.b.c")
     assert forged.status_code == 400 and client.get("/").status_code == 302

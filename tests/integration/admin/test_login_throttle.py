@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.support.admin import sign_in
 
 
-def test_ten_failures_lock_the_name_not_the_others(client, accounts, redis_client) -> None:  # type: ignore[no-untyped-def]
+def test_ten_failures_lock_the_name_not_the_others(client, accounts, redis_client) -> None:
     for _ in range(10):
         assert sign_in(client, "alice", "guess guess guess").status_code == 401
     locked = sign_in(client, "alice")  # even the right password now waits

@@ -11,11 +11,11 @@ from tests.support.admin import FakeCelery, csrf_of, sign_in
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=62, records=1200, rate_limit=10_000)
 
 
-def test_model_page_shows_the_champion(client, accounts, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_model_page_shows_the_champion(client, accounts, ctx) -> None:
     from workers.services.retrain import retrain
 
     mine = accounts["alice"]
@@ -43,7 +43,7 @@ def test_model_page_shows_the_champion(client, accounts, ctx) -> None:  # type: 
     )
 
 
-def test_retrain_from_the_command_line(leadq_settings, installed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_retrain_from_the_command_line(leadq_settings, installed, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from leadq.cli import main

@@ -20,7 +20,7 @@ from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 
 
-def routing_with(*owners: dict) -> str:  # type: ignore[type-arg]
+def routing_with(*owners: dict) -> str:
     reps = "".join(
         f'[[reps]]\nowner_id = "{o["id"]}"\nname = "{o["firstName"]} {o["lastName"]}"\n' for o in owners
     )
@@ -30,20 +30,20 @@ def routing_with(*owners: dict) -> str:  # type: ignore[type-arg]
     )
 
 
-def _owners(crm):  # type: ignore[no-untyped-def]
+def _owners(crm):
     portal = crm.sandbox.portals[crm.portal_id]
     archived = next(o for o in portal.owners if o["archived"])
     active = [o for o in portal.owners if not o["archived"]]
     return portal, archived, active
 
 
-def _use_cli_env(leadq_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _use_cli_env(leadq_settings, monkeypatch) -> None:
     for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)
 
 
-def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm, sessions) -> None:
     from tests.support.admin import FakeCelery
 
     _portal, archived, active = _owners(crm)
@@ -72,7 +72,7 @@ def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm,
         assert db.get(Installation, mine).pending_routing_toml is None, "nothing was saved"
 
 
-def test_approval_refuses_a_rep_archived_since_the_preview(client, accounts, crm, sessions, runtime) -> None:  # type: ignore[no-untyped-def]
+def test_approval_refuses_a_rep_archived_since_the_preview(client, accounts, crm, sessions, runtime) -> None:
     from tests.support.admin import FakeCelery
     from workers.services.context import build_context
 
@@ -103,7 +103,7 @@ def test_approval_refuses_a_rep_archived_since_the_preview(client, accounts, crm
 
 def test_leadq_config_and_approve_refuse_an_archived_rep(
     leadq_settings, installed, crm, sessions, monkeypatch, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _use_cli_env(leadq_settings, monkeypatch)
     _portal, archived, active = _owners(crm)
     path = tmp_path / "routing.toml"
@@ -128,7 +128,7 @@ def test_leadq_config_and_approve_refuse_an_archived_rep(
 
 def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation_degraded(
     client, accounts, leadq_settings, crm, sessions, monkeypatch, runtime
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _use_cli_env(leadq_settings, monkeypatch)
     portal, _archived, active = _owners(crm)
     leaving = active[0]

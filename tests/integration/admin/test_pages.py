@@ -14,7 +14,7 @@ from tests.support.admin import sign_in
 from workers.services.backfill import run_backfill
 
 
-def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessions) -> None:
     run_backfill(ctx, ObjectType.CONTACT)
     mine = accounts["alice"]
     with sessions.begin() as db:
@@ -74,7 +74,7 @@ def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessio
     assert f"contact {routed.record_id}" in searched
 
 
-def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions, crm) -> None:  # type: ignore[no-untyped-def]
+def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions, crm) -> None:
     from tests.support.admin import FakeCelery, csrf_of
 
     mine = accounts["alice"]
@@ -113,7 +113,7 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
 
 def test_config_is_validated_saved_as_pending_and_applied_on_approval(
     client, accounts, runtime, sessions
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from storage.tables import Installation
     from tests.support.admin import FakeCelery, csrf_of
     from workers.services.context import build_context
@@ -153,7 +153,7 @@ def test_config_is_validated_saved_as_pending_and_applied_on_approval(
     assert fake.sent[-1] == ("leadq.backfill", [mine, None, False], "backfill")
 
 
-def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None:
     import tomllib
 
     from storage.tables import Installation

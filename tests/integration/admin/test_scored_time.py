@@ -15,7 +15,7 @@ from tests.support.admin import sign_in
 from workers.services.backfill import run_backfill
 
 
-def test_the_scoring_time_is_the_real_time_everywhere(client, accounts, ctx, sessions, crm) -> None:  # type: ignore[no-untyped-def]
+def test_the_scoring_time_is_the_real_time_everywhere(client, accounts, ctx, sessions, crm) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     progress, report = run_backfill(ctx, ObjectType.CONTACT)
     after = datetime.now(UTC)

@@ -15,12 +15,12 @@ from tests.support.hubspot import event, install, signed_post
 
 
 @pytest.fixture
-def installed(client, crm):  # type: ignore[no-untyped-def]
+def installed(client, crm):
     install(client, crm)
     return crm
 
 
-def _queued(sessions) -> int:  # type: ignore[no-untyped-def]
+def _queued(sessions) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(ProcessedEvent))
 

@@ -18,15 +18,15 @@ from tests.support.salesforce import org_of
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=43, records=500, portals=0, https=True)
 
 
-def _ref(crm, obj: ObjectType, record_id: str) -> RecordRef:  # type: ignore[no-untyped-def]
+def _ref(crm, obj: ObjectType, record_id: str) -> RecordRef:
     return RecordRef(CrmKind.SALESFORCE, crm.org_id, obj, record_id)
 
 
-def test_stream_everything_by_id_pages(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_stream_everything_by_id_pages(ctx, crm) -> None:
     ctx.adapter.page_size = 70
     pages = list(ctx.adapter.iter_records(ObjectType.LEAD, None))
     ids = [r.ref.record_id for p in pages for r in p.records]
@@ -37,7 +37,7 @@ def test_stream_everything_by_id_pages(ctx, crm) -> None:  # type: ignore[no-unt
     assert [r.ref.record_id for p in resumed for r in p.records] == ids[140:]
 
 
-def test_change_cursor_loses_nothing_when_many_records_share_a_stamp(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_change_cursor_loses_nothing_when_many_records_share_a_stamp(ctx, crm) -> None:
     org = org_of(crm)
     leads = sorted((r for r in org.live("Lead") if not r["IsConverted"]), key=lambda r: r["Id"])[:150]
     at_ms = crm.sandbox.clock.now_ms() + 5_000
@@ -61,7 +61,7 @@ def test_change_cursor_loses_nothing_when_many_records_share_a_stamp(ctx, crm) -
     assert sorted(done + rest) == sorted(seen)
 
 
-def test_write_batches_at_200_with_per_record_errors(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_write_batches_at_200_with_per_record_errors(ctx, crm) -> None:
     org = org_of(crm)
     leads = [r["Id"] for r in org.live("Lead") if not r["IsConverted"]][:230]
     converted = next(r["Id"] for r in org.live("Lead") if r["IsConverted"])
@@ -92,7 +92,7 @@ def test_write_batches_at_200_with_per_record_errors(ctx, crm) -> None:  # type:
     assert person.raw["leadq_fit_score"] == "55" and person.raw["leadq_tier"] == "L2"
 
 
-def test_outcomes_owners_and_accounts(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_outcomes_owners_and_accounts(ctx, crm) -> None:
     truth = crm.sandbox.sf_truth[crm.org_id]
     outcomes = ctx.adapter.outcomes()
     assert outcomes and all(o.ref.object_type == ObjectType.LEAD for o in outcomes)
@@ -110,7 +110,7 @@ def test_outcomes_owners_and_accounts(ctx, crm) -> None:  # type: ignore[no-unty
     )
 
 
-def test_field_history_tells_a_rep_from_leadq(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_field_history_tells_a_rep_from_leadq(ctx, crm) -> None:
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     lead = next(r for r in org.live("Lead") if not r["IsConverted"])
@@ -124,7 +124,7 @@ def test_field_history_tells_a_rep_from_leadq(ctx, crm) -> None:  # type: ignore
     assert states[_ref(crm, ObjectType.LEAD, other["Id"])]["OwnerId"].written_by == WrittenBy.LEADQ
 
 
-def test_expired_session_is_refreshed_once_under_a_lock(ctx, crm, runtime) -> None:  # type: ignore[no-untyped-def]
+def test_expired_session_is_refreshed_once_under_a_lock(ctx, crm, runtime) -> None:
     from workers.services.context import build_context
 
     crm.sandbox.sf_oauth.expire_sessions()
@@ -132,7 +132,7 @@ def test_expired_session_is_refreshed_once_under_a_lock(ctx, crm, runtime) -> No
     contexts = [build_context(runtime, ctx.installation_id) for _ in range(4)]
     errors: list[BaseException] = []
 
-    def read(c) -> None:  # type: ignore[no-untyped-def]
+    def read(c) -> None:
         try:
             c.adapter.count(ObjectType.LEAD)
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
@@ -148,13 +148,13 @@ def test_expired_session_is_refreshed_once_under_a_lock(ctx, crm, runtime) -> No
     assert ctx.adapter.count(ObjectType.LEAD) > 0
 
 
-def test_revoked_refresh_token_raises_invalid_grant(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_revoked_refresh_token_raises_invalid_grant(ctx, crm) -> None:
     crm.sandbox.sf_oauth.revoke_org(crm.org_id)
     with pytest.raises(InvalidGrant):
         ctx.adapter.count(ObjectType.LEAD)
 
 
-def test_budget_share_throttles_and_recovers(ctx, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_budget_share_throttles_and_recovers(ctx, crm, sessions) -> None:
     org = org_of(crm)
     org.api_used = int(org.api_max * 0.5) - 1
     ctx.adapter.count(ObjectType.LEAD)  # this answer reports usage at the share
@@ -175,7 +175,7 @@ def test_budget_share_throttles_and_recovers(ctx, crm, sessions) -> None:  # typ
         assert session.scalars(select(Installation)).one().status == installations.ACTIVE
 
 
-def test_org_budget_exhausted_is_a_rate_limit(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_org_budget_exhausted_is_a_rate_limit(ctx, crm) -> None:
     org = org_of(crm)
     ctx.adapter.calls.budget.share = 1.0
     org.api_used = org.api_max
@@ -184,7 +184,7 @@ def test_org_budget_exhausted_is_a_rate_limit(ctx, crm) -> None:  # type: ignore
     assert limited.value.status == 403 and "REQUEST_LIMIT_EXCEEDED" in str(limited.value)
 
 
-def test_garbage_values_become_none(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_garbage_values_become_none(ctx, crm) -> None:
     from connector.salesforce.mapping import to_account, to_person
 
     person = to_person(

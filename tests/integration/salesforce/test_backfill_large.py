@@ -14,11 +14,11 @@ RECORDS = 20_000
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=45, records=RECORDS, portals=0, https=True)
 
 
-def test_twenty_thousand_records(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_twenty_thousand_records(ctx, crm) -> None:
     org = org_of(crm)
     people = sum(1 for r in org.live("Lead") if not r["IsConverted"]) + len(org.live("Contact"))
     assert people >= RECORDS * 0.6

@@ -12,7 +12,7 @@ from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
 
 
-def _outbound(client, crm, record: dict, n: int) -> None:  # type: ignore[no-untyped-def, type-arg]
+def _outbound(client, crm, record: dict, n: int) -> None:
     values = {k: record[k] for k in ("Id", "LastModifiedById", "SystemModstamp")}
     body = envelope(
         crm.org_id, "04k000000000001AAA", crm.base_url, [(f"04l00000000{n:04d}AAA", "Lead", values)]
@@ -23,12 +23,12 @@ def _outbound(client, crm, record: dict, n: int) -> None:  # type: ignore[no-unt
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
 
 
-def _count(sessions, table, record_id: str) -> int:  # type: ignore[no-untyped-def]
+def _count(sessions, table, record_id: str) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(table).where(table.record_id == record_id))
 
 
-def _writes(crm, record_id: str) -> int:  # type: ignore[no-untyped-def]
+def _writes(crm, record_id: str) -> int:
     return sum(
         1
         for e in crm.requests.entries(
@@ -41,7 +41,7 @@ def _writes(crm, record_id: str) -> int:  # type: ignore[no-untyped-def]
 
 def test_a_change_seen_by_outbound_message_and_poll_is_processed_once(
     client, ctx, crm, sessions, enqueued
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     first, second = [r for r in org.live("Lead") if not r["IsConverted"]][:2]

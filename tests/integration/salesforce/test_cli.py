@@ -11,7 +11,7 @@ from tests.support.sync import worker_env
 
 def test_backfill_leads_and_contacts_from_the_command_line(
     leadq_settings, installed, crm, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for key, value in worker_env(leadq_settings).items():
         if key.startswith("LEADQ_"):
             monkeypatch.setenv(key, value)

@@ -32,11 +32,11 @@ served = salesforce_support.served
 
 
 @pytest.fixture
-def live(sandbox_factory):  # type: ignore[no-untyped-def]
+def live(sandbox_factory):
     return sandbox_factory(seed=53, records=1_800, portals=0, https=True, deliver_webhooks=True)
 
 
-def _settled(live, sessions) -> bool:  # type: ignore[no-untyped-def]
+def _settled(live, sessions) -> bool:
     with sessions() as db:
         queued = db.scalar(
             select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.status == "queued")
@@ -45,7 +45,7 @@ def _settled(live, sessions) -> bool:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.redis
-def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_client) -> None:  # type: ignore[no-untyped-def]
+def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_client) -> None:
 
     settings, url, app = served
     saved, salesforce_support.PUBLIC = salesforce_support.PUBLIC, url

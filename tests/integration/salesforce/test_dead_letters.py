@@ -9,13 +9,13 @@ from storage.failure_causes import FIX_FIELDS
 from tests.support.salesforce import org_of
 
 
-def _ref(crm, record_id: str) -> RecordRef:  # type: ignore[no-untyped-def]
+def _ref(crm, record_id: str) -> RecordRef:
     return RecordRef(CrmKind.SALESFORCE, crm.org_id, ObjectType.LEAD, record_id)
 
 
 def test_refusals_of_one_restricted_picklist_are_one_cause_and_a_converted_lead_another(
     ctx, crm, sessions
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     org = org_of(crm)
     leads = [r["Id"] for r in org.live("Lead") if not r["IsConverted"]][:12]
     converted = next(r["Id"] for r in org.live("Lead") if r["IsConverted"])

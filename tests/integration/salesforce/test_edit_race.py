@@ -14,7 +14,7 @@ from tests.support.salesforce import org_of
 from workers.services.sync import handle_changes
 
 
-def test_a_users_owner_change_between_read_and_write_survives(ctx, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_users_owner_change_between_read_and_write_survives(ctx, crm, sessions) -> None:
     org = org_of(crm)
     users = [u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id]
     rep, other = users[-1], users[0]

@@ -11,7 +11,7 @@ from storage.tables import ProcessedEvent
 from tests.support.salesforce import org_of, outbound_path
 
 
-def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):  # type: ignore[no-untyped-def]
+def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):
     items = [
         (
             f"04l00000000{i:04d}AAA",
@@ -28,18 +28,18 @@ def _message(crm, leads, org_id=None, modified_by="005000000000001AAA"):  # type
     return envelope(org_id or crm.org_id, "04k000000000001AAA", crm.base_url, items)
 
 
-def _post(client, body: bytes):  # type: ignore[no-untyped-def]
+def _post(client, body: bytes):
     path = outbound_path(client.application)
     return client.post(path, data=body, content_type="text/xml; charset=utf-8")
 
 
-def _open_leads(crm, n: int):  # type: ignore[no-untyped-def]
+def _open_leads(crm, n: int):
     return [r for r in org_of(crm).live("Lead") if not r["IsConverted"]][:n]
 
 
 def test_message_is_recorded_then_acknowledged_and_deduplicated(
     client, crm, installed, enqueued, sessions
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     leads = _open_leads(crm, 3)
     response = _post(client, _message(crm, leads))
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
@@ -53,12 +53,12 @@ def test_message_is_recorded_then_acknowledged_and_deduplicated(
     assert again.status_code == 200 and len(enqueued.keys) == 3
 
 
-def test_leadqs_own_changes_are_dropped(client, crm, installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_leadqs_own_changes_are_dropped(client, crm, installed, enqueued) -> None:
     response = _post(client, _message(crm, _open_leads(crm, 2), modified_by=org_of(crm).admin_user_id))
     assert response.status_code == 200 and enqueued.keys == []
 
 
-def test_unknown_organization_is_refused(client, crm, installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_organization_is_refused(client, crm, installed, enqueued) -> None:
     """Another organization's message at this installation's URL is not authenticated: 404, as for
     any unknown endpoint (no answer tells an outsider which organizations use leadq)."""
     response = _post(client, _message(crm, _open_leads(crm, 1), org_id="00D000000000999AAA"))
@@ -66,7 +66,7 @@ def test_unknown_organization_is_refused(client, crm, installed, enqueued) -> No
     assert enqueued.keys == []
 
 
-def test_malformed_and_hostile_xml_is_refused(client, crm, installed, enqueued) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_and_hostile_xml_is_refused(client, crm, installed, enqueued) -> None:
     external = (
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
         b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">&e;</soapenv:Envelope>'
@@ -92,7 +92,7 @@ def test_malformed_and_hostile_xml_is_refused(client, crm, installed, enqueued) 
     assert enqueued.keys == []
 
 
-def test_paused_installation_keeps_the_changes(client, crm, installed, enqueued, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_paused_installation_keeps_the_changes(client, crm, installed, enqueued, sessions) -> None:
     with sessions.begin() as session:
         installations.set_status(session, installed, installations.NEEDS_REAUTH, "revoked")
     response = _post(client, _message(crm, _open_leads(crm, 2)))
@@ -101,7 +101,7 @@ def test_paused_installation_keeps_the_changes(client, crm, installed, enqueued,
         assert [r.status for r in session.scalars(select(ProcessedEvent))] == ["paused", "paused"]
 
 
-def test_secret_path_token(client, crm, installed, app) -> None:  # type: ignore[no-untyped-def]
+def test_secret_path_token(client, crm, installed, app) -> None:
     """Only the installation's own endpoint URL is accepted; without it, or with a wrong one, 404."""
     body = _message(crm, _open_leads(crm, 1))
     right = outbound_path(app)

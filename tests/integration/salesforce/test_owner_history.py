@@ -24,7 +24,7 @@ def _routing(owner_id: str) -> str:
     )
 
 
-def _owner_writes(running, record_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _owner_writes(running, record_id: str) -> list[str]:
     return [
         r["OwnerId"]
         for e in running.requests.entries(
@@ -36,7 +36,7 @@ def _owner_writes(running, record_id: str) -> list[str]:  # type: ignore[no-unty
 
 
 @pytest.mark.redis
-def test_a_persons_owner_change_between_read_and_write_stands(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_persons_owner_change_between_read_and_write_stands(served, live, sessions) -> None:
 
     settings, url, app = served
     saved, salesforce_support.PUBLIC = salesforce_support.PUBLIC, url

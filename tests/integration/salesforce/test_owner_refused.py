@@ -13,7 +13,7 @@ from workers.services.backfill import run_backfill
 from workers.services.context import _OWNERS_CACHE, build_context
 
 
-def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, sessions) -> None:
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     with sessions.begin() as db:  # approved while the rep was active

@@ -14,7 +14,7 @@ from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people
 
 
-def test_a_worked_lead_is_kept_and_overdue_ones_are_reassigned(runtime, installed, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_worked_lead_is_kept_and_overdue_ones_are_reassigned(runtime, installed, crm, sessions) -> None:
     org = org_of(crm)
     first, second = [u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id][:2]
     reps = "".join(f'[[reps]]\nowner_id = "{u["Id"]}"\nname = "{u["Name"]}"\n' for u in (first, second))

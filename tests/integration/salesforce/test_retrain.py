@@ -9,11 +9,11 @@ from workers.services.retrain import examples_from_crm, retrain
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=44, records=1000, portals=0, https=True)
 
 
-def test_retrain_learns_from_converted_leads(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_retrain_learns_from_converted_leads(ctx, crm) -> None:
     examples = examples_from_crm(ctx)
     truth = crm.sandbox.sf_truth[crm.org_id]
     assert len(examples) > 300 and all(e.person.ref.object_type == ObjectType.LEAD for e in examples)

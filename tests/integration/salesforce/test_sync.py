@@ -17,7 +17,7 @@ from workers.services.poll import poll_changes
 from workers.services.sync import handle_changes
 
 
-def _writes(crm, since: int):  # type: ignore[no-untyped-def]
+def _writes(crm, since: int):
     return [
         e
         for e in crm.requests.entries()[since:]
@@ -25,7 +25,7 @@ def _writes(crm, since: int):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_backfill_writes_at_200_and_a_rerun_writes_nothing(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_backfill_writes_at_200_and_a_rerun_writes_nothing(ctx, crm) -> None:
     org = org_of(crm)
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
     human = next(r for r in org.live("Lead") if not r["IsConverted"] and r["OwnerId"] == org.admin_user_id)
@@ -56,14 +56,14 @@ def test_backfill_writes_at_200_and_a_rerun_writes_nothing(ctx, crm) -> None:  #
     assert _writes(crm, before) == []
 
 
-def test_dry_run_writes_nothing(ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_writes_nothing(ctx, crm) -> None:
     before = len(crm.requests)
     progress, report = run_backfill(ctx, ObjectType.LEAD, dry_run=True)
     assert progress.status == "done" and report.written_records > 0
     assert _writes(crm, before) == []
 
 
-def test_poll_rescores_a_rep_edit_and_drops_leadqs_own_writes(ctx, crm, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_poll_rescores_a_rep_edit_and_drops_leadqs_own_writes(ctx, crm, sessions) -> None:
     org = org_of(crm)
     run_backfill(ctx, ObjectType.LEAD)
     first = poll_changes(ctx)  # the first poll sets the mark; the backfill's writes are echoes
@@ -94,7 +94,7 @@ def test_poll_rescores_a_rep_edit_and_drops_leadqs_own_writes(ctx, crm, sessions
         assert {r.status for r in session.scalars(select(ProcessedEvent))} == {"done"}
 
 
-def test_outbound_message_is_processed_at_once(client, ctx, crm) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_message_is_processed_at_once(client, ctx, crm) -> None:
     org = org_of(crm)
     lead = next(r for r in org.live("Lead") if not r["IsConverted"])
     rep = next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)

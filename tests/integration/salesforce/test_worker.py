@@ -19,11 +19,11 @@ from tests.support.salesforce import for_org, install, org_of, outbound_path
 from tests.support.sync import start_worker, wait_until, worker_env
 
 
-def _worker(env: dict[str, str], queues: str, pool: str = "prefork"):  # type: ignore[no-untyped-def]
+def _worker(env: dict[str, str], queues: str, pool: str = "prefork"):
     return start_worker(env, queues, solo=pool == "solo")
 
 
-def _rep(org):  # type: ignore[no-untyped-def]
+def _rep(org):
     return next(u for u in org.live("User") if u["IsActive"] and u["Id"] != org.admin_user_id)
 
 
@@ -33,7 +33,7 @@ served = salesforce_support.served
 
 
 @pytest.mark.redis
-def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:
     settings, url, app = served
 
     saved = salesforce_support.PUBLIC
@@ -85,7 +85,7 @@ def test_outbound_message_and_poll_reach_a_real_worker(served, live) -> None:  #
 
 
 @pytest.fixture
-def big(sandbox_factory):  # type: ignore[no-untyped-def]
+def big(sandbox_factory):
     running = sandbox_factory(seed=48, records=1500, portals=0, https=True)
     running.sandbox.faults.update(latency_ms=40)  # slow enough to be killed mid-run
     return running
@@ -94,7 +94,7 @@ def big(sandbox_factory):  # type: ignore[no-untyped-def]
 @pytest.mark.redis
 def test_a_killed_worker_resumes_the_salesforce_backfill(
     leadq_settings, big, client, sessions, app, redis_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings = for_org(leadq_settings, big)
     web = create_app(settings)
     install(web.test_client(), big)
@@ -146,7 +146,7 @@ def test_a_killed_worker_resumes_the_salesforce_backfill(
 
 
 @pytest.mark.redis
-def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_revoked_refresh_token_pauses_and_a_reinstall_resumes(served, live, sessions) -> None:
     from storage.tables import Installation, ProcessedEvent
 
     settings, url, app = served

@@ -13,7 +13,7 @@ from tests.support.salesforce import org_of
 from workers.services import sync
 
 
-def test_fit_and_engagement_land_in_salesforce_exactly(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_fit_and_engagement_land_in_salesforce_exactly(ctx, crm, monkeypatch) -> None:
     org = org_of(crm)
     ids = [r["Id"] for r in org.live("Lead") if not r["IsConverted"]][: len(ENGAGEMENTS)]
     chosen = {i: (float(FITS[n % len(FITS)]), float(ENGAGEMENTS[n])) for n, i in enumerate(ids)}
@@ -29,7 +29,7 @@ def test_fit_and_engagement_land_in_salesforce_exactly(ctx, crm, monkeypatch) ->
     assert again.writes == 0
 
 
-def test_the_probability_is_a_percent_field_and_empty_when_disqualified(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_probability_is_a_percent_field_and_empty_when_disqualified(ctx, crm, monkeypatch) -> None:
     org = org_of(crm)
     ids = [r["Id"] for r in org.live("Lead") if not r["IsConverted"]][:6]
     chosen, extra = decided(ids)

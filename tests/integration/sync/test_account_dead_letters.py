@@ -9,7 +9,7 @@ from workers.services.accounts import score_accounts
 from workers.services.retry import retry_dead_letters
 
 
-def test_refused_companies_keep_one_dead_letter_each_until_a_retry_writes_them(ctx, crm, sessions):  # type: ignore[no-untyped-def]
+def test_refused_companies_keep_one_dead_letter_each_until_a_retry_writes_them(ctx, crm, sessions):
     portal = crm.sandbox.portals[crm.portal_id]
     companies = sorted(portal.objects["companies"], key=int)[:25]
     portal.properties["companies"]["leadq_tier"]["archived"] = True  # an admin archived it in HubSpot

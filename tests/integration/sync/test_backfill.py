@@ -8,7 +8,7 @@ from storage.tables import LedgerEntry, ScoreRow
 from workers.services.backfill import preview_of, run_backfill
 
 
-def _history_by_people(portal, prop: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _history_by_people(portal, prop: str) -> dict[str, str]:
     """Records whose newest value of ``prop`` was typed by a rep in the UI."""
     out = {}
     for record in portal.live("contacts"):

@@ -31,16 +31,16 @@ COMPANY_PROPS = ("industry", "numberofemployees", "annualrevenue", "country")
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=83, records=2_000, deliver_webhooks=True, rate_limit=10_000)
 
 
 @pytest.fixture
-def live_crm(crm):  # type: ignore[no-untyped-def]
+def live_crm(crm):
     return crm
 
 
-def _edit(crm, object_type: str, record_id: str, props: dict[str, str], user_id: int | None = None) -> None:  # type: ignore[no-untyped-def]
+def _edit(crm, object_type: str, record_id: str, props: dict[str, str], user_id: int | None = None) -> None:
     body = {"objectType": object_type, "id": record_id, "properties": props}
     if user_id is not None:
         body["userId"] = user_id
@@ -50,7 +50,7 @@ def _edit(crm, object_type: str, record_id: str, props: dict[str, str], user_id:
     assert answer.status_code == 200, answer.text
 
 
-def _subscribe(crm, url: str) -> None:  # type: ignore[no-untyped-def]
+def _subscribe(crm, url: str) -> None:
     dev = hubspot.Client.create(api_key=crm.developer_api_key, host=crm.base_url)
     dev.webhooks.settings_api.configure(
         crm.app_id,
@@ -65,7 +65,7 @@ def _subscribe(crm, url: str) -> None:  # type: ignore[no-untyped-def]
             )
 
 
-def _settled(sessions, installation_id: int) -> bool:  # type: ignore[no-untyped-def]
+def _settled(sessions, installation_id: int) -> bool:
     with sessions() as db:
         queued = db.scalar(
             select(func.count())

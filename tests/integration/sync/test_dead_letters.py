@@ -29,7 +29,7 @@ NOTE = "retrying will not fix this: fix the routing configuration"
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=83, records=1200, rate_limit=10_000)
 
 
@@ -43,7 +43,7 @@ def _routing(owner_id: str) -> str:
     )
 
 
-def _open_rows(sessions, installation: int) -> int:  # type: ignore[no-untyped-def]
+def _open_rows(sessions, installation: int) -> int:
     with sessions() as db:
         return db.scalar(
             select(func.count())
@@ -54,7 +54,7 @@ def _open_rows(sessions, installation: int) -> int:  # type: ignore[no-untyped-d
 
 def test_three_retries_of_330_refused_records_leave_330_dead_letters_shown_as_one_cause(
     crm, installed, runtime, sessions, client, leadq_settings, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     portal = crm.sandbox.portals[crm.portal_id]
     rep = next(o for o in portal.owners if not o["archived"])
     with sessions.begin() as db:

@@ -16,7 +16,7 @@ from tests.support.hubspot import event, signed_post
 from workers.services.sync import handle_changes
 
 
-def _edit(crm, record_id: str, title: str) -> int:  # type: ignore[no-untyped-def]
+def _edit(crm, record_id: str, title: str) -> int:
     answer = requests.post(
         f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit",
         json={"objectType": "contacts", "id": record_id, "properties": {"jobtitle": title}},
@@ -26,7 +26,7 @@ def _edit(crm, record_id: str, title: str) -> int:  # type: ignore[no-untyped-de
     return int(time.time() * 1000)
 
 
-def _deliver(client, crm, change: dict, times: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def _deliver(client, crm, change: dict, times: int) -> list[dict]:
     answers = []
     for attempt in range(times):
         response = signed_post(client, crm.client_secret, [change | {"attemptNumber": attempt}])

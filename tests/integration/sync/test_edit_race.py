@@ -14,7 +14,7 @@ from storage.tables import Feedback, LedgerEntry
 from workers.services.sync import handle_changes
 
 
-def _rep_edit(crm, record_id: str, props: dict[str, str], when: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _rep_edit(crm, record_id: str, props: dict[str, str], when: str | None = None) -> None:
     body = {"objectType": "contacts", "id": record_id, "properties": props}
     if when:
         body["when"] = when
@@ -24,12 +24,12 @@ def _rep_edit(crm, record_id: str, props: dict[str, str], when: str | None = Non
     assert answer.ok, answer.text
 
 
-def _queue(ctx, sessions, record_id: str, key: str) -> None:  # type: ignore[no-untyped-def]
+def _queue(ctx, sessions, record_id: str, key: str) -> None:
     with sessions.begin() as session:
         event_store.record_new(session, ctx.installation_id, [(key, "contact", record_id, datetime.now(UTC))])
 
 
-def _unowned_prospect(portal):  # type: ignore[no-untyped-def]
+def _unowned_prospect(portal):
     return next(
         r
         for r in portal.live("contacts")

@@ -17,13 +17,13 @@ from tests.support.sync import wait_until
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     """The sandbox leadq is configured for, delivering its webhooks in the background."""
     return sandbox_factory(seed=71, records=120, deliver_webhooks=True)
 
 
 @pytest.fixture
-def live_crm(crm):  # type: ignore[no-untyped-def]
+def live_crm(crm):
     return crm
 
 

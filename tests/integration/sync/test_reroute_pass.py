@@ -21,7 +21,7 @@ from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people
 
 
-def team(*owners: dict, inactive: str = "") -> str:  # type: ignore[type-arg]
+def team(*owners: dict, inactive: str = "") -> str:
     reps = "".join(
         f'[[reps]]\nowner_id = "{o["id"]}"\nname = "{o["firstName"]} {o["lastName"]}"\n'
         + ("active = false\n" if o["id"] == inactive else "")
@@ -33,7 +33,7 @@ def team(*owners: dict, inactive: str = "") -> str:  # type: ignore[type-arg]
     )
 
 
-def _assign(runtime, installed, sessions, portal, routing_toml, at, count):  # type: ignore[no-untyped-def]
+def _assign(runtime, installed, sessions, portal, routing_toml, at, count):
     """Route ``count`` unowned contacts with work e-mails at the clock ``at``; their records."""
     with sessions.begin() as session:
         row = session.get(Installation, installed)

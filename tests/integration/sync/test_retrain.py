@@ -13,7 +13,7 @@ from workers.services.retrain import retrain
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     return sandbox_factory(seed=62, records=1500, rate_limit=10_000)
 
 

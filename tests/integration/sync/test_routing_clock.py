@@ -41,7 +41,7 @@ working_hours = {{ start = "09:00", end = "18:00", days = ["mon", "tue", "wed", 
 """
 
 
-def _context(runtime, installed, sessions, routing_toml, at):  # type: ignore[no-untyped-def]
+def _context(runtime, installed, sessions, routing_toml, at):
     with sessions.begin() as session:
         row = session.get(Installation, installed)
         # Most leads are sales-ready here (low tier bars, no engagement bar): this test is about the clock.
@@ -51,7 +51,7 @@ def _context(runtime, installed, sessions, routing_toml, at):  # type: ignore[no
     return ctx
 
 
-def _unowned_work_contact(ctx, portal):  # type: ignore[no-untyped-def]
+def _unowned_work_contact(ctx, portal):
     """A sales-ready contact with a work e-mail and no owner: routed to a rep, not to nurture."""
     seen = []
     for record in portal.live("contacts"):

@@ -16,17 +16,17 @@ from tests.support.sync import start_worker, wait_until, worker_env
 
 
 @pytest.fixture
-def crm(sandbox_factory):  # type: ignore[no-untyped-def]
+def crm(sandbox_factory):
     running = sandbox_factory(seed=81, records=1500)
     running.sandbox.faults.update(latency_ms=30)  # slow enough to be killed mid-run
     return running
 
 
-def _start_worker(env: dict[str, str]):  # type: ignore[no-untyped-def]
+def _start_worker(env: dict[str, str]):
     return start_worker(env, "backfill", solo=True)
 
 
-def _cursor(sessions, installation_id: int) -> SyncCursor | None:  # type: ignore[no-untyped-def]
+def _cursor(sessions, installation_id: int) -> SyncCursor | None:
     with sessions() as session:
         return session.scalars(
             select(SyncCursor).where(

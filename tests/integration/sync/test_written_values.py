@@ -18,8 +18,8 @@ FITS = (100, 80, 50, 0, 10)
 ENGAGEMENTS = tuple(range(0, 101, 10))
 
 
-def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float, float]], **extra) -> None:  # type: ignore[no-untyped-def]
-    def scored(pairs, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float, float]], **extra) -> None:
+    def scored(pairs, *args, **kwargs):
         real = score_people(pairs, *args, **kwargs)
         return [
             dataclasses.replace(
@@ -34,7 +34,7 @@ def _with_values(monkeypatch: pytest.MonkeyPatch, chosen: dict[str, tuple[float,
     monkeypatch.setattr(people_plan, "score_people", scored)
 
 
-def test_fit_and_engagement_land_in_hubspot_exactly(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_fit_and_engagement_land_in_hubspot_exactly(ctx, crm, monkeypatch) -> None:
     portal = crm.sandbox.portals[crm.portal_id]
     ids = [r.id for r in portal.live("contacts")][: len(ENGAGEMENTS)]
     chosen = {i: (float(FITS[n % len(FITS)]), float(ENGAGEMENTS[n])) for n, i in enumerate(ids)}
@@ -54,18 +54,18 @@ def test_fit_and_engagement_land_in_hubspot_exactly(ctx, crm, monkeypatch) -> No
 PROBABILITIES = {0: (0.9043, "90.43"), 1: (0.1, "10"), 2: (1.0, "100"), 3: (0.5, "50"), 4: (0.0, "0")}
 
 
-def decided(ids: list[str]) -> tuple[dict[str, tuple[float, float]], dict[str, dict]]:  # type: ignore[type-arg]
+def decided(ids: list[str]) -> tuple[dict[str, tuple[float, float]], dict[str, dict]]:
     """Probabilities written as percentages; the last record is disqualified with a high probability."""
     chosen = dict.fromkeys(ids, (50.0, 10.0))
     extra: dict[str, dict] = {
         ids[n]: {"probability": p, "tier": Tier.L3, "verdict": Verdict.NURTURE}
         for n, (p, _t) in PROBABILITIES.items()
-    }  # type: ignore[type-arg]
+    }
     extra[ids[5]] = {"probability": 0.7972, "tier": Tier.L4, "verdict": Verdict.DISQUALIFIED}
     return chosen, extra
 
 
-def test_the_probability_is_a_percentage_and_empty_when_disqualified(ctx, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_probability_is_a_percentage_and_empty_when_disqualified(ctx, crm, monkeypatch) -> None:
     portal = crm.sandbox.portals[crm.portal_id]
     ids = [r.id for r in portal.live("contacts")][:6]
     chosen, extra = decided(ids)
@@ -81,7 +81,7 @@ def test_the_probability_is_a_percentage_and_empty_when_disqualified(ctx, crm, m
     assert again.writes == 0
 
 
-def test_a_tie_is_written_rounded_half_up_and_its_change_is_kept_in_history(  # type: ignore[no-untyped-def]
+def test_a_tie_is_written_rounded_half_up_and_its_change_is_kept_in_history(
     ctx, crm, monkeypatch, sessions
 ) -> None:
     from sqlalchemy import select

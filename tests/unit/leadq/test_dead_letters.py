@@ -20,7 +20,7 @@ pytestmark = pytest.mark.db
 OWNER = "hubspot_owner_id: INVALID_OWNER_ID (60071397 is not a valid owner id)"
 
 
-def _installation(sessions) -> int:  # type: ignore[no-untyped-def]
+def _installation(sessions) -> int:
     with sessions.begin() as session:
         return installations.upsert_installation(session, CrmKind.HUBSPOT, "20001000", installed_by="a").id
 
@@ -29,7 +29,7 @@ def _ref(record_id: str) -> RecordRef:
     return RecordRef(CrmKind.HUBSPOT, "20001000", ObjectType.CONTACT, record_id)
 
 
-def _fail(sessions, installation: int, ids, message: str = OWNER, written=()) -> None:  # type: ignore[no-untyped-def]
+def _fail(sessions, installation: int, ids, message: str = OWNER, written=()) -> None:
     sent = [FieldUpdate(_ref(i), "hubspot_owner_id", "60071397") for i in ids]
     sent += [FieldUpdate(_ref(i), "leadq_tier", "L1") for i in ids]
     errors = [RecordError(_ref(i), "validation", message) for i in ids]
@@ -38,7 +38,7 @@ def _fail(sessions, installation: int, ids, message: str = OWNER, written=()) ->
         dead_letters.record_outcome(session, installation, ok, errors, sent + ok)
 
 
-def _open(sessions, installation: int) -> list[DeadLetter]:  # type: ignore[no-untyped-def]
+def _open(sessions, installation: int) -> list[DeadLetter]:
     with sessions() as session:
         return dead_letters.open_rows(session, installation)
 

@@ -17,7 +17,7 @@ from storage.failure_causes import (
 OWNER = "hubspot_owner_id: INVALID_OWNER_ID (60071397 is not a valid owner id)"
 
 
-def _text(*causes):  # type: ignore[no-untyped-def]
+def _text(*causes):
     return describe(causes[0], shared_values(list(causes)))
 
 

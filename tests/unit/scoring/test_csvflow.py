@@ -8,9 +8,10 @@ import random
 
 import pytest
 
+from scoring.columns import infer_columns
 from scoring.csvflow import evaluate_csv, score_csv, train_csv
 from scoring.leadmodel import LeadModel
-from scoring.table import TableError, infer_columns, read_csv
+from scoring.table import TableError, read_csv
 
 TITLES = [
     "VP Sales",

@@ -13,19 +13,19 @@ from workers.services.intake import Change, accept
 pytestmark = pytest.mark.db
 
 
-def _installation(sessions, status=installations.ACTIVE) -> int:  # type: ignore[no-untyped-def]
+def _installation(sessions, status=installations.ACTIVE) -> int:
     with sessions.begin() as session:
         row = installations.upsert_installation(session, CrmKind.HUBSPOT, "123")
         installations.set_status(session, row.id, status)
         return row.id
 
 
-def _accept(sessions, installation_id, changes):  # type: ignore[no-untyped-def]
+def _accept(sessions, installation_id, changes):
     with sessions.begin() as session:
         return accept(session, installations.get(session, installation_id), changes)
 
 
-def test_the_intake_drops_echoes_and_duplicates_and_queues_the_rest(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_intake_drops_echoes_and_duplicates_and_queues_the_rest(sessions) -> None:
     installation_id = _installation(sessions)
     changes = [
         Change("a", "contact", "1"),
@@ -40,7 +40,7 @@ def test_the_intake_drops_echoes_and_duplicates_and_queues_the_rest(sessions) ->
         assert event_store.count_queued(session, installation_id) == 2
 
 
-def test_a_claimed_version_leadq_has_is_a_duplicate_and_never_recorded(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_claimed_version_leadq_has_is_a_duplicate_and_never_recorded(sessions) -> None:
     installation_id = _installation(sessions)
     with sessions.begin() as session:
         event_store.record_new(session, installation_id, [("v1", "lead", "1", None)], status=EventStatus.DONE)
@@ -54,7 +54,7 @@ def test_a_claimed_version_leadq_has_is_a_duplicate_and_never_recorded(sessions)
         assert event_store.known(session, installation_id, ["v2", "n1"]) == set()
 
 
-def test_an_installation_that_cannot_work_keeps_its_changes_paused_until_resumed(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_an_installation_that_cannot_work_keeps_its_changes_paused_until_resumed(sessions) -> None:
     installation_id = _installation(sessions, installations.NEEDS_REAUTH)
     result = _accept(sessions, installation_id, [Change("a", "contact", "1")])
     assert (result.queued, result.paused, result.recorded) == ([], 1, ["a"])
@@ -67,7 +67,7 @@ def test_an_installation_that_cannot_work_keeps_its_changes_paused_until_resumed
         assert event_store.count_queued(session, installation_id) == 0
 
 
-def test_an_unknown_or_uninstalled_installation_records_nothing(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_or_uninstalled_installation_records_nothing(sessions) -> None:
     installation_id = _installation(sessions, installations.UNINSTALLED)
     with sessions.begin() as session:
         assert accept(session, None, [Change("a", "contact", "1")]).unknown == 1
