@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The prod extra (gunicorn) is installed too: the tests start the shipped deployment (issue 15, F5).
+# The prod extra (gunicorn) is installed too: the tests start the shipped web deployment.
 $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,prod]'

@@ -30,7 +30,7 @@ _PATTERNS = [
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
-# The registry of secret values (F16): bounded, and redact() costs O(len(text)), not O(registered).
+# The registry of secret values: bounded, and redact() costs O(len(text)), not O(registered).
 MAX_SECRETS = 4096  # most recently registered (or re-registered) values kept; older ones are forgotten
 _WINDOW = 8  # index secrets by 8-character windows ...
 _STRIDE = 8  # ... at offsets 0..7, so the text is probed only every 8th character

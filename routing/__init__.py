@@ -1,1 +1,1 @@
-"""Pure routing decisions plus a small state protocol (issue 4)."""
+"""Pure routing decisions plus a small state protocol."""

@@ -143,7 +143,7 @@ def fit_lead_model(
 ) -> LeadModel:
     """Learn encoder and model from rows (oldest first when ``time_ordered``)."""
     encoder = FeatureEncoder(kinds).fit(rows)
-    matrix = encoder.sparse_transform(rows)  # sparse: a 200,000-row table stays small (F17)
+    matrix = encoder.sparse_transform(rows)  # sparse: a 200,000-row table stays small
     model = ConversionModel(time_ordered=time_ordered).fit(matrix, labels)
     lead_model = LeadModel(encoder, model, version, kind, dict(metadata or {}))
     probabilities = lead_model.probabilities(rows)

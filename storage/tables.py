@@ -241,56 +241,6 @@ class DeadLetter(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
-class RoutingLoad(Base):
-    """Open leads per rep: the open-lead capacity is checked against this at commit."""
-
-    __tablename__ = "routing_loads"
-    __table_args__ = (UniqueConstraint("installation_id", "rep_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    rep_id: Mapped[str] = mapped_column(String(64))
-    open_count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class RoutingWeekCount(Base):
-    """Assignments per rep per ISO week: the weekly capacity."""
-
-    __tablename__ = "routing_week_counts"
-    __table_args__ = (UniqueConstraint("installation_id", "week", "rep_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    week: Mapped[str] = mapped_column(String(10))
-    rep_id: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class RoutingPool(Base):
-    """A round-robin pool's version: the compare-and-set a commit must win."""
-
-    __tablename__ = "routing_pools"
-    __table_args__ = (UniqueConstraint("installation_id", "pool"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    pool: Mapped[str] = mapped_column(String(32))
-    version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class RoutingPoolCount(Base):
-    """How many leads each rep got from a pool: the weighted round robin's memory."""
-
-    __tablename__ = "routing_pool_counts"
-    __table_args__ = (UniqueConstraint("installation_id", "pool", "rep_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    pool: Mapped[str] = mapped_column(String(32))
-    rep_id: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
 class OAuthNonce(Base):
     """Used OAuth ``state`` nonces: a callback can be accepted once only."""
 

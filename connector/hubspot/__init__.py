@@ -1,1 +1,1 @@
-"""HubSpot: mapping to leadq's records (and, with issue 5, OAuth, webhooks and the adapter)."""
+"""HubSpot: the adapter, mapping to leadq's records, webhooks, field provisioning and API limits."""
