@@ -1,4 +1,4 @@
-"""The adapter protocol every CRM connector implements, and the provider descriptor.
+"""The adapter protocol every CRM connector implements, and the values an adapter is built from.
 
 One adapter instance exists per installation. It speaks only ``core.records``
 types and raises only ``connector.errors`` types, so the sync engine above it
@@ -7,9 +7,9 @@ never learns which CRM it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from core.records import (
     Account,
@@ -148,9 +148,6 @@ class CrmAdapter(Protocol):
         ...
 
 
-TokenSource = Callable[[], str]
-
-
 class Tokens(Protocol):
     """An installation's access token, and one refresh when the CRM refuses it."""
 
@@ -163,19 +160,9 @@ class Tokens(Protocol):
 class ClientConfig:
     """Connection settings an adapter gets from the entry point (never from settings itself)."""
 
-    api_base: str
+    api_base: str  # HubSpot's API host; a Salesforce org's instance URL
     timeout_s: float = 30.0
     ca_bundle: str | None = None
     app_id: str | None = None  # lets the adapter recognise its own writes
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CrmProvider:
-    """Describes a CRM integration: how to install it, verify its webhooks, build its adapter."""
-
-    kind: CrmKind
-    label: str
-    adapter_factory: Callable[[str, ClientConfig, TokenSource], CrmAdapter] | None = None
-    verify_webhook: Callable[..., bool] | None = None
-    parse_webhook: Callable[..., list[Any]] | None = None
+    api_version: str | None = None  # Salesforce's REST version (None: the client's default)
+    page_size: int | None = None  # records per read call (None: the CRM's default)

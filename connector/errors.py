@@ -32,6 +32,20 @@ class CrmError(Exception):
         self.body = body
         self.retry_after = retry_after
 
+    @staticmethod
+    def from_status(
+        status: int,
+        message: str,
+        *,
+        code: str = "",
+        url: str | None = None,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> CrmError:
+        """The typed error for one refused HTTP call: chosen by status, refined by the CRM's error code
+        (Salesforce names a spent API budget and a locked row in the body, not in the status)."""
+        return _kind(status, code)(message, status=status, url=url, body=body, retry_after=retry_after)
+
 
 class CrmAuthError(CrmError):
     """401: token expired, revoked or invalid."""
@@ -67,6 +81,22 @@ class CrmUnavailable(CrmError):
     """5xx, timeouts and connection failures."""
 
     reason = "unavailable"
+
+
+def _kind(status: int, code: str) -> type[CrmError]:
+    if status == 401:
+        return CrmAuthError
+    if status in (429, 423, 477) or code == "REQUEST_LIMIT_EXCEEDED":
+        return CrmRateLimited
+    if status == 404:
+        return CrmNotFound
+    if status == 409:
+        return CrmConflict
+    if status == 403:
+        return CrmPermissionError
+    if status >= 500 or code in ("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"):
+        return CrmUnavailable
+    return CrmValidationError
 
 
 class Action(enum.StrEnum):

@@ -265,10 +265,6 @@ class Settings(BaseSettings):
         return f"{self.public_base_url}/oauth/hubspot/callback"
 
     @property
-    def hubspot_webhook_url(self) -> str:
-        return f"{self.public_base_url}/webhooks/hubspot"
-
-    @property
     def salesforce_redirect_uri(self) -> str:
         return f"{self.public_base_url}/oauth/salesforce/callback"
 

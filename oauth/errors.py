@@ -28,9 +28,3 @@ class ProviderDown(OAuthError):
     """The CRM's OAuth endpoint failed or could not be reached; try again later."""
 
     reason = "provider-down"
-
-
-class ConsentDenied(OAuthError):
-    """The admin declined the consent screen."""
-
-    reason = "consent-denied"

@@ -7,7 +7,6 @@ Every parameter goes in the form body, never in a URL; every failure becomes an
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -15,24 +14,11 @@ from urllib.parse import quote, urlencode
 import requests
 
 from oauth.errors import InvalidGrant, OAuthError, ProviderDown
+from oauth.forms import post_form
 from oauth.providers import HubSpotOAuth
+from oauth.tokens import TokenSet
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    access_token: str
-    refresh_token: str | None
-    expires_at: datetime | None
-    hub_id: str | None = None
-    user_id: str | None = None
-    scopes: tuple[str, ...] = ()
-    instance_url: str | None = None  # Salesforce: the API host for this org
-    identity_url: str | None = None  # Salesforce: .../id/{orgId}/{userId}
-
-    def __repr__(self) -> str:  # never show a token
-        return f"TokenSet(expires_at={self.expires_at!r}, hub_id={self.hub_id!r})"
 
 
 def authorize_url(provider: HubSpotOAuth, state: str) -> str:
@@ -49,36 +35,23 @@ def authorize_url(provider: HubSpotOAuth, state: str) -> str:
 
 
 def _post(session: requests.Session, url: str, form: dict[str, str], timeout: float) -> dict[str, Any]:
-    try:
-        response = session.post(url, data=form, timeout=timeout)
-    except requests.RequestException as exc:
-        raise ProviderDown(f"HubSpot's OAuth endpoint could not be reached ({type(exc).__name__})") from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"message": response.text[:200]}
-    if response.status_code >= 500:
-        raise ProviderDown(
-            f"HubSpot's OAuth endpoint answered {response.status_code}", status=response.status_code
+    return post_form(session, url, form, timeout, crm="HubSpot", refusal=_refusal, text_key="message")
+
+
+def _refusal(status_code: int, body: Any) -> OAuthError:
+    if status_code < 400:
+        return ProviderDown("HubSpot's token answer had no access token")
+    status = body.get("status") if isinstance(body, dict) else None
+    message = body.get("message", "") if isinstance(body, dict) else ""
+    if status in ("BAD_REFRESH_TOKEN", "BAD_AUTH_CODE", "EXPIRED_AUTH_CODE", "BAD_REDIRECT_URI") or (
+        status_code == 400 and not status
+    ):
+        return InvalidGrant(
+            f"HubSpot refused the grant: {message or status}",
+            status=status_code,
+            body={k: v for k, v in body.items() if k != "access_token"},
         )
-    if response.status_code >= 400:
-        status = body.get("status") if isinstance(body, dict) else None
-        message = body.get("message", "") if isinstance(body, dict) else ""
-        if status in ("BAD_REFRESH_TOKEN", "BAD_AUTH_CODE", "EXPIRED_AUTH_CODE", "BAD_REDIRECT_URI") or (
-            response.status_code == 400 and not status
-        ):
-            raise InvalidGrant(
-                f"HubSpot refused the grant: {message or status}",
-                status=response.status_code,
-                body={k: v for k, v in body.items() if k != "access_token"},
-            )
-        raise OAuthError(
-            f"HubSpot refused the request ({status or response.status_code}): {message}",
-            status=response.status_code,
-        )
-    if not isinstance(body, dict) or "access_token" not in body:
-        raise ProviderDown("HubSpot's token answer had no access token")
-    return body
+    return OAuthError(f"HubSpot refused the request ({status or status_code}): {message}", status=status_code)
 
 
 def _tokens(body: dict[str, Any], now: datetime) -> TokenSet:
@@ -87,7 +60,7 @@ def _tokens(body: dict[str, Any], now: datetime) -> TokenSet:
         access_token=body["access_token"],
         refresh_token=body.get("refresh_token"),
         expires_at=now + timedelta(seconds=int(expires_in)) if expires_in else None,
-        hub_id=str(body["hub_id"]) if body.get("hub_id") is not None else None,
+        tenant_id=str(body["hub_id"]) if body.get("hub_id") is not None else None,
         user_id=str(body["user_id"]) if body.get("user_id") is not None else None,
         scopes=tuple(body.get("scopes") or ()),
     )
@@ -111,7 +84,7 @@ def exchange_code(
         form["code_verifier"] = code_verifier
     now = datetime.now(UTC)
     tokens = _tokens(_post(session, provider.api_base + provider.token_path, form, timeout), now)
-    if tokens.hub_id is None:
+    if tokens.tenant_id is None:
         tokens = _with_hub_id(provider, session, tokens, timeout)
     return tokens
 
@@ -166,7 +139,7 @@ def refresh(
             tokens.access_token,
             refresh_token,
             tokens.expires_at,
-            tokens.hub_id,
+            tokens.tenant_id,
             tokens.user_id,
             tokens.scopes,
         )

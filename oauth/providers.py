@@ -21,10 +21,6 @@ class HubSpotOAuth:
     def __repr__(self) -> str:
         return f"HubSpotOAuth(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
 
-    @property
-    def uses_v1(self) -> bool:
-        return "/v1/" in self.token_path
-
 
 @dataclass(frozen=True)
 class SalesforceOAuth:

@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 import requests
 
 from oauth.errors import InvalidGrant, OAuthError, ProviderDown
-from oauth.hubspot import TokenSet
+from oauth.forms import post_form
 from oauth.providers import SalesforceOAuth
 from oauth.state import pkce_challenge
+from oauth.tokens import TokenSet
 
 INVALID_GRANT = ("invalid_grant", "inactive_user", "inactive_org", "invalid_client_id", "invalid_client")
 
@@ -47,32 +48,20 @@ def authorize_url(
 
 
 def _post(session: requests.Session, url: str, form: dict[str, str], timeout: float) -> dict[str, Any]:
-    try:
-        response = session.post(url, data=form, timeout=timeout)
-    except requests.RequestException as exc:
-        raise ProviderDown(
-            f"Salesforce's OAuth endpoint could not be reached ({type(exc).__name__})"
-        ) from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"error_description": response.text[:200]}
-    if response.status_code >= 500:
-        raise ProviderDown(
-            f"Salesforce's OAuth endpoint answered {response.status_code}", status=response.status_code
-        )
-    if response.status_code >= 400 or not isinstance(body, dict):
-        error = body.get("error", "") if isinstance(body, dict) else ""
-        described = body.get("error_description", "") if isinstance(body, dict) else ""
-        kind = InvalidGrant if error in INVALID_GRANT else OAuthError
-        raise kind(
-            f"Salesforce refused the request ({error}): {described}",
-            status=response.status_code,
-            body={"error": error, "error_description": described},
-        )
-    if "access_token" not in body:
-        raise ProviderDown("Salesforce's token answer had no access token")
-    return body
+    return post_form(
+        session, url, form, timeout, crm="Salesforce", refusal=_refusal, text_key="error_description"
+    )
+
+
+def _refusal(status_code: int, body: Any) -> OAuthError:
+    error = body.get("error", "") if isinstance(body, dict) else ""
+    described = body.get("error_description", "") if isinstance(body, dict) else ""
+    kind = InvalidGrant if error in INVALID_GRANT else OAuthError
+    return kind(
+        f"Salesforce refused the request ({error}): {described}",
+        status=status_code,
+        body={"error": error, "error_description": described},
+    )
 
 
 def _check_signature(provider: SalesforceOAuth, body: dict[str, Any]) -> None:
@@ -98,7 +87,7 @@ def _tokens(body: dict[str, Any], refresh_token: str | None) -> TokenSet:
         access_token=body["access_token"],
         refresh_token=body.get("refresh_token") or refresh_token,
         expires_at=None,  # Salesforce says nothing: refresh when a call is refused
-        hub_id=org_id,
+        tenant_id=org_id,
         user_id=user_id,
         scopes=tuple(str(body.get("scope", "")).split()),
         instance_url=str(body.get("instance_url") or "").rstrip("/") or None,
@@ -125,7 +114,7 @@ def exchange_code(
     body = _post(session, f"{provider.base(login)}/services/oauth2/token", form, timeout)
     _check_signature(provider, body)
     tokens = _tokens(body, None)
-    if not tokens.hub_id or not tokens.hub_id.startswith("00D"):
+    if not tokens.tenant_id or not tokens.tenant_id.startswith("00D"):
         raise OAuthError("Salesforce did not say which organization was installed")
     return tokens
 

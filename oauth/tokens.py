@@ -12,18 +12,36 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from oauth.hubspot import TokenSet
+from core.tokens import HeldTokens
 
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
-class TokenStore(Protocol):
-    def load(self, installation_id: int) -> TokenSet | None: ...
+@dataclass(frozen=True)
+class TokenSet:
+    """A token endpoint's answer; ``tenant_id`` is the installed account (HubSpot portal, Salesforce org)."""
 
-    def save(self, installation_id: int, tokens: TokenSet) -> None: ...
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+    tenant_id: str | None = None
+    user_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    instance_url: str | None = None  # Salesforce: the API host for this org
+    identity_url: str | None = None  # Salesforce: .../id/{orgId}/{userId}
+
+    def __repr__(self) -> str:  # never show a token
+        return f"TokenSet(expires_at={self.expires_at!r}, tenant_id={self.tenant_id!r})"
+
+
+class TokenStore(Protocol):
+    def load(self, installation_id: int) -> HeldTokens | None: ...
+
+    def save(self, installation_id: int, tokens: HeldTokens) -> None: ...
 
 
 LockFactory = Callable[[str], AbstractContextManager[object]]
@@ -48,10 +66,10 @@ class TokenManager:
         self.clock = clock
         self.refreshes = 0
 
-    def _stale(self, tokens: TokenSet) -> bool:
+    def _stale(self, tokens: HeldTokens) -> bool:
         return tokens.expires_at is not None and tokens.expires_at - REFRESH_MARGIN <= self.clock()
 
-    def _load(self) -> TokenSet:
+    def _load(self) -> HeldTokens:
         tokens = self.store.load(self.installation_id)
         if tokens is None:
             from oauth.errors import InvalidGrant

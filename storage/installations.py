@@ -1,4 +1,4 @@
-"""Installations: upsert on (CRM kind, external id), status changes."""
+"""Installations: upsert on (CRM kind, tenant id), status changes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ WORKING = (ACTIVE, THROTTLED)
 def upsert_installation(
     session: Session,
     crm: CrmKind,
-    external_id: str,
+    tenant_id: str,
     *,
     installed_by: str = "",
     instance_url: str = "",
@@ -31,9 +31,9 @@ def upsert_installation(
     auth_env: str = "",
 ) -> Installation:
     """Create the installation or repair it in place: a reinstall reactivates it."""
-    row = find(session, crm, external_id)
+    row = find(session, crm, tenant_id)
     if row is None:
-        row = Installation(crm_kind=crm.value, external_id=external_id)
+        row = Installation(crm_kind=crm.value, tenant_id=tenant_id)
         session.add(row)
     row.status = ACTIVE
     row.status_reason = ""
@@ -49,9 +49,9 @@ def upsert_installation(
     return row
 
 
-def find(session: Session, crm: CrmKind, external_id: str) -> Installation | None:
+def find(session: Session, crm: CrmKind, tenant_id: str) -> Installation | None:
     stmt = select(Installation).where(
-        Installation.crm_kind == crm.value, Installation.external_id == external_id
+        Installation.crm_kind == crm.value, Installation.tenant_id == tenant_id
     )
     return session.scalars(stmt).one_or_none()
 

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import register_secret
-from oauth.hubspot import TokenSet
+from core.tokens import HeldTokens
 from storage.tables import OAuthNonce
-from storage.tokens import load_tokens, save_tokens
+from storage.tokens import StoredTokens, load_tokens, save_tokens
 from storage.vault import Vault
 
 
@@ -38,7 +38,7 @@ class DbTokenStore:
     def __init__(self, sessions: sessionmaker[Session], vault: Vault) -> None:
         self.sessions, self.vault = sessions, vault
 
-    def load(self, installation_id: int) -> TokenSet | None:
+    def load(self, installation_id: int) -> StoredTokens | None:
         with self.sessions() as session:
             stored = load_tokens(session, self.vault, installation_id)
         if stored is None:
@@ -48,9 +48,9 @@ class DbTokenStore:
         expires = stored.expires_at
         if expires is not None and expires.tzinfo is None:
             expires = expires.replace(tzinfo=UTC)  # SQLite returns naive datetimes
-        return TokenSet(stored.access_token, stored.refresh_token, expires)
+        return StoredTokens(stored.access_token, stored.refresh_token, expires)
 
-    def save(self, installation_id: int, tokens: TokenSet) -> None:
+    def save(self, installation_id: int, tokens: HeldTokens) -> None:
         register_secret(tokens.access_token)
         register_secret(tokens.refresh_token)
         with self.sessions.begin() as session:

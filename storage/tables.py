@@ -50,7 +50,7 @@ class Installation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     crm_kind: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column("external_id", String(64))  # the column keeps its first name
     status: Mapped[str] = mapped_column(String(32), default="active")
     status_reason: Mapped[str] = mapped_column(Text, default="")
     installed_by: Mapped[str] = mapped_column(String(255), default="")

@@ -11,6 +11,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import worker_ready
 
+from connector.registry import provider
 from core.records import ObjectType
 from core.settings import load_settings
 from storage import cursors, installations
@@ -18,7 +19,6 @@ from storage import events as event_store
 from workers import dispatch
 from workers.services import key_check
 from workers.services.backfill import run_backfill
-from workers.services.connections import mark_needs_reauth
 from workers.services.context import (
     InstallationContext,
     InstallationPaused,
@@ -26,6 +26,7 @@ from workers.services.context import (
     build_context,
 )
 from workers.services.heartbeat import backfill_heartbeat
+from workers.services.install import mark_needs_reauth
 from workers.services.sync import handle_changes
 from workers.task_base import Outcome, outcome_of
 
@@ -307,7 +308,7 @@ def schedule(kind: str) -> int:
         active = [
             i.id
             for i in installations.list_all(session)
-            if i.status in installations.WORKING and (kind != "poll" or i.crm_kind == "salesforce")
+            if i.status in installations.WORKING and (kind != "poll" or provider(i.crm_kind).polls)
         ]
     for installation_id in active:
         enqueue(THIS_WORKER, installation_id)

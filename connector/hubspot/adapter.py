@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hubspot.crm.associations.v4.models import (
-    BatchInputPublicFetchAssociationsBatchRequest,
-    PublicFetchAssociationsBatchRequest,
-)
 from hubspot.crm.contacts import (
-    BatchInputSimplePublicObjectBatchInput,
     BatchReadInputSimplePublicObjectId,
     Filter,
     FilterGroup,
     PublicObjectSearchRequest,
-    SimplePublicObjectBatchInput,
     SimplePublicObjectId,
 )
 
-from connector.base import Cursor, FieldSpec, Page, ProvisionReport, RecordError, WriteReport
-from connector.errors import CrmValidationError
-from connector.hubspot.client import HubSpotCalls
+from connector.base import Cursor, FieldSpec, Page, ProvisionReport, WriteReport
+from connector.hubspot.client import OBJECTS, HubSpotCalls, api
 from connector.hubspot.limits import SEARCH
 from connector.hubspot.mapping import (
     DEFAULT_MAP,
@@ -33,7 +25,9 @@ from connector.hubspot.mapping import (
     contact_to_person,
     parse_time,
 )
+from connector.hubspot.outcomes import associations, deal_outcomes, list_owners
 from connector.hubspot.provisioning import ensure_properties
+from connector.hubspot.writes import write_updates
 from core.records import (
     Account,
     CrmKind,
@@ -41,7 +35,6 @@ from core.records import (
     FieldUpdate,
     ObjectType,
     Outcome,
-    OutcomeKind,
     Owner,
     Person,
     RecordRef,
@@ -54,16 +47,11 @@ PAGE = 100
 SEARCH_PAGE = 200
 SEARCH_CAP = 10_000
 HUMAN_SOURCES = frozenset({"CRM_UI", "CRM_UI_BULK_ACTION", "MOBILE_IOS", "MOBILE_ANDROID"})
-OBJECTS = {ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies", ObjectType.DEAL: "deals"}
 MODIFIED = {
     "contacts": "lastmodifieddate",
     "companies": "hs_lastmodifieddate",
     "deals": "hs_lastmodifieddate",
 }
-
-
-def _api(client: Any, name: str) -> Any:
-    return getattr(client.crm, name)
 
 
 def _iso_ms(value: str | None) -> int | None:
@@ -83,11 +71,12 @@ class HubSpotAdapter:
         app_id: str | None = None,
         fields: FieldMap = DEFAULT_MAP,
         extra_properties: Sequence[str] = (),
+        company_extra_properties: Sequence[str] = (),
     ) -> None:
         self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
         # Also read these (leadq's own fields, the owner): the write policy compares against them.
         self.extra_properties = tuple(extra_properties)
-        self.company_extra_properties: tuple[str, ...] = ()  # leadq's own fields on companies
+        self.company_extra_properties = tuple(company_extra_properties)  # leadq's own fields on companies
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -128,7 +117,7 @@ class HubSpotAdapter:
         """How many records there are (a one-result search reports the total)."""
         name = OBJECTS[obj]
         result = self.calls.call(
-            lambda c: _api(c, name).search_api.do_search(
+            lambda c: api(c, name).search_api.do_search(
                 PublicObjectSearchRequest(limit=1, properties=["hs_object_id"])
             ),
             bucket=SEARCH,
@@ -148,7 +137,7 @@ class HubSpotAdapter:
         after = cursor.after if cursor else None
         while True:
             page = self.calls.call(
-                lambda c, a=after: _api(c, name).basic_api.get_page(
+                lambda c, a=after: api(c, name).basic_api.get_page(
                     limit=PAGE, after=a, properties=self._properties(name), archived=False
                 ),
                 what=f"list {name}",
@@ -179,7 +168,7 @@ class HubSpotAdapter:
                 after=str(offset),
             )
             result = self.calls.call(
-                lambda c, r=request: _api(c, name).search_api.do_search(r),
+                lambda c, r=request: api(c, name).search_api.do_search(r),
                 bucket=SEARCH,
                 what=f"search {name}",
             )
@@ -221,9 +210,7 @@ class HubSpotAdapter:
                 properties_with_history=[],
                 inputs=[SimplePublicObjectId(id=i) for i in chunk],
             )
-            result = self.calls.call(
-                lambda c, r=request: _api(c, name).batch_api.read(r), what=f"read {name}"
-            )
+            result = self.calls.call(lambda c, r=request: api(c, name).batch_api.read(r), what=f"read {name}")
             out.extend(self._map(name, r.to_dict()) for r in result.results)
         return out
 
@@ -246,7 +233,7 @@ class HubSpotAdapter:
                     inputs=[SimplePublicObjectId(id=r.record_id) for r in chunk],
                 )
                 result = self.calls.call(
-                    lambda c, r=request, n=name: _api(c, n).batch_api.read(r), what=f"history {name}"
+                    lambda c, r=request, n=name: api(c, n).batch_api.read(r), what=f"history {name}"
                 )
                 index = {r.record_id: r for r in chunk}
                 for row in result.results:
@@ -317,55 +304,7 @@ class HubSpotAdapter:
 
     def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:
         """Batch update at 100 records per call; a rejected batch is split to find the bad records."""
-        by_object: dict[ObjectType, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-        refs: dict[tuple[ObjectType, str], RecordRef] = {}
-        for update in updates:
-            by_object[update.ref.object_type][update.ref.record_id][update.key] = (
-                "" if update.value is None else str(update.value)
-            )
-            refs[(update.ref.object_type, update.ref.record_id)] = update.ref
-        failed: list[RecordError] = []
-        calls_before = self.calls.calls
-        for obj, records in by_object.items():
-            ids = list(records)
-            for start in range(0, len(ids), BATCH):
-                chunk = {i: records[i] for i in ids[start : start + BATCH]}
-                failed.extend(self._write_chunk(obj, chunk, refs))
-        failed_ids = {(e.ref.object_type, e.ref.record_id) for e in failed}
-        written = tuple(u for u in updates if (u.ref.object_type, u.ref.record_id) not in failed_ids)
-        return WriteReport(written, tuple(failed), self.calls.calls - calls_before)
-
-    def _write_chunk(
-        self, obj: ObjectType, chunk: dict[str, dict[str, str]], refs: dict[tuple[ObjectType, str], RecordRef]
-    ) -> list[RecordError]:
-        name = OBJECTS[obj]
-        request = BatchInputSimplePublicObjectBatchInput(
-            inputs=[SimplePublicObjectBatchInput(id=i, properties=p) for i, p in chunk.items()]
-        )
-        try:
-            result = self.calls.call(lambda c: _api(c, name).batch_api.update(request), what=f"update {name}")
-        except CrmValidationError as exc:
-            if len(chunk) == 1:
-                record_id = next(iter(chunk))
-                return [RecordError(refs[(obj, record_id)], "validation", _validation_message(exc))]
-            half = len(chunk) // 2
-            items = list(chunk.items())
-            return self._write_chunk(obj, dict(items[:half]), refs) + self._write_chunk(
-                obj, dict(items[half:]), refs
-            )
-        errors = []
-        for error in getattr(result, "errors", None) or []:
-            data = error.to_dict() if hasattr(error, "to_dict") else dict(error)
-            for record_id in (data.get("context") or {}).get("ids", []):
-                if (obj, str(record_id)) in refs:
-                    errors.append(
-                        RecordError(
-                            refs[(obj, str(record_id))],
-                            "not-found",
-                            data.get("message") or "record not found",
-                        )
-                    )
-        return errors
+        return write_updates(self.calls, updates)
 
     def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
         return ensure_properties(self.calls, specs, ("contacts", "companies"))
@@ -373,111 +312,11 @@ class HubSpotAdapter:
     # Owners and outcomes ----------------------------------------------------------------------
 
     def owners(self) -> list[Owner]:
-        out: list[Owner] = []
-        for archived in (False, True):
-            after = None
-            while True:
-                page = self.calls.call(
-                    lambda c, a=after, ar=archived: c.crm.owners.owners_api.get_page(
-                        limit=100, after=a, archived=ar
-                    ),
-                    what="owners",
-                )
-                for o in page.results:
-                    name = " ".join(p for p in (o.first_name, o.last_name) if p) or None
-                    out.append(
-                        Owner(
-                            CrmKind.HUBSPOT,
-                            str(o.id),
-                            o.email,
-                            name,
-                            active=not o.archived,
-                            is_queue=(o.type == "QUEUE"),
-                            teams=tuple(t.name for t in (o.teams or []) if t.name),
-                        )
-                    )
-                after = page.paging.next.after if page.paging and page.paging.next else None
-                if after is None:
-                    break
-        return out
+        return list_owners(self.calls)
 
     def outcomes(self) -> list[Outcome]:
         """Closed deals (won or lost) as outcomes of their associated contacts."""
-        deals: list[dict[str, Any]] = []
-        after = None
-        while True:
-            page = self.calls.call(
-                lambda c, a=after: c.crm.deals.basic_api.get_page(
-                    limit=PAGE,
-                    after=a,
-                    properties=["dealstage", "closedate", "amount", "hs_is_closed_won", "hs_is_closed"],
-                ),
-                what="list deals",
-            )
-            deals.extend(r.to_dict() for r in page.results)
-            after = page.paging.next.after if page.paging and page.paging.next else None
-            if after is None:
-                break
-        closed = [
-            d
-            for d in deals
-            if (
-                d["properties"].get("hs_is_closed") == "true"
-                or d["properties"].get("dealstage") in ("closedwon", "closedlost")
-            )
-        ]
-        contacts = self._associations("deals", "contacts", [d["id"] for d in closed])
-        out = []
-        for deal in closed:
-            props = deal["properties"]
-            won = props.get("hs_is_closed_won") == "true" or props.get("dealstage") == "closedwon"
-            when = (
-                parse_time(props.get("closedate")) or parse_time(deal.get("updated_at")) or datetime.now(UTC)
-            )
-            amount = float(props["amount"]) if props.get("amount") not in (None, "") else None
-            for contact_id in contacts.get(str(deal["id"]), []):
-                out.append(
-                    Outcome(
-                        ref=RecordRef(CrmKind.HUBSPOT, self.portal_id, ObjectType.CONTACT, contact_id),
-                        kind=OutcomeKind.WON if won else OutcomeKind.LOST,
-                        occurred_at=when,
-                        amount=amount,
-                        source_ref=RecordRef(
-                            CrmKind.HUBSPOT, self.portal_id, ObjectType.DEAL, str(deal["id"])
-                        ),
-                    )
-                )
-        return out
+        return deal_outcomes(self.calls, self.portal_id)
 
     def _associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 1000):
-            request = BatchInputPublicFetchAssociationsBatchRequest(
-                inputs=[PublicFetchAssociationsBatchRequest(id=str(i)) for i in ids[start : start + 1000]]
-            )
-            result = self.calls.call(
-                lambda c, r=request: c.crm.associations.v4.batch_api.get_page(from_type, to_type, r),
-                what=f"associations {from_type}->{to_type}",
-            )
-            for row in result.results:
-                data = row.to_dict()
-                out[str(data["_from"]["id"])] = [str(t["to_object_id"]) for t in data.get("to") or []]
-        return out
-
-
-def _validation_message(exc: CrmValidationError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        message: str = body.get("message", "")
-        if "[" in message:
-            try:
-                items = json.loads(message[message.index("[") :])
-                # field: CODE (HubSpot's own words), which storage.failure_causes groups by
-                return "; ".join(
-                    f"{i.get('name')}: {i.get('error')}" + (f" ({i['message']})" if i.get("message") else "")
-                    for i in items
-                )
-            except (ValueError, AttributeError):
-                pass
-        return message[:300]
-    return str(exc)[:300]
+        return associations(self.calls, from_type, to_type, ids)

@@ -20,21 +20,21 @@ import urllib3
 from connector.base import ClientConfig, Tokens
 from connector.errors import (
     Action,
-    CrmAuthError,
-    CrmConflict,
     CrmError,
-    CrmNotFound,
-    CrmPermissionError,
-    CrmRateLimited,
     CrmUnavailable,
-    CrmValidationError,
-    Kind,
     classify,
 )
 from connector.hubspot.limits import API, Budget, Limiter
+from core.records import ObjectType
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+OBJECTS = {ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies", ObjectType.DEAL: "deals"}
+
+
+def api(client: Any, name: str) -> Any:
+    """The SDK's API of one object kind (``contacts``, ``companies``, ``deals``)."""
+    return getattr(client.crm, name)
 
 
 def _body(exc: Exception) -> Any:
@@ -49,28 +49,12 @@ def _body(exc: Exception) -> Any:
 
 def to_crm_error(status: int, headers: dict[str, str], body: Any, url: str = "") -> CrmError:
     text = body.get("message", "") if isinstance(body, dict) else str(body or "")
-    resolution = classify(status, headers, body)
-    kind: type[CrmError]
-    if status == 401:
-        kind = CrmAuthError
-    elif status == 429 or (resolution.kind == Kind.TRANSIENT and status in (423, 477)):
-        kind = CrmRateLimited
-    elif status == 404:
-        kind = CrmNotFound
-    elif status == 409:
-        kind = CrmConflict
-    elif status == 403:
-        kind = CrmPermissionError
-    elif status >= 500:
-        kind = CrmUnavailable
-    else:
-        kind = CrmValidationError
-    return kind(
+    return CrmError.from_status(
+        status,
         f"HubSpot answered {status}: {text[:300]}",
-        status=status,
         url=url,
         body=body,
-        retry_after=resolution.retry_after,
+        retry_after=classify(status, headers, body).retry_after,
     )
 
 

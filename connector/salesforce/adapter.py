@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-from connector.base import Cursor, FieldSpec, Page, ProvisionReport, RecordError, WriteReport
-from connector.errors import CrmValidationError
+from connector.base import Cursor, FieldSpec, Page, ProvisionReport, WriteReport
 from connector.fields import LEADQ_FIELDS
-from connector.salesforce.client import SalesforceCalls
+from connector.salesforce.client import SalesforceCalls, query_all
 from connector.salesforce.history import HISTORY, history_name, is_id_row, is_lookup
 from connector.salesforce.mapping import (
     BASE_FIELDS,
@@ -27,10 +26,11 @@ from connector.salesforce.mapping import (
     api_name,
     parse_time,
     to_account,
-    to_api_value,
     to_person,
 )
+from connector.salesforce.outcomes import list_owners, opportunity_outcomes
 from connector.salesforce.provisioning import ensure_fields
+from connector.salesforce.writes import write_updates
 from core.records import (
     Account,
     CrmKind,
@@ -38,25 +38,17 @@ from core.records import (
     FieldUpdate,
     ObjectType,
     Outcome,
-    OutcomeKind,
     Owner,
     Person,
     RecordRef,
     WrittenBy,
 )
 
-BATCH = 200  # sObject Collections' maximum
 PAGE = 2000  # SOQL rows per read call
 ID_CHUNK = 200
 FILTERS = {ObjectType.LEAD: "IsConverted = false"}  # converted leads cannot be updated
 ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$")
-REASONS = {
-    "CANNOT_UPDATE_CONVERTED_LEAD": "converted",
-    "ENTITY_IS_DELETED": "not-found",
-    "INVALID_CROSS_REFERENCE_KEY": "not-found",
-    "UNABLE_TO_LOCK_ROW": "locked",
-}
 
 
 def _id(value: str) -> str:
@@ -85,11 +77,12 @@ class SalesforceAdapter:
         integration_user_id: str = "",
         fields: Sequence[FieldSpec] = LEADQ_FIELDS,
         page_size: int = PAGE,
+        read_leadq_fields: bool = True,  # False until provisioning has made them visible
     ) -> None:
         self.calls, self.org_id, self.integration_user_id = calls, org_id, integration_user_id
         self.fields = tuple(fields)
         self.page_size = page_size
-        self.read_leadq_fields = True  # off until provisioning has made them visible
+        self.read_leadq_fields = read_leadq_fields
         self.specs = {spec.key: spec for spec in self.fields}
 
     # Reading ---------------------------------------------------------------------------------
@@ -108,14 +101,7 @@ class SalesforceAdapter:
         return to_person(self.org_id, obj, row, fields, unassigned)
 
     def _query(self, soql: str, what: str) -> list[dict[str, Any]]:
-        result = self.calls.call(lambda sf: sf.query(soql), what=what)
-        rows = list(result["records"])
-        next_url = result.get("nextRecordsUrl")
-        while next_url:
-            more = self.calls.call(lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True), what=what)
-            rows.extend(more["records"])
-            next_url = more.get("nextRecordsUrl")
-        return rows
+        return query_all(self.calls, soql, what)
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Everything by id when ``since`` is None; else changes by (SystemModstamp, Id)."""
@@ -309,45 +295,8 @@ class SalesforceAdapter:
     # Writing ---------------------------------------------------------------------------------
 
     def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:
-        """sObject Collections at 200 records per call, ``allOrNone`` false: one bad record never
-        blocks the others; each failure comes back as a RecordError with Salesforce's message."""
-        records: dict[RecordRef, dict[str, Any]] = defaultdict(dict)
-        for update in updates:
-            records[update.ref][api_name(update.key)] = to_api_value(self.specs.get(update.key), update.value)
-        refs = list(records)
-        failed: list[RecordError] = []
-        calls_before = self.calls.calls
-        for start in range(0, len(refs), BATCH):
-            chunk = refs[start : start + BATCH]
-            body = {
-                "allOrNone": False,
-                "records": [
-                    {"attributes": {"type": SOBJECT[ref.object_type]}, "id": ref.record_id, **records[ref]}
-                    for ref in chunk
-                ],
-            }
-            results = self.calls.call(
-                lambda sf, b=body: sf.restful("composite/sobjects", method="PATCH", json=b),
-                what="update records",
-            )
-            if not isinstance(results, list) or len(results) != len(chunk):
-                raise CrmValidationError(
-                    "Salesforce answered a collection update with an unexpected body", body=results
-                )
-            for ref, result in zip(chunk, results, strict=True):
-                if result.get("success"):
-                    continue
-                errors = result.get("errors") or [{}]
-                code = str(errors[0].get("statusCode") or "UNKNOWN")
-                message = "; ".join(
-                    f"{e.get('statusCode')}: {e.get('message')}"
-                    + (f" ({', '.join(e['fields'])})" if e.get("fields") else "")
-                    for e in errors
-                )
-                failed.append(RecordError(ref, REASONS.get(code, "validation"), message[:500]))
-        failed_refs = {e.ref for e in failed}
-        written = tuple(u for u in updates if u.ref not in failed_refs)
-        return WriteReport(written, tuple(failed), self.calls.calls - calls_before)
+        """sObject Collections at 200 records per call; per-record failures are reported."""
+        return write_updates(self.calls, self.specs, updates)
 
     def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
         return ensure_fields(self.calls, specs, self.integration_user_id)
@@ -355,59 +304,9 @@ class SalesforceAdapter:
     # Owners and outcomes ----------------------------------------------------------------------
 
     def owners(self) -> list[Owner]:
-        rows = self._query(
-            "SELECT Id, Name, Email, IsActive, Department FROM User WHERE UserType = 'Standard' ORDER BY Id",
-            "owners",
-        )
-        return [
-            Owner(
-                CrmKind.SALESFORCE,
-                str(r["Id"]),
-                r.get("Email"),
-                r.get("Name"),
-                active=bool(r.get("IsActive")),
-                teams=(r["Department"],) if r.get("Department") else (),
-            )
-            for r in rows
-            if r["Id"] != self.integration_user_id  # the integration user never works leads
-        ]
+        return list_owners(self.calls, self.integration_user_id)
 
     def outcomes(self) -> list[Outcome]:
         """Won/lost opportunities, as outcomes of the lead they were converted from, or else of their
         contacts (through OpportunityContactRole) when no converted lead points at them."""
-        closed = {
-            str(r["Id"]): r
-            for r in self._query(
-                "SELECT Id, IsWon, CloseDate, Amount FROM Opportunity WHERE IsClosed = true",
-                "closed opportunities",
-            )
-        }
-        converted = self._query(
-            "SELECT Id, ConvertedOpportunityId, ConvertedContactId FROM Lead WHERE IsConverted = true",
-            "converted leads",
-        )
-        roles = self._query("SELECT ContactId, OpportunityId FROM OpportunityContactRole", "contact roles")
-        from_leads = {str(r["ConvertedContactId"]) for r in converted if r.get("ConvertedContactId")}
-        out: list[Outcome] = []
-
-        def outcome(obj: ObjectType, record_id: str, opportunity_id: str) -> Outcome:
-            opportunity = closed[opportunity_id]
-            when = parse_time(str(opportunity.get("CloseDate") or "")) or datetime.now(UTC)
-            amount = opportunity.get("Amount")
-            return Outcome(
-                ref=RecordRef(CrmKind.SALESFORCE, self.org_id, obj, record_id),
-                kind=OutcomeKind.WON if opportunity.get("IsWon") else OutcomeKind.LOST,
-                occurred_at=when,
-                amount=float(amount) if isinstance(amount, int | float) else None,
-                source_ref=RecordRef(CrmKind.SALESFORCE, self.org_id, ObjectType.DEAL, opportunity_id),
-            )
-
-        for lead in converted:
-            opportunity_id = str(lead.get("ConvertedOpportunityId") or "")
-            if opportunity_id in closed:
-                out.append(outcome(ObjectType.LEAD, str(lead["Id"]), opportunity_id))
-        for role in roles:
-            opportunity_id, contact_id = str(role.get("OpportunityId")), str(role.get("ContactId"))
-            if opportunity_id in closed and contact_id not in from_leads:
-                out.append(outcome(ObjectType.CONTACT, contact_id, opportunity_id))
-        return out
+        return opportunity_outcomes(self.calls, self.org_id)

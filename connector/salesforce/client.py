@@ -25,17 +25,15 @@ from connector.errors import (
     Action,
     CrmAuthError,
     CrmError,
-    CrmNotFound,
-    CrmPermissionError,
     CrmRateLimited,
     CrmUnavailable,
-    CrmValidationError,
     classify,
 )
 from connector.http import shared as shared_session
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
+API_VERSION = "62.0"  # the REST API version leadq is tested against
 T = TypeVar("T")
 
 
@@ -49,26 +47,13 @@ def _first_error(content: Any) -> tuple[str, str]:
 
 def to_crm_error(status: int, content: Any, url: str = "") -> CrmError:
     code, message = _first_error(content)
-    kind: type[CrmError]
-    if status == 401:
-        kind = CrmAuthError
-    elif code == "REQUEST_LIMIT_EXCEEDED":
-        kind = CrmRateLimited
-    elif status == 403:
-        kind = CrmPermissionError
-    elif status == 404:
-        kind = CrmNotFound
-    elif status >= 500 or code in ("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"):
-        kind = CrmUnavailable
-    else:
-        kind = CrmValidationError
-    resolution = classify(status, {}, content)
-    return kind(
+    return CrmError.from_status(
+        status,
         f"Salesforce answered {status} {code}: {message[:300]}",
-        status=status,
+        code=code,
         url=url,
         body=content,
-        retry_after=resolution.retry_after,
+        retry_after=classify(status, {}, content).retry_after,
     )
 
 
@@ -80,7 +65,7 @@ class SalesforceCalls:
         config: ClientConfig,
         tokens: Tokens,
         org_id: str,
-        version: str = "62.0",
+        version: str = API_VERSION,
         budget: ApiBudget | None = None,
         max_attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,
@@ -155,3 +140,15 @@ class SalesforceCalls:
             self.sleep(wait)
         assert last is not None
         raise last
+
+
+def query_all(calls: SalesforceCalls, soql: str, what: str) -> list[dict[str, Any]]:
+    """Every row of a SOQL query, following ``nextRecordsUrl``."""
+    result = calls.call(lambda sf: sf.query(soql), what=what)
+    rows = list(result["records"])
+    next_url = result.get("nextRecordsUrl")
+    while next_url:
+        more = calls.call(lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True), what=what)
+        rows.extend(more["records"])
+        next_url = more.get("nextRecordsUrl")
+    return rows

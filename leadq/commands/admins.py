@@ -169,7 +169,7 @@ def _allow(installation: int, crm_user_id: str) -> str:
         row = installations.get(db, installation)
         if row is None:
             raise click.ClickException(f"there is no installation {installation}")
-        admins.allow_crm_user(db, row.crm_kind, row.external_id, crm_user_id.strip(), installation)
+        admins.allow_crm_user(db, row.crm_kind, row.tenant_id, crm_user_id.strip(), installation)
         return row.crm_kind
 
 

@@ -24,7 +24,7 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
 
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
-    lines = [f"#{inst.id} {inst.crm_kind} {inst.external_id}: {degraded or f'{inst.status}{reason}'}"]
+    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{inst.status}{reason}'}"]
     for c in reports.progress_cursors(db, inst.id):
         lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
     held = reports.held_changes(db, inst.id)

@@ -16,27 +16,37 @@ if TYPE_CHECKING:
     from workers.services.reconcile import Reconciliation
 
 
-def _install_lines(crm: str, sandbox_org: bool) -> list[str]:
+def _salesforce_install_lines(sandbox_org: bool) -> list[str]:
     config = settings()
-    if crm == "salesforce":
-        if not config.salesforce_client_id:
-            raise click.ClickException(
-                "LEADQ_SALESFORCE_CLIENT_ID is not set: register the External Client App first (README)"
-            )
-        return [
-            f"{config.public_base_url}/install/salesforce" + ("?env=sandbox" if sandbox_org else ""),
-            f"(callback URL to register in the External Client App: {config.salesforce_redirect_uri})",
-            "(outbound message endpoint, optional: its URL, with the installation's own secret, is shown"
-            " once the install is done and on the installation's page in the admin app)",
-        ]
+    if not config.salesforce_client_id:
+        raise click.ClickException(
+            "LEADQ_SALESFORCE_CLIENT_ID is not set: register the External Client App first (README)"
+        )
+    return [
+        f"{config.public_base_url}/install/salesforce" + ("?env=sandbox" if sandbox_org else ""),
+        f"(callback URL to register in the External Client App: {config.salesforce_redirect_uri})",
+        "(outbound message endpoint, optional: its URL, with the installation's own secret, is shown"
+        " once the install is done and on the installation's page in the admin app)",
+    ]
+
+
+def _hubspot_install_lines(sandbox_org: bool) -> list[str]:
+    config = settings()
     if not config.hubspot_client_id:
         raise click.ClickException(
             "LEADQ_HUBSPOT_CLIENT_ID is not set: register the HubSpot app first (README)"
         )
     return [
-        f"{config.public_base_url}/install/{crm}",
+        f"{config.public_base_url}/install/hubspot",
         f"(redirect URL to register in the HubSpot app: {config.hubspot_redirect_uri})",
     ]
+
+
+# What an admin needs to install leadq into each CRM: the link, and what to register in the CRM's app.
+_INSTALL_LINES: dict[str, Callable[[bool], list[str]]] = {
+    "hubspot": _hubspot_install_lines,
+    "salesforce": _salesforce_install_lines,
+}
 
 
 @click.command("install-url")
@@ -46,7 +56,7 @@ def _install_lines(crm: str, sandbox_org: bool) -> list[str]:
 )
 def install_url(crm: str, sandbox_org: bool) -> None:
     """Print the link an admin opens to install leadq into their CRM."""
-    click.echo("\n".join(_install_lines(crm, sandbox_org)))
+    click.echo("\n".join(_INSTALL_LINES[crm](sandbox_org)))
 
 
 def _scored_object(ctx: InstallationContext, name: str) -> ObjectType:
@@ -205,6 +215,7 @@ def retrain_cmd(installation: int) -> None:
 
 def _outbound_secret(installation: int, replace: bool) -> str:
     """The installation's outbound-message secret (a new one with ``replace``)."""
+    from connector.registry import provider
     from storage import installations, outbound_secrets
     from storage.vault import Vault, VaultError
 
@@ -214,7 +225,7 @@ def _outbound_secret(installation: int, replace: bool) -> str:
             row = installations.get(db, installation)
             if row is None:
                 raise click.ClickException(f"there is no installation {installation}")
-            if row.crm_kind != "salesforce":
+            if not provider(row.crm_kind).outbound_messages:
                 raise click.ClickException(
                     f"installation {installation} is a {row.crm_kind} installation: only Salesforce"
                     " installations have an outbound-message URL"

@@ -8,7 +8,6 @@ import logging
 
 from flask import abort, flash, redirect, request, url_for
 
-from core.records import CrmKind
 from leadq.web.admin_blueprint import bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
 from workers import dispatch
@@ -25,10 +24,11 @@ REPLACED_OUTBOUND = (
 @login_required
 def outbound_replace(installation_id: int):
     """A leaked outbound-message URL: make a new secret, which invalidates the old URL at once."""
+    from connector.registry import provider
     from storage import outbound_secrets
 
     inst = installation_or_404(installation_id)
-    if inst.crm_kind != CrmKind.SALESFORCE:
+    if not provider(inst.crm_kind).outbound_messages:
         abort(404)
     if request.form.get("confirm") != "replace":
         flash("Not replaced: tick the box to confirm that the current URL should stop working.")

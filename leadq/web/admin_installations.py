@@ -72,7 +72,7 @@ def index():
                 {
                     "id": inst.id,
                     "crm": inst.crm_kind,
-                    "external_id": inst.external_id,
+                    "tenant_id": inst.tenant_id,
                     "state": "degraded" if degraded else state,
                     "state_label": degraded or STATE_LABELS.get(state, state),
                     "reason": inst.status_reason,

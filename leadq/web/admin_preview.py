@@ -13,6 +13,7 @@ from typing import Any
 from flask import flash, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from connector.registry import provider
 from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
@@ -20,9 +21,6 @@ from storage import cursors, installations, pending_config
 from storage.db import Session
 from storage.statuses import CursorStatus
 from workers import dispatch
-
-# What a backfill visits: the people, then their companies/accounts.
-PEOPLE_OBJECTS = {"hubspot": {"contact", "account"}, "salesforce": {"lead", "contact", "account"}}
 
 
 def _applied_hash(inst: Any) -> str:
@@ -47,7 +45,7 @@ def preview_summary(db: Session, installation_id: int) -> dict[str, Any] | None:
     return {
         # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
         "done": all(r.status == CursorStatus.DONE for r in rows)
-        and PEOPLE_OBJECTS.get(inst.crm_kind, set()) <= seen,
+        and {obj.value for obj in provider(inst.crm_kind).synced_objects} <= seen,
         "records": sum(r.done for r in rows),
         "parts": ", ".join(
             f"{r.done:,} {labels.get(r.object_type, r.object_type)}"

@@ -44,40 +44,36 @@ def start_salesforce(services: Any) -> Any:
     return redirect(url, code=302)
 
 
+def _hubspot_user(settings: Any, purpose: str, code: str) -> tuple[str, str]:
+    from leadq.web import oauth_binding
+    from workers.services.install import hubspot_user
+
+    oauth_binding.complete(purpose)
+    return hubspot_user(settings, code)
+
+
+def _salesforce_user(settings: Any, purpose: str, code: str) -> tuple[str, str]:
+    from leadq.web import oauth_binding
+    from workers.services.install import salesforce_user
+
+    data, verifier = oauth_binding.complete_with_pkce(purpose)
+    return salesforce_user(settings, code, verifier, data.extra)
+
+
+# purpose -> (CRM, who signed in: verifies the state, exchanges the code, revokes the tokens)
+SIGN_INS = {HUBSPOT: ("hubspot", _hubspot_user), SALESFORCE: ("salesforce", _salesforce_user)}
+
+
 def finish(services: Any, purpose: str, page: Any) -> Any:
     """Verify the state (started by this browser), learn the CRM user, revoke the sign-in's
     tokens, sign the admin in."""
-    from leadq.web import oauth_binding
-    from oauth import salesforce as sf_flows
     from oauth.errors import OAuthError
-    from oauth.hubspot import exchange_code, revoke
-    from workers.services.connections import http_session, hubspot_oauth, salesforce_oauth
 
-    settings = services.settings
-    crm = "hubspot" if purpose == HUBSPOT else "salesforce"
+    crm, signed_in = SIGN_INS[purpose]
     if request.args.get("error"):
         return page("Sign-in cancelled", "The CRM's consent was declined.", 400)
     try:
-        code = request.args.get("code") or ""
-        http = http_session(settings)
-        if crm == "hubspot":
-            oauth_binding.complete(purpose)
-            tokens = exchange_code(hubspot_oauth(settings), http, code, settings.http_timeout_s)
-            if tokens.refresh_token:
-                revoke(hubspot_oauth(settings), http, tokens.refresh_token, settings.http_timeout_s)
-            tenant, user = str(tokens.hub_id), str(tokens.user_id or "")
-        else:
-            data, verifier = oauth_binding.complete_with_pkce(purpose)
-            tokens = sf_flows.exchange_code(
-                salesforce_oauth(settings), http, code, verifier, data.extra, settings.http_timeout_s
-            )
-            who = sf_flows.identity(http, tokens, settings.http_timeout_s)
-            for token in (tokens.refresh_token, tokens.access_token):
-                if token:
-                    sf_flows.revoke(
-                        salesforce_oauth(settings), http, token, data.extra, settings.http_timeout_s
-                    )
-            tenant, user = str(who.get("organization_id")), str(who.get("user_id"))
+        tenant, user = signed_in(services.settings, purpose, request.args.get("code") or "")
     except OAuthError as exc:
         log.warning("admin.crm-sign-in-failed", extra={"crm": crm, "reason": exc.reason})
         return page("Sign-in failed", str(exc), 400)

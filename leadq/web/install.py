@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Blueprint, current_app, redirect, render_template_string, request
+from flask import Blueprint, current_app, redirect, render_template, request
 
 from connector.errors import CrmError
 from leadq.web import oauth_binding
@@ -14,15 +15,11 @@ from storage import cursors
 from storage import events as event_store
 from storage.statuses import CursorStatus
 from workers import dispatch
-from workers.services.connections import hubspot_oauth, install_hubspot, install_salesforce, salesforce_oauth
+from workers.services.connections import hubspot_oauth, salesforce_oauth
+from workers.services.install import InstallResult, install_hubspot, install_salesforce
 
 bp = Blueprint("install", __name__)
 log = logging.getLogger(__name__)
-
-PAGE = """{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}
-{% block body %}<h1 class="{{ 'bad' if failed else '' }}">{{ title }}</h1><p>{{ message }}</p>
-{% if items %}<ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
-{% if retry %}<p><a href="{{ retry }}">{{ retry_label }}</a></p>{% endif %}{% endblock %}"""
 
 
 def _page(
@@ -34,8 +31,8 @@ def _page(
     crm: str = "hubspot",
 ):
     retry = f"/install/{crm}" if failed else None
-    return render_template_string(
-        PAGE,
+    return render_template(
+        "install.html",
         title=title,
         message=message,
         items=items or [],
@@ -79,8 +76,8 @@ def login_salesforce():
 
 
 def _sign_in_page(title: str, message: str, status: int):
-    return render_template_string(
-        PAGE,
+    return render_template(
+        "install.html",
         title=title,
         message=message,
         items=[],
@@ -134,19 +131,11 @@ def hubspot_callback():
             502,
             failed=True,
         )
-    grant_to_signed_in_admin(result.installation_id)
-    resume_paused(result.installation_id)
-    log.info(
-        "hubspot.install.done", extra={"installation": result.installation_id, "portal": result.portal_id}
-    )
-    items = [f"created {c}" for c in result.created] + [
-        f"not changed: {m}" for m in result.conflicts.values()
-    ]
-    return _page(
+    return _finished(
+        result,
+        "hubspot",
         "leadq is connected to HubSpot",
-        f"Account {result.portal_id} is installed. leadq's properties are in the 'leadq' property group.",
-        200,
-        items,
+        f"Account {result.tenant_id} is installed. leadq's properties are in the 'leadq' property group.",
     )
 
 
@@ -216,22 +205,40 @@ def salesforce_callback():
             f"leadq could not set up its Salesforce fields: {exc} Nothing was stored.",
             status,
         )
+    return _finished(
+        result,
+        "salesforce",
+        "leadq is connected to Salesforce",
+        f"Organization {result.tenant_id} is installed. leadq's fields are on Lead, Contact and Account, "
+        "readable and editable through the 'LeadQ_Integration' permission set.",
+        outbound_setup_steps,
+    )
+
+
+# The log field that names the tenant, as each CRM calls it.
+TENANT_LOG_FIELD = {"hubspot": "portal", "salesforce": "org"}
+
+
+def _finished(
+    result: InstallResult,
+    crm: str,
+    title: str,
+    message: str,
+    more_steps: Callable[[int], list[str]] | None = None,
+):
+    """The shared end of both install callbacks: grant, resume the paused work, log, report."""
     grant_to_signed_in_admin(result.installation_id)
     resume_paused(result.installation_id)
     log.info(
-        "salesforce.install.done", extra={"installation": result.installation_id, "org": result.portal_id}
+        f"{crm}.install.done",
+        extra={"installation": result.installation_id, TENANT_LOG_FIELD[crm]: result.tenant_id},
     )
     items = [f"created {c}" for c in result.created] + [
         f"not changed: {m}" for m in result.conflicts.values()
     ]
-    items += outbound_setup_steps(result.installation_id)
-    return _page(
-        "leadq is connected to Salesforce",
-        f"Organization {result.portal_id} is installed. leadq's fields are on Lead, Contact and Account, "
-        "readable and editable through the 'LeadQ_Integration' permission set.",
-        200,
-        items,
-    )
+    if more_steps is not None:
+        items += more_steps(result.installation_id)
+    return _page(title, message, 200, items)
 
 
 def outbound_setup_steps(installation_id: int) -> list[str]:
@@ -266,7 +273,7 @@ def grant_to_signed_in_admin(installation_id: int) -> None:
             admins.grant(db, admin_id, installation_id)
         row = installations.get(db, installation_id)
         if row is not None and row.installed_by:
-            admins.allow_crm_user(db, row.crm_kind, row.external_id, row.installed_by, installation_id)
+            admins.allow_crm_user(db, row.crm_kind, row.tenant_id, row.installed_by, installation_id)
 
 
 RESUME_CHUNK = 1000

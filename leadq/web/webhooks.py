@@ -141,7 +141,7 @@ def salesforce(secret: str | None = None):
             return _soap_fault("unknown-endpoint", "no such endpoint", 404)
         installation_id, org, integration_user = (
             installation.id,
-            installation.external_id,
+            installation.tenant_id,
             installation.installed_by,
         )
     body = read_body(settings.webhook_max_bytes)

@@ -43,7 +43,7 @@ def two(client, crm, sessions):  # type: ignore[no-untyped-def]
     _install_into(client, crm, a)
     _install_into(client, crm, b)
     with sessions() as session:
-        ids = {int(i.external_id): i.id for i in session.scalars(select(Installation))}
+        ids = {int(i.tenant_id): i.id for i in session.scalars(select(Installation))}
     return (a, ids[a]), (b, ids[b])
 
 

@@ -77,7 +77,7 @@ def run_backfill(
         if state.status == CursorStatus.DONE and resume and not restart:
             return Progress(state.done, state.total, 0.0, None, CursorStatus.DONE), BatchReport()
         if restart or state.status in (CursorStatus.IDLE, CursorStatus.DONE):
-            config = ctx.extra.get("config_hash")
+            config = ctx.config_hash
             state = cursors.start_over(
                 session, ctx.installation_id, obj.value, name, config, _total(ctx, obj)
             )
@@ -106,7 +106,7 @@ def run_backfill(
                     name,
                     after=next_after,
                     done=done,
-                    config=ctx.extra.get("config_hash"),
+                    config=ctx.config_hash,
                     actions=batch.actions if dry_run else None,
                     samples=batch.samples,
                 )

@@ -1,4 +1,7 @@
-"""InstallationContext: everything a task needs for one installation, built from storage + settings."""
+"""InstallationContext: everything a task needs for one installation, built from storage + settings.
+
+The adapter comes complete from the provider registry (``connector/registry.py``) through
+``workers/services/connections.py``; the only CRM call made here is the owner list behind ``routing``."""
 
 from __future__ import annotations
 
@@ -7,13 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
-
-import redis
-from sqlalchemy.orm import Session, sessionmaker
 
 from connector.base import CrmAdapter
-from connector.fields import LEADQ_FIELDS
 from connector.salesforce.limits import ApiBudget
 from core.records import CrmKind, Owner
 from core.settings import Settings
@@ -24,14 +22,14 @@ from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
 from scoring.training import readiness
 from storage import installations, models_registry
-from storage.db import make_engine, make_session_factory
+from storage.db import Redis, Sessions, make_engine, make_session_factory
 from storage.oauth_store import DbTokenStore
 from storage.redis_locks import RedisLimiter, RedisLocks
 from storage.redis_namespace import connect
 from storage.redis_state import RedisRoutingState
 from storage.vault import Vault
 from workers.services.config_hash import config_hash, config_texts
-from workers.services.connections import hubspot_adapter, salesforce_adapter, token_manager
+from workers.services.connections import Place, build_adapter, token_manager
 
 _OWNERS_CACHE: dict[tuple[int, str, str], tuple[float, list[Owner]]] = {}
 OWNERS_TTL_S = 600.0
@@ -54,9 +52,9 @@ class Runtime:
     """Process-wide resources (one per worker process)."""
 
     settings: Settings
-    sessions: sessionmaker[Session]
+    sessions: Sessions
     vault: Vault
-    redis: redis.Redis
+    redis: Redis
     budgets: dict[tuple[int, str], ApiBudget] = field(default_factory=dict)  # Salesforce, per org
 
     @classmethod
@@ -89,18 +87,18 @@ class Runtime:
 class InstallationContext:
     runtime: Runtime
     installation_id: int
-    portal_id: str
+    tenant_id: str  # the HubSpot account (portal) or Salesforce organization
     crm: CrmKind
     icp: Icp
     model: LeadModel | None
     model_note: str
-    adapter: CrmAdapter  # HubSpotAdapter or SalesforceAdapter
+    adapter: CrmAdapter
     routing_text: str | None
-    extra: dict[str, Any] = field(default_factory=dict)
+    config_hash: str = ""  # of the ICP and routing texts this context scores with (a preview records it)
     clock: Callable[[], datetime] = utc_now  # the one clock of a task; tests set a fixed one
 
     @property
-    def sessions(self) -> sessionmaker[Session]:
+    def sessions(self) -> Sessions:
         return self.runtime.sessions
 
     def now(self) -> datetime:
@@ -108,7 +106,9 @@ class InstallationContext:
 
     @cached_property
     def routing(self) -> RoutingConfig:
-        key = (self.installation_id, self.crm.value, self.portal_id)  # a reused id never sees old owners
+        """The routing configuration with the CRM's owners: reads them from the CRM (``adapter.owners()``)
+        at most every ``OWNERS_TTL_S`` per process and installation."""
+        key = (self.installation_id, self.crm.value, self.tenant_id)  # a reused id never sees old owners
         owners = _OWNERS_CACHE.get(key)
         if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
             owners = (time.monotonic(), self.adapter.owners())
@@ -132,7 +132,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
             raise InstallationPaused(f"installation {installation_id} is {row.status}: {row.status_reason}")
         icp_text, routing_text = config_texts(row, settings, pending)
         champion = models_registry.champion(session, installation_id)
-        portal_id = row.external_id
+        tenant_id = row.tenant_id
         crm = CrmKind(row.crm_kind)
         instance_url, integration_user, auth_env = row.instance_url, row.installed_by, row.auth_env
     icp = load_icp(icp_text)
@@ -140,34 +140,27 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
     note = "" if model else readiness([], icp)[1]
     store = DbTokenStore(runtime.sessions, runtime.vault)
     tokens = token_manager(settings, installation_id, store, runtime.locks, crm, auth_env)
-    adapter: CrmAdapter
-    if crm == CrmKind.SALESFORCE:
-        budget = _budget(runtime, installation_id, portal_id)
-        adapter = salesforce_adapter(settings, portal_id, instance_url, integration_user, tokens, budget)
-    else:
-        hubspot = hubspot_adapter(settings, portal_id, tokens, runtime.limiter)
-        hubspot.extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("contact")) + (
-            "hubspot_owner_id",
-        )
-        hubspot.company_extra_properties = tuple(s.key for s in LEADQ_FIELDS if s.on("account")) + (
-            "hubspot_owner_id",
-        )
-        adapter = hubspot
+    place = Place(
+        limiter=runtime.limiter,
+        budget=lambda: _budget(runtime, installation_id, tenant_id),  # asked for by Salesforce only
+        instance_url=instance_url,
+        integration_user_id=integration_user,
+    )
     return InstallationContext(
         runtime,
         installation_id,
-        portal_id,
+        tenant_id,
         crm,
         icp,
         model,
         note,
-        adapter,
+        build_adapter(settings, crm, tenant_id, tokens, place),
         routing_text,
-        extra={"config_hash": config_hash(icp_text, routing_text)},  # what a preview records
+        config_hash=config_hash(icp_text, routing_text),
     )
 
 
-def _budget(runtime: Runtime, installation_id: int, org_id: str) -> ApiBudget:
+def _budget(runtime: Runtime, installation_id: int, tenant_id: str) -> ApiBudget:
     """One per installation and process: it remembers the org's last reported usage between tasks;
     crossing leadq's share marks the installation throttled (with the reason), recovery clears it."""
 
@@ -183,8 +176,8 @@ def _budget(runtime: Runtime, installation_id: int, org_id: str) -> ApiBudget:
             if row is not None and row.status == installations.THROTTLED:
                 installations.set_status(session, installation_id, installations.ACTIVE, "")
 
-    budget = runtime.budgets.get((installation_id, org_id))
+    budget = runtime.budgets.get((installation_id, tenant_id))
     if budget is None:
         budget = ApiBudget(runtime.settings.salesforce_api_share, throttled, cleared)
-        runtime.budgets[(installation_id, org_id)] = budget
+        runtime.budgets[(installation_id, tenant_id)] = budget
     return budget

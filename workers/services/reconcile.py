@@ -263,7 +263,7 @@ def _who_changed(
     """For records someone changed, field history says who (a person, or another integration)."""
     if not pending:
         return
-    refs = {c.row.record_id: RecordRef(ctx.crm, ctx.portal_id, obj, c.row.record_id) for c in pending}
+    refs = {c.row.record_id: RecordRef(ctx.crm, ctx.tenant_id, obj, c.row.record_id) for c in pending}
     keys = sorted({k for c in pending for k in c.fields})
     try:
         states = ctx.adapter.field_states(list(refs.values()), keys)

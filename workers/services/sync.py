@@ -17,8 +17,9 @@ from datetime import datetime
 
 from connector import formatting
 from connector.base import WriteReport
+from connector.registry import provider
 from connector.salesforce.stamps import change_key
-from core.records import Account, CrmKind, FieldUpdate, ObjectType, Person, RecordRef, version_time
+from core.records import Account, FieldUpdate, ObjectType, Person, RecordRef, version_time
 from routing.decide import route
 from routing.service import route_and_commit
 from routing.types import Decision, RoutingLead, Snapshot
@@ -258,7 +259,7 @@ def handle_changes(
 def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
     """Record the Salesforce versions the change handler has just read as handled: the poll then
     skips them (one change, processed once, however it arrived). Returns how many were new."""
-    if ctx.crm != CrmKind.SALESFORCE:
+    if not provider(ctx.crm).polls:  # only a polled CRM dedupes changes by record version
         return 0
     rows = []
     for record in records:

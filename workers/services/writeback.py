@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connector import formatting
 from connector.fields import LEADQ_FIELDS
+from connector.registry import provider
 from connector.write_policy import Policy
 from core.records import CrmKind
 from routing.types import Decision
@@ -11,7 +12,6 @@ from scoring.accounts import AccountScore
 from scoring.score import Score
 from storage.scores import StoredScore
 
-OWNER_FIELD = {CrmKind.HUBSPOT: "hubspot_owner_id", CrmKind.SALESFORCE: "OwnerId"}
 APP_FIELDS = (
     "leadq_fit_score",
     "leadq_engagement_score",
@@ -28,7 +28,7 @@ def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> d
     """leadq's own fields are app-owned; the owner is shared: only filled or kept while still ours."""
     out = dict.fromkeys(APP_FIELDS, Policy.APP_OWNED)
     out["leadq_scored_at"] = Policy.APP_OWNED
-    out[OWNER_FIELD[crm]] = owner_policy
+    out[provider(crm).owner_field] = owner_policy
     return out
 
 
@@ -110,5 +110,5 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
         "leadq_model_version": formatting.long_text(score.model_version, formatting.TEXT_LIMIT[crm]),
     }
     if decision is not None and decision.owner_id:
-        proposed[OWNER_FIELD[crm]] = decision.owner_id
+        proposed[provider(crm).owner_field] = decision.owner_id
     return proposed

@@ -32,7 +32,7 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
     wrong, person, gone, missing = rows[0], rows[1], rows[2], rows[3]
     # leadq once wrote a tenth of the fit (the old formatting bug): the CRM and the ledger hold it.
     tenth = str(int(formatting.number(wrong.fit, 0)) // 10)
-    ref = RecordRef(ctx.crm, ctx.portal_id, ObjectType.CONTACT, wrong.record_id)
+    ref = RecordRef(ctx.crm, ctx.tenant_id, ObjectType.CONTACT, wrong.record_id)
     ctx.adapter.write([FieldUpdate(ref, "leadq_fit_score", tenth)])
     with sessions.begin() as db:
         ledger.record_writes(db, ctx.installation_id, [FieldUpdate(ref, "leadq_fit_score", tenth)])

@@ -10,7 +10,7 @@ from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget
 from core.records import CrmKind, FieldUpdate, ObjectType, RecordRef
 from storage.redis_locks import RedisLimiter
-from workers.services.connections import StaticTokens
+from workers.services.install import StaticTokens
 
 
 def run(

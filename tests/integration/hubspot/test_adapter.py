@@ -14,7 +14,7 @@ from connector.hubspot.limits import Budget, LocalLimiter
 from core.records import CrmKind, FieldUpdate, ObjectType, OutcomeKind, RecordRef, WrittenBy
 from sandbox.hubspot.store import Source
 from sandbox.pytest_plugin import install
-from workers.services.connections import StaticTokens
+from workers.services.install import StaticTokens
 
 
 def _adapter(running, token: str, budget: Budget | None = None, sleeps: list | None = None):  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ def test_install_stores_encrypted_tokens_and_provisions_properties(client, crm, 
     assert "leadq is connected to HubSpot" in page.get_data(as_text=True)
     with sessions() as session:
         row = session.scalars(select(Installation)).one()
-        assert (row.crm_kind, row.external_id, row.status) == ("hubspot", str(crm.portal_id), "active")
+        assert (row.crm_kind, row.tenant_id, row.status) == ("hubspot", str(crm.portal_id), "active")
         tokens = session.scalars(select(EncryptedToken)).all()
         assert {t.kind for t in tokens} == {"access", "refresh"}
     portal = crm.sandbox.portals[crm.portal_id]
@@ -115,7 +115,7 @@ def test_the_legacy_v1_token_path_still_installs_via_introspection(leadq_setting
     assert crm.requests.count(path_prefix="/oauth/v1/token") == 1
     assert crm.requests.count(path_prefix="/oauth/v3/token/introspect") == 1
     with sessions() as session:
-        assert session.scalars(select(Installation)).one().external_id == str(crm.portal_id)
+        assert session.scalars(select(Installation)).one().tenant_id == str(crm.portal_id)
 
 
 def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
@@ -127,7 +127,8 @@ def test_an_uninstalled_app_marks_the_installation_and_pauses_its_work(
     from storage.oauth_store import DbTokenStore
     from storage.redis_locks import RedisLocks
     from tests.support.hubspot import event, signed_post
-    from workers.services.connections import mark_needs_reauth, token_manager
+    from workers.services.connections import token_manager
+    from workers.services.install import mark_needs_reauth
 
     install(client, crm)
     services = client.application.extensions["leadq"]

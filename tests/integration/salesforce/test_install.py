@@ -44,7 +44,7 @@ def test_install_provisions_fields_and_permission_set(client, crm, sessions) -> 
     assert (probability.type, probability.precision, probability.scale) == ("percent", 5, 2)
     with sessions() as session:
         row = session.scalars(select(Installation)).one()
-        assert (row.crm_kind, row.external_id, row.installed_by) == (
+        assert (row.crm_kind, row.tenant_id, row.installed_by) == (
             "salesforce",
             org.org_id,
             org.admin_user_id,

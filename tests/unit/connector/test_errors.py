@@ -27,3 +27,26 @@ from connector.errors import Action, Kind, classify
 def test_classify(status, headers, body, action, kind, retry_after):
     resolution = classify(status, headers, body)
     assert (resolution.action, resolution.kind, resolution.retry_after) == (action, kind, retry_after)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (401, "", "CrmAuthError"),
+        (429, "", "CrmRateLimited"),
+        (423, "", "CrmRateLimited"),
+        (403, "REQUEST_LIMIT_EXCEEDED", "CrmRateLimited"),
+        (404, "", "CrmNotFound"),
+        (409, "", "CrmConflict"),
+        (403, "", "CrmPermissionError"),
+        (503, "", "CrmUnavailable"),
+        (400, "UNABLE_TO_LOCK_ROW", "CrmUnavailable"),
+        (400, "", "CrmValidationError"),
+    ],
+)
+def test_from_status_picks_the_error_type_by_status_then_the_crms_code(status, code, kind):
+    from connector.errors import CrmError
+
+    error = CrmError.from_status(status, "refused", code=code, url="/x", body={"a": 1}, retry_after=2.0)
+    assert type(error).__name__ == kind
+    assert (error.status, error.url, error.body, error.retry_after) == (status, "/x", {"a": 1}, 2.0)

@@ -60,7 +60,7 @@ def test_authorize_url_has_the_challenge_never_the_verifier() -> None:
 def test_exchange_checks_the_signature_and_reads_org_and_user() -> None:
     responses.post(TOKEN_URL, json=_answer(refresh_token="r1"))
     tokens = flows.exchange_code(PROVIDER, requests.Session(), "code", "verifier")
-    assert (tokens.hub_id, tokens.user_id, tokens.instance_url) == (
+    assert (tokens.tenant_id, tokens.user_id, tokens.instance_url) == (
         "00D000000000001AAA",
         "005000000000001AAA",
         "https://org.example",

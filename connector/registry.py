@@ -1,0 +1,124 @@
+"""Each CRM described once: how its adapter is built, where people live, who owns a record, how
+changes reach leadq. Layers above look a CRM up here instead of branching on its name.
+
+OAuth is not described here: ``connector`` may not import ``oauth``; the composition in
+``workers/services/connections.py`` keys each CRM's OAuth flow by the same ``CrmKind``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from connector.base import ClientConfig, CrmAdapter, FieldSpec, Tokens
+from connector.fields import LEADQ_FIELDS
+from connector.hubspot.adapter import HubSpotAdapter
+from connector.hubspot.client import HubSpotCalls
+from connector.hubspot.limits import Budget, Limiter
+from connector.salesforce.adapter import PAGE, SalesforceAdapter
+from connector.salesforce.client import API_VERSION, SalesforceCalls
+from connector.salesforce.limits import ApiBudget
+from connector.salesforce.stamps import change_key
+from core.records import CrmKind, ObjectType
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Everything one installation's adapter is built from, as plain values (no settings, no storage).
+
+    ``limiter`` is HubSpot's shared rate limiter; ``budget`` is the CRM's own API budget (HubSpot's
+    ``Budget``, Salesforce's per-org ``ApiBudget``); each CRM ignores what it does not use."""
+
+    tenant_id: str
+    config: ClientConfig
+    tokens: Tokens
+    limiter: Limiter | None = None
+    budget: Budget | ApiBudget | None = None
+    integration_user_id: str = ""  # Salesforce: leadq's own user (the installing admin)
+    own_fields_visible: bool = True  # False right after the code exchange, before provisioning
+    own_fields: tuple[FieldSpec, ...] = LEADQ_FIELDS
+
+
+@dataclass(frozen=True)
+class CrmProvider:
+    """What leadq needs to know of one CRM above ``connector/``."""
+
+    kind: CrmKind
+    label: str
+    build_adapter: Callable[[Connection], CrmAdapter]
+    owner_field: str  # as it appears in ``Person.raw`` and in writes
+    people_objects: tuple[ObjectType, ...]  # where people live
+    polls: bool  # changes are also fetched by a minute poll (Salesforce's outbound messages may be lost)
+    outbound_messages: bool  # the CRM pushes changes to a per-installation secret URL
+    change_key: Callable[[ObjectType, str, str], str] | None = None  # dedupe key of one record version
+
+    @property
+    def synced_objects(self) -> tuple[ObjectType, ...]:
+        """What a backfill visits: the people objects and their accounts."""
+        return (*self.people_objects, ObjectType.ACCOUNT)
+
+
+def _own_keys(specs: tuple[FieldSpec, ...], object_type: ObjectType) -> tuple[str, ...]:
+    return tuple(spec.key for spec in specs if spec.on(object_type.value))
+
+
+def hubspot_adapter(connection: Connection) -> HubSpotAdapter:
+    """The adapter reads leadq's own properties and the owner too: the write policy compares against them."""
+    if connection.limiter is None:
+        raise TypeError("a HubSpot adapter needs the shared rate limiter")
+    budget = connection.budget if isinstance(connection.budget, Budget) else None
+    tenant_id, config = connection.tenant_id, connection.config
+    calls = HubSpotCalls(config, connection.tokens, connection.limiter, tenant_id, budget)
+    return HubSpotAdapter(
+        calls,
+        tenant_id,
+        config.app_id,
+        extra_properties=(*_own_keys(connection.own_fields, ObjectType.CONTACT), HubSpotAdapter.owner_field),
+        company_extra_properties=(
+            *_own_keys(connection.own_fields, ObjectType.ACCOUNT),
+            HubSpotAdapter.owner_field,
+        ),
+    )
+
+
+def salesforce_adapter(connection: Connection) -> SalesforceAdapter:
+    config = connection.config
+    budget = connection.budget if isinstance(connection.budget, ApiBudget) else None
+    version = config.api_version or API_VERSION
+    calls = SalesforceCalls(config, connection.tokens, connection.tenant_id, version, budget)
+    return SalesforceAdapter(
+        calls,
+        connection.tenant_id,
+        connection.integration_user_id,
+        connection.own_fields,
+        page_size=config.page_size or PAGE,
+        read_leadq_fields=connection.own_fields_visible,
+    )
+
+
+PROVIDERS: dict[CrmKind, CrmProvider] = {
+    CrmKind.HUBSPOT: CrmProvider(
+        kind=CrmKind.HUBSPOT,
+        label="HubSpot",
+        build_adapter=hubspot_adapter,
+        owner_field=HubSpotAdapter.owner_field,
+        people_objects=HubSpotAdapter.people_objects,
+        polls=False,
+        outbound_messages=False,
+    ),
+    CrmKind.SALESFORCE: CrmProvider(
+        kind=CrmKind.SALESFORCE,
+        label="Salesforce",
+        build_adapter=salesforce_adapter,
+        owner_field=SalesforceAdapter.owner_field,
+        people_objects=SalesforceAdapter.people_objects,
+        polls=True,
+        outbound_messages=True,
+        change_key=change_key,
+    ),
+}
+
+
+def provider(kind: CrmKind | str) -> CrmProvider:
+    """The provider of a CRM kind (a ``CrmKind`` or its stored value)."""
+    return PROVIDERS[CrmKind(kind)]
