@@ -1,4 +1,4 @@
-"""The import rules of docs/architecture.md §2c, enforced by import-linter's contracts."""
+"""The import rules of docs/architecture.md, enforced by import-linter's contracts."""
 
 from __future__ import annotations
 
