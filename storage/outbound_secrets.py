@@ -89,12 +89,6 @@ def endpoint_url(public_base_url: str, secret: str) -> str:
 
 def rotate_all(session: Session, vault: Vault) -> tuple[int, int]:
     """Re-encrypt every stored secret under the newest key; returns (rotated, already current)."""
-    rotated = current = 0
-    for row in session.scalars(select(OutboundSecret).with_for_update()):
-        if vault.is_current(row.ciphertext):
-            current += 1
-            continue
-        row.ciphertext = vault.rotate(row.ciphertext)
-        rotated += 1
+    counts = vault.rotate_rows(session.scalars(select(OutboundSecret).with_for_update()))
     session.flush()
-    return rotated, current
+    return counts

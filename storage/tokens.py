@@ -78,12 +78,6 @@ def load_tokens(session: Session, vault: Vault, installation_id: int) -> StoredT
 
 def rotate_all(session: Session, vault: Vault) -> tuple[int, int]:
     """Re-encrypt every stored token under the newest key; returns (rotated, already current)."""
-    rotated = current = 0
-    for row in session.scalars(select(EncryptedToken).with_for_update()):
-        if vault.is_current(row.ciphertext):
-            current += 1
-            continue
-        row.ciphertext = vault.rotate(row.ciphertext)
-        rotated += 1
+    counts = vault.rotate_rows(session.scalars(select(EncryptedToken).with_for_update()))
     session.flush()
-    return rotated, current
+    return counts

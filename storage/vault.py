@@ -7,7 +7,8 @@ the old key can be dropped from ``LEADQ_ENCRYPTION_KEYS``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -16,6 +17,12 @@ class VaultError(Exception):
     """A ciphertext cannot be decrypted with any configured key."""
 
     reason = "vault-undecryptable"
+
+
+class Sealed(Protocol):
+    """A stored row holding one encrypted value."""
+
+    ciphertext: bytes
 
 
 class Vault:
@@ -55,3 +62,14 @@ class Vault:
         except InvalidToken:
             return False
         return True
+
+    def rotate_rows(self, rows: Iterable[Sealed]) -> tuple[int, int]:
+        """Re-encrypt each row's ciphertext under the newest key, in place; (rotated, already current)."""
+        rotated = current = 0
+        for row in rows:
+            if self.is_current(row.ciphertext):
+                current += 1
+                continue
+            row.ciphertext = self.rotate(row.ciphertext)
+            rotated += 1
+        return rotated, current

@@ -25,6 +25,7 @@ from connector.errors import (
     classify,
 )
 from connector.hubspot.limits import API, Budget, Limiter
+from connector.retry_log import pause_before_retry
 from core.records import ObjectType
 
 log = logging.getLogger(__name__)
@@ -117,16 +118,7 @@ class HubSpotCalls:
                 delay = resolution.retry_after
             backoff = min(30.0, (delay or 0.5) * (2**attempt if delay is None or delay < 2 else 1))
             wait = backoff * self._rng.uniform(0.8, 1.2)
-            log.warning(
-                "hubspot.call.retry",
-                extra={
-                    "portal": self.portal_id,
-                    "what": what,
-                    "attempt": attempt + 1,
-                    "status": last.status,
-                    "wait_s": round(wait, 2),
-                },
-            )
-            self.sleep(wait)
+            tenant = {"portal": self.portal_id}
+            pause_before_retry(log, "hubspot.call.retry", tenant, what, attempt, last, wait, self.sleep)
         assert last is not None
         raise last

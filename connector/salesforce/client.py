@@ -30,6 +30,7 @@ from connector.errors import (
     classify,
 )
 from connector.http import shared as shared_session
+from connector.retry_log import pause_before_retry
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
@@ -127,17 +128,8 @@ class SalesforceCalls:
             except requests.RequestException as exc:
                 last = CrmUnavailable(f"Salesforce could not be reached ({type(exc).__name__})", url=what)
             wait = min(30.0, 0.5 * 2**attempt) * self._rng.uniform(0.8, 1.2)
-            log.warning(
-                "salesforce.call.retry",
-                extra={
-                    "org": self.org_id,
-                    "what": what,
-                    "attempt": attempt + 1,
-                    "status": last.status,
-                    "wait_s": round(wait, 2),
-                },
-            )
-            self.sleep(wait)
+            tenant = {"org": self.org_id}
+            pause_before_retry(log, "salesforce.call.retry", tenant, what, attempt, last, wait, self.sleep)
         assert last is not None
         raise last
 
