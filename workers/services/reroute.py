@@ -140,6 +140,7 @@ class TypePass:
     group: list[StoredDecision]
     read: dict[str, tuple[Person, Account | None]]
     tiers: dict[str, tuple[str, str]]
+    config: RoutingConfig  # with the CRM's owners, read once at the start of the pass
     statuses: dict[int, DecisionStatus] = field(default_factory=dict)
 
 
@@ -147,7 +148,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
     """One pass over the installation's open assignments (see the module docstring)."""
     report = RerouteReport()
     now = ctx.now()
-    config = ctx.routing
+    config = ctx.load_routing()  # the CRM's owner list
     # Only assignments that may have to move cost a CRM read: past their SLA, or their rep inactive.
     # The others are looked at once their deadline passes (a person's reassignment is found then).
     rows = [r for r in _open_rows(ctx) if _due(r, config, now)]
@@ -160,7 +161,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
         read = {
             p.ref.record_id: (p, a) for p, a in ctx.adapter.read_with_accounts(ObjectType(object_type), ids)
         }
-        step = TypePass(object_type, group, read, _tiers(ctx, object_type, ids))
+        step = TypePass(object_type, group, read, _tiers(ctx, object_type, ids), config)
         candidates = _sort(ctx, step, now, report)
         moved, updates = _decide(ctx, step, candidates, now, report)
         write = ctx.adapter.write(updates) if updates else None
@@ -180,7 +181,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
 
 def _sort(ctx: InstallationContext, step: TypePass, now: datetime, report: RerouteReport) -> list[Candidate]:
     """Close the gone and the overridden, keep what the plan keeps; the rest may move."""
-    config = ctx.routing
+    config = step.config
     candidates: list[Candidate] = []
     for row in step.group:
         pair = step.read.get(row.record_id)
@@ -213,7 +214,7 @@ def _decide(
     report: RerouteReport,
 ) -> tuple[list[Moved], list[FieldUpdate]]:
     """Keep the worked leads; route the others again and plan the owner writes the policy allows."""
-    config = ctx.routing
+    config = step.config
     sla_tiers = frozenset(config.sla_minutes)  # every tier the configuration gives an SLA
     owner_key = ctx.adapter.owner_field
     deactivated = {

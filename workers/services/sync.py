@@ -89,10 +89,10 @@ def process_people(
 
 def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planner:
     def commit(lead: RoutingLead) -> Decision:
-        return route_and_commit(lead, ctx.routing, ctx.routing_state, clock)
+        return route_and_commit(lead, ctx.load_routing(), ctx.routing_state, clock)
 
     def preview(lead: RoutingLead) -> Decision:  # decide, but commit nothing: a preview moves no counter
-        return route(lead, ctx.routing, Snapshot(week="preview"), clock)
+        return route(lead, ctx.load_routing(), Snapshot(week="preview"), clock)
 
     return Planner(
         crm=ctx.crm,
