@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connector.base import RecordError, WriteReport
+from connector.registry import provider
 from connector.write_policy import plan_writes
 from core.records import (
     Account,
-    CrmKind,
     FieldState,
     FieldUpdate,
     ObjectType,
@@ -44,12 +44,6 @@ from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies
 
 log = logging.getLogger(__name__)
-
-# The fields whose change by a person means the lead was worked, per CRM and object.
-WORK_FIELDS: dict[tuple[CrmKind, ObjectType], tuple[str, ...]] = {
-    (CrmKind.HUBSPOT, ObjectType.CONTACT): ("hs_lead_status", "lifecyclestage"),
-    (CrmKind.SALESFORCE, ObjectType.LEAD): ("Status",),
-}
 
 
 @dataclass
@@ -101,8 +95,9 @@ def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
     """Record ids a person worked after leadq assigned them (one batched history read)."""
     out: set[str] = set()
     by_keys: dict[tuple[str, ...], list[Candidate]] = {}
+    work_fields = provider(ctx.crm).work_fields  # whose change by a person means the lead was worked
     for c in due:
-        keys = WORK_FIELDS.get((ctx.crm, c.person.ref.object_type), ())
+        keys = work_fields.get(c.person.ref.object_type, ())
         if keys:
             by_keys.setdefault(keys, []).append(c)
     for keys, group in by_keys.items():
