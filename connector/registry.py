@@ -4,8 +4,8 @@ and how each change is keyed and recognised as leadq's own write (``Changes``). 
 CRM up here instead of branching on its name.
 
 OAuth is not described here: ``connector`` may not import ``oauth``. Each CRM's OAuth provider and
-flows are paired with its ``CrmKind`` in one table, ``workers/services/connections.py``'s ``OAUTH``,
-and nothing above branches on the CRM for them.
+token refresh are paired with its ``CrmKind`` in one table, ``WIRING`` in
+``workers/services/connections.py``, and nothing above branches on the CRM for them.
 """
 
 from __future__ import annotations
