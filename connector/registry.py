@@ -88,6 +88,7 @@ class CrmProvider:
     changes: Changes
     field_map: FieldMap
     work_fields: Mapping[ObjectType, tuple[str, ...]]  # a person's change of these: the lead was worked
+    object_names: Mapping[str, str]  # ObjectType -> the objects, plural, as the CRM calls them
 
     @property
     def synced_objects(self) -> tuple[ObjectType, ...]:
@@ -150,6 +151,7 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
             long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.HUBSPOT],
         ),
         work_fields={ObjectType.CONTACT: ("hs_lead_status", "lifecyclestage")},
+        object_names={ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies"},
     ),
     CrmKind.SALESFORCE: CrmProvider(
         kind=CrmKind.SALESFORCE,
@@ -172,6 +174,11 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
             long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.SALESFORCE],
         ),
         work_fields={ObjectType.LEAD: ("Status",)},
+        object_names={
+            ObjectType.LEAD: "leads",
+            ObjectType.CONTACT: "contacts",
+            ObjectType.ACCOUNT: "accounts",
+        },
     ),
 }
 
