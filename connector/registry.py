@@ -80,6 +80,7 @@ class CrmProvider:
 
     kind: CrmKind
     label: str
+    tenant_name: str  # what the CRM calls one tenant (a log field's name)
     build_adapter: Callable[[Connection], CrmAdapter]
     owner_field: str  # as it appears in ``Person.raw`` and in writes
     people_objects: tuple[ObjectType, ...]  # where people live
@@ -138,6 +139,7 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
     CrmKind.HUBSPOT: CrmProvider(
         kind=CrmKind.HUBSPOT,
         label="HubSpot",
+        tenant_name="portal",
         build_adapter=hubspot_adapter,
         owner_field=HubSpotAdapter.owner_field,
         people_objects=HubSpotAdapter.people_objects,
@@ -156,6 +158,7 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
     CrmKind.SALESFORCE: CrmProvider(
         kind=CrmKind.SALESFORCE,
         label="Salesforce",
+        tenant_name="org",
         build_adapter=salesforce_adapter,
         owner_field=SalesforceAdapter.owner_field,
         people_objects=SalesforceAdapter.people_objects,
