@@ -1,23 +1,32 @@
-"""Each CRM described once: how its adapter is built, where people live, who owns a record, how
-changes reach leadq. Layers above look a CRM up here instead of branching on its name.
+"""Each CRM described once: how its adapter is built, where people live, who owns a record, leadq's
+fields in it (``FieldMap``), which fields tell that a person worked a lead, how changes reach leadq
+and how each change is keyed and recognised as leadq's own write (``Changes``). Layers above look a
+CRM up here instead of branching on its name.
 
-OAuth is not described here: ``connector`` may not import ``oauth``; the composition in
-``workers/services/connections.py`` keys each CRM's OAuth flow by the same ``CrmKind``.
+OAuth is not described here: ``connector`` may not import ``oauth``. Each CRM's OAuth provider and
+token refresh are paired with its ``CrmKind`` in one table, ``WIRING`` in
+``workers/services/connections.py``, and nothing above branches on the CRM for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from connector import formatting
 from connector.base import ClientConfig, CrmAdapter, FieldSpec, Tokens
 from connector.fields import LEADQ_FIELDS
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget, Limiter
+from connector.hubspot.webhooks import event_key as hubspot_event_key
+from connector.hubspot.webhooks import is_echo as hubspot_is_echo
 from connector.salesforce.adapter import PAGE, SalesforceAdapter
 from connector.salesforce.client import API_VERSION, SalesforceCalls
 from connector.salesforce.limits import ApiBudget
+from connector.salesforce.mapping import api_name
+from connector.salesforce.outbound import NOTIFICATION_PREFIX, notification_key
+from connector.salesforce.outbound import is_echo as salesforce_is_echo
 from connector.salesforce.stamps import change_key
 from core.records import CrmKind, ObjectType
 
@@ -39,18 +48,48 @@ class Connection:
     own_fields: tuple[FieldSpec, ...] = LEADQ_FIELDS
 
 
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """leadq's own fields in one CRM: their neutral specs, each one's name there, the text limits."""
+
+    fields: tuple[FieldSpec, ...]
+    name: Callable[[str], str]  # leadq's neutral key -> the CRM's field name
+    text_limit: int  # of a short text field, in UTF-16 code units
+    long_text_limit: int  # of a long text field
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """How one CRM's changes are keyed and how leadq's own writes are recognised among them.
+
+    ``is_echo(fields, leadq_id)``: the change was leadq's own write, from the change's fields as the
+    CRM sends them and leadq's identity there (HubSpot: its app id; Salesforce: the integration user).
+    ``event_key``: the dedupe key of one pushed change (HubSpot: a webhook event's content;
+    Salesforce: an outbound notification's id). ``version_key``: the key of one record version, for a
+    polled CRM (its poll and its pushes dedupe on it); ``pushed_prefix``: how pushed keys begin."""
+
+    is_echo: Callable[[Mapping[str, object], str | None], bool]
+    event_key: Callable[..., str]
+    version_key: Callable[[ObjectType, str, str], str] | None = None
+    pushed_prefix: str = ""
+
+
 @dataclass(frozen=True)
 class CrmProvider:
     """What leadq needs to know of one CRM above ``connector/``."""
 
     kind: CrmKind
     label: str
+    tenant_name: str  # what the CRM calls one tenant (a log field's name)
     build_adapter: Callable[[Connection], CrmAdapter]
     owner_field: str  # as it appears in ``Person.raw`` and in writes
     people_objects: tuple[ObjectType, ...]  # where people live
     polls: bool  # changes are also fetched by a minute poll (Salesforce's outbound messages may be lost)
     outbound_messages: bool  # the CRM pushes changes to a per-installation secret URL
-    change_key: Callable[[ObjectType, str, str], str] | None = None  # dedupe key of one record version
+    changes: Changes
+    field_map: FieldMap
+    work_fields: Mapping[ObjectType, tuple[str, ...]]  # a person's change of these: the lead was worked
+    object_names: Mapping[str, str]  # ObjectType -> the objects, plural, as the CRM calls them
 
     @property
     def synced_objects(self) -> tuple[ObjectType, ...]:
@@ -100,21 +139,49 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
     CrmKind.HUBSPOT: CrmProvider(
         kind=CrmKind.HUBSPOT,
         label="HubSpot",
+        tenant_name="portal",
         build_adapter=hubspot_adapter,
         owner_field=HubSpotAdapter.owner_field,
         people_objects=HubSpotAdapter.people_objects,
         polls=False,
         outbound_messages=False,
+        changes=Changes(is_echo=hubspot_is_echo, event_key=hubspot_event_key),
+        field_map=FieldMap(
+            LEADQ_FIELDS,
+            name=str,  # the properties carry leadq's neutral keys
+            text_limit=formatting.TEXT_LIMIT[CrmKind.HUBSPOT],
+            long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.HUBSPOT],
+        ),
+        work_fields={ObjectType.CONTACT: ("hs_lead_status", "lifecyclestage")},
+        object_names={ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies"},
     ),
     CrmKind.SALESFORCE: CrmProvider(
         kind=CrmKind.SALESFORCE,
         label="Salesforce",
+        tenant_name="org",
         build_adapter=salesforce_adapter,
         owner_field=SalesforceAdapter.owner_field,
         people_objects=SalesforceAdapter.people_objects,
         polls=True,
         outbound_messages=True,
-        change_key=change_key,
+        changes=Changes(
+            is_echo=salesforce_is_echo,
+            event_key=notification_key,
+            version_key=change_key,
+            pushed_prefix=NOTIFICATION_PREFIX,
+        ),
+        field_map=FieldMap(
+            LEADQ_FIELDS,
+            name=api_name,
+            text_limit=formatting.TEXT_LIMIT[CrmKind.SALESFORCE],
+            long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.SALESFORCE],
+        ),
+        work_fields={ObjectType.LEAD: ("Status",)},
+        object_names={
+            ObjectType.LEAD: "leads",
+            ObjectType.CONTACT: "contacts",
+            ObjectType.ACCOUNT: "accounts",
+        },
     ),
 }
 

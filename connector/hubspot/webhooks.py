@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,8 +92,14 @@ class HubSpotEvent:
     property_value: str | None
 
     def is_echo(self, app_id: str) -> bool:
-        """leadq's own write coming back: made by an integration, and that integration is leadq."""
-        return bool(app_id) and self.event.source == "INTEGRATION" and self.event.source_id == app_id
+        """leadq's own write coming back (see ``is_echo``)."""
+        return is_echo({"changeSource": self.event.source, "sourceId": self.event.source_id}, app_id)
+
+
+def is_echo(fields: Mapping[str, object], app_id: str | None) -> bool:
+    """leadq's own write coming back: made by an integration (``changeSource``), and that integration
+    is leadq (``sourceId`` is leadq's app id)."""
+    return bool(app_id) and fields.get("changeSource") == "INTEGRATION" and fields.get("sourceId") == app_id
 
 
 def event_key(

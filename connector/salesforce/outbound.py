@@ -37,6 +37,11 @@ ACK = (
 NOTIFICATION_PREFIX = "sf-om:"  # the event keys of outbound notifications
 
 
+def notification_key(notification_id: str) -> str:
+    """The event key of an outbound notification (see ``Notification.key``)."""
+    return f"{NOTIFICATION_PREFIX}{notification_id}"
+
+
 def is_echo(fields: Mapping[str, object], integration_user: str | None) -> bool:
     """leadq's own write coming back: the record was last modified by leadq's integration user."""
     return bool(integration_user) and fields.get("LastModifiedById") == integration_user
@@ -60,7 +65,7 @@ class Notification:
         the same on every redelivery). Never a key built from the values the sender wrote: the poll's
         key of a record version (``change_key``) is only ever recorded from what leadq read from the
         org itself, so no message can pre-record it and hide a real change from the poll."""
-        return f"{NOTIFICATION_PREFIX}{self.notification_id}"
+        return notification_key(self.notification_id)
 
     def claimed_version_key(self) -> str | None:
         """The poll's key of the version this notification says it carries (its SystemModstamp in

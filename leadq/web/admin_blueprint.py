@@ -26,10 +26,6 @@ STATE_LABELS = {
     InstallationStatus.UNINSTALLED: "uninstalled",
     InstallationStatus.CANNOT_DECRYPT: "cannot decrypt tokens",
 }
-OBJECT_LABELS = {
-    "hubspot": {"contact": "contacts", "account": "companies"},
-    "salesforce": {"lead": "leads", "contact": "contacts", "account": "accounts"},
-}
 OBJECT_ORDER = {"lead": 0, "contact": 1, "account": 2}
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import g, jsonify, render_template
 
-from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, STATE_LABELS, bp
+from connector.registry import provider
+from leadq.web.admin_blueprint import OBJECT_ORDER, STATE_LABELS, bp
 from leadq.web.admin_preview import preview_summary
 from leadq.web.auth import installation_or_404, login_required, services
 from storage import admins, assignment_health, cursors, dead_letters, lead_pages
@@ -99,6 +100,7 @@ def installation(installation_id: int):
         tiers.setdefault(object_type, []).append((tier, n))
     state = _state(inst.status, facts["running"])
     degraded = degraded if state == "healthy" else None
+    crm = provider(inst.crm_kind)
     return render_template(
         "installation.html",
         inst=inst,
@@ -110,7 +112,8 @@ def installation(installation_id: int):
         tiers=sorted(tiers.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
         scored=sum(n for _o, _t, n in by_tier),
         reconciled=reconciled,
-        object_labels=OBJECT_LABELS[inst.crm_kind],
+        object_labels=crm.object_names,
+        outbound_messages=crm.outbound_messages,  # the page shows the installation's endpoint URL
         errors=errors,
         preview=preview,
     )

@@ -14,7 +14,7 @@ from flask import flash, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from connector.registry import provider
-from leadq.web.admin_blueprint import OBJECT_LABELS, OBJECT_ORDER, bp, to_installation
+from leadq.web.admin_blueprint import OBJECT_ORDER, bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 from storage import cursors, installations, pending_config
@@ -41,7 +41,7 @@ def preview_summary(db: Session, installation_id: int) -> dict[str, Any] | None:
     rows = totals.rows
     seen = {r.object_type for r in rows}
     applied = _applied_hash(inst)
-    labels = OBJECT_LABELS.get(inst.crm_kind, {})
+    labels = provider(inst.crm_kind).object_names
     return {
         # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
         "done": all(r.status == CursorStatus.DONE for r in rows)

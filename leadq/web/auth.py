@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from connector import formatting
+from connector.registry import PROVIDERS
 from core.records import VERDICT_LABELS
 from leadq.web import admin_session
 from leadq.web import sign_in_throttle as throttle
@@ -80,7 +81,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "csrf_token": csrf_token,
         "admin_name": g.get("admin_name"),
-        "crm_labels": {"hubspot": "HubSpot", "salesforce": "Salesforce"},
+        "crm_labels": {kind.value: crm.label for kind, crm in PROVIDERS.items()},
         "verdict_labels": {v.value: label for v, label in VERDICT_LABELS.items()},
         # Scores and probabilities exactly as the CRM shows them (whole points, rounded half up).
         "points": lambda value: formatting.number(value, 0) or "-",

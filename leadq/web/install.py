@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, redirect, render_template, request
 
 from connector.errors import CrmError
+from connector.registry import provider
 from leadq.web import oauth_binding
 from oauth.errors import OAuthError
 from oauth.hubspot import authorize_url
@@ -215,10 +216,6 @@ def salesforce_callback():
     )
 
 
-# The log field that names the tenant, as each CRM calls it.
-TENANT_LOG_FIELD = {"hubspot": "portal", "salesforce": "org"}
-
-
 def _finished(
     result: InstallResult,
     crm: str,
@@ -231,7 +228,7 @@ def _finished(
     resume_paused(result.installation_id)
     log.info(
         f"{crm}.install.done",
-        extra={"installation": result.installation_id, TENANT_LOG_FIELD[crm]: result.tenant_id},
+        extra={"installation": result.installation_id, provider(crm).tenant_name: result.tenant_id},
     )
     items = [f"created {c}" for c in result.created] + [
         f"not changed: {m}" for m in result.conflicts.values()

@@ -1,6 +1,9 @@
 """Settings in, connection values out: each CRM's ``ClientConfig``, its OAuth provider and the token
 manager that refreshes an installation's tokens. The one module of the worker layer that reads CRM
-settings for the layers below (``connector`` and ``oauth`` never see settings)."""
+settings for the layers below (``connector`` and ``oauth`` never see settings).
+
+``WIRING`` is the one table that pairs a ``CrmKind`` with its connection values and its OAuth token
+refresh (the provider registry, ``connector/registry.py``, may not import ``oauth``)."""
 
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ def salesforce_oauth(settings: Settings) -> SalesforceOAuth:
 
 
 def http_session(settings: Settings) -> requests.Session:
-    return pinned_session(str(settings.ca_bundle) if settings.ca_bundle else None)
+    return pinned_session(_ca_bundle(settings))
 
 
 def budget(settings: Settings) -> Budget:
@@ -105,19 +108,6 @@ def _salesforce_connection(settings: Settings, tenant_id: str, tokens: Tokens, p
     )
 
 
-CONNECTIONS: dict[CrmKind, Callable[[Settings, str, Tokens, Place], Connection]] = {
-    CrmKind.HUBSPOT: _hubspot_connection,
-    CrmKind.SALESFORCE: _salesforce_connection,
-}
-
-
-def build_adapter(
-    settings: Settings, crm: CrmKind, tenant_id: str, tokens: Tokens, place: Place
-) -> CrmAdapter:
-    """One installation's adapter, complete: every value it needs is given here."""
-    return provider(crm).build_adapter(CONNECTIONS[crm](settings, tenant_id, tokens, place))
-
-
 Refresher = Callable[[str], TokenSet]
 
 
@@ -133,10 +123,26 @@ def _salesforce_refresher(settings: Settings, session: requests.Session, auth_en
     )
 
 
-REFRESHERS: dict[CrmKind, Callable[[Settings, requests.Session, str], Refresher]] = {
-    CrmKind.HUBSPOT: _hubspot_refresher,
-    CrmKind.SALESFORCE: _salesforce_refresher,
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """One CRM's composition: its connection values from settings, and the refresh of an installation's
+    token through its OAuth provider and flows (``hubspot_oauth``, ``salesforce_oauth``)."""
+
+    connection: Callable[[Settings, str, Tokens, Place], Connection]
+    refresher: Callable[[Settings, requests.Session, str], Refresher]
+
+
+WIRING: dict[CrmKind, Wiring] = {
+    CrmKind.HUBSPOT: Wiring(_hubspot_connection, _hubspot_refresher),
+    CrmKind.SALESFORCE: Wiring(_salesforce_connection, _salesforce_refresher),
 }
+
+
+def build_adapter(
+    settings: Settings, crm: CrmKind, tenant_id: str, tokens: Tokens, place: Place
+) -> CrmAdapter:
+    """One installation's adapter, complete: every value it needs is given here."""
+    return provider(crm).build_adapter(WIRING[crm].connection(settings, tenant_id, tokens, place))
 
 
 def token_manager(
@@ -148,5 +154,5 @@ def token_manager(
     auth_env: str = "production",
 ) -> TokenManager:
     """Refreshes under a per-installation lock (Salesforce's rotating refresh tokens work once)."""
-    refresher = REFRESHERS[crm](settings, http_session(settings), auth_env)
+    refresher = WIRING[crm].refresher(settings, http_session(settings), auth_env)
     return TokenManager(installation_id, store, refresher, locks)

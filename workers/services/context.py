@@ -1,7 +1,9 @@
 """InstallationContext: everything a task needs for one installation, built from storage + settings.
 
 The adapter comes complete from the provider registry (``connector/registry.py``) through
-``workers/services/connections.py``; the only CRM call made here is the owner list behind ``routing``."""
+``workers/services/connections.py``. Reading an attribute never calls the CRM: the one CRM call made
+here is the owner list, read when a service asks for the routing configuration
+(``InstallationContext.load_routing()``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from connector.base import CrmAdapter
 from connector.salesforce.limits import ApiBudget
 from core.records import CrmKind, Owner
 from core.settings import Settings
-from routing.config import load_routing
+from routing.config import load_routing as parse_routing
 from routing.owner_check import retire_inactive
 from routing.types import RoutingConfig
 from scoring.icp import Icp, load_icp
@@ -104,17 +106,20 @@ class InstallationContext:
     def now(self) -> datetime:
         return self.clock()
 
-    @cached_property
-    def routing(self) -> RoutingConfig:
-        """The routing configuration with the CRM's owners: reads them from the CRM (``adapter.owners()``)
-        at most every ``OWNERS_TTL_S`` per process and installation."""
-        key = (self.installation_id, self.crm.value, self.tenant_id)  # a reused id never sees old owners
-        owners = _OWNERS_CACHE.get(key)
-        if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
-            owners = (time.monotonic(), self.adapter.owners())
-            _OWNERS_CACHE[key] = owners
-        # A rep deactivated in the CRM since the configuration was approved gets no new lead.
-        return retire_inactive(load_routing(self.routing_text, owners[1]), owners[1])
+    _routing: RoutingConfig | None = field(default=None, init=False, repr=False)
+
+    def load_routing(self) -> RoutingConfig:
+        """The routing configuration with the CRM's owners. Calls the CRM (``adapter.owners()``) at most
+        every ``OWNERS_TTL_S`` per process and installation; the first answer is kept for this context."""
+        if self._routing is None:
+            key = (self.installation_id, self.crm.value, self.tenant_id)  # a reused id never sees old owners
+            owners = _OWNERS_CACHE.get(key)
+            if owners is None or time.monotonic() - owners[0] > OWNERS_TTL_S:
+                owners = (time.monotonic(), self.adapter.owners())
+                _OWNERS_CACHE[key] = owners
+            # A rep deactivated in the CRM since the configuration was approved gets no new lead.
+            self._routing = retire_inactive(parse_routing(self.routing_text, owners[1]), owners[1])
+        return self._routing
 
     @cached_property
     def routing_state(self) -> RedisRoutingState:

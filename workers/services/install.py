@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass
 
 from connector.base import ProvisionReport
-from connector.fields import LEADQ_FIELDS
 from connector.hubspot.limits import Limiter
+from connector.registry import provider
 from core.logging import register_secret
 from core.records import CrmKind
 from core.settings import Settings
@@ -65,7 +65,7 @@ def install_hubspot(
     adapter = build_adapter(
         settings, CrmKind.HUBSPOT, tenant_id, StaticTokens(tokens.access_token), Place(limiter=limiter)
     )
-    report = adapter.ensure_fields(LEADQ_FIELDS)
+    report = adapter.ensure_fields(provider(CrmKind.HUBSPOT).field_map.fields)
     installation_id = _store(
         sessions, vault, CrmKind.HUBSPOT, tenant_id, tokens, installed_by=tokens.user_id or ""
     )
@@ -92,7 +92,7 @@ def install_salesforce(
         instance_url=tokens.instance_url or "", integration_user_id=user_id, own_fields_visible=False
     )
     adapter = build_adapter(settings, CrmKind.SALESFORCE, tenant_id, StaticTokens(tokens.access_token), place)
-    report = adapter.ensure_fields(LEADQ_FIELDS)
+    report = adapter.ensure_fields(provider(CrmKind.SALESFORCE).field_map.fields)
     installation_id = _store(
         sessions,
         vault,

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connector.base import Cursor
-from connector.salesforce.outbound import NOTIFICATION_PREFIX, is_echo
-from connector.salesforce.stamps import change_key
+from connector.registry import provider
 from core.records import Account, ObjectType, Person, version_time
 from storage import events as event_store
 from storage import installations
@@ -73,6 +72,9 @@ def _poll_object(ctx: InstallationContext, obj: ObjectType, since: datetime, rep
     """Read one object's changes since ``since`` (less the overlap) through the intake; returns the
     new high-water mark."""
     integration_user = getattr(ctx.adapter, "integration_user_id", "")
+    rules = provider(ctx.crm).changes
+    if rules.version_key is None:
+        raise TypeError(f"{ctx.crm} is not polled")
     high_water = since
     for page in ctx.adapter.iter_records(obj, Cursor(since=(since - OVERLAP).astimezone(UTC).isoformat())):
         changes = []
@@ -83,8 +85,8 @@ def _poll_object(ctx: InstallationContext, obj: ObjectType, since: datetime, rep
             stamp = version_time(record.version)
             if stamp and stamp > high_water:
                 high_water = stamp
-            key = change_key(obj, record.ref.record_id, record.version if stamp else "")
-            echo = is_echo(record.raw, integration_user)  # leadq's own write-back
+            key = rules.version_key(obj, record.ref.record_id, record.version if stamp else "")
+            echo = rules.is_echo(record.raw, integration_user)  # leadq's own write-back
             changes.append(intake.Change(key, obj.value, record.ref.record_id, stamp, echo=echo))
         with ctx.sessions.begin() as session:
             accepted = intake.accept(session, installations.get(session, ctx.installation_id), changes)
@@ -94,7 +96,7 @@ def _poll_object(ctx: InstallationContext, obj: ObjectType, since: datetime, rep
                 ctx.installation_id,
                 obj.value,
                 [c.record_id for c in changes if c.key in fresh],
-                NOTIFICATION_PREFIX,
+                rules.pushed_prefix,
             )
         report.echoes += accepted.echoes
         report.new += len(fresh) - len(taken)  # a change an outbound message brought is not new

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connector.base import RecordError, WriteReport
+from connector.registry import provider
 from connector.write_policy import plan_writes
 from core.records import (
     Account,
-    CrmKind,
     FieldState,
     FieldUpdate,
     ObjectType,
@@ -44,12 +44,6 @@ from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies
 
 log = logging.getLogger(__name__)
-
-# The fields whose change by a person means the lead was worked, per CRM and object.
-WORK_FIELDS: dict[tuple[CrmKind, ObjectType], tuple[str, ...]] = {
-    (CrmKind.HUBSPOT, ObjectType.CONTACT): ("hs_lead_status", "lifecyclestage"),
-    (CrmKind.SALESFORCE, ObjectType.LEAD): ("Status",),
-}
 
 
 @dataclass
@@ -101,8 +95,9 @@ def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
     """Record ids a person worked after leadq assigned them (one batched history read)."""
     out: set[str] = set()
     by_keys: dict[tuple[str, ...], list[Candidate]] = {}
+    work_fields = provider(ctx.crm).work_fields  # whose change by a person means the lead was worked
     for c in due:
-        keys = WORK_FIELDS.get((ctx.crm, c.person.ref.object_type), ())
+        keys = work_fields.get(c.person.ref.object_type, ())
         if keys:
             by_keys.setdefault(keys, []).append(c)
     for keys, group in by_keys.items():
@@ -140,6 +135,7 @@ class TypePass:
     group: list[StoredDecision]
     read: dict[str, tuple[Person, Account | None]]
     tiers: dict[str, tuple[str, str]]
+    config: RoutingConfig  # with the CRM's owners, read once at the start of the pass
     statuses: dict[int, DecisionStatus] = field(default_factory=dict)
 
 
@@ -147,7 +143,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
     """One pass over the installation's open assignments (see the module docstring)."""
     report = RerouteReport()
     now = ctx.now()
-    config = ctx.routing
+    config = ctx.load_routing()  # the CRM's owner list
     # Only assignments that may have to move cost a CRM read: past their SLA, or their rep inactive.
     # The others are looked at once their deadline passes (a person's reassignment is found then).
     rows = [r for r in _open_rows(ctx) if _due(r, config, now)]
@@ -160,7 +156,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
         read = {
             p.ref.record_id: (p, a) for p, a in ctx.adapter.read_with_accounts(ObjectType(object_type), ids)
         }
-        step = TypePass(object_type, group, read, _tiers(ctx, object_type, ids))
+        step = TypePass(object_type, group, read, _tiers(ctx, object_type, ids), config)
         candidates = _sort(ctx, step, now, report)
         moved, updates = _decide(ctx, step, candidates, now, report)
         write = ctx.adapter.write(updates) if updates else None
@@ -180,7 +176,7 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
 
 def _sort(ctx: InstallationContext, step: TypePass, now: datetime, report: RerouteReport) -> list[Candidate]:
     """Close the gone and the overridden, keep what the plan keeps; the rest may move."""
-    config = ctx.routing
+    config = step.config
     candidates: list[Candidate] = []
     for row in step.group:
         pair = step.read.get(row.record_id)
@@ -213,7 +209,7 @@ def _decide(
     report: RerouteReport,
 ) -> tuple[list[Moved], list[FieldUpdate]]:
     """Keep the worked leads; route the others again and plan the owner writes the policy allows."""
-    config = ctx.routing
+    config = step.config
     sla_tiers = frozenset(config.sla_minutes)  # every tier the configuration gives an SLA
     owner_key = ctx.adapter.owner_field
     deactivated = {

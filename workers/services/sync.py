@@ -18,7 +18,6 @@ from datetime import datetime
 from connector import formatting
 from connector.base import WriteReport
 from connector.registry import provider
-from connector.salesforce.stamps import change_key
 from core.records import Account, FieldUpdate, ObjectType, Person, RecordRef, version_time
 from routing.decide import route
 from routing.service import route_and_commit
@@ -89,10 +88,10 @@ def process_people(
 
 def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planner:
     def commit(lead: RoutingLead) -> Decision:
-        return route_and_commit(lead, ctx.routing, ctx.routing_state, clock)
+        return route_and_commit(lead, ctx.load_routing(), ctx.routing_state, clock)
 
     def preview(lead: RoutingLead) -> Decision:  # decide, but commit nothing: a preview moves no counter
-        return route(lead, ctx.routing, Snapshot(week="preview"), clock)
+        return route(lead, ctx.load_routing(), Snapshot(week="preview"), clock)
 
     return Planner(
         crm=ctx.crm,
@@ -259,7 +258,8 @@ def handle_changes(
 def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Account | None]) -> int:
     """Record the Salesforce versions the change handler has just read as handled: the poll then
     skips them (one change, processed once, however it arrived). Returns how many were new."""
-    if not provider(ctx.crm).polls:  # only a polled CRM dedupes changes by record version
+    version_key = provider(ctx.crm).changes.version_key
+    if version_key is None:  # only a polled CRM dedupes changes by record version
         return 0
     rows = []
     for record in records:
@@ -267,7 +267,7 @@ def note_versions_read(ctx: InstallationContext, records: Iterable[Person | Acco
             continue
         stamp = version_time(record.version)
         try:
-            key = change_key(record.ref.object_type, record.ref.record_id, record.version)
+            key = version_key(record.ref.object_type, record.ref.record_id, record.version)
         except ValueError:
             continue
         if stamp is None:

@@ -81,6 +81,7 @@ def _account_values(
     committee: str,
     model_version: str,
 ) -> dict[str, str | None]:
+    limits = provider(crm).field_map
     return {
         "leadq_fit_score": formatting.number(fit, 0),
         "leadq_engagement_score": formatting.number(engagement, 0),
@@ -88,15 +89,16 @@ def _account_values(
         "leadq_tier": formatting.enumeration(tier, OPTIONS["leadq_tier"]),
         "leadq_verdict": formatting.enumeration(verdict, OPTIONS["leadq_verdict"]),
         "leadq_confidence": formatting.enumeration(confidence, OPTIONS["leadq_confidence"]),
-        "leadq_reasons": formatting.long_text(reasons, formatting.LONG_TEXT_LIMIT[crm]),
-        "leadq_model_version": formatting.long_text(model_version, formatting.TEXT_LIMIT[crm]),
-        "leadq_buying_committee": formatting.long_text(committee, formatting.LONG_TEXT_LIMIT[crm]),
+        "leadq_reasons": formatting.long_text(reasons, limits.long_text_limit),
+        "leadq_model_version": formatting.long_text(model_version, limits.text_limit),
+        "leadq_buying_committee": formatting.long_text(committee, limits.long_text_limit),
     }
 
 
 def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[str, str | None]:
     """Proposed values as CRM strings. ``leadq_scored_at`` is left out: it would change every run
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
+    limits = provider(crm).field_map
     proposed: dict[str, str | None] = {
         # Whole points: a tenth of a point of decay is no reason to spend an API call.
         "leadq_fit_score": formatting.number(score.fit, 0),
@@ -106,8 +108,8 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
         "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
         "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
         "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),
-        "leadq_reasons": formatting.long_text(score.reasons_text(), formatting.LONG_TEXT_LIMIT[crm]),
-        "leadq_model_version": formatting.long_text(score.model_version, formatting.TEXT_LIMIT[crm]),
+        "leadq_reasons": formatting.long_text(score.reasons_text(), limits.long_text_limit),
+        "leadq_model_version": formatting.long_text(score.model_version, limits.text_limit),
     }
     if decision is not None and decision.owner_id:
         proposed[provider(crm).owner_field] = decision.owner_id

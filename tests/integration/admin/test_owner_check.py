@@ -135,7 +135,7 @@ def test_an_owner_the_crm_refuses_leaves_the_scores_written_and_the_installation
     mine = accounts["alice"]
     with sessions.begin() as db:  # approved while the rep was active
         db.get(Installation, mine).routing_toml = routing_with(leaving)
-    assert build_context(runtime, mine).routing.rep(leaving["id"]).active  # the owner list, as cached
+    assert build_context(runtime, mine).load_routing().rep(leaving["id"]).active  # the owner list, as cached
     leaving["archived"] = True  # then archived in HubSpot, within the cache's lifetime: the CRM refuses
     runner = CliRunner()
     result = runner.invoke(main, ["backfill", str(mine)])

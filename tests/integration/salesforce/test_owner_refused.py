@@ -23,7 +23,7 @@ def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, 
         )
     owners_before = {r["Id"]: r["OwnerId"] for r in org.live("Lead")}
     _OWNERS_CACHE.clear()
-    assert build_context(runtime, installed).routing.rep(rep["Id"]).active  # the owner list, as cached
+    assert build_context(runtime, installed).load_routing().rep(rep["Id"]).active  # the owner list, as cached
     org.get("User", rep["Id"])["IsActive"] = False  # then deactivated in Salesforce, within the cache's life
     progress, _report = run_backfill(build_context(runtime, installed), ObjectType.LEAD)
     assert progress.status == "done"
@@ -44,5 +44,5 @@ def test_a_deactivated_owner_leaves_the_scores_written(runtime, installed, crm, 
         assert lead["LeadQ_Tier__c"] in ("L1", "L2", "L3", "L4") and lead["LeadQ_Reasons__c"]
         assert lead["OwnerId"] == owners_before[lead_id]
     _OWNERS_CACHE.clear()  # once the owner list is read again, the rep gets no new lead
-    assert not build_context(runtime, installed).routing.rep(rep["Id"]).active
+    assert not build_context(runtime, installed).load_routing().rep(rep["Id"]).active
     assert status == f"degraded: {len(refused)} records could not be assigned (owner {rep['Id']} inactive)"

@@ -61,7 +61,7 @@ def test_three_retries_of_330_refused_records_leave_330_dead_letters_shown_as_on
         row = db.get(Installation, installed)
         row.routing_toml, row.icp_toml = _routing(rep["id"]), OPEN_VERDICTS  # many leads go to the rep
     ctx = build_context(runtime, installed)
-    assert ctx.routing.rep(str(rep["id"])).active  # the worker read the owners while the rep was active
+    assert ctx.load_routing().rep(str(rep["id"])).active  # the worker read the owners while the rep was in
     rep["archived"] = True  # the rep leaves after the routing file was approved
 
     # Process unowned contacts through the real sync path until exactly 330 are refused (how
