@@ -19,13 +19,11 @@ from connector.fields import LEADQ_FIELDS
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
 from connector.hubspot.limits import Budget, Limiter
-from connector.hubspot.webhooks import event_key as hubspot_event_key
 from connector.hubspot.webhooks import is_echo as hubspot_is_echo
 from connector.salesforce.adapter import PAGE, SalesforceAdapter
 from connector.salesforce.client import API_VERSION, SalesforceCalls
 from connector.salesforce.limits import ApiBudget
-from connector.salesforce.mapping import api_name
-from connector.salesforce.outbound import NOTIFICATION_PREFIX, notification_key
+from connector.salesforce.outbound import NOTIFICATION_PREFIX
 from connector.salesforce.outbound import is_echo as salesforce_is_echo
 from connector.salesforce.stamps import change_key
 from core.records import CrmKind, ObjectType
@@ -50,26 +48,25 @@ class Connection:
 
 @dataclass(frozen=True, slots=True)
 class FieldMap:
-    """leadq's own fields in one CRM: their neutral specs, each one's name there, the text limits."""
+    """leadq's own fields in one CRM: their neutral specs and the text limits."""
 
     fields: tuple[FieldSpec, ...]
-    name: Callable[[str], str]  # leadq's neutral key -> the CRM's field name
     text_limit: int  # of a short text field, in UTF-16 code units
     long_text_limit: int  # of a long text field
 
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """How one CRM's changes are keyed and how leadq's own writes are recognised among them.
+    """How one CRM's changes are keyed where its push and its poll must agree.
 
-    ``is_echo(fields, leadq_id)``: the change was leadq's own write, from the change's fields as the
-    CRM sends them and leadq's identity there (HubSpot: its app id; Salesforce: the integration user).
-    ``event_key``: the dedupe key of one pushed change (HubSpot: a webhook event's content;
-    Salesforce: an outbound notification's id). ``version_key``: the key of one record version, for a
-    polled CRM (its poll and its pushes dedupe on it); ``pushed_prefix``: how pushed keys begin."""
+    ``is_echo(fields, leadq_id)``: the change was leadq's own write, from the record's fields as the
+    CRM gives them and leadq's identity there (HubSpot: its app id; Salesforce: the integration user).
+    ``version_key``: the key of one record version, for a polled CRM (its poll and its pushes dedupe
+    on it); ``pushed_prefix``: how the keys of pushed notifications begin. Each push endpoint keys
+    its events with its own CRM's functions (``connector/<crm>/webhooks.py`` or ``outbound.py``):
+    one endpoint per CRM, so nothing there branches on the CRM."""
 
     is_echo: Callable[[Mapping[str, object], str | None], bool]
-    event_key: Callable[..., str]
     version_key: Callable[[ObjectType, str, str], str] | None = None
     pushed_prefix: str = ""
 
@@ -145,10 +142,9 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
         people_objects=HubSpotAdapter.people_objects,
         polls=False,
         outbound_messages=False,
-        changes=Changes(is_echo=hubspot_is_echo, event_key=hubspot_event_key),
+        changes=Changes(is_echo=hubspot_is_echo),
         field_map=FieldMap(
             LEADQ_FIELDS,
-            name=str,  # the properties carry leadq's neutral keys
             text_limit=formatting.TEXT_LIMIT[CrmKind.HUBSPOT],
             long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.HUBSPOT],
         ),
@@ -166,13 +162,11 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
         outbound_messages=True,
         changes=Changes(
             is_echo=salesforce_is_echo,
-            event_key=notification_key,
             version_key=change_key,
             pushed_prefix=NOTIFICATION_PREFIX,
         ),
         field_map=FieldMap(
             LEADQ_FIELDS,
-            name=api_name,
             text_limit=formatting.TEXT_LIMIT[CrmKind.SALESFORCE],
             long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.SALESFORCE],
         ),
