@@ -7,12 +7,12 @@ becomes None here rather than an exception, so one bad field never loses a recor
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from core.config_text import parse_toml
 from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef
 
 # Canonical field -> HubSpot property. Defaults are HubSpot's standard properties; a portal's own
@@ -88,12 +88,7 @@ def load_field_map(text: str | None) -> FieldMap:
     """``[contact] title = "job_title_custom"`` style overrides over HubSpot's standard properties."""
     if not text:
         return FieldMap()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FieldMapError("(file)", f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise FieldMapError("(file)", "nested too deeply") from None
+    data = parse_toml(text, FieldMapError)
     maps = {"contact": dict(DEFAULT_CONTACT_MAP), "company": dict(DEFAULT_COMPANY_MAP)}
     for section, values in data.items():
         if section not in maps or not isinstance(values, dict):

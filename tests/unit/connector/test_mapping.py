@@ -61,3 +61,16 @@ def test_field_map_errors_name_the_key(text, key):
     with pytest.raises(FieldMapError) as caught:
         load_field_map(text)
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[contact\n", "not valid TOML"),
+        ("[contact]\ntitle = " + "9" * 5000 + "\n", "too many digits"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+)
+def test_a_broken_field_map_is_a_field_map_error_naming_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(FieldMapError, match=problem):
+        load_field_map(text)
