@@ -14,7 +14,6 @@ cookie at all, the cookie being ``SameSite=Lax``).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
@@ -22,6 +21,7 @@ from flask import current_app, request, session
 
 from oauth import state as oauth_state
 from oauth.errors import InvalidState
+from storage import pkce_verifiers
 from storage.oauth_store import DbNonceStore
 
 SESSION_KEY = "oauth_flows"
@@ -38,10 +38,6 @@ def _services() -> Any:
 
 def _key() -> bytes:
     return _services().settings.flask_secret().encode()
-
-
-def _verifier_key(nonce: str) -> str:
-    return "leadq:oauth:pkce:" + hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def _flows(now: float) -> list[list[Any]]:
@@ -69,8 +65,8 @@ def begin_with_pkce(purpose: str, extra: str = "") -> tuple[str, str]:
     """A state bound to this browser and a fresh PKCE verifier, kept server-side under its nonce."""
     state = begin(purpose, extra)
     verifier = oauth_state.new_pkce_verifier()
-    key = _verifier_key(oauth_state.nonce_of(state))
-    _services().redis.set(key, verifier, ex=oauth_state.DEFAULT_TTL_S + 60)
+    nonce = oauth_state.nonce_of(state)
+    pkce_verifiers.keep(_services().redis, nonce, verifier, oauth_state.DEFAULT_TTL_S + 60)
     return state, verifier
 
 
@@ -92,10 +88,7 @@ def complete(purpose: str) -> oauth_state.StateData:
 def complete_with_pkce(purpose: str) -> tuple[oauth_state.StateData, str]:
     """``complete``, and the flow's PKCE verifier (taken out of Redis: it serves once)."""
     data = complete(purpose)
-    with _services().redis.pipeline(transaction=True) as pipe:
-        pipe.get(_verifier_key(data.nonce))
-        pipe.delete(_verifier_key(data.nonce))
-        stored, _deleted = pipe.execute()
-    if not stored:
+    verifier = pkce_verifiers.take(_services().redis, data.nonce)
+    if verifier is None:
         raise InvalidState("the sign-in link expired: start again from leadq")
-    return data, stored.decode() if isinstance(stored, bytes) else str(stored)
+    return data, verifier
