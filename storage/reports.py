@@ -1,5 +1,5 @@
-"""Read-only queries behind the command line's reports (``leadq status``, ``leadq approve``'s
-preview check): an installation's backfill and preview progress and its held changes."""
+"""Read-only queries behind ``leadq status``: an installation's backfill and preview progress
+and its held changes."""
 
 from __future__ import annotations
 
@@ -19,17 +19,6 @@ def progress_cursors(session: Session, installation_id: int) -> list[SyncCursor]
             select(SyncCursor)
             .where(SyncCursor.installation_id == installation_id, SyncCursor.name.in_(PROGRESS_CURSORS))
             .order_by(SyncCursor.object_type, SyncCursor.name)
-        )
-    )
-
-
-def preview_cursors(session: Session, installation_id: int) -> list[SyncCursor]:
-    """The installation's preview cursors (one per object type previewed)."""
-    return list(
-        session.scalars(
-            select(SyncCursor).where(
-                SyncCursor.installation_id == installation_id, SyncCursor.name == "preview"
-            )
         )
     )
 

@@ -82,12 +82,12 @@ def config_cmd(installation: int, icp_path: str | None, routing_path: str | None
 def _check_previewed(db: Session, row: Installation) -> None:
     """Approve only what was previewed: a finished preview (`leadq config`, or the admin app's)
     computed from exactly the pending configuration, as the admin app's Approve requires."""
-    from storage import reports
+    from storage import cursors
     from storage.statuses import CursorStatus
     from workers.services.config_hash import config_hash, config_texts, same_hash
 
     applied = config_hash(*config_texts(row, settings(), pending=True))
-    previews = reports.preview_cursors(db, row.id)
+    previews = cursors.named(db, row.id, cursors.PREVIEW)
     if not previews or any(p.status != CursorStatus.DONE for p in previews):
         raise click.ClickException(
             f"refused, nothing was applied: the pending configuration has no finished preview; "

@@ -18,9 +18,9 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     """One installation: its state, backfill/preview progress, held changes, failures, model and the
     newest reconciliation."""
     from storage import assignment_health, dead_letters, installations, models_registry, reports
+    from storage.reconcile_runs import latest as latest_reconcile
     from storage.statuses import EventStatus
     from workers.services.reconcile import describe
-    from workers.services.reconcile import latest as latest_reconcile
 
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None

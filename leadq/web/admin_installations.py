@@ -121,8 +121,8 @@ def installation(installation_id: int):
 
 def _reconciled(db: Session, installation_id: int) -> dict[str, Any] | None:
     """The newest reconcile run, as the Sync page shows it."""
+    from storage.reconcile_runs import latest as latest_run
     from workers.services.reconcile import KINDS, LABELS, describe
-    from workers.services.reconcile import latest as latest_run
 
     run = latest_run(db, installation_id)
     if run is None:

@@ -17,7 +17,6 @@ from typing import Any
 from connector.base import Cursor
 from core.records import Account, ObjectType
 from storage import cursors
-from storage.db import Session
 from storage.statuses import CursorStatus
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
@@ -31,11 +30,6 @@ class Progress:
     rate: float  # records per second in this run
     eta_s: float | None
     status: str
-
-
-def cursor_row(session: Session, ctx: InstallationContext, obj: ObjectType, name: str) -> Any:
-    """The named cursor of this installation and object (backfill, preview, poll), created idle."""
-    return cursors.cursor_row(session, ctx.installation_id, obj.value, name)
 
 
 def _total(ctx: InstallationContext, obj: ObjectType) -> int | None:

@@ -22,11 +22,10 @@ from datetime import UTC, datetime, timedelta
 from connector.base import Cursor
 from connector.registry import provider
 from core.records import Account, ObjectType, Person, version_time
+from storage import cursors, installations
 from storage import events as event_store
-from storage import installations
 from storage.statuses import CursorStatus
 from workers.services import intake
-from workers.services.backfill import cursor_row
 from workers.services.context import InstallationContext
 
 log = logging.getLogger(__name__)
@@ -46,12 +45,12 @@ def poll_changes(ctx: InstallationContext) -> PollReport:
     report = PollReport()
     for obj in (*ctx.adapter.people_objects, ObjectType.ACCOUNT):  # an account change re-scores its people
         with ctx.sessions.begin() as session:
-            row = cursor_row(session, ctx, obj, "poll")
+            row = cursors.cursor_row(session, ctx.installation_id, obj.value, "poll")
             since_text = (row.cursor or {}).get("since")
         since = datetime.fromisoformat(since_text) if since_text else ctx.now() - FIRST_LOOKBACK + OVERLAP
         high_water = _poll_object(ctx, obj, since, report)
         with ctx.sessions.begin() as session:
-            row = cursor_row(session, ctx, obj, "poll")
+            row = cursors.cursor_row(session, ctx.installation_id, obj.value, "poll")
             row.cursor = {"since": high_water.isoformat()}
             row.status = CursorStatus.IDLE
     with ctx.sessions() as session:

@@ -41,7 +41,6 @@ from core.records import (
 from scoring.score import Score
 from storage import dead_letters, ledger, reconcile_runs, routing_log, scores
 from storage.db import Session
-from storage.reconcile_runs import StoredRun
 from storage.scores import StoredScore
 from workers.services.context import InstallationContext
 from workers.services.writeback import account_fields_stored, fields_from
@@ -278,11 +277,6 @@ def _who_changed(
                 problem["by"] = "a person" if state.written_by == WrittenBy.USER else state.written_by.value
         example = {"record": row.record_id, "object": obj.value, "fields": problems[:4]}
         result.add(kind, obj.value, example)
-
-
-def latest(session: Session, installation_id: int) -> StoredRun | None:
-    """The installation's newest reconciliation, if it has one."""
-    return reconcile_runs.latest(session, installation_id)
 
 
 def describe(counts: dict[str, int], checked: int) -> list[str]:
