@@ -295,3 +295,13 @@ def test_f5_slow_headers_are_cut_off_and_do_not_stop_the_app(shipped_web: Web) -
         for sock in sockets:
             sock.close()
 
+
+
+def test_f5_the_deadline_runs_from_the_queue_not_from_the_thread() -> None:
+    """A request queued behind slow clients has only what is left of its deadline, down to a floor."""
+    from leadq.gunicorn_worker import MIN_AFTER_QUEUE_S, remaining_s
+
+    assert remaining_s(3.0, None, 100.0) == 3.0
+    assert remaining_s(3.0, 100.0, 100.5) == pytest.approx(2.5)
+    assert remaining_s(3.0, 100.0, 110.0) == MIN_AFTER_QUEUE_S
+    assert remaining_s(0.5, 100.0, 110.0) == 0.5
