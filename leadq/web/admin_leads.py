@@ -66,9 +66,13 @@ class ListRequest:
     state: dict[str, str] = field(default_factory=dict)  # the arguments to keep across links
 
 
-def read_args(args: Any, owners: dict[str, str]) -> ListRequest:
+def read_args(args: Any, owners: dict[str, str], kinds: dict[str, str]) -> ListRequest:
+    """``kinds``: object type -> what the CRM calls them (the record-kind filter's choices)."""
     errors: list[str] = []  # filters first: any of them refuses the list
     q = args.get("q", "").replace("\x00", "").strip()[:QUERY_LIMIT]  # PostgreSQL refuses NUL in text
+    kind = args.get("kind", "").strip()
+    if kind and kind not in kinds:
+        errors.append(f"Unknown kind of record {kind[:20]!r}: {', '.join(kinds.values())}.")
     tier = args.get("tier", "").strip()
     if tier and tier not in TIERS:
         errors.append(f"Unknown tier {tier[:20]!r}: the tiers are {', '.join(TIERS)}.")
@@ -81,22 +85,30 @@ def read_args(args: Any, owners: dict[str, str]) -> ListRequest:
     if owner and owner != NO_OWNER and owner not in owners:
         errors.append(f"No scored record has the owner {owner[:64]!r}.")
     refused = bool(errors)
-    sort = args.get("sort", "score")
-    if sort not in SORTS:
+    sort = args.get("sort", "")
+    if sort and sort not in SORTS:
         errors.append(f"Cannot sort by {sort[:20]!r}: sort by {', '.join(SORTS)}.")
-        sort = "score"
+        sort = ""
     order = args.get("order", "")
     if order not in ("", "asc", "desc"):
         errors.append(f"Unknown order {order[:10]!r}: asc or desc.")
         order = ""
-    descending = order == "desc" if order else next(d for k, _h, d in COLUMNS if k == sort)
+    descending = order == "desc" if order else next(d for k, _h, d in COLUMNS if k == (sort or "score"))
     page_text = args.get("page", "1")
     page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
     if page < 1:
         errors.append(f"No page {page_text[:10]!r}: pages are numbered from 1.")
         page = 1
-    state = {"q": q, "tier": tier, "verdict": verdict, "owner": owner, "sort": sort, "order": order}
-    query = LeadQuery(q, tier, verdict, owner, sort, descending, page)
+    state = {
+        "q": q,
+        "kind": kind,
+        "tier": tier,
+        "verdict": verdict,
+        "owner": owner,
+        "sort": sort,
+        "order": order,
+    }
+    query = LeadQuery(q, kind, tier, verdict, owner, sort or "score", descending, page)
     return ListRequest(query, errors, refused, {k: v for k, v in state.items() if v})
 
 
@@ -113,7 +125,8 @@ def leads(installation_id: int):
     with services().sessions() as db:
         owners = lead_pages.owners(db, installation_id)
         names = owner_names(owners, inst)
-        asked = read_args(request.args, owners)
+        kinds = {str(t): name for t, name in provider(inst.crm_kind).object_names.items()}
+        asked = read_args(request.args, owners, kinds)
         result = lead_pages.LeadsPage([], 0)
         if not asked.refused:
             result = lead_pages.leads_page(db, installation_id, asked.query)
@@ -146,6 +159,7 @@ def leads(installation_id: int):
         columns=COLUMNS,
         names=names,
         owner_choices=owner_choices,
+        kinds=kinds,
         no_owner=NO_OWNER,
         tiers=TIERS,
         verdicts=[(v.value, label) for v, label in VERDICT_LABELS.items()],

@@ -169,3 +169,12 @@ def test_a_record_scored_before_names_were_kept_is_listed_without_one(sessions, 
     page = _page(sessions, installation, q="1500")
     assert [(r.score.record_id, r.who) for r in page.rows] == [("1500", None)]
     assert _page(sessions, installation).total == N + 1
+
+
+def test_people_and_companies_apart(sessions, installation) -> None:
+    company = NewScore("account", "77", "", 70.0, 5.0, None, "L2", "nurture", "high", [], "rules", AT)
+    facts = LeadFacts("account", "77", "Globex", "", "Globex", "globex.example", "601", "Hiro Schmidt")
+    history.record_batch(sessions, installation, BatchHistory(scores=[company], directory=[facts]))
+    assert _ids(_page(sessions, installation, object_type="account")) == ["77"]
+    assert _page(sessions, installation, object_type="contact").total == N
+    assert _page(sessions, installation).total == N + 1
