@@ -5,9 +5,11 @@ verdict and owner, sorted by every column in a stable order. Runs on SQLite and,
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from core.records import CrmKind
 from storage import history, installations, lead_pages
@@ -178,3 +180,32 @@ def test_people_and_companies_apart(sessions, installation) -> None:
     assert _ids(_page(sessions, installation, object_type="account")) == ["77"]
     assert _page(sessions, installation, object_type="contact").total == N
     assert _page(sessions, installation).total == N + 1
+
+
+def test_2500_records_take_two_queries_a_page_and_little_time(sessions, engine) -> None:
+    with transaction(sessions) as session:
+        inst = installations.upsert_installation(session, CrmKind.HUBSPOT, "big").id
+    for start in range(0, 2500, 500):
+        chunk = range(start, start + 500)
+        history.record_batch(
+            sessions,
+            inst,
+            BatchHistory(scores=[_score(i) for i in chunk], directory=[_facts(i) for i in chunk]),
+        )
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        page = _page(sessions, inst, q="umbrella", sort="company", page=3)
+        last = _page(sessions, inst, tier="L3", sort="name", descending=True, page=13)
+        elapsed = time.perf_counter() - started
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 4, "one query for the page and one for the total, each time"
+    assert page.total == 500 and len(page.rows) == 50 and last.total == 625 and len(last.rows) == 25
+    assert elapsed < 3.0, f"two pages of 2,500 records took {elapsed:.2f} s"
+    assert _page(sessions, inst, q="hooli", size=1000).total == 500
