@@ -105,6 +105,15 @@ def tour(tour_stack, chromium) -> Iterator[Tour]:
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def keep_the_page_of_a_failed_step(request, tour) -> Iterator[None]:
+    """A step that fails keeps the page as it was at the failure: ``<step>-failed.png``."""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:  # the step's call was reported failed before teardown
+        tour.shot(f"{request.node.name}-failed")
+
+
 def test_sign_in_refuses_a_wrong_password_and_lets_the_demo_admin_in(tour_stack, chromium) -> None:
     run, _summary = tour_stack
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -154,24 +163,32 @@ def test_sync_shows_the_finished_backfill_the_tiers_of_the_summary_and_the_recon
     assert "No record is failing." in tour.text("#errors")
 
 
-def test_leads_lists_scored_contacts_with_tier_and_human_verdicts(tour) -> None:
+def _record(link: Any) -> tuple[str, str]:
+    """(object type, record id) of a link to a lead page."""
+    found = re.search(r"/leads/(contact|account)/(\d+)$", link.get_attribute("href") or "")
+    assert found, link.get_attribute("href")
+    return found[1], found[2]
+
+
+def test_leads_lists_scored_records_with_the_tier_the_crm_holds_and_human_verdicts(tour) -> None:
     page = tour.visit("leads", f"/installations/{tour.run.installation_id}/leads")
     rows = page.locator("main table tbody tr")
     assert rows.count() > 0
     verdicts = {"Sales-ready", "Nurture", "Disqualified", "Needs info"}
     for i in range(rows.count()):
         cells = [c.strip() for c in rows.nth(i).locator("td").all_inner_texts()]
-        record = re.fullmatch(r"(contact|account) (\d+)", cells[0])
-        assert record and tour.portal.get(PLURAL[record[1]], record[2]) is not None, cells
-        assert set(cells) & set(TIERS), cells
+        object_type, record_id = _record(rows.nth(i).locator("a").first)
+        crm = tour.portal.get(PLURAL[object_type], record_id).props
+        assert crm["leadq_tier"] in cells, (cells, crm["leadq_tier"])
         assert set(cells) & verdicts, f"a verdict as a person reads it: {cells}"
 
 
 def test_a_lead_shows_its_tier_verdict_and_reasons_as_the_crm_holds_them(tour) -> None:
     page = tour.page
     page.goto(f"{tour.inst}/leads")
-    link = page.locator("main table tbody tr", has_text="Sales-ready").first.locator("a").first
-    record_id = re.search(r"\d+", link.inner_text()).group()
+    contacts = page.locator("main table tbody tr").filter(has=page.locator("a[href*='/leads/contact/']"))
+    link = contacts.filter(has_text="Sales-ready").first.locator("a").first
+    _object_type, record_id = _record(link)
     link.click()
     page.wait_for_selector("h3:has-text('Why')")
     tour.shot("lead")
@@ -206,7 +223,6 @@ def test_a_routed_lead_shows_its_routing_path_step_by_step(tour) -> None:
     path = f"/installations/{tour.run.installation_id}/leads/{decision.object_type}/{decision.record_id}"
     page = tour.visit("lead-routed", path)
     routing = page.locator("main section.card:has(h2:text-is('Routing'))")
-    assert f"owner {decision.owner_id}" in routing.inner_text()
     steps = routing.locator("ol li").all_inner_texts()
     assert steps == list(decision.path), (steps, decision.path)
     crm = tour.portal.get(PLURAL[decision.object_type], decision.record_id).props
