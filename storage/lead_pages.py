@@ -81,7 +81,7 @@ class LeadQuery:
     stored verdict or "", ``owner`` an owner id, ``NO_OWNER`` or "", ``sort`` one of ``SORTS``."""
 
     q: str = ""  # part of the name, e-mail, company or domain, or the start of the record id
-    object_type: str = ""  # "": people and companies/accounts alike
+    object_types: tuple[str, ...] = ()  # (): people and companies/accounts alike
     tier: str = ""
     verdict: str = ""
     owner: str = ""
@@ -163,8 +163,8 @@ def _filtered(installation_id: int, query: LeadQuery) -> Select[ScoreRow, LeadDi
                 ),
             )
         )
-    if query.object_type:
-        stmt = stmt.where(ScoreRow.object_type == query.object_type)
+    if query.object_types:
+        stmt = stmt.where(ScoreRow.object_type.in_(query.object_types))
     if query.tier:
         stmt = stmt.where(ScoreRow.tier == query.tier)
     if query.verdict:

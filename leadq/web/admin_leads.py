@@ -66,13 +66,32 @@ class ListRequest:
     state: dict[str, str] = field(default_factory=dict)  # the arguments to keep across links
 
 
-def read_args(args: Any, owners: dict[str, str], kinds: dict[str, str]) -> ListRequest:
-    """``kinds``: object type -> what the CRM calls them (the record-kind filter's choices)."""
+EVERYTHING = "all"
+
+
+def record_kinds(crm_kind: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The "Show" filter's choices: key -> (what the CRM calls them, object types). The default ("")
+    is the people (HubSpot contacts; Salesforce leads and contacts); companies or accounts apart."""
+    crm = provider(crm_kind)
+    people = tuple(str(t) for t in crm.people_objects)
+    names = {str(t): name for t, name in crm.object_names.items()}
+    kinds = {"": (" and ".join(names.get(t, t) for t in people), people)}
+    if len(people) > 1:
+        kinds |= {t: (names.get(t, t), (t,)) for t in people}
+    kinds |= {t: (name, (t,)) for t, name in names.items() if t not in people}
+    return kinds | {EVERYTHING: ("everything scored", ())}
+
+
+def read_args(
+    args: Any, owners: dict[str, str], kinds: dict[str, tuple[str, tuple[str, ...]]]
+) -> ListRequest:
+    """``kinds``: the record kinds (``record_kinds``)."""
     errors: list[str] = []  # filters first: any of them refuses the list
     q = args.get("q", "").replace("\x00", "").strip()[:QUERY_LIMIT]  # PostgreSQL refuses NUL in text
     kind = args.get("kind", "").strip()
     if kind and kind not in kinds:
-        errors.append(f"Unknown kind of record {kind[:20]!r}: {', '.join(kinds.values())}.")
+        errors.append(f"Unknown kind of record {kind[:20]!r}: {', '.join(k[0] for k in kinds.values())}.")
+        kind = ""
     tier = args.get("tier", "").strip()
     if tier and tier not in TIERS:
         errors.append(f"Unknown tier {tier[:20]!r}: the tiers are {', '.join(TIERS)}.")
@@ -108,7 +127,7 @@ def read_args(args: Any, owners: dict[str, str], kinds: dict[str, str]) -> ListR
         "sort": sort,
         "order": order,
     }
-    query = LeadQuery(q, kind, tier, verdict, owner, sort or "score", descending, page)
+    query = LeadQuery(q, kinds[kind][1], tier, verdict, owner, sort or "score", descending, page)
     return ListRequest(query, errors, refused, {k: v for k, v in state.items() if v})
 
 
@@ -125,7 +144,7 @@ def leads(installation_id: int):
     with services().sessions() as db:
         owners = lead_pages.owners(db, installation_id)
         names = owner_names(owners, inst)
-        kinds = {str(t): name for t, name in provider(inst.crm_kind).object_names.items()}
+        kinds = record_kinds(inst.crm_kind)
         asked = read_args(request.args, owners, kinds)
         result = lead_pages.LeadsPage([], 0)
         if not asked.refused:

@@ -139,6 +139,22 @@ def test_the_lead_page_reads_as_people_write(client, accounts, ctx, sessions, cr
     assert not re.search(r"<td>\d{4}-\d\d-\d\dT\d\d:\d\d", page), "no raw ISO stamp"
 
     assert disqualified is not None and account is not None, "the seed has both"
+    with sessions() as db:
+        companies = len(set(db.scalars(select(ScoreRow.record_id).where(ScoreRow.object_type == "account"))))
+    listing = f"/installations/{mine}/leads"
+    people = client.get(listing).get_data(as_text=True)
+    assert _count_line(people) == "1-50 of 400 leads", "the list shows people unless asked otherwise"
+    only = client.get(f"{listing}?kind=account").get_data(as_text=True)
+    assert (
+        _count_line(only) == f"1-{min(50, companies)} of {companies:,} leads"
+        and "/leads/contact/" not in only
+    )
+    assert '<option value="account" selected>companies</option>' in only, "HubSpot's word"
+    everything = client.get(f"{listing}?kind=all").get_data(as_text=True)
+    assert _count_line(everything) == f"1-50 of {400 + companies:,} leads"
+    assert "Unknown kind of record 'deal'" in html.unescape(
+        client.get(f"{listing}?kind=deal").get_data(as_text=True)
+    )
     dq = client.get(f"/installations/{mine}/leads/contact/{disqualified.record_id}").get_data(as_text=True)
     assert 'class="dq-badge">disqualifier</span>' in dq
     assert "+0.00" not in dq.split("<h3>Why</h3>")[1].split("</table>")[0]

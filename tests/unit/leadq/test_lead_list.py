@@ -177,8 +177,9 @@ def test_people_and_companies_apart(sessions, installation) -> None:
     company = NewScore("account", "77", "", 70.0, 5.0, None, "L2", "nurture", "high", [], "rules", AT)
     facts = LeadFacts("account", "77", "Globex", "", "Globex", "globex.example", "601", "Hiro Schmidt")
     history.record_batch(sessions, installation, BatchHistory(scores=[company], directory=[facts]))
-    assert _ids(_page(sessions, installation, object_type="account")) == ["77"]
-    assert _page(sessions, installation, object_type="contact").total == N
+    assert _ids(_page(sessions, installation, object_types=("account",))) == ["77"]
+    assert _page(sessions, installation, object_types=("contact",)).total == N
+    assert _page(sessions, installation, object_types=("lead", "contact")).total == N
     assert _page(sessions, installation).total == N + 1
 
 
