@@ -50,14 +50,17 @@ def _validate(which: str, text: str, problems: Problems, *, by_field: bool) -> N
     from scoring.icp import load_icp
 
     try:
-        load_icp(text) if which == "icp" else load_routing(text)
+        if which == "icp":
+            load_icp(text)
+        else:
+            load_routing(text)
     except ConfigProblem as exc:
-        for problem, shown in zip(exc.problems, config_errors.problems_in(text, exc), strict=True):
-            name = config_errors.field_of(problem.key) if by_field else None
+        for shown in config_errors.problems_in(text, exc):
+            name = config_errors.field_of(shown.key) if by_field else None
             if name:
-                problems.add_field(name, problem.problem)
-            else:
-                getattr(problems, which).append(shown if not by_field else Shown(str(problem)))
+                problems.add_field(name, shown.problem)
+            else:  # the form's merged text is not on the page: no line to quote
+                getattr(problems, which).append(Shown(shown.message) if by_field else shown)
 
 
 def _merged(which: str, current: str, problems: Problems) -> str | None:
@@ -68,6 +71,8 @@ def _merged(which: str, current: str, problems: Problems) -> str | None:
     except config_form.FieldErrors as exc:
         for name, problem in exc.fields.items():
             problems.add_field(name, problem)
+        if exc.text is not None:  # the other fields, written in, are checked too
+            _validate(which, exc.text, problems, by_field=True)
     except FORM_ERRORS as exc:
         getattr(problems, which).append(Shown(str(exc)))
     return None

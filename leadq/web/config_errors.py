@@ -37,6 +37,8 @@ class Shown:
     message: str
     line: int | None = None
     quoted: str = ""
+    key: str = ""  # the key the problem names, and the problem without it
+    problem: str = ""
 
 
 def _clean(key: str) -> str:
@@ -82,11 +84,12 @@ def _owner_line(text: str, message: str) -> int | None:
     return next((n for n, line in enumerate(text.splitlines(), 1) if wanted.match(line)), None)
 
 
-def _shown(text: str, message: str, line: int | None) -> Shown:
+def _shown(text: str, message: str, line: int | None, problem: ConfigProblem | None = None) -> Shown:
     lines = text.splitlines()
+    key, said = (problem.key, problem.problem) if problem else ("", "")
     if line is None or not 1 <= line <= len(lines):
-        return Shown(message)
-    return Shown(message, line, lines[line - 1])
+        return Shown(message, key=key, problem=said)
+    return Shown(message, line, lines[line - 1], key=key, problem=said)
 
 
 def problems_in(text: str, error: ConfigProblem) -> list[Shown]:
@@ -95,8 +98,8 @@ def problems_in(text: str, error: ConfigProblem) -> list[Shown]:
     for problem in error.problems:
         syntax = _LINE.search(problem.key)  # "ICP file, line 3": a syntax error
         line = int(syntax.group(1)) if syntax else line_of(text, problem.key)
-        shown.append(_shown(text, str(problem), line))
-    return shown
+        shown.append(_shown(text, str(problem), line, problem))
+    return sorted(shown, key=lambda s: s.line if s.line is not None else 1 << 30)  # in reading order
 
 
 def messages_in(text: str, messages: list[str]) -> list[Shown]:

@@ -23,9 +23,10 @@ EMPLOYEE_FIELDS = ("employees_min", "ideal_from", "ideal_to", "employees_max")
 class FieldErrors(ValueError):
     """Values typed into the form that its fields do not take: the problem by field name."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(self, fields: dict[str, str], text: str | None = None) -> None:
         super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
         self.fields = fields
+        self.text = text  # the file with the other fields written in, to check them too
 
 
 def _string(text: str) -> str:
@@ -113,19 +114,22 @@ def apply_icp(text: str, form: Mapping[str, str]) -> str:
         raise ValueError("firmographics and firmographics.employees must be tables")
     firm["target_industries"] = _split(form.get("industries", ""))
     firm["countries"] = [c.upper() for c in _split(form.get("countries", ""))]
-    counts, problems = {}, {}
+    employees = firm.setdefault("employees", {})
+    current = icp_fields(text)
+    # a count typed wrong keeps the file's value (or the default's), so the other fields are still checked
+    counts = {name: current[name] for name in EMPLOYEE_FIELDS}
+    problems = {}
     for name in EMPLOYEE_FIELDS:
         typed = (form.get(name) or "").strip().replace(",", "").replace("_", "")
         try:
             counts[name] = int(typed or 0)
         except ValueError:
             problems[name] = f"must be a whole number of employees, you typed {form.get(name)!r}"
-    if problems:
-        raise FieldErrors(problems)
-    employees = firm.setdefault("employees", {})
     employees["min"] = counts["employees_min"]
     employees["ideal"] = [counts["ideal_from"], counts["ideal_to"]]
     employees["max"] = counts["employees_max"]
+    if problems:
+        raise FieldErrors(problems, dumps(data))
     return dumps(data)
 
 

@@ -80,7 +80,8 @@ def tier_lines(tiers: Mapping[str, Mapping[str, Any]]) -> list[str]:
         if rate is None or not count:
             lines.append(f"{tier}: no leads in this tier")
             continue
-        lines.append(f"{tier}: {in_ten(rate)} convert ({rate:.0%} of {count:,} leads)")
+        few = " - too few to be sure" if count < MIN_TIER_LEADS else ""
+        lines.append(f"{tier}: {in_ten(rate)} convert ({rate:.0%} of {count:,} leads{few})")
     return lines
 
 

@@ -191,3 +191,18 @@ def test_several_problems_are_all_listed_each_with_its_line(client, accounts, se
     assert page.count(icp) == 1 and page.count(routing) == 1
     assert "7 problems to fix" in text_of(body, "config-problems")
     _nothing_saved(sessions, mine)
+
+
+def test_a_count_typed_wrong_does_not_hide_the_other_fields_problems(client, accounts, sessions) -> None:
+    mine, token = _open(client, accounts)
+    typed = {"industries": "widgets", "employees_max": "lots"}
+    answer = client.post(f"/installations/{mine}/config", data=_form(token, **typed))
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert (
+        text_of(body, "employees_min-error")
+        == "At most: must be a whole number of employees, you typed 'lots'"
+    )
+    assert "'widgets' is not an industry of this ICP" in text_of(body, "industries-error")
+    assert 'name="employees_max" value="lots"' in html.unescape(body)
+    _nothing_saved(sessions, mine)

@@ -63,6 +63,7 @@ def test_tiers_that_barely_differ_are_pointed_out() -> None:
     assert model_words.tier_lines(tiers)[0] == "L1: about 7 in 10 convert (71% of 48 leads)"
     few = {"L1": {"count": 3, "conversion_rate": 0.5}, "L2": {"count": 40, "conversion_rate": 0.5}}
     assert model_words.weak_tiers(few) == [], "too few leads in L1 to judge"
+    assert model_words.tier_lines(few)[0] == "L1: about 5 in 10 convert (50% of 3 leads - too few to be sure)"
 
 
 def test_factors_are_named_as_people_say_them() -> None:
