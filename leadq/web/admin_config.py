@@ -127,7 +127,8 @@ def config(installation_id: int):
     if request.method == "POST":
         texts = _submitted(current_icp, current_routing, problems)
         if not problems and (refused := owner_problems(installation_id, texts[1])):
-            problems.routing += config_errors.messages_in(texts[1], refused)  # reps the CRM refuses
+            shown = texts[1] if request.form.get("mode") != "fields" else routing_text  # the text on the page
+            problems.routing += config_errors.messages_in(shown, refused)  # reps the CRM refuses
         if not problems and not _save(installation_id, texts):
             problems.save = "Not saved: " + BROKER_DOWN
         if not problems:
