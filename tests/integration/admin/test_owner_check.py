@@ -68,9 +68,7 @@ def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm,
     page = html.unescape(refused.get_data(as_text=True))
     assert "rep Nobody Here (owner id 424242) is not an owner in the CRM" in page
     shown = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="routing-error"') :]).split())
-    assert shown.startswith(
-        '> 1 problem in the routing file: Line 10: owner_id = "424242" rep Nobody Here'
-    ), shown
+    assert '> 1 problem in the routing file: Line 10: owner_id = "424242" rep Nobody Here' in shown, shown
     assert fake.sent == [], "no preview of a refused configuration"
     with sessions() as db:
         assert db.get(Installation, mine).pending_routing_toml is None, "nothing was saved"
