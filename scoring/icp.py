@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
+from scoring.countries import country_problem
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
@@ -226,8 +227,8 @@ def _codes(data: dict[str, Any], key: str, problems: Problems) -> list[str]:
     """Country codes, upper-cased; every one that is not two letters is a problem."""
     codes: list[str] = problems.check(lambda: _strings(data, key), [])
     for code in codes:
-        if len(code) != 2 or not code.isalpha():
-            problems.add(key, f"{code!r} is not a two-letter ISO 3166 country code (e.g. US, DE, GB)")
+        if problem := country_problem(code):
+            problems.add(key, problem)
     return [c.upper() for c in codes]
 
 

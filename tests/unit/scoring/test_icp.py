@@ -76,6 +76,11 @@ def test_every_problem_is_reported_not_only_the_first():
         ("[engagement.weights]\nmeeting = -1", "engagement.weights.meeting: must be 0 or more, got -1"),
         ("[tiers]\nL1 = = 5", "ICP file, line 2: not valid TOML at column 6: invalid value"),
         ('[firmographics]\ncountries = ["Germany"]', "'Germany' is not a two-letter ISO 3166 country code"),
+        ('[firmographics]\ncountries = ["XX"]', "'XX' is not an ISO 3166 country code (e.g. US, DE, GB)"),
+        (
+            '[disqualifiers]\ncountries_not_served = ["UK"]',
+            "'UK' is not an ISO 3166 country code (the United Kingdom is GB)",
+        ),
     ],
 )
 def test_messages_say_the_limit_in_words(text, message):
