@@ -7,13 +7,20 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint test-sqlite test-postgres bench audit clean
 
 $(BIN)/python:
+	@echo "Creating a Python virtual environment in $(VENV) (a few seconds)..."
 	$(PYTHON) -m venv $(VENV)
 
 # The prod extra (gunicorn) is installed too: the tests start the shipped web deployment.
+# It takes a while the first time, so it says so, shows pip's own lines and, every 10 s, how long it has
+# been going (pip is silent while it unpacks); the ticker stops with pip, whatever pip's exit status.
 $(STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,prod]'
-	touch $(STAMP)
+	@echo "Installing leadq's dependencies into $(VENV) (first run: about 2 minutes; later runs skip this)..."
+	@( s=0; while sleep 10; do s=$$((s + 10)); echo "  ... still installing ($$s s)"; done ) & ticker=$$!; \
+	  $(BIN)/python -m pip install --quiet --upgrade pip \
+	  && $(BIN)/python -m pip install --progress-bar off -e '.[dev,prod]'; \
+	  status=$$?; kill $$ticker; exit $$status
+	@touch $(STAMP)
+	@echo "Dependencies installed."
 
 demo: $(STAMP)
 	$(BIN)/leadq demo
