@@ -6,19 +6,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint test-sqlite test-postgres bench audit clean
 
-$(BIN)/python:
-	@echo "Creating a Python virtual environment in $(VENV) (a few seconds)..."
-	$(PYTHON) -m venv $(VENV)
+# The first run takes a while, so each slow step says what it does and how long it usually takes, and
+# a ticker prints how long it has been going every 10 s (pip and venv are silent for long stretches);
+# the ticker stops with the step, whatever its exit status.
+TICK = ( s=0; while sleep 10; do s=$$((s + 10)); echo "  ... still working ($$s s)"; done ) & ticker=$$!;
+UNTICK = status=$$?; kill $$ticker; exit $$status
 
-# The prod extra (gunicorn) is installed too: the tests start the shipped web deployment.
-# It takes a while the first time, so it says so, shows pip's own lines and, every 10 s, how long it has
-# been going (pip is silent while it unpacks); the ticker stops with pip, whatever pip's exit status.
+$(BIN)/python:
+	@echo "Creating a Python virtual environment in $(VENV) (usually under 30 s)..."
+	@$(TICK) $(PYTHON) -m venv $(VENV); $(UNTICK)
+
+# The prod extra (gunicorn) is installed too: the tests start the shipped web deployment. pip is not
+# --quiet for the big install: its lines show which package it is at.
 $(STAMP): pyproject.toml Makefile | $(BIN)/python
-	@echo "Installing leadq's dependencies into $(VENV) (first run: about 2 minutes; later runs skip this)..."
-	@( s=0; while sleep 10; do s=$$((s + 10)); echo "  ... still installing ($$s s)"; done ) & ticker=$$!; \
-	  $(BIN)/python -m pip install --quiet --upgrade pip \
-	  && $(BIN)/python -m pip install --progress-bar off -e '.[dev,prod]'; \
-	  status=$$?; kill $$ticker; exit $$status
+	@echo "Installing leadq's dependencies into $(VENV) (first run: 2 to 5 minutes; later runs skip this)..."
+	@$(TICK) $(BIN)/python -m pip install --quiet --upgrade pip \
+	  && $(BIN)/python -m pip install --progress-bar off -e '.[dev,prod]'; $(UNTICK)
 	@touch $(STAMP)
 	@echo "Dependencies installed."
 
