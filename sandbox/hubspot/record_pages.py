@@ -248,11 +248,11 @@ def index_page(portal: Portal, object_type: str, page: int) -> Response:
 
 def register(app: Flask, sandbox: Any) -> None:
     def portal_and_type(portal_id: int, type_id: str) -> tuple[Portal, str]:
+        g.area = "ui"  # the request log files these apart from the API
         portal = sandbox.portals.get(portal_id)
         object_type = UI_TYPES.get(type_id)
         if portal is None or object_type is None or OBJECT_TYPE_IDS.get(type_id) != object_type:
             abort(404)
-        g.area = "ui"
         return portal, object_type
 
     @app.get("/contacts/<int:portal_id>/record/<type_id>/<record_id>")
