@@ -110,7 +110,8 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     echo(f"seeding the sandbox CRM with {side.seeding(records)} ...")
     # The summary words the reconcile with workers.services.reconcile, which brings scikit-learn: many
     # seconds to import on a busy machine. Imported meanwhile, so the summary does not wait for it.
-    threading.Thread(target=importlib.import_module, args=("workers.services.reconcile",), daemon=True).start()
+    warm = threading.Thread(target=importlib.import_module, args=("workers.services.reconcile",), daemon=True)
+    warm.start()
     sandbox = create_sandbox(seed=seed, records=records, **side.sandbox_options())
     running = serve(sandbox, https=side.https, tls_dir=data_dir / "tls", deliver_webhooks=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per webhook

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from itertools import pairwise
 
 import pytest
 import requests
@@ -35,7 +36,7 @@ def test_demo_no_serve_runs_the_whole_flow_and_is_never_silent_for_long(demo_env
     texts = [text for _at, text in lines]
     assert "leadq demo summary" in texts, out
     stamps = [at for at, _text in lines[: texts.index("leadq demo summary") + 1]]
-    gaps = [b - a for a, b in zip([0.0, *stamps], stamps, strict=True)]
+    gaps = [b - a for a, b in pairwise([0.0, *stamps])]
     worst = max(range(len(gaps)), key=gaps.__getitem__)
     assert gaps[worst] < SILENCE_LIMIT_S, f"{gaps[worst]:.1f} s of silence before {texts[worst]!r}:\n{out}"
     assert "Traceback" not in out
