@@ -85,3 +85,15 @@ def test_what_the_demo_writes_reads_back_as_its_settings(
     assert again.fernet_keys() == own.fernet_keys()
     assert again.hubspot_client_secret.get_secret_value() == "s3cret"
     assert again.flask_secret() == own.flask_secret()
+
+
+def test_a_worker_gets_exactly_its_stacks_settings_not_the_callers_env_file(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    from leadq.live_stack import worker_env
+
+    clean_env.setenv("LEADQ_ENV_FILE", str(tmp_path / "another-stack.env"))
+    own = local_settings(tmp_path, "redis://127.0.0.1:6379/9", redis_prefix="mine:")
+    env = worker_env(own)
+    assert "LEADQ_ENV_FILE" not in env
+    assert env["LEADQ_REDIS_PREFIX"] == "mine:"
