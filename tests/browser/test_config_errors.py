@@ -137,5 +137,3 @@ def test_the_model_page_reads_in_plain_language(page, served_training) -> None:
     assert "on a lead's page, \u201c" in text and "email_kind" not in text and "log-odds" not in text
     assert page.locator("#champion figure.chart svg").count() == 2
     page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
-    page.emulate_media(color_scheme="dark")
-    page.screenshot(path=str(SHOTS / "model-dark-preference.png"), full_page=True)
