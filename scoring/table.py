@@ -270,7 +270,9 @@ def _spellings(values: Iterable[str]) -> dict[str, tuple[str, int]]:
 
 def _values_seen(spellings: dict[str, tuple[str, int]], limit: int = 6) -> str:
     """``0 (6,000 rows) and 1 (3,240 rows)``: the values of a column with their row counts."""
-    ranked = sorted(spellings.values(), key=lambda sc: -sc[1])
+    ranked = sorted(spellings.values(), key=lambda sc: -sc[1])  # most common first when many
+    if len(ranked) <= limit:  # a few: in their natural order (0 then 1, No then Yes)
+        ranked.sort(key=lambda sc: (not sc[0].isdigit(), int(sc[0]) if sc[0].isdigit() else 0, sc[0].lower()))
     shown = [
         f"{spelling if spelling.isdigit() else repr(spelling)} ({count:,} row{'' if count == 1 else 's'})"
         for spelling, count in ranked[:limit]
