@@ -28,7 +28,7 @@ from scoring.evaluate import (
     tier_table,
 )
 from scoring.explain import table_reason
-from scoring.holdout import check_size, reliability_warning, split
+from scoring.holdout import check_size, check_time_split, reliability_warning, split
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel, fit_lead_model
 from scoring.table import Table, TableError, labels_for, read_csv
@@ -56,6 +56,7 @@ def _prepare(
     time_column: str | None,
     exclude: Sequence[str],
     step: Progress = _silent,
+    holdout: bool = False,
 ) -> tuple[Table, list[ColumnInfo], FeatureRows, dict[str, str], np.ndarray, list[float] | None, list[str]]:
     """The labelled rows' features; every problem with the file or the request is a ``TableError``
     raised before ``step`` is first called (so a refused file shows no progress display)."""
@@ -92,6 +93,8 @@ def _prepare(
             "leadq needs leads that converted and leads that did not"
         )
     check_size(y, target)
+    if holdout and times is not None:
+        check_time_split(y)
     step(0, label="Reading the columns")
     infos = infer_columns(table, skip=[target, *exclude])
     if time_column:
@@ -132,7 +135,7 @@ def evaluate_csv(
     been read and accepted."""
     icp = icp or load_icp()
     table, infos, rows, kinds, y, times, notes = _prepare(
-        data, target, positive, time_column, exclude, progress
+        data, target, positive, time_column, exclude, progress, holdout=True
     )
     del table  # the raw cells are not needed any more: only the features
     progress(0, total=4 + (len(kinds) if check_leaks else 0), label="Training the model")

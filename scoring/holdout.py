@@ -30,25 +30,30 @@ def check_size(y: np.ndarray, target: str) -> None:
     )
 
 
-def split(y: np.ndarray, times: list[float] | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """Train and test row indices, and the words for how they were split: the newest quarter is the
-    test set when rows are in time order (each part must hold both outcomes), else a stratified
-    random quarter."""
-    n = len(y)
-    if times is None:
-        train, test = train_test_split(np.arange(n), test_size=TEST_FRACTION, random_state=SEED, stratify=y)
-        return np.sort(train), np.sort(test), "(stratified random holdout)"
-    cut = round(n * (1 - TEST_FRACTION))
-    train, test = np.arange(cut), np.arange(cut, n)
-    for part, rows, least in (("older", train, 3), ("newest", test, 1)):
-        converted = int(y[rows].sum())
+def check_time_split(y: np.ndarray) -> None:
+    """Refuse a time-ordered split whose older rows or newest quarter lack one of the outcomes."""
+    cut = round(len(y) * (1 - TEST_FRACTION))
+    for part, rows, least in (("older", y[:cut], 3), ("newest", y[cut:], 1)):
+        converted = int(rows.sum())
         if min(converted, len(rows) - converted) < least:
             raise TableError(
                 f"the {part} rows by the time column ({len(rows):,}, {converted:,} converted) hold too few "
                 "of one outcome to train and test on: export more leads, or leave out --time-column "
                 "for a random split"
             )
-    return train, test, "(time-ordered: trained on older rows, tested on newer)"
+
+
+def split(y: np.ndarray, times: list[float] | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Train and test row indices, and the words for how they were split: the newest quarter is the
+    test set when rows are in time order (see ``check_time_split``), else a stratified random
+    quarter."""
+    n = len(y)
+    if times is None:
+        train, test = train_test_split(np.arange(n), test_size=TEST_FRACTION, random_state=SEED, stratify=y)
+        return np.sort(train), np.sort(test), "(stratified random holdout)"
+    check_time_split(y)
+    cut = round(n * (1 - TEST_FRACTION))
+    return np.arange(cut), np.arange(cut, n), "(time-ordered: trained on older rows, tested on newer)"
 
 
 def reliability_warning(y_test: np.ndarray) -> str | None:

@@ -240,3 +240,16 @@ def test_train_help_does_not_promise_a_test_split():
     assert "--time-column" in train_help and "test on" not in train_help
     assert "trains on every row" in train_help
     assert "test on the newest" in " ".join(run(["evaluate", "--help"]).output.split())
+
+
+def test_a_time_split_whose_newest_quarter_never_converts_is_refused_before_any_work(tmp_path):
+    rows = leads(200)
+    dated = [[*rows[0], "Created"]] + [
+        [*row[:-1], "0" if i >= 150 else row[-1], f"2025-{1 + i // 20:02d}-{1 + i % 20:02d}"]
+        for i, row in enumerate(rows[1:])
+    ]
+    data = tmp_path / "leads.csv"
+    data.write_text(as_csv(dated))
+    line = refusal(run(["evaluate", str(data), "--target", "Converted", "--time-column", "Created"]))
+    assert "the newest rows by the time column (50, 0 converted)" in line, line
+    assert "leave out --time-column" in line
