@@ -127,6 +127,9 @@ def _not_a_csv(data: bytes | str) -> str | None:
         return f"the file is empty (0 bytes): {_EXPORT}"
     if not head.strip(b"\x00"):
         return f"the file holds only blank lines: {_EXPORT}"
+    if head[:14].lower().startswith((b"<!doctype html", b"<html", b"<?xml")):
+        what = "an XML document" if head.startswith(b"<?xml") else "a web page (HTML)"
+        return f"the file is {what}, not a CSV export of leads: {_EXPORT}"
     if head[:1] in (b"{", b"[") and (head[1:2] in (b'"', b"{", b"[", b"\n", b"\r", b" ", b"]", b"}")):
         return (
             "the file is JSON, not CSV: leadq reads CSV exports (a header line naming the columns, "

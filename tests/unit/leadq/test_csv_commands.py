@@ -85,6 +85,7 @@ BAD_FILES: dict[str, bytes | None] = {
     "zip": _zip(as_csv(leads(50))),
     "json": json.dumps([{"Lead Id": 1, "Converted": 1}, {"Lead Id": 2, "Converted": 0}]).encode(),
     "header-only": as_csv([HEADER]).encode(),
+    "html": b"<!DOCTYPE html>\n<html><body><table><tr><td>Lead Id</td><td>Converted</td></tr></table>\n",
     "two-row": as_csv(TWO_ROWS).encode(),
     "twenty-row": as_csv(leads(20)).encode(),
 }
@@ -96,6 +97,7 @@ SAYS = {
     "zip": ("ZIP archive or an Excel workbook", 'unzip it, or save it from your spreadsheet as "CSV UTF-8"'),
     "json": ("the file is JSON, not CSV", "export the leads from your CRM or spreadsheet as CSV"),
     "header-only": ("a header line but no rows of leads", "export it again with the leads included"),
+    "html": ("the file is a web page (HTML)", "export the leads from your CRM or spreadsheet as CSV"),
     "two-row": ("only 2 leads with a value in 'Converted' (1 converted, 1 did not)", "export more leads"),
     "twenty-row": ("only 20 leads with a value in 'Converted'", "at least 30 leads"),
 }
