@@ -255,3 +255,24 @@ def test_a_time_split_whose_newest_quarter_never_converts_is_refused_before_any_
     line = refusal(run(["evaluate", str(data), "--target", "Converted", "--time-column", "Created"]))
     assert "the newest rows by the time column (50, 0 converted)" in line, line
     assert "leave out --time-column" in line
+
+
+def test_the_installed_command_keeps_progress_on_stderr_and_the_report_on_stdout(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "leads.csv"
+    data.write_text(as_csv(leads(300)))
+    leadq = Path(sys.executable).with_name("leadq")
+    done = subprocess.run(
+        [str(leadq), "evaluate", str(data), "--target", "Converted"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "model evaluation: AUC" in done.stdout and "tiers (share of leads" in done.stdout
+    assert "Reading the columns" not in done.stdout and "model evaluation: AUC" not in done.stderr
+    assert done.stderr.splitlines()[0] == "Reading the columns..."
+    assert done.stderr.splitlines()[-1].endswith(" - done")
