@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadq.commands.common import sessions
+from leadq.commands.common import INSTALLATION_ID, sessions
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -60,7 +60,7 @@ def status_lines() -> list[str]:
         return [line for inst in rows for line in _installation_lines(db, inst)]
 
 
-@click.command("status")
+@click.command("status", short_help="Every installation: its state, progress, queue, errors, model.")
 def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
     click.echo("\n".join(status_lines()))
@@ -76,8 +76,8 @@ def _errors(installation: int, cause: int | None) -> list[str]:
             raise click.ClickException(str(exc)) from None
 
 
-@click.command("errors")
-@click.argument("installation", type=int)
+@click.command("errors", short_help="Records the CRM keeps refusing, grouped by cause.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--cause", type=int, default=None, help="list every record of this cause (its number)")
 def errors_cmd(installation: int, cause: int | None) -> None:
     """Records the CRM keeps refusing (dead letters), grouped by cause with the CRM's message."""
