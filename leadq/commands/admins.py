@@ -10,6 +10,9 @@ import click
 from leadq.commands.common import INSTALLATION_ID, NO_SUCH, sessions
 from leadq.commands.help import SummaryGroup
 
+# An unknown admin, and the fix (an admin who signs in through the CRM is listed by their CRM name).
+NO_ADMIN = "there is no admin {!r}: `leadq admin create NAME` makes a local one"
+
 if TYPE_CHECKING:
     from storage.admins import Admin
     from storage.db import Session
@@ -33,7 +36,7 @@ def _admin_named(db: Session, username: str) -> Admin:
 
     admin = admins.by_exact_or_lower_name(db, username)
     if admin is None:
-        raise click.ClickException(f"there is no admin {username.strip().lower()!r}")
+        raise click.ClickException(NO_ADMIN.format(username.strip().lower()))
     return admin
 
 
@@ -82,10 +85,10 @@ def _grant(username: str, installation: int) -> None:
     from storage import admins
 
     with sessions().begin() as db:
+        _require_installation(db, installation)
         admin = admins.by_name(db, username)
         if admin is None:
-            raise click.ClickException(f"there is no admin {username!r}")
-        _require_installation(db, installation)
+            raise click.ClickException(NO_ADMIN.format(username))
         admins.grant(db, admin.id, installation)
 
 

@@ -33,17 +33,21 @@ def _settings_or_none() -> Settings | None:
         return None
 
 
-def demo_database(settings: Settings) -> Path | None:
-    """The database ``leadq demo`` made under the data directory, if there is one."""
-    path = settings.data_dir / "demo" / "demo.db"
-    return path.resolve() if path.is_file() else None
+def demo_settings(settings: Settings) -> str | None:
+    """How to point the CLI at what ``leadq demo`` made under the data directory: its settings file
+    (keys included), or else its database; None when there is no demo."""
+    folder = settings.data_dir / "demo"
+    env_file, database = folder / "leadq.env", folder / "demo.db"
+    if env_file.is_file() and os.environ.get("LEADQ_ENV_FILE", "").strip() != str(env_file):
+        return f"`export LEADQ_ENV_FILE={env_file.resolve()}`"
+    if database.is_file():
+        return f"`export LEADQ_DATABASE_URL=sqlite:///{database.resolve()}`"
+    return None
 
 
 def _or_the_demo(settings: Settings) -> str:
-    demo = demo_database(settings)
-    if demo is None:
-        return "or point LEADQ_DATABASE_URL at the demo's database"
-    return f"or use the demo's: `export LEADQ_DATABASE_URL=sqlite:///{demo}`"
+    demo = demo_settings(settings)
+    return f"or use the demo's: {demo}" if demo else "or point LEADQ_DATABASE_URL at the demo's database"
 
 
 def database_message(problem: DatabaseProblem, settings: Settings) -> str:
@@ -82,6 +86,16 @@ def _service_message(service: str, detail: str) -> str:
     return (
         f"the database{where} failed ({detail}): check that it is running and that "
         "LEADQ_DATABASE_URL names it, then run the command again"
+    )
+
+
+def _vault_message() -> str:
+    settings = _settings_or_none()
+    demo = demo_settings(settings) if settings else None
+    return (
+        "the CRM tokens stored in the database cannot be decrypted with LEADQ_ENCRYPTION_KEYS: set it "
+        f"to the keys leadq was installed with{f' (the demo: {demo})' if demo else ''}, or install "
+        f"again with {REINSTALL}"
     )
 
 
@@ -136,14 +150,11 @@ def known_failure(exc: Exception) -> str | None:
     if isinstance(exc, SettingsError):
         return f"{exc}: fix it in the environment, then run the command again"
     if isinstance(exc, InstallationGone):
-        return f"{exc}: `leadq status` lists the installations"
+        return f"{exc}: `leadq status` lists them"
     if isinstance(exc, InstallationPaused):
         return f"{exc}: install it again with {REINSTALL}; its kept changes resume then"
     if isinstance(exc, VaultError):
-        return (
-            "the CRM tokens stored in the database cannot be decrypted with LEADQ_ENCRYPTION_KEYS: set "
-            f"it to the keys leadq was installed with, or install again with {REINSTALL}"
-        )
+        return _vault_message()
     if isinstance(exc, CrmError):
         return _crm_message(exc)
     if isinstance(exc, OAuthError):

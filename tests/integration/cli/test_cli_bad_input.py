@@ -102,14 +102,19 @@ def test_no_database_yet_names_db_upgrade_and_creates_nothing(base_env, tmp_path
     assert code == 0 and "no installation yet: `leadq install-url hubspot|salesforce`" in output
 
 
-def test_no_database_names_the_demos_when_the_demo_made_one(base_env, tmp_path):
+def test_no_database_names_the_demos_settings_when_the_demo_made_them(base_env, tmp_path):
     data = tmp_path / "data"
     (data / "demo").mkdir(parents=True)
     sqlite3.connect(data / "demo" / "demo.db").close()
-    code, output = run(base_env | {"LEADQ_DATA_DIR": str(data)}, "status")
+    env = base_env | {"LEADQ_DATA_DIR": str(data)}
     demo_db = (data / "demo" / "demo.db").resolve()
-    assert code == 1 and "Traceback" not in output
-    assert f"`export LEADQ_DATABASE_URL=sqlite:///{demo_db}`" in output, output
+    assert not refusals(
+        env, [(["status"], f"or use the demo's: `export LEADQ_DATABASE_URL=sqlite:///{demo_db}`")]
+    )
+    (data / "demo" / "leadq.env").write_text(f"LEADQ_DATABASE_URL=sqlite:///{demo_db}\n")
+    fix = f"or use the demo's: `export LEADQ_ENV_FILE={(data / 'demo' / 'leadq.env').resolve()}`"
+    problems = refusals(env, [(["status"], fix)])
+    assert not problems, "\n\n".join(problems)
 
 
 def test_an_empty_or_broken_database_file_is_named_with_its_fix(base_env, tmp_path):
@@ -205,9 +210,9 @@ def test_keys_that_did_not_encrypt_the_tokens_name_the_setting(env, worked, icp_
 
 def test_an_unknown_installation_is_named_with_where_to_find_them(env, installed, icp_file):
     table = [
-        (args, f"there is no installation {NO_SUCH}: `leadq status` lists them")
+        (args, "`leadq status` lists them")
         for args in needs_database(NO_SUCH, icp_file)
-        if len(args) > 1 and str(NO_SUCH) in args
+        if str(NO_SUCH) in args
     ]
     table.append((["prune", "--installation", str(NO_SUCH)], "`leadq status` lists them"))
     table.append((["errors", str(NO_SUCH), "--cause", "1"], "`leadq status` lists them"))
