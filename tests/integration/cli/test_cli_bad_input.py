@@ -133,9 +133,12 @@ def test_an_empty_or_broken_database_file_is_named_with_its_fix(base_env, tmp_pa
 def test_a_database_server_that_is_down_names_the_setting(base_env):
     url = f"postgresql+psycopg://leadq:secret-password@127.0.0.1:{closed_port()}/leadq"
     env = base_env | {"LEADQ_DATABASE_URL": url}
-    fix = "cannot be reached"
-    table = [(args, fix) for args in needs_database(1, icp_file)] + [
-        (["db", "upgrade"], "LEADQ_DATABASE_URL")
+    fix = "cannot be reached (connection failed: connection to server at"
+    table = [  # every command checks the database the same way before it uses it
+        (["status"], fix),
+        (["backfill", "1", "--dry-run"], fix),  # through the worker's runtime
+        (["keys", "rotate"], fix),
+        (["db", "upgrade"], "start it, or fix LEADQ_DATABASE_URL"),
     ]
     problems = refusals(env, table)
     assert not problems, "\n\n".join(problems)
