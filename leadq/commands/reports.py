@@ -24,9 +24,11 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
 
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
-    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{inst.status}{reason}'}"]
+    state = "healthy" if inst.status == installations.ACTIVE else inst.status  # as the admin app says
+    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{state}{reason}'}"]
     for c in reports.progress_cursors(db, inst.id):
-        lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
+        total = f"{c.total:,}" if c.total else "?"
+        lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{total} {c.status}")
     held = reports.held_changes(db, inst.id)
     changes = f"{held.get(EventStatus.QUEUED, 0)} queued change(s)"
     if held.get(EventStatus.PAUSED):  # kept while the installation cannot work; resumed, never dropped
