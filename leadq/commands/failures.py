@@ -104,8 +104,8 @@ def _crm_message(exc: Exception) -> str:
 
     if isinstance(exc, CrmUnavailable):
         return (
-            f"the CRM could not be reached ({exc}): check that it is up and that this machine can "
-            "reach it, then run the command again"
+            f"the CRM is unavailable ({exc}): check that it is up and that this machine can reach it, "
+            "then run the command again"
         )
     if isinstance(exc, CrmAuthError):
         return f"the CRM refused leadq's access token ({exc}): install leadq again with {REINSTALL}"
@@ -201,8 +201,12 @@ class _ScreenHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = f"{record.levelname.lower()}: {record.getMessage()}"
             extra = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+            text = _retry_line(record.getMessage(), extra)
+            if text is not None:
+                click.echo(text, err=True)
+                return
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
             if extra:
                 text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(extra.items())) + ")"
             if record.exc_text:
@@ -210,6 +214,18 @@ class _ScreenHandler(logging.Handler):
             click.echo(text, err=True)
         except Exception:  # noqa: BLE001 - a log line must never stop a command
             self.handleError(record)
+
+
+def _retry_line(event: str, extra: dict[str, object]) -> str | None:
+    """A CRM call about to be retried (``<crm>.call.retry``), as a person would say it."""
+    if not event.endswith(".call.retry"):
+        return None
+    crm = {"hubspot": "HubSpot", "salesforce": "Salesforce"}.get(event.split(".")[0], "the CRM")
+    status = extra.get("status")
+    answer = f"answered {status}" if status else "did not answer"
+    what = f" ({extra['what']})" if extra.get("what") else ""
+    wait = float(str(extra.get("wait_s") or 0))
+    return f"{crm} {answer}{what}: trying again in {wait:.0f} s (attempt {extra.get('attempt')} failed)"
 
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "exc_text"}
