@@ -65,7 +65,7 @@ def _checked_text(path: str | None, what: str) -> str | None:
     except (IcpError, RoutingConfigError) as exc:
         problem = str(exc).removeprefix("(file): ")
         raise click.ClickException(
-            f"the {what} file {path} was refused, nothing was saved: {problem}"
+            f"{path} was refused, nothing was saved: {problem}"
         ) from None
     return text
 
