@@ -161,8 +161,8 @@ def _word_cut(text: str, limit: int) -> str:
 def lines_text(head: str, body: Sequence[str], tail: str | None, limit: int) -> str | None:
     """Lines for a multi-line field of ``limit`` characters: ``head`` first, the ``body`` lines, then
     ``tail``. When they do not all fit, whole body lines go from the end and a "…" line says so; the
-    tail stays if it fits after the head; the head always stays (cut at a word end if it alone is
-    too long). Lines are never cut in the middle, words never split."""
+    tail stays if it fits after the head; the head always stays (alone, cut at a word end, if it
+    alone is too long). Body and tail lines are never cut, words never split."""
     if limit < 1:
         raise ValueError("a text field holds at least one character")
     lines = [head, *body, *([tail] if tail else [])]
@@ -171,7 +171,9 @@ def lines_text(head: str, body: Sequence[str], tail: str | None, limit: int) -> 
         return None
     if utf16_length(whole) <= limit:
         return whole
-    first = _word_cut(head, limit)
+    if utf16_length(head) > limit:  # the summary alone is too long: it is all the field holds
+        return _word_cut(head, limit)
+    first = head
     room = limit - utf16_length(first)
     end = [tail] if tail and utf16_length(tail) + 1 <= room - 2 else []  # room for "\n…" too
     room -= sum(utf16_length(t) + 1 for t in end) + 1 + utf16_length(MARKER)

@@ -52,7 +52,8 @@ class Score:
 
     def reasons_lines(self, limit: int = 6) -> tuple[str, list[str], str | None]:
         """The CRM's reasons field as lines: the summary, up to ``limit`` itemised reasons (sign
-        first: + helped, - hurt, ! disqualifies) and what would change the verdict (or None)."""
+        first: + helped, - hurt, ! disqualifies, ? missing to judge) and what would change the
+        verdict (or None)."""
         shown = [r for r in self.reasons if r.factor != WHAT_IF]
         items = [f"{_sign(r)} {_one_line(r.text)}" for r in shown[:limit]]
         what_if = next((_one_line(r.text) for r in self.reasons if r.factor == WHAT_IF), None)
@@ -67,6 +68,8 @@ class Score:
 def _sign(reason: Reason) -> str:
     if reason.factor.startswith("disqualifier"):
         return "!"
+    if reason.factor == "needs_info":
+        return "?"
     return "+" if reason.contribution > 0 else "-"
 
 
