@@ -16,6 +16,7 @@ from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from routing.config import RoutingConfigError, load_routing
+from scoring.score import WHAT_IF
 from storage import lead_pages
 from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
 from storage.stamps import aware
@@ -236,8 +237,14 @@ def readable_version(version: str) -> str:
     return stamp.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
 
 
+def _what_if(reasons: list[Any]) -> str | None:
+    """The re-scored "what would change the verdict" line written after the reasons, if any."""
+    return next((text for factor, _c, text in reasons if factor == WHAT_IF), None)
+
+
 def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
-    """Disqualifiers first and marked as such (they carry no contribution), then the contributions."""
+    """Disqualifiers first and marked as such (they carry no contribution), then the contributions
+    (the what-if line is not a contribution: ``_what_if`` shows it on its own)."""
     out = [
         {
             "factor": factor,
@@ -246,6 +253,7 @@ def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
             "disqualifier": str(factor).startswith("disqualifier."),
         }
         for factor, contribution, text in reasons
+        if factor != WHAT_IF
     ]
     return sorted(out, key=lambda r: not r["disqualifier"])
 
@@ -274,6 +282,7 @@ def lead(installation_id: int, object_type: str, record_id: str):
         names=names,
         latest=latest,
         reasons=_reasons(latest.reasons or []) if latest else [],
+        what_if=_what_if(latest.reasons or []) if latest else None,
         history=story.scores,
         decisions=story.decisions,
         writes=_writes(story),

@@ -161,3 +161,26 @@ def test_the_lead_page_reads_as_people_write(client, accounts, ctx, sessions, cr
     company = client.get(f"/installations/{mine}/leads/account/{account.record_id}").get_data(as_text=True)
     assert f"(company {account.record_id})" in company, "HubSpot's word: a company"
     assert "account" not in company.split("<h1>")[1].split("</h1>")[0]
+
+
+def test_the_lead_page_shows_what_would_change_the_verdict_on_its_own_line(
+    client, accounts, ctx, sessions, crm
+) -> None:
+    run_backfill(ctx, ObjectType.CONTACT)
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    with sessions() as db:
+        scored = db.scalars(select(ScoreRow).where(ScoreRow.object_type == "contact")).all()
+    with_line = [s for s in scored if any(r[0] == "what_if" for r in s.reasons or [])]
+    assert with_line, "some lead of the seed has a what-if line"
+    score = with_line[0]
+    line = next(r[2] for r in score.reasons if r[0] == "what_if")
+    page = html.unescape(
+        client.get(f"/installations/{mine}/leads/contact/{score.record_id}").get_data(as_text=True)
+    )
+    shown = " ".join(_text(page.split('id="what-if">')[1].split("</p>")[0]))
+    assert shown.startswith("What would change it: " + " ".join(line.split())), shown
+    why = page.split("<h3>Why</h3>")[1].split("</table>")[0]
+    assert line not in why, "the what-if is not listed as a contribution"
+    written = crm.sandbox.portals[crm.portal_id].get("contacts", score.record_id).props["leadq_reasons"]
+    assert written.splitlines()[-1] == line, "the CRM field ends with the same line"
