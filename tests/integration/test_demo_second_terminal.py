@@ -166,3 +166,41 @@ def test_the_linked_record_page_shows_the_leadq_values_the_crm_holds(demo: tuple
     listed = requests.get(index, timeout=10)
     assert listed.status_code == 200 and f"{RECORDS} records" in listed.text
     assert listed.text.count('href="/contacts/') >= 50  # a page of records, each a link to its page
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's "Using the CLI on the demo" block, as a reader would copy them."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Using the CLI on the demo", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```", 2)[1]
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.startswith("leadq ")]
+
+
+def test_every_command_the_readme_lists_for_the_demo_works_on_it(
+    demo: tuple[Any, list[str]], tmp_path: Path
+) -> None:
+    from scoring.icp import default_icp_text
+
+    run, summary = demo
+    env = _second_terminal(summary)
+    leadq = shlex.split(_printed(summary, r"then, in a second terminal: (\S+)").group(1))[0]
+    leadq = str(Path(leadq).resolve()) if "/" in leadq else leadq  # the commands run in another directory
+    commands = _readme_commands()
+    assert len(commands) >= 5 and {shlex.split(c)[1] for c in commands} >= {
+        "status", "errors", "backfill", "reconcile", "config",
+    }  # fmt: skip
+    mine = default_icp_text().replace("[firmographics]", "[firmographics]\n# my edit", 1)
+    for command in commands:
+        args = shlex.split(command)[1:]
+        for i, arg in enumerate(args):
+            if arg.endswith(".toml"):
+                (tmp_path / arg).write_text(mine)
+            if arg == "1":  # the README's installation number: the demo's only one
+                args[i] = str(run.installation_id)
+        done = subprocess.run(
+            [leadq, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False
+        )
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output, (command, output)
+        assert done.returncode == 0, (command, output)
+        assert done.stdout.strip(), (command, "prints what it did")
