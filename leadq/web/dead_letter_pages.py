@@ -17,7 +17,7 @@ from storage import dead_letters
 from storage.failure_causes import FIX_FIELDS, FIX_OWNER, FIX_REQUIRED
 
 bp = Blueprint("dead_letters", __name__)
-PAGE = 100
+PAGE = 50
 RETRY = "Press Retry: the CRM may accept these records now (the cause may have been temporary)."
 
 

@@ -35,7 +35,7 @@ ACTION_WORDS = {
     "skip_never": "left alone (never written)",
 }
 START_WORKER = (
-    "Is a worker running? Start one with `celery -A workers.celery_app worker -Q backfill` "
+    "Is a worker running? Start one with: celery -A workers.celery_app worker -Q backfill "
     "(see docs/operations.md), or cancel the preview."
 )
 
