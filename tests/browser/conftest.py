@@ -5,6 +5,7 @@ Screenshots of failing tests land in ``var/test-artifacts/``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+TOUR_ARTIFACTS = ARTIFACTS / "tour"  # the admin tour's screenshots, kept on success too
+TOUR_RECORDS, TOUR_SEED = 2_000, 1  # what `make demo` seeds
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +88,27 @@ def served(settings, engine, live, redis_client, sessions):
     worker.terminate()
     worker.wait(timeout=15)
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def tour_stack(tmp_path_factory) -> Iterator[tuple[Any, str]]:
+    """The demo's own stack (``leadq.demo``: sandbox, app, worker, OAuth install, training, backfill
+    of 2,000 contacts), once for a module; yields the run and its printed summary. Its data lives in
+    a temporary directory, its Redis keys under a prefix of its own (removed when it stops)."""
+    from leadq import demo as flow
+    from storage.redis_namespace import reachable
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LEADQ_DATA_DIR", str(tmp_path_factory.mktemp("tour")))
+        env.setenv("LEADQ_REDIS_URL", REDIS_URL)
+        env.delenv("LEADQ_DATABASE_URL", raising=False)
+        if (why := reachable(REDIS_URL)) is not None:
+            service_missing("Redis", why)
+        lines: list[str] = []
+        run = flow.start(TOUR_RECORDS, TOUR_SEED, lines.append)
+        try:
+            flow.install(run, lines.append)
+            flow.train_and_backfill(run, lines.append)
+            yield run, "\n".join(flow.summary(run))
+        finally:
+            run.stop()
