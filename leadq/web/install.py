@@ -61,7 +61,7 @@ def _not_configured(crm: str):
         crm=crm,
         retry=False,
         todo=f"Set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET in leadq's environment (from your {label} "
-        "app's settings; the README's section on registering the app says where), then restart leadq "
+        "app's settings; docs/deployment.md says how to register the app), then restart leadq "
         f"and connect {label} from the installations page.",
     )
 

@@ -257,12 +257,13 @@ def test_backfill_preview_shows_what_would_change_and_writes_nothing(tour) -> No
     writes = len(tour.run.crm.requests.entries(lambda e: e.path.endswith("/batch/update")))
     page.click("#preview-start")
     assert "nothing is written until you approve it" in tour.text("p.flash")
-    _wait_until(lambda: page.locator("#approve").count(), 120, "the preview", reload=page)
+    _wait_until(lambda: page.locator("#preview-nothing").count(), 120, "the preview", reload=page)
     page.locator("#preview").scroll_into_view_if_needed()
     tour.shot("preview")
     preview = tour.text("#preview")
     assert "Preview of 2,000 contacts" in preview and "Nothing has been written" in preview, preview
-    assert re.search(r"leadq_tier same 2,?000\b", preview), "a re-run the same day changes nothing"
+    assert re.search(r"leadq_tier\s+already right: 2,?000\b", preview), "a re-run the same day changes nothing"
+    assert "Nothing would change" in preview and not page.locator("#approve").count(), "nothing to approve"
     assert len(tour.run.crm.requests.entries(lambda e: e.path.endswith("/batch/update"))) == writes
     page.click("#discard-preview")
     assert "Preview discarded; nothing was written." in tour.text("p.flash")
