@@ -100,5 +100,6 @@ def records(installation_id: int):
         rows=rows[(page - 1) * PAGE : page * PAGE],
         page=page,
         pages=pages,
+        listing=True,  # the causes' own "every failing record" link would point here
         **causes_context(groups, inst),
     )

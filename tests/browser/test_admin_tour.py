@@ -295,7 +295,7 @@ def test_failing_records_are_listed_with_the_crms_message(tour) -> None:
     assert "3 failing records" in text, text
     assert "leadq_reasons" in text, "the CRM's message names the property"
     for record_id in edited:
-        assert page.locator(f"main table a:text-is('contact {record_id}')").count() == 1
+        assert page.locator(f"main table.records a:text-is('contact {record_id}')").count() == 1
     page.locator("main table a:text-is('cause 1')").first.click()
     page.wait_for_url(re.compile(r".*/errors\?cause=1$"))
     tour.shot("errors-cause")
