@@ -6,14 +6,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint test-sqlite test-postgres bench audit clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# The first run takes a while, so each slow step says what it does and how long it usually takes, and
+# a ticker prints how long it has been going every 10 s (pip and venv are silent for long stretches);
+# the ticker stops with the step, whatever its exit status.
+TICK = ( s=0; while sleep 10; do s=$$((s + 10)); echo "  ... still working ($$s s)"; done ) & ticker=$$!;
+UNTICK = status=$$?; kill $$ticker; exit $$status
 
-# The prod extra (gunicorn) is installed too: the tests start the shipped web deployment.
+$(BIN)/python:
+	@echo "Creating a Python virtual environment in $(VENV) (usually under 30 s)..."
+	@$(TICK) $(PYTHON) -m venv $(VENV); $(UNTICK)
+
+# The prod extra (gunicorn) is installed too: the tests start the shipped web deployment. pip is not
+# --quiet for the big install: its lines show which package it is at.
 $(STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,prod]'
-	touch $(STAMP)
+	@echo "Installing leadq's dependencies into $(VENV) (first run: 2 to 5 minutes; later runs skip this)..."
+	@$(TICK) $(BIN)/python -m pip install --quiet --upgrade pip \
+	  && $(BIN)/python -m pip install --progress-bar off -e '.[dev,prod]'; $(UNTICK)
+	@touch $(STAMP)
+	@echo "Dependencies installed."
 
 demo: $(STAMP)
 	$(BIN)/leadq demo

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 log = logging.getLogger(__name__)
 
 ENV_PREFIX = "LEADQ_"
+ENV_FILE_VARIABLE = "LEADQ_ENV_FILE"  # names a file of LEADQ_NAME=value lines read under the environment
 MIN_SECRET_KEY_BYTES = 32  # production refuses a shorter LEADQ_SECRET_KEY (it signs sessions and OAuth state)
 
 HUBSPOT_DEFAULT_SCOPES = (
@@ -306,10 +307,51 @@ class Settings(BaseSettings):
         return value
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build settings from the environment (plus overrides); fail naming the bad variable."""
+def read_env_file(path: Path) -> dict[str, str]:
+    """The ``LEADQ_NAME=value`` lines of an env file (blank lines and ``#`` comments skipped; the value
+    is the rest of the line, verbatim) as field values; a line that is not a leadq setting raises
+    ``SettingsError`` naming the file and the line."""
     try:
-        settings = Settings(**overrides)
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(
+            f"{ENV_FILE_VARIABLE} names {path}, which cannot be read ({exc.strerror}): "
+            f"unset {ENV_FILE_VARIABLE} or start what writes it again (`make demo` writes var/demo/leadq.env)"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path} is not a text file of LEADQ_NAME=value lines") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        field_name = name.strip()[len(ENV_PREFIX) :].lower()
+        if not equals or not name.strip().startswith(ENV_PREFIX) or field_name not in Settings.model_fields:
+            raise SettingsError(
+                f"{path}, line {number}: not a leadq setting (LEADQ_NAME=value): {name.strip()!r}"
+            )
+        values[field_name] = value
+    return values
+
+
+def _from_env_file() -> dict[str, str]:
+    """The settings of the file ``LEADQ_ENV_FILE`` names, less those set in the real environment (it
+    wins); none when the variable is unset or empty."""
+    named = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    if not named:
+        return {}
+    return {
+        name: value
+        for name, value in read_env_file(Path(named).expanduser()).items()
+        if ENV_PREFIX + name.upper() not in os.environ
+    }
+
+
+def load_settings(*, with_env_file: bool = True, **overrides: Any) -> Settings:
+    """Build settings from the environment and (``with_env_file``) the env file ``LEADQ_ENV_FILE``
+    names (the environment wins), plus overrides (they win over both); fail naming the bad variable."""
+    try:
+        settings = Settings(**((_from_env_file() if with_env_file else {}) | overrides))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

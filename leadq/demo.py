@@ -8,19 +8,25 @@ back from the CRM); prints a summary; then serves the admin app until Ctrl-C (or
 ``--no-serve``). Everything lives in ``<data dir>/demo``, reset per run, and in the configured Redis
 under a key prefix of the run's own (its keys and its Celery queues), removed when the run ends: a
 demo shares Redis with anything else, the test suite included. The stack is ``leadq.live_stack``'s;
-what differs per CRM is in ``leadq.demo_crms``.
+what differs per CRM is in ``leadq.demo_crms``. The run's settings, keys included, are written to
+``<data dir>/demo/leadq.env`` (readable by its owner only): with ``LEADQ_ENV_FILE`` naming it, the CLI
+in a second terminal works on the demo while it serves. Every step that can take more than a few
+seconds says so, and a wait says every ``STILL_EVERY_S`` seconds that it is still waiting.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -35,6 +41,8 @@ from workers import dispatch
 from workers.dispatch import QUEUES
 
 Echo = Callable[[str], None]
+ENV_FILE = "leadq.env"
+STILL_EVERY_S = 10.0
 
 
 class DemoError(RuntimeError):
@@ -50,6 +58,7 @@ class Demo:
     admin_password: str
     started: float
     side: DemoCrm = CRMS["hubspot"]
+    env_file: Path | None = None
     installation_id: int = 0
     notes: list[str] = field(default_factory=list)
     reconciled: Any = None  # the ReconcileRun read back after the backfill
@@ -72,7 +81,7 @@ class Demo:
 def _settings(base: Settings, running: Any, side: DemoCrm) -> Settings:
     """The demo's own: SQLite in ``<data dir>/demo``, fresh keys, Redis keys and queues under a prefix
     of this run's, pointed at the sandbox's side."""
-    data_dir = base.data_dir / "demo"
+    data_dir = base.data_dir.resolve() / "demo"  # absolute: the env file is read from anywhere
     own = live_stack.local_settings(
         data_dir,
         base.redis_url,
@@ -89,22 +98,35 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
     side = CRMS.get(crm)
     if side is None:
         raise DemoError(f"the demo runs on {' or '.join(sorted(CRMS))}, not {crm!r}")
-    base = load_settings()
+    base = load_settings(with_env_file=False)  # LEADQ_ENV_FILE may name a previous demo's settings
     if reachable(base.redis_url) is not None:
         raise DemoError(
             f"the demo needs Redis at {base.redis_url}: start it (`redis-server`) or set LEADQ_REDIS_URL"
         )
-    data_dir = base.data_dir / "demo"
+    data_dir = base.data_dir.resolve() / "demo"
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     started = time.perf_counter()
     echo(f"seeding the sandbox CRM with {side.seeding(records)} ...")
+    # The summary words the reconcile with workers.services.reconcile, which brings scikit-learn: many
+    # seconds to import on a busy machine. Imported meanwhile, so the summary does not wait for it.
+    warm = threading.Thread(target=importlib.import_module, args=("workers.services.reconcile",), daemon=True)
+    warm.start()
     sandbox = create_sandbox(seed=seed, records=records, **side.sandbox_options())
     running = serve(sandbox, https=side.https, tls_dir=data_dir / "tls", deliver_webhooks=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per webhook
+    echo("starting leadq: its database, its web app and a worker ...")
     served = live_stack.serve_app(live_stack.migrated(_settings(base, running, side)))
     worker = live_stack.start_worker(served.settings, QUEUES, loglevel="ERROR")
-    return Demo(served.settings, running, served, worker, secrets.token_urlsafe(12), started, side)
+    env_file = live_stack.write_env_file(
+        served.settings,
+        data_dir / ENV_FILE,
+        "leadq's settings for the demo (`make demo`), its keys included: keep this file private.\n"
+        f"In a shell: export LEADQ_ENV_FILE={data_dir / ENV_FILE}; then `leadq status` works on the demo.",
+    )
+    demo = Demo(served.settings, running, served, worker, secrets.token_urlsafe(12), started, side)
+    demo.env_file = env_file
+    return demo
 
 
 def install(demo: Demo, echo: Echo) -> None:
@@ -133,14 +155,46 @@ def install(demo: Demo, echo: Echo) -> None:
         admins.grant(db, admin.id, demo.installation_id)
 
 
-def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait(predicate: Callable[[], Any], timeout: float, what: str, echo: Echo | None = None) -> Any:
+    """``predicate()``'s first true value; every ``STILL_EVERY_S`` seconds, ``echo`` says it still waits."""
+    began = time.monotonic()
+    said = began
+    while time.monotonic() < began + timeout:
         value = predicate()
         if value:
             return value
         time.sleep(0.2)
+        if echo is not None and time.monotonic() - said >= STILL_EVERY_S:
+            said = time.monotonic()
+            echo(f"  ... still waiting for {what} ({said - began:.0f} s)")
     raise DemoError(f"timed out waiting for {what}")
+
+
+class _Bar:
+    """The backfill's progress: redrawn in place on a terminal; elsewhere (a log, a pipe) one line
+    every ``PLAIN_EVERY_S`` seconds and the last one, so a log holds readable lines."""
+
+    PLAIN_EVERY_S = 5.0
+
+    def __init__(self) -> None:
+        self.terminal = sys.stdout.isatty()
+        self.began = self.last = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, text: str, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.terminal:
+            sys.stdout.write(f"\r{text}\x1b[K")
+            self.drawn = True
+        elif final or now - self.last >= self.PLAIN_EVERY_S:
+            sys.stdout.write(f"{text}  ({now - self.began:.0f} s)\n")
+            self.last = now
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
 
 
 def _read(demo: Demo, query: Callable[..., Any]) -> Any:
@@ -153,7 +207,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
     celery = demo.services.celery
     echo("training on the CRM's closed deals (a worker task) ...")
     dispatch.enqueue_retrain(celery, demo.installation_id)
-    model = _wait(lambda: _read(demo, demo_facts.first_model), 300, "the model")
+    model = _wait(lambda: _read(demo, demo_facts.first_model), 300, "the model", echo)
     if model.status != ModelStatus.CHAMPION:
         demo.notes.append(f"model not promoted: {model.metrics.get('why') or model.status}")
         dispatch.enqueue_backfill(celery, demo.installation_id)
@@ -162,11 +216,13 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
         f"backfilling: score, route and write back all {side.people_words()}, then their {side.accounts} ..."
     )
     objects = [(obj, word) for obj, word in side.people] + [("account", side.accounts)]
+    show = _Bar()
 
     def progress() -> bool:
         rows = _read(demo, demo_facts.backfill_cursors)
         people = [rows[obj] for obj, _word in side.people if obj in rows]
         if not people:
+            show("  waiting for the backfill to start")
             return False
         done, total = sum(r.done for r in people), sum(r.total or 0 for r in people)
         filled = min(30, int(30 * done / total)) if total else 0
@@ -177,13 +233,13 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
                 continue
             name = "" if index == 0 and len(side.people) == 1 else f"{word} "
             parts.append(f"{name}{row.done:,}/{f'{row.total:,}' if row.total else '?'}")
-        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] " + "; ".join(parts))
-        sys.stdout.flush()
         accounts = rows.get("account")
-        return accounts is not None and accounts.status == CursorStatus.DONE  # people first, then accounts
+        finished = accounts is not None and accounts.status == CursorStatus.DONE  # people, then accounts
+        show(f"  [{'#' * filled}{'.' * (30 - filled)}] " + "; ".join(parts), final=finished)
+        return finished
 
     _wait(progress, 900, "the backfill")
-    sys.stdout.write("\n")
+    show.close()
     reconcile(demo, echo)
 
 
@@ -191,7 +247,7 @@ def reconcile(demo: Demo, echo: Echo) -> None:
     """Read every scored record back from the CRM and compare it with what leadq decided."""
     echo("reconciling: reading leadq's fields back from the CRM ...")
     dispatch.enqueue_reconcile(demo.services.celery, demo.installation_id, trigger="demo")
-    demo.reconciled = _wait(lambda: _read(demo, demo_facts.first_reconcile), 300, "the reconcile")
+    demo.reconciled = _wait(lambda: _read(demo, demo_facts.first_reconcile), 300, "the reconcile", echo)
 
 
 def _tiers(counts: dict[str, int]) -> str:
@@ -231,7 +287,63 @@ def _model_line(demo: Demo) -> str:
     )
 
 
-def summary(demo: Demo) -> list[str]:
+def _leadq_command() -> str:
+    """How to call this leadq from the current directory: ``leadq`` when it is the one on the PATH,
+    else its path (relative when it lies below here)."""
+    mine = Path(sys.executable).parent / "leadq"
+    if not mine.exists():
+        return "leadq"
+    found = shutil.which("leadq")
+    if found is not None and Path(found).resolve() == mine.resolve():
+        return "leadq"
+    try:
+        return str(mine.relative_to(Path.cwd()))
+    except ValueError:
+        return str(mine)
+
+
+def _cli_lines(demo: Demo, serving: bool) -> list[str]:
+    leadq = _leadq_command()
+    inst = demo.installation_id
+    then = (
+        f"then, in a second terminal: {leadq} status; {leadq} errors {inst}; "
+        f"{leadq} backfill {inst} --dry-run"
+        if serving
+        else f"then {leadq} status; {leadq} errors {inst} (what the demo left; the CRM stopped with it)"
+    )
+    return [
+        f"  CLI on the demo:  export LEADQ_ENV_FILE={demo.env_file}  (its settings and keys, yours only)",
+        f"                    {then}",
+    ]
+
+
+def _where_to_look(demo: Demo) -> list[str]:
+    """The servers' URLs, a record as a rep sees it, and the CLI on the running demo."""
+    lines = [
+        f"  admin app:        {demo.url}/  (user 'demo', password '{demo.admin_password}')",
+        f"  sandbox CRM:      {demo.crm.base_url}",
+    ]
+    view = demo.side.rep_view(demo.crm)
+    if view is not None:
+        lines += [
+            f"  as a rep sees it: {view.record}  ({view.what}, leadq's fields in the sidebar)",
+            f"                    all records: {view.index}",
+        ]
+    return lines + _cli_lines(demo, serving=True)
+
+
+def _stopped(demo: Demo) -> list[str]:
+    """With ``--no-serve``: the servers stop with this command, so no URL to them; the settings stay."""
+    return [
+        "  admin app:        stopped with the demo, as did its sandbox CRM and worker "
+        "(without --no-serve they keep running)",
+        *_cli_lines(demo, serving=False),
+    ]
+
+
+def summary(demo: Demo, serving: bool = True) -> list[str]:
+    """The run in a few lines; ``serving``: the admin app, the worker and the sandbox keep running
+    after it (their URLs, a record as a rep sees it and the CLI are shown), else they stop."""
     side = demo.side
     outcome = _read(demo, demo_facts.outcome)
     tiers, accounts, per_object = _tally(demo, outcome)
@@ -255,8 +367,7 @@ def summary(demo: Demo) -> list[str]:
         f"  CRM API calls:    {calls:,} (install, training reads, backfill reads and batched writes, "
         "reconcile reads)",
         f"  time taken:       {time.perf_counter() - demo.started:.1f} s",
-        f"  admin app:        {demo.url}/  (user 'demo', password '{demo.admin_password}')",
-        f"  sandbox CRM:      {demo.crm.base_url}",
+        *(_where_to_look(demo) if serving else _stopped(demo)),
     ]
     if demo.reconciled is not None:
         from workers.services.reconcile import describe

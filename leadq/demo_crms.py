@@ -8,6 +8,7 @@ its records.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,15 @@ from connector.http import session as pinned_session
 
 class CaptureFailed(RuntimeError):
     """Change capture could not be set up in the sandbox; the message says what the CRM answered."""
+
+
+@dataclass(frozen=True)
+class RepView:
+    """Where a rep looks at a record in the sandbox CRM's UI: one scored record and the index of all."""
+
+    record: str
+    index: str
+    what: str  # e.g. "an L1 contact"
 
 
 class DemoCrm:
@@ -46,6 +56,10 @@ class DemoCrm:
         ca: Path | None = crm.ca_bundle
         return pinned_session(str(ca) if ca else None)
 
+    def rep_view(self, crm: Any) -> RepView | None:
+        """A top-tier record's page in the sandbox's UI, as a rep would open it; None: no such page."""
+        return None
+
     def people_words(self) -> str:
         """'contacts', 'leads and contacts'."""
         return " and ".join(word for _obj, word in self.people)
@@ -59,6 +73,9 @@ class HubSpotDemo(DemoCrm):
     accounts_from = "people"
     api_areas = ("api", "search")
 
+    def sandbox_options(self) -> dict[str, Any]:
+        return {"orgs": 0}  # no Salesforce org: seeding one would take longer than the whole portal
+
     def seeding(self, records: int) -> str:
         return f"{records:,} contacts"
 
@@ -71,6 +88,30 @@ class HubSpotDemo(DemoCrm):
             subscribe_webhooks(crm, f"{public_url}/webhooks/hubspot", properties)
         except requests.RequestException as exc:
             raise CaptureFailed(f"the webhook settings were refused: {exc}") from None
+
+    def rep_view(self, crm: Any) -> RepView | None:
+        """The L1 contact leadq gives the highest probability (else the first scored one)."""
+        from sandbox.hubspot.record_pages import index_path, record_path
+
+        portal = crm.sandbox.portals[crm.portal_id]
+        scored = [r for r in portal.live("contacts") if r.props.get("leadq_tier")]
+        if not scored:
+            return None
+
+        def rank(record: Any) -> tuple[bool, float]:
+            try:
+                probability = float(record.props.get("leadq_probability") or 0)
+            except ValueError:
+                probability = 0.0
+            return record.props.get("leadq_tier") == "L1", probability
+
+        best = max(scored, key=rank)
+        tier = best.props["leadq_tier"]
+        return RepView(
+            record=crm.base_url + record_path(portal.portal_id, "contacts", best.id),
+            index=crm.base_url + index_path(portal.portal_id, "contacts"),
+            what=f"an {tier} contact" if tier[:1] in "LAEIOU" else f"a {tier} contact",
+        )
 
 
 class SalesforceDemo(DemoCrm):

@@ -4,7 +4,9 @@ leadq's settings pointed at a running sandbox CRM (``sandbox_settings``, over ``
 there is no base yet), its web app served on a real port (``serve_app``), a real Celery worker
 (``start_worker``), the install through the real OAuth flow (``install_via_oauth``: leadq's install
 link, the CRM's consent, leadq's callback) and the HubSpot app's webhook subscriptions, set up over
-the sandbox's developer API as a HubSpot developer would (``subscribe_webhooks``).
+the sandbox's developer API as a HubSpot developer would (``subscribe_webhooks``); and the stack's
+settings written to a file the CLI reads through ``LEADQ_ENV_FILE`` (``write_env_file``), so that a
+second terminal works on the same stack.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pydantic import SecretStr
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from connector.http import session as pinned_session
-from core.settings import Settings, load_settings
+from core.settings import ENV_FILE_VARIABLE, ENV_PREFIX, Settings, load_settings
 from workers.launch import worker_command
 
 CRMS = ("hubspot", "salesforce")
@@ -71,7 +73,8 @@ def sandbox_settings(base: Settings, running: Any, *, crm: str = "hubspot", **ov
 
 
 def local_settings(data_dir: Path, redis_url: str, **overrides: Any) -> Settings:
-    """Throwaway settings for a stack of one's own: SQLite in ``data_dir``, fresh keys, quiet logs."""
+    """Throwaway settings for a stack of one's own: SQLite in ``data_dir``, fresh keys, quiet logs
+    (the environment below them; no ``LEADQ_ENV_FILE``: that names another stack's)."""
     from storage.vault import Vault
 
     values: dict[str, Any] = {
@@ -83,7 +86,7 @@ def local_settings(data_dir: Path, redis_url: str, **overrides: Any) -> Settings
         "secret_key": secrets.token_urlsafe(32),
         "log_level": "WARNING",
     }
-    return load_settings(**(values | overrides))
+    return load_settings(with_env_file=False, **(values | overrides))
 
 
 def migrated(settings: Settings) -> Settings:
@@ -126,8 +129,31 @@ def serve_app(settings: Settings, *, public: bool = True, **app_options: Any) ->
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    """The environment of a worker process: exactly these settings, logging warnings and up."""
-    return dict(os.environ) | settings.to_env() | {"LEADQ_LOG_LEVEL": "WARNING"}
+    """The environment of a worker process: exactly these settings (no env file of the caller's),
+    logging warnings and up."""
+    inherited = {k: v for k, v in os.environ.items() if k != ENV_FILE_VARIABLE}
+    return inherited | settings.to_env() | {"LEADQ_LOG_LEVEL": "WARNING"}
+
+
+def write_env_file(settings: Settings, path: Path, heading: str) -> Path:
+    """``settings`` (those that differ from the defaults, secrets included) as the ``LEADQ_NAME=value``
+    lines ``LEADQ_ENV_FILE`` reads, in a file only its owner can read or write; returns the absolute
+    path. ``heading`` opens the file as comment lines."""
+    lines = [f"# {line}".rstrip() for line in heading.splitlines()]
+    wanted = settings.to_env()
+    for name, spec in Settings.model_fields.items():
+        variable = ENV_PREFIX + name.upper()
+        if variable in wanted and getattr(settings, name) != spec.default:
+            if "\n" in wanted[variable] or "\r" in wanted[variable]:
+                raise ValueError(f"{variable} holds a line break: it cannot be one line of an env file")
+            lines.append(f"{variable}={wanted[variable]}")
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there before keeps no wider mode
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
 
 
 def start_worker(

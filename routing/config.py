@@ -8,12 +8,12 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, time
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.config_text import parse_toml
+from core.config_text import ConfigProblem, Problems, parse_toml
 from core.records import Owner
 from routing.types import STEPS, Queue, Rep, RoutingConfig, WorkingHours
 
@@ -38,10 +38,8 @@ REP_KEYS = {
 }
 
 
-class RoutingConfigError(ValueError):
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
+class RoutingConfigError(ConfigProblem):
+    """The routing file is invalid; the message starts with the offending key (``problems``: all)."""
 
 
 @lru_cache(maxsize=1)
@@ -165,17 +163,21 @@ def _rep(raw: Any, index: int, segment_names: set[str], teams: set[str]) -> Rep:
     )
 
 
-def _merge(base: dict[str, Any], own: dict[str, Any], path: str = "") -> dict[str, Any]:
+def _merge(base: dict[str, Any], own: dict[str, Any], problems: Problems, path: str = "") -> dict[str, Any]:
+    """``own`` over ``base``; an unknown key or a value where a table belongs is noted in
+    ``problems`` and left out, so the rest of the file is still checked."""
     allowed_new = {"queues.", "teams.", "segments.", "sla."}
     merged = dict(base)
     for key, value in own.items():
         where = f"{path}{key}"
         if key not in base and path not in allowed_new and where not in ("reps", "teams"):
-            raise RoutingConfigError(where, "unknown key")
+            problems.add(where, "unknown key")
+            continue
         if isinstance(base.get(key), dict) and not isinstance(value, dict):
-            raise RoutingConfigError(where, f"must be a table ([{where}]), got {type(value).__name__}")
+            problems.add(where, f"must be a table ([{where}]), got {type(value).__name__}")
+            continue
         if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _merge(base[key], value, where + ".")
+            merged[key] = _merge(base[key], value, problems, where + ".")
         else:
             merged[key] = value
     return merged
@@ -241,45 +243,74 @@ def _check_sla(sla: dict[str, Any]) -> None:
             raise RoutingConfigError(f"sla.{tier}", "must be a tier L1-L4 with whole minutes > 0")
 
 
-def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> RoutingConfig:
-    """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``."""
-    data = tomllib.loads(default_text())
-    if text:
-        data = _merge(data, parse_toml(text, RoutingConfigError))
-    steps = _steps(data["steps"])
-    segments = _segments(data["segments"])
-    queues = _queues(data["queues"])
-    teams_raw = data.get("teams", {})
-    team_queues = _team_queues(teams_raw, queues, data["routing"]["fallback_queue"])
-    pools = data["pools"]
+def _pools(pools: dict[str, Any], problems: Problems) -> None:
     for tier in ("L1", "L2", "L3", "L4"):
         if pools.get(tier) not in ("ae", "sdr", "all", "nurture"):
-            raise RoutingConfigError(f"pools.{tier}", "must be one of ae, sdr, all, nurture")
-    routing = data["routing"]
+            problems.add(f"pools.{tier}", f"must be one of ae, sdr, all, nurture, got {pools.get(tier)!r}")
+
+
+def _routing_queues(routing: dict[str, Any], queues: dict[str, Queue], problems: Problems) -> None:
     for name in ("disqualified_queue", "nurture_queue", "fallback_queue"):
-        value = _text(routing.get(name, ""), f"routing.{name}")
+        value = problems.check(partial(_text, routing.get(name, ""), f"routing.{name}"), "")
         if value and value not in queues:
-            raise RoutingConfigError(f"routing.{name}", f"unknown queue {value!r}")
+            problems.add(f"routing.{name}", f"unknown queue {value!r}; queues are {', '.join(queues)}")
     if not routing.get("fallback_queue"):
-        raise RoutingConfigError("routing.fallback_queue", "is required")
-    _check_sla(data["sla"])
-    perf = data["performance"]
+        problems.add("routing.fallback_queue", "is required")
+
+
+def _performance(perf: dict[str, Any], problems: Problems) -> tuple[float, float, float]:
     floor, cap, prior = (perf.get(k) for k in ("floor", "cap", "prior"))
     if not (isinstance(floor, int | float) and isinstance(cap, int | float) and 0 < floor <= 1 <= cap):
-        raise RoutingConfigError("performance", "needs 0 < floor <= 1 <= cap")
+        problems.add("performance", f"needs 0 < floor <= 1 <= cap, got floor {floor!r} and cap {cap!r}")
+        floor, cap = 1.0, 1.0
     if not isinstance(prior, int | float) or prior < 0:
-        raise RoutingConfigError("performance.prior", "must be a number >= 0")
-    raw_reps = data.get("reps")
-    segment_names = {s[0] for s in segments}
+        problems.add("performance.prior", f"must be a number >= 0, got {prior!r}")
+        prior = 0.0
+    return float(floor), float(cap), float(prior)
+
+
+def _reps(
+    raw_reps: Any, owners: Iterable[Owner], segment_names: set[str], teams: set[str], problems: Problems
+) -> tuple[Rep, ...]:
+    """The reps of the file (each one checked on its own), or built from the CRM's owners."""
     if raw_reps is None:
-        reps = tuple(_rep_from_owner(o) for o in owners if not o.is_queue)
-    else:
-        if not isinstance(raw_reps, list):
-            raise RoutingConfigError("reps", "must be an array of tables ([[reps]])")
-        reps = tuple(_rep(r, i, segment_names, set(teams_raw)) for i, r in enumerate(raw_reps))
-        dupes = sorted(i for i, n in Counter(r.owner_id for r in reps).items() if n > 1)
-        if dupes:
-            raise RoutingConfigError("reps", f"owner id(s) listed twice: {dupes}")
+        return tuple(_rep_from_owner(o) for o in owners if not o.is_queue)
+    if not isinstance(raw_reps, list):
+        problems.add("reps", "must be an array of tables ([[reps]])")
+        return ()
+    checked = [
+        problems.check(partial(_rep, r, i, segment_names, teams), None) for i, r in enumerate(raw_reps)
+    ]
+    reps = tuple(r for r in checked if r is not None)
+    dupes = sorted(i for i, n in Counter(r.owner_id for r in reps).items() if n > 1)
+    if dupes:
+        problems.add("reps", f"owner id(s) listed twice: {dupes}")
+    return reps
+
+
+def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> RoutingConfig:
+    """Parse routing TOML (None: the default). Without ``[[reps]]``, reps come from ``owners``. An
+    invalid file raises one RoutingConfigError whose ``problems`` lists every problem found."""
+    problems = Problems(RoutingConfigError)
+    data = tomllib.loads(default_text())
+    if text:
+        data = _merge(data, parse_toml(text, RoutingConfigError, "routing file"), problems)
+    steps: dict[str, bool] = problems.check(lambda: _steps(data["steps"]), {})
+    segments: list[tuple[str, int, int]] = problems.check(lambda: _segments(data["segments"]), [])
+    queues: dict[str, Queue] = problems.check(lambda: _queues(data["queues"]), {})
+    teams_raw = data.get("teams", {})
+    fallback = data["routing"].get("fallback_queue") or ""
+    team_queues: dict[str, str] = problems.check(lambda: _team_queues(teams_raw, queues, fallback), {})
+    pools = data["pools"]
+    _pools(pools, problems)
+    routing = data["routing"]
+    _routing_queues(routing, queues, problems)
+    problems.check(lambda: _check_sla(data["sla"]), None)
+    floor, cap, prior = _performance(data["performance"], problems)
+    raw_reps = data.get("reps")
+    teams = set(teams_raw) if isinstance(teams_raw, dict) else set()
+    reps = _reps(raw_reps, owners, {s[0] for s in segments}, teams, problems)
+    problems.raise_any()
     if raw_reps is None and not any(r.role == "sdr" for r in reps):
         # Built from the owner list: nobody is known to be an SDR, so L2 goes to everyone too.
         pools = {**pools, **{t: "all" for t, p in pools.items() if p in ("ae", "sdr")}}
@@ -295,9 +326,9 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         disqualified_queue=routing.get("disqualified_queue") or None,
         nurture_queue=routing.get("nurture_queue") or None,
         fallback_queue=routing["fallback_queue"],
-        performance_floor=float(floor),
-        performance_cap=float(cap),
-        performance_prior=float(prior),
+        performance_floor=floor,
+        performance_cap=cap,
+        performance_prior=prior,
         source_hash=digest,
     )
 

@@ -11,21 +11,18 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any
 
-from core.config_text import MAX_NUMBER, parse_toml
+from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
+from scoring.countries import country_problem
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
 
-class IcpError(ValueError):
-    """The ICP file is invalid; the message starts with the offending key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
+class IcpError(ConfigProblem):
+    """The ICP file is invalid; the message starts with the offending key (``problems``: all of them)."""
 
 
 @dataclass(frozen=True)
@@ -79,20 +76,26 @@ def default_icp_text() -> str:
     return resources.files("scoring.data").joinpath("default_icp.toml").read_text(encoding="utf-8")
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], path: str = "") -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], problems: Problems, path: str = ""
+) -> dict[str, Any]:
+    """``override`` over ``base``; an unknown key or a value where a table belongs is noted in
+    ``problems`` and left out, so the rest of the file is still checked."""
     merged = dict(base)
     for key, value in override.items():
         where = f"{path}{key}"
         if key not in base and path not in ("firmographics.industry_synonyms.",):
-            raise IcpError(where, "unknown key")
+            problems.add(where, "unknown key")
+            continue
         if isinstance(base.get(key), dict) and not isinstance(value, dict):
-            raise IcpError(where, f"must be a table ([{where}]), got {_kind(value)}")
+            problems.add(where, f"must be a table ([{where}]), got {_kind(value)}")
+            continue
         if (
             isinstance(value, dict)
             and isinstance(base.get(key), dict)
             and key not in ("seniority", "function")
         ):
-            merged[key] = _merge(base[key], value, where + ".")
+            merged[key] = _merge(base[key], value, problems, where + ".")
         elif isinstance(value, dict) and key in ("seniority", "function"):
             merged[key] = {**base[key], **value}
         else:
@@ -119,8 +122,12 @@ def _number(data: dict[str, Any], key: str, low: float | None = None, high: floa
     value = _get(data, key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
         raise IcpError(key, f"must be a finite number, got {_shown(value)}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise IcpError(key, f"must be between {low} and {high}, got {value}")
+    if low is not None and high is not None and not low <= value <= high:
+        raise IcpError(key, f"must be between {low:g} and {high:g}, got {value}")
+    if low is not None and value < low:
+        raise IcpError(key, f"must be at least {low:g}, got {value}")
+    if high is not None and value > high:
+        raise IcpError(key, f"must be at most {high:g}, got {value}")
     return float(value)
 
 
@@ -173,9 +180,8 @@ def _weights(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> dict[s
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not _finite(weight):
             raise IcpError(f"{key}.{name}", f"must be a finite number, got {_shown(weight)}")
         if weight < 0 or (high is not None and weight > high):
-            raise IcpError(
-                f"{key}.{name}", f"must be between 0 and {high if high is not None else 'any'}, got {weight}"
-            )
+            allowed_range = "between 0 and 1" if high is not None else "0 or more"
+            raise IcpError(f"{key}.{name}", f"must be {allowed_range}, got {weight}")
         out[name] = float(weight)
     return out
 
@@ -203,74 +209,129 @@ def _synonyms(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     return synonyms
 
 
-def load_icp(text: str | None = None) -> Icp:
-    """Parse and validate an ICP TOML text (None: the shipped default)."""
-    base = tomllib.loads(default_icp_text())
-    data = _merge(base, parse_toml(text, IcpError)) if text else base
-    synonyms = _synonyms(data)
-    targets = _strings(data, "firmographics.target_industries")
-    for target in targets:
-        if target not in synonyms:
-            raise IcpError("firmographics.target_industries", f"{target!r} has no entry in industry_synonyms")
-    emp_min = int(_number(data, "firmographics.employees.min", 0))
-    emp_max = int(_number(data, "firmographics.employees.max", 1))
-    ideal = _band(data, "firmographics.employees.ideal")
+def _targets(data: dict[str, Any], synonyms: dict[str, tuple[str, ...]], problems: Problems) -> list[str]:
+    targets: list[str] = problems.check(lambda: _strings(data, "firmographics.target_industries"), [])
+    unknown = [t for t in targets if t not in synonyms]
+    if unknown and synonyms:
+        named = ", ".join(repr(t) for t in unknown)
+        verb = "is not an industry" if len(unknown) == 1 else "are not industries"
+        problems.add(
+            "firmographics.target_industries",
+            f"{named} {verb} of this ICP; use one of {', '.join(synonyms)} "
+            "(or define a new one under [firmographics.industry_synonyms])",
+        )
+    return targets
+
+
+def _codes(data: dict[str, Any], key: str, problems: Problems) -> list[str]:
+    """Country codes, upper-cased; every one that is not two letters is a problem."""
+    codes: list[str] = problems.check(lambda: _strings(data, key), [])
+    for code in codes:
+        if problem := country_problem(code):
+            problems.add(key, problem)
+    return [c.upper() for c in codes]
+
+
+def _employees(data: dict[str, Any], problems: Problems) -> tuple[int, tuple[int, int], int]:
+    emp_min = problems.check(lambda: int(_number(data, "firmographics.employees.min", 0)), None)
+    emp_max = problems.check(lambda: int(_number(data, "firmographics.employees.max", 1)), None)
+    ideal = problems.check(lambda: _band(data, "firmographics.employees.ideal"), None)
+    if emp_min is None or emp_max is None or ideal is None:
+        return 0, (0, 0), 0  # a problem is noted already
     if not emp_min <= ideal[0] <= ideal[1] <= emp_max:
-        raise IcpError("firmographics.employees.ideal", "must lie within [min, max]")
-    fit = _number(data, "blend.fit", 0, 1)
-    engagement = _number(data, "blend.engagement", 0, 1)
+        problems.add(
+            "firmographics.employees.ideal",
+            f"must lie within min and max ({emp_min:,} to {emp_max:,}), "
+            f"got {ideal[0]:,.0f} to {ideal[1]:,.0f}",
+        )
+    return emp_min, (int(ideal[0]), int(ideal[1])), emp_max
+
+
+def _blend(data: dict[str, Any], problems: Problems) -> tuple[float, float]:
+    fit = problems.check(lambda: _number(data, "blend.fit", 0, 1), None)
+    engagement = problems.check(lambda: _number(data, "blend.engagement", 0, 1), None)
+    if fit is None or engagement is None:
+        return 0.0, 0.0
     if abs(fit + engagement - 1.0) > 1e-6:
-        raise IcpError("blend", f"fit + engagement must be 1, got {fit + engagement}")
-    tiers = (
-        _number(data, "tiers.L1", 0, 100),
-        _number(data, "tiers.L2", 0, 100),
-        _number(data, "tiers.L3", 0, 100),
+        problems.add(
+            "blend", f"fit + engagement must be 1, got {fit:g} + {engagement:g} = {fit + engagement:g}"
+        )
+    return fit, engagement
+
+
+def _tiers(data: dict[str, Any], problems: Problems) -> tuple[float, float, float]:
+    l1, l2, l3 = (
+        problems.check(partial(_number, data, f"tiers.{t}", 0, 100), -1.0) for t in ("L1", "L2", "L3")
     )
-    if not tiers[0] > tiers[1] > tiers[2]:
-        raise IcpError("tiers", "thresholds must be strictly decreasing: L1 > L2 > L3")
-    countries = [c.upper() for c in _strings(data, "firmographics.countries")]
-    for code in countries + [c.upper() for c in _strings(data, "disqualifiers.countries_not_served")]:
-        if len(code) != 2 or not code.isalpha():
-            raise IcpError("firmographics.countries", f"{code!r} is not an ISO 3166 alpha-2 code")
+    if min(l1, l2, l3) >= 0 and not l1 > l2 > l3:
+        problems.add(
+            "tiers", f"thresholds must be strictly decreasing: L1 > L2 > L3, got {l1:g}, {l2:g}, {l3:g}"
+        )
+    return l1, l2, l3
+
+
+def load_icp(text: str | None = None) -> Icp:
+    """Parse and validate an ICP TOML text (None: the shipped default); an invalid file raises one
+    IcpError whose ``problems`` lists every problem found."""
+    problems = Problems(IcpError)
+    base = tomllib.loads(default_icp_text())
+    data = _merge(base, parse_toml(text, IcpError, "ICP file"), problems) if text else base
+    synonyms: dict[str, tuple[str, ...]] = problems.check(lambda: _synonyms(data), {})
+    targets = _targets(data, synonyms, problems)
+    emp_min, ideal, emp_max = _employees(data, problems)
+    fit, engagement = _blend(data, problems)
+    tiers = _tiers(data, problems)
+    countries = _codes(data, "firmographics.countries", problems)
+    not_served = _codes(data, "disqualifiers.countries_not_served", problems)
+
+    def get(call: Any, fallback: Any) -> Any:
+        return problems.check(call, fallback)
+
     index = {_fold(name): canonical for canonical, names in synonyms.items() for name in (canonical, *names)}
-    return Icp(
+    icp = Icp(
         target_industries=tuple(targets),
         industry_synonyms=synonyms,
         countries=frozenset(countries),
-        regions=frozenset(r.lower() for r in _strings(data, "firmographics.regions")),
-        tech_stack=frozenset(t.lower() for t in _strings(data, "firmographics.tech_stack")),
+        regions=frozenset(r.lower() for r in get(lambda: _strings(data, "firmographics.regions"), [])),
+        tech_stack=frozenset(t.lower() for t in get(lambda: _strings(data, "firmographics.tech_stack"), [])),
         employees_min=emp_min,
-        employees_ideal=(int(ideal[0]), int(ideal[1])),
+        employees_ideal=ideal,
         employees_max=emp_max,
-        revenue_ideal=_band(data, "firmographics.revenue.ideal"),
-        seniority_weights=_weights(data, "persona.seniority", SENIORITIES),
-        function_weights=_weights(data, "persona.function", FUNCTIONS),
-        buying_committee=frozenset(_strings(data, "persona.buying_committee")),
-        dq_free_email=_flag(data, "disqualifiers.free_email"),
+        revenue_ideal=get(lambda: _band(data, "firmographics.revenue.ideal"), (0.0, 0.0)),
+        seniority_weights=get(lambda: _weights(data, "persona.seniority", SENIORITIES), {}),
+        function_weights=get(lambda: _weights(data, "persona.function", FUNCTIONS), {}),
+        buying_committee=frozenset(get(lambda: _strings(data, "persona.buying_committee"), [])),
+        dq_free_email=get(lambda: _flag(data, "disqualifiers.free_email"), False),
         extra_free_domains=frozenset(
-            d.lower() for d in _strings(data, "disqualifiers.extra_free_email_domains")
+            d.lower() for d in get(lambda: _strings(data, "disqualifiers.extra_free_email_domains"), [])
         ),
-        dq_student_email=_flag(data, "disqualifiers.student_email"),
-        competitor_domains=frozenset(d.lower() for d in _strings(data, "disqualifiers.competitor_domains")),
-        dq_job_seekers=_flag(data, "disqualifiers.job_seeker_titles"),
-        dq_interns=_flag(data, "disqualifiers.intern_titles"),
-        dq_min_employees=int(_number(data, "disqualifiers.min_employees", 0)),
-        countries_not_served=frozenset(
-            c.upper() for c in _strings(data, "disqualifiers.countries_not_served")
+        dq_student_email=get(lambda: _flag(data, "disqualifiers.student_email"), False),
+        competitor_domains=frozenset(
+            d.lower() for d in get(lambda: _strings(data, "disqualifiers.competitor_domains"), [])
         ),
-        half_life_days=_number(data, "engagement.half_life_days", 0.5, 3650),
-        engagement_weights=_weights(data, "engagement.weights", ENGAGEMENT_KINDS),
-        engagement_saturation=_number(data, "engagement.saturation", 1),
+        dq_job_seekers=get(lambda: _flag(data, "disqualifiers.job_seeker_titles"), False),
+        dq_interns=get(lambda: _flag(data, "disqualifiers.intern_titles"), False),
+        dq_min_employees=int(get(lambda: _number(data, "disqualifiers.min_employees", 0), 0)),
+        countries_not_served=frozenset(not_served),
+        half_life_days=get(lambda: _number(data, "engagement.half_life_days", 0.5, 3650), 1.0),
+        engagement_weights=get(lambda: _weights(data, "engagement.weights", ENGAGEMENT_KINDS), {}),
+        engagement_saturation=get(lambda: _number(data, "engagement.saturation", 1), 1.0),
         blend_fit=fit,
         blend_engagement=engagement,
         tier_thresholds=tiers,
-        min_outcomes=int(_number(data, "model.min_outcomes", 1)),
-        min_wins=int(_number(data, "model.min_wins", 1)),
+        min_outcomes=int(get(lambda: _number(data, "model.min_outcomes", 1), 1)),
+        min_wins=int(get(lambda: _number(data, "model.min_wins", 1), 1)),
         verdicts=Thresholds(
-            sales_ready_min_engagement=_number(data, "verdicts.sales_ready_min_engagement", 0, 100),
-            l2_sales_ready_fit=_number(data, "verdicts.l2_sales_ready_fit", 0, 100),
-            l2_sales_ready_engagement=_number(data, "verdicts.l2_sales_ready_engagement", 0, 100),
+            sales_ready_min_engagement=get(
+                lambda: _number(data, "verdicts.sales_ready_min_engagement", 0, 100), 0.0
+            ),
+            l2_sales_ready_fit=get(lambda: _number(data, "verdicts.l2_sales_ready_fit", 0, 100), 0.0),
+            l2_sales_ready_engagement=get(
+                lambda: _number(data, "verdicts.l2_sales_ready_engagement", 0, 100), 0.0
+            ),
         ),
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,
     )
+    problems.raise_any()
+    return icp

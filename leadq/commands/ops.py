@@ -167,6 +167,7 @@ def sandbox_cmd(
 def demo(crm: str, records: int, seed: int, keep_serving: bool) -> None:
     """The whole product on the sandbox CRM: install, train, backfill, route, write back, reconcile,
     summary."""
+    click.echo("starting the demo (about a minute; each step says what it does) ...")
     from leadq import demo as flow
 
     try:
@@ -176,7 +177,7 @@ def demo(crm: str, records: int, seed: int, keep_serving: bool) -> None:
     try:
         flow.install(run, click.echo)
         flow.train_and_backfill(run, click.echo)
-        for line in flow.summary(run):
+        for line in flow.summary(run, serving=keep_serving):
             click.echo(line)
         if keep_serving:
             click.echo(f"\nserving the admin app at {run.url}/ until Ctrl-C")

@@ -1,12 +1,39 @@
-"""An installation's model page: the champion and its challengers (Retrain is in admin_actions)."""
+"""An installation's model page: the champion and its challengers (Retrain is in admin_actions), said
+in plain language (``model_words``): how often leads of each tier convert, what the AUC and the
+calibration mean, the strongest factors as the lead page names them, why a challenger was rejected."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template
 
+from leadq.web import model_words
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
+
+STATUS_WORDS = {
+    ModelStatus.CHAMPION: "in use (champion)",
+    ModelStatus.CHALLENGER: "being compared",
+    ModelStatus.RETIRED: "replaced by a better model",
+    ModelStatus.REJECTED: "not promoted",
+}
+
+
+def _said(version: Any, number: int, margin: float) -> dict[str, Any]:
+    """What the page says about one model version, from its stored metrics."""
+    m = version.metrics or {}
+    return {
+        "name": model_words.model_name(version.trained_at, number),
+        "auc": model_words.auc_words(m.get("auc"), m.get("rule_auc")),
+        "tiers": model_words.tier_lines(m.get("tiers") or {}),
+        "weak": model_words.weak_tiers(m.get("tiers") or {}),
+        "calibration": model_words.calibration_words(m.get("calibration") or []),
+        "lift": model_words.lift_words(m.get("lift") or [], m.get("base_rate")),
+        "factors": model_words.factor_lines(m.get("top_factors") or []),
+        "promotion": model_words.promotion_words(m, margin),
+    }
 
 
 @bp.get("/installations/<int:installation_id>/model")
@@ -18,12 +45,17 @@ def model(installation_id: int):
 
     from scoring.charts import calibration_chart, lift_chart
     from storage import models_registry
+    from workers.services.retrain import MARGIN
 
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         versions = models_registry.history(db, installation_id)  # loaded; detached on close
+    versions.reverse()  # newest first
     champion = next((v for v in versions if v.status == ModelStatus.CHAMPION), None)
     challenger = next((v for v in versions if v.status != ModelStatus.CHAMPION), None)
+    if challenger and champion and challenger.trained_at < champion.trained_at:
+        challenger = None  # an older model the champion replaced, not a challenger of it
+    numbers = model_words.numbered(versions)
     charts = {}
     for label, version in (("champion", champion), ("challenger", challenger)):
         m = version.metrics if version else {}
@@ -37,4 +69,7 @@ def model(installation_id: int):
         challenger=challenger,
         versions=versions[:20],
         charts=charts,
+        said={v.version: _said(v, numbers[v.version], MARGIN) for v in (champion, challenger) if v},
+        names={v.version: model_words.model_name(v.trained_at, numbers[v.version]) for v in versions},
+        status_words=STATUS_WORDS,
     )

@@ -16,6 +16,17 @@ from routing.types import STEPS as ROUTING_STEPS
 
 PIPES = ("ae", "sdr", "all", "nurture")
 STEPS = tuple(ROUTING_STEPS)
+TIERS = ("L1", "L2", "L3", "L4")
+EMPLOYEE_FIELDS = ("employees_min", "ideal_from", "ideal_to", "employees_max")
+
+
+class FieldErrors(ValueError):
+    """Values typed into the form that its fields do not take: the problem by field name."""
+
+    def __init__(self, fields: dict[str, str], text: str | None = None) -> None:
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
+        self.fields = fields
+        self.text = text  # the file with the other fields written in, to check them too
 
 
 def _string(text: str) -> str:
@@ -74,6 +85,7 @@ def _split(text: str) -> list[str]:
 
 
 def icp_fields(text: str) -> dict[str, Any]:
+    """The form's ICP fields as ``text`` (merged over the default) sets them."""
     from scoring.icp import default_icp_text
 
     merged = tomllib.loads(default_icp_text())
@@ -94,6 +106,8 @@ def icp_fields(text: str) -> dict[str, Any]:
 
 
 def apply_icp(text: str, form: Mapping[str, str]) -> str:
+    """``text`` with the form's ICP fields written into it; FieldErrors names each field whose value
+    is not a whole number."""
     data = tomllib.loads(text or "")
     firm = data.setdefault("firmographics", {})
     if not isinstance(firm, dict) or not isinstance(firm.setdefault("employees", {}), dict):
@@ -101,16 +115,35 @@ def apply_icp(text: str, form: Mapping[str, str]) -> str:
     firm["target_industries"] = _split(form.get("industries", ""))
     firm["countries"] = [c.upper() for c in _split(form.get("countries", ""))]
     employees = firm.setdefault("employees", {})
-    try:
-        employees["min"] = int(form.get("employees_min") or 0)
-        employees["ideal"] = [int(form.get("ideal_from") or 0), int(form.get("ideal_to") or 0)]
-        employees["max"] = int(form.get("employees_max") or 0)
-    except ValueError:
-        raise ValueError("employee counts must be whole numbers") from None
+    current = icp_fields(text)
+    # a count typed wrong keeps the file's value (or the default's), so the other fields are still checked
+    counts = {name: current[name] for name in EMPLOYEE_FIELDS}
+    problems = {}
+    for name in EMPLOYEE_FIELDS:
+        typed = (form.get(name) or "").strip().replace(",", "").replace("_", "")
+        try:
+            counts[name] = int(typed or 0)
+        except ValueError:
+            problems[name] = f"must be a whole number of employees, you typed {form.get(name)!r}"
+    employees["min"] = counts["employees_min"]
+    employees["ideal"] = [counts["ideal_from"], counts["ideal_to"]]
+    employees["max"] = counts["employees_max"]
+    if problems:
+        raise FieldErrors(problems, dumps(data))
     return dumps(data)
 
 
+def typed_fields(form: Mapping[str, str]) -> dict[str, Any]:
+    """The form's fields as the admin typed them (shown again when the form is refused)."""
+    return {
+        **{name: form.get(name, "") for name in ("industries", "countries", *EMPLOYEE_FIELDS)},
+        "steps": {s: form.get(f"step_{s}") == "on" for s in STEPS},
+        "pools": {tier: form.get(f"pool_{tier}", "") for tier in TIERS},
+    }
+
+
 def routing_fields(text: str) -> dict[str, Any]:
+    """The form's routing fields (steps switched on, each tier's pool) as ``text`` sets them."""
     from routing.config import default_text
 
     merged = tomllib.loads(default_text())
@@ -121,14 +154,18 @@ def routing_fields(text: str) -> dict[str, Any]:
 
 
 def apply_routing(text: str, form: Mapping[str, str]) -> str:
+    """``text`` with the form's routing fields written into it; FieldErrors names a pool not offered."""
     data = tomllib.loads(text or "")
     data["steps"] = {s: form.get(f"step_{s}") == "on" for s in STEPS}
     pools = data.setdefault("pools", {})
     if not isinstance(pools, dict):
         raise ValueError("pools must be a table")
-    for tier in ("L1", "L2", "L3", "L4"):
+    problems = {}
+    for tier in TIERS:
         choice = form.get(f"pool_{tier}", "")
         if choice not in PIPES:
-            raise ValueError(f"pools.{tier}: choose one of {', '.join(PIPES)}")
+            problems[f"pool_{tier}"] = f"pools.{tier}: choose one of {', '.join(PIPES)}, got {choice!r}"
         pools[tier] = choice
+    if problems:
+        raise FieldErrors(problems)
     return dumps(data)

@@ -4,19 +4,42 @@ run's own numbers."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
+from itertools import pairwise
 
 import pytest
 import requests
-from click.testing import CliRunner
 
-from leadq.cli import main
+SILENCE_LIMIT_S = 15.0  # issue 17: no silent stretch longer than this until the summary
+
+
+def _timed_lines(command: list[str]) -> tuple[list[tuple[float, str]], int]:
+    """Each output line (stdout and stderr, as a terminal shows them) with when it arrived."""
+    started = time.monotonic()
+    process = subprocess.Popen(  # leadq's own command line
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    assert process.stdout is not None
+    lines = [(time.monotonic() - started, line.rstrip("\n")) for line in process.stdout]
+    return lines, process.wait(timeout=60)
 
 
 @pytest.mark.redis
-def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:
-    result = CliRunner().invoke(main, ["demo", "--records", "1000", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    out = result.output
+def test_demo_no_serve_runs_the_whole_flow_and_is_never_silent_for_long(demo_env) -> None:
+    lines, exit_code = _timed_lines(
+        [sys.executable, "-m", "leadq.cli", "demo", "--records", "1000", "--no-serve"]
+    )
+    out = "\n".join(text for _at, text in lines)
+    assert exit_code == 0, out
+    texts = [text for _at, text in lines]
+    assert "leadq demo summary" in texts, out
+    stamps = [at for at, _text in lines[: texts.index("leadq demo summary") + 1]]
+    gaps = [b - a for a, b in pairwise([0.0, *stamps])]
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    assert gaps[worst] < SILENCE_LIMIT_S, f"{gaps[worst]:.1f} s of silence before {texts[worst]!r}:\n{out}"
+    assert "Traceback" not in out
     scored = re.search(
         r"records scored:\s+([\d,]+) contacts\s+\(L1 ([\d,]+), L2 ([\d,]+), L3 ([\d,]+), L4 ([\d,]+)\)", out
     )
@@ -28,6 +51,11 @@ def test_demo_no_serve_runs_the_whole_flow(demo_env) -> None:
     calls = int(re.search(r"CRM API calls:\s+([\d,]+)", out).group(1).replace(",", ""))
     assert 0 < calls < 200
     assert "admin app:" in out and "time taken:" in out
+    # The servers stop with --no-serve: no URL to them, and it says so; the CLI still reads the settings.
+    assert "http://" not in out.split("leadq demo summary")[1], out
+    assert re.search(r"admin app:\s+stopped with the demo", out), out
+    env_file = re.search(r"export LEADQ_ENV_FILE=(\S+)", out).group(1)
+    assert env_file == str(demo_env.resolve() / "demo" / "leadq.env")
 
 
 @pytest.mark.redis

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -66,7 +67,12 @@ def test_salesforce_demo_scores_writes_and_reconciles_every_record(demo_env) -> 
 
     assert re.search(r"model:\s+m\d+: AUC 0\.\d{3} vs\. rules 0\.\d{3}", out), out
     assert _n(re.search(r"CRM API calls:\s+([\d,]+)", out).group(1)) > 0
-    assert re.search(r"sandbox CRM:\s+https://127\.0\.0\.1:\d+", out), out
+    # --no-serve: the servers stopped, so no URL to them; the settings file names the org's HTTPS
+    # login (the sandbox serves Salesforce over HTTPS only) and the CA that signs it.
+    assert "https://" not in out and "stopped with the demo" in out, out
+    settings = Path(re.search(r"export LEADQ_ENV_FILE=(\S+)", out).group(1)).read_text()
+    assert re.search(r"^LEADQ_SALESFORCE_LOGIN_BASE=https://127\.0\.0\.1:\d+$", settings, re.MULTILINE)
+    assert re.search(r"^LEADQ_CA_BUNDLE=/\S+$", settings, re.MULTILINE)
     assert "admin app:" in out and "time taken:" in out
 
     reconciled = re.search(r"reconciled: ([\d,]+) of ([\d,]+) records match", out)

@@ -6,6 +6,7 @@ degraded, with the count and the owner."""
 from __future__ import annotations
 
 import html
+import re
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -64,9 +65,10 @@ def test_the_admin_app_refuses_an_archived_or_unknown_rep(client, accounts, crm,
         f"/installations/{mine}/config",
         data={"csrf_token": token, "icp": "", "routing": routing_with(unknown)},
     )
-    assert "rep Nobody Here (owner id 424242) is not an owner in the CRM" in html.unescape(
-        refused.get_data(as_text=True)
-    )
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "rep Nobody Here (owner id 424242) is not an owner in the CRM" in page
+    shown = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="routing-error"') :]).split())
+    assert '> 1 problem in the routing file: Line 10: owner_id = "424242" rep Nobody Here' in shown, shown
     assert fake.sent == [], "no preview of a refused configuration"
     with sessions() as db:
         assert db.get(Installation, mine).pending_routing_toml is None, "nothing was saved"

@@ -195,7 +195,9 @@ def test_common_fields_form_writes_the_files(client, accounts, sessions) -> None
         )
     }
     bad = client.post(f"/installations/{mine}/config", data=form | {"employees_min": "many"})
-    assert bad.status_code == 400 and "whole numbers" in bad.get_data(as_text=True)
+    body = html.unescape(bad.get_data(as_text=True))
+    assert bad.status_code == 400 and "must be a whole number of employees, you typed 'many'" in body
+    assert 'name="employees_min" value="many"' in body, "what was typed is kept"
     bad = client.post(f"/installations/{mine}/config", data=form | {"pool_L3": "everyone"})
     assert bad.status_code == 400 and "pools.L3" in bad.get_data(as_text=True)
     assert fake.sent == []

@@ -53,3 +53,24 @@ def test_without_reps_the_crm_owner_list_routes_everything_fairly():
 
 def test_the_team_text_is_stable():
     assert load_routing(TEAM).source_hash == load_routing(TEAM).source_hash
+
+
+def test_every_problem_of_a_routing_file_is_reported():
+    text = (
+        '[pools]\nL3 = "everyone"\n[[reps]]\nowner_id = "1"\ntimezone = "Mars/Olympus"\n'
+        '[[reps]]\nowner_id = "2"\nrole = "ceo"\n'
+    )
+    with pytest.raises(RoutingConfigError) as caught:
+        load_routing(text)
+    problems = [str(p) for p in caught.value.problems]
+    assert problems == [
+        "pools.L3: must be one of ae, sdr, all, nurture, got 'everyone'",
+        "reps[0].timezone: unknown time zone 'Mars/Olympus'",
+        "reps[1].role: must be 'ae' or 'sdr', got 'ceo'",
+    ], problems
+
+
+def test_a_routing_syntax_error_names_the_file_and_line():
+    with pytest.raises(RoutingConfigError) as caught:
+        load_routing('[steps]\ntier_pool = false\n[[reps]\nowner_id = "1"\n')
+    assert str(caught.value).startswith("routing file, line 3: not valid TOML at column")

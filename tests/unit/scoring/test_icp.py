@@ -39,10 +39,59 @@ def test_a_short_file_overrides_only_what_it_names():
         ('[firmographics]\ntarget_industries = ["space"]', "firmographics.target_industries"),
         ("[disqualifiers]\nfree_email = 1", "disqualifiers.free_email"),
         ("[engagement]\nhalf_life_days = 0", "engagement.half_life_days"),
-        ("x = ", "(file)"),
+        ("x = ", "ICP file, line 1"),
     ],
 )
 def test_errors_name_the_key(text, key):
     with pytest.raises(IcpError) as caught:
         load_icp(text)
     assert caught.value.key == key and str(caught.value).startswith(key)
+
+
+def test_every_problem_is_reported_not_only_the_first():
+    text = (
+        '[firmographics]\ncountries = ["US", "Germany", "XYZ"]\ntarget_industries = ["widgets"]\n'
+        "[firmographics.employees]\nmin = -5\n[blend]\nfit = 3\nwizard = 1\n"
+    )
+    with pytest.raises(IcpError) as caught:
+        load_icp(text)
+    keys = [p.key for p in caught.value.problems]
+    assert keys == [
+        "blend.wizard",
+        "firmographics.target_industries",
+        "firmographics.employees.min",
+        "blend.fit",
+        "firmographics.countries",
+        "firmographics.countries",
+    ], keys
+    assert caught.value.key == "blend.wizard" and str(caught.value).count("\n") == len(keys) - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[firmographics.employees]\nmin = -5", "firmographics.employees.min: must be at least 0, got -5"),
+        ("[engagement]\nsaturation = 0", "engagement.saturation: must be at least 1, got 0"),
+        ("[tiers]\nL1 = 150", "tiers.L1: must be between 0 and 100, got 150"),
+        ("[engagement.weights]\nmeeting = -1", "engagement.weights.meeting: must be 0 or more, got -1"),
+        ("[tiers]\nL1 = = 5", "ICP file, line 2: not valid TOML at column 6: invalid value"),
+        ('[firmographics]\ncountries = ["Germany"]', "'Germany' is not a two-letter ISO 3166 country code"),
+        ('[firmographics]\ncountries = ["XX"]', "'XX' is not an ISO 3166 country code (e.g. US, DE, GB)"),
+        (
+            '[disqualifiers]\ncountries_not_served = ["UK"]',
+            "'UK' is not an ISO 3166 country code (the United Kingdom is GB)",
+        ),
+    ],
+)
+def test_messages_say_the_limit_in_words(text, message):
+    with pytest.raises(IcpError) as caught:
+        load_icp(text)
+    assert message in str(caught.value) and "None" not in str(caught.value)
+
+
+def test_an_unknown_industry_lists_the_known_ones():
+    with pytest.raises(IcpError) as caught:
+        load_icp('[firmographics]\ntarget_industries = ["software", "widgets"]')
+    message = str(caught.value)
+    assert "'widgets' is not an industry of this ICP" in message
+    assert "use one of software, it_services, internet" in message and "industry_synonyms" in message

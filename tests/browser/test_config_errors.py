@@ -1,0 +1,139 @@
+"""In a real browser: an admin edits the ICP with mistakes and sees each one under the text box,
+naming and quoting its line, with everything typed still there; the common-fields form shows its
+errors under the field typed into; and the model page, once trained, speaks plain language.
+Full-page screenshots land in ``var/test-artifacts/config/``."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from leadq import live_stack
+from storage import admins
+from tests.browser.conftest import ARTIFACTS
+from tests.support.admin import PASSWORD
+from tests.support.services import REDIS_URL
+from tests.support.sync import start_worker, worker_env
+
+SHOTS = ARTIFACTS / "config"
+BAD_ICP = (
+    "[firmographics]\n"
+    'target_industries = ["software", "widgets"]\n'
+    'countries = ["US", "Germany"]\n'
+    "\n"
+    "[firmographics.employees]\n"
+    "min = -5\n"
+)
+
+
+@pytest.fixture
+def live(sandbox_factory):
+    return sandbox_factory(seed=62, records=1200, deliver_webhooks=True)
+
+
+@pytest.fixture
+def served_training(settings, engine, live, redis_client, sessions):
+    """Like ``served``, with the worker also taking the training queue (Retrain now)."""
+    database = engine.url.render_as_string(hide_password=False)
+    configured = live_stack.sandbox_settings(settings, live, database_url=database, redis_url=REDIS_URL)
+    stack = live_stack.serve_app(configured)
+    redis_client.delete("changes", "backfill", "training")
+    with sessions.begin() as db:
+        admins.create(db, "alice", PASSWORD)
+    worker = start_worker(worker_env(stack.settings), "changes,backfill,training")
+    yield stack.url
+    worker.terminate()  # a training task may still be finishing: give it time, then stop it
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=15)
+    stack.stop()
+
+
+def _connect(page, url: str) -> None:
+    page.goto(f"{url}/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    page.click("text=Connect HubSpot")
+    page.wait_for_selector("text=leadq is connected to HubSpot")
+    page.goto(f"{url}/")
+    page.click("text=Open")
+    page.wait_for_selector("#preview-start")
+
+
+def _below(page, upper: str, lower: str) -> float:
+    """How far below ``upper``'s bottom edge ``lower`` starts, in pixels."""
+    top = page.locator(upper).bounding_box()
+    bottom = page.locator(lower).bounding_box()
+    assert top and bottom
+    return bottom["y"] - (top["y"] + top["height"])
+
+
+@pytest.mark.redis
+def test_config_errors_are_shown_next_to_their_line_with_the_text_kept(page, served_training) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _connect(page, served_training)
+    page.click("nav.tabs >> text=ICP and routing")
+    page.wait_for_selector("textarea#icp")
+
+    page.fill("textarea#icp", BAD_ICP)
+    page.click("form.config button[type=submit]")
+    page.wait_for_selector("#icp-error")
+    shown = " ".join(page.locator("#icp-error").inner_text().split())
+    assert shown.startswith("3 problems in the ICP file:"), shown
+    assert 'Line 2: target_industries = ["software", "widgets"]' in shown
+    assert "'widgets' is not an industry of this ICP; use one of software, it_services" in shown
+    assert 'Line 3: countries = ["US", "Germany"]' in shown and "'Germany' is not a two-letter" in shown
+    assert "Line 6: min = -5 firmographics.employees.min: must be at least 0, got -5" in shown
+    assert page.locator("textarea#icp").input_value() == BAD_ICP, "the text typed is kept"
+    assert 0 <= _below(page, "textarea#icp", "#icp-error") < 40, "right under the ICP box"
+    assert page.locator("#config-problems").is_visible()
+    page.screenshot(path=str(SHOTS / "config-toml-errors.png"), full_page=True)
+
+    page.fill("input[name=industries]", "software, widgets")
+    page.fill("input[name=employees_min]", "abc")
+    page.click("#save-fields")
+    page.wait_for_selector("#employees_min-error")
+    assert page.locator("input[name=employees_min]").input_value() == "abc"
+    assert page.locator("input[name=industries]").input_value() == "software, widgets"
+    assert (
+        "must be a whole number of employees, you typed 'abc'"
+        in page.locator("#employees_min-error").inner_text()
+    )
+    assert 0 <= _below(page, "input[name=employees_min]", "#employees_min-error") < 40
+    assert "'widgets' is not an industry" in page.locator("#industries-error").inner_text(), "all at once"
+    assert "target_industries" in page.locator("textarea#icp").input_value(), "the ICP box is not emptied"
+    page.screenshot(path=str(SHOTS / "config-field-errors.png"), full_page=True)
+
+    page.fill("input[name=employees_min]", "5")
+    page.click("#save-fields")
+    page.wait_for_selector("#industries-error")
+    assert "'widgets' is not an industry" in page.locator("#industries-error").inner_text()
+    assert 0 <= _below(page, "#industries-help", "#industries-error") < 30, "under the industries field"
+    assert page.locator("input[name=employees_min]").input_value() == "5"
+
+
+@pytest.mark.redis
+def test_the_model_page_reads_in_plain_language(page, served_training) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _connect(page, served_training)
+    page.click("nav.tabs >> text=Model")
+    page.wait_for_selector("#retrain")
+    page.click("#retrain")
+    deadline = time.monotonic() + 180
+    while not page.locator("#champion").count():
+        assert time.monotonic() < deadline, "no model was trained"
+        time.sleep(2)
+        page.reload()
+    text = page.locator("#champion").inner_text()
+    assert "in 10 convert" in text or "in 100 convert" in text, text
+    assert "Take one lead that converted and one that did not" in text
+    assert "Calibration checks that the chances can be taken at face value" in text
+    assert "on a lead's page, \u201c" in text and "email_kind" not in text and "log-odds" not in text
+    assert page.locator("#champion figure.chart svg").count() == 2
+    page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
