@@ -33,13 +33,20 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Each half has its own Redis database (LEADQ_TEST_REDIS_URL / LEADQ_TEST_REDIS_URL_PG override them),
+# so `make test` runs the two halves side by side: on 2 cores that takes about 18 minutes instead
+# of 30. Each half's output is printed whole when it ends (make's --output-sync).
+REDIS_SQLITE ?= $(or $(LEADQ_TEST_REDIS_URL),redis://127.0.0.1:6379/15)
+REDIS_PG ?= $(or $(LEADQ_TEST_REDIS_URL_PG),redis://127.0.0.1:6379/14)
+
 test-sqlite: $(STAMP)
-	LEADQ_TEST_DB=sqlite $(BIN)/python -m pytest -q
+	LEADQ_TEST_DB=sqlite LEADQ_TEST_REDIS_URL=$(REDIS_SQLITE) $(BIN)/python -m pytest -q
 
 test-postgres: $(STAMP)
-	LEADQ_TEST_DB=postgres $(BIN)/python -m pytest -q -m "db"
+	LEADQ_TEST_DB=postgres LEADQ_TEST_REDIS_URL=$(REDIS_PG) $(BIN)/python -m pytest -q -m "db"
 
-test: lint test-sqlite test-postgres
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # Every benchmark in bench/ (outside CI: about 20 minutes); figures in var/bench/figures.json.
 bench: $(STAMP)

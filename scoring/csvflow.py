@@ -12,12 +12,12 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from scoring.columns import ColumnInfo, FeatureRows, feature_rows, infer_columns, parse_date
+from scoring.encoding import CATEGORICAL
 from scoring.evaluate import (
     calibration_table,
     headline,
@@ -27,12 +27,21 @@ from scoring.evaluate import (
     single_feature_auc,
     tier_table,
 )
+from scoring.explain import table_reason
+from scoring.holdout import check_size, check_time_split, reliability_warning, split
 from scoring.icp import Icp, load_icp
-from scoring.leadmodel import LeadModel, fit_lead_model, generic_describer
+from scoring.leadmodel import LeadModel, fit_lead_model
 from scoring.table import Table, TableError, labels_for, read_csv
 
-TEST_FRACTION = 0.25
-SEED = 0
+
+class Progress(Protocol):
+    """A progress display (the CLI passes one): ``step(n)`` advances, ``total``/``label`` update it."""
+
+    def __call__(self, advance: int = 1, *, total: int | None = None, label: str | None = None) -> None: ...
+
+
+def _silent(advance: int = 1, *, total: int | None = None, label: str | None = None) -> None:
+    """No progress display."""
 
 
 def tiers_for(priority: np.ndarray, icp: Icp) -> list[str]:
@@ -41,8 +50,16 @@ def tiers_for(priority: np.ndarray, icp: Icp) -> list[str]:
 
 
 def _prepare(
-    data: bytes | str, target: str, positive: str | None, time_column: str | None, exclude: Sequence[str]
+    data: bytes | str,
+    target: str,
+    positive: str | None,
+    time_column: str | None,
+    exclude: Sequence[str],
+    step: Progress = _silent,
+    holdout: bool = False,
 ) -> tuple[Table, list[ColumnInfo], FeatureRows, dict[str, str], np.ndarray, list[float] | None, list[str]]:
+    """The labelled rows' features; every problem with the file or the request is a ``TableError``
+    raised before ``step`` is first called (so a refused file shows no progress display)."""
     table = read_csv(data)
     notes: list[str] = []
     unknown = [c for c in exclude if c not in table.columns]
@@ -71,7 +88,14 @@ def _prepare(
     if len(keep) < len(table) or times is not None:
         table.keep(keep)
     if len(set(y.tolist())) < 2:
-        raise TableError(f"target column {target!r} has a single class among usable rows")
+        raise TableError(
+            f"target column {target!r} has a single class among usable rows: "
+            "leadq needs leads that converted and leads that did not"
+        )
+    check_size(y, target)
+    if holdout and times is not None:
+        check_time_split(y)
+    step(0, label="Reading the columns")
     infos = infer_columns(table, skip=[target, *exclude])
     if time_column:
         # The time column orders the split; only its weekday is a feature (the date itself would
@@ -83,19 +107,15 @@ def _prepare(
     for info in infos:
         if info.kind == "dropped":
             notes.append(f"column {info.name!r} not used: {info.reason}")
+    step(1, label="Building the features")
     rows, kinds = feature_rows(table, infos)
+    step(1)
     if not kinds:
-        raise TableError("no usable columns are left to learn from")
+        raise TableError(
+            "no usable columns are left to learn from (every other column is empty, constant or an "
+            "identifier): check the file and --exclude"
+        )
     return table, infos, rows, kinds, y, times, notes
-
-
-def _split(y: np.ndarray, times: list[float] | None) -> tuple[np.ndarray, np.ndarray, str]:
-    n = len(y)
-    if times is not None:
-        cut = round(n * (1 - TEST_FRACTION))
-        return np.arange(cut), np.arange(cut, n), "(time-ordered: trained on older rows, tested on newer)"
-    train, test = train_test_split(np.arange(n), test_size=TEST_FRACTION, random_state=SEED, stratify=y)
-    return np.sort(train), np.sort(test), "(stratified random holdout)"
 
 
 def evaluate_csv(
@@ -107,23 +127,30 @@ def evaluate_csv(
     exclude: Sequence[str] = (),
     icp: Icp | None = None,
     check_leaks: bool = True,
+    progress: Progress = _silent,
 ) -> dict[str, Any]:
-    """Train on a holdout split with the product's pipeline and report on the held-out rows."""
+    """Train on a holdout split with the product's pipeline and report on the held-out rows.
+
+    ``progress`` is told of each phase (and of each column checked for leaks) once the file has
+    been read and accepted."""
     icp = icp or load_icp()
-    table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    table, infos, rows, kinds, y, times, notes = _prepare(
+        data, target, positive, time_column, exclude, progress, holdout=True
+    )
     del table  # the raw cells are not needed any more: only the features
-    train, test = _split(y, times)[:2]
-    split_words = _split(y, times)[2]
+    progress(0, total=4 + (len(kinds) if check_leaks else 0), label="Training the model")
+    train, test, split_words = split(y, times)
     train_rows = rows.take(train)
     model = fit_lead_model(
         train_rows, y[train], kinds, version="evaluation", kind="table", time_ordered=times is not None
     )
+    progress(1, label="Scoring the test rows")
     test_rows = rows.take(test)
     del rows
     explanation = model.explain(test_rows)
     p = explanation.probabilities
-    priority = model.priority(p)
-    tiers = tiers_for(priority, icp)
+    tiers = tiers_for(model.priority(p), icp)
+    reliability = reliability_warning(y[test])
     report: dict[str, Any] = {
         **headline(y[test], p),
         "n_train": len(train),
@@ -138,25 +165,31 @@ def evaluate_csv(
         "top_factors": model.global_factors(explanation),
         "columns": [asdict(i) for i in infos],
         "notes": notes,
-        "warnings": [],
+        "reliability": reliability,
+        "warnings": [reliability] if reliability else [],
     }
     dq = _disqualified_mask(test_rows)
     if dq is not None:
         report["missed"]["disqualified leads"] = missed_conversions(y[test], dq)
     if check_leaks:
-        singles = single_feature_auc(train_rows, kinds, y[train])
+        progress(1, label="Checking each column for leaks")
+        singles = single_feature_auc(train_rows, kinds, y[train], progress=lambda: progress(1))
         report["single_column_auc"] = singles
         report["warnings"].extend(leak_warnings(singles))
-    if report["auc"] >= 0.97:
-        suspects = sorted(report.get("single_column_auc", {}).items(), key=lambda kv: -max(kv[1], 1 - kv[1]))[
-            :3
-        ]
-        named = ", ".join(f"{name!r} (alone: AUC {auc:.2f})" for name, auc in suspects)
-        report["warnings"].append(
-            f"held-out AUC {report['auc']:.3f} is too good to be true for lead data: "
-            f"check the columns for ones filled in after the outcome{': ' + named if named else ''}"
-        )
+    else:
+        progress(1)
+    if report["auc"] >= 0.97 and not reliability:
+        report["warnings"].append(_too_good(report))
     return report
+
+
+def _too_good(report: Mapping[str, Any]) -> str:
+    suspects = sorted(report.get("single_column_auc", {}).items(), key=lambda kv: -max(kv[1], 1 - kv[1]))[:3]
+    named = ", ".join(f"{name!r} (alone: AUC {auc:.2f})" for name, auc in suspects)
+    return (
+        f"held-out AUC {report['auc']:.3f} is too good to be true for lead data: "
+        f"check the columns for ones filled in after the outcome{': ' + named if named else ''}"
+    )
 
 
 def _disqualified_mask(rows: Sequence[Mapping[str, Any]]) -> np.ndarray | None:
@@ -175,10 +208,14 @@ def train_csv(
     time_column: str | None = None,
     exclude: Sequence[str] = (),
     version: str | None = None,
+    progress: Progress = _silent,
 ) -> LeadModel:
     """Train on every usable row (for ``leadq train``); the artifact remembers the columns."""
-    table, infos, rows, kinds, y, times, notes = _prepare(data, target, positive, time_column, exclude)
+    table, infos, rows, kinds, y, times, notes = _prepare(
+        data, target, positive, time_column, exclude, progress
+    )
     del table
+    progress(0, total=3, label="Training the model")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     model = fit_lead_model(
         rows,
@@ -196,38 +233,84 @@ def train_csv(
             "window": [min(times), max(times)] if times else None,
         },
     )
+    progress(1)
     return model
 
 
+_PARTS = {"weekday", "seniority", "function", "kind", "filled in"}
+REASON_FLOOR = 0.01  # contributions smaller than this (calibrated logit) are not worth a rep's time
+
+
+def _feature_sources(infos: Sequence[ColumnInfo]) -> dict[str, tuple[str, str]]:
+    """Each feature's column and how it reads it: ``Job Title (seniority)`` -> (``Job Title``,
+    ``seniority``); a plain column -> (its name, ``numeric``/``categorical``)."""
+    sources = {}
+    for info in infos:
+        sources[info.name] = (info.name, info.kind)
+        for part in _PARTS:
+            sources[f"{info.name} ({part})"] = (info.name, part)
+    return sources
+
+
+def _reasons(
+    model: LeadModel,
+    table: Table,
+    sources: Mapping[str, tuple[str, str]],
+    row: Mapping[str, Any],
+    index: int,
+    contributions: np.ndarray,
+    top: int,
+) -> str:
+    """The lead's strongest reasons, biggest first, phrased by ``explain.table_reason``."""
+    phrased: list[str] = []
+    for j in np.argsort(-np.abs(contributions)):
+        if abs(contributions[j]) < REASON_FLOOR or len(phrased) == top:
+            break
+        spec = model.encoder.specs[j]
+        column, part = sources.get(spec.name, (spec.name, spec.kind))
+        value = row.get(spec.name)
+        cell = table.column(column)[index] if column in table.cells else str(value or "")
+        rare = part == CATEGORICAL and value is not None and str(value) not in spec.categories
+        text = table_reason(column, part, value, cell, float(contributions[j]), rare)
+        if text:
+            phrased.append(("+ " if contributions[j] > 0 else "- ") + text)
+    return "; ".join(phrased)
+
+
 def scored_rows(
-    data: bytes | str, model: LeadModel, icp: Icp | None = None, top_reasons: int = 4
+    data: bytes | str,
+    model: LeadModel,
+    icp: Icp | None = None,
+    top_reasons: int = 4,
+    progress: Progress = _silent,
 ) -> tuple[str, Iterator[list[str]]]:
     """The CSV's separator and its rows (header first) with leadq's columns appended: score,
-    probability, tier, verdict, reasons. Rows are produced one at a time, for writing as they come."""
+    probability, tier, verdict, reasons. Rows are produced one at a time, for writing as they come;
+    ``progress`` counts them, once the file has been read and accepted."""
     icp = icp or load_icp()
     table = read_csv(data)
     infos = [ColumnInfo(**c) for c in model.metadata.get("columns", [])]
     missing = [i.name for i in infos if i.kind != "dropped" and i.name not in table.columns]
     if missing:
-        raise TableError(f"the model needs columns that are not in the file: {', '.join(missing)}")
+        raise TableError(
+            f"the model needs columns that are not in the file: {', '.join(missing)}; score a file "
+            "exported the same way as the one the model was trained on"
+        )
+    progress(0, total=len(table), label="Scoring leads")
     rows, _kinds = feature_rows(table, infos)
     explanation = model.explain(rows)
     priority = model.priority(explanation.probabilities)
     tiers = tiers_for(priority, icp)
     dq = _disqualified_mask(rows)
+    sources = _feature_sources(infos)
     extra = ["leadq_score", "leadq_probability", "leadq_tier", "leadq_verdict", "leadq_reasons"]
 
     def produce() -> Iterator[list[str]]:
         yield [*table.columns, *extra]
         for index in range(len(table)):
             row = rows[index]
-            contributions = explanation.contributions[index]
-            order = np.argsort(-np.abs(contributions))[:top_reasons]
-            reasons = "; ".join(
-                ("+ " if contributions[j] > 0 else "- ")
-                + generic_describer(model.features[j], row.get(model.features[j]), contributions[j])
-                for j in order
-                if abs(contributions[j]) > 1e-6
+            reasons = _reasons(
+                model, table, sources, row, index, explanation.contributions[index], top_reasons
             )
             filled = sum(v is not None for v in row.values()) / max(len(row), 1)
             if dq is not None and dq[index]:
@@ -244,6 +327,7 @@ def scored_rows(
                 verdict,
                 reasons,
             ]
+            progress(1)
 
     return table.delimiter, produce()
 

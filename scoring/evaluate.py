@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,9 +84,13 @@ def missed_conversions(y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
 
 
 def single_feature_auc(
-    rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str], y: np.ndarray
+    rows: Sequence[Mapping[str, Any]],
+    kinds: Mapping[str, str],
+    y: np.ndarray,
+    progress: Callable[[], None] | None = None,
 ) -> dict[str, float]:
-    """Cross-validated AUC of each feature alone: a feature near 1.0 leaks the outcome."""
+    """Cross-validated AUC of each feature alone: a feature near 1.0 leaks the outcome.
+    ``progress`` is called after each feature."""
     out = {}
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     for name, kind in kinds.items():
@@ -97,6 +101,8 @@ def single_feature_auc(
             model = LogisticRegression(C=10.0, max_iter=500).fit(matrix[train], y[train])
             predicted[test] = model.decision_function(matrix[test])
         out[name] = round(float(roc_auc_score(y, predicted)), 4)
+        if progress is not None:
+            progress()
     return out
 
 
@@ -118,6 +124,9 @@ def summary_text(report: Mapping[str, Any]) -> str:
         f"{report['average_precision']:.3f}, Brier {report['brier']:.3f} "
         f"(trained on {report['n_train']:,}, tested on {report['n_test']:,} {report.get('split', '')})",
     ]
+    reliability = report.get("reliability")
+    if reliability:
+        lines.append(f"WARNING: {reliability}")
     if report.get("rule_auc") is not None:
         lines.append(f"rule score on the same test set: AUC {report['rule_auc']:.3f}")
     lines.append("tiers (share of leads, conversion rate):")
@@ -138,5 +147,6 @@ def summary_text(report: Mapping[str, Any]) -> str:
     if report.get("top_factors"):
         lines.append("top factors: " + ", ".join(f["feature"] for f in report["top_factors"]))
     for warning in report.get("warnings", []):
-        lines.append(f"WARNING: {warning}")
+        if warning != reliability:  # already said under the headline
+            lines.append(f"WARNING: {warning}")
     return "\n".join(lines)

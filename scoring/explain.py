@@ -101,3 +101,69 @@ def model_reasons(
         name = features[j]
         reasons.append(Reason(_factor(name), value, describe(name, row.get(name), value)))
     return reasons
+
+
+# Reasons for a lead scored from a CSV export (``leadq score``): one column's part in its score.
+
+_WEEKDAYS = {
+    "Mon": "Monday",
+    "Tue": "Tuesday",
+    "Wed": "Wednesday",
+    "Thu": "Thursday",
+    "Fri": "Friday",
+    "Sat": "Saturday",
+    "Sun": "Sunday",
+}
+_ZERO = {"0", "0.0", "0,0", "0.00", "0,00"}
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _absent(part: str, value: Any, cell: str) -> bool:
+    """The lead has nothing in this column: blank, zero, unknown or left empty."""
+    if value is None:
+        return True
+    if part == "numeric":
+        return float(value) == 0.0
+    if part in ("seniority", "function", "kind"):
+        return str(value) in ("unknown", "none", "missing")
+    if part == "filled in":
+        return str(value) == "no"
+    return cell.strip() in _ZERO
+
+
+def table_reason(
+    column: str, part: str, value: Any, cell: str, contribution: float, rare: bool = False
+) -> str | None:
+    """One CSV column's part in a lead's score as a rep reads it, or None where it is left out.
+
+    ``part`` is how the column is read: ``numeric``, ``categorical``, ``weekday`` (of a date),
+    ``seniority``/``function`` (of a job title), ``kind`` (of an e-mail address) or ``filled in``
+    (free text). ``cell`` is the file's own text, so values keep their casing ("Lead Origin: API").
+
+    A blank, zero or unknown value is never given as a point in the lead's favour: the model credits
+    it only because such leads share something else (in X Education, leads from a form have no
+    website visits and convert often), which a rep can neither see nor act on. As a point against
+    the lead it is true and useful ("- TotalVisits: 0").
+    """
+    if contribution > 0 and _absent(part, value, cell):
+        return None
+    if part == "seniority":
+        return describe("seniority", value, contribution)
+    if part == "function":
+        return describe("function", value, contribution)
+    if part == "kind":
+        return describe("email_kind", value, contribution)
+    if part == "filled in":
+        return f"{column} filled in" if value == "yes" else f"{column} left blank"
+    if value is None:
+        return f"{column} not given"
+    if part == "weekday":
+        return f"{column} on a {_WEEKDAYS.get(str(value), value)}"
+    if part == "numeric":
+        return f"{column}: {_number(float(value))}"
+    return f"{column}: {cell.strip()}" + (" (a rare value)" if rare else "")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ MAX_COLUMNS = 10_000  # CRM exports have hundreds at most; each column costs mem
 _INTERN_LIMIT = 10_000  # distinct values per column shared as one string object (categories repeat)
 _SNIFF = 65_536  # characters looked at for the separator and for binary content
 _SAVE_AS = 'save it from your spreadsheet as "CSV UTF-8" and try again'
+_EXPORT = "export the leads from your CRM or spreadsheet as CSV and try again"
 
 
 @dataclass
@@ -98,6 +101,43 @@ def _encoding(data: bytes) -> str:
     return "utf-8"
 
 
+# The first bytes of files people pick by mistake: what the file is, and what to do instead.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image", _EXPORT),
+    (b"\xff\xd8\xff", "a JPEG image", _EXPORT),
+    (b"GIF8", "a GIF image", _EXPORT),
+    (b"%PDF", "a PDF document", _EXPORT),
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)", f"unzip it, or {_SAVE_AS}"),
+    (b"\xd0\xcf\x11\xe0", "an Excel workbook (.xls)", _SAVE_AS),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first (gunzip) and give leadq the CSV inside"),
+    (b"SQLite format 3", "an SQLite database", _EXPORT),
+)
+
+
+def _not_a_csv(data: bytes | str) -> str | None:
+    """What the file is instead of a CSV export (an image, a workbook, JSON, blank), or None."""
+    if isinstance(data, bytes):
+        for magic, what, fix in _SIGNATURES:
+            if data.startswith(magic):
+                return f"the file is {what}, not a CSV export of leads: {fix}"
+        head = data[:_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n")
+    else:
+        head = data[:_SNIFF].lstrip("\ufeff \t\r\n").encode("utf-8", "replace")
+    if not data:
+        return f"the file is empty (0 bytes): {_EXPORT}"
+    if not head.strip(b"\x00"):
+        return f"the file holds only blank lines: {_EXPORT}"
+    if head[:14].lower().startswith((b"<!doctype html", b"<html", b"<?xml")):
+        what = "an XML document" if head.startswith(b"<?xml") else "a web page (HTML)"
+        return f"the file is {what}, not a CSV export of leads: {_EXPORT}"
+    if head[:1] in (b"{", b"[") and (head[1:2] in (b'"', b"{", b"[", b"\n", b"\r", b" ", b"]", b"}")):
+        return (
+            "the file is JSON, not CSV: leadq reads CSV exports (a header line naming the columns, "
+            f"then one line per lead); {_EXPORT}"
+        )
+    return None
+
+
 def _text(data: bytes | str) -> tuple[TextIO, str]:
     if isinstance(data, str):
         return io.StringIO(data.removeprefix("\ufeff"), newline=""), "utf-8"
@@ -145,23 +185,33 @@ def read_csv(data: bytes | str) -> Table:
     (repeated values stored once), not with a dict per row. Every problem is a ``TableError``
     saying what is wrong and on which line.
     """
+    problem = _not_a_csv(data)
+    if problem:
+        raise TableError(problem)
     stream, encoding = _text(data)
     try:
         first = stream.readline()
     except UnicodeDecodeError:
         raise TableError(f"the file is not valid {encoding.upper()} text: {_SAVE_AS}") from None
-    if not first:
-        raise TableError("the file is empty")
     if not first.strip():
-        raise TableError("the first line is blank: it should name the columns (a CSV export's header)")
+        raise TableError(
+            "the first line is blank: it should name the columns (a CSV export's header); "
+            "remove the blank lines at the top of the file"
+        )
     sample = first[:_SNIFF]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
     if controls > 0.05 * len(sample):
-        raise TableError("the file is not text (binary content): is it a CSV export of leads?")
+        raise TableError(
+            f"the file is not text (binary content): is it a CSV export of leads? {_EXPORT[0].upper()}"
+            f"{_EXPORT[1:]}"
+        )
     counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] == 0:
-        raise TableError("the file has a single column: is it a CSV export of leads?")
+        raise TableError(
+            "the file has a single column (no comma, semicolon or tab in its first line): "
+            f"is it a CSV export of leads? {_EXPORT[0].upper()}{_EXPORT[1:]}"
+        )
     lines = _Lines(itertools.chain([first], stream))
     reader = csv.reader(lines, delimiter=delimiter)
     records = _records(lines, reader, encoding)
@@ -189,7 +239,9 @@ def read_csv(data: bytes | str) -> Table:
                 shared = value
             columns[j].append(shared)
     if not columns[0]:
-        raise TableError("the file has a header line but no rows of leads")
+        raise TableError(
+            "the file has a header line but no rows of leads: export it again with the leads included"
+        )
     return Table(header, dict(zip(header, columns, strict=True)), delimiter)
 
 
@@ -202,29 +254,98 @@ def _listed(names: Sequence[str], limit: int = 20) -> str:
 POSITIVE_WORDS = ("1", "yes", "true", "y", "won", "converted", "closed won", "closedwon", "customer", "t")
 
 
+_OUTCOME_NAME = re.compile(
+    r"won|win|convert|closed|status|stage|outcome|result|target|label|deal|customer", re.I
+)
+_SHOWN_CANDIDATES = 8
+
+
+def _spellings(values: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Each present value, lowercased, with its most common spelling and how many rows hold it."""
+    counts = Counter(v for v in values if not is_missing(v))
+    out: dict[str, tuple[str, int]] = {}
+    for value, count in counts.most_common():
+        key = value.lower()
+        spelling, total = out.get(key, (value, 0))
+        out[key] = (spelling, total + count)
+    return out
+
+
+def _values_seen(spellings: dict[str, tuple[str, int]], limit: int = 6) -> str:
+    """``0 (6,000 rows) and 1 (3,240 rows)``: the values of a column with their row counts."""
+    ranked = sorted(spellings.values(), key=lambda sc: -sc[1])  # most common first when many
+    if len(ranked) <= limit:  # a few: in their natural order (0 then 1, No then Yes)
+        ranked.sort(key=lambda sc: (not sc[0].isdigit(), int(sc[0]) if sc[0].isdigit() else 0, sc[0].lower()))
+    shown = [
+        f"{spelling if spelling.isdigit() else repr(spelling)} ({count:,} row{'' if count == 1 else 's'})"
+        for spelling, count in ranked[:limit]
+    ]
+    if len(ranked) > limit:
+        shown.append(f"{len(ranked) - limit:,} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _outcome_candidates(table: Table, target: str) -> tuple[list[str], list[str]]:
+    """Columns that could be the outcome: the ones named like ``target`` (any case, near spellings),
+    then the two-valued ones and those named like an outcome (won, converted, status ...)."""
+    close = [c for c in table.columns if c.lower() == target.lower()]
+    close += [c for c in difflib.get_close_matches(target, table.columns, n=3, cutoff=0.6) if c not in close]
+    named, two_valued = [], []
+    for name in table.columns:
+        if name in close:
+            continue
+        distinct = {v.lower() for v in table.column(name)[:5000] if not is_missing(v)}
+        if _OUTCOME_NAME.search(name) and 2 <= len(distinct) <= 10:
+            named.append(name)
+        elif len(distinct) == 2:
+            two_valued.append(name)
+    return close, named + two_valued
+
+
+def _unknown_target(table: Table, target: str) -> TableError:
+    close, likely = _outcome_candidates(table, target)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if close and close[0].lower() == target.lower():
+        listing = ""  # a name that differs only in case is the answer
+    elif close[1:] + likely:
+        other = "other " if hint else ""
+        listing = (
+            f"; {other}columns that could be the outcome: {_listed(close[1:] + likely, _SHOWN_CANDIDATES)}"
+        )
+    elif not close:
+        listing = f"; no column looks like an outcome (two values); the columns are: {_listed(table.columns)}"
+    else:
+        listing = ""
+    return TableError(
+        f"target column {target!r} is not in the file{hint}{listing}; give the outcome column with --target"
+    )
+
+
 def labels_for(table: Table, target: str, positive: str | None) -> tuple[list[int | None], str]:
     """0/1 per row (None where the target is blank) and the positive value used."""
     if target not in table.columns:
-        close = [c for c in table.columns if c.lower() == target.lower()]
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TableError(
-            f"target column {target!r} is not in the file{hint}; columns: {_listed(table.columns)}"
-        )
+        raise _unknown_target(table, target)
     values = table.column(target)
-    present = Counter(v.lower() for v in values if not is_missing(v))
-    if len(present) < 2:
-        only = next(iter(present), "(nothing)")
-        raise TableError(f"target column {target!r} has a single class ({only!r}): nothing to learn from")
+    spellings = _spellings(values)
+    if len(spellings) < 2:
+        only = next(iter(spellings.values()), ("(nothing)", 0))[0]
+        raise TableError(
+            f"target column {target!r} has a single class ({only!r}): nothing to learn from; "
+            "leadq needs leads that converted and leads that did not"
+        )
     if positive is None:
-        candidates = [v for v in present if v in POSITIVE_WORDS]
-        if len(present) == 2 and len(candidates) == 1:
+        candidates = [v for v in spellings if v in POSITIVE_WORDS]
+        if len(spellings) == 2 and len(candidates) == 1:
             positive = candidates[0]
         else:
             raise TableError(
-                f"target column {target!r} has values {sorted(present)[:10]}: "
+                f"target column {target!r} has values {_values_seen(spellings)}: "
                 "say which one is the positive outcome with --positive"
             )
     positive_l = positive.strip().lower()
-    if positive_l not in present:
-        raise TableError(f"--positive {positive!r} never occurs in {target!r}")
+    if positive_l not in spellings:
+        raise TableError(
+            f"--positive {positive!r} never occurs in {target!r}; its values are {_values_seen(spellings)}: "
+            "give one of them with --positive"
+        )
     return [None if is_missing(v) else int(v.lower() == positive_l) for v in values], positive

@@ -1,5 +1,6 @@
-"""What a batch leaves behind, recorded in one transaction: the write ledger, the new scores, the
-routing decisions, the overrides people made (feedback) and the dead letters of refused writes."""
+"""What a batch leaves behind, recorded in one transaction: the write ledger, the new scores, who the
+scored records are (the lead directory), the routing decisions, the overrides people made (feedback)
+and the dead letters of refused writes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime
 
 from core.records import FieldUpdate, RecordRef
 from routing.types import Decision
-from storage import dead_letters, ledger, routing_log, scores
+from storage import dead_letters, lead_directory, ledger, routing_log, scores
 from storage.db import Sessions
 from storage.dead_letters import Refusal
+from storage.lead_directory import LeadFacts
 from storage.scores import NewScore, StoredScore
 from storage.statuses import DecisionStatus
 from storage.tables import Feedback
@@ -55,6 +57,7 @@ class BatchHistory:
     routed: Sequence[RoutingEntry] = ()
     decided_at: datetime | None = None
     overrides: Sequence[Override] = ()
+    directory: Sequence[LeadFacts] = ()  # who the scored records are (name, company, owner ...)
 
 
 def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) -> None:
@@ -65,6 +68,7 @@ def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) 
         for new in batch.scores:
             if batch.keep_score(new, newest.get(new.key)):
                 scores.add(session, installation_id, new)
+        lead_directory.record(session, installation_id, batch.directory)
         for entry in batch.routed:
             routing_log.record(
                 session,

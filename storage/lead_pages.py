@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.statuses import EventStatus
-from storage.tables import DeadLetter, Feedback, LedgerEntry, ProcessedEvent, RoutingDecisionRow, ScoreRow
+from storage.tables import (
+    DeadLetter,
+    Feedback,
+    LeadDirectoryRow,
+    LedgerEntry,
+    ProcessedEvent,
+    RoutingDecisionRow,
+    ScoreRow,
+)
 
 TIERS = ("L1", "L2", "L3", "L4")
 STORY_LIMIT = 100  # scores and ledger writes shown on one record's page
@@ -62,21 +71,138 @@ def tier_counts(session: Session, installation_id: int) -> list[tuple[str, str, 
     return [(object_type, tier, n) for object_type, tier, n in session.execute(stmt).all()]
 
 
-def leads_page(session: Session, installation_id: int, prefix: str, tier: str, limit: int) -> list[ScoreRow]:
-    """Each record's newest score, likeliest first; ``prefix`` narrows by record id, ``tier`` (one of
-    ``TIERS``, anything else means all) by tier."""
+SORTS = ("name", "company", "owner", "tier", "verdict", "score", "scored")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LeadQuery:
+    """One page of the Leads list. The caller validates: ``tier`` one of ``TIERS`` or "", ``verdict`` a
+    stored verdict or "", ``owner`` an owner id, ``NO_OWNER`` or "", ``sort`` one of ``SORTS``."""
+
+    q: str = ""  # part of the name, e-mail, company or domain, or the start of the record id
+    object_types: tuple[str, ...] = ()  # (): people and companies/accounts alike
+    tier: str = ""
+    verdict: str = ""
+    owner: str = ""
+    sort: str = "score"
+    descending: bool = True
+    page: int = 1  # from 1
+    size: int = PAGE_SIZE
+
+
+NO_OWNER = "none"
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    score: ScoreRow  # the record's newest score
+    who: LeadDirectoryRow | None  # None: scored before leadq kept names
+
+
+@dataclass(frozen=True)
+class LeadsPage:
+    rows: list[LeadRow]
+    total: int  # records matching, over all pages
+
+
+def _blank_last(column: Any) -> Any:
+    return func.coalesce(column, "") == ""
+
+
+def _order(sort: str, descending: bool) -> list[Any]:
+    """The sort's columns, then the score row's id: a stable order however many rows tie."""
+    columns: dict[str, list[Any]] = {
+        "name": [LeadDirectoryRow.name],
+        "company": [LeadDirectoryRow.company],
+        "owner": [LeadDirectoryRow.owner_name, LeadDirectoryRow.owner_id],
+        "tier": [ScoreRow.tier],
+        "verdict": [ScoreRow.verdict],
+        "score": [ScoreRow.probability, ScoreRow.fit],
+        "scored": [ScoreRow.scored_at],
+    }
+    chosen = columns[sort]
+    blanks = [_blank_last(chosen[0])] if sort in ("name", "company", "owner") else []  # unknown: last
+    keyed = [c.desc().nulls_last() if descending else c.asc().nulls_last() for c in chosen]
+    tie = ScoreRow.id.desc() if descending else ScoreRow.id.asc()
+    return [*blanks, *keyed, tie]
+
+
+def _filtered(installation_id: int, query: LeadQuery) -> Select[ScoreRow, LeadDirectoryRow]:
     latest = (
-        select(func.max(ScoreRow.id))
+        select(func.max(ScoreRow.id).label("id"))
         .where(ScoreRow.installation_id == installation_id)
         .group_by(ScoreRow.object_type, ScoreRow.record_id)
+        .subquery()
     )
-    query = select(ScoreRow).where(ScoreRow.id.in_(latest))
-    if prefix:
-        query = query.where(ScoreRow.record_id.startswith(prefix, autoescape=True))
-    if tier in TIERS:
-        query = query.where(ScoreRow.tier == tier)
-    return list(
-        session.scalars(query.order_by(ScoreRow.probability.desc(), ScoreRow.fit.desc()).limit(limit))
+    stmt = (
+        select(ScoreRow, LeadDirectoryRow)
+        .join(latest, ScoreRow.id == latest.c.id)
+        .outerjoin(
+            LeadDirectoryRow,
+            and_(
+                LeadDirectoryRow.installation_id == installation_id,
+                LeadDirectoryRow.object_type == ScoreRow.object_type,
+                LeadDirectoryRow.record_id == ScoreRow.record_id,
+            ),
+        )
+    )
+    if query.q:
+        text = query.q
+        stmt = stmt.where(
+            or_(
+                ScoreRow.record_id.startswith(text, autoescape=True),
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (
+                        LeadDirectoryRow.name,
+                        LeadDirectoryRow.email,
+                        LeadDirectoryRow.company,
+                        LeadDirectoryRow.domain,
+                    )
+                ),
+            )
+        )
+    if query.object_types:
+        stmt = stmt.where(ScoreRow.object_type.in_(query.object_types))
+    if query.tier:
+        stmt = stmt.where(ScoreRow.tier == query.tier)
+    if query.verdict:
+        stmt = stmt.where(ScoreRow.verdict == query.verdict)
+    if query.owner == NO_OWNER:
+        stmt = stmt.where(func.coalesce(LeadDirectoryRow.owner_id, "") == "")
+    elif query.owner:
+        stmt = stmt.where(LeadDirectoryRow.owner_id == query.owner)
+    return stmt
+
+
+def leads_page(session: Session, installation_id: int, query: LeadQuery) -> LeadsPage:
+    """One page of each record's newest score with who the record is: one query for the page and
+    one for the total."""
+    stmt = _filtered(installation_id, query)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    offset = max(query.page - 1, 0) * query.size
+    page = stmt.order_by(*_order(query.sort, query.descending)).offset(offset).limit(query.size)
+    return LeadsPage([LeadRow(score, who) for score, who in session.execute(page).all()], total)
+
+
+def owners(session: Session, installation_id: int) -> dict[str, str]:
+    """Owner id -> name ("" where leadq never learnt it) of the installation's scored records."""
+    stmt = (
+        select(LeadDirectoryRow.owner_id, func.max(LeadDirectoryRow.owner_name))
+        .where(LeadDirectoryRow.installation_id == installation_id, LeadDirectoryRow.owner_id != "")
+        .group_by(LeadDirectoryRow.owner_id)
+    )
+    return {owner_id: name or "" for owner_id, name in session.execute(stmt).all()}
+
+
+def directory_entry(
+    session: Session, installation_id: int, object_type: str, record_id: str
+) -> LeadDirectoryRow | None:
+    return session.scalar(
+        select(LeadDirectoryRow).filter_by(
+            installation_id=installation_id, object_type=object_type, record_id=record_id
+        )
     )
 
 
@@ -89,6 +215,11 @@ class LeadStory:
     ledger: list[LedgerEntry]
     feedback: list[Feedback]
     failures: list[DeadLetter]
+
+    @property
+    def empty(self) -> bool:
+        """leadq never scored, routed or wrote the record: there is no such lead to show."""
+        return not (self.scores or self.decisions or self.ledger or self.feedback or self.failures)
 
 
 def lead_story(session: Session, installation_id: int, object_type: str, record_id: str) -> LeadStory:

@@ -327,3 +327,28 @@ class ReconcileRun(Base):
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
     fixed: Mapped[int] = mapped_column(Integer, default=0)
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | scheduled | demo
+
+
+class LeadDirectoryRow(Base):
+    """Who a scored record is, as last read when leadq scored it: what the Leads list shows and
+    searches (name, e-mail, company, domain) and its owner (id, and name where leadq knew it)."""
+
+    __tablename__ = "lead_directory"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "object_type", "record_id"),
+        Index("ix_lead_directory_name", "installation_id", "name"),
+        Index("ix_lead_directory_company", "installation_id", "company"),
+        Index("ix_lead_directory_owner", "installation_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    company: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    domain: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    owner_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    owner_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)

@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from leadq.commands.progress import Step
     from scoring.icp import Icp
+    from scoring.leadmodel import LeadModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,22 +35,70 @@ def _read_data(path: str) -> bytes:
         with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+        raise click.ClickException(
+            f"cannot read {path}: {exc.strerror} (check the file's name and folder)"
+        ) from None
 
 
-_CSV_OPTIONS = [
-    click.argument("data", type=click.Path(dir_okay=False)),
-    click.option("--target", required=True, help="the outcome column"),
-    click.option("--positive", default=None, help="the value of TARGET that means converted/won"),
-    click.option("--time-column", default=None, help="train on older rows, test on newer ones"),
-    click.option("--exclude", default="", help="comma-separated columns to leave out"),
-]
+class _Progress:
+    """The progress display, opened at the first step: the scoring functions take their first step
+    only once the file is read and accepted, so a refused file shows its one error line alone.
+
+    While it is open a heartbeat steps it by 0 every second, so a log still gets its line every few
+    seconds during a long phase with no count of its own (fitting the model)."""
+
+    HEARTBEAT_S = 1.0
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._step: Step | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, advance: int = 1, *, total: int | None = None, label: str | None = None) -> None:
+        with self._lock:
+            if self._step is None:
+                self._open(label or "Working", total)
+                label = None
+            assert self._step is not None
+            self._step(advance, total=total, label=label)
+
+    def _open(self, label: str, total: int | None) -> None:
+        from leadq.commands.progress import progress
+
+        self._step = self._stack.enter_context(progress(label, total=total))
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.HEARTBEAT_S):
+                self(0)
+
+        thread = threading.Thread(target=beat, name="progress-heartbeat", daemon=True)
+        thread.start()
+        self._stack.callback(thread.join)
+        self._stack.callback(stop.set)
 
 
-def _csv_options(func: F) -> F:
-    for option in reversed(_CSV_OPTIONS):
-        func = option(func)
-    return func
+_TIME_HELP = {
+    "evaluate": "a date column: train on older rows, test on the newest quarter (default: a random quarter)",
+    "train": "a date column: the model trains on every row and is tuned and calibrated on the newest ones",
+}
+
+
+def _csv_options(command: str) -> Callable[[F], F]:
+    options = [
+        click.argument("data", type=click.Path(dir_okay=False)),
+        click.option("--target", required=True, help="the outcome column"),
+        click.option("--positive", default=None, help="the value of TARGET that means converted/won"),
+        click.option("--time-column", default=None, help=_TIME_HELP[command]),
+        click.option("--exclude", default="", help="comma-separated columns to leave out"),
+    ]
+
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 def _excluded(text: str) -> list[str]:
@@ -57,20 +110,34 @@ def _write_report(report: dict[str, Any], json_out: str | None, charts: str | No
     from scoring.charts import calibration_chart, lift_chart
 
     lines = []
-    if json_out:
-        Path(json_out).write_text(json.dumps(report, indent=2, default=str))
-        lines.append(f"report written to {json_out}")
-    if charts:
-        folder = Path(charts)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "lift.svg").write_text(lift_chart(report["lift"]))
-        (folder / "calibration.svg").write_text(calibration_chart(report["calibration"]))
-        lines.append(f"charts written to {folder}/lift.svg and {folder}/calibration.svg")
+    try:
+        if json_out:
+            Path(json_out).write_text(json.dumps(report, indent=2, default=str))
+            lines.append(f"report written to {json_out}")
+        if charts:
+            folder = Path(charts)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "lift.svg").write_text(lift_chart(report["lift"]))
+            (folder / "calibration.svg").write_text(calibration_chart(report["calibration"]))
+            lines.append(f"charts written to {folder}/lift.svg and {folder}/calibration.svg")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
     return lines
 
 
+@contextmanager
+def _working() -> Iterator[_Progress]:
+    """The progress display for one command. On a terminal it shows from the start (loading the
+    scoring libraries takes a few seconds); in a log, from when the file has been accepted."""
+    with ExitStack() as stack:
+        step = _Progress(stack)
+        if sys.stderr.isatty():
+            step(0, label="Loading the scoring libraries")
+        yield step
+
+
 @click.command("evaluate")
-@_csv_options
+@_csv_options("evaluate")
 @click.option("--icp", "icp_path", default=None, type=click.Path(dir_okay=False), help="ICP TOML file")
 @click.option(
     "--json", "json_out", default=None, type=click.Path(dir_okay=False), help="write the report as JSON"
@@ -89,21 +156,26 @@ def evaluate_cmd(
     charts: str | None,
 ) -> None:
     """Train on a holdout split of a CSV of leads and report how well leadq would score them."""
-    from scoring.csvflow import evaluate_csv
-    from scoring.evaluate import summary_text
-    from scoring.table import TableError
+    content = _read_data(data)
+    with _working() as step:
+        from scoring.csvflow import evaluate_csv
+        from scoring.table import TableError
 
-    try:
-        report = evaluate_csv(
-            _read_data(data),
-            target,
-            positive=positive,
-            time_column=time_column,
-            exclude=_excluded(exclude),
-            icp=_read_icp(icp_path),
-        )
-    except TableError as exc:
-        raise click.ClickException(str(exc)) from None
+        icp = _read_icp(icp_path)
+        try:
+            report = evaluate_csv(
+                content,
+                target,
+                positive=positive,
+                time_column=time_column,
+                exclude=_excluded(exclude),
+                icp=icp,
+                progress=step,
+            )
+        except TableError as exc:
+            raise click.ClickException(str(exc)) from None
+    from scoring.evaluate import summary_text
+
     for note in report["notes"]:
         click.echo(f"note: {note}")
     click.echo(summary_text(report))
@@ -112,22 +184,32 @@ def evaluate_cmd(
 
 
 @click.command("train")
-@_csv_options
+@_csv_options("train")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the model (JSON)")
 def train_cmd(
     data: str, target: str, positive: str | None, time_column: str | None, exclude: str, out: str
 ) -> None:
     """Train a model on every row of a CSV and save it as a portable JSON artifact."""
-    from scoring.csvflow import train_csv
-    from scoring.table import TableError
+    content = _read_data(data)
+    with _working() as step:
+        from scoring.csvflow import train_csv
+        from scoring.table import TableError
 
+        try:
+            model = train_csv(
+                content,
+                target,
+                positive=positive,
+                time_column=time_column,
+                exclude=_excluded(exclude),
+                progress=step,
+            )
+        except TableError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
-        model = train_csv(
-            _read_data(data), target, positive=positive, time_column=time_column, exclude=_excluded(exclude)
-        )
-    except TableError as exc:
-        raise click.ClickException(str(exc)) from None
-    Path(out).write_bytes(model.to_bytes())
+        Path(out).write_bytes(model.to_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
     click.echo(
         f"model {model.version} trained on {model.metadata['n_train']:,} rows "
         f"({len(model.features)} features) written to {out}"
@@ -138,26 +220,46 @@ def _score(data: str, model_path: str, out: str, icp_path: str | None) -> int:
     """Score the CSV into ``out``, row by row (not one big string); how many rows."""
     import csv
 
-    from scoring.csvflow import scored_rows
+    content, model_bytes = _read_data(data), _read_data(model_path)
+    with _working() as step:
+        from scoring.csvflow import scored_rows
+        from scoring.table import TableError
+
+        model, icp = _read_model(model_path, model_bytes), _read_icp(icp_path)
+        try:
+            delimiter, rows = scored_rows(content, model, icp, progress=step)
+        except TableError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, delimiter=delimiter)
+                writer.writerow(next(rows))
+                count = 0
+                for row in rows:
+                    writer.writerow(row)
+                    count += 1
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    return count
+
+
+def _read_model(path: str, content: bytes) -> LeadModel:
+    """The model artifact written by ``leadq train``, or one sentence on why it cannot be used."""
     from scoring.leadmodel import LeadModel
-    from scoring.table import TableError
 
     try:
-        model = LeadModel.from_bytes(_read_data(model_path))
-        delimiter, rows = scored_rows(_read_data(data), model, _read_icp(icp_path))
-    except (TableError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter=delimiter)
-            writer.writerow(next(rows))
-            count = 0
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
-    return count
+        return LeadModel.from_bytes(content)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+            problem = "it is not JSON"
+        elif isinstance(exc, ValueError):
+            problem = str(exc)
+        else:
+            problem = "its contents are not a leadq model"
+        raise click.ClickException(
+            f"{path} is not a model written by 'leadq train' ({problem}): train one with "
+            "'leadq train DATA --target COLUMN --out model.json'"
+        ) from None
 
 
 @click.command("score")

@@ -1,36 +1,208 @@
-"""An installation's leads: the list (newest score of each record, searchable by id prefix and tier)
-and one lead's full story (scores, routing decisions, what leadq wrote and what people changed)."""
+"""An installation's leads: the list (each record's newest score with who the record is; paged,
+searchable by name, e-mail, company or domain, filtered by tier, verdict and owner, sortable) and one
+lead's full story (scores, routing decisions, what leadq wrote and what people changed)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
+from connector.registry import provider
+from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
+from routing.config import RoutingConfigError, load_routing
 from storage import lead_pages
+from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
 from storage.stamps import aware
 
-PAGE = 50
+QUERY_LIMIT = 64  # characters of a search
+COLUMNS = (  # (sort key, heading, first click sorts descending)
+    ("name", "Name", False),
+    ("company", "Company", False),
+    ("owner", "Owner", False),
+    ("tier", "Tier", False),
+    ("verdict", "Verdict", False),
+    ("score", "Score", True),
+    ("scored", "Scored", True),
+)
+
+
+def object_word(crm_kind: str, object_type: str) -> str:
+    """What the CRM calls one such record: HubSpot's "company", Salesforce's "account"."""
+    try:
+        plural = provider(crm_kind).object_names.get(ObjectType(object_type), "")
+    except ValueError:
+        plural = ""
+    if not plural:
+        return object_type
+    return plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+
+
+def owner_names(stored: dict[str, str], inst: Any) -> dict[str, str]:
+    """Owner id -> name: the names leadq stored when it scored (the CRM's owners, the reps), then the
+    reps and queues named in the installation's routing configuration."""
+    names = {k: v for k, v in stored.items() if v}
+    try:
+        config = load_routing(inst.routing_toml)
+    except RoutingConfigError:
+        return names
+    configured: dict[str, str] = {q.owner_id: q.name for q in config.queues.values() if q.owner_id}
+    configured |= {r.owner_id: r.name for r in config.reps if r.name and r.name != r.owner_id}
+    return configured | names
+
+
+@dataclass
+class ListRequest:
+    """The list's query string, read and checked: what is wrong is said, never silently ignored."""
+
+    query: LeadQuery
+    errors: list[str] = field(default_factory=list)
+    refused: bool = False  # a filter named something that does not exist: no row is shown
+    state: dict[str, str] = field(default_factory=dict)  # the arguments to keep across links
+
+
+EVERYTHING = "all"
+
+
+def record_kinds(crm_kind: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The "Show" filter's choices: key -> (what the CRM calls them, object types). The default ("")
+    is the people (HubSpot contacts; Salesforce leads and contacts); companies or accounts apart."""
+    crm = provider(crm_kind)
+    people = tuple(str(t) for t in crm.people_objects)
+    names = {str(t): name for t, name in crm.object_names.items()}
+    kinds = {"": (" and ".join(names.get(t, t) for t in people), people)}
+    if len(people) > 1:
+        kinds |= {t: (names.get(t, t), (t,)) for t in people}
+    kinds |= {t: (name, (t,)) for t, name in names.items() if t not in people}
+    return kinds | {EVERYTHING: ("everything scored", ())}
+
+
+def read_args(
+    args: Any, owners: dict[str, str], kinds: dict[str, tuple[str, tuple[str, ...]]]
+) -> ListRequest:
+    """``kinds``: the record kinds (``record_kinds``)."""
+    errors: list[str] = []  # filters first: any of them refuses the list
+    q = args.get("q", "").replace("\x00", "").strip()[:QUERY_LIMIT]  # PostgreSQL refuses NUL in text
+    kind = args.get("kind", "").strip()
+    if kind and kind not in kinds:
+        errors.append(f"Unknown kind of record {kind[:20]!r}: {', '.join(k[0] for k in kinds.values())}.")
+        kind = ""
+    tier = args.get("tier", "").strip()
+    if tier and tier not in TIERS:
+        errors.append(f"Unknown tier {tier[:20]!r}: the tiers are {', '.join(TIERS)}.")
+    verdict = args.get("verdict", "").strip()
+    if verdict and verdict not in {v.value for v in Verdict}:
+        errors.append(
+            f"Unknown verdict {verdict[:30]!r}: the verdicts are {', '.join(VERDICT_LABELS.values())}."
+        )
+    owner = args.get("owner", "").strip()
+    if owner and owner != NO_OWNER and owner not in owners:
+        errors.append(f"No scored record has the owner {owner[:64]!r}.")
+    refused = bool(errors)
+    sort = args.get("sort", "")
+    if sort and sort not in SORTS:
+        errors.append(f"Cannot sort by {sort[:20]!r}: sort by {', '.join(SORTS)}.")
+        sort = ""
+    order = args.get("order", "")
+    if order not in ("", "asc", "desc"):
+        errors.append(f"Unknown order {order[:10]!r}: asc or desc.")
+        order = ""
+    descending = order == "desc" if order else next(d for k, _h, d in COLUMNS if k == (sort or "score"))
+    page_text = args.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
+    if page < 1:
+        errors.append(f"No page {page_text[:10]!r}: pages are numbered from 1.")
+        page = 1
+    state = {
+        "q": q,
+        "kind": kind,
+        "tier": tier,
+        "verdict": verdict,
+        "owner": owner,
+        "sort": sort,
+        "order": order,
+    }
+    query = LeadQuery(q, kinds[kind][1], tier, verdict, owner, sort or "score", descending, page)
+    return ListRequest(query, errors, refused, {k: v for k, v in state.items() if v})
+
+
+def _pages(total: int, query: LeadQuery) -> dict[str, int]:
+    last = max(1, -(-total // query.size))
+    first = (query.page - 1) * query.size + 1 if total else 0
+    return {"page": query.page, "last": last, "first": first, "end": min(total, query.page * query.size)}
 
 
 @bp.get("/installations/<int:installation_id>/leads")
 @login_required
 def leads(installation_id: int):
     inst = installation_or_404(installation_id)
-    q = request.args.get("q", "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
-    tier = request.args.get("tier", "")
     with services().sessions() as db:
-        rows = lead_pages.leads_page(db, installation_id, q, tier, PAGE)
-    return render_template("leads.html", inst=inst, rows=rows, q=q, tier=tier)
+        owners = lead_pages.owners(db, installation_id)
+        names = owner_names(owners, inst)
+        kinds = record_kinds(inst.crm_kind)
+        asked = read_args(request.args, owners, kinds)
+        result = lead_pages.LeadsPage([], 0)
+        if not asked.refused:
+            result = lead_pages.leads_page(db, installation_id, asked.query)
+            if result.total and not result.rows and asked.query.page > 1:  # past the end: the last page
+                last = -(-result.total // asked.query.size)
+                asked.errors.append(f"There is no page {asked.query.page}: the last is {last}.")
+                asked.query = replace(asked.query, page=last)
+                result = lead_pages.leads_page(db, installation_id, asked.query)
+    state = asked.state
+
+    def link(**changes: Any) -> str:
+        merged = {**state, **{k: str(v) for k, v in changes.items() if v not in (None, "")}}
+        for k, v in changes.items():
+            if v in (None, ""):
+                merged.pop(k, None)
+        base = url_for("admin.leads", installation_id=installation_id)
+        return f"{base}?{urlencode(merged)}" if merged else base
+
+    owner_choices = sorted(owners, key=lambda o: ((names.get(o) or o).lower(), o))
+    return render_template(
+        "leads.html",
+        inst=inst,
+        rows=result.rows,
+        total=result.total,
+        pages=_pages(result.total, asked.query),
+        query=asked.query,
+        errors=asked.errors,
+        state=state,
+        link=link,
+        columns=COLUMNS,
+        names=names,
+        owner_choices=owner_choices,
+        kinds=kinds,
+        no_owner=NO_OWNER,
+        tiers=TIERS,
+        verdicts=[(v.value, label) for v, label in VERDICT_LABELS.items()],
+        refused=asked.refused,
+        object_word=lambda t: object_word(inst.crm_kind, t),
+    )
+
+
+def _quoted(value: str | None) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return "'" + " / ".join(line for line in value.splitlines() if line.strip()) + "'"
 
 
 def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
-    """What leadq wrote, what people left changed and what the CRM refused, newest first."""
+    """What leadq wrote, what people left changed and what the CRM refused, newest first. A written
+    value is shown as its lines, never as a Python repr."""
     writes: list[dict[str, Any]] = [
-        {"when": aware(e.written_at), "field": e.field_key, "text": f"wrote {e.value!r}"}
+        {
+            "when": aware(e.written_at),
+            "field": e.field_key,
+            "text": "wrote" if e.value else "cleared the field (wrote an empty value)",
+            "lines": (e.value or "").splitlines(),
+        }
         for e in story.ledger
     ]
     for f in story.feedback:
@@ -38,7 +210,9 @@ def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
             {
                 "when": aware(f.created_at),
                 "field": f.field_key or "",
-                "text": f"left as set by a person: {f.human_value!r} (leadq proposed {f.leadq_value!r})",
+                "text": f"left as set by a person: {_quoted(f.human_value)} "
+                f"(leadq proposed {_quoted(f.leadq_value)})",
+                "lines": [],
             }
         )
     for d in story.failures:
@@ -47,25 +221,61 @@ def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
                 "when": aware(d.last_failed_at or d.created_at),
                 "field": ", ".join(d.payload.get("fields", {})),
                 "text": f"refused by the CRM ({d.reason}): {d.message}",
+                "lines": [],
             }
         )
     writes.sort(key=lambda w: w["when"] or datetime.min.replace(tzinfo=UTC), reverse=True)
     return writes
 
 
+def readable_version(version: str) -> str:
+    """A record version (the CRM's last-modified stamp) as a date a person reads."""
+    stamp = version_time(version or "")
+    if stamp is None:
+        return version or "-"
+    return stamp.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
+    """Disqualifiers first and marked as such (they carry no contribution), then the contributions."""
+    out = [
+        {
+            "factor": factor,
+            "contribution": contribution,
+            "text": text,
+            "disqualifier": str(factor).startswith("disqualifier."),
+        }
+        for factor, contribution, text in reasons
+    ]
+    return sorted(out, key=lambda r: not r["disqualifier"])
+
+
 @bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
 @login_required
 def lead(installation_id: int, object_type: str, record_id: str):
     inst = installation_or_404(installation_id)
+    word = object_word(inst.crm_kind, object_type)
+    known_type = object_type in {t.value for t in ObjectType}
     with services().sessions() as db:
-        story = lead_pages.lead_story(db, installation_id, object_type, record_id)
+        story = lead_pages.lead_story(db, installation_id, object_type, record_id) if known_type else None
+        who = lead_pages.directory_entry(db, installation_id, object_type, record_id) if known_type else None
+        names = owner_names(lead_pages.owners(db, installation_id), inst) if story else {}
+    if story is None or story.empty:
+        return render_template("lead.html", inst=inst, missing=True, word=word, record_id=record_id), 404
+    latest = story.scores[0] if story.scores else None
     return render_template(
         "lead.html",
         inst=inst,
+        missing=False,
+        word=word,
         object_type=object_type,
         record_id=record_id,
-        latest=story.scores[0] if story.scores else None,
+        who=who,
+        names=names,
+        latest=latest,
+        reasons=_reasons(latest.reasons or []) if latest else [],
         history=story.scores,
         decisions=story.decisions,
         writes=_writes(story),
+        readable_version=readable_version,
     )

@@ -23,6 +23,7 @@ from scoring.score import score_people
 from storage import history, ledger, scores
 from storage.history import BatchHistory
 from storage.scores import NewScore, StoredScore
+from workers.services import lead_facts
 from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
 from workers.services.writeback import account_fields
@@ -99,6 +100,7 @@ def _score_chunk(
             failed=write.failed if write else (),
             scores=[_new_score(s, model_version, computed_at) for s in scored],
             keep_score=_changed,
+            directory=[lead_facts.account_facts(s.account, {}) for s in scored],
         ),
     )
     log.info(

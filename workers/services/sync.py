@@ -27,9 +27,10 @@ from storage import events as event_store
 from storage import history, ledger, scores
 from storage.events import QueuedEvent
 from storage.history import BatchHistory, Override, RoutingEntry
+from storage.lead_directory import LeadFacts
 from storage.scores import NewScore, StoredScore
 from storage.statuses import EventStatus
-from workers.services import guard
+from workers.services import guard, lead_facts
 from workers.services.accounts import score_accounts
 from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
@@ -82,7 +83,8 @@ def process_people(
     applied = _apply(ctx, plan, {p.ref: p for p, _a in pairs})
     report.add_write(applied.write)
     report.restored = len(applied.lost)
-    _record(ctx, plan, applied, stale, clock, computed_at)
+    directory = _directory(ctx, plan, applied, {key_of(p): a for p, a in pairs}, stale)
+    _record(ctx, plan, applied, stale, clock, computed_at, directory)
     return report
 
 
@@ -123,6 +125,7 @@ def _record(
     stale: frozenset[tuple[str, str]],
     clock: datetime,
     computed_at: datetime,
+    directory: list[LeadFacts],
 ) -> None:
     """The ledger keeps what leadq wrote even where a person's value was restored over it: the CRM
     now holds something other than leadq's last value, which the write policy reads as human."""
@@ -155,8 +158,30 @@ def _record(
             ],
             decided_at=clock,
             overrides=[*lost, *(Override(d.ref, d.key, d.after, d.before) for d in plan.overrides)],
+            directory=directory,
         ),
     )
+
+
+def _directory(
+    ctx: InstallationContext,
+    plan: BatchPlan,
+    applied: Applied,
+    accounts: dict[tuple[str, str], Account | None],
+    stale: frozenset[tuple[str, str]],
+) -> list[LeadFacts]:
+    """Who the scored people are (name, e-mail, company, owner) for the admin app's Leads list; the
+    owner's name where routing already loaded the reps for this batch (no extra CRM call)."""
+    owner_key = ctx.adapter.owner_field
+    written = {u.ref: u.value for u in (applied.write.written if applied.write else ()) if u.key == owner_key}
+    names = lead_facts.owner_names(ctx.load_routing()) if plan.routed else {}
+    return [
+        lead_facts.person_facts(
+            s.person, accounts.get(key_of(s.person)), written.get(s.person.ref, s.person.owner_id), names
+        )
+        for s in plan.scored
+        if key_of(s.person) not in stale
+    ]
 
 
 def _new_score(person: Person, score: Score, computed_at: datetime) -> NewScore:

@@ -1,0 +1,51 @@
+"""`leadq train` then `leadq score` on X Education's real export (../shared/data): the reasons a rep
+reads keep the file's spelling and never give a zero count as a point in the lead's favour."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leadq.cli import main
+from tests.unit.leadq.test_csv_reasons import contributions_of, reasons
+
+DATA = Path(os.environ.get("LEADQ_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+XED = DATA / "x-education-leads" / "Leads.csv"
+
+pytestmark = pytest.mark.skipif(not XED.exists(), reason=f"shared lead data not found at {DATA}")
+
+
+def test_x_education_reasons_read_as_a_rep_would_read_them(tmp_path):
+    model_path, out = tmp_path / "model.json", tmp_path / "scored.csv"
+    runner = CliRunner()
+    trained = runner.invoke(main, ["train", str(XED), "--target", "Converted", "--out", str(model_path)])
+    assert trained.exit_code == 0, trained.output
+    scored = runner.invoke(main, ["score", str(XED), "--model", str(model_path), "--out", str(out)])
+    assert scored.exit_code == 0 and "scored 9,240 rows" in scored.output, scored.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+
+    from scoring.leadmodel import LeadModel
+
+    model = LeadModel.from_bytes(model_path.read_bytes())
+    visits, credit = contributions_of(model, XED, "TotalVisits")
+    credited = [i for i, (v, c) in enumerate(zip(visits, credit, strict=True)) if v == "0" and c > 0.01]
+    assert credited  # the review's "+ TotalVisits: 0": the model does credit zero visits
+    assert not any(r.startswith("+ TotalVisits") for i in credited for r in reasons(rows[i]))
+
+    everything = {r for row in rows for r in reasons(row)}
+    zero_or_blank_in_favour = [
+        r for r in everything if r.startswith("+ ") and re.search(r": 0(\.0+)?$|not given$|left blank$", r)
+    ]
+    assert not zero_or_blank_in_favour, zero_or_blank_in_favour
+    # the file's own spelling: "Lead Origin: API", not "api"
+    assert "Lead Origin: Lead Add Form" in {r[2:] for r in everything}
+    assert not [
+        r for r in everything if re.search(r"Lead Origin: (api|lead add form|landing page submission)$", r)
+    ]
+    assert not [r for r in everything if re.search(r"Last Activity: [a-z]", r)]
