@@ -28,7 +28,7 @@ LEADQ_FIELDS: tuple[FieldSpec, ...] = (
         "leadq tier",
         "enum",
         options=("L1", "L2", "L3", "L4"),
-        description="L1 = work now, L4 = do not work",
+        description="Priority, from L1 (the best leads: work them now) to L4 (do not work)",
     ),
     FieldSpec(
         "leadq_verdict",
@@ -45,7 +45,13 @@ LEADQ_FIELDS: tuple[FieldSpec, ...] = (
         options=tuple(CONFIDENCE_LABELS),
         option_labels=tuple(CONFIDENCE_LABELS.values()),
     ),
-    FieldSpec("leadq_reasons", "leadq reasons", "multiline", description="Why leadq scored this lead so"),
+    FieldSpec(
+        "leadq_reasons",
+        "leadq reasons",
+        "multiline",
+        description="First line: tier · verdict · the two main reasons. Then one reason a line (+ helped, "
+        "- hurt, ! disqualifies, ? missing). Last, when one exists: what would change the verdict",
+    ),
     FieldSpec("leadq_scored_at", "leadq scored at", "datetime"),
     FieldSpec("leadq_model_version", "leadq model version", "text"),
     FieldSpec(

@@ -142,3 +142,48 @@ def long_text(text: str | None, limit: int) -> str | None:
     while cut > 0 and (_joins_previous(text[cut]) or text[cut - 1] == "\u200d" or _splits_flag(text, cut)):
         cut -= 1
     return text[:cut].rstrip() + MARKER
+
+
+def _word_cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` at the end of a word, ending in the marker; a single word longer than
+    the field is cut at a character boundary (there is no word end to cut at)."""
+    cut = long_text(text, limit) or ""
+    if not cut.endswith(MARKER) or cut == text:
+        return cut
+    kept = cut[: -len(MARKER)]
+    if text[len(kept) : len(kept) + 1].isspace() or not kept:
+        return cut
+    words = kept.rstrip()
+    end = max(words.rfind(" "), words.rfind("\t"))
+    return (words[:end].rstrip() + MARKER) if end > 0 else cut
+
+
+def lines_text(head: str, body: Sequence[str], tail: str | None, limit: int) -> str | None:
+    """Lines for a multi-line field of ``limit`` characters: ``head`` first, the ``body`` lines, then
+    ``tail``. When they do not all fit, whole body lines go from the end and a "…" line says so; the
+    tail stays if it fits after the head; the head always stays (alone, cut at a word end, if it
+    alone is too long). Body and tail lines are never cut, words never split."""
+    if limit < 1:
+        raise ValueError("a text field holds at least one character")
+    lines = [head, *body, *([tail] if tail else [])]
+    whole = "\n".join(lines)
+    if whole == "":
+        return None
+    if utf16_length(whole) <= limit:
+        return whole
+    if utf16_length(head) > limit:  # the summary alone is too long: it is all the field holds
+        return _word_cut(head, limit)
+    first = head
+    room = limit - utf16_length(first)
+    end = [tail] if tail and utf16_length(tail) + 1 <= room - 2 else []  # room for "\n…" too
+    room -= sum(utf16_length(t) + 1 for t in end) + 1 + utf16_length(MARKER)
+    kept: list[str] = []
+    for line in body:
+        size = utf16_length(line) + 1
+        if size > room:
+            break
+        kept.append(line)
+        room -= size
+    if room < 0:  # not even the marker fits after the head
+        return first
+    return "\n".join([first, *kept, MARKER, *end])

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.records import Account, Person, Reason, Tier, Verdict
+from core.records import VERDICT_LABELS, Account, Person, Reason, Tier, Verdict
 from scoring import verdicts
 from scoring.disqualify import disqualifiers
 from scoring.explain import model_reasons
@@ -27,6 +27,7 @@ from scoring.rules import fit_score, fit_value
 
 RULES_VERSION = "rules-1"
 MODEL_REASONS = 6
+WHAT_IF = "what_if"  # the factor of the reason that says what would change the verdict (scoring/what_if.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +50,49 @@ class Score:
         """The probability the CRM shows (none for a disqualified lead; see scoring/verdicts.py)."""
         return verdicts.shown_probability(self.verdict, self.probability)
 
+    def reasons_lines(self, limit: int = 6) -> tuple[str, list[str], str | None]:
+        """The CRM's reasons field as lines: the summary, up to ``limit`` itemised reasons (sign
+        first: + helped, - hurt, ! disqualifies, ? missing to judge) and what would change the
+        verdict (or None)."""
+        shown = [r for r in self.reasons if r.factor != WHAT_IF]
+        items = [f"{_sign(r)} {_one_line(r.text)}" for r in shown[:limit]]
+        what_if = next((_one_line(r.text) for r in self.reasons if r.factor == WHAT_IF), None)
+        return summary_line(self.tier, self.verdict, shown), items, what_if
+
     def reasons_text(self, limit: int = 6) -> str:
-        """Multi-line text for the CRM's reasons field: one factor per line, sign first."""
-        lines = []
-        for reason in self.reasons[:limit]:
-            sign = (
-                "!" if reason.factor.startswith("disqualifier") else ("+" if reason.contribution > 0 else "-")
-            )
-            lines.append(f"{sign} {reason.text}")
-        return "\n".join(lines)
+        """The reasons field, uncut: the summary, the itemised reasons, the what-if line."""
+        summary, items, what_if = self.reasons_lines(limit)
+        return "\n".join([summary, *items, *([what_if] if what_if else [])])
+
+
+def _sign(reason: Reason) -> str:
+    if reason.factor.startswith("disqualifier"):
+        return "!"
+    if reason.factor == "needs_info":
+        return "?"
+    return "+" if reason.contribution > 0 else "-"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def summary_line(tier: Tier, verdict: Verdict, reasons: Sequence[Reason]) -> str:
+    """ "L1 · Sales-ready · VP-level buyer, business e-mail address": the tier, the verdict and the
+    two reasons that best explain them (the disqualifiers of a disqualified lead, what is missing of
+    a lead that needs information, the strongest positive reasons of an L1-L2 lead, the strongest
+    negative ones of an L3-L4 lead; the strongest of any sign when there are fewer)."""
+    if verdict == Verdict.DISQUALIFIED:
+        agree = [r for r in reasons if r.factor.startswith("disqualifier")]
+    elif verdict == Verdict.NEEDS_INFO:
+        agree = [r for r in reasons if r.factor == "needs_info"]
+    elif tier in (Tier.L1, Tier.L2):
+        agree = [r for r in reasons if r.contribution > 0]
+    else:
+        agree = [r for r in reasons if r.contribution < 0]
+    top = (agree + [r for r in reasons if r not in agree])[:2]
+    head = f"{tier.value} · {VERDICT_LABELS[verdict]}"
+    return " · ".join([head, ", ".join(_one_line(r.text) for r in top)]) if top else head
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadq.commands.common import INSTALLATION_ID, sessions
+from leadq.commands.common import INSTALLATION_ID, NO_SUCH, sessions
+from leadq.commands.help import SummaryGroup
+
+# An unknown admin, and the fix (an admin who signs in through the CRM is listed by their CRM name).
+NO_ADMIN = "there is no admin {!r}: `leadq admin create NAME` makes a local one"
 
 if TYPE_CHECKING:
     from storage.admins import Admin
     from storage.db import Session
 
 
-@click.group("admin")
+@click.group("admin", cls=SummaryGroup, short_help="Manage the web app's admin accounts and their grants.")
 def admin_group() -> None:
     """Admin accounts for the web app (self-hosting; CRM sign-in comes with installs)."""
 
@@ -32,7 +36,7 @@ def _admin_named(db: Session, username: str) -> Admin:
 
     admin = admins.by_exact_or_lower_name(db, username)
     if admin is None:
-        raise click.ClickException(f"there is no admin {username.strip().lower()!r}")
+        raise click.ClickException(NO_ADMIN.format(username.strip().lower()))
     return admin
 
 
@@ -40,7 +44,7 @@ def _require_installation(db: Session, installation: int) -> None:
     from storage import installations
 
     if installations.get(db, installation) is None:
-        raise click.ClickException(f"there is no installation {installation}")
+        raise click.ClickException(NO_SUCH.format(installation))
 
 
 def _create(username: str, password: str, grants: tuple[int, ...]) -> str:
@@ -58,7 +62,7 @@ def _create(username: str, password: str, grants: tuple[int, ...]) -> str:
         return admin.username
 
 
-@admin_group.command("create")
+@admin_group.command("create", short_help="Create a local admin who sees only the granted installations.")
 @click.argument("username")
 @click.option(
     "--installation",
@@ -81,10 +85,10 @@ def _grant(username: str, installation: int) -> None:
     from storage import admins
 
     with sessions().begin() as db:
+        _require_installation(db, installation)
         admin = admins.by_name(db, username)
         if admin is None:
-            raise click.ClickException(f"there is no admin {username!r}")
-        _require_installation(db, installation)
+            raise click.ClickException(NO_ADMIN.format(username))
         admins.grant(db, admin.id, installation)
 
 
@@ -108,7 +112,7 @@ def _revoke(username: str, installation: int) -> str:
         return admin.username
 
 
-@admin_group.command("revoke")
+@admin_group.command("revoke", short_help="Stop an admin managing one installation.")
 @click.argument("username")
 @click.argument("installation", type=INSTALLATION_ID)
 def admin_revoke(username: str, installation: int) -> None:
@@ -126,7 +130,7 @@ def _remove(username: str) -> tuple[str, int]:
         return name, admins.remove(db, admin)
 
 
-@admin_group.command("remove")
+@admin_group.command("remove", short_help="Delete an admin, their grants and their sessions.")
 @click.argument("username")
 def admin_remove(username: str) -> None:
     """Delete an admin, their grants and their sessions (signed out at once)."""
@@ -152,7 +156,7 @@ def _set_password(username: str, password_stdin: bool) -> tuple[str, int]:
             raise click.ClickException(str(exc)) from None
 
 
-@admin_group.command("passwd")
+@admin_group.command("passwd", short_help="Set a local admin's password (their sessions end).")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
 def admin_passwd(username: str, password_stdin: bool) -> None:
@@ -168,12 +172,12 @@ def _allow(installation: int, crm_user_id: str) -> str:
     with sessions().begin() as db:
         row = installations.get(db, installation)
         if row is None:
-            raise click.ClickException(f"there is no installation {installation}")
+            raise click.ClickException(NO_SUCH.format(installation))
         admins.allow_crm_user(db, row.crm_kind, row.tenant_id, crm_user_id.strip(), installation)
         return row.crm_kind
 
 
-@admin_group.command("allow")
+@admin_group.command("allow", short_help="Let a CRM user sign in through the CRM and manage it.")
 @click.argument("installation", type=INSTALLATION_ID)
 @click.argument("crm_user_id")
 def admin_allow(installation: int, crm_user_id: str) -> None:

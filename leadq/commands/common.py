@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,10 +13,12 @@ import click
 from core.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from leadq.commands.progress import Step
     from storage.db import Sessions
-    from workers.services.context import InstallationContext
+    from workers.services.context import InstallationContext, Runtime
 
 INSTALLATION_ID = click.IntRange(min=1, max=2**31 - 1)  # what the database's integer ids can hold
+NO_SUCH = "there is no installation {}: `leadq status` lists them"  # .format(the id)
 
 
 def settings() -> Settings:
@@ -27,21 +29,68 @@ def settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def database_url(behind_ok: bool = False) -> str:
+    """LEADQ_DATABASE_URL, once it is known to hold leadq's current schema: a database that is
+    missing (nothing is created to find out), unreachable, empty or (unless ``behind_ok``) behind
+    stops the command with the fix."""
+    from leadq.commands.failures import database_message
+    from storage.database_check import Problem, check_database
+
+    config = settings()
+    problem = check_database(config.sqlalchemy_url)
+    if problem is not None and not (behind_ok and problem.problem == Problem.BEHIND):
+        raise click.ClickException(database_message(problem, config))
+    return config.sqlalchemy_url
+
+
 def sessions() -> Sessions:
-    """A session factory on LEADQ_DATABASE_URL."""
+    """A session factory on LEADQ_DATABASE_URL (checked first: see ``database_url``)."""
     from storage.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(settings().sqlalchemy_url))
+    return make_session_factory(make_engine(database_url()))
+
+
+def runtime() -> Runtime:
+    """What the workers hold (database, keys, Redis), each checked first so that a missing one stops
+    the command with the fix before any work starts."""
+    from storage.database_check import redis_problem
+    from workers.services.context import Runtime
+
+    database_url()
+    made = Runtime.from_settings(settings())
+    problem = redis_problem(made.redis)
+    if problem is not None:
+        raise click.ClickException(
+            f"Redis at {made.settings.redis_url} cannot be reached ({problem}): start Redis, or fix "
+            "LEADQ_REDIS_URL"
+        )
+    return made
 
 
 def working_context(installation: int, pending: bool = False) -> InstallationContext:
-    """The installation's context; one that is gone or paused stops the command with the reason."""
-    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+    """The installation's context; one that is gone or paused stops the command with the reason
+    (through the group's messages in ``leadq/commands/failures.py``)."""
+    from workers.services.context import build_context
 
-    try:
-        return build_context(Runtime.from_settings(settings()), installation, pending=pending)
-    except (InstallationGone, InstallationPaused) as exc:
-        raise click.ClickException(str(exc)) from None
+    return build_context(runtime(), installation, pending=pending)
+
+
+def counted(step: Step) -> Callable[[int, int | None], None]:
+    """A progress ``step`` fed with running totals (``done so far, out of``) instead of advances."""
+    shown = 0
+
+    def show(done: int, total: int | None) -> None:
+        nonlocal shown
+        step(done - shown, total=total)
+        shown = done
+
+    return show
+
+
+def per_page(step: Step) -> Callable[[Any], None]:
+    """A progress ``step`` fed with a backfill's ``Progress`` after each page."""
+    show = counted(step)
+    return lambda page: show(page.done, page.total)
 
 
 def wait_for_interrupt() -> None:

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadq.commands.common import preview_lines, sessions, settings
+from leadq.commands.common import (
+    INSTALLATION_ID,
+    NO_SUCH,
+    per_page,
+    preview_lines,
+    runtime,
+    sessions,
+    settings,
+    working_context,
+)
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -18,34 +27,60 @@ if TYPE_CHECKING:
 
 def _check_owners(installation: int, routing_text: str | None, outcome: str = "nothing was saved") -> None:
     """Refuse a routing configuration whose reps the CRM would refuse as owners (nothing is saved)."""
-    from workers.services.context import Runtime
     from workers.services.owner_check import routing_owner_problems
 
     if routing_text is None:
         return
-    problems = routing_owner_problems(Runtime.from_settings(settings()), installation, routing_text)
+    problems = routing_owner_problems(runtime(), installation, routing_text)
     if problems:
         raise click.ClickException(f"refused, {outcome}:\n  " + "\n  ".join(problems))
 
 
-def _save_pending(installation: int, icp_path: str | None, routing_path: str | None) -> None:
-    """Check the files (and the routing's reps with the CRM), then save them as pending."""
+def _checked_text(path: str | None, what: str) -> str | None:
+    """The file's text once it reads as UTF-8 and parses as an ICP or routing configuration (None
+    without a file); a file that does not stops the command naming it."""
     from routing.config import RoutingConfigError, load_routing
     from scoring.icp import IcpError, load_icp
+
+    if not path:
+        return None
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(
+            f"the {what} file {path} is not UTF-8 text (a binary file, or another encoding such as "
+            "UTF-16): save it as UTF-8 and run the command again"
+        ) from None
+    if not text.strip():
+        default = "scoring/data/default_icp.toml" if what == "ICP" else "routing/data/default_routing.toml"
+        raise click.ClickException(
+            f"the {what} file {path} is empty, nothing was saved: write in it the keys that differ from "
+            f"the defaults ({default})"
+        )
+    try:
+        if what == "ICP":
+            load_icp(text)
+        else:
+            load_routing(text)
+    except (IcpError, RoutingConfigError) as exc:
+        problem = str(exc).removeprefix("(file): ")
+        raise click.ClickException(
+            f"{path} was refused, nothing was saved: {problem}"
+        ) from None
+    return text
+
+
+def _save_pending(installation: int, icp_path: str | None, routing_path: str | None) -> None:
+    """Check the files (and the routing's reps with the CRM), then save them as pending."""
     from storage import installations
 
     if not icp_path and not routing_path:
-        raise click.ClickException("give --icp FILE and/or --routing FILE")
-    icp_text = Path(icp_path).read_text(encoding="utf-8") if icp_path else None
-    routing_text = Path(routing_path).read_text(encoding="utf-8") if routing_path else None
-    try:
-        load_icp(icp_text)
-        load_routing(routing_text)
-    except (IcpError, RoutingConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.UsageError("give --icp FILE and/or --routing FILE")
+    icp_text = _checked_text(icp_path, "ICP")
+    routing_text = _checked_text(routing_path, "routing")
     with sessions()() as db:
         if installations.get(db, installation) is None:
-            raise click.ClickException(f"there is no installation {installation}")
+            raise click.ClickException(NO_SUCH.format(installation))
     _check_owners(installation, routing_text)
     with sessions().begin() as db:
         installations.save_pending(db, installation, icp_text, routing_text)
@@ -53,19 +88,20 @@ def _save_pending(installation: int, icp_path: str | None, routing_path: str | N
 
 def _preview(installation: int) -> Iterator[str]:
     """Dry-run the pending configuration over every people object; its lines, object by object."""
+    from leadq.commands.progress import progress
     from workers.services.backfill import preview_of, run_backfill
-    from workers.services.context import Runtime, build_context
 
-    ctx = build_context(Runtime.from_settings(settings()), installation, pending=True)
+    ctx = working_context(installation, pending=True)
     for obj in ctx.adapter.people_objects:
-        run_backfill(ctx, obj, dry_run=True, restart=True)
+        with progress(f"previewing {obj.value} records") as step:
+            run_backfill(ctx, obj, dry_run=True, restart=True, on_progress=per_page(step))
         preview = preview_of(ctx, obj)
         yield f"  {obj.value} ({preview['done']} records):"
         yield from preview_lines(preview, "    ")
 
 
-@click.command("config")
-@click.argument("installation", type=int)
+@click.command("config", short_help="Save a new ICP/routing configuration as pending; preview it.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--icp", "icp_path", type=click.Path(exists=True, dir_okay=False), help="ICP TOML file")
 @click.option(
     "--routing", "routing_path", type=click.Path(exists=True, dir_okay=False), help="routing TOML file"
@@ -107,7 +143,7 @@ def _approve(installation: int, cancel: bool) -> str:
     with sessions().begin() as db:
         row = installations.get(db, installation)
         if row is None:
-            raise click.ClickException(f"there is no installation {installation}")
+            raise click.ClickException(NO_SUCH.format(installation))
         if cancel:
             installations.discard_pending(db, installation)
             return "pending configuration discarded; nothing changed"
@@ -119,8 +155,8 @@ def _approve(installation: int, cancel: bool) -> str:
     return f"applied; `leadq backfill {installation}` writes what changed (and nothing else)"
 
 
-@click.command("approve")
-@click.argument("installation", type=int)
+@click.command("approve", short_help="Apply (or --cancel) the pending ICP/routing configuration.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--cancel", is_flag=True, help="discard the pending configuration instead")
 def approve_cmd(installation: int, cancel: bool) -> None:
     """Apply the pending ICP/routing configuration (then `leadq backfill` writes what changed)."""

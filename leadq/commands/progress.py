@@ -40,8 +40,8 @@ class _Plain:
     last: float = field(default_factory=time.monotonic)
 
     def line(self) -> str:
-        count = f"{self.done:,}/{self.total:,}" if self.total else f"{self.done:,}"
-        return f"{self.label}: {count} ({time.monotonic() - self.started:.0f} s)"
+        count = f"{self.done:,}/{self.total:,} " if self.total else f"{self.done:,} " if self.done else ""
+        return f"{self.label}: {count}({time.monotonic() - self.started:.0f} s)"
 
     def __call__(self, advance: int = 1, *, total: int | None = None, label: str | None = None) -> None:
         self.done += advance

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadq.commands.common import sessions
+from leadq.commands.common import INSTALLATION_ID, sessions
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -24,9 +24,11 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
 
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
-    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{inst.status}{reason}'}"]
+    state = "healthy" if inst.status == installations.ACTIVE else inst.status  # as the admin app says
+    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{state}{reason}'}"]
     for c in reports.progress_cursors(db, inst.id):
-        lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{c.total or '?'} {c.status}")
+        total = f"{c.total:,}" if c.total else "?"
+        lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{total} {c.status}")
     held = reports.held_changes(db, inst.id)
     changes = f"{held.get(EventStatus.QUEUED, 0)} queued change(s)"
     if held.get(EventStatus.PAUSED):  # kept while the installation cannot work; resumed, never dropped
@@ -60,7 +62,7 @@ def status_lines() -> list[str]:
         return [line for inst in rows for line in _installation_lines(db, inst)]
 
 
-@click.command("status")
+@click.command("status", short_help="Every installation: its state, progress, queue, errors, model.")
 def status_cmd() -> None:
     """Every installation: status and reason, backfill progress, queued changes, errors, model."""
     click.echo("\n".join(status_lines()))
@@ -76,8 +78,8 @@ def _errors(installation: int, cause: int | None) -> list[str]:
             raise click.ClickException(str(exc)) from None
 
 
-@click.command("errors")
-@click.argument("installation", type=int)
+@click.command("errors", short_help="Records the CRM keeps refusing, grouped by cause.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--cause", type=int, default=None, help="list every record of this cause (its number)")
 def errors_cmd(installation: int, cause: int | None) -> None:
     """Records the CRM keeps refusing (dead letters), grouped by cause with the CRM's message."""

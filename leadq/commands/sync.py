@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from leadq.commands.common import preview_lines, sessions, settings, working_context
+from leadq.commands.common import (
+    INSTALLATION_ID,
+    NO_SUCH,
+    counted,
+    per_page,
+    preview_lines,
+    sessions,
+    settings,
+    working_context,
+)
 
 if TYPE_CHECKING:
     from core.records import ObjectType
@@ -49,7 +58,7 @@ _INSTALL_LINES: dict[str, Callable[[bool], list[str]]] = {
 }
 
 
-@click.command("install-url")
+@click.command("install-url", short_help="Print the link an admin opens to install leadq into a CRM.")
 @click.argument("crm", type=click.Choice(["hubspot", "salesforce"]))
 @click.option(
     "--sandbox-org", is_flag=True, help="Salesforce: log in at test.salesforce.com (a sandbox org)."
@@ -69,41 +78,26 @@ def _scored_object(ctx: InstallationContext, name: str) -> ObjectType:
     return ObjectType(name)
 
 
-def _progress_bar(label: str) -> Callable[[Any], None]:
-    def show(progress: Any) -> None:
-        total = progress.total or 0
-        width = 30
-        filled = int(width * progress.done / total) if total else 0
-        eta = f", ETA {progress.eta_s:.0f}s" if progress.eta_s else ""
-        click.echo(
-            f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {progress.done}/{total or '?'} "
-            f"({progress.rate:.0f}/s{eta})",
-            nl=False,
-        )
-
-    return show
-
-
 def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart: bool) -> list[str]:
-    """Backfill one object type with a progress bar; the lines that sum it up."""
+    """Backfill one object type with a progress display; the lines that sum it up."""
+    from leadq.commands.progress import progress
     from workers.services.backfill import preview_of, run_backfill
 
-    progress, report = run_backfill(
-        ctx, obj, dry_run=dry_run, restart=restart, on_progress=_progress_bar(obj.value)
-    )
-    click.echo()
+    label = f"{'previewing' if dry_run else 'backfilling'} {obj.value} records"
+    with progress(label) as step:
+        done, report = run_backfill(ctx, obj, dry_run=dry_run, restart=restart, on_progress=per_page(step))
     if dry_run:
         preview = preview_of(ctx, obj)
-        header = f"dry run: nothing was written. Per field ({preview['done']} records):"
+        header = f"dry run: nothing was written. Per field ({preview['done']:,} records):"
         return [header, *preview_lines(preview, "  ", samples=3)]
     return [
-        f"{obj.value}: {progress.done} records, {report.written_records} written "
-        f"({report.writes} fields), {report.failed} failed, {report.api_calls} write calls"
+        f"{obj.value}: {done.done:,} records, {report.written_records:,} written "
+        f"({report.writes:,} fields), {report.failed:,} failed, {report.api_calls:,} write calls"
     ]
 
 
-@click.command("backfill")
-@click.argument("installation", type=int)
+@click.command("backfill", short_help="Score every existing record and write the results back.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--dry-run", is_flag=True, help="write nothing; show what would change")
 @click.option(
     "--objects",
@@ -121,40 +115,29 @@ def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) 
         click.echo("\n".join(_backfill(ctx, _scored_object(ctx, name), dry_run, restart)))
 
 
-@click.command("retry")
-@click.argument("installation", type=int)
+@click.command("retry", short_help="Process the records the CRM refused again.")
+@click.argument("installation", type=INSTALLATION_ID)
 def retry_cmd(installation: int) -> None:
     """Process the records of unresolved dead letters again; resolved ones are marked so."""
-    from workers.services.context import Runtime, build_context
     from workers.services.retry import retry_dead_letters
 
-    retried, failing = retry_dead_letters(build_context(Runtime.from_settings(settings()), installation))
+    retried, failing = retry_dead_letters(working_context(installation))
     click.echo(f"retried {retried} record(s); {failing} still failing")
 
 
 def _reconcile(installation: int, fix: bool) -> Reconciliation:
-    """Reconcile, turning each way it can fail into the message the admin acts on."""
-    from connector.errors import CrmError
-    from oauth.errors import OAuthError
-    from storage.vault import VaultError
-    from workers.services.context import InstallationGone, InstallationPaused, Runtime, build_context
+    """Reconcile with a progress display; the other ways it fails are the group's messages."""
+    from leadq.commands.failures import REINSTALL
+    from leadq.commands.progress import progress
+    from workers.services.context import InstallationPaused
     from workers.services.reconcile import reconcile
 
     try:
-        return reconcile(build_context(Runtime.from_settings(settings()), installation), fix=fix)
-    except InstallationGone:
-        raise click.ClickException(
-            f"there is no installation {installation} (`leadq status` lists them)"
-        ) from None
+        ctx = working_context(installation)
     except InstallationPaused as exc:
-        raise click.ClickException(f"{exc}: reinstall it, then reconcile") from None
-    except VaultError:
-        raise click.ClickException(
-            "the installation's tokens cannot be decrypted with LEADQ_ENCRYPTION_KEYS: use the keys it was "
-            "installed with"
-        ) from None
-    except (CrmError, OAuthError) as exc:
-        raise click.ClickException(f"the CRM could not be read: {exc}") from None
+        raise click.ClickException(f"{exc}: install it again ({REINSTALL}), then reconcile") from None
+    with progress("reading leadq's fields back from the CRM") as step:
+        return reconcile(ctx, fix=fix, on_progress=counted(step))
 
 
 def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> list[str]:
@@ -185,8 +168,8 @@ def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> li
     return lines
 
 
-@click.command("reconcile")
-@click.argument("installation", type=int)
+@click.command("reconcile", short_help="Compare leadq's fields in the CRM with what leadq decided.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option("--fix", is_flag=True, help="rewrite leadq's own fields that are wrong or missing")
 def reconcile_cmd(installation: int, fix: bool) -> None:
     """Read leadq's fields back from the CRM and compare them with what leadq decided and wrote."""
@@ -204,13 +187,17 @@ def _retrain_line(outcome: dict[str, Any]) -> str:
     )
 
 
-@click.command("retrain")
-@click.argument("installation", type=int)
+@click.command("retrain", short_help="Train a challenger model now; it replaces a worse champion.")
+@click.argument("installation", type=INSTALLATION_ID)
 def retrain_cmd(installation: int) -> None:
     """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
+    from leadq.commands.progress import progress
     from workers.services.retrain import retrain
 
-    click.echo(_retrain_line(retrain(working_context(installation))))
+    ctx = working_context(installation)
+    with progress("reading the CRM's outcomes and training a challenger"):
+        outcome = retrain(ctx)
+    click.echo(_retrain_line(outcome))
 
 
 def _outbound_secret(installation: int, replace: bool) -> str:
@@ -224,7 +211,7 @@ def _outbound_secret(installation: int, replace: bool) -> str:
         with sessions().begin() as db:
             row = installations.get(db, installation)
             if row is None:
-                raise click.ClickException(f"there is no installation {installation}")
+                raise click.ClickException(NO_SUCH.format(installation))
             if not provider(row.crm_kind).outbound_messages:
                 raise click.ClickException(
                     f"installation {installation} is a {row.crm_kind} installation: only Salesforce"
@@ -239,8 +226,8 @@ def _outbound_secret(installation: int, replace: bool) -> str:
         ) from None
 
 
-@click.command("outbound-url")
-@click.argument("installation", type=int)
+@click.command("outbound-url", short_help="Print a Salesforce installation's outbound-message URL.")
+@click.argument("installation", type=INSTALLATION_ID)
 @click.option(
     "--replace",
     is_flag=True,

@@ -183,6 +183,43 @@ def test_leads_lists_scored_records_with_the_tier_the_crm_holds_and_human_verdic
         assert set(cells) & verdicts, f"a verdict as a person reads it: {cells}"
 
 
+def _leads_total(tour: Tour) -> int:
+    found = re.search(r"of ([\d,]+) leads?", tour.text("#leads-count"))
+    assert found, tour.text("#leads-count")
+    return _number(found[1])
+
+
+def test_leads_pages_through_all_2000_searches_by_company_and_filters_by_tier(tour) -> None:
+    page = tour.visit("leads-page-1", f"/installations/{tour.run.installation_id}/leads")
+    assert tour.text("#leads-count") == "1-50 of 2,000 leads"
+    first = page.locator("table.leads tbody tr td:first-child a").evaluate_all("ls => ls.map(l => l.href)")
+    page.click("nav.pager >> text=Next")
+    page.wait_for_url(re.compile(r"page=2"))
+    tour.shot("leads-page-2")
+    assert tour.text("#leads-count") == "51-100 of 2,000 leads"
+    second = page.locator("table.leads tbody tr td:first-child a").evaluate_all("ls => ls.map(l => l.href)")
+    assert len(second) == 50 and not set(first) & set(second)
+
+    crm_companies = [c.props.get("company") for c in tour.portal.live("contacts")]
+    company = max((c for c in crm_companies if c and " " in c), key=crm_companies.count)
+    page.fill("input[name=q]", company)
+    page.click("#leads-search button[type=submit]")
+    page.wait_for_url(re.compile(r"q="))
+    tour.shot("leads-search-company")
+    cells = page.locator("table.leads tbody tr td:nth-child(2)").all_inner_texts()
+    assert cells and all(company.lower() in c.lower() for c in cells), (company, cells)
+    assert _leads_total(tour) >= crm_companies.count(company), "every contact of that company is found"
+
+    page.click("text=Clear")
+    page.select_option("select[name=tier]", "L1")
+    page.click("#leads-search button[type=submit]")
+    page.wait_for_url(re.compile(r"tier=L1"))
+    tour.shot("leads-tier-L1")
+    assert set(page.locator("table.leads tbody tr td:nth-child(4)").all_inner_texts()) == {"L1"}
+    in_crm = sum(1 for c in tour.portal.live("contacts") if c.props.get("leadq_tier") == "L1")
+    assert _leads_total(tour) == in_crm, "the filter's total is the CRM's count of L1 contacts"
+
+
 def test_a_lead_shows_its_tier_verdict_and_reasons_as_the_crm_holds_them(tour) -> None:
     page = tour.page
     page.goto(f"{tour.inst}/leads")
@@ -250,6 +287,26 @@ def test_config_shows_the_live_icp_and_routing(tour) -> None:
     for tier in TIERS:
         assert page.locator(f"select[name=pool_{tier}]").input_value()
     assert _number(page.locator("input[name=employees_min]").input_value()) >= 0
+
+
+def test_a_configuration_error_is_shown_next_to_its_line_with_the_text_kept(tour) -> None:
+    page = tour.visit("config-before-error", f"/installations/{tour.run.installation_id}/config")
+    bad = (
+        page.locator("textarea#icp")
+        .input_value()
+        .replace("[firmographics]", "[firmographics]\nsize_band = 7", 1)
+    )
+    assert "size_band = 7" in bad, "the shipped ICP has a [firmographics] table"
+    page.fill("textarea#icp", bad)
+    page.click("form.config button[type=submit]")
+    page.wait_for_selector("#icp-error")
+    tour.shot("config-error")
+    shown = " ".join(page.locator("#icp-error").inner_text().split())
+    line = bad.splitlines().index("size_band = 7") + 1
+    assert f"Line {line}: size_band = 7" in shown and "size_band" in shown, shown
+    assert page.locator("textarea#icp").input_value() == bad, "what was typed is kept"
+    page.goto(f"{tour.inst}/config")
+    assert "size_band" not in page.locator("textarea#icp").input_value(), "nothing was saved"
 
 
 def test_backfill_preview_shows_what_would_change_and_writes_nothing(tour) -> None:

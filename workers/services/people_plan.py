@@ -18,6 +18,7 @@ from scoring.features import PersonFeatures, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LeadModel
 from scoring.score import Score, score_people
+from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import APP_FIELDS, fields_from
@@ -80,6 +81,7 @@ def plan_batch(
     but neither routed nor written)."""
     features = [person_features(p, a, planner.icp, day) for p, a in pairs]  # scoring and routing share them
     scores = score_people(pairs, planner.icp, planner.model, day, planner.model_note, features)
+    scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
     plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
     plan.report.scored = len(scores)
     for (person, _account), score, feats in zip(pairs, scores, features, strict=True):

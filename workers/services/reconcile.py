@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -123,8 +123,14 @@ def _open_dead_letters(session: Session, installation_id: int) -> dict[tuple[str
     }
 
 
-def reconcile(ctx: InstallationContext, fix: bool = False, trigger: str = "manual") -> Reconciliation:
-    """Compare every scored record's leadq fields in the CRM with leadq's decisions; store the result."""
+def reconcile(
+    ctx: InstallationContext,
+    fix: bool = False,
+    trigger: str = "manual",
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Reconciliation:
+    """Compare every scored record's leadq fields in the CRM with leadq's decisions; store the result.
+    ``on_progress(records compared, records to compare)`` after each batch read."""
     started = datetime.now(UTC)
     calls_before = _calls(ctx)
     with ctx.sessions() as session:
@@ -141,6 +147,8 @@ def reconcile(ctx: InstallationContext, fix: bool = False, trigger: str = "manua
         for start in range(0, len(rows), READ_BATCH):
             chunk = rows[start : start + READ_BATCH]
             _compare(ctx, obj, chunk, refused, routed, owner_key, result)
+            if on_progress:
+                on_progress(result.checked, len(newest))
     if fix and result.to_fix:
         write = ctx.adapter.write(result.to_fix)
         with ctx.sessions.begin() as session:

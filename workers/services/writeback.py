@@ -108,7 +108,8 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[s
         "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
         "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
         "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),
-        "leadq_reasons": formatting.long_text(score.reasons_text(), limits.long_text_limit),
+        # The summary line, the itemised reasons, what would change the verdict: cut by whole lines.
+        "leadq_reasons": formatting.lines_text(*score.reasons_lines(), limits.long_text_limit),
         "leadq_model_version": formatting.long_text(score.model_version, limits.text_limit),
     }
     if decision is not None and decision.owner_id:
