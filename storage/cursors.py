@@ -49,13 +49,7 @@ class Checkpoint:
 
 def cursor_row(session: Session, installation_id: int, object_type: str, name: str) -> SyncCursor:
     """The named cursor of this installation and object (backfill, preview, poll), created idle."""
-    row = session.scalars(
-        select(SyncCursor).where(
-            SyncCursor.installation_id == installation_id,
-            SyncCursor.object_type == object_type,
-            SyncCursor.name == name,
-        )
-    ).one_or_none()
+    row = _existing(session, installation_id, object_type, name)
     if row is None:
         row = SyncCursor(
             installation_id=installation_id,
@@ -70,24 +64,60 @@ def cursor_row(session: Session, installation_id: int, object_type: str, name: s
     return row
 
 
+def _existing(session: Session, installation_id: int, object_type: str, name: str) -> SyncCursor | None:
+    return session.scalars(
+        select(SyncCursor).where(
+            SyncCursor.installation_id == installation_id,
+            SyncCursor.object_type == object_type,
+            SyncCursor.name == name,
+        )
+    ).one_or_none()
+
+
 def read(session: Session, installation_id: int, object_type: str, name: str) -> Checkpoint:
     row = cursor_row(session, installation_id, object_type, name)
     return Checkpoint(dict(row.cursor), row.done, row.total, row.status)
 
 
 def start_over(
-    session: Session, installation_id: int, object_type: str, name: str, config: str | None, total: int | None
+    session: Session,
+    installation_id: int,
+    object_type: str,
+    name: str,
+    config: str | None,
+    total: int | None,
+    keep_cancelled: bool = True,
 ) -> Checkpoint:
-    """Begin from the first page, recording the configuration hash the pages are computed from."""
+    """Begin from the first page, recording the configuration hash the pages are computed from.
+    A preview an admin cancelled stays cancelled (its status says so) unless ``keep_cancelled`` is
+    False (an explicit restart)."""
     row = cursor_row(session, installation_id, object_type, name)
-    row.cursor, row.done, row.status, row.started_at = (
-        {"config": config},
-        0,
-        CursorStatus.RUNNING,
-        datetime.now(UTC),
+    values = {
+        "cursor": {"config": config},
+        "done": 0,
+        "status": CursorStatus.RUNNING,
+        "started_at": datetime.now(UTC),
+        "total": total,
+    }
+    if not keep_cancelled:
+        row.status = CursorStatus.IDLE
+    if not _unless_cancelled(session, row, values):
+        return Checkpoint(dict(row.cursor), row.done, row.total, CursorStatus.CANCELLED)
+    return Checkpoint({"config": config}, 0, total, CursorStatus.RUNNING)
+
+
+def _unless_cancelled(session: Session, row: SyncCursor, values: dict[str, Any]) -> bool:
+    """Store ``values`` on the row unless an admin cancelled it (a conditional update, so a cancel
+    that lands while a task handles a page is never overwritten). False: it is cancelled."""
+    if row.status == CursorStatus.CANCELLED:
+        return False
+    moved = session.execute(
+        update(SyncCursor)
+        .where(SyncCursor.id == row.id, SyncCursor.status != CursorStatus.CANCELLED)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
     )
-    row.total = total
-    return Checkpoint(dict(row.cursor), row.done, row.total, row.status)
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]  # a DML result has a rowcount
 
 
 def checkpoint(
@@ -105,8 +135,11 @@ def checkpoint(
     """Store the page just handled: resume starts after it. ``actions`` (a preview's (field, action)
     counts) and ``samples`` are added to the preview's; without ``actions`` no preview is kept.
     ``config`` is the hash of the configuration this page was computed from: a cursor started from
-    another one is marked ``MIXED``. Returns the new status (done once there is no next page)."""
-    row = cursor_row(session, installation_id, object_type, name)
+    another one is marked ``MIXED``. Returns the new status (done once there is no next page;
+    cancelled, with nothing stored, when an admin cancelled or discarded the preview meanwhile)."""
+    row = _existing(session, installation_id, object_type, name)
+    if row is None or row.status == CursorStatus.CANCELLED:
+        return CursorStatus.CANCELLED
     preview = {key: dict(counts) for key, counts in (row.cursor.get("preview") or {}).items()}
     kept: list[dict[str, Any]] = []
     if actions is not None:
@@ -115,14 +148,16 @@ def checkpoint(
         kept = list(row.cursor.get("samples") or [])
         kept.extend(list(samples)[: max(0, SAMPLES_KEPT - len(kept))])
     recorded = row.cursor.get("config")
-    row.cursor = {
+    status = CursorStatus.RUNNING if after else CursorStatus.DONE
+    stored = {
         "after": after,
         "preview": preview,
         "samples": kept,
         "config": recorded if recorded == config else MIXED,
     }
-    row.done, row.status = done, (CursorStatus.RUNNING if after else CursorStatus.DONE)
-    return row.status
+    if not _unless_cancelled(session, row, {"cursor": stored, "done": done, "status": status}):
+        return CursorStatus.CANCELLED
+    return status
 
 
 def add_counts(fields: dict[str, dict[str, int]], key: str, counts: Mapping[str, int]) -> None:
@@ -232,6 +267,36 @@ def clear_previews(session: Session, installation_id: int) -> None:
     """Empty the installation's preview rows (idle, nothing counted) before a new preview runs."""
     for row in named(session, installation_id, PREVIEW):
         row.status, row.cursor, row.done = CursorStatus.IDLE, {}, 0
+
+
+def request_previews(session: Session, installation_id: int, object_types: Iterable[str]) -> None:
+    """A preview was asked for: one idle row per object it will visit, stamped now, so that a page
+    can tell a preview waiting for a worker from one no worker has picked up."""
+    now = datetime.now(UTC)
+    for object_type in object_types:
+        row = cursor_row(session, installation_id, object_type, PREVIEW)
+        row.status, row.cursor, row.done, row.updated_at = CursorStatus.IDLE, {}, 0, now
+
+
+def cancel_previews(session: Session, installation_id: int, object_types: Iterable[str]) -> int:
+    """Stop the installation's unfinished preview: every object not done yet is marked cancelled (a
+    task handling one stops at its next page; the objects after it never start). Returns how many
+    were cancelled: 0 when there was no preview or it had finished."""
+    if not named(session, installation_id, PREVIEW):
+        return 0
+    for object_type in object_types:  # objects not reached yet get their (cancelled) row too
+        cursor_row(session, installation_id, object_type, PREVIEW)
+    cancelled = session.execute(
+        update(SyncCursor)
+        .where(
+            SyncCursor.installation_id == installation_id,
+            SyncCursor.name == PREVIEW,
+            SyncCursor.status.in_((CursorStatus.IDLE, CursorStatus.RUNNING)),
+        )
+        .values(status=CursorStatus.CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(cancelled.rowcount)  # type: ignore[attr-defined]  # a DML result has a rowcount
 
 
 def delete_previews(session: Session, installation_id: int) -> None:

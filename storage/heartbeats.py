@@ -51,3 +51,15 @@ def claim_if_silent(client: Redis, installation_id: int, name: str, silent_for_s
     if redis_now(client) - beat_at < silent_for_s:
         return False
     return bool(client.eval(_CLAIM, 1, key, last))
+
+
+def beat_age(client: Redis, installation_id: int, name: str) -> float | None:
+    """Seconds since the last beat of this installation's running backfill or preview task, by
+    Redis's clock; None when no task is running it (none has started, or the last one ended)."""
+    last = client.get(heartbeat_key(installation_id, name))
+    if last is None:
+        return None
+    try:
+        return max(0.0, redis_now(client) - float(last))
+    except ValueError:
+        return None

@@ -34,6 +34,7 @@ class CursorStatus(StrEnum):
     IDLE = "idle"
     RUNNING = "running"
     DONE = "done"
+    CANCELLED = "cancelled"  # a preview an admin stopped: its task stops at its next page
 
 
 class DecisionStatus(StrEnum):

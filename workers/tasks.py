@@ -16,6 +16,7 @@ from core.records import ObjectType
 from core.settings import load_settings
 from storage import cursors, installations
 from storage import events as event_store
+from storage.statuses import CursorStatus
 from workers import dispatch
 from workers.services import key_check
 from workers.services.backfill import run_backfill
@@ -203,6 +204,8 @@ def backfill(
             ctx, ObjectType(object_type), dry_run, max_pages=PAGES_PER_TASK, resume=resume
         )
     run = {"dry_run": dry_run, "pending": pending}
+    if progress.status == CursorStatus.CANCELLED:  # an admin cancelled the preview: nothing follows
+        return {"done": progress.done, "total": progress.total, "cancelled": True}
     if progress.status != "done":  # hand the next pages to a fresh task: short tasks, fair queues
         dispatch.enqueue_backfill(THIS_WORKER, installation_id, object_type=object_type, resume=True, **run)
     elif object_type in objects and objects.index(object_type) + 1 < len(objects):

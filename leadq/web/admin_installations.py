@@ -4,14 +4,17 @@ the page's script polls."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import g, jsonify, render_template
 
 from connector.registry import provider
 from leadq.web.admin_blueprint import OBJECT_ORDER, STATE_LABELS, bp
-from leadq.web.admin_preview import preview_summary
+from leadq.web.admin_preview import live_preview
 from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.dead_letter_pages import causes_context
+from leadq.web.install import configured_crms
 from storage import admins, assignment_health, cursors, dead_letters, lead_pages
 from storage.db import Session
 from storage.stamps import aware
@@ -24,7 +27,7 @@ def _state(status: str, running: bool) -> str:
     return status
 
 
-def _progress(cursor: Any) -> dict[str, Any]:
+def _progress(cursor: Any, labels: Mapping[str, str]) -> dict[str, Any]:
     total, done = cursor.total, cursor.done
     started, updated = aware(cursor.started_at), aware(cursor.updated_at)
     rate = None
@@ -42,6 +45,7 @@ def _progress(cursor: Any) -> dict[str, Any]:
         "id": cursor.id,
         "name": cursor.name,
         "object_type": cursor.object_type,
+        "label": f"Backfill of {labels.get(cursor.object_type, cursor.object_type)}",
         "done": done,
         "total": total,
         "status": cursor.status,
@@ -49,11 +53,14 @@ def _progress(cursor: Any) -> dict[str, Any]:
     }
 
 
-def _sync_facts(db: Session, installation_id: int) -> dict[str, Any]:
-    rows = cursors.progress_rows(db, installation_id)
+def _sync_facts(db: Session, installation_id: int, crm_kind: str) -> dict[str, Any]:
+    """The backfill's progress (the preview has its own section and status), the queue, the last
+    change handled."""
+    rows = [c for c in cursors.progress_rows(db, installation_id) if c.name == cursors.BACKFILL]
     last = aware(lead_pages.last_change_handled(db, installation_id))
+    labels = provider(crm_kind).object_names
     return {
-        "cursors": [_progress(c) for c in rows],
+        "cursors": [_progress(c, labels) for c in rows],
         "queued": lead_pages.queued_changes(db, installation_id),
         "last": last.strftime("%Y-%m-%d %H:%M:%S UTC") if last else None,
         "running": any(c.status == CursorStatus.RUNNING for c in rows),
@@ -66,22 +73,36 @@ def index():
     rows = []
     with services().sessions() as db:
         for inst in admins.installations_of(db, g.admin_id):
-            facts = _sync_facts(db, inst.id)
-            state = _state(inst.status, facts["running"])
-            degraded = assignment_health.degraded(db, inst.id) if state == "healthy" else None
+            facts = _sync_facts(db, inst.id, inst.crm_kind)
+            failing = dead_letters.failing_records(db, inst.id)
+            state, label = _badge(db, inst, facts["running"], failing)
             rows.append(
                 {
                     "id": inst.id,
                     "crm": inst.crm_kind,
                     "tenant_id": inst.tenant_id,
-                    "state": "degraded" if degraded else state,
-                    "state_label": degraded or STATE_LABELS.get(state, state),
+                    "state": state,
+                    "state_label": label,
                     "reason": inst.status_reason,
                     "scored": lead_pages.scored_records(db, inst.id),
                     "queued": facts["queued"],
+                    "failing": failing,
                 }
             )
-    return render_template("installations.html", rows=rows)
+    return render_template("installations.html", rows=rows, crms=configured_crms(services().settings))
+
+
+def _badge(db: Session, inst: Any, running: bool, failing: int) -> tuple[str, str]:
+    """The installation's state and its words: never "healthy" while records are failing."""
+    state = _state(inst.status, running)
+    if state not in ("healthy", "syncing"):
+        return state, STATE_LABELS.get(state, state)
+    if state == "healthy" and (degraded := assignment_health.degraded(db, inst.id)):
+        return "degraded", degraded
+    if failing:
+        words = f"{failing:,} record{'s' if failing != 1 else ''} failing"
+        return "failing", (f"syncing, {words}" if state == "syncing" else words)
+    return state, STATE_LABELS.get(state, state)
 
 
 @bp.get("/installations/<int:installation_id>")
@@ -89,23 +110,21 @@ def index():
 def installation(installation_id: int):
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
-        facts = _sync_facts(db, installation_id)
+        facts = _sync_facts(db, installation_id, inst.crm_kind)
         by_tier = lead_pages.tier_counts(db, installation_id)
         reconciled = _reconciled(db, installation_id)
-        preview = preview_summary(db, installation_id)
-        degraded = assignment_health.degraded(db, installation_id)
+        preview = live_preview(db, installation_id)
         errors = dead_letters.group_failures(db, installation_id)  # grouped by cause
+        state, state_label = _badge(db, inst, facts["running"], sum(g.count for g in errors))
     tiers: dict[str, list[tuple[str, int]]] = {}
     for object_type, tier, n in by_tier:
         tiers.setdefault(object_type, []).append((tier, n))
-    state = _state(inst.status, facts["running"])
-    degraded = degraded if state == "healthy" else None
     crm = provider(inst.crm_kind)
     return render_template(
         "installation.html",
         inst=inst,
-        state="degraded" if degraded else state,
-        state_label=degraded or STATE_LABELS.get(state, state),
+        state=state,
+        state_label=state_label,
         cursors=facts["cursors"],
         queued=facts["queued"],
         last=facts["last"],
@@ -114,7 +133,7 @@ def installation(installation_id: int):
         reconciled=reconciled,
         object_labels=crm.object_names,
         outbound_messages=crm.outbound_messages,  # the page shows the installation's endpoint URL
-        errors=errors,
+        **causes_context(errors, inst),
         preview=preview,
     )
 
@@ -148,7 +167,7 @@ def _reconciled(db: Session, installation_id: int) -> dict[str, Any] | None:
 @bp.get("/installations/<int:installation_id>/sync.json")
 @login_required
 def sync_json(installation_id: int):
-    installation_or_404(installation_id)
+    inst = installation_or_404(installation_id)
     with services().sessions() as db:
-        facts = _sync_facts(db, installation_id)
+        facts = _sync_facts(db, installation_id, inst.crm_kind)
     return jsonify(facts)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, request
+from flask import flash, jsonify, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from connector.registry import provider
-from leadq.web.admin_blueprint import OBJECT_ORDER, bp, to_installation
+from leadq.web import preview_status
+from leadq.web.admin_blueprint import bp, to_installation
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.owner_gate import owner_problems
 from storage import cursors, installations, pending_config
 from storage.db import Session
-from storage.statuses import CursorStatus
 from workers import dispatch
 
 
@@ -32,36 +32,46 @@ def _applied_hash(inst: Any) -> str:
 
 def preview_summary(db: Session, installation_id: int) -> dict[str, Any] | None:
     """The installation's preview as its page shows it and Approve checks it; None if there is none."""
-    from workers.services.config_hash import same_hash
-
     inst = installations.get(db, installation_id)
-    totals = cursors.preview_totals(db, installation_id)
-    if inst is None or totals is None:
+    if inst is None:
         return None
-    rows = totals.rows
-    seen = {r.object_type for r in rows}
-    applied = _applied_hash(inst)
-    labels = provider(inst.crm_kind).object_names
-    return {
-        # done only when every object was previewed (Salesforce: leads, contacts, then accounts)
-        "done": all(r.status == CursorStatus.DONE for r in rows)
-        and {obj.value for obj in provider(inst.crm_kind).synced_objects} <= seen,
-        "records": sum(r.done for r in rows),
-        "parts": ", ".join(
-            f"{r.done:,} {labels.get(r.object_type, r.object_type)}"
-            for r in sorted(rows, key=lambda r: OBJECT_ORDER.get(r.object_type, 9))
-        ),
-        "fields": totals.fields,
-        "samples": totals.samples,
-        # computed, every page of it, from the configuration Approve would apply
-        "current": all(same_hash(config, applied) for config in totals.configs),
-    }
+    return preview_status.preview_summary(db, installation_id, _applied_hash(inst))
+
+
+def live_preview(db: Session, installation_id: int) -> dict[str, Any] | None:
+    """The preview with its state told apart (waiting, running, no worker picking it up) and the
+    sentence the page shows; None if there is none."""
+    summary = preview_summary(db, installation_id)
+    if summary is None:
+        return None
+    settings = services().settings
+    return preview_status.add_liveness(
+        summary, services().redis, installation_id, settings.worker_lost_after_s
+    )
 
 
 def start_preview(installation_id: int) -> None:
-    """Send the preview task. pending=True: while a configuration awaits approval, the preview is of
-    it (what Approve applies)."""
+    """Make the preview's rows (asked for now: the page can tell when no worker picks it up), then
+    send its task. pending=True: while a configuration awaits approval, the preview is of it (what
+    Approve applies)."""
+    with services().sessions.begin() as db:
+        inst = installations.get(db, installation_id)
+        if inst is not None:
+            objects = [o.value for o in provider(inst.crm_kind).synced_objects]
+            cursors.request_previews(db, installation_id, objects)
     dispatch.enqueue_backfill(services().celery, installation_id, dry_run=True, pending=True)
+
+
+@bp.get("/installations/<int:installation_id>/backfill/preview.json")
+@login_required
+def preview_json(installation_id: int):
+    """The preview's status, which the page's script polls: state, n of total, per object, sentence."""
+    installation_or_404(installation_id)
+    with services().sessions() as db:
+        preview = live_preview(db, installation_id)
+    if preview is None:
+        return jsonify({"state": "none", "done": False, "records": 0, "total": None, "objects": []})
+    return jsonify(preview_status.public(preview))
 
 
 @bp.post("/installations/<int:installation_id>/backfill/preview")
@@ -79,7 +89,7 @@ def backfill_preview(installation_id: int):
             cursors.put_back_previews(db, installation_id, kept)
         raise
     flash("Preview started: nothing is written until you approve it.")
-    return to_installation(installation_id)
+    return to_installation(installation_id, "#preview")
 
 
 def _approvable(db: Session, installation_id: int) -> str | None:
@@ -106,6 +116,7 @@ def backfill_approve(installation_id: int):
         if refused := _approvable(db, installation_id):
             flash(refused)
             return to_installation(installation_id)
+        writes = (preview_summary(db, installation_id) or {}).get("writes", 0)
         before = pending_config.live_and_pending(db, installation_id)
         previewed = before[2], before[3]  # what the preview was checked for
         statuses = cursors.restart_backfills(db, installation_id)  # start over, not resume
@@ -125,7 +136,12 @@ def backfill_approve(installation_id: int):
         return to_installation(installation_id)
     with services().sessions.begin() as db:
         cursors.delete_previews(db, installation_id)
-    flash("Backfill approved: leadq is writing the values the preview showed.")
+    if writes:
+        flash("Backfill approved: leadq is writing the values the preview showed.")
+    elif any(previewed):
+        flash("Approved: the new configuration is live. The preview found nothing to write in the CRM.")
+    else:
+        flash("Approved. The preview found nothing to write in the CRM, so no record changes.")
     return to_installation(installation_id)
 
 
@@ -134,6 +150,28 @@ def _unapprove(installation_id: int, before: tuple[str | None, ...], statuses: d
     with services().sessions.begin() as db:
         pending_config.undo_approve(db, installation_id, before)
         cursors.restore_statuses(db, statuses)
+
+
+@bp.post("/installations/<int:installation_id>/backfill/preview/cancel")
+@login_required
+def preview_cancel(installation_id: int):
+    """Stop a preview that is waiting or running: its task stops at its next page, nothing follows,
+    and the page says it was cancelled (a new preview can be started)."""
+    inst = installation_or_404(installation_id)
+    objects = [o.value for o in provider(inst.crm_kind).synced_objects]
+    with services().sessions.begin() as db:
+        cancelled = cursors.cancel_previews(db, installation_id, objects)
+    with services().sessions() as db:
+        preview = preview_summary(db, installation_id)
+    if not cancelled or preview is None:
+        flash("There was no preview running to cancel.")
+    else:
+        records = preview["records"]
+        flash(
+            f"Preview cancelled after {records:,} record{'s' if records != 1 else ''} looked at. "
+            "Nothing was written."
+        )
+    return to_installation(installation_id, "#preview")
 
 
 @bp.post("/installations/<int:installation_id>/backfill/cancel")

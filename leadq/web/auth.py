@@ -82,11 +82,18 @@ def _template_globals() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "admin_name": g.get("admin_name"),
         "crm_labels": {kind.value: crm.label for kind, crm in PROVIDERS.items()},
+        "configured_crms": _configured_crms,
         "verdict_labels": {v.value: label for v, label in VERDICT_LABELS.items()},
         # Scores and probabilities exactly as the CRM shows them (whole points, rounded half up).
         "points": lambda value: formatting.number(value, 0) or "-",
         "percent": lambda value: f"{formatting.percent(value)}%" if value is not None else "-",
     }
+
+
+def _configured_crms() -> list[str]:
+    from leadq.web.install import configured_crms
+
+    return configured_crms(services().settings)
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -269,6 +276,16 @@ def login():
             _log_limits_reached(username, turn)
         error = "Unknown username or wrong password."
     return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/login/switch")
+def switch_account():
+    """Continue or cancel signing in with a CRM while signed in as another admin."""
+    from leadq.web import crm_login
+
+    response = crm_login.confirm_switch(services())
+    csrf_token()
+    return response
 
 
 @bp.post("/logout")

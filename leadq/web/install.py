@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from connector.errors import CrmError
 from connector.registry import provider
@@ -30,17 +30,52 @@ def _page(
     items: list[str] | None = None,
     failed: bool = False,
     crm: str = "hubspot",
+    todo: str | None = None,
+    installation_id: int | None = None,
+    retry: bool = True,
 ):
-    retry = f"/install/{crm}" if failed else None
+    """An install result page in the app's layout: what happened, what to do next (``todo``), a way
+    to start again where that can help, and links back into the app."""
+    links = []
+    if installation_id is not None:
+        links.append(
+            ("Open the installation", url_for("admin.installation", installation_id=installation_id))
+        )
+    if failed and retry:
+        links.append((f"Start the {provider(crm).label} install again", f"/install/{crm}"))
+    links.append(("Back to installations", "/"))
     return render_template(
-        "install.html",
-        title=title,
-        message=message,
-        items=items or [],
-        failed=failed,
-        retry=retry,
-        retry_label="Start the install again",
+        "install.html", title=title, message=message, items=items or [], failed=failed, todo=todo, links=links
     ), status
+
+
+def _not_configured(crm: str):
+    """An install (or CRM sign-in) for a CRM leadq has no app for: how to configure it, no loop."""
+    label = provider(crm).label
+    prefix = f"LEADQ_{crm.upper()}"
+    return _page(
+        f"{label} is not configured",
+        f"leadq has no {label} app to connect through: its client id and secret are not set.",
+        503,
+        failed=True,
+        crm=crm,
+        retry=False,
+        todo=f"Set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET in leadq's environment (from your {label} "
+        "app's settings; docs/deployment.md says how to register the app), then restart leadq "
+        f"and connect {label} from the installations page.",
+    )
+
+
+def configured(settings: object, crm: str) -> bool:
+    """leadq holds the client id and secret of its app in this CRM."""
+    client_id = getattr(settings, f"{crm}_client_id", "")
+    secret = getattr(settings, f"{crm}_client_secret", None)
+    return bool(client_id) and bool(secret is not None and secret.get_secret_value())
+
+
+def configured_crms(settings: object) -> list[str]:
+    """The CRMs leadq offers to connect and to sign in with: those whose app it is configured for."""
+    return [crm for crm in ("hubspot", "salesforce") if configured(settings, crm)]
 
 
 def _services():
@@ -51,13 +86,8 @@ def _services():
 def install_hubspot_start():
     services = _services()
     settings = services.settings
-    if not settings.hubspot_client_id:
-        return _page(
-            "HubSpot is not configured",
-            "Set LEADQ_HUBSPOT_CLIENT_ID and LEADQ_HUBSPOT_CLIENT_SECRET.",
-            503,
-            failed=True,
-        )
+    if not configured(settings, "hubspot"):
+        return _not_configured("hubspot")
     token = oauth_binding.begin("hubspot")
     return redirect(authorize_url(hubspot_oauth(settings), token), code=302)
 
@@ -66,6 +96,8 @@ def install_hubspot_start():
 def login_hubspot():
     from leadq.web import crm_login
 
+    if not configured(_services().settings, "hubspot"):
+        return _not_configured("hubspot")
     return crm_login.start_hubspot(_services())
 
 
@@ -73,19 +105,38 @@ def login_hubspot():
 def login_salesforce():
     from leadq.web import crm_login
 
+    if not configured(_services().settings, "salesforce"):
+        return _not_configured("salesforce")
     return crm_login.start_salesforce(_services())
 
 
-def _sign_in_page(title: str, message: str, status: int):
+def _sign_in_page(title: str, message: str, status: int, todo: str | None = None):
     return render_template(
         "install.html",
         title=title,
         message=message,
         items=[],
         failed=status >= 400,
-        retry="/login" if status >= 400 else None,
-        retry_label="Back to sign-in",
+        todo=todo,
+        links=[("Back to sign-in", "/login")] if status >= 400 else [],
     ), status
+
+
+def _todo(reason: str, crm: str) -> str:
+    """What to do after an OAuth failure of this kind."""
+    label = provider(crm).label
+    return {
+        "provider-down": f"{label} could not be reached or answered with an error: wait a few minutes, "
+        "then start the install again.",
+        "invalid-grant": f"{label} refused the authorization (it is good for a few minutes, and once): "
+        "start the install again.",
+        "invalid-state": "Start the install again from leadq's installations page, in this same browser.",
+        "declined": f"To connect leadq, start the install again and allow access on {label}'s consent page.",
+    }.get(
+        reason,
+        f"Start the install again; if it fails the same way, check that leadq's client id and secret "
+        f"are those of your {label} app.",
+    )
 
 
 @bp.get("/oauth/hubspot/callback")
@@ -103,16 +154,21 @@ def hubspot_callback():
             "leadq was not connected: the HubSpot consent was declined. Nothing was stored.",
             400,
             failed=True,
+            todo=_todo("declined", "hubspot"),
         )
     try:
         oauth_binding.complete("hubspot")
     except OAuthError as exc:
         log.warning("hubspot.install.bad-state", extra={"reason": exc.reason})
-        return _page("Install link not valid", str(exc), 400, failed=True)
+        return _page("Install link not valid", str(exc), 400, failed=True, todo=_todo(exc.reason, "hubspot"))
     code = request.args.get("code")
     if not code:
         return _page(
-            "Install failed", "HubSpot sent no authorization code. Nothing was stored.", 400, failed=True
+            "Install failed",
+            "HubSpot sent no authorization code. Nothing was stored.",
+            400,
+            failed=True,
+            todo=_todo("no-code", "hubspot"),
         )
     try:
         result = install_hubspot(settings, services.sessions, services.vault, code, services.limiter)
@@ -123,14 +179,16 @@ def hubspot_callback():
             f"{exc} Nothing was stored.",
             502 if exc.reason == "provider-down" else 400,
             failed=True,
+            todo=_todo(exc.reason, "hubspot"),
         )
     except CrmError as exc:
         log.warning("hubspot.install.provisioning-failed", extra={"reason": exc.reason, "status": exc.status})
         return _page(
             "Install failed",
-            f"leadq could not create its HubSpot properties ({exc.reason}). Nothing was stored; try again.",
+            f"leadq could not create its HubSpot properties ({exc.reason}). Nothing was stored.",
             502,
             failed=True,
+            todo="Install as a HubSpot Super Admin (leadq creates properties), then start the install again.",
         )
     return _finished(
         result,
@@ -146,14 +204,8 @@ def install_salesforce_start():
     from oauth import salesforce as sf_flows
 
     settings = _services().settings
-    if not settings.salesforce_client_id:
-        return _page(
-            "Salesforce is not configured",
-            "Set LEADQ_SALESFORCE_CLIENT_ID and LEADQ_SALESFORCE_CLIENT_SECRET.",
-            503,
-            failed=True,
-            crm="salesforce",
-        )
+    if not configured(settings, "salesforce"):
+        return _not_configured("salesforce")
     env = "sandbox" if request.args.get("env") == "sandbox" else "production"
     token, verifier = oauth_binding.begin_with_pkce("salesforce", extra=env)
     hint = request.args.get("login_hint", "")[:200]
@@ -170,8 +222,8 @@ def salesforce_callback():
     if crm_login.purpose_of(request.args.get("state")) == crm_login.SALESFORCE:
         return crm_login.finish(services, crm_login.SALESFORCE, _sign_in_page)
 
-    def failed(title: str, message: str, status: int):
-        return _page(title, message, status, failed=True, crm="salesforce")
+    def failed(title: str, message: str, status: int, reason: str = ""):
+        return _page(title, message, status, failed=True, crm="salesforce", todo=_todo(reason, "salesforce"))
 
     if request.args.get("error"):
         log.info("salesforce.install.denied", extra={"error": request.args.get("error")})
@@ -180,12 +232,13 @@ def salesforce_callback():
             "leadq was not connected: Salesforce answered "
             f"{request.args.get('error')} ({request.args.get('error_description', '')}). Nothing was stored.",
             400,
+            "declined",
         )
     try:
         data, verifier = oauth_binding.complete_with_pkce("salesforce")
     except OAuthError as exc:
         log.warning("salesforce.install.bad-state", extra={"reason": exc.reason})
-        return failed("Install link not valid", str(exc), 400)
+        return failed("Install link not valid", str(exc), 400, exc.reason)
     code = request.args.get("code")
     if not code:
         return failed("Install failed", "Salesforce sent no authorization code. Nothing was stored.", 400)
@@ -194,17 +247,26 @@ def salesforce_callback():
     except OAuthError as exc:
         log.warning("salesforce.install.exchange-failed", extra={"reason": exc.reason})
         return failed(
-            "Install failed", f"{exc} Nothing was stored.", 502 if exc.reason == "provider-down" else 400
+            "Install failed",
+            f"{exc} Nothing was stored.",
+            502 if exc.reason == "provider-down" else 400,
+            exc.reason,
         )
     except CrmError as exc:
         log.warning(
             "salesforce.install.provisioning-failed", extra={"reason": exc.reason, "status": exc.status}
         )
         status = 403 if exc.reason == "forbidden" else 502
-        return failed(
+        return _page(
             "Install failed",
             f"leadq could not set up its Salesforce fields: {exc} Nothing was stored.",
             status,
+            failed=True,
+            crm="salesforce",
+            todo="Install as a Salesforce admin (with 'Customize Application' and 'Manage Profiles and "
+            "Permission Sets'), then start the install again."
+            if exc.reason == "forbidden"
+            else _todo("provider-down", "salesforce"),
         )
     return _finished(
         result,
@@ -235,7 +297,7 @@ def _finished(
     ]
     if more_steps is not None:
         items += more_steps(result.installation_id)
-    return _page(title, message, 200, items)
+    return _page(title, message, 200, items, installation_id=result.installation_id)
 
 
 def outbound_setup_steps(installation_id: int) -> list[str]:

@@ -314,12 +314,13 @@ def test_backfill_preview_shows_what_would_change_and_writes_nothing(tour) -> No
     writes = len(tour.run.crm.requests.entries(lambda e: e.path.endswith("/batch/update")))
     page.click("#preview-start")
     assert "nothing is written until you approve it" in tour.text("p.flash")
-    _wait_until(lambda: page.locator("#approve").count(), 120, "the preview", reload=page)
+    _wait_until(lambda: page.locator("#preview-nothing").count(), 120, "the preview", reload=page)
     page.locator("#preview").scroll_into_view_if_needed()
     tour.shot("preview")
     preview = tour.text("#preview")
     assert "Preview of 2,000 contacts" in preview and "Nothing has been written" in preview, preview
-    assert re.search(r"leadq_tier same 2,?000\b", preview), "a re-run the same day changes nothing"
+    assert re.search(r"leadq_tier\s+already right: 2,?000\b", preview), "a re-run that day changes nothing"
+    assert "Nothing would change" in preview and not page.locator("#approve").count(), "nothing to approve"
     assert len(tour.run.crm.requests.entries(lambda e: e.path.endswith("/batch/update"))) == writes
     page.click("#discard-preview")
     assert "Preview discarded; nothing was written." in tour.text("p.flash")
@@ -351,7 +352,7 @@ def test_failing_records_are_listed_with_the_crms_message(tour) -> None:
     assert "3 failing records" in text, text
     assert "leadq_reasons" in text, "the CRM's message names the property"
     for record_id in edited:
-        assert page.locator(f"main table a:text-is('contact {record_id}')").count() == 1
+        assert page.locator(f"main table.records a:text-is('contact {record_id}')").count() == 1
     page.locator("main table a:text-is('cause 1')").first.click()
     page.wait_for_url(re.compile(r".*/errors\?cause=1$"))
     tour.shot("errors-cause")

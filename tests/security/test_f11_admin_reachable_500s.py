@@ -36,6 +36,8 @@ ROUTES = (
     ("post", "/backfill/preview"),
     ("post", "/backfill/approve"),
     ("post", "/backfill/cancel"),
+    ("get", "/backfill/preview.json"),
+    ("post", "/backfill/preview/cancel"),
     ("post", "/model/retrain"),
     ("post", "/config"),
 )

@@ -39,10 +39,17 @@ def _page(client, mine: int) -> str:
 
 
 def _tier_counts(page: str) -> dict[str, int]:
-    """The preview's row for the contacts' leadq_tier, e.g. {"change": 93, "same": 307}."""
+    """The preview's row for the contacts' leadq_tier, e.g. {"change": 93, "same": 307} (the page
+    words each action: "would change (a value leadq wrote before): 93; already right: 307")."""
+    from leadq.web.preview_status import ACTION_WORDS
+
     found = re.search(r"<td>leadq_tier</td><td>([^<]*)</td>", page)
     assert found, page[page.find('id="preview"') :][:1500]
-    return {a: int(n) for a, n in re.findall(r"([a-z ]+?) (\d+)(?:, |$)", found.group(1))}
+    action_of = {words: action for action, words in ACTION_WORDS.items()}
+    return {
+        action_of[w]: int(n.replace(",", ""))
+        for w, n in re.findall(r"([^:;]+): ([\d,]+)", found.group(1).replace("; ", ";"))
+    }
 
 
 def _tiers(crm) -> dict[str, str | None]:

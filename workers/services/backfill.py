@@ -73,8 +73,10 @@ def run_backfill(
         if restart or state.status in (CursorStatus.IDLE, CursorStatus.DONE):
             config = ctx.config_hash
             state = cursors.start_over(
-                session, ctx.installation_id, obj.value, name, config, _total(ctx, obj)
+                session, ctx.installation_id, obj.value, name, config, _total(ctx, obj), not restart
             )
+        if state.status == CursorStatus.CANCELLED:  # an admin cancelled this preview
+            return Progress(state.done, state.total, 0.0, None, CursorStatus.CANCELLED), BatchReport()
         total = state.total
     # Contacts find their company here without a call per page; Salesforce leads carry their own.
     accounts = load_accounts(ctx) if obj not in (ObjectType.LEAD, ObjectType.ACCOUNT) else {}
@@ -84,8 +86,8 @@ def run_backfill(
         with ctx.runtime.page_locks(lock):
             with ctx.sessions() as session:
                 state = cursors.read(session, ctx.installation_id, obj.value, name)
-            if state.status == CursorStatus.DONE:  # another task finished it meanwhile
-                return Progress(state.done, total, 0.0, None, CursorStatus.DONE), report
+            if state.status in (CursorStatus.DONE, CursorStatus.CANCELLED):  # finished or cancelled meanwhile
+                return Progress(state.done, total, 0.0, None, state.status), report
             records, next_after = _page(ctx, obj, state.cursor.get("after"))
             batch = _handle(ctx, obj, records, accounts, dry_run)
             report.merge(batch)
@@ -109,7 +111,7 @@ def run_backfill(
         progress = Progress(done, total, round(rate, 1), eta, status)
         if on_progress:
             on_progress(progress)
-        if status == CursorStatus.DONE or (max_pages is not None and pages >= max_pages):
+        if status != CursorStatus.RUNNING or (max_pages is not None and pages >= max_pages):
             return progress, report
 
 

@@ -47,7 +47,7 @@ def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessio
             counts[row.tier] = counts.get(row.tier, 0) + 1
     sign_in(client, "alice")
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
-    assert "400 / 400 - done" in page and "backfill contact" in page
+    assert "400 / 400 - done" in page and "Backfill of contacts" in page and "backfill contact" not in page
     for tier, n in counts.items():
         assert f"{tier}: {n}" in page
     errors = page.split('id="errors"')[1]
@@ -92,7 +92,8 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
     before = len(crm.requests)
     run_backfill(ctx, ObjectType.CONTACT, dry_run=True)  # what the worker runs for the preview
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
-    assert "Preview running" in page, "the companies are previewed after the contacts"
+    assert "Preview running: 400 records looked at" in page, "the companies are previewed after the contacts"
+    assert "Preview of contacts" in page and "400 contacts - done" in page, "bars and sentence agree"
     companies, _report = run_backfill(ctx, ObjectType.ACCOUNT, dry_run=True)
     assert not [e for e in crm.requests.entries()[before:] if "batch/update" in e.path]
     page = html.unescape(client.get(f"/installations/{mine}").get_data(as_text=True))
@@ -100,8 +101,11 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
         f"Preview of 400 contacts, {companies.done:,} companies" in page
         and "Nothing has been written" in page
     )
-    assert re.search(r"account.leadq_tier</td><td>fill \d+", page)
-    assert re.search(r"leadq_tier</td><td>fill 400", page), page[page.find("Preview of") :][:800]
+    assert re.search(r"account.leadq_tier</td><td>would fill \(empty now\): \d+", page)
+    assert re.search(r"leadq_tier</td><td>would fill \(empty now\): 400", page), page[
+        page.find("Preview of") :
+    ][:800]
+    assert 'id="approve"' in page and "Nothing would change" not in page
     client.post(f"/installations/{mine}/backfill/cancel", data={"csrf_token": token})
     assert "Preview backfill" in client.get(f"/installations/{mine}").get_data(as_text=True)
     client.post(f"/installations/{mine}/backfill/preview", data={"csrf_token": token})
