@@ -34,7 +34,7 @@ import requests
 from core.settings import Settings, load_settings
 from leadq import live_stack
 from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
-from storage import demo_facts, installations
+from storage import demo_facts, installations, training_attempts
 from storage.redis_namespace import clear_namespace, reachable
 from storage.statuses import CursorStatus, ModelStatus
 from workers import dispatch
@@ -203,13 +203,25 @@ def _read(demo: Demo, query: Callable[..., Any]) -> Any:
         return query(db, demo.installation_id)
 
 
+def _trained_or_gave_up(demo: Demo) -> Any:
+    """The first model, or the training attempt that trained none (and why), or None while it runs."""
+    model = _read(demo, demo_facts.first_model)
+    if model is not None:
+        return model
+    attempt = training_attempts.latest(demo.services.redis, demo.installation_id)
+    return attempt if attempt is not None and not attempt.trained else None
+
+
 def train_and_backfill(demo: Demo, echo: Echo) -> None:
     celery = demo.services.celery
     echo("training on the CRM's closed deals (a worker task) ...")
     dispatch.enqueue_retrain(celery, demo.installation_id)
-    model = _wait(lambda: _read(demo, demo_facts.first_model), 300, "the model", echo)
-    if model.status != ModelStatus.CHAMPION:
-        demo.notes.append(f"model not promoted: {model.metrics.get('why') or model.status}")
+    outcome = _wait(lambda: _trained_or_gave_up(demo), 300, "the model", echo)
+    if isinstance(outcome, training_attempts.TrainingAttempt):  # too few outcomes: the rules score
+        demo.notes.append(f"no model trained: {outcome.why}")
+        dispatch.enqueue_backfill(celery, demo.installation_id)
+    elif outcome.status != ModelStatus.CHAMPION:
+        demo.notes.append(f"model not promoted: {outcome.metrics.get('why') or outcome.status}")
         dispatch.enqueue_backfill(celery, demo.installation_id)
     side = demo.side
     echo(

@@ -44,12 +44,20 @@ def model(installation_id: int):
     from markupsafe import Markup
 
     from scoring.charts import calibration_chart, lift_chart
-    from storage import models_registry
+    from storage import models_registry, training_attempts
+    from storage.stamps import aware
     from workers.services.retrain import MARGIN
 
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         versions = models_registry.history(db, installation_id)  # loaded; detached on close
+    attempt = training_attempts.latest(services().redis, installation_id)
+    newest = max((v.trained_at for v in versions), default=None)
+    gave_up = (
+        attempt
+        if attempt is not None and not attempt.trained and (newest is None or aware(newest) < attempt.at)
+        else None
+    )
     versions.reverse()  # newest first
     champion = next((v for v in versions if v.status == ModelStatus.CHAMPION), None)
     challenger = next((v for v in versions if v.status != ModelStatus.CHAMPION), None)
@@ -72,4 +80,5 @@ def model(installation_id: int):
         said={v.version: _said(v, numbers[v.version], MARGIN) for v in (champion, challenger) if v},
         names={v.version: model_words.model_name(v.trained_at, numbers[v.version]) for v in versions},
         status_words=STATUS_WORDS,
+        gave_up=gave_up,
     )

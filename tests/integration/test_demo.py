@@ -59,6 +59,18 @@ def test_demo_no_serve_runs_the_whole_flow_and_is_never_silent_for_long(demo_env
 
 
 @pytest.mark.redis
+def test_a_demo_too_small_to_train_a_model_says_why_and_scores_by_the_rules(demo_env) -> None:
+    lines, exit_code = _timed_lines(
+        [sys.executable, "-m", "leadq.cli", "demo", "--records", "150", "--no-serve"]
+    )
+    out = "\n".join(text for _at, text in lines)
+    assert exit_code == 0, out
+    assert "timed out" not in out and "Traceback" not in out
+    assert re.search(r"model:\s+none yet \(ICP rules score\): no model trained: \d+ outcomes", out), out
+    assert re.search(r"records scored:\s+150 contacts", out), out
+
+
+@pytest.mark.redis
 def test_the_admin_app_shows_the_runs_numbers(demo_env) -> None:
     from leadq import demo as flow
 

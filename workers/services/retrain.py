@@ -10,7 +10,7 @@ from core.records import Account, OutcomeKind, Person
 from scoring.leadmodel import LeadModel
 from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, holdout_auc, train_crm_model
-from storage import models_registry
+from storage import models_registry, training_attempts
 from workers.services.context import InstallationContext
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,13 @@ def retrain(ctx: InstallationContext, margin: float = MARGIN) -> dict[str, Any]:
     result = train_crm_model(examples, ctx.icp, version=version)
     if not result.ready or result.model is None:
         log.info("retrain.not-ready", extra={"installation": ctx.installation_id, "why": result.why})
+        training_attempts.record(
+            ctx.runtime.redis, ctx.installation_id, trained=False, why=result.why, outcomes=len(examples)
+        )
         return {"ready": False, "why": result.why, "outcomes": len(examples)}
+    training_attempts.record(
+        ctx.runtime.redis, ctx.installation_id, trained=True, why="", outcomes=len(examples)
+    )
     ordered = sorted(examples, key=lambda e: e.decided_at)
     with ctx.sessions() as session:
         champion = models_registry.champion(session, ctx.installation_id)
