@@ -84,6 +84,13 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
     from workers.services.backfill import preview_of, run_backfill
 
     label = f"{'previewing' if dry_run else 'backfilling'} {obj.value} records"
+    if dry_run and not restart:
+        from storage import cursors
+        from storage.statuses import CursorStatus
+
+        with ctx.sessions() as session:  # a preview cancelled in the admin app: this one starts over
+            state = cursors.read(session, ctx.installation_id, obj.value, cursors.PREVIEW)
+        restart = state.status == CursorStatus.CANCELLED
     with progress(label) as step:
         done, report = run_backfill(ctx, obj, dry_run=dry_run, restart=restart, on_progress=per_page(step))
     if dry_run:

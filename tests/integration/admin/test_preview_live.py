@@ -5,6 +5,7 @@ so plainly, with the command that starts one."""
 from __future__ import annotations
 
 import html
+import re
 import time
 
 import pytest
@@ -132,6 +133,22 @@ def test_a_preview_no_worker_picks_up_says_so_and_can_be_cancelled(
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+    _a_dry_run_after_the_cancel_previews_again(leadq_settings, mine)
+
+
+def _a_dry_run_after_the_cancel_previews_again(leadq_settings, installation: int) -> None:
+    """`leadq backfill N --dry-run` after a preview cancelled in the admin app runs a new preview
+    (it used to answer at once with the cancelled preview's figures)."""
+    from click.testing import CliRunner
+
+    from leadq.cli import main
+
+    env = {k: v for k, v in worker_env(leadq_settings).items() if k.startswith("LEADQ_")}
+    done = CliRunner(env=env).invoke(main, ["backfill", str(installation), "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert "dry run: nothing was written" in done.output
+    assert re.search(r"Per field \((\d[\d,]*) records\)", done.output), done.output
+    assert "(0 records)" not in done.output, done.output
 
 
 def test_the_preview_status_needs_a_granted_installation(client, accounts) -> None:
