@@ -40,6 +40,8 @@ PROBABILITY_SHOWN = {
     Verdict.NEEDS_INFO: "the model's probability, as a percentage",
 }
 
+NEEDS_INFO_WHEN = "neither e-mail nor company, or neither job title nor company industry/size"
+
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
@@ -117,7 +119,7 @@ def markdown_table(thresholds: Thresholds | None = None) -> str:
         for verdict in Verdict:
             if verdict not in ALLOWED[tier]:
                 continue
-            when = when_of.get((tier, verdict), "the e-mail or company is missing, or both role and company")
+            when = when_of.get((tier, verdict), NEEDS_INFO_WHEN)
             lines.append(
                 f"| {tier.value} | {LABELS[verdict]} (`{verdict.value}`) | {when} | "
                 f"{ROUTED_TO[verdict]} | {PROBABILITY_SHOWN[verdict]} |"

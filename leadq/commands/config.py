@@ -145,6 +145,8 @@ def _approve(installation: int, cancel: bool) -> str:
         if row is None:
             raise click.ClickException(NO_SUCH.format(installation))
         if cancel:
+            if not (row.pending_icp_toml or row.pending_routing_toml):
+                raise click.ClickException("nothing is pending: there is no configuration to discard")
             installations.discard_pending(db, installation)
             return "pending configuration discarded; nothing changed"
         _check_owners(installation, row.pending_routing_toml, "nothing was applied")

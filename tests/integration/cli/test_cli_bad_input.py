@@ -192,6 +192,8 @@ def test_the_commands_work_with_the_installations_settings(env, worked, icp_file
     ]:
         code, output = run(env, *args)
         assert code == 0 and says in output and "Traceback" not in output, f"leadq {args}:\n{output}"
+    code, output = run(env, "approve", i, "--cancel")  # discarded already: nothing left to discard
+    assert code == 1 and "nothing is pending" in output and "discarded" not in output, output
 
 
 def test_keys_that_did_not_encrypt_the_tokens_name_the_setting(env, worked, icp_file):
