@@ -47,7 +47,9 @@ def demo_settings(settings: Settings) -> str | None:
 
 def _or_the_demo(settings: Settings) -> str:
     demo = demo_settings(settings)
-    return f"or use the demo's: {demo}" if demo else "or point LEADQ_DATABASE_URL at the demo's database"
+    if demo:
+        return f"or use the demo's: {demo}"
+    return "or, for a demo run elsewhere, `export LEADQ_ENV_FILE=<its folder>/var/demo/leadq.env`"
 
 
 def database_message(problem: DatabaseProblem, settings: Settings) -> str:
