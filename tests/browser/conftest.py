@@ -5,6 +5,7 @@ Screenshots of failing tests land in ``var/test-artifacts/``."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,19 +76,33 @@ def live(sandbox_factory):
     return sandbox_factory(seed=88, records=300, deliver_webhooks=True)
 
 
-@pytest.fixture
-def served(settings, engine, live, redis_client, sessions):
+def serve_with_worker(
+    settings, engine, live, redis_client, sessions, queues: str, stop_wait_s: float = 15
+) -> Iterator[str]:
+    """leadq served on the sandbox ``live`` with admin 'alice' and a worker on ``queues``; yields the
+    app's URL. ``stop_wait_s``: how long the worker may take to finish a task when stopped."""
     database = engine.url.render_as_string(hide_password=False)
     configured = live_stack.sandbox_settings(settings, live, database_url=database, redis_url=REDIS_URL)
     stack = live_stack.serve_app(configured)
     redis_client.delete("changes", "backfill", "training")
     with sessions.begin() as db:
         admins.create(db, "alice", PASSWORD)
-    worker = start_worker(worker_env(stack.settings), "changes,backfill")
-    yield stack.url
-    worker.terminate()
-    worker.wait(timeout=15)
-    stack.stop()
+    worker = start_worker(worker_env(stack.settings), queues)
+    try:
+        yield stack.url
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=stop_wait_s)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=15)
+        stack.stop()
+
+
+@pytest.fixture
+def served(settings, engine, live, redis_client, sessions):
+    yield from serve_with_worker(settings, engine, live, redis_client, sessions, "changes,backfill")
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,12 @@ Full-page screenshots land in ``var/test-artifacts/config/``."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
 
-from leadq import live_stack
-from storage import admins
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, serve_with_worker
 from tests.support.admin import PASSWORD
-from tests.support.services import REDIS_URL
-from tests.support.sync import start_worker, worker_env
 
 SHOTS = ARTIFACTS / "config"
 BAD_ICP = (
@@ -35,22 +30,11 @@ def live(sandbox_factory):
 
 @pytest.fixture
 def served_training(settings, engine, live, redis_client, sessions):
-    """Like ``served``, with the worker also taking the training queue (Retrain now)."""
-    database = engine.url.render_as_string(hide_password=False)
-    configured = live_stack.sandbox_settings(settings, live, database_url=database, redis_url=REDIS_URL)
-    stack = live_stack.serve_app(configured)
-    redis_client.delete("changes", "backfill", "training")
-    with sessions.begin() as db:
-        admins.create(db, "alice", PASSWORD)
-    worker = start_worker(worker_env(stack.settings), "changes,backfill,training")
-    yield stack.url
-    worker.terminate()  # a training task may still be finishing: give it time, then stop it
-    try:
-        worker.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait(timeout=15)
-    stack.stop()
+    """Like ``served``, with the worker also taking the training queue (Retrain now); a training
+    task may still be finishing when it stops: it gets a minute."""
+    yield from serve_with_worker(
+        settings, engine, live, redis_client, sessions, "changes,backfill,training", stop_wait_s=60
+    )
 
 
 def _connect(page, url: str) -> None:
