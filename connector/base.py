@@ -20,6 +20,7 @@ from core.records import (
     Outcome,
     Owner,
     Person,
+    PipelineLead,
     RecordRef,
 )
 
@@ -39,7 +40,7 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    records: Sequence[Person | Account]
+    records: Sequence[Person | Account | PipelineLead]
     next_cursor: Cursor | None  # where this pass continues; None: nothing more in this pass
     checkpoint: Cursor | None = None  # where the next incremental pass starts, once this page is handled
 
@@ -88,12 +89,61 @@ class ProvisionReport:
     updated: tuple[str, ...] = ()  # leadq's own fields brought up to date (labels, display, type)
 
 
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A pipeline lead leadq asks the CRM to create for a person (in the first stage of the default
+    lead pipeline), with the fields to set on it (leadq's own, the label, the owner)."""
+
+    person_id: str
+    account_id: str | None
+    name: str
+    owner_id: str | None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateReport:
+    created: tuple[PipelineLead, ...] = ()  # as the CRM returned them (``person_id`` filled)
+    failed: tuple[tuple[NewLead, str, str], ...] = ()  # (what was asked, reason code, message)
+    api_calls: int = 0
+
+
+@runtime_checkable
+class PipelineLeads(Protocol):
+    """A CRM's lead objects that are not people (HubSpot's Leads): read, listed, created. Writes to
+    them go through ``CrmAdapter.write`` like any record's (``FieldUpdate`` with a ``PIPELINE_LEAD``
+    ref), and their history through ``field_states``/``replaced_values``."""
+
+    def open_leads_of(self, person_ids: Sequence[str]) -> dict[str, list[PipelineLead]]:
+        """Each person's open leads (person id -> leads; people without one are absent), in batches."""
+        ...
+
+    def read_leads(self, ids: Sequence[str]) -> list[PipelineLead]:
+        """Leads by id, open or closed, with their person and account; missing ids are absent."""
+        ...
+
+    def iter_leads(self, since: Cursor | None) -> Iterator[Page]:
+        """Page through every lead (``since`` None) or the ones changed since the cursor."""
+        ...
+
+    def create_leads(self, new: Sequence[NewLead]) -> CreateReport:
+        """Create leads associated with their person and account, in batches at the API maximum."""
+        ...
+
+    def lead_outcomes(self) -> list[Outcome]:
+        """Leads in a closed stage as outcomes of their person (qualified: won, disqualified: lost)."""
+        ...
+
+
 @runtime_checkable
 class CrmAdapter(Protocol):
     """What the sync engine needs from a CRM, per installation."""
 
     kind: CrmKind
     owner_field: str  # the CRM's owner field, as it appears in ``Person.raw`` and in writes
+    # The CRM's lead objects that are not people, where the installation has them (HubSpot's Leads
+    # with the leads scopes granted); None elsewhere.
+    pipeline_leads: PipelineLeads | None
 
     @property
     def people_objects(self) -> tuple[ObjectType, ...]:

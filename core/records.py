@@ -25,6 +25,9 @@ class ObjectType(enum.StrEnum):
     CONTACT = "contact"  # HubSpot contact, Salesforce Contact
     ACCOUNT = "account"  # HubSpot company, Salesforce Account
     DEAL = "deal"  # HubSpot deal, Salesforce Opportunity
+    # HubSpot's Leads object (0-136): a person's lead in a lead pipeline, worked by a rep; not a person
+    # itself (Salesforce's Lead is ``LEAD``). Scored from its contact, labelled and routed like it.
+    PIPELINE_LEAD = "pipeline_lead"
 
 
 class Tier(enum.StrEnum):
@@ -164,6 +167,38 @@ class Person:
     account_id: str | None = None
     engagement: Engagement = field(default_factory=Engagement)
     created_at: datetime | None = None
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+class LeadState(enum.StrEnum):
+    """Where a pipeline lead stands, from its stage (the CRM's stage ids differ per pipeline)."""
+
+    OPEN = "open"
+    QUALIFIED = "qualified"  # closed: the rep qualified it (HubSpot: a deal follows)
+    DISQUALIFIED = "disqualified"  # closed: the rep ruled it out
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineLead:
+    """A HubSpot Leads record: one person's lead in a lead pipeline, owned and worked by a rep.
+
+    ``person_id`` is its contact (HubSpot refuses a lead without one), ``account_id`` its company
+    where it has one; ``label`` the CRM's stored value (hot/warm/cold), ``stage`` the stage id and
+    ``state`` what that stage means. ``raw`` keeps the properties as read (leadq's own included)."""
+
+    ref: RecordRef
+    person_id: str | None = None
+    account_id: str | None = None
+    name: str | None = None
+    owner_id: str | None = None
+    pipeline: str | None = None
+    stage: str | None = None
+    state: LeadState = LeadState.OPEN
+    label: str | None = None
+    lead_type: str | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None  # when it entered a closed stage
     version: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 

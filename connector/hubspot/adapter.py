@@ -15,7 +15,7 @@ from hubspot.crm.contacts import (
     SimplePublicObjectId,
 )
 
-from connector.base import Cursor, FieldSpec, Page, ProvisionReport, WriteReport
+from connector.base import Cursor, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
 from connector.hubspot.client import OBJECTS, HubSpotCalls, api
 from connector.hubspot.limits import SEARCH
 from connector.hubspot.mapping import (
@@ -63,6 +63,7 @@ class HubSpotAdapter:
     kind = CrmKind.HUBSPOT
     owner_field = "hubspot_owner_id"
     people_objects = (ObjectType.CONTACT,)
+    pipeline_leads: PipelineLeads | None = None  # see connector.base.PipelineLeads
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any
 
-from connector.base import Cursor, FieldSpec, Page, ProvisionReport, WriteReport
+from connector.base import Cursor, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.client import SalesforceCalls, query_all
 from connector.salesforce.history import HISTORY, history_name, is_id_row, is_lookup
@@ -69,6 +69,7 @@ class SalesforceAdapter:
     kind = CrmKind.SALESFORCE
     owner_field = OWNER_FIELD
     people_objects = (ObjectType.LEAD, ObjectType.CONTACT)
+    pipeline_leads: PipelineLeads | None = None  # see connector.base.PipelineLeads
 
     def __init__(
         self,
