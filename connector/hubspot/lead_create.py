@@ -61,10 +61,14 @@ def _input(new: NewLead, pipelines: LeadPipelines, trace: str) -> SimplePublicOb
 
 
 def create_leads(
-    calls: HubSpotCalls, pipelines: LeadPipelines, new: Sequence[NewLead], complete: Complete
+    calls: HubSpotCalls, stages: Callable[[], LeadPipelines], new: Sequence[NewLead], complete: Complete
 ) -> CreateReport:
-    """See the module's docstring; ``complete`` reads the created leads' contacts and companies."""
+    """See the module's docstring; ``stages`` gives the lead pipelines (read on first need, counted
+    here then), ``complete`` reads the created leads' contacts and companies."""
     before = calls.calls
+    if not new:
+        return CreateReport()
+    pipelines = stages()
     created: list[PipelineLead] = []
     failed: list[Failed] = []
     for start in range(0, len(new), BATCH):

@@ -133,7 +133,7 @@ class HubSpotLeads:
     def create_leads(self, new: Sequence[NewLead]) -> CreateReport:
         """Create leads (100 a call) in the first stage of the default lead pipeline, associated with
         their contact (primary) and company; a refused batch is split to find the bad records."""
-        return create_leads(self.calls, self.pipelines(), new, self.complete)
+        return create_leads(self.calls, self.pipelines, new, self.complete)
 
     # Outcomes --------------------------------------------------------------------------------
 
