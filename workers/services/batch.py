@@ -32,8 +32,10 @@ class BatchReport:
     samples: list[dict[str, Any]] = field(default_factory=list)
     accounts_scored: int = 0  # companies/accounts re-scored because of these people (counted apart)
     account_writes: int = 0
+    leads_scored: int = 0  # the people's open pipeline leads (HubSpot Leads records), scored with them
 
     def merge(self, other: BatchReport) -> None:
+        self.leads_scored += other.leads_scored
         self.accounts_scored += other.accounts_scored
         self.account_writes += other.account_writes
         self.scored += other.scored
@@ -61,7 +63,7 @@ class BatchReport:
         written = list(write.written) if write else []
         self.api_calls = write.api_calls if write else 0
         self.writes = len(written)
-        self.written_records = len({u.ref.record_id for u in written})
+        self.written_records = len({u.ref for u in written})
         self.failed = len(write.failed) if write else 0
         self.failed_ids = {e.ref.record_id for e in write.failed} if write else set()
 
