@@ -145,7 +145,6 @@ def _handle(
     if obj == ObjectType.ACCOUNT:  # companies are scored from their people, after the people
         found = [a for a in records if isinstance(a, Account)]
         return score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
-    leads_api = ctx.adapter.pipeline_leads
     if obj == PIPELINE_LEAD:  # a page of leads: their people, each with all their open leads
         people = list(
             dict.fromkeys(r.person_id for r in records if isinstance(r, PipelineLead) and r.person_id)
@@ -153,9 +152,7 @@ def _handle(
         pairs = ctx.adapter.read_with_accounts(ObjectType.CONTACT, people) if people else []
     else:
         pairs = [(p, accounts.get(p.account_id or "")) for p in records]
-    ids = [p.ref.record_id for p, _a in pairs]
-    leads = leads_api.open_leads_of(ids) if leads_api is not None and ids else {}
-    return process_people(ctx, pairs, dry_run, leads)
+    return process_people(ctx, pairs, dry_run)
 
 
 MIXED = cursors.MIXED  # pages computed from more than one configuration: no Approve can match it

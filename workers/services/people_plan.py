@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from connector.base import NewLead
 from connector.write_policy import Action, FieldDecision, Policy, plan_writes
 from core.records import (
     Account,
@@ -52,6 +53,7 @@ class Planner:
     policies: Mapping[str, Policy]
     route: Router  # decides (and, for a real run, commits) who gets an unowned lead
     lead_labels: Mapping[str, str] = field(default_factory=dict)  # tier -> a pipeline lead's label value
+    create_leads: bool = False  # give a sales-ready person without an open pipeline lead a new one
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,15 @@ class ScoredLead:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadToCreate:
+    """A pipeline lead leadq proposes for a sales-ready person who has no open one."""
+
+    new: NewLead
+    person: Person
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
 class RoutedPerson:
     person: Person
     decision: Decision
@@ -82,6 +93,7 @@ class BatchPlan:
 
     scored: list[ScoredPerson] = field(default_factory=list)
     leads: list[ScoredLead] = field(default_factory=list)
+    to_create: list[LeadToCreate] = field(default_factory=list)
     routed: list[RoutedPerson] = field(default_factory=list)
     updates: list[FieldUpdate] = field(default_factory=list)
     overrides: list[FieldDecision] = field(default_factory=list)
@@ -106,16 +118,38 @@ def plan_batch(
     scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
     plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
     plan.report.scored = len(scores)
-    for (person, _account), score, feats in zip(pairs, scores, features, strict=True):
+    for (person, account), score, feats in zip(pairs, scores, features, strict=True):
         if key_of(person) in skip:
             continue
         owner = _plan_person(
             planner, plan, person, score, feats, scored_at, ours_by_record.get(key_of(person), {})
         )
-        for lead in (leads or {}).get(person.ref.record_id, ()):
+        open_leads = (leads or {}).get(person.ref.record_id, ())
+        for lead in open_leads:
             if key_of(lead) not in skip:
                 _plan_lead(planner, plan, ScoredLead(lead, person, score), owner, scored_at, ours_by_record)
+        if planner.create_leads and not open_leads and score.verdict == Verdict.SALES_READY:
+            plan.to_create.append(_new_lead(planner, person, account, score, owner, scored_at))
     return plan
+
+
+def _new_lead(
+    planner: Planner, person: Person, account: Account | None, score: Score, owner: str | None, scored_at: str
+) -> LeadToCreate:
+    """Named as the person is (HubSpot requires a name), in the CRM's first stage, with leadq's fields,
+    the tier's label and the person's owner."""
+    properties = {k: v for k, v in fields_from(planner.crm, score, None).items() if v not in (None, "")}
+    label = planner.lead_labels.get(score.tier.value)
+    if label:
+        properties[LABEL_FIELD] = label
+    properties["leadq_scored_at"] = scored_at
+    name = (
+        " ".join(n for n in (person.first_name, person.last_name) if n)
+        or person.email
+        or person.ref.record_id
+    )
+    account_id = account.ref.record_id if account is not None else person.account_id
+    return LeadToCreate(NewLead(person.ref.record_id, account_id, name, owner, properties), person, score)
 
 
 def _plan_person(

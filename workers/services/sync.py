@@ -43,8 +43,9 @@ from workers.services.accounts import score_accounts
 from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
+from workers.services.lead_creation import Created, create_planned
 from workers.services.owner_writes import refused_owners, write_keeping_fields
-from workers.services.people_plan import BatchPlan, Planner, key_of, plan_batch
+from workers.services.people_plan import BatchPlan, Planner, ScoredLead, key_of, plan_batch
 from workers.services.writeback import LABEL_FIELD, lead_labels, policies
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,14 @@ def process_people(
     leads: Mapping[str, Sequence[PipelineLead]] | None = None,
 ) -> BatchReport:
     """Score, route and write back these people and their open pipeline leads (``leads``: by person
-    id): plan (pure), apply (the CRM write and the guard), record (one transaction). A dry run plans
-    only, and moves no routing counter."""
+    id; read from the CRM when not given and the installation has them): plan (pure), apply (the CRM
+    write and the guard), record (one transaction). A dry run plans only, and moves no routing
+    counter."""
     if not pairs:
         return BatchReport()
+    leads_api = ctx.adapter.pipeline_leads
+    if leads is None and leads_api is not None:
+        leads = leads_api.open_leads_of([p.ref.record_id for p, _a in pairs])
     own_leads = [lead for p, _a in pairs for lead in (leads or {}).get(p.ref.record_id, ())]
     # Scores are computed as of the start of the (UTC) day: a re-run the same day finds identical
     # values and writes nothing; engagement decay between days is the scheduled decay pass's business.
@@ -87,22 +92,38 @@ def process_people(
                 "sync.stale-read-skipped", extra={"record": record.ref.record_id, "read": record.version}
             )
     computed_at = ctx.now()  # the real time: stored with each new score and written as leadq_scored_at
-    planner = _planner(ctx, clock, dry_run, bool(own_leads))
+    planner = _planner(ctx, clock, dry_run)
     scored_at = formatting.date_time(computed_at)
     plan = plan_batch(planner, pairs, day, scored_at, written_before, stale, leads)
     report = plan.report
     if dry_run:
-        report.written_records = len({u.ref.record_id for u in plan.updates})
+        report.written_records = len({u.ref for u in plan.updates})
+        report.leads_created = len(plan.to_create)  # would be created
         return report
     applied = _apply(ctx, plan, {r.ref: r for r in records})
+    created = create_planned(ctx, plan.to_create)
+    if created.leads:  # recorded like the other leads: their score, directory row and ledger
+        plan.leads += [ScoredLead(lead, p.person, p.score) for lead, p in created.leads]
+        applied = Applied(_with_created(applied.write, created), applied.lost)
     report.add_write(applied.write)
+    report.leads_created = len(created.leads)
     report.restored = len(applied.lost)
     directory = _directory(ctx, plan, applied, {key_of(p): a for p, a in pairs}, stale)
     _record(ctx, plan, applied, stale, clock, computed_at, directory)
     return report
 
 
-def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool, has_leads: bool) -> Planner:
+def _with_created(write: WriteReport | None, created: Created) -> WriteReport:
+    """The batch's write report with the fields set on the leads just created."""
+    before = write or WriteReport()
+    return WriteReport(
+        written=(*before.written, *created.written),
+        failed=before.failed,
+        api_calls=before.api_calls + created.api_calls,
+    )
+
+
+def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planner:
     def commit(lead: RoutingLead) -> Decision:
         return route_and_commit(lead, ctx.load_routing(), ctx.routing_state, clock)
 
@@ -117,7 +138,7 @@ def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool, has_leads
         owner_key=ctx.adapter.owner_field,
         policies=policies(ctx.crm),
         route=preview if dry_run else commit,
-        lead_labels=lead_labels(ctx.load_routing()) if has_leads else {},
+        lead_labels=lead_labels(ctx.load_routing()) if ctx.adapter.pipeline_leads is not None else {},
     )
 
 
@@ -278,8 +299,7 @@ def _process_rows(ctx: InstallationContext, rows: Sequence[QueuedEvent]) -> Batc
         unique = list(dict.fromkeys(ids))
         pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
     note_versions_read(ctx, [record for pair in pairs for record in pair])  # the poll skips them
-    open_leads = leads_api.open_leads_of([p.ref.record_id for p, _a in pairs]) if leads_api and pairs else {}
-    report = process_people(ctx, pairs, leads=open_leads)
+    report = process_people(ctx, pairs)
     touched = [*accounts, *(a.ref.record_id for _p, a in pairs if a is not None)]
     if touched:  # the accounts' figures are kept apart from the people's
         read = list({a.ref.record_id: a for _p, a in pairs if a is not None}.values())  # not read again
