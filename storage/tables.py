@@ -351,4 +351,8 @@ class LeadDirectoryRow(Base):
     domain: Mapped[str] = mapped_column(String(255), default="", server_default="")
     owner_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     owner_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # A HubSpot Leads record's contact, its label and pipeline stage as read ("" for anything else).
+    person_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    label: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    stage: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
