@@ -21,7 +21,7 @@ from connector.base import CreateReport, NewLead
 from connector.errors import CrmValidationError
 from connector.hubspot.client import HubSpotCalls, api
 from connector.hubspot.leads_mapping import (
-    LEAD_TO_COMPANY,
+    LEAD_TO_PRIMARY_COMPANY,
     LEAD_TO_PRIMARY_CONTACT,
     NAME,
     OBJECT,
@@ -54,7 +54,7 @@ def _input(new: NewLead, pipelines: LeadPipelines, trace: str) -> SimplePublicOb
         properties[PIPELINE], properties[STAGE] = pipelines.default_pipeline, pipelines.first_stage
     links = [_link(new.person_id, LEAD_TO_PRIMARY_CONTACT)]
     if new.account_id:
-        links.append(_link(new.account_id, LEAD_TO_COMPANY))
+        links.append(_link(new.account_id, LEAD_TO_PRIMARY_COMPANY))
     return SimplePublicObjectBatchInputForCreate(
         properties=properties, associations=links, object_write_trace_id=trace
     )

@@ -20,7 +20,7 @@ from connector.base import CreateReport, Cursor, NewLead, Page
 from connector.hubspot.client import HubSpotCalls, api
 from connector.hubspot.lead_create import create_leads
 from connector.hubspot.leads_mapping import (
-    LEAD_TO_COMPANY,
+    LEAD_TO_PRIMARY_COMPANY,
     LEAD_TO_PRIMARY_CONTACT,
     MODIFIED,
     OBJECT,
@@ -83,7 +83,7 @@ class HubSpotLeads:
                 row,
                 pipelines,
                 primary_of(contacts.get(str(row["id"]), []), LEAD_TO_PRIMARY_CONTACT),
-                primary_of(companies.get(str(row["id"]), []), LEAD_TO_COMPANY),
+                primary_of(companies.get(str(row["id"]), []), LEAD_TO_PRIMARY_COMPANY),
             )
             for row in rows
         ]

@@ -32,10 +32,11 @@ MODIFIED = "hs_lastmodifieddate"
 PROPERTIES: tuple[str, ...] = (NAME, LABEL, LEAD_TYPE, PIPELINE, STAGE, OWNER, CREATED, MODIFIED)
 # The lead changes leadq subscribes to (with lead creation): a person's label, owner and stage.
 WATCHED: tuple[str, ...] = (LABEL, OWNER, STAGE)
-# HubSpot-defined association types (v4): a lead's primary contact (HubSpot refuses a lead without
-# one), and its company.
+# HubSpot-defined association types (v4, HubSpot's "Lead to object" table): a lead's primary contact
+# (HubSpot refuses a lead without a contact) and its primary company; 608 and 610 are the unlabeled
+# lead-to-contact and lead-to-company links HubSpot keeps beside a primary one.
 LEAD_TO_PRIMARY_CONTACT = 578
-LEAD_TO_COMPANY = 610
+LEAD_TO_PRIMARY_COMPANY = 580
 _DEFAULT_CLOSED = {"qualified-stage-id": LeadState.QUALIFIED, "unqualified-stage-id": LeadState.DISQUALIFIED}
 _STATE_WORDS = {
     "QUALIFIED": LeadState.QUALIFIED,

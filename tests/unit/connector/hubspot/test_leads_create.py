@@ -71,7 +71,7 @@ def test_a_created_lead_is_named_owned_staged_and_associated_with_its_contact_an
         {"to": {"id": "11"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]},
         {
             "to": {"id": "300"},
-            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 610}],
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 580}],
         },
     ]
     assert item["objectWriteTraceId"]

@@ -21,7 +21,7 @@ from tests.unit.connector.hubspot.shapes import (
     stage,
 )
 
-PRIMARY, COMPANY, CONTACT_TO_LEAD = 578, 610, 579
+PRIMARY, COMPANY, CONTACT_TO_LEAD = 578, 580, 579
 
 
 def test_stage_meaning_comes_from_hubspot_stage_metadata_not_from_its_ids() -> None:
@@ -103,7 +103,7 @@ def test_open_leads_of_contacts_reads_associations_then_leads_and_keeps_the_open
         assoc_path("leads", "contacts"),
         (200, links({"901": [("1", PRIMARY)], "902": [("1", PRIMARY)], "903": [("5", 608), ("2", PRIMARY)]})),
     )
-    hubspot.on("POST", assoc_path("leads", "companies"), (200, links({"901": [("300", COMPANY)]})))
+    hubspot.on("POST", assoc_path("leads", "companies"), (200, links({"901": [("301", 610), ("300", COMPANY)]})))
 
     found = leads.open_leads_of(["1", "2", "3"])
 
