@@ -103,7 +103,9 @@ def test_open_leads_of_contacts_reads_associations_then_leads_and_keeps_the_open
         assoc_path("leads", "contacts"),
         (200, links({"901": [("1", PRIMARY)], "902": [("1", PRIMARY)], "903": [("5", 608), ("2", PRIMARY)]})),
     )
-    hubspot.on("POST", assoc_path("leads", "companies"), (200, links({"901": [("301", 610), ("300", COMPANY)]})))
+    hubspot.on(
+        "POST", assoc_path("leads", "companies"), (200, links({"901": [("301", 610), ("300", COMPANY)]}))
+    )
 
     found = leads.open_leads_of(["1", "2", "3"])
 
