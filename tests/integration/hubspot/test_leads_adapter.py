@@ -103,8 +103,9 @@ def test_a_leadq_field_and_the_label_written_to_a_lead_read_back_with_their_writ
 def test_a_created_lead_reads_back_with_its_contact_and_company(adapter, crm):
     portal = _portal(crm)
     contact = next(
-        c for c in portal.live("contacts") if not portal.associated("contacts", c.id, "leads")
-        and c.props.get("associatedcompanyid")
+        c
+        for c in portal.live("contacts")
+        if not portal.associated("contacts", c.id, "leads") and c.props.get("associatedcompanyid")
     )
     company = contact.props["associatedcompanyid"]
     owner = next(o["id"] for o in portal.owners if not o["archived"])
@@ -113,11 +114,18 @@ def test_a_created_lead_reads_back_with_its_contact_and_company(adapter, crm):
     assert report.failed == ()
     (made,) = report.created
     assert (made.person_id, made.account_id, made.stage, made.owner_id) == (
-        contact.id, company, "new-stage-id", owner
+        contact.id,
+        company,
+        "new-stage-id",
+        owner,
     )
     (again,) = adapter.pipeline_leads.read_leads([made.ref.record_id])
     assert (again.person_id, again.account_id, again.name, again.label, again.state) == (
-        contact.id, company, "Created by leadq", "WARM", LeadState.OPEN
+        contact.id,
+        company,
+        "Created by leadq",
+        "WARM",
+        LeadState.OPEN,
     )
     assert adapter.pipeline_leads.open_leads_of([contact.id])[contact.id][0].ref == made.ref
 
