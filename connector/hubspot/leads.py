@@ -24,9 +24,12 @@ from connector.hubspot.leads_mapping import (
     LEAD_TO_PRIMARY_CONTACT,
     MODIFIED,
     OBJECT,
+    PRIMARY_COMPANY,
+    PRIMARY_CONTACT,
     PROPERTIES,
     STAGE,
     LeadPipelines,
+    id_text,
     lead_to_pipeline_lead,
     pipelines_from,
     primary_of,
@@ -69,24 +72,42 @@ class HubSpotLeads:
     # Reading ---------------------------------------------------------------------------------
 
     def complete(self, rows: list[dict[str, Any]]) -> list[PipelineLead]:
-        """Raw leads as ``PipelineLead``s, with their primary contact and company (two association
-        reads per 1,000 leads)."""
+        """Raw leads as ``PipelineLead``s, with their primary contact and company (see ``links``)."""
         if not rows:
             return []
-        ids = [str(r["id"]) for r in rows]
-        contacts = typed_associations(self.calls, OBJECT, "contacts", ids)
-        companies = typed_associations(self.calls, OBJECT, "companies", ids)
+        contact_of, company_of = self.links(rows)
         pipelines = self.pipelines()
         return [
             lead_to_pipeline_lead(
-                self.portal_id,
-                row,
-                pipelines,
-                primary_of(contacts.get(str(row["id"]), []), LEAD_TO_PRIMARY_CONTACT),
-                primary_of(companies.get(str(row["id"]), []), LEAD_TO_PRIMARY_COMPANY),
+                self.portal_id, row, pipelines, contact_of.get(str(row["id"])), company_of.get(str(row["id"]))
             )
             for row in rows
         ]
+
+    def links(
+        self, rows: list[dict[str, Any]], companies: bool = True
+    ) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """Each lead's primary contact and company: HubSpot's calculated ids where the answer has them,
+        else the v4 associations (1,000 leads a call), the primary link first."""
+        contact_of: dict[str, str | None] = {}
+        company_of: dict[str, str | None] = {}
+        for row in rows:
+            props = row.get("properties") or {}
+            if id_text(props.get(PRIMARY_CONTACT)):
+                contact_of[str(row["id"])] = id_text(props.get(PRIMARY_CONTACT))
+            if PRIMARY_COMPANY in props and (
+                id_text(props.get(PRIMARY_COMPANY)) or contact_of.get(str(row["id"]))
+            ):
+                company_of[str(row["id"])] = id_text(props.get(PRIMARY_COMPANY))
+        for wanted, out, to_type, primary in (
+            (True, contact_of, "contacts", LEAD_TO_PRIMARY_CONTACT),
+            (companies, company_of, "companies", LEAD_TO_PRIMARY_COMPANY),
+        ):
+            missing = [str(r["id"]) for r in rows if str(r["id"]) not in out] if wanted else []
+            if missing:
+                linked = typed_associations(self.calls, OBJECT, to_type, missing)
+                out.update({i: primary_of(linked.get(i, []), primary) for i in missing})
+        return contact_of, company_of
 
     def _batch_read(self, ids: Sequence[str], history: Sequence[str] = ()) -> list[dict[str, Any]]:
         size = HISTORY_BATCH if history else BATCH
@@ -148,11 +169,11 @@ class HubSpotLeads:
         ]
         ids = [str(r["id"]) for r in closed]
         entered = {str(r["id"]): _entered_current(r) for r in self._batch_read(ids, history=(STAGE,))}
-        contacts = typed_associations(self.calls, OBJECT, "contacts", ids)
+        contacts, _companies = self.links(closed, companies=False)
         out = []
         for row in closed:
             lead_id = str(row["id"])
-            contact = primary_of(contacts.get(lead_id, []), LEAD_TO_PRIMARY_CONTACT)
+            contact = contacts.get(lead_id)
             if contact is None:
                 continue  # HubSpot keeps no lead without a contact; one removed since has no one to train on
             kind, detail = OUTCOME_OF[pipelines.state_of(row["properties"].get(STAGE))]
@@ -174,7 +195,7 @@ class HubSpotLeads:
         while True:
             page = self.calls.call(
                 lambda c, a=after: api(c, OBJECT).basic_api.get_page(
-                    limit=PAGE, after=a, properties=[*properties, MODIFIED], archived=False
+                    limit=PAGE, after=a, properties=[*properties, MODIFIED, PRIMARY_CONTACT], archived=False
                 ),
                 what="list leads",
             )

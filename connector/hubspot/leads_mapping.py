@@ -29,7 +29,23 @@ STAGE = "hs_pipeline_stage"
 OWNER = "hubspot_owner_id"
 CREATED = "hs_createdate"
 MODIFIED = "hs_lastmodifieddate"
-PROPERTIES: tuple[str, ...] = (NAME, LABEL, LEAD_TYPE, PIPELINE, STAGE, OWNER, CREATED, MODIFIED)
+# HubSpot's calculated ids of a lead's primary contact and company: read with the lead, they spare the
+# association reads; where a portal lacks them (absent from the answer) or has not filled them yet
+# (a lead just created), the v4 associations are read instead.
+PRIMARY_CONTACT = "hs_primary_contact_id"
+PRIMARY_COMPANY = "hs_primary_company_id"
+PROPERTIES: tuple[str, ...] = (
+    NAME,
+    LABEL,
+    LEAD_TYPE,
+    PIPELINE,
+    STAGE,
+    OWNER,
+    CREATED,
+    MODIFIED,
+    PRIMARY_CONTACT,
+    PRIMARY_COMPANY,
+)
 # The lead changes leadq subscribes to (with lead creation): a person's label, owner and stage.
 WATCHED: tuple[str, ...] = (LABEL, OWNER, STAGE)
 # HubSpot-defined association types (v4, HubSpot's "Lead to object" table): a lead's primary contact
@@ -122,6 +138,14 @@ def pipelines_from(results: Sequence[Mapping[str, Any]]) -> LeadPipelines:
             first[str(pipeline["id"])] = str(ordered[0]["id"])
     default = str(live[0]["id"]) if live else None
     return LeadPipelines(stages, default, first.get(default or ""))
+
+
+def id_text(value: Any) -> str | None:
+    """A record id as HubSpot's number properties give it ("123", "123.0"), or None."""
+    text = _text(value)
+    if text and text.endswith(".0") and text[:-2].isdigit():
+        return text[:-2]
+    return text
 
 
 def _text(value: Any) -> str | None:

@@ -212,3 +212,25 @@ def test_read_leads_by_id_keeps_closed_ones_and_drops_missing_ids(hubspot: FakeH
     )
     (read,) = hubspot.sent("POST", f"{LEADS}/batch/read")
     assert ids_sent(read.body) == ["902", "999"]
+
+
+def test_hubspots_calculated_primary_ids_spare_the_association_reads_where_filled(
+    hubspot: FakeHubSpot, leads: HubSpotLeads
+) -> None:
+    hubspot.on("GET", PIPELINES, (200, pipelines()))
+    rows = [
+        lead("901", hs_primary_contact_id="1", hs_primary_company_id="300"),
+        lead("902", hs_primary_contact_id="2", hs_primary_company_id=None),  # filled: no company
+        lead("903", hs_primary_contact_id=None, hs_primary_company_id=None),  # not calculated yet
+    ]
+    hubspot.on("POST", f"{LEADS}/batch/read", (200, batch(rows)))
+    hubspot.on("POST", assoc_path("leads", "contacts"), (200, links({"903": [("3", PRIMARY)]})))
+    hubspot.on("POST", assoc_path("leads", "companies"), (200, links({"903": [("330", COMPANY)]})))
+    found = {
+        lead.ref.record_id: (lead.person_id, lead.account_id)
+        for lead in leads.read_leads(["901", "902", "903"])
+    }
+    assert found == {"901": ("1", "300"), "902": ("2", None), "903": ("3", "330")}
+    (contacts,) = hubspot.sent("POST", assoc_path("leads", "contacts"))
+    (companies,) = hubspot.sent("POST", assoc_path("leads", "companies"))
+    assert ids_sent(contacts.body) == ids_sent(companies.body) == ["903"]
