@@ -248,9 +248,7 @@ def test_a_negative_ordinal_is_refused() -> None:
 
 def _real_score() -> Score:
     person = (
-        PersonBuilder()
-        .engagement(site_visits=6, page_views=20, form_submissions=1, last_form_at=NOW)
-        .build()
+        PersonBuilder().engagement(site_visits=6, page_views=20, form_submissions=1, last_form_at=NOW).build()
     )
     score = score_person(person, AccountBuilder().build(), load_icp(), None, NOW)
     assert score.tier in (Tier.L1, Tier.L2)
