@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -70,6 +70,18 @@ class LeadObjectSettings:
 
     def label_for(self, tier: Tier) -> str:
         return self.labels[tier]
+
+    def label_problems(self, options: Iterable[str]) -> list[str]:
+        """One message per tier whose label is not one of the CRM's lead label ``options`` (internal
+        values, as the Leads object's label property lists them): to check a file when it is saved."""
+        known = list(dict.fromkeys(options))
+        listed = ", ".join(known) if known else "none"
+        return [
+            f"pipeline_leads.labels.{tier.value}: {label!r} is not a lead label in the CRM "
+            f"(its labels: {listed})"
+            for tier, label in self.labels.items()
+            if label not in known
+        ]
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@ each tier sets. Merged over the shipped default; every bad value is reported at 
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from core.records import Tier
-from routing.config import RoutingConfigError, load_routing
+from routing.config import RoutingConfigError, default_text, load_routing
 from routing.types import LeadObjectSettings
 from tests.support.routing_team import TEAM
 
@@ -89,3 +92,22 @@ def test_every_problem_of_the_section_is_reported_with_the_rest_of_the_file() ->
         ]
     ), keys
     assert len(str(caught.value).splitlines()) == 5
+
+
+def test_labels_the_crm_does_not_offer_are_named_per_tier() -> None:
+    settings = load_routing('[pipeline_leads.labels]\nL1 = "hot"\nL2 = "WARM"\n').pipeline_leads
+    assert settings.label_problems(["HOT", "WARM", "COLD", "WARM"]) == [
+        "pipeline_leads.labels.L1: 'hot' is not a lead label in the CRM (its labels: HOT, WARM, COLD)"
+    ]
+    assert load_routing().pipeline_leads.label_problems(["COLD", "HOT", "WARM"]) == []
+    assert len(settings.label_problems([])) == 4
+    assert settings.label_problems([])[0].endswith("(its labels: none)")
+
+
+def test_the_settings_page_shows_the_shipped_defaults() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "settings.md").read_text(encoding="utf-8")
+    block = docs.split("```toml\n[pipeline_leads]", 1)[1].split("```", 1)[0]
+    assert load_routing("[pipeline_leads]" + block).pipeline_leads == load_routing().pipeline_leads
+    assert tomllib.loads("[pipeline_leads]" + block) == {
+        "pipeline_leads": tomllib.loads(default_text())["pipeline_leads"]
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -331,3 +332,11 @@ def test_both_requalify_problems_are_reported_with_the_rest() -> None:
         load_icp("[tiers]\nL1 = 150\n[requalify]\ndormant_days = -1\nengaged_contacts = 1.5\n")
     keys = sorted(p.key for p in caught.value.problems)
     assert keys == ["requalify.dormant_days", "requalify.engaged_contacts", "tiers.L1"], keys
+
+
+def test_the_settings_page_shows_the_shipped_defaults() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "settings.md").read_text(encoding="utf-8")
+    shipped = load_icp().requalify
+    assert f"| `requalify.dormant_days` | `{shipped.dormant_days}` |" in docs
+    assert f"| `requalify.engaged_contacts` | `{shipped.engaged_contacts}` |" in docs
+    assert f"an engagement of at least {ENGAGED_AT:.0f} of 100" in " ".join(docs.split())
