@@ -525,3 +525,42 @@ def test_lead_creation_events_reach_only_an_app_subscribed_to_leads(wired, recei
         int(created.id),
     )
     assert event["changeFlag"] == "CREATED" and event["changeSource"] == "INTEGRATION"
+
+
+def test_v4_labels_between_leads_and_contacts_refuse_a_foreign_type_and_move_the_primary(
+    sandbox, leads_client
+):
+    from hubspot.crm.associations.v4 import ApiException as AssociationsApiException
+    from hubspot.crm.associations.v4 import AssociationSpec as V4Spec
+
+    truth = sandbox.sandbox.truth[sandbox.portal_id].leads
+    lead_id, known = next(iter(truth.items()))
+    other = _contact_without_lead(sandbox)
+    v4 = leads_client.crm.associations.v4.basic_api
+    with pytest.raises(AssociationsApiException) as wrong:  # 1 is contact -> primary company
+        v4.create(
+            "leads",
+            lead_id,
+            "contacts",
+            other.id,
+            [V4Spec(association_category="HUBSPOT_DEFINED", association_type_id=1)],
+        )
+    assert wrong.value.status == 400 and json.loads(wrong.value.body)["category"] == "VALIDATION_ERROR"
+    assert not _portal(sandbox).associated("contacts", other.id, "leads")
+    v4.archive("leads", lead_id, "contacts", known["contact"])
+    v4.create(
+        "leads",
+        lead_id,
+        "contacts",
+        other.id,
+        [V4Spec(association_category="HUBSPOT_DEFINED", association_type_id=578)],
+    )
+    read = leads_client.crm.objects.leads.basic_api.get_by_id(
+        lead_id, properties=["hs_primary_contact_id", "hs_associated_contact_email"]
+    )
+    assert read.properties["hs_primary_contact_id"] == other.id
+    assert read.properties["hs_associated_contact_email"] == (other.props.get("email") or None)
+    leads_client.crm.objects.leads.basic_api.archive(lead_id)
+    with pytest.raises(ApiException) as gone:
+        leads_client.crm.objects.leads.basic_api.get_by_id(lead_id)
+    assert gone.value.status == 404 and json.loads(gone.value.body)["subCategory"] == "LEAD.NOT_FOUND"
