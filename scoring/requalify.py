@@ -48,23 +48,6 @@ def is_engaged(engagement: float) -> bool:
     return engagement >= ENGAGED_AT
 
 
-def last_engaged(engagement: Engagement, now: datetime | None = None) -> datetime | None:
-    """The newest of the person's engagement times (visit, e-mail open or click, form, activity), or
-    None when there is none. With ``now``, a time after it (a CRM clock or data error) is left out."""
-    times = [
-        t
-        for t in (
-            engagement.last_visit_at,
-            engagement.last_email_open_at,
-            engagement.last_email_click_at,
-            engagement.last_form_at,
-            engagement.last_activity_at,
-        )
-        if t is not None and (now is None or t <= now)
-    ]
-    return max(times, default=None)
-
-
 def ordinal(number: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th."""
     if number < 0:
@@ -73,9 +56,11 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def _re_engaged(previous: datetime | None, latest: datetime | None, settings: Requalify) -> Trigger | None:
-    if previous is None or latest is None or latest <= previous:
-        return None
+def _re_engaged(
+    previous: datetime | None, latest: datetime | None, now: datetime, settings: Requalify
+) -> Trigger | None:
+    if previous is None or latest is None or not previous < latest <= now:
+        return None  # a time after now is a CRM clock or data error: not trusted
     days = (latest - previous).days  # whole days: 89 days and 23 hours is not 90
     if days < settings.dormant_days:
         return None
@@ -109,11 +94,12 @@ def trigger_for(
     """The re-qualification trigger of a new ``score``, or None (rules in the module's docstring).
 
     ``previous_tier`` and ``previous_last_engaged``: what leadq stored with the person's previous score
-    (None: never scored, or no engagement time known then). ``engagement``: the person's signals now.
+    (None: never scored, or no engagement time known then). ``engagement``: the person's signals now;
+    "last engaged" is their newest time (``Engagement.last_engaged_at``, as leadq stores it).
     ``engaged_others``: the engaged contacts at their company, the person left out."""
     if score.tier not in HOT_TIERS or previous_tier in HOT_TIERS:
         return None
-    re_engaged = _re_engaged(previous_last_engaged, last_engaged(engagement, now), settings)
+    re_engaged = _re_engaged(previous_last_engaged, engagement.last_engaged_at, now, settings)
     if re_engaged is not None:
         return re_engaged
     if previous_tier is not None:

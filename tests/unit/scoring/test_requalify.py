@@ -20,7 +20,6 @@ from scoring.requalify import (
     REQUALIFIED,
     Trigger,
     carry_trigger,
-    last_engaged,
     ordinal,
     trigger_for,
     with_trigger,
@@ -117,18 +116,24 @@ def test_no_re_engaged_when_nothing_newer_happened() -> None:
     assert _trigger(gap_days=None) is None, "no engagement time now"
 
 
-def test_last_engaged_is_the_newest_of_the_engagement_times() -> None:
-    times = {
-        "last_visit_at": NOW - timedelta(days=9),
-        "last_email_open_at": NOW - timedelta(days=3),
-        "last_email_click_at": NOW - timedelta(days=30),
-        "last_form_at": None,
-        "last_activity_at": NOW - timedelta(days=5),
-    }
-    assert last_engaged(Engagement(**times)) == NOW - timedelta(days=3)
-    assert last_engaged(Engagement()) is None
-    future = Engagement(last_visit_at=NOW + timedelta(days=2), last_form_at=NOW - timedelta(days=1))
-    assert last_engaged(future, NOW) == NOW - timedelta(days=1), "a time in the future is left out"
+def test_the_newest_engagement_time_counts() -> None:
+    engagement = Engagement(
+        last_visit_at=BEFORE + timedelta(days=30),
+        last_email_open_at=BEFORE + timedelta(days=96),
+        last_email_click_at=None,
+        last_activity_at=BEFORE + timedelta(days=12),
+    )
+    trigger = trigger_for(
+        previous_tier=Tier.L4,
+        previous_last_engaged=BEFORE,
+        score=_score(Tier.L2),
+        engagement=engagement,
+        engaged_others=0,
+        account_name=None,
+        settings=SETTINGS,
+        now=NOW,
+    )
+    assert trigger == Trigger("re-engaged", "re-engaged after 96 days")
 
 
 def test_an_engagement_time_in_the_future_does_not_make_a_lead_re_engaged() -> None:
