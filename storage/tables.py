@@ -153,6 +153,8 @@ class ScoreRow(Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     model_version: Mapped[str] = mapped_column(String(64), default="rules")
     scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    # The newest engagement the record showed when it was scored (None: none known, or an account).
+    last_engaged_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
 class RoutingDecisionRow(Base):

@@ -78,6 +78,7 @@ def new_score(
     reasons: list[list[Any]],
     model_version: str,
     computed_at: datetime,
+    last_engaged_at: datetime | None = None,
 ) -> NewScore:
     """A person's or an account's score as stored; ``computed_at`` is when it was computed (the
     score itself is as of the day)."""
@@ -94,4 +95,5 @@ def new_score(
         reasons=reasons,
         model_version=model_version,
         scored_at=computed_at,
+        last_engaged_at=last_engaged_at,
     )

@@ -187,11 +187,11 @@ def _record(
             failed=applied.write.failed if applied.write else (),
             scores=[
                 *(
-                    _new_score(s.person, s.score, computed_at)
+                    _new_score(s.person, s.score, computed_at, s.person)
                     for s in plan.scored
                     if key_of(s.person) not in stale
                 ),
-                *(_new_score(s.lead, s.score, computed_at) for s in plan.leads),
+                *(_new_score(s.lead, s.score, computed_at, s.person) for s in plan.leads),
             ],
             keep_score=keep,
             routed=[
@@ -234,9 +234,13 @@ def _directory(
     return facts
 
 
-def _new_score(record: Person | PipelineLead, score: Score, computed_at: datetime) -> NewScore:
+def _new_score(
+    record: Person | PipelineLead, score: Score, computed_at: datetime, person: Person
+) -> NewScore:
+    """``person``: the record itself, or the person a pipeline lead belongs to (its engagement)."""
     reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
-    return new_score(record.ref, record.version, score, reasons, score.model_version, computed_at)
+    engaged = person.engagement.last_engaged_at
+    return new_score(record.ref, record.version, score, reasons, score.model_version, computed_at, engaged)
 
 
 def _superseded(person: Person | PipelineLead, stored: StoredScore | None) -> bool:
