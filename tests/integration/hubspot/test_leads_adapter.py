@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from connector.base import ClientConfig, NewLead
+from connector.base import ClientConfig, Cursor, NewLead
 from connector.fields import LEADQ_FIELDS
 from connector.hubspot.leads import HubSpotLeads
 from connector.hubspot.limits import LocalLimiter
@@ -158,3 +158,18 @@ def test_without_both_leads_scopes_the_adapter_has_no_leads(crm):
     assert _adapter(crm, scopes=()).pipeline_leads is None
     assert _adapter(crm, scopes=("crm.objects.leads.read",)).pipeline_leads is None
     assert isinstance(_adapter(crm).pipeline_leads, HubSpotLeads)
+
+
+def test_every_lead_is_listed_once_and_a_changed_one_is_found_by_search(adapter, crm):
+    truth = _truth(crm)
+    listed = [lead for page in adapter.pipeline_leads.iter_leads(None) for lead in page.records]
+    assert sorted(lead.ref.record_id for lead in listed) == sorted(truth)
+    assert all(lead.person_id == truth[lead.ref.record_id]["contact"] for lead in listed)
+    newest = max(lead.version for lead in listed)
+    changed = sorted(truth)[3]
+    adapter.write([FieldUpdate(_ref(crm, changed), "hs_lead_label", "COLD")])
+    since = Cursor(since=datetime.fromisoformat(newest.replace("Z", "+00:00")).isoformat())
+    pages = list(adapter.pipeline_leads.iter_leads(since))
+    found = {lead.ref.record_id: lead for page in pages for lead in page.records}
+    assert changed in found and found[changed].label == "COLD"
+    assert pages[-1].next_cursor is None and pages[-1].checkpoint is not None
