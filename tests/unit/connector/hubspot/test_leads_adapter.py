@@ -182,3 +182,18 @@ def test_generic_lead_events_become_changes_of_pipeline_leads_and_leadqs_own_are
     assert events[1].event.changed_fields == ("hs_lead_label",) and events[1].property_value == "HOT"
     assert [e.is_echo("9001") for e in events] == [False, False, True, False]
     assert len({e.key for e in events}) == 4
+
+
+def test_iter_records_of_pipeline_leads_pages_through_the_leads_or_says_why_it_cannot(
+    hubspot: FakeHubSpot,
+) -> None:
+    from tests.unit.connector.hubspot.shapes import PIPELINES, pipelines
+
+    hubspot.on("GET", PIPELINES, (200, pipelines()))
+    hubspot.on(
+        "GET", LEADS, (200, {"results": [lead("901", hs_primary_contact_id="1", hs_primary_company_id=None)]})
+    )
+    (page,) = list(_adapter(hubspot).iter_records(ObjectType.PIPELINE_LEAD, None))
+    assert [(r.ref, r.person_id) for r in page.records] == [(_ref(ObjectType.PIPELINE_LEAD, "901"), "1")]  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="leads scopes"):
+        list(_adapter(hubspot, with_leads=False).iter_records(ObjectType.PIPELINE_LEAD, None))
