@@ -29,9 +29,8 @@ from typing import Literal
 from core.records import Engagement, Reason, Tier
 from scoring.accounts import ENGAGED_AT
 from scoring.icp import Requalify
-from scoring.score import Score
+from scoring.score import REQUALIFIED, Score
 
-REQUALIFIED = "requalified"  # the factor of the trigger's reason
 HOT_TIERS = frozenset({Tier.L1, Tier.L2})
 SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 TriggerKind = Literal["re-engaged", "engaged-account"]
