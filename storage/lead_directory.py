@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.records import ObjectType
 from storage.tables import LeadDirectoryRow, utcnow
 
 LIMITS = {"name": 255, "email": 255, "company": 255, "domain": 255, "owner_id": 64, "owner_name": 255}
@@ -51,5 +53,42 @@ def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -
         stmt.on_conflict_do_update(
             index_elements=["installation_id", "object_type", "record_id"],
             set_={k: stmt.excluded[k] for k in changing},
+        )
+    )
+
+
+# HubSpot's Leads records and their contacts. A Leads record's row holds its contact's e-mail (see
+# ``LeadFacts``), and HubSpot keeps a contact's e-mail unique within a portal: the e-mail links them.
+_PIPELINE_LEAD, _CONTACT = ObjectType.PIPELINE_LEAD.value, ObjectType.CONTACT.value
+
+
+def contact_of_lead(
+    session: Session, installation_id: int, lead: LeadDirectoryRow
+) -> LeadDirectoryRow | None:
+    """The row of a Leads record's contact (by the e-mail they share), or None: the lead's row has no
+    e-mail, or leadq has no row for that contact."""
+    if lead.object_type != _PIPELINE_LEAD or not lead.email:
+        return None
+    return session.scalars(
+        select(LeadDirectoryRow)
+        .filter_by(installation_id=installation_id, object_type=_CONTACT, email=lead.email)
+        .order_by(LeadDirectoryRow.id)
+        .limit(1)
+    ).first()
+
+
+def leads_of_contact(
+    session: Session, installation_id: int, contact: LeadDirectoryRow, limit: int = 20
+) -> list[LeadDirectoryRow]:
+    """The rows of a contact's Leads records (by the e-mail they share), newest first: none where the
+    contact's row has no e-mail."""
+    if contact.object_type != _CONTACT or not contact.email:
+        return []
+    return list(
+        session.scalars(
+            select(LeadDirectoryRow)
+            .filter_by(installation_id=installation_id, object_type=_PIPELINE_LEAD, email=contact.email)
+            .order_by(LeadDirectoryRow.id.desc())
+            .limit(limit)
         )
     )

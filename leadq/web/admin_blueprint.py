@@ -1,5 +1,6 @@
 """The admin app's blueprint and what its pages share: the id check on every URL, the 503 page for a
-button pressed while the broker is down, sending a task, and the labels of states and objects."""
+button pressed while the broker is down, sending a task, and the labels of states (the objects' are in
+``object_names``)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ STATE_LABELS = {
     InstallationStatus.UNINSTALLED: "uninstalled",
     InstallationStatus.CANNOT_DECRYPT: "cannot decrypt tokens",
 }
-OBJECT_ORDER = {"lead": 0, "contact": 1, "account": 2}
 
 
 @bp.app_url_value_preprocessor

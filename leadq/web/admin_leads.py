@@ -13,11 +13,12 @@ from flask import render_template, request, url_for
 
 from connector.registry import provider
 from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
+from leadq.web import object_names
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from routing.config import RoutingConfigError, load_routing
 from scoring.score import WHAT_IF
-from storage import lead_pages
+from storage import lead_directory, lead_pages
 from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
 from storage.stamps import aware
 
@@ -35,13 +36,7 @@ COLUMNS = (  # (sort key, heading, first click sorts descending)
 
 def object_word(crm_kind: str, object_type: str) -> str:
     """What the CRM calls one such record: HubSpot's "company", Salesforce's "account"."""
-    try:
-        plural = provider(crm_kind).object_names.get(ObjectType(object_type), "")
-    except ValueError:
-        plural = ""
-    if not plural:
-        return object_type
-    return plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+    return object_names.singular(crm_kind, object_type)
 
 
 def owner_names(stored: dict[str, str], inst: Any) -> dict[str, str]:
@@ -72,14 +67,14 @@ EVERYTHING = "all"
 
 def record_kinds(crm_kind: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The "Show" filter's choices: key -> (what the CRM calls them, object types). The default ("")
-    is the people (HubSpot contacts; Salesforce leads and contacts); companies or accounts apart."""
-    crm = provider(crm_kind)
-    people = tuple(str(t) for t in crm.people_objects)
-    names = {str(t): name for t, name in crm.object_names.items()}
+    is the people (HubSpot contacts; Salesforce leads and contacts); HubSpot's Leads records and the
+    companies or accounts apart (a Leads record is scored from its contact: not a person twice)."""
+    people = tuple(str(t) for t in provider(crm_kind).people_objects)
+    names = object_names.object_names(crm_kind)
     kinds = {"": (" and ".join(names.get(t, t) for t in people), people)}
     if len(people) > 1:
         kinds |= {t: (names.get(t, t), (t,)) for t in people}
-    kinds |= {t: (name, (t,)) for t, name in names.items() if t not in people}
+    kinds |= {t: (object_names.explained(crm_kind, t), (t,)) for t in names if t not in people}
     return kinds | {EVERYTHING: ("everything scored", ())}
 
 
@@ -185,7 +180,16 @@ def leads(installation_id: int):
         verdicts=[(v.value, label) for v, label in VERDICT_LABELS.items()],
         refused=asked.refused,
         object_word=lambda t: object_word(inst.crm_kind, t),
+        noun=_count_noun(inst.crm_kind, asked.query.object_types),
     )
+
+
+def _count_noun(crm_kind: str, object_types: tuple[str, ...]) -> tuple[str, str]:
+    """How the list's count names its rows: "leads" (people), but "Leads records" when it shows only
+    HubSpot's Leads records (the page itself is called Leads)."""
+    if object_types == (ObjectType.PIPELINE_LEAD.value,):
+        return object_word(crm_kind, object_types[0]), object_names.plural(crm_kind, object_types[0])
+    return "lead", "leads"
 
 
 def _quoted(value: str | None) -> str:
@@ -258,6 +262,16 @@ def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: not r["disqualifier"])
 
 
+def _related(db: Any, installation_id: int, who: Any) -> dict[str, Any]:
+    """A HubSpot Leads record's contact, or a contact's Leads records, as leadq stored them."""
+    if who is None:
+        return {"contact": None, "pipeline_leads": []}
+    return {
+        "contact": lead_directory.contact_of_lead(db, installation_id, who),
+        "pipeline_leads": lead_directory.leads_of_contact(db, installation_id, who),
+    }
+
+
 @bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
 @login_required
 def lead(installation_id: int, object_type: str, record_id: str):
@@ -268,9 +282,11 @@ def lead(installation_id: int, object_type: str, record_id: str):
         story = lead_pages.lead_story(db, installation_id, object_type, record_id) if known_type else None
         who = lead_pages.directory_entry(db, installation_id, object_type, record_id) if known_type else None
         names = owner_names(lead_pages.owners(db, installation_id), inst) if story else {}
+        related = _related(db, installation_id, who)
     if story is None or story.empty:
         return render_template("lead.html", inst=inst, missing=True, word=word, record_id=record_id), 404
     latest = story.scores[0] if story.scores else None
+    app_base = services().settings.hubspot_auth_base
     return render_template(
         "lead.html",
         inst=inst,
@@ -287,4 +303,9 @@ def lead(installation_id: int, object_type: str, record_id: str):
         decisions=story.decisions,
         writes=_writes(story),
         readable_version=readable_version,
+        crm_url=object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, object_type, record_id),
+        crm_label=provider(inst.crm_kind).label,
+        object_word=lambda t: object_word(inst.crm_kind, t),
+        object_plural=lambda t: object_names.plural(inst.crm_kind, t),
+        **related,
     )
