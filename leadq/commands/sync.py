@@ -94,8 +94,8 @@ _OBJECT_NAMES: dict[str, dict[str, str]] = {
 _EXPLAINED = {"pipeline_lead": "HubSpot's Leads object"}
 NO_LEADS_SCOPES = (
     "this HubSpot portal did not grant leadq the Leads scopes (crm.objects.leads.read/write): reinstall"
-    " leadq (`leadq install-url hubspot`, open the link as a super admin of the portal and approve the"
-    " Leads access), then run the backfill again"
+    " leadq (`leadq install-url hubspot`, open the link and approve the Leads access), then run the"
+    " backfill again"
 )
 
 
