@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, url_for
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from leadq.web.object_names import singular
 from storage.statuses import InstallationStatus
 
 bp = Blueprint("admin", __name__)
@@ -46,6 +47,12 @@ def _broker_down(_exc: Exception):
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
+
+
+@bp.app_template_filter("record_word")
+def _record_word(object_type: str, crm_kind: str) -> str:
+    """``{{ r.object_type|record_word(inst.crm_kind) }}``: what the CRM calls one such record."""
+    return singular(crm_kind, object_type)
 
 
 def to_installation(installation_id: int, anchor: str = "") -> Any:

@@ -169,6 +169,8 @@ def test_a_leads_record_page_shows_its_score_contact_and_hubspot_page(
         in text
     )
     assert "Its contact: Ada Lovelace (contact 501)." in text
+    back = f'href="/installations/{mine}/leads?kind=pipeline_lead">← all Leads records</a>'
+    assert back in html.unescape(page)
     assert f'href="/installations/{mine}/leads/contact/501"' in page
     assert "Latest score: L1, Sales-ready" in text
     assert "Fit 81, engagement 64, probability 62%" in text
