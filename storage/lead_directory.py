@@ -70,38 +70,35 @@ def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -
     )
 
 
-# HubSpot's Leads records and their contacts. A Leads record's row holds its contact's e-mail (see
-# ``LeadFacts``), and HubSpot keeps a contact's e-mail unique within a portal: the e-mail links them.
+# HubSpot's Leads records and their contacts: a Leads record's row names its contact (``person_id``).
 _PIPELINE_LEAD, _CONTACT = ObjectType.PIPELINE_LEAD.value, ObjectType.CONTACT.value
 
 
 def contact_of_lead(
     session: Session, installation_id: int, lead: LeadDirectoryRow
 ) -> LeadDirectoryRow | None:
-    """The row of a Leads record's contact (by the e-mail they share), or None: the lead's row has no
-    e-mail, or leadq has no row for that contact."""
-    if lead.object_type != _PIPELINE_LEAD or not lead.email:
+    """The row of a Leads record's contact, or None: not a Leads record, its contact unknown, or leadq
+    has no row for that contact."""
+    if lead.object_type != _PIPELINE_LEAD or not lead.person_id:
         return None
     return session.scalars(
-        select(LeadDirectoryRow)
-        .filter_by(installation_id=installation_id, object_type=_CONTACT, email=lead.email)
-        .order_by(LeadDirectoryRow.id)
-        .limit(1)
+        select(LeadDirectoryRow).filter_by(
+            installation_id=installation_id, object_type=_CONTACT, record_id=lead.person_id
+        )
     ).first()
 
 
 def leads_of_contact(
     session: Session, installation_id: int, contact: LeadDirectoryRow, limit: int = 20
 ) -> list[LeadDirectoryRow]:
-    """The rows of a contact's Leads records (by the e-mail they share), newest first: none where the
-    contact's row has no e-mail."""
-    if contact.object_type != _CONTACT or not contact.email:
+    """The rows of a contact's Leads records, newest first (at most ``limit``)."""
+    if contact.object_type != _CONTACT:
         return []
-    return list(
-        session.scalars(
-            select(LeadDirectoryRow)
-            .filter_by(installation_id=installation_id, object_type=_PIPELINE_LEAD, email=contact.email)
-            .order_by(LeadDirectoryRow.id.desc())
-            .limit(limit)
-        )
+    of_contact = {"object_type": _PIPELINE_LEAD, "person_id": contact.record_id}
+    stmt = (
+        select(LeadDirectoryRow)
+        .filter_by(installation_id=installation_id, **of_contact)
+        .order_by(LeadDirectoryRow.id.desc())
+        .limit(limit)
     )
+    return list(session.scalars(stmt))

@@ -181,6 +181,7 @@ def leads(installation_id: int):
         refused=asked.refused,
         object_word=lambda t: object_word(inst.crm_kind, t),
         noun=_count_noun(inst.crm_kind, asked.query.object_types),
+        lead_state=object_names.lead_state,
     )
 
 
@@ -262,13 +263,19 @@ def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: not r["disqualifier"])
 
 
-def _related(db: Any, installation_id: int, who: Any) -> dict[str, Any]:
-    """A HubSpot Leads record's contact, or a contact's Leads records, as leadq stored them."""
+def _related(db: Any, inst: Any, who: Any) -> dict[str, Any]:
+    """A HubSpot Leads record's contact (its row, or where HubSpot shows it when leadq has none), its
+    label and stage; or a contact's Leads records; as leadq stored them."""
     if who is None:
-        return {"contact": None, "pipeline_leads": []}
+        return {"contact": None, "contact_url": None, "pipeline_leads": [], "lead_state": ""}
+    app_base = services().settings.hubspot_auth_base
+    person = who.person_id if who.object_type == ObjectType.PIPELINE_LEAD else ""
     return {
-        "contact": lead_directory.contact_of_lead(db, installation_id, who),
-        "pipeline_leads": lead_directory.leads_of_contact(db, installation_id, who),
+        "contact": lead_directory.contact_of_lead(db, inst.id, who),
+        "contact_url": person
+        and object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, ObjectType.CONTACT, person),
+        "pipeline_leads": lead_directory.leads_of_contact(db, inst.id, who),
+        "lead_state": object_names.lead_state(who.label, who.stage) if person else "",
     }
 
 
@@ -282,7 +289,7 @@ def lead(installation_id: int, object_type: str, record_id: str):
         story = lead_pages.lead_story(db, installation_id, object_type, record_id) if known_type else None
         who = lead_pages.directory_entry(db, installation_id, object_type, record_id) if known_type else None
         names = owner_names(lead_pages.owners(db, installation_id), inst) if story else {}
-        related = _related(db, installation_id, who)
+        related = _related(db, inst, who)
     if story is None or story.empty:
         return render_template("lead.html", inst=inst, missing=True, word=word, record_id=record_id), 404
     latest = story.scores[0] if story.scores else None

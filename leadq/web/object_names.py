@@ -89,3 +89,25 @@ def crm_record_url(
         return None
     portal, record = quote(tenant_id, safe=""), quote(record_id, safe="")
     return f"{app_base.rstrip('/')}/contacts/{portal}/record/{type_id}/{record}"
+
+
+# A HubSpot Leads record's label and stage as a person reads them: HubSpot's label options, and the
+# stages of HubSpot's default lead pipeline (a portal's own stages have numeric ids, shown as such).
+_LEAD_LABELS = {"HOT": "Hot", "WARM": "Warm", "COLD": "Cold"}
+_LEAD_STAGES = {
+    "new-stage-id": "New",
+    "attempting-stage-id": "Attempting",
+    "connected-stage-id": "Connected",
+    "qualified-stage-id": "Qualified",
+    "unqualified-stage-id": "Disqualified",
+}
+
+
+def lead_state(label: str, stage: str) -> str:
+    """"label Hot, stage Attempting" ("" where neither is known)."""
+    parts = []
+    if label:
+        parts.append("label " + _LEAD_LABELS.get(label.upper(), label.replace("_", " ").lower()))
+    if stage:
+        parts.append("stage " + _LEAD_STAGES.get(stage, f"id {stage}"))
+    return ", ".join(parts)

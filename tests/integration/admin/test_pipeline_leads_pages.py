@@ -57,6 +57,13 @@ PIPELINE_LEADS = [
     ("9003", "Alan Turing - outbound", "alan@bletchley.example", "L2", "nurture"),
     ("9004", "Unscored contact's lead", "nobody@unscored.example", "L2", "nurture"),
 ]
+# Each Leads record's contact, label and stage, as the sync stores them.
+LEAD_OF = {
+    "9001": ("501", "HOT", "attempting-stage-id"),
+    "9002": ("502", "HOT", "new-stage-id"),
+    "9003": ("503", "WARM", "1234567"),  # a stage of the portal's own pipeline
+    "9004": ("599", "", ""),
+}
 
 
 def _write_rows(sessions, installation_id: int) -> None:
@@ -68,6 +75,7 @@ def _write_rows(sessions, installation_id: int) -> None:
             for record_id, name, email, tier, verdict in rows:
                 reasons = SALES_READY_REASONS if verdict == "sales_ready" else NURTURE_REASONS
                 scores.add(db, installation_id, _score(kind, record_id, tier, verdict, reasons))
+                person_id, label, stage = LEAD_OF.get(record_id, ("", "", ""))
                 facts.append(
                     LeadFacts(
                         kind,
@@ -77,6 +85,9 @@ def _write_rows(sessions, installation_id: int) -> None:
                         company="Analytical Engines" if record_id in ("501", "9001") else "",
                         owner_id="7001",
                         owner_name="Rita Rep",
+                        person_id=person_id,
+                        label=label,
+                        stage=stage,
                     )
                 )
         scores.add(db, installation_id, _score("account", "301", "L2", "nurture", NURTURE_REASONS))
@@ -139,7 +150,7 @@ def test_the_leads_list_has_a_kind_for_leads_records(client, accounts, sessions)
     assert "1-4 of 4 Leads records" in text
     assert re.findall(r"/leads/pipeline_lead/(\d+)\"", only) and "/leads/contact/" not in only
     assert set(re.findall(r"/leads/pipeline_lead/(\d+)\"", only)) == {"9001", "9002", "9003", "9004"}
-    assert "Ada Lovelace - inbound demo Leads record 9001 · ada@analytical.example Analytical Engines" in text
+    assert "Ada Lovelace - inbound demo Leads record 9001 · label Hot · ada@analytical.example" in text
     assert "Rita Rep" in text and "Sales-ready" in text
     assert '<option value="pipeline_lead" selected>' in only
     one_tier = _text(client.get(f"{url}?kind=pipeline_lead&tier=L2").get_data(as_text=True))
@@ -165,8 +176,8 @@ def test_a_leads_record_page_shows_its_score_contact_and_hubspot_page(
     assert "Ada Lovelace - inbound demo (Leads record 9001)" in text
     assert "Analytical Engines · ada@analytical.example · owner Rita Rep" in text
     assert (
-        "A record of HubSpot's Leads object, scored from its contact: the same tier, verdict and reasons."
-        in text
+        "A record of HubSpot's Leads object (label Hot, stage Attempting), scored from its contact: "
+        "the same tier, verdict and reasons." in text
     )
     assert "Its contact: Ada Lovelace (contact 501)." in text
     back = f'href="/installations/{mine}/leads?kind=pipeline_lead">← all Leads records</a>'
@@ -190,8 +201,13 @@ def test_a_leads_record_page_shows_its_score_contact_and_hubspot_page(
     _clean(contact_text)
 
     # A lead whose contact leadq has not scored says so; an unknown Leads record is a 404 in words.
-    orphan = _text(client.get(f"/installations/{mine}/leads/pipeline_lead/9004").get_data(as_text=True))
-    assert "Its contact (nobody@unscored.example) has not been scored by leadq yet." in orphan
+    own_stage = _text(client.get(f"/installations/{mine}/leads/pipeline_lead/9003").get_data(as_text=True))
+    assert "(label Warm, stage id 1234567)" in own_stage, "a stage of the portal's own: its id"
+    orphan_page = client.get(f"/installations/{mine}/leads/pipeline_lead/9004").get_data(as_text=True)
+    orphan = _text(orphan_page)
+    assert "A record of HubSpot's Leads object, scored from its contact" in orphan, "no label, no stage"
+    assert "Its contact, contact 599 in HubSpot, has not been scored by leadq yet." in orphan
+    assert f'href="{crm.base_url}/contacts/{portal}/record/0-1/599"' in orphan_page
     missing = client.get(f"/installations/{mine}/leads/pipeline_lead/8888")
     assert missing.status_code == 404
     assert "leadq knows no Leads record 8888 in HubSpot" in _text(missing.get_data(as_text=True))
