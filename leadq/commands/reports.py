@@ -95,7 +95,7 @@ def status_lines(installation: int | None = None) -> list[str]:
         return [line for inst in rows for line in _installation_lines(db, inst)]
 
 
-@click.command("status", short_help="Every installation: state, progress, scores, queue, errors, model.")
+@click.command("status", short_help="Installations: state, progress, scores, queue, errors, model.")
 @click.argument("installation", type=INSTALLATION_ID, required=False)
 def status_cmd(installation: int | None) -> None:
     """Every installation (or INSTALLATION): status and reason, backfill progress, records scored per

@@ -109,15 +109,15 @@ def _valid_names(crm_kind: str) -> str:
 
 def _scored_objects(ctx: InstallationContext, objects: str) -> list[ObjectType]:
     """The object types ``objects`` names (comma-separated), each scored in this CRM, all checked
-    before any backfill starts; none named: every object this installation scores."""
+    before any backfill starts; none named: the people, then the accounts (a page of people is scored
+    with their open HubSpot Leads records: ``leads`` pages through the Leads records themselves)."""
     from connector.registry import provider
     from core.records import ObjectType
 
     crm_kind = ctx.crm.value
     named = list(dict.fromkeys(o.strip().lower() for o in objects.split(",") if o.strip()))
     if not named:
-        leads = (ObjectType.PIPELINE_LEAD,) if ctx.adapter.pipeline_leads is not None else ()
-        return [*ctx.adapter.people_objects, *leads, ObjectType.ACCOUNT]
+        return [*ctx.adapter.people_objects, ObjectType.ACCOUNT]
     chosen: list[ObjectType] = []
     for name in named:
         value = _OBJECT_NAMES.get(crm_kind, {}).get(name)
