@@ -17,7 +17,7 @@ from leadq.web import object_names
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from routing.config import RoutingConfigError, load_routing
-from scoring.score import WHAT_IF
+from scoring.score import REQUALIFIED, WHAT_IF
 from storage import lead_directory, lead_pages
 from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
 from storage.stamps import aware
@@ -248,19 +248,21 @@ def _what_if(reasons: list[Any]) -> str | None:
 
 
 def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
-    """Disqualifiers first and marked as such (they carry no contribution), then the contributions
-    (the what-if line is not a contribution: ``_what_if`` shows it on its own)."""
+    """A re-qualification trigger first (why the lead is worth a look now), then disqualifiers, each
+    marked as such (neither carries a contribution), then the contributions (the what-if line is not
+    a contribution: ``_what_if`` shows it on its own)."""
     out = [
         {
             "factor": factor,
             "contribution": contribution,
             "text": text,
             "disqualifier": str(factor).startswith("disqualifier."),
+            "trigger": factor == REQUALIFIED,
         }
         for factor, contribution, text in reasons
         if factor != WHAT_IF
     ]
-    return sorted(out, key=lambda r: not r["disqualifier"])
+    return sorted(out, key=lambda r: (not r["trigger"], not r["disqualifier"]))
 
 
 def _related(db: Any, inst: Any, who: Any) -> dict[str, Any]:

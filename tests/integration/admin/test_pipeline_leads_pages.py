@@ -22,6 +22,7 @@ WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 SALES_READY_REASONS = [
     ["firmographic.industry", 0.42, "Industry is Software, a target industry"],
     ["engagement.form", 0.31, "Submitted a demo request form 3 days ago"],
+    ["requalified", 0.0, "re-engaged after 94 days"],  # scoring.requalify's trigger
 ]
 NURTURE_REASONS = [["firmographic.size", -0.12, "11-50 employees, below the target size"]]
 
@@ -187,6 +188,9 @@ def test_a_leads_record_page_shows_its_score_contact_and_hubspot_page(
     assert "Fit 81, engagement 64, probability 62%" in text
     for _factor, _contribution, reason in SALES_READY_REASONS:
         assert reason in text
+    why = _between(text, "Why Factor Contribution Reason", "Score history").strip()
+    assert why.startswith("requalified re-qualified re-engaged after 94 days firmographic.industry +0.42")
+    assert "+0.00" not in why, "the trigger adds nothing to the score: no contribution shown"
     hubspot = f"{crm.base_url}/contacts/{portal}/record/0-136/9001"
     assert f'href="{hubspot}"' in page and "Open this Leads record in HubSpot" in text
     _clean(text)
