@@ -19,6 +19,7 @@ from storage.scores import NewScore
 from tests.support.admin import sign_in
 
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+OPEN_STAGES = {"new-stage-id", "attempting-stage-id", "connected-stage-id"}  # HubSpot's default pipeline
 SALES_READY_REASONS = [
     ["firmographic.industry", 0.42, "Industry is Software, a target industry"],
     ["engagement.form", 0.31, "Submitted a demo request form 3 days ago"],
@@ -230,3 +231,38 @@ def test_the_hubspot_link_of_a_real_contact_opens_its_record_page(client, accoun
     assert link, "the page links to the record in HubSpot"
     shown = requests.get(html.unescape(link.group(1)), timeout=10)
     assert shown.status_code == 200 and (contact.props.get("email") or contact.id) in shown.text
+
+
+def test_after_a_real_backfill_of_leads_the_pages_show_them(client, accounts, ctx, crm) -> None:
+    """The rows the sync itself writes (a backfill of the sandbox's Leads records), as the pages show
+    them: each open lead listed once, its contact linked, its label and stage in words."""
+    from core.records import ObjectType
+    from workers.services.backfill import run_backfill
+
+    progress, _report = run_backfill(ctx, ObjectType.PIPELINE_LEAD)
+    assert progress.status == "done"
+    truth = crm.sandbox.truth[crm.portal_id].leads
+    open_leads = {i: t for i, t in truth.items() if t["stage"] in OPEN_STAGES}
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+
+    sync = _text(client.get(f"/installations/{mine}").get_data(as_text=True))
+    tiers = _between(sync, "Leads records by tier", "Does the CRM hold")  # the last line of the counts
+    assert sum(int(n) for n in re.findall(r"L\d: (\d+)", tiers)) == len(open_leads), tiers
+
+    url = f"/installations/{mine}/leads?kind=pipeline_lead"
+    listed = set()
+    for page in range(1, len(open_leads) // 50 + 2):
+        shown = client.get(f"{url}&page={page}").get_data(as_text=True)
+        listed |= set(re.findall(r"/leads/pipeline_lead/(\d+)\"", shown))
+    assert listed == set(open_leads)
+
+    lead_id, fact = next((i, t) for i, t in sorted(open_leads.items()) if t["label"])
+    page = client.get(f"/installations/{mine}/leads/pipeline_lead/{lead_id}").get_data(as_text=True)
+    text = _text(page)
+    label = {"HOT": "Hot", "WARM": "Warm", "COLD": "Cold"}[fact["label"]]
+    stage = {"new-stage-id": "New", "attempting-stage-id": "Attempting", "connected-stage-id": "Connected"}
+    assert f"(label {label}, stage {stage[fact['stage']]})" in text, text
+    assert f'href="/installations/{mine}/leads/contact/{fact["contact"]}"' in page
+    assert "Latest score: L" in text and f"(Leads record {lead_id})" in text
+    _clean(text)

@@ -1,8 +1,8 @@
 """`leadq status` and `leadq backfill --objects` with HubSpot's Leads records, run in-process as an
 operator runs them (the environment holds the settings): the status of one installation counts its
-Leads records per tier beside its contacts; `--objects leads` names HubSpot's Leads object and is
-refused, saying why and what to do, when the portal did not grant the Leads scopes; an unknown name
-lists the names this CRM takes. Nothing is backfilled when a name is refused."""
+Leads records per tier beside its contacts; `--objects leads` backfills HubSpot's Leads records; an
+unknown name lists the names this CRM takes, and nothing is backfilled when a name is refused. (A
+portal without the Leads scopes: test_backfill_leads_without_scopes.py.)"""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from storage.tables import ScoreRow
 from tests.support.sync import worker_env
 
 NO_SUCH = 999  # an installation id no test database holds
+OPEN_STAGES = {"new-stage-id", "attempting-stage-id", "connected-stage-id"}  # the default lead pipeline's
 
 
 @pytest.fixture
@@ -83,17 +84,22 @@ def test_status_of_one_installation_counts_leads_records_per_tier(leadq_cli, ins
     assert f"there is no installation {NO_SUCH}" in _refused(leadq_cli("status", NO_SUCH))
 
 
-def test_backfill_of_leads_without_the_leads_scopes_is_refused_with_the_fix(
-    leadq_cli, installed, sessions
+def test_backfill_of_leads_scores_every_open_leads_record_and_status_counts_them(
+    leadq_cli, installed, crm
 ) -> None:
-    for asked in ("leads", "Leads", "contact,leads"):
-        line = _refused(leadq_cli("backfill", installed, "--objects", asked))
-        assert (
-            "this HubSpot portal did not grant leadq the Leads scopes (crm.objects.leads.read/write): "
-            "reinstall leadq (`leadq install-url hubspot`" in line
-        ), line
-    with sessions() as db:
-        assert db.scalar(select(func.count()).select_from(ScoreRow)) == 0, "refused before any backfill"
+    """With the Leads scopes granted (leadq asks for them; the sandbox grants them), `--objects leads`
+    pages through HubSpot's Leads records and scores the open ones with their contacts."""
+    truth = crm.sandbox.truth[crm.portal_id].leads
+    open_leads = {i for i, t in truth.items() if t["stage"] in OPEN_STAGES}
+    assert open_leads, "the seed has open leads"
+    done = leadq_cli("backfill", installed, "--objects", "leads")
+    assert done.exit_code == 0, done.output
+    summary = [line for line in done.output.splitlines() if line.startswith("Leads records: ")]
+    assert summary and summary[-1].startswith(f"Leads records: {len(truth)} records, "), done.output
+    assert "pipeline_lead" not in done.output
+    status = leadq_cli("status", installed).output
+    assert f"Leads records scored: {len(open_leads)} (" in status, status
+    assert "contacts scored: " in status, "the leads' contacts are scored with them"
 
 
 def test_backfill_of_an_unknown_object_lists_this_crms_names(leadq_cli, installed, sessions) -> None:
