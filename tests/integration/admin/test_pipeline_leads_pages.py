@@ -11,13 +11,16 @@ import html
 import re
 from datetime import UTC, datetime
 
+import pytest
 import requests
 
+from core.settings import Settings
 from storage import lead_directory, scores
 from storage.lead_directory import LeadFacts
 from storage.scores import NewScore
 from tests.support.admin import sign_in
 
+LEADS_SCOPES = Settings.model_fields["hubspot_optional_scopes"].default  # leadq's default: the Leads scopes
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 OPEN_STAGES = {"new-stage-id", "attempting-stage-id", "connected-stage-id"}  # HubSpot's default pipeline
 SALES_READY_REASONS = [
@@ -26,6 +29,13 @@ SALES_READY_REASONS = [
     ["requalified", 0.0, "re-engaged after 94 days"],  # scoring.requalify's trigger
 ]
 NURTURE_REASONS = [["firmographic.size", -0.12, "11-50 employees, below the target size"]]
+
+
+@pytest.fixture
+def leadq_settings(leadq_settings):
+    """leadq asks for the optional Leads scopes, as it does by default (the directory's conftest
+    does not: its tests count contacts and companies alone)."""
+    return leadq_settings.model_copy(update={"hubspot_optional_scopes": LEADS_SCOPES})
 
 
 def _score(object_type: str, record_id: str, tier: str, verdict: str, reasons: list) -> NewScore:

@@ -1,22 +1,16 @@
 """`leadq backfill --objects leads` on a HubSpot portal that did not grant leadq the Leads scopes (as
 a portal whose plan has no Leads object, or an install made before leadq asked for them): refused with
-why and what to do, before anything is backfilled; the rest of the backfill still works there."""
+why and what to do, before anything is backfilled; the rest of the backfill still works there. (The
+directory's conftest makes the portal one without the Leads scopes.)"""
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from leadq.cli import main
 from storage.tables import ScoreRow
 from tests.support.sync import worker_env
-
-
-@pytest.fixture
-def leadq_settings(leadq_settings):
-    """leadq does not ask for the optional Leads scopes here: the portal grants none."""
-    return leadq_settings.model_copy(update={"hubspot_optional_scopes": ""})
 
 
 def test_backfill_of_leads_without_the_leads_scopes_is_refused_with_the_fix(

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from core.settings import Settings
 from leadq.cli import main
 from storage import lead_directory, scores
 from storage.lead_directory import LeadFacts
@@ -20,7 +21,15 @@ from storage.tables import ScoreRow
 from tests.support.sync import worker_env
 
 NO_SUCH = 999  # an installation id no test database holds
+LEADS_SCOPES = Settings.model_fields["hubspot_optional_scopes"].default  # leadq's default: the Leads scopes
 OPEN_STAGES = {"new-stage-id", "attempting-stage-id", "connected-stage-id"}  # the default lead pipeline's
+
+
+@pytest.fixture
+def leadq_settings(leadq_settings):
+    """leadq asks for the optional Leads scopes, as it does by default (the directory's conftest
+    does not)."""
+    return leadq_settings.model_copy(update={"hubspot_optional_scopes": LEADS_SCOPES})
 
 
 @pytest.fixture
