@@ -69,6 +69,13 @@ class HubSpotLeads:
     def properties(self) -> list[str]:
         return sorted({*PROPERTIES, *self.extra_properties})
 
+    def label_options(self) -> list[str]:
+        """The lead label's options (internal values) as the portal defines them: one call."""
+        result = self.calls.call(
+            lambda c: c.crm.properties.core_api.get_by_name(OBJECT, "hs_lead_label"), what="lead labels"
+        )
+        return [str(option.value) for option in result.options or [] if not getattr(option, "hidden", False)]
+
     # Reading ---------------------------------------------------------------------------------
 
     def complete(self, rows: list[dict[str, Any]]) -> list[PipelineLead]:
