@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.records import ObjectType
 from storage.tables import LeadDirectoryRow, utcnow
 
 LIMITS = {
@@ -66,3 +68,37 @@ def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -
             set_={k: stmt.excluded[k] for k in changing},
         )
     )
+
+
+# HubSpot's Leads records and their contacts: a Leads record's row names its contact (``person_id``).
+_PIPELINE_LEAD, _CONTACT = ObjectType.PIPELINE_LEAD.value, ObjectType.CONTACT.value
+
+
+def contact_of_lead(
+    session: Session, installation_id: int, lead: LeadDirectoryRow
+) -> LeadDirectoryRow | None:
+    """The row of a Leads record's contact, or None: not a Leads record, its contact unknown, or leadq
+    has no row for that contact."""
+    if lead.object_type != _PIPELINE_LEAD or not lead.person_id:
+        return None
+    return session.scalars(
+        select(LeadDirectoryRow).filter_by(
+            installation_id=installation_id, object_type=_CONTACT, record_id=lead.person_id
+        )
+    ).first()
+
+
+def leads_of_contact(
+    session: Session, installation_id: int, contact: LeadDirectoryRow, limit: int = 20
+) -> list[LeadDirectoryRow]:
+    """The rows of a contact's Leads records, newest first (at most ``limit``)."""
+    if contact.object_type != _CONTACT:
+        return []
+    of_contact = {"object_type": _PIPELINE_LEAD, "person_id": contact.record_id}
+    stmt = (
+        select(LeadDirectoryRow)
+        .filter_by(installation_id=installation_id, **of_contact)
+        .order_by(LeadDirectoryRow.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -104,6 +104,11 @@ def wait_for_interrupt() -> None:
         pass
 
 
+def _shown(value: Any) -> str:
+    """A field's value in a preview line: quoted, or "(empty)" where the field holds nothing."""
+    return "(empty)" if value is None or value == "" else repr(str(value))
+
+
 def preview_lines(preview: Mapping[str, Any], indent: str, samples: int = 0) -> list[str]:
     """A preview's changes per field (``key: action n, ...``), then up to ``samples`` example records."""
     lines = [
@@ -114,7 +119,8 @@ def preview_lines(preview: Mapping[str, Any], indent: str, samples: int = 0) -> 
         lines.append(
             f"{indent}e.g. record {sample['record']}: "
             + "; ".join(
-                f"{k} {v['before']!r} -> {v['after']!r}" for k, v in list(sample["changes"].items())[:3]
+                f"{k} {_shown(v['before'])} -> {_shown(v['after'])}"
+                for k, v in list(sample["changes"].items())[:3]
             )
         )
     return lines

@@ -28,7 +28,8 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{state}{reason}'}"]
     for c in reports.progress_cursors(db, inst.id):
         total = f"{c.total:,}" if c.total else "?"
-        lines.append(f"    {c.name} {c.object_type}: {c.done:,}/{total} {c.status}")
+        lines.append(f"    {c.name} {_word(inst.crm_kind, c.object_type)}: {c.done:,}/{total} {c.status}")
+    lines.extend(_tier_lines(db, inst))
     held = reports.held_changes(db, inst.id)
     changes = f"{held.get(EventStatus.QUEUED, 0)} queued change(s)"
     if held.get(EventStatus.PAUSED):  # kept while the installation cannot work; resumed, never dropped
@@ -51,21 +52,55 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     return lines
 
 
-def status_lines() -> list[str]:
-    """The lines `leadq status` prints: every installation, or how to make the first."""
+def _word(crm_kind: str, object_type: str) -> str:
+    """An object type in a status line: itself where it is a plain word ("contact"), else its name
+    ("Leads records")."""
+    from leadq.web.object_names import plural
+
+    return object_type if "_" not in object_type else plural(crm_kind, object_type)
+
+
+def _tier_lines(db: Session, inst: Installation) -> list[str]:
+    """The records scored per tier (each record's newest score), one line per object type: contacts,
+    HubSpot's Leads records apart from them, then companies or accounts."""
+    from leadq.web.object_names import ordered, plural
+    from storage import lead_pages
+
+    counts: dict[str, dict[str, int]] = {}
+    for object_type, tier, n in lead_pages.tier_counts(db, inst.id):
+        counts.setdefault(object_type, {})[tier] = n
+    lines = []
+    for object_type in ordered(list(counts)):
+        by_tier = counts[object_type]
+        tiers = ", ".join(f"{tier} {n:,}" for tier, n in sorted(by_tier.items()))
+        name = plural(inst.crm_kind, object_type)
+        lines.append(f"    {name} scored: {sum(by_tier.values()):,} ({tiers})")
+    return lines or ["    nothing scored yet"]
+
+
+def status_lines(installation: int | None = None) -> list[str]:
+    """The lines `leadq status` prints: every installation (or the one asked for), or how to make the
+    first."""
+    from leadq.commands.common import NO_SUCH
     from storage import installations
 
     with sessions()() as db:
         rows = installations.list_all(db)
+        if installation is not None:
+            rows = [r for r in rows if r.id == installation]
+            if not rows:
+                raise click.ClickException(NO_SUCH.format(installation))
         if not rows:
             return ["no installation yet: `leadq install-url hubspot|salesforce`"]
         return [line for inst in rows for line in _installation_lines(db, inst)]
 
 
-@click.command("status", short_help="Every installation: its state, progress, queue, errors, model.")
-def status_cmd() -> None:
-    """Every installation: status and reason, backfill progress, queued changes, errors, model."""
-    click.echo("\n".join(status_lines()))
+@click.command("status", short_help="Installations: state, progress, scores, queue, errors, model.")
+@click.argument("installation", type=INSTALLATION_ID, required=False)
+def status_cmd(installation: int | None) -> None:
+    """Every installation (or INSTALLATION): status and reason, backfill progress, records scored per
+    tier (contacts, HubSpot's Leads records and companies apart), queued changes, errors, model."""
+    click.echo("\n".join(status_lines(installation)))
 
 
 def _errors(installation: int, cause: int | None) -> list[str]:

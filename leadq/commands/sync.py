@@ -68,14 +68,78 @@ def install_url(crm: str, sandbox_org: bool) -> None:
     click.echo("\n".join(_INSTALL_LINES[crm](sandbox_org)))
 
 
-def _scored_object(ctx: InstallationContext, name: str) -> ObjectType:
-    """The object type named, if this CRM's installation scores it: people first, then accounts."""
+# What `--objects` accepts, per CRM: the names first (the help and the errors list them), then the
+# other spellings a person types. In HubSpot "leads" is its Leads object; in Salesforce, its Leads.
+_OBJECT_NAMES: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "contact": "contact",
+        "leads": "pipeline_lead",
+        "account": "account",
+        "contacts": "contact",
+        "lead": "pipeline_lead",
+        "pipeline_lead": "pipeline_lead",
+        "company": "account",
+        "companies": "account",
+        "accounts": "account",
+    },
+    "salesforce": {
+        "lead": "lead",
+        "contact": "contact",
+        "account": "account",
+        "leads": "lead",
+        "contacts": "contact",
+        "accounts": "account",
+    },
+}
+_EXPLAINED = {"pipeline_lead": "HubSpot's Leads object"}
+NO_LEADS_SCOPES = (
+    "this HubSpot portal did not grant leadq the Leads scopes (crm.objects.leads.read/write): reinstall"
+    " leadq (`leadq install-url hubspot`, open the link and approve the Leads access), then run the"
+    " backfill again"
+)
+
+
+def _valid_names(crm_kind: str) -> str:
+    """The names `--objects` takes for this CRM, as an error lists them."""
+    names: dict[str, str] = {}
+    for name, object_type in _OBJECT_NAMES.get(crm_kind, {}).items():
+        names.setdefault(object_type, name)
+    return ", ".join(f"{name} ({_EXPLAINED[t]})" if t in _EXPLAINED else name for t, name in names.items())
+
+
+def _scored_objects(ctx: InstallationContext, objects: str) -> list[ObjectType]:
+    """The object types ``objects`` names (comma-separated), each scored in this CRM, all checked
+    before any backfill starts; none named: the people, then the accounts (a page of people is scored
+    with their open HubSpot Leads records: ``leads`` pages through the Leads records themselves)."""
+    from connector.registry import provider
     from core.records import ObjectType
 
-    scored = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
-    if name not in scored:
-        raise click.ClickException(f"{name!r} is not scored in this CRM; choose from " + ", ".join(scored))
-    return ObjectType(name)
+    crm_kind = ctx.crm.value
+    named = list(dict.fromkeys(o.strip().lower() for o in objects.split(",") if o.strip()))
+    if not named:
+        return [*ctx.adapter.people_objects, ObjectType.ACCOUNT]
+    chosen: list[ObjectType] = []
+    for name in named:
+        value = _OBJECT_NAMES.get(crm_kind, {}).get(name)
+        if value is None:
+            raise click.ClickException(
+                f"{name[:40]!r} is not scored in this CRM ({provider(crm_kind).label}); choose from "
+                + _valid_names(crm_kind)
+            )
+        if value == ObjectType.PIPELINE_LEAD and ctx.adapter.pipeline_leads is None:
+            raise click.ClickException(NO_LEADS_SCOPES)
+        chosen.append(ObjectType(value))
+    return list(dict.fromkeys(chosen))
+
+
+def _named(crm_kind: str, obj: ObjectType) -> tuple[str, str]:
+    """How the command's lines name one object and its records: the object type where it is a plain
+    word ("contact", "contact records"), the name otherwise ("Leads records" for both)."""
+    from leadq.web.object_names import plural
+
+    if "_" not in obj.value:
+        return obj.value, f"{obj.value} records"
+    return plural(crm_kind, obj.value), plural(crm_kind, obj.value)
 
 
 def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart: bool) -> list[str]:
@@ -83,7 +147,8 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
     from leadq.commands.progress import progress
     from workers.services.backfill import preview_of, run_backfill
 
-    label = f"{'previewing' if dry_run else 'backfilling'} {obj.value} records"
+    name, records = _named(ctx.crm.value, obj)
+    label = f"{'previewing' if dry_run else 'backfilling'} {records}"
     if dry_run and not restart:
         from storage import cursors
         from storage.statuses import CursorStatus
@@ -98,7 +163,7 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
         header = f"dry run: nothing was written. Per field ({preview['done']:,} records):"
         return [header, *preview_lines(preview, "  ", samples=3)]
     return [
-        f"{obj.value}: {done.done:,} records, {report.written_records:,} written "
+        f"{name}: {done.done:,} records, {report.written_records:,} written "
         f"({report.writes:,} fields), {report.failed:,} failed, {report.api_calls:,} write calls"
     ]
 
@@ -109,17 +174,15 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
 @click.option(
     "--objects",
     default="",
-    help="comma-separated: contact,account (HubSpot), lead,contact,account (Salesforce); default: all",
+    help="comma-separated: contact,leads,account (HubSpot; leads: its Leads object), "
+    "lead,contact,account (Salesforce); default: all",
 )
 @click.option("--restart", is_flag=True, help="start over instead of resuming from the checkpoint")
 def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
     """Score every existing record of an installation and write the results back (resumable)."""
-    from core.records import ObjectType
-
     ctx = working_context(installation)
-    default = [o.value for o in (*ctx.adapter.people_objects, ObjectType.ACCOUNT)]
-    for name in [o.strip() for o in objects.split(",") if o.strip()] or default:
-        click.echo("\n".join(_backfill(ctx, _scored_object(ctx, name), dry_run, restart)))
+    for obj in _scored_objects(ctx, objects):
+        click.echo("\n".join(_backfill(ctx, obj, dry_run, restart)))
 
 
 @click.command("retry", short_help="Process the records the CRM refused again.")
@@ -132,7 +195,7 @@ def retry_cmd(installation: int) -> None:
     click.echo(f"retried {retried} record(s); {failing} still failing")
 
 
-def _reconcile(installation: int, fix: bool) -> Reconciliation:
+def _reconcile(installation: int, fix: bool) -> tuple[str, Reconciliation]:
     """Reconcile with a progress display; the other ways it fails are the group's messages."""
     from leadq.commands.failures import REINSTALL
     from leadq.commands.progress import progress
@@ -144,17 +207,23 @@ def _reconcile(installation: int, fix: bool) -> Reconciliation:
     except InstallationPaused as exc:
         raise click.ClickException(f"{exc}: install it again ({REINSTALL}), then reconcile") from None
     with progress("reading leadq's fields back from the CRM") as step:
-        return reconcile(ctx, fix=fix, on_progress=counted(step))
+        return ctx.crm.value, reconcile(ctx, fix=fix, on_progress=counted(step))
 
 
-def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> list[str]:
+def _reconcile_lines(crm_kind: str, result: Reconciliation, installation: int, fix: bool) -> list[str]:
+    from leadq.web.object_names import plural, singular
     from workers.services.reconcile import LABELS
+
+    def named(object_type: str, one: bool = False) -> str:  # as ``_named``: "contact", "Leads record(s)"
+        if "_" not in object_type:
+            return object_type
+        return singular(crm_kind, object_type) if one else plural(crm_kind, object_type)
 
     lines = [result.headline()]
     for object_type, counts in sorted(result.by_object.items()):
         parts = ", ".join(f"{n:,} {LABELS[k]}" for k, n in sorted(counts.items()) if k != "match")
         lines.append(
-            f"  {object_type}: {counts.get('match', 0):,} of {sum(counts.values()):,} match"
+            f"  {named(object_type)}: {counts.get('match', 0):,} of {sum(counts.values()):,} match"
             + (f"; {parts}" if parts else "")
         )
     for kind, examples in result.examples.items():
@@ -166,7 +235,8 @@ def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> li
                 for f in example.get("fields", [])
             )
             message = f" - {example['message']}" if example.get("message") else ""
-            lines.append(f"  {example['object']} {example['record']}: {fields or 'not found'}{message}")
+            found = fields or "not found"
+            lines.append(f"  {named(example['object'], one=True)} {example['record']}: {found}{message}")
     if fix:
         lines.append(f"fixed: {result.fixed:,} record(s) rewritten")
     elif result.counts["wrong"] or result.counts["never_written"]:
@@ -180,8 +250,8 @@ def _reconcile_lines(result: Reconciliation, installation: int, fix: bool) -> li
 @click.option("--fix", is_flag=True, help="rewrite leadq's own fields that are wrong or missing")
 def reconcile_cmd(installation: int, fix: bool) -> None:
     """Read leadq's fields back from the CRM and compare them with what leadq decided and wrote."""
-    result = _reconcile(installation, fix)
-    click.echo("\n".join(_reconcile_lines(result, installation, fix)))
+    crm_kind, result = _reconcile(installation, fix)
+    click.echo("\n".join(_reconcile_lines(crm_kind, result, installation, fix)))
 
 
 def _retrain_line(outcome: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """The admin app's blueprint and what its pages share: the id check on every URL, the 503 page for a
-button pressed while the broker is down, sending a task, and the labels of states and objects."""
+button pressed while the broker is down, sending a task, and the labels of states (the objects' are in
+``object_names``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, url_for
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from leadq.web.object_names import singular
 from storage.statuses import InstallationStatus
 
 bp = Blueprint("admin", __name__)
@@ -26,7 +28,6 @@ STATE_LABELS = {
     InstallationStatus.UNINSTALLED: "uninstalled",
     InstallationStatus.CANNOT_DECRYPT: "cannot decrypt tokens",
 }
-OBJECT_ORDER = {"lead": 0, "contact": 1, "account": 2}
 
 
 @bp.app_url_value_preprocessor
@@ -46,6 +47,12 @@ def _broker_down(_exc: Exception):
     """An admin button while the broker is down: a 503 page that says so (the app-wide handler answers
     other paths)."""
     return render_template("unavailable.html", message=BROKER_DOWN), 503, {"Retry-After": "30"}
+
+
+@bp.app_template_filter("record_word")
+def _record_word(object_type: str, crm_kind: str) -> str:
+    """``{{ r.object_type|record_word(inst.crm_kind) }}``: what the CRM calls one such record."""
+    return singular(crm_kind, object_type)
 
 
 def to_installation(installation_id: int, anchor: str = "") -> Any:

@@ -10,11 +10,12 @@ from typing import Any
 from flask import g, jsonify, render_template
 
 from connector.registry import provider
-from leadq.web.admin_blueprint import OBJECT_ORDER, STATE_LABELS, bp
+from leadq.web.admin_blueprint import STATE_LABELS, bp
 from leadq.web.admin_preview import live_preview
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.dead_letter_pages import causes_context
 from leadq.web.install import configured_crms
+from leadq.web.object_names import OBJECT_ORDER, object_names, plural, singular
 from storage import admins, assignment_health, cursors, dead_letters, lead_pages
 from storage.db import Session
 from storage.stamps import aware
@@ -58,7 +59,7 @@ def _sync_facts(db: Session, installation_id: int, crm_kind: str) -> dict[str, A
     change handled."""
     rows = [c for c in cursors.progress_rows(db, installation_id) if c.name == cursors.BACKFILL]
     last = aware(lead_pages.last_change_handled(db, installation_id))
-    labels = provider(crm_kind).object_names
+    labels = object_names(crm_kind)
     return {
         "cursors": [_progress(c, labels) for c in rows],
         "queued": lead_pages.queued_changes(db, installation_id),
@@ -119,6 +120,11 @@ def installation(installation_id: int):
     tiers: dict[str, list[tuple[str, int]]] = {}
     for object_type, tier, n in by_tier:
         tiers.setdefault(object_type, []).append((tier, n))
+    shown = sorted(tiers.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9))
+    scored_by = [  # "400 contacts, 12 Leads records, 1 company"
+        f"{n:,} {(singular if n == 1 else plural)(inst.crm_kind, t)}"
+        for t, n in ((t, sum(n for _tier, n in counts)) for t, counts in shown)
+    ]
     crm = provider(inst.crm_kind)
     return render_template(
         "installation.html",
@@ -128,10 +134,12 @@ def installation(installation_id: int):
         cursors=facts["cursors"],
         queued=facts["queued"],
         last=facts["last"],
-        tiers=sorted(tiers.items(), key=lambda t: OBJECT_ORDER.get(t[0], 9)),
+        tiers=shown,
+        scored_by=scored_by if len(scored_by) > 1 else [],
         scored=sum(n for _o, _t, n in by_tier),
         reconciled=reconciled,
-        object_labels=crm.object_names,
+        object_plural=lambda t: plural(inst.crm_kind, t),
+        object_word=lambda t: singular(inst.crm_kind, t),
         outbound_messages=crm.outbound_messages,  # the page shows the installation's endpoint URL
         **causes_context(errors, inst),
         preview=preview,

@@ -13,11 +13,12 @@ from flask import render_template, request, url_for
 
 from connector.registry import provider
 from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
+from leadq.web import object_names
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from routing.config import RoutingConfigError, load_routing
-from scoring.score import WHAT_IF
-from storage import lead_pages
+from scoring.score import REQUALIFIED, WHAT_IF
+from storage import lead_directory, lead_pages
 from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
 from storage.stamps import aware
 
@@ -35,13 +36,7 @@ COLUMNS = (  # (sort key, heading, first click sorts descending)
 
 def object_word(crm_kind: str, object_type: str) -> str:
     """What the CRM calls one such record: HubSpot's "company", Salesforce's "account"."""
-    try:
-        plural = provider(crm_kind).object_names.get(ObjectType(object_type), "")
-    except ValueError:
-        plural = ""
-    if not plural:
-        return object_type
-    return plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+    return object_names.singular(crm_kind, object_type)
 
 
 def owner_names(stored: dict[str, str], inst: Any) -> dict[str, str]:
@@ -72,14 +67,14 @@ EVERYTHING = "all"
 
 def record_kinds(crm_kind: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The "Show" filter's choices: key -> (what the CRM calls them, object types). The default ("")
-    is the people (HubSpot contacts; Salesforce leads and contacts); companies or accounts apart."""
-    crm = provider(crm_kind)
-    people = tuple(str(t) for t in crm.people_objects)
-    names = {str(t): name for t, name in crm.object_names.items()}
+    is the people (HubSpot contacts; Salesforce leads and contacts); HubSpot's Leads records and the
+    companies or accounts apart (a Leads record is scored from its contact: not a person twice)."""
+    people = tuple(str(t) for t in provider(crm_kind).people_objects)
+    names = object_names.object_names(crm_kind)
     kinds = {"": (" and ".join(names.get(t, t) for t in people), people)}
     if len(people) > 1:
         kinds |= {t: (names.get(t, t), (t,)) for t in people}
-    kinds |= {t: (name, (t,)) for t, name in names.items() if t not in people}
+    kinds |= {t: (object_names.explained(crm_kind, t), (t,)) for t in names if t not in people}
     return kinds | {EVERYTHING: ("everything scored", ())}
 
 
@@ -185,7 +180,17 @@ def leads(installation_id: int):
         verdicts=[(v.value, label) for v, label in VERDICT_LABELS.items()],
         refused=asked.refused,
         object_word=lambda t: object_word(inst.crm_kind, t),
+        noun=_count_noun(inst.crm_kind, asked.query.object_types),
+        lead_state=object_names.lead_state,
     )
+
+
+def _count_noun(crm_kind: str, object_types: tuple[str, ...]) -> tuple[str, str]:
+    """How the list's count names its rows: "leads" (people), but "Leads records" when it shows only
+    HubSpot's Leads records (the page itself is called Leads)."""
+    if object_types == (ObjectType.PIPELINE_LEAD.value,):
+        return object_word(crm_kind, object_types[0]), object_names.plural(crm_kind, object_types[0])
+    return "lead", "leads"
 
 
 def _quoted(value: str | None) -> str:
@@ -243,19 +248,37 @@ def _what_if(reasons: list[Any]) -> str | None:
 
 
 def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
-    """Disqualifiers first and marked as such (they carry no contribution), then the contributions
-    (the what-if line is not a contribution: ``_what_if`` shows it on its own)."""
+    """A re-qualification trigger first (why the lead is worth a look now), then disqualifiers, each
+    marked as such (neither carries a contribution), then the contributions (the what-if line is not
+    a contribution: ``_what_if`` shows it on its own)."""
     out = [
         {
             "factor": factor,
             "contribution": contribution,
             "text": text,
             "disqualifier": str(factor).startswith("disqualifier."),
+            "trigger": factor == REQUALIFIED,
         }
         for factor, contribution, text in reasons
         if factor != WHAT_IF
     ]
-    return sorted(out, key=lambda r: not r["disqualifier"])
+    return sorted(out, key=lambda r: (not r["trigger"], not r["disqualifier"]))
+
+
+def _related(db: Any, inst: Any, who: Any) -> dict[str, Any]:
+    """A HubSpot Leads record's contact (its row, or where HubSpot shows it when leadq has none), its
+    label and stage; or a contact's Leads records; as leadq stored them."""
+    if who is None:
+        return {"contact": None, "contact_url": None, "pipeline_leads": [], "lead_state": ""}
+    app_base = services().settings.hubspot_auth_base
+    person = who.person_id if who.object_type == ObjectType.PIPELINE_LEAD else ""
+    return {
+        "contact": lead_directory.contact_of_lead(db, inst.id, who),
+        "contact_url": person
+        and object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, ObjectType.CONTACT, person),
+        "pipeline_leads": lead_directory.leads_of_contact(db, inst.id, who),
+        "lead_state": object_names.lead_state(who.label, who.stage) if person else "",
+    }
 
 
 @bp.get("/installations/<int:installation_id>/leads/<object_type>/<record_id>")
@@ -268,9 +291,11 @@ def lead(installation_id: int, object_type: str, record_id: str):
         story = lead_pages.lead_story(db, installation_id, object_type, record_id) if known_type else None
         who = lead_pages.directory_entry(db, installation_id, object_type, record_id) if known_type else None
         names = owner_names(lead_pages.owners(db, installation_id), inst) if story else {}
+        related = _related(db, inst, who)
     if story is None or story.empty:
         return render_template("lead.html", inst=inst, missing=True, word=word, record_id=record_id), 404
     latest = story.scores[0] if story.scores else None
+    app_base = services().settings.hubspot_auth_base
     return render_template(
         "lead.html",
         inst=inst,
@@ -287,4 +312,9 @@ def lead(installation_id: int, object_type: str, record_id: str):
         decisions=story.decisions,
         writes=_writes(story),
         readable_version=readable_version,
+        crm_url=object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, object_type, record_id),
+        crm_label=provider(inst.crm_kind).label,
+        object_word=lambda t: object_word(inst.crm_kind, t),
+        object_plural=lambda t: object_names.plural(inst.crm_kind, t),
+        **related,
     )

@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.registry import provider
+from leadq.web.object_names import OBJECT_ORDER, object_names
 from storage import cursors, installations
 from storage.db import UNAVAILABLE, Redis, Session
 from storage.heartbeats import beat_age
 from storage.stamps import aware
 from storage.statuses import CursorStatus
 
-OBJECT_ORDER = {"lead": 0, "contact": 1, "account": 2}
 WRITING = ("fill", "change")  # the write policy's actions that write to the CRM
 ACTION_WORDS = {
     "fill": "would fill (empty now)",
@@ -73,7 +73,7 @@ def preview_summary(db: Session, installation_id: int, applied_hash: str) -> dic
         return None
     crm = provider(inst.crm_kind)
     rows = sorted(totals.rows, key=lambda r: OBJECT_ORDER.get(r.object_type, 9))
-    labels = crm.object_names
+    labels = object_names(inst.crm_kind)
     objects = [_object(r, labels.get(r.object_type, r.object_type)) for r in rows]
     seen = {r.object_type for r in rows}
     done = all(r.status == CursorStatus.DONE for r in rows) and {o.value for o in crm.synced_objects} <= seen
