@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leadq.web.object_names import singular
 from storage import dead_letters, installations
 from storage.db import Session
 
@@ -27,8 +28,10 @@ def _retry_hint(installation_id: int) -> str:
 
 def error_report(session: Session, installation_id: int, cause: int | None = None) -> list[str]:
     """The lines `leadq errors` prints. Raises UnknownInstallation or UnknownCause with a message."""
-    if installations.get(session, installation_id) is None:
+    row = installations.get(session, installation_id)
+    if row is None:
         raise UnknownInstallation(f"installation {installation_id} does not exist: `leadq status` lists them")
+    crm = row.crm_kind
     groups = dead_letters.group_failures(session, installation_id)
     if cause is not None:
         chosen = next((g for g in groups if g.number == cause), None)
@@ -42,7 +45,8 @@ def error_report(session: Session, installation_id: int, cause: int | None = Non
         for r in chosen.records:
             when = r.last_failed_at.strftime("%Y-%m-%d %H:%M UTC") if r.last_failed_at else "?"
             lines.append(
-                f"  {r.object_type} {r.record_id}: {_plural(r.attempts, 'failed attempt')}, last {when}"
+                f"  {singular(crm, r.object_type)} {r.record_id}: "
+                f"{_plural(r.attempts, 'failed attempt')}, last {when}"
             )
         return lines
     if not groups:
@@ -53,7 +57,7 @@ def error_report(session: Session, installation_id: int, cause: int | None = Non
     ]
     for g in groups:
         more = f" and {g.count - EXAMPLES:,} more" if g.count > EXAMPLES else ""
-        kinds = sorted({r.object_type for r in g.records})
+        kinds = sorted({singular(crm, r.object_type) for r in g.records})
         lines.append(f"[{g.number}] {_plural(g.count, 'record')}: {g.text}")
         lines.append(f"    {g.hint or _retry_hint(installation_id)}")
         lines.append(f"    e.g. {'/'.join(kinds)} {', '.join(g.examples(EXAMPLES))}{more}")

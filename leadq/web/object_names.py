@@ -104,7 +104,7 @@ _LEAD_STAGES = {
 
 
 def lead_state(label: str, stage: str) -> str:
-    """"label Hot, stage Attempting" ("" where neither is known)."""
+    """ "label Hot, stage Attempting" ("" where neither is known)."""
     parts = []
     if label:
         parts.append("label " + _LEAD_LABELS.get(label.upper(), label.replace("_", " ").lower()))

@@ -23,7 +23,7 @@ from sandbox.hubspot.schema import OBJECT_TYPE_IDS
 from sandbox.hubspot.store import Portal, Record, parse_datetime_ms
 
 PAGE_SIZE = 50
-UI_TYPES = {"0-1": "contacts", "0-2": "companies"}
+UI_TYPES = {"0-1": "contacts", "0-2": "companies", "0-136": "leads"}
 IDENTITY = {
     "contacts": (
         "firstname",
@@ -36,6 +36,15 @@ IDENTITY = {
         "lifecyclestage",
     ),
     "companies": ("name", "domain", "industry", "numberofemployees", "country", "city", "hubspot_owner_id"),
+    "leads": (
+        "hs_lead_name",
+        "hs_lead_label",
+        "hs_pipeline_stage",
+        "hs_lead_type",
+        "hubspot_owner_id",
+        "hs_associated_contact_email",
+        "hs_associated_company_name",
+    ),
 }
 # The order an admin gives leadq's card: what a rep reads first, first.
 LEADQ_FIRST = (
@@ -49,7 +58,11 @@ LEADQ_FIRST = (
     "leadq_scored_at",
 )
 HIDDEN = ("hs_object_id",)
-INDEX_COLUMNS = {"contacts": ("email", "company"), "companies": ("domain", "industry")}
+INDEX_COLUMNS = {
+    "contacts": ("email", "company"),
+    "companies": ("domain", "industry"),
+    "leads": ("hs_lead_label", "hs_pipeline_stage"),
+}
 
 _LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} - sandbox CRM</title>
@@ -174,13 +187,15 @@ def _title(object_type: str, record: Record) -> tuple[str, str]:
     p = record.props
     if object_type == "companies":
         return p.get("name") or p.get("domain") or f"Company {record.id}", p.get("domain") or ""
+    if object_type == "leads":
+        return p.get("hs_lead_name") or f"Lead {record.id}", p.get("hs_associated_contact_email") or ""
     name = " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or p.get("email") or record.id
     role = " at ".join(x for x in (p.get("jobtitle"), p.get("company")) if x)
     return name, " - ".join(x for x in (role, p.get("email")) if x)
 
 
 def _associated_links(portal: Portal, object_type: str, record: Record) -> list[tuple[str, str, str]]:
-    other = "companies" if object_type == "contacts" else "contacts"
+    other = "companies" if object_type in ("contacts", "leads") else "contacts"
     found = sorted(portal.associated(object_type, record.id, other), key=int)[:20]
     links = []
     for rid in found:
@@ -217,7 +232,9 @@ def _render(portal: Portal, template: str, **values: Any) -> Response:
 
 def record_page(portal: Portal, object_type: str, record: Record) -> Response:
     name, subtitle = _title(object_type, record)
-    about = "About this contact" if object_type == "contacts" else "About this company"
+    about = {"contacts": "About this contact", "leads": "About this lead"}.get(
+        object_type, "About this company"
+    )
     identity = _rows(portal, object_type, record, IDENTITY[object_type])
     left = [_card(about, identity, links=_associated_links(portal, object_type, record))]
     groups = _group_cards(portal, object_type, record)
