@@ -87,21 +87,6 @@ def decayed_engagement(engagement: Engagement, icp: Icp, now: datetime, fallback
     return total
 
 
-def _last_activity(engagement: Engagement) -> datetime | None:
-    stamps = [
-        s
-        for s in (
-            engagement.last_activity_at,
-            engagement.last_visit_at,
-            engagement.last_email_open_at,
-            engagement.last_email_click_at,
-            engagement.last_form_at,
-        )
-        if s is not None
-    ]
-    return max(stamps) if stamps else None
-
-
 def person_features(person: Person, account: Account | None, icp: Icp, now: datetime) -> PersonFeatures:
     title = parse_title(person.title)
     email = parse_email(person.email, icp.extra_free_domains)
@@ -126,7 +111,7 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
     if account and account.tech_stack:
         tech = len({t.lower() for t in account.tech_stack} & icp.tech_stack)
     engagement = person.engagement
-    last = _last_activity(engagement)
+    last = engagement.last_engaged_at
     days_since = None if last is None else max(0.0, (now - last).total_seconds() / DAY)
     points = decayed_engagement(engagement, icp, now, person.created_at)
     competitor = bool(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from leadq import live_stack
-from storage.tables import Installation
+from storage.tables import Installation, SyncCursor
 from tests.support.hubspot import install
 from tests.support.services import REDIS_URL
 from workers.services.context import Runtime, build_context
@@ -100,6 +100,24 @@ def worker(served, redis_client):
     process = live_stack.start_worker(worker_env(settings), "changes,backfill", output=subprocess.PIPE)
     yield process
     live_stack.stop_process(process)
+
+
+def backfill_on_worker(app, sessions, installation_id: int, timeout: float = 600) -> bool:
+    """Send the backfill (people, then accounts) to the real worker; True once the accounts' pass is
+    done within ``timeout`` seconds."""
+    app.extensions["leadq"].celery.send_task(
+        "leadq.backfill", args=[installation_id, None, False], queue="backfill"
+    )
+
+    def backfilled() -> bool:
+        with sessions() as db:
+            rows = {
+                c.object_type: c.status
+                for c in db.scalars(select(SyncCursor).where(SyncCursor.name == "backfill"))
+            }
+        return rows.get("account") == "done"
+
+    return wait_until(backfilled, timeout=timeout)
 
 
 def worker_output(process) -> str:

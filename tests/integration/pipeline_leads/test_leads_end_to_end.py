@@ -10,10 +10,10 @@ import requests
 from sqlalchemy import func, select
 
 from leadq import live_stack
-from storage.tables import Installation, ProcessedEvent, SyncCursor
+from storage.tables import Installation, ProcessedEvent
 from tests.support import sync as sync_support
 from tests.support.hubspot import install
-from tests.support.sync import wait_until
+from tests.support.sync import backfill_on_worker, wait_until
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
 
@@ -76,19 +76,7 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     assert len(open_leads) > 30 and len(open_leads) < len(truth)  # the seed has open and closed leads
 
     # The backfill on the real worker: contacts (each page with its contacts' open leads), companies.
-    app.extensions["leadq"].celery.send_task(
-        "leadq.backfill", args=[installation_id, None, False], queue="backfill"
-    )
-
-    def backfilled() -> bool:
-        with sessions() as db:
-            rows = {
-                c.object_type: c.status
-                for c in db.scalars(select(SyncCursor).where(SyncCursor.name == "backfill"))
-            }
-        return rows.get("account") == "done"
-
-    assert wait_until(backfilled, timeout=300), "the backfill did not finish"
+    assert backfill_on_worker(app, sessions, installation_id, timeout=300), "the backfill did not finish"
     for lead_id, facts in open_leads.items():
         lead, contact = portal.get("leads", lead_id).props, portal.get("contacts", facts["contact"]).props
         for key in LEADQ:

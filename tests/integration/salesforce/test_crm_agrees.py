@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from connector import formatting
 from connector.salesforce.mapping import api_name
-from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
+from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow
 from tests.support import salesforce as salesforce_support
 from tests.support.salesforce import install, org_of, outbound_path
-from tests.support.sync import ROUTING, start_worker, wait_until, worker_env
+from tests.support.sync import ROUTING, backfill_on_worker, start_worker, wait_until, worker_env
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
 
@@ -73,19 +73,7 @@ def test_salesforce_holds_what_leadq_decided(served, live, sessions, redis_clien
     )
     worker = start_worker(worker_env(settings), "changes,backfill")
     try:
-        app.extensions["leadq"].celery.send_task(
-            "leadq.backfill", args=[installation_id, None, False], queue="backfill"
-        )
-
-        def backfilled() -> bool:
-            with sessions() as db:
-                rows = {
-                    c.object_type: c.status
-                    for c in db.scalars(select(SyncCursor).where(SyncCursor.name == "backfill"))
-                }
-            return rows.get("account") == "done"
-
-        assert wait_until(backfilled, timeout=600), "the backfill did not finish"
+        assert backfill_on_worker(app, sessions, installation_id, timeout=600), "the backfill did not finish"
         assert wait_until(lambda: _settled(live, sessions), timeout=120)
 
         with sessions() as db:

@@ -15,10 +15,10 @@ from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, T
 from sqlalchemy import func, select
 
 from connector import formatting
-from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow, SyncCursor
+from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow
 from tests.support import sync as sync_support
 from tests.support.hubspot import install
-from tests.support.sync import wait_until
+from tests.support.sync import backfill_on_worker, wait_until
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
 
@@ -85,19 +85,7 @@ def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, re
     portal = live_crm.sandbox.portals[live_crm.portal_id]
 
     # The backfill, on the real worker: contacts, then their companies.
-    app.extensions["leadq"].celery.send_task(
-        "leadq.backfill", args=[installation_id, None, False], queue="backfill"
-    )
-
-    def backfilled() -> bool:
-        with sessions() as db:
-            rows = {
-                c.object_type: c.status
-                for c in db.scalars(select(SyncCursor).where(SyncCursor.name == "backfill"))
-            }
-        return rows.get("account") == "done"
-
-    assert wait_until(backfilled, timeout=600), "the backfill did not finish"
+    assert backfill_on_worker(app, sessions, installation_id, timeout=600), "the backfill did not finish"
     assert live_crm.wait_for_webhooks(20)  # leadq's own writes come back as echoes, and are dropped
 
     # Every multiple of ten reads right: the CRM holds the decided whole points, never a tenth of them.
