@@ -102,6 +102,22 @@ class Engagement:
     # dated by last_activity_at; 0 where the CRM has none.
     tool_points: float = 0.0
 
+    @property
+    def last_engaged_at(self) -> datetime | None:
+        """The newest of the last-seen times (None: no engagement seen)."""
+        seen = [
+            t
+            for t in (
+                self.last_visit_at,
+                self.last_email_open_at,
+                self.last_email_click_at,
+                self.last_form_at,
+                self.last_activity_at,
+            )
+            if t is not None
+        ]
+        return max(seen) if seen else None
+
 
 def parse_iso(text: str) -> datetime | None:
     """An ISO 8601 date-time as CRMs write it (``Z``, ``+00:00`` or Salesforce's ``+0000``), or None

@@ -11,8 +11,16 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from sandbox.hubspot import creation
 from sandbox.hubspot.guard import resolve_type
-from sandbox.hubspot.store import Source
+from sandbox.hubspot.store import Portal, Source
+
+
+def _rep(portal: Portal, user_id: Any) -> Source:
+    """A rep working in HubSpot's UI (the first active owner unless ``userId`` names one)."""
+    owner = next(o for o in portal.owners if not o["archived"])
+    chosen = int(user_id or owner["userId"])
+    return Source("CRM_UI", f"userId:{chosen}", user_id=chosen)
 
 
 def register(app: Flask, sandbox: Any) -> None:
@@ -41,15 +49,34 @@ def register(app: Flask, sandbox: Any) -> None:
         problems = portal.validate(object_type, props)
         if problems:
             return jsonify(error=[dataclasses.asdict(p) for p in problems]), 400
-        owner = next(o for o in portal.owners if not o["archived"])
-        user_id = int(data.get("userId") or owner["userId"])
-        source = Source("CRM_UI", f"userId:{user_id}", user_id=user_id)
+        source = _rep(portal, data.get("userId"))
         if data.get("when") == "before-next-write":  # lands after the app's read, before its write
             with portal.lock:
                 portal.edits_before_write[(object_type, record.id)] = (props, source)
             return jsonify(queued=sorted(props))
         changes = portal.update(object_type, record.id, props, source)
         return jsonify(changed=[c[0] for c in changes])
+
+    @app.post("/_sandbox/hubspot/portals/<int:portal_id>/ui-create")
+    def ui_create(portal_id: int) -> Response:
+        """A rep creates a record in HubSpot's UI (a lead needs its contact, as through the API):
+        ``{"objectType": "leads", "properties": {...}, "associations": [HubSpot's create shape]}``."""
+        portal = sandbox.portals.get(portal_id)
+        data = request.get_json(silent=True) or {}
+        object_type = resolve_type(str(data.get("objectType", "")))
+        if portal is None or object_type is None:
+            return jsonify(error="unknown portal or objectType"), 404
+        props = {k: "" if v is None else str(v) for k, v in (data.get("properties") or {}).items()}
+        problems = portal.validate(object_type, props)
+        if problems:
+            return jsonify(error=[dataclasses.asdict(p) for p in problems]), 400
+        links = creation.check(portal, object_type, props, data.get("associations"))
+        if isinstance(links, Response):
+            return links
+        with portal.lock:
+            record = portal.create(object_type, props, _rep(portal, data.get("userId")))
+            creation.link(portal, object_type, record.id, links)
+        return jsonify(id=record.id), 201
 
     @app.post("/_sandbox/hubspot/portals/<int:portal_id>/uninstall")
     def uninstall(portal_id: int) -> Response:
@@ -67,7 +94,10 @@ def register(app: Flask, sandbox: Any) -> None:
         if known is None:
             return jsonify(error="unknown portal"), 404
         return jsonify(
-            propensity=known.propensity, won=known.won, competitor_domains=list(known.competitor_domains)
+            propensity=known.propensity,
+            won=known.won,
+            competitor_domains=list(known.competitor_domains),
+            leads=known.leads,
         )
 
     @app.route("/_sandbox/faults", methods=["GET", "POST"])

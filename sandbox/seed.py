@@ -13,8 +13,10 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sandbox.hubspot.store import Portal, Source, iso_ms
+from sandbox.seed_leads import seed_leads
 from sandbox.seed_vocab import (
     COMPETITOR_DOMAINS,
     COUNTRIES,
@@ -43,6 +45,8 @@ class Truth:
     won: dict[str, bool] = field(default_factory=dict)  # contact id -> outcome, if a deal closed
     competitor_domains: tuple[str, ...] = COMPETITOR_DOMAINS
     free_mail_domains: tuple[str, ...] = FREE_MAIL
+    # lead id -> its contact, final stage and when it got there, label and who set it, owner
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _sigmoid(x: float) -> float:
@@ -308,6 +312,8 @@ def seed_portal(portal: Portal, *, seed: int, records: int, anchor: datetime = D
                 rng.choice(rep_sources),
                 created_ms=created + DAY_MS,
             )
+    # Leads come last, from their own random stream, so everything above is unchanged by them.
+    truth.leads = seed_leads(portal, seed=seed, anchor_ms=anchor_ms)
     return truth
 
 

@@ -25,6 +25,7 @@ from sandbox.hubspot import (
     oauth,
     objects,
     owners,
+    pipelines,
     properties,
     record_pages,
     search,
@@ -200,6 +201,7 @@ class Sandbox:
             properties,
             owners,
             associations,
+            pipelines,
             installs,
             webhooks_admin,
             record_pages,
@@ -245,7 +247,7 @@ class Sandbox:
             "client_id": self.oauth.app.client_id,
             "app_id": self.oauth.app.app_id,
             "portals": {
-                str(pid): {t: len(p.live(t)) for t in ("contacts", "companies", "deals")}
+                str(pid): {t: len(p.live(t)) for t in ("contacts", "companies", "deals", "leads")}
                 | {"owners": len(p.owners), "installed": pid in self.oauth.installed}
                 for pid, p in self.portals.items()
             },
@@ -375,7 +377,8 @@ def dump_summary(running: RunningSandbox) -> str:
         won = sum(truth.won.values())
         lines.append(
             f"  portal {portal_id}: {len(portal.live('contacts'))} contacts, "
-            f"{len(portal.live('companies'))} companies, {len(portal.live('deals'))} deals "
+            f"{len(portal.live('companies'))} companies, {len(portal.live('deals'))} deals, "
+            f"{len(portal.live('leads'))} leads "
             f"({won} won / {len(truth.won) - won} lost), {len(portal.owners)} owners"
         )
     if sandbox.orgs:

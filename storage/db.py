@@ -25,8 +25,16 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     LockTimeout,
 )
 
-__all__ = ["UNAVAILABLE", "Engine", "Redis", "Session", "Sessions", "make_engine",
-           "make_session_factory", "transaction"]
+__all__ = [
+    "UNAVAILABLE",
+    "Engine",
+    "Redis",
+    "Session",
+    "Sessions",
+    "make_engine",
+    "make_session_factory",
+    "transaction",
+]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

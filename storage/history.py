@@ -49,7 +49,7 @@ class BatchHistory:
     stored; it is asked inside the transaction, against the newest score at that moment."""
 
     written: Sequence[FieldUpdate] = ()
-    versions: Mapping[str, str] = field(default_factory=dict)  # record id -> version read
+    versions: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (type, id) -> version read
     sent: Sequence[FieldUpdate] = ()
     failed: Sequence[Refusal] = ()
     scores: Sequence[NewScore] = ()

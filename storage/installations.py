@@ -50,9 +50,7 @@ def upsert_installation(
 
 
 def find(session: Session, crm: CrmKind, tenant_id: str) -> Installation | None:
-    stmt = select(Installation).where(
-        Installation.crm_kind == crm.value, Installation.tenant_id == tenant_id
-    )
+    stmt = select(Installation).where(Installation.crm_kind == crm.value, Installation.tenant_id == tenant_id)
     return session.scalars(stmt).one_or_none()
 
 

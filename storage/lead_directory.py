@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 
 from storage.tables import LeadDirectoryRow, utcnow
 
-LIMITS = {"name": 255, "email": 255, "company": 255, "domain": 255, "owner_id": 64, "owner_name": 255}
+LIMITS = {
+    "name": 255,
+    "email": 255,
+    "company": 255,
+    "domain": 255,
+    "owner_id": 64,
+    "owner_name": 255,
+    "person_id": 64,
+    "label": 64,
+    "stage": 64,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +37,9 @@ class LeadFacts:
     domain: str = ""
     owner_id: str = ""
     owner_name: str = ""
+    person_id: str = ""  # a HubSpot Leads record's contact
+    label: str = ""  # a HubSpot Leads record's label (hot, warm, cold) as the CRM stores it
+    stage: str = ""  # a HubSpot Leads record's pipeline stage id
 
 
 def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -> None:
@@ -46,7 +59,7 @@ def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(LeadDirectoryRow).values(rows)
-    changing = ("name", "email", "company", "domain", "owner_id", "owner_name", "updated_at")
+    changing = (*LIMITS, "updated_at")
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["installation_id", "object_type", "record_id"],

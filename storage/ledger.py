@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -43,9 +43,10 @@ def record_writes(
     session: Session,
     installation_id: int,
     updates: Sequence[FieldUpdate],
-    versions: dict[str, str] | None = None,
+    versions: Mapping[tuple[str, str], str] | None = None,
 ) -> None:
-    """Upsert one row per (record, field) with the value just written."""
+    """Upsert one row per (record, field) with the value just written; ``versions``: (object type,
+    record id) -> the version leadq read before writing."""
     if not updates:
         return
     now = datetime.now(UTC)
@@ -57,7 +58,7 @@ def record_writes(
             "record_id": u.ref.record_id,
             "field_key": u.key,
             "value": u.value,
-            "record_version": (versions or {}).get(u.ref.record_id, ""),
+            "record_version": (versions or {}).get((u.ref.object_type.value, u.ref.record_id), ""),
             "written_at": now,
         }
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

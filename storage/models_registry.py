@@ -12,7 +12,10 @@ from storage.statuses import ModelStatus
 from storage.tables import ModelVersion
 
 CHAMPION, CHALLENGER, RETIRED, REJECTED = (
-    ModelStatus.CHAMPION, ModelStatus.CHALLENGER, ModelStatus.RETIRED, ModelStatus.REJECTED
+    ModelStatus.CHAMPION,
+    ModelStatus.CHALLENGER,
+    ModelStatus.RETIRED,
+    ModelStatus.REJECTED,
 )
 
 

@@ -34,6 +34,7 @@ class NewScore:
     reasons: list[list[Any]]
     model_version: str
     scored_at: datetime  # when it was computed; the score itself is as of the day
+    last_engaged_at: datetime | None = None  # the record's newest engagement when it was scored
 
     @property
     def key(self) -> RecordKey:
@@ -110,5 +111,6 @@ def add(session: Session, installation_id: int, new: NewScore) -> None:
             reasons=new.reasons,
             model_version=new.model_version,
             scored_at=new.scored_at,
+            last_engaged_at=new.last_engaged_at,
         )
     )

@@ -153,6 +153,8 @@ class ScoreRow(Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     model_version: Mapped[str] = mapped_column(String(64), default="rules")
     scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    # The newest engagement the record showed when it was scored (None: none known, or an account).
+    last_engaged_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
 class RoutingDecisionRow(Base):
@@ -351,4 +353,8 @@ class LeadDirectoryRow(Base):
     domain: Mapped[str] = mapped_column(String(255), default="", server_default="")
     owner_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     owner_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # A HubSpot Leads record's contact, its label and pipeline stage as read ("" for anything else).
+    person_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    label: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    stage: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)

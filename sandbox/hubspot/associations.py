@@ -1,4 +1,4 @@
-"""Associations v4 (list, create default or labelled, remove, batch read) and deal pipelines."""
+"""Associations v4: list, create default or labelled, remove, batch read."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ from sandbox.hubspot import errors, schema
 from sandbox.hubspot.guard import guarded, invalid_json, json_body, resolve_type
 from sandbox.hubspot.store import ASSOC_TYPES, Portal, iso_ms
 
-LABELS = {1: "Primary", 2: "Primary", 5: "Primary", 6: "Primary"}
+LABELS = {
+    1: "Primary",
+    2: "Primary",
+    5: "Primary",
+    6: "Primary",
+    578: "Primary",
+    579: "Primary",
+    580: "Primary",
+    581: "Primary",
+}
 
 
 def _now(sandbox: Any) -> str:
@@ -22,6 +31,28 @@ def _types(from_type: str, to_type: str, ids: set[int]) -> list[dict[str, Any]]:
         {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": LABELS.get(type_id)}
         for type_id in sorted(ids)
     ]
+
+
+def _refresh_leads(portal: Portal, types: tuple[str, str], ids: tuple[str, str]) -> None:
+    """A lead's calculated link properties follow its associations."""
+    for object_type, object_id in zip(types, ids, strict=True):
+        if object_type == "leads":
+            portal.refresh_lead(object_id)
+
+
+def _wrong_type(types: tuple[str, str], ids: set[int], categories: set[str]) -> Response | None:
+    """A HUBSPOT_DEFINED type id that does not exist for this direction is refused (leads pairs)."""
+    known = ASSOC_TYPES.get(types)
+    if known is None or "leads" not in types or "HUBSPOT_DEFINED" not in categories:
+        return None
+    wrong = sorted(i for i in ids if i not in known)
+    if not wrong:
+        return None
+    return errors.validation(
+        f"Invalid association type: HUBSPOT_DEFINED {wrong[0]} is not a valid association type "
+        f"from {schema.SINGULAR[types[0]]} to {schema.SINGULAR[types[1]]}.",
+        context={"associationTypeId": [str(i) for i in wrong]},
+    )
 
 
 def _scopes(objectType: str = "contacts", toObjectType: str = "companies", **kw: Any) -> tuple[str, ...]:
@@ -80,6 +111,7 @@ def register(app: Flask, sandbox: Any) -> None:
             if portal.get(object_type, object_id) is None:
                 return errors.not_found(schema.SINGULAR[object_type].upper(), [object_id])
         portal.associate(types[0], fromObjectId, types[1], toObjectId)
+        _refresh_leads(portal, types, (fromObjectId, toObjectId))
         unlabeled = ASSOC_TYPES.get(types, (0, 0))[1]
         return jsonify(
             {
@@ -115,11 +147,12 @@ def register(app: Flask, sandbox: Any) -> None:
             return types
         if request.method == "DELETE":
             portal.dissociate(types[0], objectId, types[1], toObjectId)
+            _refresh_leads(portal, types, (objectId, toObjectId))
             return Response(status=204)
         specs = request.get_json(silent=True)
         if not isinstance(specs, list) or not specs:
             return errors.validation("Body must be a list of association specs")
-        ids = set()
+        ids, categories = set(), set()
         for spec in specs:
             if (
                 not isinstance(spec, dict)
@@ -131,10 +164,15 @@ def register(app: Flask, sandbox: Any) -> None:
                     "Each spec needs associationCategory and an integer associationTypeId"
                 )
             ids.add(spec["associationTypeId"])
+            categories.add(spec["associationCategory"])
+        wrong = _wrong_type(types, ids, categories)
+        if wrong is not None:
+            return wrong
         for object_type, object_id in ((types[0], objectId), (types[1], toObjectId)):
             if portal.get(object_type, object_id) is None:
                 return errors.not_found(schema.SINGULAR[object_type].upper(), [object_id])
         portal.associate(types[0], objectId, types[1], toObjectId, type_ids=ids)
+        _refresh_leads(portal, types, (objectId, toObjectId))
         linked = portal.associated(types[0], objectId, types[1])[toObjectId]
         return jsonify(
             {
@@ -180,39 +218,5 @@ def register(app: Flask, sandbox: Any) -> None:
                 "results": results,
                 "startedAt": _now(sandbox),
                 "completedAt": _now(sandbox),
-            }
-        )
-
-    @app.get("/crm/v3/pipelines/<object_type>", endpoint="hs_pipelines")
-    @guarded(sandbox, scopes=lambda **_: ("crm.objects.deals.read",))
-    def pipelines(portal: Portal, grant: Any, object_type: str) -> Response:
-        if resolve_type(object_type) != "deals":
-            return jsonify({"results": []})
-        stages = [
-            {
-                "id": sid,
-                "label": label,
-                "displayOrder": i,
-                "archived": False,
-                "metadata": {"isClosed": closed, "probability": prob},
-                "createdAt": "2019-01-01T00:00:00.000Z",
-                "updatedAt": "2019-01-01T00:00:00.000Z",
-                "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
-            }
-            for i, (sid, label, prob, closed) in enumerate(schema.DEAL_STAGES)
-        ]
-        return jsonify(
-            {
-                "results": [
-                    {
-                        "id": "default",
-                        "label": "Sales Pipeline",
-                        "displayOrder": 0,
-                        "archived": False,
-                        "stages": stages,
-                        "createdAt": "2019-01-01T00:00:00.000Z",
-                        "updatedAt": "2019-01-01T00:00:00.000Z",
-                    }
-                ]
             }
         )

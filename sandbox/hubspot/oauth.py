@@ -30,6 +30,8 @@ KNOWN_SCOPES = frozenset(
         "crm.objects.companies.write",
         "crm.objects.deals.read",
         "crm.objects.deals.write",
+        "crm.objects.leads.read",
+        "crm.objects.leads.write",
         "crm.objects.owners.read",
         "crm.schemas.contacts.read",
         "crm.schemas.contacts.write",

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from sandbox.hubspot import errors, schema
+from sandbox.hubspot import creation, errors, schema
 from sandbox.hubspot.guard import (
     guarded,
     invalid_json,
@@ -38,7 +38,7 @@ def serialize(
     associations: list[str] | None = None,
 ) -> dict[str, Any]:
     defs = portal.properties[object_type]
-    always = ("hs_object_id", "createdate", schema.MODIFIED_PROP[object_type])
+    always = ("hs_object_id", schema.CREATED_PROP[object_type], schema.MODIFIED_PROP[object_type])
     names = list(properties) if properties else list(schema.DEFAULT_RETURNED[object_type])
     names += [n for n in always if n not in names]
     body: dict[str, Any] = {
@@ -170,7 +170,12 @@ def register(app: Flask, sandbox: Any) -> None:
         problems = portal.validate(resolved, props)
         if problems:
             return errors.property_values_invalid(problems, portal.portal_id)
-        record = portal.create(resolved, props, app_source(sandbox))
+        links = creation.check(portal, resolved, props, data.get("associations"))
+        if isinstance(links, Response):
+            return links
+        with portal.lock:
+            record = portal.create(resolved, props, app_source(sandbox))
+            creation.link(portal, resolved, record.id, links)
         response = jsonify(serialize(portal, resolved, record, list(props)))
         response.status_code = 201
         return response
@@ -289,7 +294,7 @@ def register(app: Flask, sandbox: Any) -> None:
         too_many = _batch_limit(data["inputs"], BATCH_MAX)
         if too_many:
             return too_many
-        problems = []
+        problems, links = [], []
         for item in data["inputs"]:
             props = (item or {}).get("properties") if isinstance(item, dict) else None
             if not isinstance(props, dict):
@@ -297,11 +302,18 @@ def register(app: Flask, sandbox: Any) -> None:
             problems.extend(portal.validate(resolved, {k: str(v) for k, v in props.items()}))
         if problems:
             return errors.property_values_invalid(problems, portal.portal_id)
+        for item in data["inputs"]:  # one input without its required association rejects the batch
+            checked = creation.check(portal, resolved, _values(item["properties"]), item.get("associations"))
+            if isinstance(checked, Response):
+                return checked
+            links.append(checked)
         started = _stamp(sandbox)
         results = []
-        for item in data["inputs"]:
-            props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
-            record = portal.create(resolved, props, app_source(sandbox))
+        for item, item_links in zip(data["inputs"], links, strict=True):
+            props = _values(item["properties"])
+            with portal.lock:
+                record = portal.create(resolved, props, app_source(sandbox))
+                creation.link(portal, resolved, record.id, item_links)
             results.append(serialize(portal, resolved, record, list(props)))
         response = _batch_response(sandbox, resolved, started, results, [], "create")
         response.status_code = 201
@@ -320,6 +332,10 @@ def register(app: Flask, sandbox: Any) -> None:
         ("/batch/create", batch_create, "POST"),
     ):
         app.add_url_rule(dated + suffix, f"{view.__name__}_2026_03", view, methods=[method])
+
+
+def _values(raw: dict[str, Any]) -> dict[str, str]:
+    return {k: "" if v is None else str(v) for k, v in raw.items()}
 
 
 def _lookup(

@@ -17,11 +17,15 @@ REQUIRED = ("name", "label", "type", "fieldType", "groupName")
 
 def _read_scopes(object_type: str = "contacts", **_: Any) -> tuple[str, ...]:
     resolved = resolve_type(object_type) or "contacts"
+    if resolved == "leads":  # HubSpot has no crm.schemas.leads.* scopes: the object scopes cover them
+        return ("crm.objects.leads.read", "crm.objects.leads.write")
     return (f"crm.schemas.{resolved}.read", f"crm.objects.{resolved}.read", f"crm.schemas.{resolved}.write")
 
 
 def _write_scopes(object_type: str = "contacts", **_: Any) -> tuple[str, ...]:
     resolved = resolve_type(object_type) or "contacts"
+    if resolved == "leads":
+        return ("crm.objects.leads.write",)
     return (f"crm.schemas.{resolved}.write",)
 
 

@@ -192,6 +192,19 @@ def _associated_links(portal: Portal, object_type: str, record: Record) -> list[
     return links
 
 
+def _leads_card(portal: Portal, contact: Record) -> dict[str, Any]:
+    """The contact's Leads records: name, then stage, label and owner (as the UI's leads card)."""
+    rows: list[tuple[str, Any]] = []
+    for lead_id in sorted(portal.associated("contacts", contact.id, "leads"), key=int):
+        lead = portal.get("leads", lead_id)
+        if lead is None:
+            continue
+        parts = (("Stage", "hs_pipeline_stage"), ("Label", "hs_lead_label"), ("Owner", "hubspot_owner_id"))
+        lines = [f"{what}: {shown_value(portal, 'leads', n, lead.props.get(n)) or '--'}" for what, n in parts]
+        rows.append((lead.props.get("hs_lead_name") or f"Lead {lead.id}", lines))
+    return _card("Leads", rows or [("Leads", None)])
+
+
 def _render(portal: Portal, template: str, **values: Any) -> Response:
     html = _ENV.get_template(template).render(
         portal_id=portal.portal_id,
@@ -210,6 +223,8 @@ def record_page(portal: Portal, object_type: str, record: Record) -> Response:
     groups = _group_cards(portal, object_type, record)
     for group, label, names in groups:
         left.append(_card(label, _rows(portal, object_type, record, names), leadq=group == "leadq"))
+    if object_type == "contacts":  # after leadq's card, as the UI's sidebar lists a contact's leads
+        left.append(_leads_card(portal, record))
     shown = set(IDENTITY[object_type]).union(*(set(names) for _g, _l, names in groups), HIDDEN)
     rest = sorted(n for n in record.props if n not in shown and record.props.get(n))
     right = [_card("All other properties", _rows(portal, object_type, record, rest))]

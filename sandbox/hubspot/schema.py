@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-OBJECT_TYPES = ("contacts", "companies", "deals")
-OBJECT_TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals"}
-SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal"}
-ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals", **OBJECT_TYPE_IDS}
+OBJECT_TYPES = ("contacts", "companies", "deals", "leads")
+OBJECT_TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-136": "leads"}
+TYPE_ID = {name: type_id for type_id, name in OBJECT_TYPE_IDS.items()}
+SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "leads": "lead"}
+ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals", "lead": "leads", **OBJECT_TYPE_IDS}
 # The "last modified" property differs: contacts use lastmodifieddate.
 MODIFIED_PROP = {
     "contacts": "lastmodifieddate",
     "companies": "hs_lastmodifieddate",
     "deals": "hs_lastmodifieddate",
+    "leads": "hs_lastmodifieddate",
+}
+# Leads (a newer object) carry hs_createdate instead of createdate.
+CREATED_PROP = {
+    "contacts": "createdate",
+    "companies": "createdate",
+    "deals": "createdate",
+    "leads": "hs_createdate",
 }
 DEFAULT_GROUP = {
     "contacts": "contactinformation",
     "companies": "companyinformation",
     "deals": "dealinformation",
+    "leads": "leadinformation",
 }
 DEFAULT_RETURNED = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
@@ -32,6 +42,7 @@ DEFAULT_RETURNED = {
         "hs_object_id",
         "pipeline",
     ),
+    "leads": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
 }
 
 LIFECYCLE = (
@@ -103,6 +114,18 @@ DEAL_STAGES = (
     ("closedwon", "Closed Won", "1.0", "true"),
     ("closedlost", "Closed Lost", "0.0", "true"),
 )
+
+# HubSpot's default lead pipeline: (stage id, label, leadState, isClosed). New leads land in the first.
+LEAD_PIPELINE_ID = "lead-pipeline-id"
+LEAD_STAGES = (
+    ("new-stage-id", "New", "OPEN", "false"),
+    ("attempting-stage-id", "Attempting", "OPEN", "false"),
+    ("connected-stage-id", "Connected", "OPEN", "false"),
+    ("qualified-stage-id", "Qualified", "QUALIFIED", "true"),
+    ("unqualified-stage-id", "Disqualified", "DISQUALIFIED", "true"),
+)
+LEAD_TYPES = ("NEW_BUSINESS", "UPSELL", "RE_ATTEMPTING")
+LEAD_LABELS = ("HOT", "WARM", "COLD")
 
 # (name, label, type, fieldType, options, read_only_value, calculated)
 _Spec = tuple[str, str, str, str, tuple[str, ...], bool, bool]
@@ -198,7 +221,39 @@ _DEAL: list[_Spec] = [
     ("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", (), True, True),
 ]
 
-_BY_TYPE = {"contacts": _CONTACT, "companies": _COMPANY, "deals": _DEAL}
+_LEAD: list[_Spec] = [
+    ("hs_lead_name", "Lead name", "string", "text", (), False, False),
+    ("hs_lead_type", "Lead type", "enumeration", "select", LEAD_TYPES, False, False),
+    ("hs_lead_label", "Lead label", "enumeration", "select", LEAD_LABELS, False, False),
+    ("hs_pipeline", "Pipeline", "enumeration", "select", (LEAD_PIPELINE_ID,), False, False),
+    (
+        "hs_pipeline_stage",
+        "Lead stage",
+        "enumeration",
+        "radio",
+        tuple(s[0] for s in LEAD_STAGES),
+        False,
+        False,
+    ),
+    ("hs_pipeline_stage_last_updated", "Last stage change", "datetime", "date", (), True, True),
+    ("hs_lead_is_open", "Is open", "bool", "booleancheckbox", ("true", "false"), True, True),
+    ("hs_lead_is_qualified", "Is qualified", "bool", "booleancheckbox", ("true", "false"), True, True),
+    ("hs_lead_is_disqualified", "Is disqualified", "bool", "booleancheckbox", ("true", "false"), True, True),
+    ("hs_primary_contact_id", "Primary contact ID", "number", "number", (), True, True),
+    ("hs_primary_company_id", "Primary company ID", "number", "number", (), True, True),
+    ("hs_associated_contact_email", "Associated contact email", "string", "text", (), True, True),
+    ("hs_associated_contact_firstname", "Associated contact first name", "string", "text", (), True, True),
+    ("hs_associated_contact_lastname", "Associated contact last name", "string", "text", (), True, True),
+    ("hs_associated_company_name", "Associated company name", "string", "text", (), True, True),
+    ("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", (), True, True),
+]
+_LEAD_COMMON: list[_Spec] = [
+    ("hs_object_id", "Record ID", "number", "number", (), True, False),
+    ("hs_createdate", "Create date", "datetime", "date", (), False, False),
+    ("hubspot_owner_id", "Lead owner", "enumeration", "select", (), False, False),
+]
+
+_BY_TYPE = {"contacts": _CONTACT, "companies": _COMPANY, "deals": _DEAL, "leads": _LEAD}
 
 
 def _property(object_type: str, spec: _Spec, order: int, created_ms: str) -> dict[str, Any]:
@@ -235,8 +290,13 @@ def _property(object_type: str, spec: _Spec, order: int, created_ms: str) -> dic
 
 
 def default_properties(object_type: str, created_iso: str) -> dict[str, dict[str, Any]]:
-    specs = _COMMON + _BY_TYPE[object_type]
-    return {s[0]: _property(object_type, s, i, created_iso) for i, s in enumerate(specs)}
+    specs = (_LEAD_COMMON if object_type == "leads" else _COMMON) + _BY_TYPE[object_type]
+    props = {s[0]: _property(object_type, s, i, created_iso) for i, s in enumerate(specs)}
+    if object_type == "leads":  # stage and pipeline options show their labels, not their ids
+        props["hs_pipeline"]["options"][0]["label"] = "Lead pipeline"
+        for option, stage in zip(props["hs_pipeline_stage"]["options"], LEAD_STAGES, strict=True):
+            option["label"] = stage[1]
+    return props
 
 
 def default_groups(object_type: str) -> dict[str, dict[str, Any]]:
@@ -245,6 +305,7 @@ def default_groups(object_type: str) -> dict[str, dict[str, Any]]:
         "contacts": "Contact information",
         "companies": "Company information",
         "deals": "Deal information",
+        "leads": "Lead information",
     }[object_type]
     return {name: {"name": name, "label": label, "displayOrder": -1, "archived": False}}
 

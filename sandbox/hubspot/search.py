@@ -34,6 +34,7 @@ QUERY_PROPS = {
     "contacts": ("firstname", "lastname", "email", "phone", "company", "website"),
     "companies": ("name", "domain", "website", "phone"),
     "deals": ("dealname",),
+    "leads": ("hs_lead_name",),
 }
 
 

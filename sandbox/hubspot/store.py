@@ -25,6 +25,11 @@ ASSOC_TYPES: dict[tuple[str, str], tuple[int, int]] = {
     ("contacts", "deals"): (4, 4),
     ("deals", "companies"): (5, 341),
     ("companies", "deals"): (6, 342),
+    # Leads (docs/sandbox.md, Leads): 578/608 lead->contact, 580/610 lead->company, 609/611 back.
+    ("leads", "contacts"): (578, 608),
+    ("contacts", "leads"): (579, 609),
+    ("leads", "companies"): (580, 610),
+    ("companies", "leads"): (581, 611),
 }
 
 
@@ -124,9 +129,15 @@ class Portal:
             rid = record_id or self.new_id()
             record = Record(id=rid, props={}, history={}, created_ms=created, updated_ms=created)
             record.props["hs_object_id"] = rid
-            record.props["createdate"] = iso_ms(created)
+            record.props[schema.CREATED_PROP[object_type]] = iso_ms(created)
             self.objects[object_type][rid] = record
+            if object_type == "leads":  # a lead without a stage lands in the pipeline's first stage
+                props = {
+                    "hs_pipeline": schema.LEAD_PIPELINE_ID,
+                    "hs_pipeline_stage": schema.LEAD_STAGES[0][0],
+                } | {k: v for k, v in props.items() if v}
             changes = self._apply(object_type, record, props, source, at_ms=created)
+            changes += self._derive(object_type, record, created)
             self._touch(object_type, record, created)
             if notify:
                 self._notify(object_type, rid, "creation", changes, source)
@@ -148,6 +159,7 @@ class Portal:
             when = at_ms if at_ms is not None else self.clock.now_ms()
             changes = self._apply(object_type, record, props, source, at_ms=when)
             if changes:
+                changes += self._derive(object_type, record, when)
                 self._touch(object_type, record, when)
                 if notify:
                     self._notify(object_type, record_id, "propertyChange", changes, source)
@@ -179,6 +191,52 @@ class Portal:
             record.history.setdefault(name, []).insert(0, entry)
             changes.append((name, old, value))
         return changes
+
+    def _derive(self, object_type: str, record: Record, at_ms: int) -> list[tuple[str, str | None, str]]:
+        """HubSpot's calculated lead properties: open/qualified flags, last stage change, links."""
+        if object_type != "leads":
+            return []
+        stage = record.props.get("hs_pipeline_stage", "")
+        state = next((s[2] for s in schema.LEAD_STAGES if s[0] == stage), "OPEN")
+        derived = {
+            "hs_lead_is_open": str(state == "OPEN").lower(),
+            "hs_lead_is_qualified": str(state == "QUALIFIED").lower(),
+            "hs_lead_is_disqualified": str(state == "DISQUALIFIED").lower(),
+        }
+        stage_history = record.history.get("hs_pipeline_stage") or [{}]
+        if stage_history[0].get("timestamp"):
+            derived["hs_pipeline_stage_last_updated"] = stage_history[0]["timestamp"]
+        derived |= self._link_props(record.id)
+        return self._apply(object_type, record, derived, Source("CALCULATED"), at_ms=at_ms)
+
+    def _link_props(self, lead_id: str) -> dict[str, str]:
+        """The lead's primary contact and company and the values HubSpot copies from them."""
+        linked: dict[str, str] = {}
+        for to_type, primary, names in (
+            ("contacts", 578, (("email", "email"), ("firstname", "firstname"), ("lastname", "lastname"))),
+            ("companies", 580, (("name", "name"),)),
+        ):
+            ids = self.associations.get(("leads", lead_id, to_type), {})
+            chosen = next((i for i, t in sorted(ids.items()) if primary in t), next(iter(sorted(ids)), ""))
+            other = self.objects[to_type].get(chosen) if chosen else None
+            prefix = "hs_associated_contact_" if to_type == "contacts" else "hs_associated_company_"
+            linked["hs_primary_contact_id" if to_type == "contacts" else "hs_primary_company_id"] = chosen
+            for target, source_name in names:
+                linked[prefix + target] = (other.props.get(source_name) or "") if other else ""
+        return linked
+
+    def refresh_lead(self, lead_id: str, at_ms: int | None = None, notify: bool = True) -> None:
+        """Recompute a lead's calculated properties (after its associations changed)."""
+        with self.lock:
+            record = self.objects["leads"].get(lead_id)
+            if record is None:
+                return
+            when = at_ms if at_ms is not None else self.clock.now_ms()
+            changes = self._derive("leads", record, when)
+            if changes:
+                self._touch("leads", record, when)
+                if notify:
+                    self._notify("leads", lead_id, "propertyChange", changes, Source("CALCULATED"))
 
     def land_edits_before_write(self, object_type: str, record_ids: list[str]) -> None:
         """Apply the edits a test queued to land between the app's read and its write."""

@@ -24,11 +24,9 @@ from sandbox.hubspot.store import Portal, Source, iso_ms
 
 MAX_BATCH = 100
 MAX_RETRIES = 10
-EVENT_TYPES = {
-    f"{s}.{k}"
-    for s in ("contact", "company", "deal")
-    for k in ("creation", "deletion", "propertyChange", "merge", "restore", "associationChange")
-}
+KINDS = ("creation", "deletion", "propertyChange", "merge", "restore", "associationChange")
+# Legacy per-object types, and the generic object.* types (any object, named by objectTypeId).
+EVENT_TYPES = {f"{s}.{k}" for s in ("contact", "company", "deal", "object") for k in KINDS}
 
 
 @dataclass
@@ -84,7 +82,9 @@ class WebhookHub:
 
     # Subscriptions --------------------------------------------------------------------
 
-    def add_subscription(self, event_type: str, property_name: str | None, active: bool) -> dict[str, Any]:
+    def add_subscription(
+        self, event_type: str, property_name: str | None, active: bool, object_type_id: str | None = None
+    ) -> dict[str, Any]:
         with self._lock:
             self._next_sub += 1
             now = iso_ms(self.clock.now_ms())
@@ -97,6 +97,8 @@ class WebhookHub:
             }
             if property_name:
                 sub["propertyName"] = property_name
+            if object_type_id:
+                sub["objectTypeId"] = object_type_id
             self.subscriptions[self._next_sub] = sub
             return sub
 
@@ -114,11 +116,12 @@ class WebhookHub:
     ) -> None:
         if not installed or not self.target_url:
             return
-        singular = schema.SINGULAR[object_type]
+        legacy, type_id = f"{schema.SINGULAR[object_type]}.{kind}", schema.TYPE_ID[object_type]
         now = self.clock.now_ms()
         events = []
         for sub in list(self.subscriptions.values()):
-            if not sub["active"] or sub["eventType"] != f"{singular}.{kind}":
+            generic = sub["eventType"] == f"object.{kind}" and sub.get("objectTypeId") == type_id
+            if not sub["active"] or not (generic or sub["eventType"] == legacy):
                 continue
             base = {
                 "eventId": self._event_id(),
@@ -133,6 +136,8 @@ class WebhookHub:
             }
             if source.source_id:
                 base["sourceId"] = source.source_id
+            if generic:  # generic events name their object by its type id
+                base["objectTypeId"] = type_id
             if kind == "creation":
                 events.append(base | {"changeFlag": "CREATED"})
             elif kind == "propertyChange":

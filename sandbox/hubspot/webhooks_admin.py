@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
-from sandbox.hubspot import errors
+from sandbox.hubspot import errors, schema
+from sandbox.hubspot.guard import resolve_type
 from sandbox.hubspot.store import iso_ms
 from sandbox.hubspot.webhooks import EVENT_TYPES, WebhookHub
 
@@ -70,6 +71,15 @@ def register(app: Flask, sandbox: Any) -> None:
         data = request.get_json(silent=True)
         if not isinstance(data, dict) or data.get("eventType") not in EVENT_TYPES:
             return errors.validation(f"eventType must be one of {sorted(EVENT_TYPES)}")
+        object_type_id = None
+        if data["eventType"].startswith("object."):  # generic: the object is named by objectTypeId
+            resolved = resolve_type(str(data.get("objectTypeId") or ""))
+            if resolved is None:
+                return errors.validation(
+                    f"objectTypeId is required for {data['eventType']} subscriptions and must name a "
+                    f"supported object, got {data.get('objectTypeId')!r}"
+                )
+            object_type_id = schema.TYPE_ID[resolved]
         if data["eventType"].endswith(".propertyChange") and not data.get("propertyName"):
             return errors.validation("propertyName is required for propertyChange subscriptions")
         if data.get("propertyName") in (
@@ -81,7 +91,9 @@ def register(app: Flask, sandbox: Any) -> None:
         if len(hub.subscriptions) >= 1000:
             return errors.validation("The maximum number allowed of subscriptions has been reached (1000)")
         response = jsonify(
-            hub.add_subscription(data["eventType"], data.get("propertyName"), bool(data.get("active", False)))
+            hub.add_subscription(
+                data["eventType"], data.get("propertyName"), bool(data.get("active", False)), object_type_id
+            )
         )
         response.status_code = 201
         return response

@@ -95,7 +95,9 @@ def _score_chunk(
         ctx.installation_id,
         BatchHistory(
             written=list(write.written) if write else [],
-            versions={s.account.ref.record_id: s.account.version for s in scored},
+            versions={
+                (s.account.ref.object_type.value, s.account.ref.record_id): s.account.version for s in scored
+            },
             sent=updates,
             failed=write.failed if write else (),
             scores=[_new_score(s, model_version, computed_at) for s in scored],

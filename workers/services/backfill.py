@@ -15,12 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.base import Cursor
-from core.records import Account, ObjectType
+from core.records import Account, ObjectType, PipelineLead
 from storage import cursors
 from storage.statuses import CursorStatus
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
 from workers.services.sync import BatchReport, process_people
+
+PIPELINE_LEAD = ObjectType.PIPELINE_LEAD
+
+
+class NoPipelineLeads(LookupError):
+    """A backfill of pipeline leads where the installation has none (HubSpot: Leads scopes not granted)."""
 
 
 @dataclass
@@ -78,8 +84,9 @@ def run_backfill(
         if state.status == CursorStatus.CANCELLED:  # an admin cancelled this preview
             return Progress(state.done, state.total, 0.0, None, CursorStatus.CANCELLED), BatchReport()
         total = state.total
-    # Contacts find their company here without a call per page; Salesforce leads carry their own.
-    accounts = load_accounts(ctx) if obj not in (ObjectType.LEAD, ObjectType.ACCOUNT) else {}
+    # Contacts find their company here without a call per page; Salesforce leads carry their own, and
+    # the people of a page of pipeline leads are read with their companies.
+    accounts = load_accounts(ctx) if obj not in (ObjectType.LEAD, ObjectType.ACCOUNT, PIPELINE_LEAD) else {}
     report = BatchReport()
     started, pages, handled = time.monotonic(), 0, 0
     while True:
@@ -117,7 +124,16 @@ def run_backfill(
 
 def _page(ctx: InstallationContext, obj: ObjectType, after: str | None) -> tuple[list[Any], str | None]:
     """The page of records after ``after`` (the first page without it) and the cursor of the next."""
-    page = next(iter(ctx.adapter.iter_records(obj, Cursor(after=after) if after else None)), None)
+    cursor = Cursor(after=after) if after else None
+    leads_api = ctx.adapter.pipeline_leads
+    if obj == PIPELINE_LEAD and leads_api is None:
+        raise NoPipelineLeads("this installation has no access to the CRM's Leads records")
+    pages = (
+        leads_api.iter_leads(cursor)
+        if obj == PIPELINE_LEAD and leads_api
+        else ctx.adapter.iter_records(obj, cursor)
+    )
+    page = next(iter(pages), None)
     records = list(page.records) if page is not None else []
     next_after = page.next_cursor.after if page is not None and page.next_cursor else None
     return records, next_after
@@ -129,7 +145,13 @@ def _handle(
     if obj == ObjectType.ACCOUNT:  # companies are scored from their people, after the people
         found = [a for a in records if isinstance(a, Account)]
         return score_accounts(ctx, [a.ref.record_id for a in found], dry_run, accounts=found)
-    pairs = [(p, accounts.get(p.account_id or "")) for p in records]
+    if obj == PIPELINE_LEAD:  # a page of leads: their people, each with all their open leads
+        people = list(
+            dict.fromkeys(r.person_id for r in records if isinstance(r, PipelineLead) and r.person_id)
+        )
+        pairs = ctx.adapter.read_with_accounts(ObjectType.CONTACT, people) if people else []
+    else:
+        pairs = [(p, accounts.get(p.account_id or "")) for p in records]
     return process_people(ctx, pairs, dry_run)
 
 

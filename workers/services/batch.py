@@ -26,14 +26,18 @@ class BatchReport:
     writes: int = 0
     api_calls: int = 0
     failed: int = 0
-    failed_ids: set[str] = field(default_factory=set)
+    failed_ids: set[tuple[str, str]] = field(default_factory=set)  # (object type, record id)
     restored: int = 0  # people's edits that landed between leadq's read and write, written back
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, action) -> count
     samples: list[dict[str, Any]] = field(default_factory=list)
     accounts_scored: int = 0  # companies/accounts re-scored because of these people (counted apart)
     account_writes: int = 0
+    leads_scored: int = 0  # the people's open pipeline leads (HubSpot Leads records), scored with them
+    leads_created: int = 0  # pipeline leads created for sales-ready people without one (dry run: would be)
 
     def merge(self, other: BatchReport) -> None:
+        self.leads_scored += other.leads_scored
+        self.leads_created += other.leads_created
         self.accounts_scored += other.accounts_scored
         self.account_writes += other.account_writes
         self.scored += other.scored
@@ -61,9 +65,10 @@ class BatchReport:
         written = list(write.written) if write else []
         self.api_calls = write.api_calls if write else 0
         self.writes = len(written)
-        self.written_records = len({u.ref.record_id for u in written})
+        self.written_records = len({u.ref for u in written})
         self.failed = len(write.failed) if write else 0
-        self.failed_ids = {e.ref.record_id for e in write.failed} if write else set()
+        failed = write.failed if write else ()
+        self.failed_ids = {(e.ref.object_type.value, e.ref.record_id) for e in failed}
 
 
 def new_score(
@@ -73,6 +78,7 @@ def new_score(
     reasons: list[list[Any]],
     model_version: str,
     computed_at: datetime,
+    last_engaged_at: datetime | None = None,
 ) -> NewScore:
     """A person's or an account's score as stored; ``computed_at`` is when it was computed (the
     score itself is as of the day)."""
@@ -89,4 +95,5 @@ def new_score(
         reasons=reasons,
         model_version=model_version,
         scored_at=computed_at,
+        last_engaged_at=last_engaged_at,
     )

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.base import CrmAdapter, RecordError
-from core.records import FieldState, FieldUpdate, Person, RecordRef, WrittenBy, version_time
+from core.records import FieldState, FieldUpdate, Person, PipelineLead, RecordRef, WrittenBy, version_time
+
+Read = Person | PipelineLead  # a record as leadq read it before writing (its version and raw fields)
 
 log = logging.getLogger(__name__)
 UNCHECKED = frozenset({"leadq_scored_at"})  # leadq's own timestamp: nobody edits it
@@ -39,7 +41,7 @@ def _same(a: object, b: object) -> bool:
         return False
 
 
-def _recent(person: Person, now: datetime, window_s: float) -> bool:
+def _recent(person: Read, now: datetime, window_s: float) -> bool:
     if window_s <= 0:
         return False
     changed = version_time(person.version)
@@ -49,7 +51,7 @@ def _recent(person: Person, now: datetime, window_s: float) -> bool:
 
 
 def to_check(
-    written: Sequence[FieldUpdate], read: Mapping[RecordRef, Person], now: datetime, window_s: float
+    written: Sequence[FieldUpdate], read: Mapping[RecordRef, Read], now: datetime, window_s: float
 ) -> list[FieldUpdate]:
     """The writes worth a history read: fields people edit, on records changed recently."""
     return [
@@ -59,7 +61,7 @@ def to_check(
 
 def find_lost_edits(
     checked: Sequence[FieldUpdate],
-    read: Mapping[RecordRef, Person],
+    read: Mapping[RecordRef, Read],
     replaced: Mapping[tuple[RecordRef, str], FieldState],
 ) -> list[LostEdit]:
     """Writes that replaced a value other than the one leadq read, set by someone else."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.records import Account, Person
+from core.records import Account, Person, PipelineLead
 from routing.types import RoutingConfig
 from scoring.parse import normalise_domain
 from storage.lead_directory import LeadFacts
@@ -53,4 +53,30 @@ def account_facts(account: Account, names: Mapping[str, str]) -> LeadFacts:
         domain=_text(account.domain) or normalise_domain(account.website) or "",
         owner_id=_text(account.owner_id),
         owner_name=names.get(account.owner_id or "", ""),
+    )
+
+
+def pipeline_lead_facts(
+    lead: PipelineLead,
+    person: Person,
+    account: Account | None,
+    owner_id: str | None,
+    label: str | None,
+    names: Mapping[str, str],
+) -> LeadFacts:
+    """A HubSpot Leads record: its own name, owner, label and stage; its contact's e-mail, company and
+    domain (what the list searches)."""
+    of_person = person_facts(person, account, owner_id, names)
+    return LeadFacts(
+        object_type=lead.ref.object_type.value,
+        record_id=lead.ref.record_id,
+        name=_text(lead.name) or of_person.name,
+        email=of_person.email,
+        company=of_person.company,
+        domain=of_person.domain,
+        owner_id=_text(owner_id),
+        owner_name=names.get(owner_id or "", ""),
+        person_id=person.ref.record_id,
+        label=_text(label),
+        stage=_text(lead.stage),
     )

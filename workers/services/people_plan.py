@@ -11,8 +11,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from connector.base import NewLead
 from connector.write_policy import Action, FieldDecision, Policy, plan_writes
-from core.records import Account, CrmKind, FieldState, FieldUpdate, Person, Verdict
+from core.records import (
+    Account,
+    CrmKind,
+    FieldState,
+    FieldUpdate,
+    Person,
+    PipelineLead,
+    RecordRef,
+    Verdict,
+)
 from routing.types import Decision, RoutingLead
 from scoring.features import PersonFeatures, person_features
 from scoring.icp import Icp
@@ -21,14 +31,14 @@ from scoring.score import Score, score_people
 from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
 from workers.services.routing_lead import routing_lead
-from workers.services.writeback import APP_FIELDS, fields_from
+from workers.services.writeback import APP_FIELDS, LABEL_FIELD, fields_from
 
 RecordKey = tuple[str, str]  # (object type, record id)
 Router = Callable[[RoutingLead], Decision]
 
 
-def key_of(person: Person) -> RecordKey:
-    return (person.ref.object_type.value, person.ref.record_id)
+def key_of(record: Person | PipelineLead) -> RecordKey:
+    return (record.ref.object_type.value, record.ref.record_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +52,30 @@ class Planner:
     owner_key: str
     policies: Mapping[str, Policy]
     route: Router  # decides (and, for a real run, commits) who gets an unowned lead
+    lead_labels: Mapping[str, str] = field(default_factory=dict)  # tier -> a pipeline lead's label value
+    create_leads: bool = False  # give a sales-ready person without an open pipeline lead a new one
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredPerson:
+    person: Person
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredLead:
+    """A person's open pipeline lead, scored as its person (same score, reasons and tier)."""
+
+    lead: PipelineLead
+    person: Person
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class LeadToCreate:
+    """A pipeline lead leadq proposes for a sales-ready person who has no open one."""
+
+    new: NewLead
     person: Person
     score: Score
 
@@ -62,6 +92,8 @@ class BatchPlan:
     overrides people made of leadq's fields, and the report so far (actions and samples)."""
 
     scored: list[ScoredPerson] = field(default_factory=list)
+    leads: list[ScoredLead] = field(default_factory=list)
+    to_create: list[LeadToCreate] = field(default_factory=list)
     routed: list[RoutedPerson] = field(default_factory=list)
     updates: list[FieldUpdate] = field(default_factory=list)
     overrides: list[FieldDecision] = field(default_factory=list)
@@ -75,21 +107,49 @@ def plan_batch(
     scored_at: str,
     ours_by_record: Mapping[RecordKey, Mapping[str, str | None]],
     skip: frozenset[RecordKey] = frozenset(),
+    leads: Mapping[str, Sequence[PipelineLead]] | None = None,
 ) -> BatchPlan:
     """Plan these people. ``day``: the scores are as of it; ``scored_at``: the ``leadq_scored_at``
-    value of the records written; ``ours_by_record``: the ledger; ``skip``: stale reads (scored,
-    but neither routed nor written)."""
+    value of the records written; ``ours_by_record``: the ledger (people's and leads'); ``skip``: stale
+    reads (scored, but neither routed nor written); ``leads``: each person's open pipeline leads (by
+    person id), planned with their person's score and owner."""
     features = [person_features(p, a, planner.icp, day) for p, a in pairs]  # scoring and routing share them
     scores = score_people(pairs, planner.icp, planner.model, day, planner.model_note, features)
     scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
     plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
     plan.report.scored = len(scores)
-    for (person, _account), score, feats in zip(pairs, scores, features, strict=True):
-        if key_of(person) not in skip:
-            _plan_person(
-                planner, plan, person, score, feats, scored_at, ours_by_record.get(key_of(person), {})
-            )
+    for (person, account), score, feats in zip(pairs, scores, features, strict=True):
+        if key_of(person) in skip:
+            continue
+        owner = _plan_person(
+            planner, plan, person, score, feats, scored_at, ours_by_record.get(key_of(person), {})
+        )
+        open_leads = (leads or {}).get(person.ref.record_id, ())
+        for lead in open_leads:
+            if key_of(lead) not in skip:
+                _plan_lead(planner, plan, ScoredLead(lead, person, score), owner, scored_at, ours_by_record)
+        if planner.create_leads and not open_leads and score.verdict == Verdict.SALES_READY:
+            plan.to_create.append(_new_lead(planner, person, account, score, owner, scored_at))
     return plan
+
+
+def _new_lead(
+    planner: Planner, person: Person, account: Account | None, score: Score, owner: str | None, scored_at: str
+) -> LeadToCreate:
+    """Named as the person is (HubSpot requires a name), in the CRM's first stage, with leadq's fields,
+    the tier's label and the person's owner."""
+    properties = {k: v for k, v in fields_from(planner.crm, score, None).items() if v not in (None, "")}
+    label = planner.lead_labels.get(score.tier.value)
+    if label:
+        properties[LABEL_FIELD] = label
+    properties["leadq_scored_at"] = scored_at
+    name = (
+        " ".join(n for n in (person.first_name, person.last_name) if n)
+        or person.email
+        or person.ref.record_id
+    )
+    account_id = account.ref.record_id if account is not None else person.account_id
+    return LeadToCreate(NewLead(person.ref.record_id, account_id, name, owner, properties), person, score)
 
 
 def _plan_person(
@@ -100,7 +160,8 @@ def _plan_person(
     feats: PersonFeatures,
     scored_at: str,
     ours: Mapping[str, str | None],
-) -> None:
+) -> str | None:
+    """Plan one person's writes; returns the owner the person has after this batch (routed or read)."""
     owner_key = planner.owner_key
     decision = None
     if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
@@ -115,7 +176,48 @@ def _plan_person(
         plan.report.actions[(d.key, d.action.value)] += 1
         if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key) and d.key in ours:
             plan.overrides.append(d)
+    _add_writes(plan, person.ref, allowed, field_decisions, scored_at)
+    return decision.owner_id if decision is not None and decision.owner_id else person.owner_id
+
+
+def _plan_lead(
+    planner: Planner,
+    plan: BatchPlan,
+    scored: ScoredLead,
+    owner: str | None,
+    scored_at: str,
+    ours_by_record: Mapping[RecordKey, Mapping[str, str | None]],
+) -> None:
+    """A pipeline lead carries its person's score, a label from its tier and, where nobody else set
+    one, its person's owner; the write policy decides each field as for the person (a label or owner
+    a person set wins)."""
+    lead, owner_key = scored.lead, planner.owner_key
+    plan.leads.append(scored)
+    plan.report.leads_scored += 1
+    proposed = fields_from(planner.crm, scored.score, None)
+    label = planner.lead_labels.get(scored.score.tier.value)
+    if label:
+        proposed[LABEL_FIELD] = label
+    if owner:
+        proposed[owner_key] = owner
+    ours = ours_by_record.get(key_of(lead), {})
+    current = {k: FieldState(lead.raw.get(k)) for k in proposed}
+    allowed, field_decisions = plan_writes(lead.ref, proposed, current, ours, planner.policies)
+    for d in field_decisions:
+        plan.report.actions[(d.key, d.action.value)] += 1
+        if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key, LABEL_FIELD) and d.key in ours:
+            plan.overrides.append(d)
+    _add_writes(plan, lead.ref, allowed, field_decisions, scored_at)
+
+
+def _add_writes(
+    plan: BatchPlan,
+    ref: RecordRef,
+    allowed: list[FieldUpdate],
+    decisions: list[FieldDecision],
+    scored_at: str,
+) -> None:
     if allowed:
-        allowed.append(FieldUpdate(person.ref, "leadq_scored_at", scored_at))
+        allowed.append(FieldUpdate(ref, "leadq_scored_at", scored_at))
         plan.updates.extend(allowed)
-        plan.report.add_sample(person.ref.record_id, field_decisions)
+        plan.report.add_sample(ref.record_id, decisions)

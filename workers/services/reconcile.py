@@ -32,6 +32,7 @@ from core.records import (
     FieldUpdate,
     ObjectType,
     Person,
+    PipelineLead,
     Reason,
     RecordRef,
     Tier,
@@ -43,7 +44,7 @@ from storage import dead_letters, ledger, reconcile_runs, routing_log, scores
 from storage.db import Session
 from storage.scores import StoredScore
 from workers.services.context import InstallationContext
-from workers.services.writeback import account_fields_stored, fields_from
+from workers.services.writeback import LABEL_FIELD, account_fields_stored, fields_from, lead_labels
 
 log = logging.getLogger(__name__)
 KINDS = ("match", "wrong", "never_written", "changed", "refused", "deleted")
@@ -113,7 +114,20 @@ def expected_values(ctx: InstallationContext, row: StoredScore) -> dict[str, str
     """leadq's decided values for a record's leadq fields, formatted as they are written."""
     if row.object_type == ObjectType.ACCOUNT.value:
         return account_fields_stored(ctx.crm, row)
-    return fields_from(ctx.crm, _score_of(row), None)
+    values = fields_from(ctx.crm, _score_of(row), None)
+    if row.object_type == ObjectType.PIPELINE_LEAD.value:  # its label follows its tier (a person's wins)
+        label = lead_labels(ctx.load_routing()).get(row.tier)
+        if label:
+            values[LABEL_FIELD] = label
+    return values
+
+
+def _read(ctx: InstallationContext, obj: ObjectType, ids: list[str]) -> list[Person | Account | PipelineLead]:
+    """The records as the CRM holds them now (pipeline leads through the CRM's leads API)."""
+    if obj == ObjectType.PIPELINE_LEAD:
+        leads_api = ctx.adapter.pipeline_leads
+        return list(leads_api.read_leads(ids)) if leads_api is not None else []
+    return [r for r in ctx.adapter.read(obj, ids) if isinstance(r, Person | Account)]
 
 
 def _open_dead_letters(session: Session, installation_id: int) -> dict[tuple[str, str], str]:
@@ -190,7 +204,9 @@ def _compare(
     result: Reconciliation,
 ) -> None:
     ids = [r.record_id for r in rows]
-    found = {r.ref.record_id: r for r in ctx.adapter.read(obj, ids) if isinstance(r, Person | Account)}
+    if obj == ObjectType.PIPELINE_LEAD and ctx.adapter.pipeline_leads is None:
+        return  # the installation no longer grants the Leads scopes: nothing to compare with
+    found = {r.ref.record_id: r for r in _read(ctx, obj, ids)}
     with ctx.sessions() as session:
         written = ledger.for_records(session, ctx.installation_id, [(obj.value, i) for i in ids])
     pending: list[Changed] = []
@@ -242,16 +258,18 @@ def _compare(
 
 
 def _fixes(
-    record: Person | Account,
+    record: Person | Account | PipelineLead,
     expected: dict[str, str | None],
     ours: dict[str, str | None],
     owner_key: str,
     problems: list[dict[str, Any]],
 ) -> list[FieldUpdate]:
     """The app-owned fields of this record that are wrong or missing, through the write policy (a
-    shared field such as the owner is never rewritten by a reconcile)."""
+    shared field such as the owner or a lead's label is never rewritten by a reconcile)."""
     bad = {
-        p["field"] for p in problems if p["kind"] in ("wrong", "never_written") and p["field"] != owner_key
+        p["field"]
+        for p in problems
+        if p["kind"] in ("wrong", "never_written") and p["field"] not in (owner_key, LABEL_FIELD)
     }
     proposed = {k: v for k, v in expected.items() if k in bad}
     current = {k: FieldState(record.raw.get(k)) for k in proposed}

@@ -269,7 +269,7 @@ def _record(
             session,
             ctx.installation_id,
             list(write.written) if write else [],
-            {m.person.ref.record_id: m.person.version for m in moved},
+            {(m.person.ref.object_type.value, m.person.ref.record_id): m.person.version for m in moved},
         )
         for row, person, decision in ((m.row, m.person, m.decision) for m in moved):
             error = failed.get(row.record_id)

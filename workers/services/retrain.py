@@ -18,9 +18,12 @@ MARGIN = 0.005
 
 
 def examples_from_crm(ctx: InstallationContext) -> list[Example]:
-    """People whose deal closed (HubSpot contacts; Salesforce converted leads, else contacts), with
-    their account, labelled won/lost at the close date."""
-    outcomes = [o for o in ctx.adapter.outcomes() if o.kind in (OutcomeKind.WON, OutcomeKind.LOST)]
+    """People whose deal closed (HubSpot contacts; Salesforce converted leads, else contacts), or whose
+    pipeline lead closed (HubSpot Leads: qualified is won, disqualified lost), with their account,
+    labelled at the close date; a person with several outcomes is labelled by the most recent."""
+    leads_api = ctx.adapter.pipeline_leads
+    closed = [*ctx.adapter.outcomes(), *(leads_api.lead_outcomes() if leads_api is not None else [])]
+    outcomes = [o for o in closed if o.kind in (OutcomeKind.WON, OutcomeKind.LOST)]
     latest: dict[str, Any] = {}
     for outcome in outcomes:  # a contact with several deals: the most recent decides
         current = latest.get(outcome.ref.record_id)

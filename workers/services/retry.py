@@ -7,7 +7,7 @@ process_people, companies and accounts through score_accounts.
 
 from __future__ import annotations
 
-from core.records import Account, Person
+from core.records import Account, ObjectType, Person
 from storage import dead_letters
 from workers.services.accounts import score_accounts
 from workers.services.context import InstallationContext
@@ -18,16 +18,20 @@ def retry_dead_letters(ctx: InstallationContext) -> tuple[int, int]:
     """(records retried, still failing). A record that no longer exists is resolved, not retried."""
     with ctx.sessions() as session:
         keys = {(r.object_type, r.record_id) for r in dead_letters.open_rows(session, ctx.installation_id)}
-    people = {obj.value for obj in ctx.adapter.people_objects}
+    people = {obj.value for obj in ctx.adapter.people_objects} | {ObjectType.PIPELINE_LEAD.value}
+    wanted = {obj: sorted(i for t, i in keys if t == obj.value) for obj in ctx.adapter.people_objects}
+    leads_api = ctx.adapter.pipeline_leads
+    failed_leads = sorted(i for t, i in keys if t == ObjectType.PIPELINE_LEAD.value)
+    if failed_leads and leads_api is not None:  # a lead is retried with its person (and their leads)
+        found = leads_api.read_leads(failed_leads)
+        wanted.setdefault(ObjectType.CONTACT, []).extend(lead.person_id for lead in found if lead.person_id)
     pairs: list[tuple[Person, Account | None]] = []
-    for obj in ctx.adapter.people_objects:
-        of_kind = sorted(record_id for object_type, record_id in keys if object_type == obj.value)
-        pairs += ctx.adapter.read_with_accounts(obj, of_kind) if of_kind else []
-    failed = process_people(ctx, pairs).failed_ids if pairs else set()
-    failing = {k for k in keys if k[0] in people and k[1] in failed}
+    for obj, ids in wanted.items():
+        unique = list(dict.fromkeys(ids))
+        pairs += ctx.adapter.read_with_accounts(obj, unique) if unique else []
+    failing = (process_people(ctx, pairs).failed_ids if pairs else set()) & keys
     accounts = sorted({record_id for object_type, record_id in keys if object_type not in people})
-    failed = score_accounts(ctx, accounts).failed_ids if accounts else set()
-    failing |= {k for k in keys if k[0] not in people and k[1] in failed}
+    failing |= (score_accounts(ctx, accounts).failed_ids if accounts else set()) & keys
     with ctx.sessions.begin() as session:
         dead_letters.resolve(session, ctx.installation_id, keys - failing)
     return len(keys), len(failing)

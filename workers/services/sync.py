@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from connector import formatting
 from connector.base import WriteReport
 from connector.registry import provider
-from core.records import Account, FieldUpdate, ObjectType, Person, RecordRef, version_time
+from core.records import (
+    Account,
+    FieldUpdate,
+    ObjectType,
+    Person,
+    PipelineLead,
+    RecordRef,
+    version_time,
+)
 from routing.decide import route
 from routing.service import route_and_commit
 from routing.types import Decision, RoutingLead, Snapshot
@@ -35,9 +43,10 @@ from workers.services.accounts import score_accounts
 from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
 from workers.services.guard import LostEdit
+from workers.services.lead_creation import Created, create_planned
 from workers.services.owner_writes import refused_owners, write_keeping_fields
-from workers.services.people_plan import BatchPlan, Planner, key_of, plan_batch
-from workers.services.writeback import policies
+from workers.services.people_plan import BatchPlan, Planner, ScoredLead, key_of, plan_batch
+from workers.services.writeback import LABEL_FIELD, lead_labels, policies
 
 log = logging.getLogger(__name__)
 
@@ -51,41 +60,67 @@ class Applied:
 
 
 def process_people(
-    ctx: InstallationContext, pairs: Sequence[tuple[Person, Account | None]], dry_run: bool = False
+    ctx: InstallationContext,
+    pairs: Sequence[tuple[Person, Account | None]],
+    dry_run: bool = False,
+    leads: Mapping[str, Sequence[PipelineLead]] | None = None,
 ) -> BatchReport:
-    """Score, route and write back these people: plan (pure), apply (the CRM write and the guard),
-    record (one transaction). A dry run plans only, and moves no routing counter."""
+    """Score, route and write back these people and their open pipeline leads (``leads``: by person
+    id; read from the CRM when not given and the installation has them): plan (pure), apply (the CRM
+    write and the guard), record (one transaction). A dry run plans only, and moves no routing
+    counter."""
     if not pairs:
         return BatchReport()
+    leads_api = ctx.adapter.pipeline_leads
+    if leads is None and leads_api is not None:
+        leads = leads_api.open_leads_of([p.ref.record_id for p, _a in pairs])
+    own_leads = [lead for p, _a in pairs for lead in (leads or {}).get(p.ref.record_id, ())]
     # Scores are computed as of the start of the (UTC) day: a re-run the same day finds identical
     # values and writes nothing; engagement decay between days is the scheduled decay pass's business.
     # Routing (working hours, SLA deadlines, the audit log) runs on the actual clock.
     clock = ctx.now()
     day = clock.replace(hour=0, minute=0, second=0, microsecond=0)
-    keys = [key_of(p) for p, _a in pairs]
+    records: list[Person | PipelineLead] = [*(p for p, _a in pairs), *own_leads]
+    keys = [key_of(r) for r in records]
     with ctx.sessions() as session:
         written_before = ledger.for_records(session, ctx.installation_id, keys)
         stored = scores.newest_for(session, ctx.installation_id, keys)
-    stale = frozenset(key_of(p) for p, _a in pairs if _superseded(p, stored.get(key_of(p))))
-    for person, _a in pairs:
-        if key_of(person) in stale:
+    stale = frozenset(key_of(r) for r in records if _superseded(r, stored.get(key_of(r))))
+    for record in records:
+        if key_of(record) in stale:
             log.warning(
-                "sync.stale-read-skipped", extra={"record": person.ref.record_id, "read": person.version}
+                "sync.stale-read-skipped", extra={"record": record.ref.record_id, "read": record.version}
             )
     computed_at = ctx.now()  # the real time: stored with each new score and written as leadq_scored_at
-    plan = plan_batch(
-        _planner(ctx, clock, dry_run), pairs, day, formatting.date_time(computed_at), written_before, stale
-    )
+    planner = _planner(ctx, clock, dry_run)
+    scored_at = formatting.date_time(computed_at)
+    plan = plan_batch(planner, pairs, day, scored_at, written_before, stale, leads)
     report = plan.report
     if dry_run:
-        report.written_records = len({u.ref.record_id for u in plan.updates})
+        report.written_records = len({u.ref for u in plan.updates})
+        report.leads_created = len(plan.to_create)  # would be created
         return report
-    applied = _apply(ctx, plan, {p.ref: p for p, _a in pairs})
+    applied = _apply(ctx, plan, {r.ref: r for r in records})
+    created = create_planned(ctx, plan.to_create)
+    if created.leads:  # recorded like the other leads: their score, directory row and ledger
+        plan.leads += [ScoredLead(lead, p.person, p.score) for lead, p in created.leads]
+        applied = Applied(_with_created(applied.write, created), applied.lost)
     report.add_write(applied.write)
+    report.leads_created = len(created.leads)
     report.restored = len(applied.lost)
     directory = _directory(ctx, plan, applied, {key_of(p): a for p, a in pairs}, stale)
     _record(ctx, plan, applied, stale, clock, computed_at, directory)
     return report
+
+
+def _with_created(write: WriteReport | None, created: Created) -> WriteReport:
+    """The batch's write report with the fields set on the leads just created."""
+    before = write or WriteReport()
+    return WriteReport(
+        written=(*before.written, *created.written),
+        failed=before.failed,
+        api_calls=before.api_calls + created.api_calls,
+    )
 
 
 def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planner:
@@ -103,10 +138,13 @@ def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planne
         owner_key=ctx.adapter.owner_field,
         policies=policies(ctx.crm),
         route=preview if dry_run else commit,
+        lead_labels=lead_labels(ctx.load_routing()) if ctx.adapter.pipeline_leads is not None else {},
     )
 
 
-def _apply(ctx: InstallationContext, plan: BatchPlan, read: dict[RecordRef, Person]) -> Applied:
+def _apply(
+    ctx: InstallationContext, plan: BatchPlan, read: dict[RecordRef, Person | PipelineLead]
+) -> Applied:
     """Write the planned updates (a refused owner alone fails), then restore the edits people made
     between leadq's read and its write."""
     write = write_keeping_fields(ctx.adapter, plan.updates) if plan.updates else None
@@ -129,7 +167,8 @@ def _record(
 ) -> None:
     """The ledger keeps what leadq wrote even where a person's value was restored over it: the CRM
     now holds something other than leadq's last value, which the write policy reads as human."""
-    people = {key_of(s.person): s.person for s in plan.scored}
+    people: dict[tuple[str, str], Person | PipelineLead] = {key_of(s.person): s.person for s in plan.scored}
+    people.update((key_of(s.lead), s.lead) for s in plan.leads)
     refused = refused_owners(applied.write)
 
     def keep(new: NewScore, newest: StoredScore | None) -> bool:  # another task may have run meanwhile
@@ -143,13 +182,16 @@ def _record(
         ctx.installation_id,
         BatchHistory(
             written=list(applied.write.written) if applied.write else [],
-            versions={p.ref.record_id: p.version for p in people.values()},
+            versions={key: p.version for key, p in people.items()},
             sent=plan.updates,
             failed=applied.write.failed if applied.write else (),
             scores=[
-                _new_score(s.person, s.score, computed_at)
-                for s in plan.scored
-                if key_of(s.person) not in stale
+                *(
+                    _new_score(s.person, s.score, computed_at, s.person)
+                    for s in plan.scored
+                    if key_of(s.person) not in stale
+                ),
+                *(_new_score(s.lead, s.score, computed_at, s.person) for s in plan.leads),
             ],
             keep_score=keep,
             routed=[
@@ -174,22 +216,34 @@ def _directory(
     owner's name where routing already loaded the reps for this batch (no extra CRM call)."""
     owner_key = ctx.adapter.owner_field
     written = {u.ref: u.value for u in (applied.write.written if applied.write else ()) if u.key == owner_key}
-    names = lead_facts.owner_names(ctx.load_routing()) if plan.routed else {}
-    return [
+    names = lead_facts.owner_names(ctx.load_routing()) if plan.routed or plan.leads else {}
+    facts = [
         lead_facts.person_facts(
             s.person, accounts.get(key_of(s.person)), written.get(s.person.ref, s.person.owner_id), names
         )
         for s in plan.scored
         if key_of(s.person) not in stale
     ]
+    labels = {
+        u.ref: u.value for u in (applied.write.written if applied.write else ()) if u.key == LABEL_FIELD
+    }
+    for s in plan.leads:
+        owner, label = written.get(s.lead.ref, s.lead.owner_id), labels.get(s.lead.ref, s.lead.label)
+        account = accounts.get(key_of(s.person))
+        facts.append(lead_facts.pipeline_lead_facts(s.lead, s.person, account, owner, label, names))
+    return facts
 
 
-def _new_score(person: Person, score: Score, computed_at: datetime) -> NewScore:
+def _new_score(
+    record: Person | PipelineLead, score: Score, computed_at: datetime, person: Person
+) -> NewScore:
+    """``person``: the record itself, or the person a pipeline lead belongs to (its engagement)."""
     reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
-    return new_score(person.ref, person.version, score, reasons, score.model_version, computed_at)
+    engaged = person.engagement.last_engaged_at
+    return new_score(record.ref, record.version, score, reasons, score.model_version, computed_at, engaged)
 
 
-def _superseded(person: Person, stored: StoredScore | None) -> bool:
+def _superseded(person: Person | PipelineLead, stored: StoredScore | None) -> bool:
     """leadq already scored a newer state of this record than the one just read: this read is stale
     (a slow task overtaken by a later one) and must neither write nor be recorded."""
     if stored is None:
@@ -199,7 +253,7 @@ def _superseded(person: Person, stored: StoredScore | None) -> bool:
 
 
 def _guard(
-    ctx: InstallationContext, written: list[FieldUpdate], read: dict[RecordRef, Person]
+    ctx: InstallationContext, written: list[FieldUpdate], read: dict[RecordRef, Person | PipelineLead]
 ) -> list[LostEdit]:
     """Find and restore edits people made between leadq's read and its write (see guard.py)."""
     checked = guard.to_check(written, read, ctx.now(), ctx.runtime.settings.write_guard_window_s)
@@ -227,7 +281,8 @@ def _gather(ctx: InstallationContext, window_s: float, batch: int) -> None:
 
 def _process_rows(ctx: InstallationContext, rows: Sequence[QueuedEvent]) -> BatchReport:
     """One batch of changes: the people who changed, the people of every company that changed (a
-    company's industry or size moves its people's fit), then each account touched, once."""
+    company's industry or size moves its people's fit) and of every pipeline lead that changed, each
+    person with their open leads; then each account touched, once."""
     accounts = list(dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.ACCOUNT.value))
     wanted = {
         obj: [r.record_id for r in rows if r.object_type == obj.value] for obj in ctx.adapter.people_objects
@@ -236,6 +291,13 @@ def _process_rows(ctx: InstallationContext, rows: Sequence[QueuedEvent]) -> Batc
         for refs in ctx.adapter.people_of(accounts).values():
             for ref in refs:
                 wanted.setdefault(ref.object_type, []).append(ref.record_id)
+    leads_api = ctx.adapter.pipeline_leads
+    changed_leads = list(
+        dict.fromkeys(r.record_id for r in rows if r.object_type == ObjectType.PIPELINE_LEAD.value)
+    )
+    if changed_leads and leads_api is not None:  # a changed lead: its person, and with them all their leads
+        people = [lead.person_id for lead in leads_api.read_leads(changed_leads) if lead.person_id]
+        wanted.setdefault(ObjectType.CONTACT, []).extend(people)
     pairs: list[tuple[Person, Account | None]] = []
     for obj, ids in wanted.items():
         unique = list(dict.fromkeys(ids))

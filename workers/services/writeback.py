@@ -7,7 +7,7 @@ from connector.fields import LEADQ_FIELDS
 from connector.registry import provider
 from connector.write_policy import Policy
 from core.records import CrmKind
-from routing.types import Decision
+from routing.types import Decision, RoutingConfig
 from scoring.accounts import AccountScore
 from scoring.score import Score
 from storage.scores import StoredScore
@@ -24,11 +24,23 @@ APP_FIELDS = (
 )
 
 
+# A HubSpot Leads record's label (hot, warm, cold): shared with the reps, like the owner.
+LABEL_FIELD = "hs_lead_label"
+DEFAULT_LEAD_LABELS = {"L1": "HOT", "L2": "WARM", "L3": "COLD", "L4": "COLD"}
+
+
+def lead_labels(config: RoutingConfig) -> dict[str, str]:
+    """Tier -> the label leadq gives a pipeline lead of that tier."""
+    return dict(DEFAULT_LEAD_LABELS)
+
+
 def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> dict[str, Policy]:
-    """leadq's own fields are app-owned; the owner is shared: only filled or kept while still ours."""
+    """leadq's own fields are app-owned; the owner and a pipeline lead's label are shared: only filled
+    or kept while still ours."""
     out = dict.fromkeys(APP_FIELDS, Policy.APP_OWNED)
     out["leadq_scored_at"] = Policy.APP_OWNED
     out[provider(crm).owner_field] = owner_policy
+    out[LABEL_FIELD] = Policy.OVERWRITE_IF_OURS
     return out
 
 
