@@ -25,6 +25,7 @@ FULL = [
     ("sync_bench.py", ["--edits", "40", "--records", "20000"]),
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "200000"]),
     ("salesforce_bench.py", ["--edits", "40", "--records", "20000"]),
+    ("leads_bench.py", ["--records", "2000"]),
     ("webhook_load.py", ["--rates", "50,100,150,200,250,300,400,600", "--seconds", "10"]),
     ("csv_bench.py", ["--rows", "200000", "--columns", "30"]),
     ("redact_bench.py", ["--tokens", "200000"]),
@@ -35,6 +36,7 @@ QUICK = [
     ("sync_bench.py", ["--edits", "5", "--records", "1000"]),
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "5000"]),
     ("salesforce_bench.py", ["--edits", "5", "--records", "2000"]),
+    ("leads_bench.py", ["--records", "500"]),
     ("webhook_load.py", ["--rates", "50,100", "--seconds", "3"]),
     ("csv_bench.py", ["--rows", "5000", "--columns", "30"]),
     ("redact_bench.py", ["--tokens", "20000"]),
@@ -78,6 +80,12 @@ def headline(figures: dict) -> dict:
         "naive_to_leadq_call_ratio_hubspot": _get(hs, "backfill", "first_run", "naive_to_leadq_call_ratio"),
         "naive_to_leadq_call_ratio_salesforce": _get(
             sf, "backfill", "first_run", "naive_to_leadq_call_ratio"
+        ),
+        "hubspot_leads_backfill_calls_per_100_contacts": _get(
+            figures, "pipeline_leads", "with_leads", "first_run", "api_calls_per_100_contacts"
+        ),
+        "hubspot_leads_rerun_calls_per_100_contacts": _get(
+            figures, "pipeline_leads", "with_leads", "rerun", "api_calls_per_100_contacts"
         ),
     }
 

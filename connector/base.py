@@ -134,6 +134,10 @@ class PipelineLeads(Protocol):
         """Leads in a closed stage as outcomes of their person (qualified: won, disqualified: lost)."""
         ...
 
+    def label_options(self) -> list[str]:
+        """The values a lead's label may take in this CRM (to check a routing file's label map)."""
+        ...
+
 
 @runtime_checkable
 class CrmAdapter(Protocol):

@@ -18,6 +18,7 @@ from connector.base import ClientConfig, CrmAdapter, FieldSpec, Tokens
 from connector.fields import LEADQ_FIELDS
 from connector.hubspot.adapter import HubSpotAdapter
 from connector.hubspot.client import HubSpotCalls
+from connector.hubspot.leads import HubSpotLeads
 from connector.hubspot.limits import Budget, Limiter
 from connector.hubspot.webhooks import is_echo as hubspot_is_echo
 from connector.salesforce.adapter import PAGE, SalesforceAdapter
@@ -44,6 +45,7 @@ class Connection:
     integration_user_id: str = ""  # Salesforce: leadq's own user (the installing admin)
     own_fields_visible: bool = True  # False right after the code exchange, before provisioning
     own_fields: tuple[FieldSpec, ...] = LEADQ_FIELDS
+    scopes: tuple[str, ...] = ()  # what the installation granted (HubSpot: Leads need both leads scopes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +100,21 @@ def _own_keys(specs: tuple[FieldSpec, ...], object_type: ObjectType) -> tuple[st
     return tuple(spec.key for spec in specs if spec.on(object_type.value))
 
 
+HUBSPOT_LEADS_SCOPES = ("crm.objects.leads.read", "crm.objects.leads.write")
+
+
 def hubspot_adapter(connection: Connection) -> HubSpotAdapter:
-    """The adapter reads leadq's own properties and the owner too: the write policy compares against them."""
+    """The adapter reads leadq's own properties and the owner too: the write policy compares against them.
+    It has HubSpot's Leads (``pipeline_leads``) only where the installation granted both leads scopes."""
     if connection.limiter is None:
         raise TypeError("a HubSpot adapter needs the shared rate limiter")
     budget = connection.budget if isinstance(connection.budget, Budget) else None
     tenant_id, config = connection.tenant_id, connection.config
     calls = HubSpotCalls(config, connection.tokens, connection.limiter, tenant_id, budget)
+    leads = None
+    if all(scope in connection.scopes for scope in HUBSPOT_LEADS_SCOPES):
+        own = _own_keys(connection.own_fields, ObjectType.PIPELINE_LEAD)
+        leads = HubSpotLeads(calls, tenant_id, extra_properties=(*own, HubSpotAdapter.owner_field))
     return HubSpotAdapter(
         calls,
         tenant_id,
@@ -114,6 +124,7 @@ def hubspot_adapter(connection: Connection) -> HubSpotAdapter:
             *_own_keys(connection.own_fields, ObjectType.ACCOUNT),
             HubSpotAdapter.owner_field,
         ),
+        pipeline_leads=leads,
     )
 
 
@@ -149,7 +160,11 @@ PROVIDERS: dict[CrmKind, CrmProvider] = {
             long_text_limit=formatting.LONG_TEXT_LIMIT[CrmKind.HUBSPOT],
         ),
         work_fields={ObjectType.CONTACT: ("hs_lead_status", "lifecyclestage")},
-        object_names={ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies"},
+        object_names={
+            ObjectType.CONTACT: "contacts",
+            ObjectType.ACCOUNT: "companies",
+            ObjectType.PIPELINE_LEAD: "leads",
+        },
     ),
     CrmKind.SALESFORCE: CrmProvider(
         kind=CrmKind.SALESFORCE,

@@ -156,7 +156,8 @@ class Settings(BaseSettings):
     hubspot_app_id: str = ""
     hubspot_developer_api_key: SecretStr = SecretStr("")
     hubspot_scopes: str = " ".join(HUBSPOT_DEFAULT_SCOPES)
-    hubspot_optional_scopes: str = ""
+    # Optional: a portal without HubSpot's Leads still installs; with both granted, leadq works its Leads too.
+    hubspot_optional_scopes: str = "crm.objects.leads.read crm.objects.leads.write"
     hubspot_api_base: str = "https://api.hubapi.com"
     hubspot_auth_base: str = "https://app.hubspot.com"
     hubspot_token_path: str = "/oauth/v3/token"  # noqa: S105 - a URL path, not a secret

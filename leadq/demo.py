@@ -285,6 +285,21 @@ def _tally(demo: Demo, outcome: demo_facts.Outcome) -> tuple[dict[str, int], dic
     return tiers, accounts, per_object
 
 
+def _leads_line(outcome: demo_facts.Outcome) -> list[str]:
+    """HubSpot's Leads records, where the portal has them: scored with their contacts."""
+    tiers: dict[str, int] = {}
+    for object_type, tier, n in outcome.scored:
+        if object_type == "pipeline_lead":
+            tiers[tier] = tiers.get(tier, 0) + n
+    if not tiers:
+        return []
+    written = outcome.written.get("pipeline_lead", 0)
+    return [
+        f"  Leads records:    {sum(tiers.values()):,} open ones scored with their contacts "
+        f"({_tiers(tiers)}), {written:,} written (label from the tier unless a rep set one)"
+    ]
+
+
 def _model_line(demo: Demo) -> str:
     from storage import models_registry
 
@@ -375,6 +390,7 @@ def summary(demo: Demo, serving: bool = True) -> list[str]:
         f"({_tiers(accounts)})",
         f"  written back:     {written_back} (scores, tier, reasons); "
         f"{outcome.routed:,} {side.people_words()} routed to a rep",
+        *_leads_line(outcome),
         _model_line(demo),
         f"  CRM API calls:    {calls:,} (install, training reads, backfill reads and batched writes, "
         "reconcile reads)",

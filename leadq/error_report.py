@@ -28,9 +28,7 @@ def _retry_hint(installation_id: int) -> str:
 def error_report(session: Session, installation_id: int, cause: int | None = None) -> list[str]:
     """The lines `leadq errors` prints. Raises UnknownInstallation or UnknownCause with a message."""
     if installations.get(session, installation_id) is None:
-        raise UnknownInstallation(
-            f"installation {installation_id} does not exist: `leadq status` lists them"
-        )
+        raise UnknownInstallation(f"installation {installation_id} does not exist: `leadq status` lists them")
     groups = dead_letters.group_failures(session, installation_id)
     if cause is not None:
         chosen = next((g for g in groups if g.number == cause), None)

@@ -27,6 +27,8 @@ from pydantic import SecretStr
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from connector.http import session as pinned_session
+from connector.hubspot.leads_mapping import OBJECT_TYPE_ID as LEADS_TYPE_ID
+from connector.hubspot.leads_mapping import WATCHED as LEAD_WATCHED
 from core.settings import ENV_FILE_VARIABLE, ENV_PREFIX, Settings, load_settings
 from workers.launch import worker_command
 
@@ -225,8 +227,9 @@ def subscribe_webhooks(
     running: Any, target_url: str, properties: Iterable[str], *, max_concurrent: int = 10
 ) -> None:
     """As a HubSpot developer would, over the sandbox's developer API (``hapikey``): the app's webhook
-    target and one ``contact.propertyChange`` subscription per property. Raises
-    ``requests.HTTPError`` when the sandbox refuses."""
+    target, one ``contact.propertyChange`` subscription per property, and HubSpot's Leads (generic
+    subscriptions on object type 0-136: lead creation, and a change of a lead's label, owner or
+    stage). Raises ``requests.HTTPError`` when the sandbox refuses."""
     base = f"{running.base_url}/webhooks/v3/{running.app_id}"
     auth = {"hapikey": running.developer_api_key}
     with requests.Session() as http:
@@ -237,11 +240,20 @@ def subscribe_webhooks(
             timeout=10,
         )
         answer.raise_for_status()
-        for prop in properties:
-            answer = http.post(
-                f"{base}/subscriptions",
-                params=auth,
-                json={"eventType": "contact.propertyChange", "propertyName": prop, "active": True},
-                timeout=10,
-            )
+        wanted: list[dict[str, Any]] = [
+            {"eventType": "contact.propertyChange", "propertyName": prop, "active": True}
+            for prop in properties
+        ]
+        wanted.append({"eventType": "object.creation", "objectTypeId": LEADS_TYPE_ID, "active": True})
+        wanted.extend(
+            {
+                "eventType": "object.propertyChange",
+                "objectTypeId": LEADS_TYPE_ID,
+                "propertyName": p,
+                "active": True,
+            }
+            for p in LEAD_WATCHED
+        )
+        for subscription in wanted:
+            answer = http.post(f"{base}/subscriptions", params=auth, json=subscription, timeout=10)
             answer.raise_for_status()

@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.config_text import ConfigProblem, Problems, parse_toml
-from core.records import Owner
-from routing.types import STEPS, Queue, Rep, RoutingConfig, WorkingHours
+from core.records import Owner, Tier
+from routing.types import STEPS, LeadObjectSettings, Queue, Rep, RoutingConfig, WorkingHours
 
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 REP_KEYS = {
@@ -269,6 +269,28 @@ def _performance(perf: dict[str, Any], problems: Problems) -> tuple[float, float
     return float(floor), float(cap), float(prior)
 
 
+def _pipeline_leads(section: dict[str, Any], problems: Problems) -> LeadObjectSettings:
+    """``[pipeline_leads]``: whether leadq creates Leads records, and each tier's lead label. The
+    section is merged over the default, so every tier has a label unless one is set to a bad value."""
+    create = section.get("create")
+    if not isinstance(create, bool):
+        problems.add("pipeline_leads.create", f"must be true or false, got {create!r}")
+        create = False
+    raw = section.get("labels")
+    labels: dict[Tier, str] = {}
+    for tier in Tier:
+        value = raw.get(tier.value) if isinstance(raw, dict) else None
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            problems.add(
+                f"pipeline_leads.labels.{tier.value}",
+                "must be the lead label's internal value as the CRM stores it (text, not empty, "
+                f"no spaces around it), got {value!r}",
+            )
+            continue
+        labels[tier] = value
+    return LeadObjectSettings(create=create, labels=labels)
+
+
 def _reps(
     raw_reps: Any, owners: Iterable[Owner], segment_names: set[str], teams: set[str], problems: Problems
 ) -> tuple[Rep, ...]:
@@ -307,6 +329,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
     _routing_queues(routing, queues, problems)
     problems.check(lambda: _check_sla(data["sla"]), None)
     floor, cap, prior = _performance(data["performance"], problems)
+    pipeline_leads = _pipeline_leads(data["pipeline_leads"], problems)
     raw_reps = data.get("reps")
     teams = set(teams_raw) if isinstance(teams_raw, dict) else set()
     reps = _reps(raw_reps, owners, {s[0] for s in segments}, teams, problems)
@@ -330,6 +353,7 @@ def load_routing(text: str | None = None, owners: Iterable[Owner] = ()) -> Routi
         performance_cap=cap,
         performance_prior=prior,
         source_hash=digest,
+        pipeline_leads=pipeline_leads,
     )
 
 

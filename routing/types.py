@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -54,6 +54,36 @@ class Queue:
     name: str
 
 
+def _hubspot_labels() -> Mapping[Tier, str]:
+    return {Tier.L1: "HOT", Tier.L2: "WARM", Tier.L3: "COLD", Tier.L4: "COLD"}
+
+
+@dataclass(frozen=True)
+class LeadObjectSettings:
+    """The routing file's ``[pipeline_leads]``: HubSpot's Leads object (a pipeline lead).
+
+    ``create``: leadq creates a Leads record when a contact becomes sales-ready and has no open lead.
+    ``labels``: each tier's lead label, as the CRM stores it (the option's internal value)."""
+
+    create: bool = False
+    labels: Mapping[Tier, str] = field(default_factory=_hubspot_labels)
+
+    def label_for(self, tier: Tier) -> str:
+        return self.labels[tier]
+
+    def label_problems(self, options: Iterable[str]) -> list[str]:
+        """One message per tier whose label is not one of the CRM's lead label ``options`` (internal
+        values, as the Leads object's label property lists them): to check a file when it is saved."""
+        known = list(dict.fromkeys(options))
+        listed = ", ".join(known) if known else "none"
+        return [
+            f"pipeline_leads.labels.{tier.value}: {label!r} is not a lead label in the CRM "
+            f"(its labels: {listed})"
+            for tier, label in self.labels.items()
+            if label not in known
+        ]
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
     reps: tuple[Rep, ...]
@@ -70,6 +100,7 @@ class RoutingConfig:
     performance_cap: float
     performance_prior: float
     source_hash: str = ""
+    pipeline_leads: LeadObjectSettings = field(default_factory=LeadObjectSettings)
 
     def rep(self, owner_id: str) -> Rep | None:
         return next((r for r in self.reps if r.owner_id == owner_id), None)

@@ -25,6 +25,15 @@ class IcpError(ConfigProblem):
     """The ICP file is invalid; the message starts with the offending key (``problems``: all of them)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Requalify:
+    """The ICP's ``[requalify]`` table: when a lead that crosses into L1/L2 is flagged as re-qualified
+    (``scoring/requalify.py``)."""
+
+    dormant_days: int = 90  # silent at least this long, then engaging again: "re-engaged"
+    engaged_contacts: int = 2  # a new contact at an account with at least this many other engaged ones
+
+
 @dataclass(frozen=True)
 class Icp:
     target_industries: tuple[str, ...]
@@ -56,6 +65,7 @@ class Icp:
     min_outcomes: int
     min_wins: int
     verdicts: Thresholds = field(default_factory=Thresholds)
+    requalify: Requalify = field(default_factory=Requalify)
     source_hash: str = ""
     _industry_index: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -152,6 +162,13 @@ def _flag(data: dict[str, Any], key: str) -> bool:
     value = _get(data, key)
     if not isinstance(value, bool):
         raise IcpError(key, f"must be true or false, got {value!r}")
+    return value
+
+
+def _whole(data: dict[str, Any], key: str, low: int, high: int) -> int:
+    value = _get(data, key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise IcpError(key, f"must be a whole number from {low:,} to {high:,}, got {_shown(value)}")
     return value
 
 
@@ -270,6 +287,13 @@ def _tiers(data: dict[str, Any], problems: Problems) -> tuple[float, float, floa
     return l1, l2, l3
 
 
+def _requalify(data: dict[str, Any], problems: Problems) -> Requalify:
+    return Requalify(
+        dormant_days=problems.check(lambda: _whole(data, "requalify.dormant_days", 1, 3650), 0),
+        engaged_contacts=problems.check(lambda: _whole(data, "requalify.engaged_contacts", 1, 1000), 0),
+    )
+
+
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default); an invalid file raises one
     IcpError whose ``problems`` lists every problem found."""
@@ -330,6 +354,7 @@ def load_icp(text: str | None = None) -> Icp:
                 lambda: _number(data, "verdicts.l2_sales_ready_engagement", 0, 100), 0.0
             ),
         ),
+        requalify=_requalify(data, problems),
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,
     )

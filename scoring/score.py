@@ -52,7 +52,8 @@ class Score:
 
     def reasons_lines(self, limit: int = 6) -> tuple[str, list[str], str | None]:
         """The CRM's reasons field as lines: the summary, up to ``limit`` itemised reasons (sign
-        first: + helped, - hurt, ! disqualifies, ? missing to judge) and what would change the
+        first: + helped, - hurt, ! disqualifies, ? missing to judge, * why it is worth a look now:
+        a re-qualification trigger) and what would change the
         verdict (or None)."""
         shown = [r for r in self.reasons if r.factor != WHAT_IF]
         items = [f"{_sign(r)} {_one_line(r.text)}" for r in shown[:limit]]
@@ -65,11 +66,16 @@ class Score:
         return "\n".join([summary, *items, *([what_if] if what_if else [])])
 
 
+REQUALIFIED = "requalified"  # the factor of a re-qualification trigger's reason (scoring.requalify)
+
+
 def _sign(reason: Reason) -> str:
     if reason.factor.startswith("disqualifier"):
         return "!"
     if reason.factor == "needs_info":
         return "?"
+    if reason.factor == REQUALIFIED:
+        return "*"
     return "+" if reason.contribution > 0 else "-"
 
 

@@ -33,6 +33,7 @@ hypothesis.settings.register_profile(
 )
 hypothesis.settings.load_profile("leadq")
 
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     from storage.vault import Vault

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from hubspot.crm.contacts import (
     BatchReadInputSimplePublicObjectId,
-    Filter,
-    FilterGroup,
     PublicObjectSearchRequest,
     SimplePublicObjectId,
 )
@@ -23,9 +20,9 @@ from connector.hubspot.mapping import (
     FieldMap,
     company_to_account,
     contact_to_person,
-    parse_time,
 )
 from connector.hubspot.outcomes import associations, deal_outcomes, list_owners
+from connector.hubspot.paging import changed_since, list_all
 from connector.hubspot.provisioning import ensure_properties
 from connector.hubspot.writes import write_updates
 from core.records import (
@@ -43,20 +40,7 @@ from core.records import (
 
 BATCH = 100
 HISTORY_BATCH = 50
-PAGE = 100
-SEARCH_PAGE = 200
-SEARCH_CAP = 10_000
 HUMAN_SOURCES = frozenset({"CRM_UI", "CRM_UI_BULK_ACTION", "MOBILE_IOS", "MOBILE_ANDROID"})
-MODIFIED = {
-    "contacts": "lastmodifieddate",
-    "companies": "hs_lastmodifieddate",
-    "deals": "hs_lastmodifieddate",
-}
-
-
-def _iso_ms(value: str | None) -> int | None:
-    when = parse_time(value)
-    return None if when is None else int(when.timestamp() * 1000)
 
 
 class HubSpotAdapter:
@@ -73,8 +57,11 @@ class HubSpotAdapter:
         fields: FieldMap = DEFAULT_MAP,
         extra_properties: Sequence[str] = (),
         company_extra_properties: Sequence[str] = (),
+        pipeline_leads: PipelineLeads | None = None,
     ) -> None:
         self.calls, self.portal_id, self.app_id, self.fields = calls, str(portal_id), app_id, fields
+        # HubSpot's Leads, where the installation granted the leads scopes (``connector.hubspot.leads``)
+        self.pipeline_leads = pipeline_leads
         # Also read these (leadq's own fields, the owner): the write policy compares against them.
         self.extra_properties = tuple(extra_properties)
         self.company_extra_properties = tuple(company_extra_properties)  # leadq's own fields on companies
@@ -128,78 +115,21 @@ class HubSpotAdapter:
 
     def iter_records(self, obj: ObjectType, since: Cursor | None) -> Iterator[Page]:
         """Everything (list API) when ``since`` is None, else changes by last-modified time (search)."""
+        if obj == ObjectType.PIPELINE_LEAD:
+            if self.pipeline_leads is None:
+                raise ValueError("this installation has no HubSpot Leads (the leads scopes were not granted)")
+            yield from self.pipeline_leads.iter_leads(since)
+            return
         name = OBJECTS[obj]
+
+        def to_records(rows: list[dict[str, Any]]) -> list[Person | Account]:
+            return [self._map(name, row) for row in rows]
+
         if since is None or since.since is None:
-            yield from self._list_all(name, since)
+            yield from list_all(self.calls, name, self._properties(name), to_records, since)
         else:
-            yield from self._changed_since(name, since)
-
-    def _list_all(self, name: str, cursor: Cursor | None) -> Iterator[Page]:
-        after = cursor.after if cursor else None
-        while True:
-            page = self.calls.call(
-                lambda c, a=after: api(c, name).basic_api.get_page(
-                    limit=PAGE, after=a, properties=self._properties(name), archived=False
-                ),
-                what=f"list {name}",
-            )
-            records = [self._map(name, r.to_dict()) for r in page.results]
-            after = page.paging.next.after if page.paging and page.paging.next else None
-            yield Page(records, Cursor(after=after) if after else None)
-            if after is None:
-                return
-
-    def _changed_since(self, name: str, cursor: Cursor) -> Iterator[Page]:
-        """Search in ascending last-modified order, paging within a fixed window start; when the
-        10,000-result cap nears, restart the window at the newest stamp seen, skipping the ids
-        already emitted at exactly that stamp (many records share a stamp after bulk edits)."""
-        prop = (self.fields.contact if name == "contacts" else self.fields.company)["modified_at"]
-        window = int(datetime.fromisoformat(cursor.since).timestamp() * 1000) if cursor.since else 0
-        skip = set(cursor.seen_ids_at_since)
-        offset = int(cursor.after or 0)
-        newest, at_newest = window, set(skip)
-        while True:
-            request = PublicObjectSearchRequest(
-                filter_groups=[
-                    FilterGroup(filters=[Filter(property_name=prop, operator="GTE", value=str(window))])
-                ],
-                sorts=[{"propertyName": prop, "direction": "ASCENDING"}],
-                properties=self._properties(name),
-                limit=SEARCH_PAGE,
-                after=str(offset),
-            )
-            result = self.calls.call(
-                lambda c, r=request: api(c, name).search_api.do_search(r),
-                bucket=SEARCH,
-                what=f"search {name}",
-            )
-            rows = [r.to_dict() for r in result.results]
-            records = []
-            for row in rows:
-                stamp = _iso_ms(row["properties"].get(prop)) or window
-                if stamp == window and row["id"] in skip:
-                    continue  # emitted before the window restarted
-                records.append(self._map(name, row))
-                if stamp > newest:
-                    newest, at_newest = stamp, {row["id"]}
-                elif stamp == newest:
-                    at_newest.add(row["id"])
-            has_more = bool(result.paging and result.paging.next)
-            offset += SEARCH_PAGE
-            if has_more and offset + SEARCH_PAGE > SEARCH_CAP:
-                window, skip, offset = newest, set(at_newest), 0
-            high_water = Cursor(
-                since=datetime.fromtimestamp(newest / 1000, UTC).isoformat(),
-                seen_ids_at_since=tuple(sorted(at_newest)),
-            )
-            resume = Cursor(
-                since=datetime.fromtimestamp(window / 1000, UTC).isoformat(),
-                after=str(offset) if offset else None,
-                seen_ids_at_since=tuple(sorted(skip)),
-            )
-            yield Page(records, resume if has_more else None, high_water)
-            if not has_more:
-                return
+            prop = (self.fields.contact if name == "contacts" else self.fields.company)["modified_at"]
+            yield from changed_since(self.calls, name, prop, self._properties(name), to_records, since)
 
     def read(self, obj: ObjectType, ids: Sequence[str]) -> list[Person | Account]:
         name = OBJECTS[obj]
@@ -308,7 +238,9 @@ class HubSpotAdapter:
         return write_updates(self.calls, updates)
 
     def ensure_fields(self, specs: Sequence[FieldSpec]) -> ProvisionReport:
-        return ensure_properties(self.calls, specs, ("contacts", "companies"))
+        """leadq's properties on contacts and companies, and on leads where the installation has them."""
+        objects = ("contacts", "companies", *(("leads",) if self.pipeline_leads is not None else ()))
+        return ensure_properties(self.calls, specs, objects)
 
     # Owners and outcomes ----------------------------------------------------------------------
 

@@ -30,12 +30,20 @@ from core.records import ObjectType
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-OBJECTS = {ObjectType.CONTACT: "contacts", ObjectType.ACCOUNT: "companies", ObjectType.DEAL: "deals"}
+OBJECTS = {
+    ObjectType.CONTACT: "contacts",
+    ObjectType.ACCOUNT: "companies",
+    ObjectType.DEAL: "deals",
+    ObjectType.PIPELINE_LEAD: "leads",
+}
+# Objects the SDK files under ``client.crm.objects`` rather than ``client.crm`` itself.
+UNDER_OBJECTS = frozenset({"leads"})
 
 
 def api(client: Any, name: str) -> Any:
-    """The SDK's API of one object kind (``contacts``, ``companies``, ``deals``)."""
-    return getattr(client.crm, name)
+    """The SDK's API of one object kind (``contacts``, ``companies``, ``deals``, ``leads``): its
+    ``basic_api``, ``batch_api`` and ``search_api``."""
+    return getattr(client.crm.objects if name in UNDER_OBJECTS else client.crm, name)
 
 
 def _body(exc: Exception) -> Any:

@@ -55,7 +55,7 @@ def _changes(spec: FieldSpec, current: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-LEADQ_OBJECT = {"contacts": "contact", "companies": "account"}
+LEADQ_OBJECT = {"contacts": "contact", "companies": "account", "leads": "pipeline_lead"}
 
 
 def ensure_properties(calls: Any, specs: Sequence[FieldSpec], object_types: Sequence[str]) -> ProvisionReport:

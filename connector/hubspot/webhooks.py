@@ -30,9 +30,16 @@ _DECODE = {
     "%2C": ",",
     "%3B": ";",
 }
-OBJECT_OF = {"contact": ObjectType.CONTACT, "company": ObjectType.ACCOUNT, "deal": ObjectType.DEAL}
+OBJECT_OF = {
+    "contact": ObjectType.CONTACT,
+    "company": ObjectType.ACCOUNT,
+    "deal": ObjectType.DEAL,
+    "lead": ObjectType.PIPELINE_LEAD,
+}
 KINDS = ("creation", "propertyChange", "deletion", "merge", "restore", "associationChange")
-OBJECT_TYPE_IDS = {"0-1": "contact", "0-2": "company", "0-3": "deal"}
+# Generic ``object.*`` events name their object by type id; HubSpot's Leads (0-136) come only so.
+OBJECT_TYPE_IDS = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-136": "lead"}
+GENERIC_ONLY = frozenset({"lead"})
 
 
 class WebhookRejected(ValueError):
@@ -149,6 +156,8 @@ def parse(body: bytes) -> list[HubSpotEvent]:
             prefix, action = kind.split(".", 1)
             if prefix == "object":
                 prefix = OBJECT_TYPE_IDS.get(str(item.get("objectTypeId")), "")
+            elif prefix in GENERIC_ONLY:
+                prefix = ""  # no legacy ``lead.*`` event type exists: not HubSpot's
             if prefix not in OBJECT_OF or action not in KINDS:
                 continue  # an event type leadq does not act on: ignored, logged by the caller
             portal = _int(item, "portalId")

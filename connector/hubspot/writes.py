@@ -53,7 +53,7 @@ def _write_chunk(
     except CrmValidationError as exc:
         if len(chunk) == 1:
             record_id = next(iter(chunk))
-            return [RecordError(refs[(obj, record_id)], "validation", _validation_message(exc))]
+            return [RecordError(refs[(obj, record_id)], "validation", validation_message(exc))]
         half = len(chunk) // 2
         items = list(chunk.items())
         return _write_chunk(calls, obj, dict(items[:half]), refs) + _write_chunk(
@@ -74,7 +74,7 @@ def _write_chunk(
     return errors
 
 
-def _validation_message(exc: CrmValidationError) -> str:
+def validation_message(exc: CrmValidationError) -> str:
     body = exc.body
     if isinstance(body, dict):
         message: str = body.get("message", "")

@@ -64,9 +64,7 @@ def _checked_text(path: str | None, what: str) -> str | None:
             load_routing(text)
     except (IcpError, RoutingConfigError) as exc:
         problem = str(exc).removeprefix("(file): ")
-        raise click.ClickException(
-            f"{path} was refused, nothing was saved: {problem}"
-        ) from None
+        raise click.ClickException(f"{path} was refused, nothing was saved: {problem}") from None
     return text
 
 

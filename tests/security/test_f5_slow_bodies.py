@@ -296,7 +296,6 @@ def test_f5_slow_headers_are_cut_off_and_do_not_stop_the_app(shipped_web: Web) -
             sock.close()
 
 
-
 def test_f5_the_deadline_runs_from_the_queue_not_from_the_thread() -> None:
     """A request queued behind slow clients has only what is left of its deadline, down to a floor."""
     from leadq.gunicorn_worker import MIN_AFTER_QUEUE_S, remaining_s

@@ -14,9 +14,7 @@ from tests.support.services import REDIS_URL
 @pytest.fixture
 def leadq_settings(settings, engine, crm, redis_client):
     database = engine.url.render_as_string(hide_password=False)
-    return sandbox_settings(
-        settings, crm, database_url=database, redis_url=REDIS_URL, public_base_url=PUBLIC
-    )
+    return sandbox_settings(settings, crm, database_url=database, redis_url=REDIS_URL, public_base_url=PUBLIC)
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ def _handle(
         pairs = ctx.adapter.read_with_accounts(ObjectType.CONTACT, people) if people else []
     else:
         pairs = [(p, accounts.get(p.account_id or "")) for p in records]
-    return process_people(ctx, pairs, dry_run)
+    return process_people(ctx, pairs, dry_run, new_contact_triggers=False)
 
 
 MIXED = cursors.MIXED  # pages computed from more than one configuration: no Approve can match it

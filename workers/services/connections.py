@@ -82,11 +82,17 @@ class Place:
     instance_url: str = ""  # Salesforce: the org's API host
     integration_user_id: str = ""  # Salesforce: leadq's own user (its writes are echoes)
     own_fields_visible: bool = True  # False right after the code exchange, before provisioning
+    scopes: tuple[str, ...] = ()  # what the installation granted (HubSpot's Leads need their scopes)
 
 
 def _hubspot_connection(settings: Settings, tenant_id: str, tokens: Tokens, place: Place) -> Connection:
     return Connection(
-        tenant_id, client_config(settings), tokens, limiter=place.limiter, budget=budget(settings)
+        tenant_id,
+        client_config(settings),
+        tokens,
+        limiter=place.limiter,
+        budget=budget(settings),
+        scopes=place.scopes,
     )
 
 

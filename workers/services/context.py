@@ -140,6 +140,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         tenant_id = row.tenant_id
         crm = CrmKind(row.crm_kind)
         instance_url, integration_user, auth_env = row.instance_url, row.installed_by, row.auth_env
+        scopes = tuple((row.scopes or "").split())
     icp = load_icp(icp_text)
     model = LeadModel.from_bytes(champion.artifact) if champion is not None else None
     note = "" if model else readiness([], icp)[1]
@@ -150,6 +151,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         budget=lambda: _budget(runtime, installation_id, tenant_id),  # asked for by Salesforce only
         instance_url=instance_url,
         integration_user_id=integration_user,
+        scopes=scopes,
     )
     return InstallationContext(
         runtime,

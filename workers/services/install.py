@@ -63,7 +63,11 @@ def install_hubspot(
     _register(tokens)
     tenant_id = str(tokens.tenant_id)
     adapter = build_adapter(
-        settings, CrmKind.HUBSPOT, tenant_id, StaticTokens(tokens.access_token), Place(limiter=limiter)
+        settings,
+        CrmKind.HUBSPOT,
+        tenant_id,
+        StaticTokens(tokens.access_token),
+        Place(limiter=limiter, scopes=tuple(tokens.scopes)),
     )
     report = adapter.ensure_fields(provider(CrmKind.HUBSPOT).field_map.fields)
     installation_id = _store(

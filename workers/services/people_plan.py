@@ -30,6 +30,7 @@ from scoring.leadmodel import LeadModel
 from scoring.score import Score, score_people
 from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
+from workers.services.requalify_plan import EngagedPeople, Prior, requalified
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import APP_FIELDS, LABEL_FIELD, fields_from
 
@@ -54,6 +55,8 @@ class Planner:
     route: Router  # decides (and, for a real run, commits) who gets an unowned lead
     lead_labels: Mapping[str, str] = field(default_factory=dict)  # tier -> a pipeline lead's label value
     create_leads: bool = False  # give a sales-ready person without an open pipeline lead a new one
+    now: datetime | None = None  # the real clock (re-qualification); None: the scoring day
+    engaged: EngagedPeople | None = None  # engaged people per company; None: no new-contact trigger
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +111,18 @@ def plan_batch(
     ours_by_record: Mapping[RecordKey, Mapping[str, str | None]],
     skip: frozenset[RecordKey] = frozenset(),
     leads: Mapping[str, Sequence[PipelineLead]] | None = None,
+    priors: Mapping[RecordKey, Prior] | None = None,
 ) -> BatchPlan:
     """Plan these people. ``day``: the scores are as of it; ``scored_at``: the ``leadq_scored_at``
     value of the records written; ``ours_by_record``: the ledger (people's and leads'); ``skip``: stale
     reads (scored, but neither routed nor written); ``leads``: each person's open pipeline leads (by
-    person id), planned with their person's score and owner."""
+    person id), planned with their person's score and owner; ``priors``: what leadq stored with each
+    person's previous score (re-qualification triggers are decided against it)."""
     features = [person_features(p, a, planner.icp, day) for p, a in pairs]  # scoring and routing share them
     scores = score_people(pairs, planner.icp, planner.model, day, planner.model_note, features)
     scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
+    now = planner.now or day
+    scores = requalified(pairs, scores, priors or {}, planner.icp.requalify, now, planner.engaged)
     plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
     plan.report.scored = len(scores)
     for (person, account), score, feats in zip(pairs, scores, features, strict=True):

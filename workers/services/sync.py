@@ -42,10 +42,12 @@ from workers.services import guard, lead_facts
 from workers.services.accounts import score_accounts
 from workers.services.batch import BatchReport, new_score
 from workers.services.context import InstallationContext
+from workers.services.engaged_people import engaged_people
 from workers.services.guard import LostEdit
 from workers.services.lead_creation import Created, create_planned
 from workers.services.owner_writes import refused_owners, write_keeping_fields
 from workers.services.people_plan import BatchPlan, Planner, ScoredLead, key_of, plan_batch
+from workers.services.requalify_plan import prior_of
 from workers.services.writeback import LABEL_FIELD, lead_labels, policies
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,13 @@ def process_people(
     pairs: Sequence[tuple[Person, Account | None]],
     dry_run: bool = False,
     leads: Mapping[str, Sequence[PipelineLead]] | None = None,
+    new_contact_triggers: bool = True,
 ) -> BatchReport:
     """Score, route and write back these people and their open pipeline leads (``leads``: by person
     id; read from the CRM when not given and the installation has them): plan (pure), apply (the CRM
     write and the guard), record (one transaction). A dry run plans only, and moves no routing
-    counter."""
+    counter. ``new_contact_triggers``: flag a new contact at a company with engaged contacts (off for
+    backfills: every contact is new to leadq there)."""
     if not pairs:
         return BatchReport()
     leads_api = ctx.adapter.pipeline_leads
@@ -92,9 +96,10 @@ def process_people(
                 "sync.stale-read-skipped", extra={"record": record.ref.record_id, "read": record.version}
             )
     computed_at = ctx.now()  # the real time: stored with each new score and written as leadq_scored_at
-    planner = _planner(ctx, clock, dry_run)
+    planner = _planner(ctx, clock, dry_run, new_contact_triggers)
     scored_at = formatting.date_time(computed_at)
-    plan = plan_batch(planner, pairs, day, scored_at, written_before, stale, leads)
+    priors = {k: prior_of(s.tier, s.last_engaged_at, s.reasons) for k, s in stored.items()}
+    plan = plan_batch(planner, pairs, day, scored_at, written_before, stale, leads, priors)
     report = plan.report
     if dry_run:
         report.written_records = len({u.ref for u in plan.updates})
@@ -123,13 +128,14 @@ def _with_created(write: WriteReport | None, created: Created) -> WriteReport:
     )
 
 
-def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planner:
+def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool, new_contact_triggers: bool) -> Planner:
     def commit(lead: RoutingLead) -> Decision:
         return route_and_commit(lead, ctx.load_routing(), ctx.routing_state, clock)
 
     def preview(lead: RoutingLead) -> Decision:  # decide, but commit nothing: a preview moves no counter
         return route(lead, ctx.load_routing(), Snapshot(week="preview"), clock)
 
+    routing = ctx.load_routing() if ctx.adapter.pipeline_leads is not None else None
     return Planner(
         crm=ctx.crm,
         icp=ctx.icp,
@@ -138,7 +144,10 @@ def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool) -> Planne
         owner_key=ctx.adapter.owner_field,
         policies=policies(ctx.crm),
         route=preview if dry_run else commit,
-        lead_labels=lead_labels(ctx.load_routing()) if ctx.adapter.pipeline_leads is not None else {},
+        lead_labels=lead_labels(routing) if routing else {},
+        create_leads=bool(routing and routing.pipeline_leads.create),
+        now=clock,
+        engaged=engaged_people(ctx) if new_contact_triggers and not dry_run else None,
     )
 
 

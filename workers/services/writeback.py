@@ -26,12 +26,12 @@ APP_FIELDS = (
 
 # A HubSpot Leads record's label (hot, warm, cold): shared with the reps, like the owner.
 LABEL_FIELD = "hs_lead_label"
-DEFAULT_LEAD_LABELS = {"L1": "HOT", "L2": "WARM", "L3": "COLD", "L4": "COLD"}
 
 
 def lead_labels(config: RoutingConfig) -> dict[str, str]:
-    """Tier -> the label leadq gives a pipeline lead of that tier."""
-    return dict(DEFAULT_LEAD_LABELS)
+    """Tier -> the label leadq gives a pipeline lead of that tier (the routing file's
+    ``[pipeline_leads.labels]``)."""
+    return {tier.value: label for tier, label in config.pipeline_leads.labels.items()}
 
 
 def policies(crm: CrmKind, owner_policy: Policy = Policy.OVERWRITE_IF_OURS) -> dict[str, Policy]:

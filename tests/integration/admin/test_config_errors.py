@@ -206,3 +206,23 @@ def test_a_count_typed_wrong_does_not_hide_the_other_fields_problems(client, acc
     assert "'widgets' is not an industry of this ICP" in text_of(body, "industries-error")
     assert 'name="employees_max" value="lots"' in html.unescape(body)
     _nothing_saved(sessions, mine)
+
+
+def test_a_bad_lead_label_or_requalify_value_is_shown_under_its_line(client, accounts, sessions) -> None:
+    mine, token = _open(client, accounts)
+    routing = '[pipeline_leads]\ncreate = "yes"\n\n[pipeline_leads.labels]\nL1 = "HOT"\nL2 = ""\n'
+    icp = "[requalify]\ndormant_days = 0\n"
+    answer = client.post(
+        f"/installations/{mine}/config", data={"csrf_token": token, "icp": icp, "routing": routing}
+    )
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    routing_shown = text_of(body, "routing-error")
+    assert routing_shown.startswith("2 problems in the routing file:"), routing_shown
+    assert 'Line 2: create = "yes" pipeline_leads.create: must be true or false' in routing_shown
+    label = 'Line 6: L2 = "" pipeline_leads.labels.L2: must be the lead label\'s internal value'
+    assert label in routing_shown, routing_shown
+    icp_shown = text_of(body, "icp-error")
+    assert "Line 2: dormant_days = 0 requalify.dormant_days: must be a whole number from 1" in icp_shown
+    assert html.unescape(body).count(routing) == 1, "the text typed is kept"
+    _nothing_saved(sessions, mine)

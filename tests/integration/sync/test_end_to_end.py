@@ -87,4 +87,3 @@ def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, l
         )
     )
     assert len(writes) == 1  # one external change, one write: leadq's own webhook did not loop
-

@@ -4,7 +4,8 @@ owner a person set wins)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, datetime, timedelta
 
 from core.records import (
     Account,
@@ -14,11 +15,15 @@ from core.records import (
     Person,
     PipelineLead,
     RecordRef,
+    Tier,
 )
 from routing.types import Decision, RoutingLead
 from scoring.icp import load_icp
 from workers.services.people_plan import Planner, plan_batch
-from workers.services.writeback import DEFAULT_LEAD_LABELS, LABEL_FIELD, policies
+from workers.services.requalify_plan import Prior
+from workers.services.writeback import LABEL_FIELD, policies
+
+DEFAULT_LEAD_LABELS = {"L1": "HOT", "L2": "WARM", "L3": "COLD", "L4": "COLD"}  # the routing file's default
 
 DAY = datetime(2026, 12, 4, tzinfo=UTC)
 OWNER = "hubspot_owner_id"
@@ -139,3 +144,40 @@ def test_people_without_leads_plan_as_before() -> None:
     with_none = _plan([person], {})
     assert with_none.leads == [] and with_none.report.leads_scored == 0
     assert all(u.ref.object_type == ObjectType.CONTACT for u in with_none.updates)
+
+
+def _plan_with(person: Person, leads: dict[str, list[PipelineLead]], priors, engaged=None):
+    planner = dataclasses.replace(_planner(), now=DAY, engaged=engaged)
+    pairs: list[tuple[Person, Account | None]] = [(person, None)]
+    return plan_batch(planner, pairs, DAY, "2026-12-04T10:00:00Z", {}, frozenset(), leads, priors)
+
+
+def test_a_dormant_person_who_engages_again_into_l1_l2_is_flagged_on_the_contact_and_its_lead() -> None:
+    person = _person("6", owner="5005")
+    tier = _plan([person], {}).scored[0].score.tier
+    assert tier in (Tier.L1, Tier.L2)  # the test person is a hot lead today
+    before = DAY - timedelta(days=94)
+    plan = _plan_with(person, {"6": [_lead("60", "6")]}, {("contact", "6"): Prior(Tier.L3, before, ())})
+    for ref in (person.ref, _ref(ObjectType.PIPELINE_LEAD, "60")):
+        reasons = _written(plan, ref)["leadq_reasons"] or ""
+        assert reasons.splitlines()[1] == "* re-engaged after 94 days"
+    stays = _plan_with(person, {}, {("contact", "6"): Prior(tier, before, ())})  # was hot already
+    assert "re-engaged" not in (_written(stays, person.ref).get("leadq_reasons") or "")
+
+
+def test_a_new_contact_at_a_company_with_engaged_people_is_flagged() -> None:
+    person = _person("7", owner="5005")
+    person = dataclasses.replace(person, account_id="900")
+    asked: list[list[str]] = []
+
+    def engaged(companies):
+        asked.append(list(companies))
+        return {"900": frozenset({"71", "72", "7"})}
+
+    plan = _plan_with(person, {}, {}, engaged)
+    assert asked == [["900"]]
+    reasons = _written(plan, person.ref)["leadq_reasons"] or ""
+    assert reasons.splitlines()[1].startswith("* ") and "engaged" in reasons.splitlines()[1]
+    assert "Acme" in reasons.splitlines()[1]
+    scored_before = _plan_with(person, {}, {("contact", "7"): Prior(Tier.L4, None, ())}, engaged)
+    assert "engaged contact" not in (_written(scored_before, person.ref).get("leadq_reasons") or "")
