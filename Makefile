@@ -38,12 +38,14 @@ lint: $(STAMP)
 # of 30. Each half's output is printed whole when it ends (make's --output-sync).
 REDIS_SQLITE ?= $(or $(LEADQ_TEST_REDIS_URL),redis://127.0.0.1:6379/15)
 REDIS_PG ?= $(or $(LEADQ_TEST_REDIS_URL_PG),redis://127.0.0.1:6379/14)
+# Extra pytest options for both halves, e.g. `make test PYTEST_ARGS=--durations=30` (the slowest steps).
+PYTEST_ARGS ?=
 
 test-sqlite: $(STAMP)
-	LEADQ_TEST_DB=sqlite LEADQ_TEST_REDIS_URL=$(REDIS_SQLITE) $(BIN)/python -m pytest -q
+	LEADQ_TEST_DB=sqlite LEADQ_TEST_REDIS_URL=$(REDIS_SQLITE) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	LEADQ_TEST_DB=postgres LEADQ_TEST_REDIS_URL=$(REDIS_PG) $(BIN)/python -m pytest -q -m "db"
+	LEADQ_TEST_DB=postgres LEADQ_TEST_REDIS_URL=$(REDIS_PG) $(BIN)/python -m pytest -q -m "db" $(PYTEST_ARGS)
 
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres

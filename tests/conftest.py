@@ -8,13 +8,12 @@ reason when it is down, except under ``CI=true`` where a missing service fails.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import hypothesis
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 pytest.register_assert_rewrite("tests.support")
@@ -22,7 +21,8 @@ pytest.register_assert_rewrite("tests.support")
 from core.settings import Settings, load_settings  # noqa: E402 - after the rewrite hook
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, service_missing, test_backend  # noqa: E402
+from tests.support import databases  # noqa: E402
+from tests.support.services import REDIS_URL, service_missing  # noqa: E402
 
 pytest_plugins = ["sandbox.pytest_plugin", "tests.support.fixtures"]
 
@@ -46,30 +46,35 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database migrated to head once a session; ``engine``'s databases are copies of it."""
+    with databases.migrated_template(tmp_path_factory.mktemp("template")) as template:
+        yield template
+
+
+AT_HEAD: set[str] = set()  # database URLs copied from the migrated template (already at head)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database on the backend under test; dropped afterwards."""
-    if test_backend() != "postgres":
-        yield f"sqlite:///{tmp_path / 'leadq-test.db'}"
-        return
-    name = f"leadq_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
-        service_missing("PostgreSQL", str(exc).splitlines()[0])
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on the backend under test; dropped afterwards. Empty, unless the test also
+    uses ``engine`` (which migrates it): then it starts as a copy of the migrated template and
+    ``engine`` has nothing left to run. Tests that migrate by hand use ``db_url`` alone."""
+    migrated = "engine" in request.fixturenames
+    template = request.getfixturevalue("migrated_template") if migrated else None
+    with databases.fresh_database(tmp_path, template) as url:
+        if migrated:
+            AT_HEAD.add(url)
+        yield url
+        AT_HEAD.discard(url)
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
-    upgrade(engine)
+    if db_url not in AT_HEAD:
+        upgrade(engine)
     yield engine
     engine.dispose()
 

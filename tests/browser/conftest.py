@@ -7,13 +7,17 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.settings import load_settings
 from leadq import live_stack
+from sandbox.server import create_sandbox, serve
 from storage import admins
+from tests.support import databases
 from tests.support.admin import PASSWORD
 from tests.support.services import REDIS_URL, service_missing
 from tests.support.sync import start_worker, worker_env
@@ -103,6 +107,50 @@ def serve_with_worker(
 @pytest.fixture
 def served(settings, engine, live, redis_client, sessions):
     yield from serve_with_worker(settings, engine, live, redis_client, sessions, "changes,backfill")
+
+
+@contextmanager
+def module_stack(
+    directory: Path, template: str, queues: str, stop_wait_s: float = 15, **sandbox: Any
+) -> Iterator[tuple[str, Any]]:
+    """What ``served`` builds from the function-scoped fixtures (settings, a migrated database, a
+    flushed Redis, a sandbox CRM with ``sandbox`` options, leadq served with admin 'alice' and a
+    worker on ``queues``), built once for a module whose tests share it; yields (the app's URL, the
+    running sandbox). No other test may use Redis while it runs: its tests use no ``redis_client``."""
+    import redis
+
+    from storage.db import make_engine, make_session_factory
+    from storage.vault import Vault
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        service_missing("Redis", str(exc))
+    settings = load_settings(
+        env="test",
+        data_dir=directory,
+        encryption_keys=Vault.generate_key(),
+        secret_key="test-secret-key-for-signing-only",
+    )
+    live = serve(create_sandbox(**sandbox), deliver_webhooks=True)
+    client.flushdb()
+    try:
+        with databases.fresh_database(directory, template) as url:
+            engine = make_engine(url)
+            try:
+                sessions = make_session_factory(engine)
+                stack = serve_with_worker(settings, engine, live, client, sessions, queues, stop_wait_s)
+                try:
+                    yield next(stack), live
+                finally:
+                    stack.close()  # the worker stopped (given ``stop_wait_s``), then the app
+            finally:
+                engine.dispose()
+    finally:
+        live.stop()
+        client.flushdb()
+        client.close()
 
 
 @pytest.fixture(scope="module")

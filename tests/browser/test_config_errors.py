@@ -6,10 +6,11 @@ Full-page screenshots land in ``var/test-artifacts/config/``."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, serve_with_worker
+from tests.browser.conftest import ARTIFACTS, module_stack
 from tests.support.admin import PASSWORD
 
 SHOTS = ARTIFACTS / "config"
@@ -21,31 +22,37 @@ BAD_ICP = (
     "[firmographics.employees]\n"
     "min = -5\n"
 )
+pytestmark = pytest.mark.db  # its own database, on the backend under test (``make test`` runs both)
 
 
-@pytest.fixture
-def live(sandbox_factory):
-    return sandbox_factory(seed=62, records=1200, deliver_webhooks=True)
-
-
-@pytest.fixture
-def served_training(settings, engine, live, redis_client, sessions):
-    """Like ``served``, with the worker also taking the training queue (Retrain now); a training
-    task may still be finishing when it stops: it gets a minute."""
-    yield from serve_with_worker(
-        settings, engine, live, redis_client, sessions, "changes,backfill,training", stop_wait_s=60
-    )
+@pytest.fixture(scope="module")
+def served_training(tmp_path_factory, migrated_template) -> Iterator[str]:
+    """leadq served on 1,200 sandbox contacts (seed 62) with a worker that also takes the training
+    queue (Retrain now), once for the module: the first test's edits are all refused (nothing is
+    saved), so the second sees the shipped configuration. A training task may still be finishing
+    when the worker stops: it gets a minute."""
+    with module_stack(
+        tmp_path_factory.mktemp("config-errors"),
+        migrated_template,
+        "changes,backfill,training",
+        stop_wait_s=60,
+        seed=62,
+        records=1200,
+    ) as (url, _live):
+        yield url
 
 
 def _connect(page, url: str) -> None:
+    """Sign in and open the installation, connecting the sandbox HubSpot first if nobody has yet."""
     page.goto(f"{url}/")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/")
-    page.click("text=Connect HubSpot")
-    page.wait_for_selector("text=leadq is connected to HubSpot")
-    page.goto(f"{url}/")
+    if page.locator("text=No installation yet").is_visible():
+        page.click("text=Connect HubSpot")
+        page.wait_for_selector("text=leadq is connected to HubSpot")
+        page.goto(f"{url}/")
     page.click("text=Open")
     page.wait_for_selector("#preview-start")
 

@@ -168,6 +168,26 @@ def test_the_linked_record_page_shows_the_leadq_values_the_crm_holds(demo: tuple
     assert listed.text.count('href="/contacts/') >= 50  # a page of records, each a link to its page
 
 
+def test_the_admin_app_shows_the_runs_numbers(demo: tuple[Any, list[str]]) -> None:
+    run, summary = demo
+    browser = requests.Session()
+    login = browser.get(f"{run.url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    signed = browser.post(
+        f"{run.url}/login",
+        timeout=10,
+        data={"username": "demo", "password": run.admin_password, "csrf_token": token},
+    )
+    assert signed.status_code == 200 and "Installations" in signed.text
+    page = browser.get(f"{run.url}/installations/{run.installation_id}", timeout=10).text
+    scored = _printed(summary, r"records scored:(.*)").group(1)
+    tiers = re.findall(r"(L[1-4]) ([\d,]+)", scored)
+    assert len(tiers) == 4, scored
+    for tier, n in tiers:
+        assert f"{tier}: {int(n.replace(',', ''))}" in page
+    assert f"{RECORDS} / {RECORDS} - done" in page
+
+
 def _readme_commands() -> list[str]:
     """The commands of the README's "Using the CLI on the demo" block, as a reader would copy them."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()

@@ -1,8 +1,13 @@
-"""Every `leadq` command, run as a user runs it (a `leadq` process with an environment), against the
-bad inputs a first hour brings (issue 17): no database yet, a database that cannot be reached, keys
-that are not the ones the tokens were encrypted with, an installation that does not exist, the CRM or
-Redis unreachable, a bad setting, and configuration files that are missing, empty, binary or UTF-16.
-None may print a Python traceback; each must exit non-zero with one sentence that names the fix."""
+"""Every `leadq` command, run with a user's environment, against the bad inputs a first hour brings
+(issue 17): no database yet, a database that cannot be reached, keys that are not the ones the
+tokens were encrypted with, an installation that does not exist, the CRM or Redis unreachable, a bad
+setting, and configuration files that are missing, empty, binary or UTF-16. None may print a Python
+traceback; each must exit non-zero with one sentence that names the fix.
+
+Most commands run in this process (``invoke``: click's runner, with exactly the user's environment
+and the traceback a process would print for an exception that escaped): a `leadq` process spends a
+second or more starting up, and these tests run about ninety commands. A few run as the installed
+`leadq` process (``run``), so the real entry point is checked on each kind of input too."""
 
 from __future__ import annotations
 
@@ -11,12 +16,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from leadq.cli import main
 from storage.tables import DeadLetter
 from storage.vault import Vault
 from tests.support.sync import worker_env
@@ -34,14 +42,44 @@ def run(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 240) 
     return done.returncode, done.stdout + done.stderr
 
 
-def refusals(env: dict[str, str], table: Sequence[tuple[Sequence[str], str]]) -> list[str]:
-    """Run each command of ``table``; the ways any of them failed to refuse with its fix: a zero exit,
-    a traceback, or an error that is not one line naming ``fix``."""
+def invoke(env: dict[str, str], *args: str, stdin: str = "") -> tuple[int, str]:
+    """`leadq ARGS` in this process with exactly ``env`` as its environment; its exit code and all it
+    printed, followed by the traceback Python would print had an exception escaped the command."""
+    from workers.tasks import runtime  # cached once per process: a worker's settings never change
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    runtime.cache_clear()
+    try:
+        result = CliRunner().invoke(main, list(args), input=stdin)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        runtime.cache_clear()
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        output += "".join(traceback.format_exception(result.exception))
+    return result.exit_code, output
+
+
+def refusals(
+    env: dict[str, str], table: Sequence[tuple[Sequence[str], str]], process: bool = False
+) -> list[str]:
+    """Run each command of ``table`` (in this process, or as `leadq` processes with ``process``); the
+    ways any of them failed to refuse with its fix: a zero exit, a traceback, or an error that is
+    not one line naming ``fix``."""
+
+    def one(args: Sequence[str]) -> tuple[int, str]:
+        command: Callable[..., tuple[int, str]] = run if process else invoke
+        return command(env, *args, stdin="a-long-enough-password\n")
+
+    if process:
+        with ThreadPoolExecutor(max_workers=3) as pool:  # each `leadq` process is mostly start-up
+            runs = list(pool.map(one, [a for a, _ in table]))
+    else:
+        runs = [one(args) for args, _ in table]
     problems = []
-    with ThreadPoolExecutor(max_workers=3) as pool:  # each `leadq` process is mostly start-up
-        runs = list(
-            pool.map(lambda args: run(env, *args, stdin="a-long-enough-password\n"), [a for a, _ in table])
-        )
     for (args, fix), (code, output) in zip(table, runs, strict=True):
         errors = [line for line in output.splitlines() if line.startswith("Error:")]
         if code == 0 or "Traceback" in output or len(errors) != 1 or fix not in errors[0]:
@@ -149,7 +187,7 @@ def test_a_database_server_that_is_down_names_the_setting(base_env):
 def test_a_bad_setting_names_the_variable(base_env, tmp_path):
     env = base_env | {"LEADQ_DATA_DIR": str(tmp_path), "LEADQ_REDIS_URL": "nonsense"}
     table = [(args, "LEADQ_REDIS_URL") for args in (["status"], ["backfill", "1"], ["db", "upgrade"])]
-    problems = refusals(env, table)
+    problems = refusals(env, table) + refusals(env, table, process=True)
     assert not problems, "\n\n".join(problems)
 
 
@@ -163,7 +201,7 @@ def env(leadq_settings, installed, base_env) -> dict[str, str]:
 def worked(env, installed, sessions) -> int:
     """The installation after a real backfill (scores stored, fields written) with one record the CRM
     refused, so that retry and reconcile have work that needs the CRM."""
-    code, output = run(env, "backfill", str(installed))
+    code, output = invoke(env, "backfill", str(installed))
     assert code == 0 and "60 records, 60 written" in output, output
     with sessions.begin() as session:
         session.add(
@@ -190,9 +228,9 @@ def test_the_commands_work_with_the_installations_settings(env, worked, icp_file
         (["approve", i, "--cancel"], "pending configuration discarded"),
         (["retry", i], "retried 1 record(s)"),
     ]:
-        code, output = run(env, *args)
+        code, output = (run if args == ["status"] else invoke)(env, *args)
         assert code == 0 and says in output and "Traceback" not in output, f"leadq {args}:\n{output}"
-    code, output = run(env, "approve", i, "--cancel")  # discarded already: nothing left to discard
+    code, output = invoke(env, "approve", i, "--cancel")  # discarded already: nothing left to discard
     assert code == 1 and "nothing is pending" in output and "discarded" not in output, output
 
 
