@@ -167,9 +167,11 @@ def add_counts(fields: dict[str, dict[str, int]], key: str, counts: Mapping[str,
         fields[key][action] += count
 
 
-def preview_of(session: Session, installation_id: int, object_type: str) -> dict[str, Any]:
+def preview_of(
+    session: Session, installation_id: int, object_type: str, name: str = PREVIEW
+) -> dict[str, Any]:
     """One object's preview as the CLI prints it (created idle if there is none)."""
-    row = cursor_row(session, installation_id, object_type, PREVIEW)
+    row = cursor_row(session, installation_id, object_type, name)
     return {
         "status": row.status,
         "done": row.done,

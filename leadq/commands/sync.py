@@ -145,7 +145,7 @@ def _named(crm_kind: str, obj: ObjectType) -> tuple[str, str]:
 def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart: bool) -> list[str]:
     """Backfill one object type with a progress display; the lines that sum it up."""
     from leadq.commands.progress import progress
-    from workers.services.backfill import preview_of, run_backfill
+    from workers.services.backfill import cursor_name, preview_of, run_backfill
 
     name, records = _named(ctx.crm.value, obj)
     label = f"{'previewing' if dry_run else 'backfilling'} {records}"
@@ -154,7 +154,7 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
         from storage.statuses import CursorStatus
 
         with ctx.sessions() as session:  # a preview cancelled in the admin app: this one starts over
-            state = cursors.read(session, ctx.installation_id, obj.value, cursors.PREVIEW)
+            state = cursors.read(session, ctx.installation_id, obj.value, cursor_name(obj, dry_run=True))
         restart = state.status == CursorStatus.CANCELLED
     with progress(label) as step:
         done, report = run_backfill(ctx, obj, dry_run=dry_run, restart=restart, on_progress=per_page(step))

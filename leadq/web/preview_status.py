@@ -25,8 +25,9 @@ from storage.heartbeats import beat_age
 from storage.stamps import aware
 from storage.statuses import CursorStatus
 
-WRITING = ("fill", "change")  # the write policy's actions that write to the CRM
+WRITING = ("fill", "change", "create")  # what writes to the CRM (create: a new Leads record)
 ACTION_WORDS = {
+    "create": "would create",
     "fill": "would fill (empty now)",
     "change": "would change (a value leadq wrote before)",
     "same": "already right",

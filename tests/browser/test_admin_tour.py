@@ -47,10 +47,12 @@ class Tour:
 
     @property
     def scored(self) -> int:
-        """Contacts and companies scored, as the demo's summary printed them."""
+        """Contacts, companies and HubSpot Leads records scored, as the demo's summary printed them."""
         found = re.findall(r"(?:records|companies) scored:\s+([\d,]+)", self.summary)
         assert len(found) == 2, self.summary
-        return sum(_number(n) for n in found)
+        leads = re.findall(r"Leads records:\s+([\d,]+) open ones scored", self.summary)
+        assert len(leads) == 1, self.summary  # the demo's portal has HubSpot's Leads object
+        return sum(_number(n) for n in (*found, *leads))
 
     @property
     def portal(self) -> Any:
@@ -80,10 +82,13 @@ def _number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _wait_until(check: Callable[[], Any], seconds: float, what: str, reload: Any = None) -> Any:
+def _wait_until(
+    check: Callable[[], Any], seconds: float, what: str | Callable[[], str], reload: Any = None
+) -> Any:
+    """``what``: what is awaited, or a function saying it with what the page shows at the time."""
     deadline = time.monotonic() + seconds
     while not (found := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what() if callable(what) else what}"
         time.sleep(0.5)
         if reload is not None:
             reload.reload()
@@ -344,7 +349,12 @@ def test_failing_records_are_listed_with_the_crms_message(tour) -> None:
         assert answer.status_code == 200, answer.text
     page = tour.page
     page.goto(tour.inst)
-    _wait_until(lambda: "3 records failing" in tour.text("#errors"), 60, "three failing records", reload=page)
+    _wait_until(
+        lambda: "3 records failing" in tour.text("#errors"),
+        60,
+        lambda: f"three failing records; the Sync page says: {tour.text('#errors')}",
+        reload=page,
+    )
     page.locator("#errors").scroll_into_view_if_needed()
     tour.shot("sync-errors")
     page = tour.visit("errors", f"/installations/{tour.run.installation_id}/errors")

@@ -25,6 +25,15 @@ from workers.services.sync import BatchReport, process_people
 PIPELINE_LEAD = ObjectType.PIPELINE_LEAD
 
 
+def cursor_name(obj: ObjectType, dry_run: bool) -> str:
+    """The cursor a backfill (or its dry run) of this object keeps. A run over the pipeline leads alone
+    (``leadq backfill --objects leads``) keeps its own, apart from the installation's backfill and
+    preview (which score every open lead with its person, and which Approve and the daily pass start
+    over): it never holds up an approval nor waits for a worker that will not run it."""
+    name = cursors.PREVIEW if dry_run else cursors.BACKFILL
+    return f"leads_{name}" if obj == PIPELINE_LEAD else name
+
+
 class NoPipelineLeads(LookupError):
     """A backfill of pipeline leads where the installation has none (HubSpot: Leads scopes not granted)."""
 
@@ -70,7 +79,7 @@ def run_backfill(
     before, so two tasks on the same backfill (a redelivered one beside a resumed one) share the
     pages instead of repeating them. ``resume``: continue a backfill, never start a finished one over
     (task continuations, retries and the watchdog use it)."""
-    name = cursors.PREVIEW if dry_run else cursors.BACKFILL
+    name = cursor_name(obj, dry_run)
     lock = f"backfill:{ctx.installation_id}:{obj.value}:{name}"
     with ctx.runtime.page_locks(lock), ctx.sessions.begin() as session:
         state = cursors.read(session, ctx.installation_id, obj.value, name)
@@ -160,4 +169,4 @@ MIXED = cursors.MIXED  # pages computed from more than one configuration: no App
 
 def preview_of(ctx: InstallationContext, obj: ObjectType = ObjectType.CONTACT) -> dict[str, Any]:
     with ctx.sessions() as session:
-        return cursors.preview_of(session, ctx.installation_id, obj.value)
+        return cursors.preview_of(session, ctx.installation_id, obj.value, cursor_name(obj, True))

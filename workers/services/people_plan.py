@@ -18,6 +18,7 @@ from core.records import (
     CrmKind,
     FieldState,
     FieldUpdate,
+    ObjectType,
     Person,
     PipelineLead,
     RecordRef,
@@ -137,6 +138,7 @@ def plan_batch(
                 _plan_lead(planner, plan, ScoredLead(lead, person, score), owner, scored_at, ours_by_record)
         if planner.create_leads and not open_leads and score.verdict == Verdict.SALES_READY:
             plan.to_create.append(_new_lead(planner, person, account, score, owner, scored_at))
+            plan.report.actions[(f"{ObjectType.PIPELINE_LEAD.value}.record", "create")] += 1
     return plan
 
 
@@ -210,8 +212,8 @@ def _plan_lead(
     ours = ours_by_record.get(key_of(lead), {})
     current = {k: FieldState(lead.raw.get(k)) for k in proposed}
     allowed, field_decisions = plan_writes(lead.ref, proposed, current, ours, planner.policies)
-    for d in field_decisions:
-        plan.report.actions[(d.key, d.action.value)] += 1
+    for d in field_decisions:  # counted apart from the people's fields, as the accounts' are
+        plan.report.actions[(f"{lead.ref.object_type.value}.{d.key}", d.action.value)] += 1
         if d.action == Action.HUMAN and d.key in (*APP_FIELDS, owner_key, LABEL_FIELD) and d.key in ours:
             plan.overrides.append(d)
     _add_writes(plan, lead.ref, allowed, field_decisions, scored_at)

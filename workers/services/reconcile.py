@@ -220,6 +220,8 @@ def _compare(
         if obj != ObjectType.ACCOUNT and key in routed:
             expected[owner_key] = routed[key]
         ours = written.get(key, {})
+        if LABEL_FIELD not in ours and record.raw.get(LABEL_FIELD):
+            expected.pop(LABEL_FIELD, None)  # a label a rep set before leadq wrote one: theirs, by policy
         kind, problems, changed = "match", [], []
         for name, want in expected.items():
             have = record.raw.get(name)

@@ -136,8 +136,6 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     assert result.counts.get("wrong", 0) == 0, str(result.examples.get("wrong"))[:4000]
     assert leads.get("never_written", 0) == 0 and leads.get("deleted", 0) == 0, result.examples
 
-    def differs(lead_id: str) -> bool:  # the lead's label is not the one its tier gives: a rep's
-        tier = portal.get("contacts", open_leads[lead_id]["contact"]).props["leadq_tier"]
-        return portal.get("leads", lead_id).props.get("hs_lead_label") != LABELS[tier]
-
-    assert leads.get("changed", 0) == sum(1 for i in open_leads if differs(i)) > 10
+    # A label a rep set before leadq wrote one is theirs by policy, not a difference; the label leadq
+    # wrote and a rep changed above is the one record changed in the CRM.
+    assert leads.get("changed", 0) == 1, str(result.examples.get("changed"))[:2000]
