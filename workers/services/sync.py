@@ -37,6 +37,7 @@ from storage.events import QueuedEvent
 from storage.history import BatchHistory, Override, RoutingEntry
 from storage.lead_directory import LeadFacts
 from storage.scores import NewScore, StoredScore
+from storage.stamps import aware
 from storage.statuses import EventStatus
 from workers.services import guard, lead_facts
 from workers.services.accounts import score_accounts
@@ -98,7 +99,7 @@ def process_people(
     computed_at = ctx.now()  # the real time: stored with each new score and written as leadq_scored_at
     planner = _planner(ctx, clock, dry_run, new_contact_triggers)
     scored_at = formatting.date_time(computed_at)
-    priors = {k: prior_of(s.tier, s.last_engaged_at, s.reasons) for k, s in stored.items()}
+    priors = {k: prior_of(s.tier, aware(s.last_engaged_at), s.reasons) for k, s in stored.items()}
     plan = plan_batch(planner, pairs, day, scored_at, written_before, stale, leads, priors)
     report = plan.report
     if dry_run:
