@@ -24,7 +24,7 @@ from storage.migrate import upgrade  # noqa: E402
 from tests.support import databases  # noqa: E402
 from tests.support.services import REDIS_URL, service_missing  # noqa: E402
 
-pytest_plugins = ["sandbox.pytest_plugin", "tests.support.fixtures"]
+pytest_plugins = ["sandbox.pytest_plugin", "tests.support.fixtures", "tests.support.sharding"]
 
 # Property tests are derandomized (the suite is deterministic) and judged on what they find, not on
 # how fast a loaded 2-core machine generates inputs.

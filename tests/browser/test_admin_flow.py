@@ -192,6 +192,10 @@ def test_an_admin_pages_searches_and_filters_the_leads(page, served, live) -> No
         "the seed has disqualified leads"
     )
     page.locator("table.leads tbody tr td:first-child a").first.click()
+    # The click starts a navigation: wait for the lead's page before reading it (is_visible() does
+    # not wait, and read the listing once on a loaded CI machine).
+    page.wait_for_url(re.compile(r"/leads/[a-z_]+/[^/?]+$"))
+    page.wait_for_selector("h3:has-text('Why')")
     assert page.locator("table.reasons .dq-badge").first.is_visible()
     assert "+0.00" not in page.inner_text("table.reasons")
     _shot(page, "08-lead-disqualified")
