@@ -52,6 +52,28 @@ def install(client, crm) -> Any:
     return response
 
 
+def ui_edit(
+    crm: Any,
+    object_type: str,
+    record_id: str,
+    props: dict[str, str],
+    user_id: int | None = None,
+    when: str | None = None,
+) -> None:
+    """A person edits a record in the sandbox HubSpot's own UI (``crm`` has ``base_url`` and
+    ``portal_id``): the change lands in the property history as theirs and fires the portal's
+    webhooks, as an edit in HubSpot does."""
+    body: dict[str, Any] = {"objectType": object_type, "id": record_id, "properties": props}
+    if user_id is not None:
+        body["userId"] = user_id
+    if when:
+        body["when"] = when
+    answer = requests.post(
+        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit", json=body, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+
+
 def signed_post(
     client,
     secret: str,

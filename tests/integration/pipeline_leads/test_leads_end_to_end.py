@@ -6,13 +6,12 @@ object type; a rep's label edit is never overwritten; `reconcile` covers the Lea
 from __future__ import annotations
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from leadq import live_stack
 from storage.tables import Installation, ProcessedEvent
 from tests.support import sync as sync_support
-from tests.support.hubspot import install
+from tests.support.hubspot import install, ui_edit
 from tests.support.sync import backfill_on_worker, wait_until
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
@@ -33,15 +32,6 @@ def crm(sandbox_factory):
 @pytest.fixture
 def live_crm(crm):
     return crm
-
-
-def _edit(crm, object_type: str, record_id: str, props: dict[str, str]) -> None:
-    answer = requests.post(
-        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit",
-        json={"objectType": object_type, "id": record_id, "properties": props},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def _settled(sessions, installation_id: int) -> bool:
@@ -100,7 +90,7 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     )
     (lead_id,) = [i for i, t in open_leads.items() if t["contact"] == contact_id]
     live_crm.requests.clear()
-    _edit(live_crm, "contacts", contact_id, {"jobtitle": "Chief Executive Officer"})
+    ui_edit(live_crm, "contacts", contact_id, {"jobtitle": "Chief Executive Officer"})
     assert wait_until(lambda: _updates(live_crm, "leads", lead_id), timeout=30), "the lead was not updated"
     contact_writes, lead_writes = (
         _updates(live_crm, "contacts", contact_id),
@@ -113,9 +103,9 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
 
     # A rep sets the lead's label; a later re-score of the contact leaves it.
     mine = "COLD" if lead["hs_lead_label"] != "COLD" else "HOT"
-    _edit(live_crm, "leads", lead_id, {"hs_lead_label": mine})
+    ui_edit(live_crm, "leads", lead_id, {"hs_lead_label": mine})
     assert wait_until(lambda: _settled(sessions, installation_id), timeout=30)
-    _edit(live_crm, "contacts", contact_id, {"jobtitle": "VP Sales"})
+    ui_edit(live_crm, "contacts", contact_id, {"jobtitle": "VP Sales"})
     assert wait_until(
         lambda: (
             portal.get("leads", lead_id).props.get("leadq_reasons")

@@ -9,7 +9,6 @@ import time
 
 import hubspot
 import pytest
-import requests
 from click.testing import CliRunner
 from hubspot.webhooks import SettingsChangeRequest, SubscriptionCreateRequest, ThrottlingSettings
 from sqlalchemy import func, select
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from connector import formatting
 from storage.tables import Installation, ProcessedEvent, RoutingDecisionRow, ScoreRow
 from tests.support import sync as sync_support
-from tests.support.hubspot import install
+from tests.support.hubspot import install, ui_edit
 from tests.support.sync import backfill_on_worker, wait_until
 from workers.services.context import Runtime, build_context
 from workers.services.reconcile import reconcile
@@ -38,16 +37,6 @@ def crm(sandbox_factory):
 @pytest.fixture
 def live_crm(crm):
     return crm
-
-
-def _edit(crm, object_type: str, record_id: str, props: dict[str, str], user_id: int | None = None) -> None:
-    body = {"objectType": object_type, "id": record_id, "properties": props}
-    if user_id is not None:
-        body["userId"] = user_id
-    answer = requests.post(
-        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit", json=body, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def _subscribe(crm, url: str) -> None:
@@ -124,7 +113,7 @@ def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, re
         if not edited_companies & set(portal.associations.get(("contacts", r, "companies"), {}))
     ]
     for record_id in untouched[:15]:
-        _edit(live_crm, "contacts", record_id, {"jobtitle": "VP Sales"})
+        ui_edit(live_crm, "contacts", record_id, {"jobtitle": "VP Sales"})
     with sessions() as db:
         routed = set(
             db.scalars(select(RoutingDecisionRow.record_id).where(RoutingDecisionRow.owner_id.is_not(None)))
@@ -133,14 +122,14 @@ def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, re
     overridden = [r for r in untouched[15:] if r not in routed and contact_scores[r].tier != "L4"][:5]
     assert len(overridden) == 5 and len(owned) == 5
     for record_id in overridden:
-        _edit(live_crm, "contacts", record_id, {"leadq_tier": "L4"})
+        ui_edit(live_crm, "contacts", record_id, {"leadq_tier": "L4"})
     active = [o for o in portal.owners if not o["archived"]]
     for record_id in owned:
         current = portal.get("contacts", record_id).props["hubspot_owner_id"]
         other = next(o for o in active if str(o["id"]) != str(current))
-        _edit(live_crm, "contacts", record_id, {"hubspot_owner_id": str(other["id"])})
+        ui_edit(live_crm, "contacts", record_id, {"hubspot_owner_id": str(other["id"])})
     for company in with_people[:4]:
-        _edit(
+        ui_edit(
             live_crm, "companies", company.id, {"industry": "COMPUTER_SOFTWARE", "numberofemployees": "250"}
         )
     assert live_crm.wait_for_webhooks(20)
@@ -155,7 +144,7 @@ def test_the_crm_holds_what_leadq_decided(served, live_crm, worker, sessions, re
     )
     small = "2" if int(company.props.get("numberofemployees") or 0) > 50 else "800"
     edited = time.monotonic()
-    _edit(live_crm, "companies", company.id, {"numberofemployees": small, "industry": "REAL_ESTATE"})
+    ui_edit(live_crm, "companies", company.id, {"numberofemployees": small, "industry": "REAL_ESTATE"})
 
     def reflected() -> bool:
         now = portal.get("companies", company.id).props.get("leadq_fit_score")

@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import requests
 from sqlalchemy import select
 
 from storage import events as event_store
 from storage.tables import Feedback, LedgerEntry
+from tests.support.hubspot import ui_edit
 from workers.services.sync import handle_changes
-
-
-def _rep_edit(crm, record_id: str, props: dict[str, str], when: str | None = None) -> None:
-    body = {"objectType": "contacts", "id": record_id, "properties": props}
-    if when:
-        body["when"] = when
-    answer = requests.post(
-        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit", json=body, timeout=5
-    )
-    assert answer.ok, answer.text
 
 
 def _queue(ctx, sessions, record_id: str, key: str) -> None:
@@ -45,10 +35,11 @@ def test_a_reps_edit_between_leadqs_read_and_write_survives(ctx, crm, sessions):
     contact = _unowned_prospect(portal)
     rep = [o for o in portal.owners if not o["archived"]][-1]
     # The rep is working on the record (a fresh change: leadq is told by webhook) ...
-    _rep_edit(crm, contact.id, {"jobtitle": "VP Revenue Operations", "numemployees": "100-500"})
+    ui_edit(crm, "contacts", contact.id, {"jobtitle": "VP Revenue Operations", "numemployees": "100-500"})
     _queue(ctx, sessions, contact.id, "e1")
     # ... and, while leadq is scoring it, sets the owner and the tier by hand.
-    _rep_edit(crm, contact.id, {"hubspot_owner_id": str(rep["id"]), "leadq_tier": "L1"}, "before-next-write")
+    hand = {"hubspot_owner_id": str(rep["id"]), "leadq_tier": "L1"}
+    ui_edit(crm, "contacts", contact.id, hand, when="before-next-write")
     report = handle_changes(ctx, window_s=0)
     assert report.scored == 1 and report.writes > 0
     props = portal.get("contacts", contact.id).props
@@ -73,7 +64,7 @@ def test_a_reps_edit_between_leadqs_read_and_write_survives(ctx, crm, sessions):
     assert claimed["hubspot_owner_id"] == proposed["hubspot_owner_id"]["after"]
     assert claimed["leadq_tier"] == proposed["leadq_tier"]["after"]
     # Next change: leadq sees a person's values and keeps its hands off them.
-    _rep_edit(crm, contact.id, {"jobtitle": "Chief Revenue Officer"})
+    ui_edit(crm, "contacts", contact.id, {"jobtitle": "Chief Revenue Officer"})
     _queue(ctx, sessions, contact.id, "e2")
     crm.requests.clear()
     again = handle_changes(ctx, window_s=0)
@@ -88,7 +79,7 @@ def test_a_reps_edit_between_leadqs_read_and_write_survives(ctx, crm, sessions):
 def test_without_a_race_the_check_restores_nothing(ctx, crm, sessions):
     portal = crm.sandbox.portals[crm.portal_id]
     contact = _unowned_prospect(portal)
-    _rep_edit(crm, contact.id, {"jobtitle": "Head of Sales"})
+    ui_edit(crm, "contacts", contact.id, {"jobtitle": "Head of Sales"})
     _queue(ctx, sessions, contact.id, "e1")
     crm.requests.clear()
     report = handle_changes(ctx, window_s=0)

@@ -8,12 +8,12 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from core.records import ObjectType
 from leadq.app import create_app
 from storage import routing_log
 from storage.tables import Installation
+from tests.support.hubspot import ui_edit
 from tests.support.sync import OPEN_VERDICTS, wait_until, worker_env
 from workers.launch import worker_command
 from workers.services.context import _OWNERS_CACHE, build_context
@@ -55,15 +55,6 @@ def _assign(runtime, installed, sessions, portal, routing_toml, at, count):
     return rows
 
 
-def _ui_edit(crm, record_id: str, props: dict[str, str]) -> None:
-    response = requests.post(
-        f"{crm.base_url}/_sandbox/hubspot/portals/{crm.portal_id}/ui-edit",
-        json={"objectType": "contacts", "id": record_id, "properties": props},
-        timeout=5,
-    )
-    assert response.status_code == 200, response.text
-
-
 @pytest.mark.redis
 def test_the_beat_task_on_a_real_worker_reassigns_an_overdue_lead_and_leaves_a_persons_choice(
     runtime, installed, sessions, crm, leadq_settings, redis_client
@@ -74,7 +65,7 @@ def test_the_beat_task_on_a_real_worker_reassigns_an_overdue_lead_and_leaves_a_p
     two_hours_ago = datetime.now(UTC) - timedelta(hours=2)  # the 60-minute SLA has run out since
     overdue, taken = _assign(runtime, installed, sessions, portal, team(first, second), two_hours_ago, 2)
     assert overdue.sla_due.replace(tzinfo=UTC) > two_hours_ago  # due in the future when it was set
-    _ui_edit(crm, taken.record_id, {"hubspot_owner_id": third["id"]})  # a person's reassignment
+    ui_edit(crm, "contacts", taken.record_id, {"hubspot_owner_id": third["id"]})  # a person's reassignment
 
     redis_client.delete("changes")
     worker = subprocess.Popen(
@@ -120,7 +111,8 @@ def test_a_worked_lead_is_kept_and_a_deactivated_reps_leads_are_redistributed(
     rows = _assign(runtime, installed, sessions, portal, team(first, second), at, 4)
     worked = rows[0]
     status = portal.get("contacts", worked.record_id).props.get("hs_lead_status")
-    _ui_edit(crm, worked.record_id, {"hs_lead_status": "CONNECTED" if status != "CONNECTED" else "OPEN"})
+    worked_on = "CONNECTED" if status != "CONNECTED" else "OPEN"
+    ui_edit(crm, "contacts", worked.record_id, {"hs_lead_status": worked_on})
     ctx = build_context(runtime, installed)
     report = reroute_pass(ctx)
     assert report.worked == 1 and report.rerouted == 3
