@@ -63,6 +63,8 @@ class Installation(Base):
     # Saved from the admin app but not yet approved: only a preview (dry run) uses them.
     pending_icp_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
     pending_routing_toml: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Where alarms are POSTed (a Slack-compatible incoming webhook), Fernet-encrypted: the URL is a secret.
+    alarm_webhook_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
 
@@ -136,7 +138,10 @@ class ScoreRow(Base):
     """One scoring result; the history of a record's scores is kept."""
 
     __tablename__ = "scores"
-    __table_args__ = (Index("ix_scores_record", "installation_id", "object_type", "record_id", "scored_at"),)
+    __table_args__ = (
+        Index("ix_scores_record", "installation_id", "object_type", "record_id", "scored_at"),
+        Index("ix_scores_time", "installation_id", "scored_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
@@ -155,13 +160,19 @@ class ScoreRow(Base):
     scored_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     # The newest engagement the record showed when it was scored (None: none known, or an account).
     last_engaged_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    priority: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0-100, what tiers are cut from
+    # The model's inputs (PersonFeatures.model_row; None: an empty field), for drift and missing rates.
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RoutingDecisionRow(Base):
     """The audit log of routing: who got the record, and the path that chose them."""
 
     __tablename__ = "routing_decisions"
-    __table_args__ = (Index("ix_routing_record", "installation_id", "object_type", "record_id"),)
+    __table_args__ = (
+        Index("ix_routing_record", "installation_id", "object_type", "record_id"),
+        Index("ix_routing_time", "installation_id", "decided_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
@@ -177,6 +188,15 @@ class RoutingDecisionRow(Base):
         String(16), default="assigned", server_default="assigned"
     )  # assigned | worked | rerouted | overridden
     decided_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    # What the decision weighed, for the fairness ledger: the pool, the record's calibrated
+    # probability, each candidate's effective weight and the chosen rep's performance multiplier.
+    pool: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    multiplier: Mapped[float | None] = mapped_column(Float, nullable=True)
+    weights: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # For routing health: when the CRM created the record, and when a person first worked it.
+    record_created_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    first_touch_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
 class ModelVersion(Base):
@@ -358,3 +378,51 @@ class LeadDirectoryRow(Base):
     label: Mapped[str] = mapped_column(String(64), default="", server_default="")
     stage: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
+
+
+class OutcomeRow(Base):
+    """A record's outcome (won or lost) and when it was decided, as the CRM told leadq's last
+    outcome read: monitoring joins it with the scores without calling the CRM."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("installation_id", "object_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # won | lost
+    occurred_at: Mapped[datetime] = mapped_column(Stamp)
+    recorded_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class AlarmRow(Base):
+    """A monitoring alarm: raised when its condition holds, cleared (kept, with ``cleared_at``) when
+    it ends; at most one open per installation, kind and subject (the feature, rep or queue)."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (
+        Index(
+            "uq_alarms_open",
+            "installation_id",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    cause: Mapped[str] = mapped_column(Text, default="", server_default="")  # what moved, in words
+    check_hint: Mapped[str] = mapped_column(Text, default="", server_default="")  # what to check
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    since: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)  # when the condition began
+    raised_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    clear_notified_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
