@@ -132,18 +132,18 @@ def _under_capacity(candidates: list[Rep], snapshot: Snapshot, path: list[str]) 
     return kept
 
 
-def _weights(
+def _multipliers(
     candidates: list[Rep], segment: str | None, snapshot: Snapshot, config: RoutingConfig
 ) -> dict[str, float]:
-    """Each rep's configured weight, times their performance multiplier when that step is on."""
-    weights = {r.owner_id: r.weight for r in candidates}
+    """Each rep's performance multiplier (1.0 each when that step is off or nothing is known)."""
+    multipliers = {r.owner_id: 1.0 for r in candidates}
     if config.steps.get("performance", True) and snapshot.performance:
         totals = [snapshot.performance.get((r.owner_id, segment or ""), (0, 0)) for r in candidates]
         decided = sum(t[1] for t in totals)
         team_rate = sum(t[0] for t in totals) / decided if decided else None
         for rep in candidates:
-            weights[rep.owner_id] *= performance_multiplier(rep, segment, snapshot, config, team_rate)
-    return weights
+            multipliers[rep.owner_id] = performance_multiplier(rep, segment, snapshot, config, team_rate)
+    return multipliers
 
 
 def _choose(
@@ -223,7 +223,9 @@ def route(
         path.append("nobody qualifies: SLA timer started")
         return _queue(config, key, "queue", path, lead, now, sla=True)
 
-    weights = _weights(candidates, segment, snapshot, config)
+    multipliers = _multipliers(candidates, segment, snapshot, config)
+    # Each rep's configured weight, times their performance multiplier when that step is on.
+    weights = {r.owner_id: r.weight * multipliers[r.owner_id] for r in candidates}
     chosen = _choose(candidates, weights, snapshot.pool_counts.get(pool, {}), config, path)
     return Decision(
         chosen.owner_id,
@@ -235,4 +237,6 @@ def route(
         caps=(chosen.open_capacity, chosen.weekly_capacity) if steps.get("capacity", True) else (None, None),
         counts_toward_load=True,
         sla_due=_sla(lead, config, now),
+        weights=weights,
+        multiplier=multipliers[chosen.owner_id],
     )

@@ -161,6 +161,11 @@ class Decision:
     caps: tuple[int | None, int | None] = (None, None)  # (open, weekly) limits to re-check at commit
     counts_toward_load: bool = False
     sla_due: datetime | None = None
+    # The weighted round robin's view, for the fairness ledger: each candidate rep's effective weight
+    # (configured weight x performance multiplier), and the chosen rep's multiplier (1.0 when the
+    # performance step is off; None outside a weighted pool: account owner, queues, kept owners).
+    weights: Mapping[str, float] = field(default_factory=dict)
+    multiplier: float | None = None
 
     @property
     def explanation(self) -> str:

@@ -21,12 +21,16 @@ from storage.tables import Feedback
 
 @dataclass(frozen=True, slots=True)
 class RoutingEntry:
-    """A routing decision to log; ``refused``: the CRM refused its owner (not an open assignment)."""
+    """A routing decision to log; ``refused``: the CRM refused its owner (not an open assignment);
+    ``probability``: the record's calibrated probability when routed; ``created_at``: when the CRM
+    created the record (both for monitoring)."""
 
     ref: RecordRef
     decision: Decision
     previous_owner_id: str | None
     refused: bool = False
+    probability: float | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,8 @@ def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) 
                 previous_owner_id=entry.previous_owner_id,
                 decided_at=batch.decided_at,
                 status=DecisionStatus.REFUSED if entry.refused else None,
+                probability=entry.probability,
+                record_created_at=entry.created_at,
             )
         for o in batch.overrides:
             session.add(

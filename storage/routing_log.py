@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.types import Decision
+from storage.stamps import aware
 from storage.statuses import DecisionStatus
 from storage.tables import RoutingDecisionRow
 
@@ -23,9 +25,13 @@ def record(
     previous_owner_id: str | None = None,
     decided_at: datetime | None = None,
     status: DecisionStatus | None = None,
+    probability: float | None = None,
+    record_created_at: datetime | None = None,
 ) -> RoutingDecisionRow:
     """``decided_at``: the clock the decision was made on (default: now). ``status``: by default
-    assigned (to a rep) or parked (in a queue)."""
+    assigned (to a rep) or parked (in a queue). ``probability``: the record's calibrated probability
+    when routed; ``record_created_at``: when the CRM created it. The decision's pool, candidate
+    weights and multiplier are kept as the round robin saw them (none outside a weighted pool)."""
     row = RoutingDecisionRow(
         installation_id=installation_id,
         object_type=object_type,
@@ -37,12 +43,30 @@ def record(
         previous_owner_id=previous_owner_id,
         sla_due=decision.sla_due,
         status=status or (DecisionStatus.ASSIGNED if decision.owner_id else DecisionStatus.PARKED),
+        pool=decision.pool,
+        probability=probability,
+        multiplier=decision.multiplier,
+        weights={k: float(v) for k, v in decision.weights.items()} if decision.weights else None,
+        record_created_at=record_created_at,
     )
     if decided_at is not None:
         row.decided_at = decided_at
     session.add(row)
     session.flush()
     return row
+
+
+def mark_first_touch(session: Session, touched: Mapping[int, datetime]) -> None:
+    """Record when a person first worked each decision's record after it was assigned (row id ->
+    time); a time already stored is kept unless the new one is earlier."""
+    for row_id, at in touched.items():
+        row = session.get(RoutingDecisionRow, row_id)
+        if row is None:
+            continue
+        current = row.first_touch_at
+        if current is None or aware(current) > aware(at):
+            row.first_touch_at = at
+    session.flush()
 
 
 def latest(

@@ -3,9 +3,11 @@ and the reads of each record's newest one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from numbers import Integral, Real
 from typing import Any, TypeAlias
 
 from sqlalchemy import func, select
@@ -35,10 +37,30 @@ class NewScore:
     model_version: str
     scored_at: datetime  # when it was computed; the score itself is as of the day
     last_engaged_at: datetime | None = None  # the record's newest engagement when it was scored
+    priority: float | None = None  # 0-100, what the tier is cut from
+    # The model's inputs (PersonFeatures.model_row, JSON-safe; None: an empty field); None for accounts.
+    inputs: dict[str, Any] | None = None
 
     @property
     def key(self) -> RecordKey:
         return (self.object_type, self.record_id)
+
+
+def json_inputs(row: Mapping[str, object]) -> dict[str, Any]:
+    """A model row as JSON can hold it: numbers as Python int/float (NaN and infinities as None),
+    booleans, text; anything else as its text."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None or isinstance(value, (bool, str)):
+            out[key] = value
+        elif isinstance(value, Integral):
+            out[key] = int(value)
+        elif isinstance(value, Real):
+            number = float(value)
+            out[key] = number if math.isfinite(number) else None
+        else:
+            out[key] = str(value)
+    return out
 
 
 def newest_for(
@@ -112,5 +134,7 @@ def add(session: Session, installation_id: int, new: NewScore) -> None:
             model_version=new.model_version,
             scored_at=new.scored_at,
             last_engaged_at=new.last_engaged_at,
+            priority=new.priority,
+            inputs=new.inputs,
         )
     )

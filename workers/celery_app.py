@@ -56,6 +56,8 @@ def make_celery(settings: Settings) -> Celery:
             "prune-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("prune",)},
             # Proves every day that the CRM holds what leadq decided (leadq reconcile, scheduled).
             "reconcile-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("reconcile",)},
+            # The CRM's won/lost outcomes into leadq's store: monitoring reads them, never the CRM.
+            "outcomes-daily": {"task": "leadq.schedule", "schedule": 86_400.0, "args": ("outcomes",)},
             # Work whose task was lost (broker restarted, task failed for good) is requeued.
             "watchdog": {
                 "task": "leadq.schedule",

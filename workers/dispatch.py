@@ -23,6 +23,7 @@ QUEUE_OF = {
     "leadq.retry": CHANGES,
     "leadq.reconcile": BACKFILL,
     "leadq.reroute": CHANGES,
+    "leadq.outcomes": BACKFILL,
     "leadq.schedule": DEFAULT,
 }
 
@@ -104,6 +105,11 @@ def enqueue_reroute(via: Sender, installation_id: int) -> None:
     _send(via, "leadq.reroute", [installation_id])
 
 
+def enqueue_outcomes(via: Sender, installation_id: int) -> None:
+    """Read the CRM's won/lost outcomes into leadq's store (what monitoring reads)."""
+    _send(via, "leadq.outcomes", [installation_id])
+
+
 def enqueue_watchdog(via: Sender, *, countdown: float | None = None) -> None:
     """One watchdog pass (beat runs it on a schedule too), after ``countdown`` seconds if given."""
     _send(via, "leadq.schedule", ["watchdog"], **({} if countdown is None else {"countdown": countdown}))
@@ -116,4 +122,5 @@ SCHEDULED = {
     "poll": enqueue_poll,
     "reconcile": enqueue_reconcile,
     "reroute": enqueue_reroute,
+    "outcomes": enqueue_outcomes,
 }

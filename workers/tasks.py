@@ -269,6 +269,14 @@ def reroute_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
     return {"checked": report.checked, "rerouted": report.rerouted, "overridden": report.overridden}
 
 
+@installation_task("leadq.outcomes", base=ScheduledTask)
+def outcomes_task(self: LeadqTask, installation_id: int) -> dict[str, Any]:
+    """The daily read of the CRM's won/lost outcomes into leadq's store (monitoring reads them)."""
+    from workers.services.outcomes_refresh import refresh_outcomes
+
+    return refresh_outcomes(_context(installation_id))
+
+
 @installation_task("leadq.reconcile")
 def reconcile_task(
     self: LeadqTask, installation_id: int, trigger: str = "scheduled", fix: bool = False
@@ -367,6 +375,7 @@ TASKS: dict[str, LeadqTask] = {
         decay,
         poll,
         reroute_task,
+        outcomes_task,
         reconcile_task,
         retry_errors,
     )

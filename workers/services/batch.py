@@ -4,7 +4,7 @@ score each stores."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from connector.write_policy import FieldDecision
 from core.records import RecordRef
 from scoring.accounts import AccountScore
 from scoring.score import Score
-from storage.scores import NewScore
+from storage.scores import NewScore, json_inputs
 
 SAMPLES = 5  # example changes a report keeps
 
@@ -79,9 +79,10 @@ def new_score(
     model_version: str,
     computed_at: datetime,
     last_engaged_at: datetime | None = None,
+    inputs: Mapping[str, object] | None = None,
 ) -> NewScore:
     """A person's or an account's score as stored; ``computed_at`` is when it was computed (the
-    score itself is as of the day)."""
+    score itself is as of the day); ``inputs``: a person's model row (none for an account)."""
     return NewScore(
         object_type=ref.object_type.value,
         record_id=ref.record_id,
@@ -96,4 +97,6 @@ def new_score(
         model_version=model_version,
         scored_at=computed_at,
         last_engaged_at=last_engaged_at,
+        priority=score.priority,
+        inputs=json_inputs(inputs) if inputs is not None else None,
     )

@@ -64,6 +64,7 @@ class Planner:
 class ScoredPerson:
     person: Person
     score: Score
+    inputs: Mapping[str, object] | None = None  # the model's inputs (PersonFeatures.model_row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class ScoredLead:
     lead: PipelineLead
     person: Person
     score: Score
+    inputs: Mapping[str, object] | None = None  # its person's model inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class LeadToCreate:
 class RoutedPerson:
     person: Person
     decision: Decision
+    probability: float | None = None  # the person's calibrated probability when routed
 
 
 @dataclass
@@ -124,9 +127,12 @@ def plan_batch(
     scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
     now = planner.now or day
     scores = requalified(pairs, scores, priors or {}, planner.icp.requalify, now, planner.engaged)
-    plan = BatchPlan(scored=[ScoredPerson(p, s) for (p, _a), s in zip(pairs, scores, strict=True)])
+    rows = [f.model_row() for f in features]
+    plan = BatchPlan(
+        scored=[ScoredPerson(p, s, row) for (p, _a), s, row in zip(pairs, scores, rows, strict=True)]
+    )
     plan.report.scored = len(scores)
-    for (person, account), score, feats in zip(pairs, scores, features, strict=True):
+    for (person, account), score, feats, row in zip(pairs, scores, features, rows, strict=True):
         if key_of(person) in skip:
             continue
         owner = _plan_person(
@@ -135,7 +141,9 @@ def plan_batch(
         open_leads = (leads or {}).get(person.ref.record_id, ())
         for lead in open_leads:
             if key_of(lead) not in skip:
-                _plan_lead(planner, plan, ScoredLead(lead, person, score), owner, scored_at, ours_by_record)
+                _plan_lead(
+                    planner, plan, ScoredLead(lead, person, score, row), owner, scored_at, ours_by_record
+                )
         if planner.create_leads and not open_leads and score.verdict == Verdict.SALES_READY:
             plan.to_create.append(_new_lead(planner, person, account, score, owner, scored_at))
             plan.report.actions[(f"{ObjectType.PIPELINE_LEAD.value}.record", "create")] += 1
@@ -175,7 +183,7 @@ def _plan_person(
     decision = None
     if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
         decision = planner.route(routing_lead(person, feats, score.tier, score.verdict))
-        plan.routed.append(RoutedPerson(person, decision))
+        plan.routed.append(RoutedPerson(person, decision, score.probability))
     proposed = fields_from(planner.crm, score, decision)
     if person.owner_id is not None and ours.get(owner_key) == person.owner_id:
         proposed.pop(owner_key, None)  # routed already; a re-run must not re-route

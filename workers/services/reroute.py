@@ -64,11 +64,14 @@ def _open_rows(ctx: InstallationContext) -> list[StoredDecision]:
         return routing_log.newest_open_assignments(session, ctx.installation_id)
 
 
-def _tiers(ctx: InstallationContext, object_type: str, ids: list[str]) -> dict[str, tuple[str, str]]:
-    """record id -> (tier, verdict) of its newest stored score."""
+def _tiers(
+    ctx: InstallationContext, object_type: str, ids: list[str]
+) -> tuple[dict[str, tuple[str, str]], dict[str, float | None]]:
+    """record id -> (tier, verdict) of its newest stored score, and record id -> its probability."""
     with ctx.sessions() as session:
         newest = scores.newest_for(session, ctx.installation_id, [(object_type, i) for i in ids])
-    return {record_id: (r.tier, r.verdict) for (_o, record_id), r in newest.items()}
+    tiers = {record_id: (r.tier, r.verdict) for (_o, record_id), r in newest.items()}
+    return tiers, {record_id: r.probability for (_o, record_id), r in newest.items()}
 
 
 def _stamp(value: object) -> datetime | None:
@@ -91,9 +94,10 @@ class Candidate:
     assignment: Assignment
 
 
-def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
-    """Record ids a person worked after leadq assigned them (one batched history read)."""
-    out: set[str] = set()
+def _worked(ctx: InstallationContext, due: list[Candidate]) -> dict[str, datetime]:
+    """Record ids a person worked after leadq assigned them (one batched history read), each with
+    the time of the first such change (the first touch)."""
+    out: dict[str, datetime] = {}
     by_keys: dict[tuple[str, ...], list[Candidate]] = {}
     work_fields = provider(ctx.crm).work_fields  # whose change by a person means the lead was worked
     for c in due:
@@ -106,7 +110,8 @@ def _worked(ctx: InstallationContext, due: list[Candidate]) -> set[str]:
             for state in states.get(person.ref, {}).values():
                 at = _stamp(state.written_at)
                 if state.written_by == WrittenBy.USER and at is not None and at >= aware(row.decided_at):
-                    out.add(person.ref.record_id)
+                    first = out.get(person.ref.record_id)
+                    out[person.ref.record_id] = at if first is None or at < first else first
     return out
 
 
@@ -136,7 +141,9 @@ class TypePass:
     read: dict[str, tuple[Person, Account | None]]
     tiers: dict[str, tuple[str, str]]
     config: RoutingConfig  # with the CRM's owners, read once at the start of the pass
+    probabilities: dict[str, float | None] = field(default_factory=dict)  # of the newest scores
     statuses: dict[int, DecisionStatus] = field(default_factory=dict)
+    touched: dict[int, datetime] = field(default_factory=dict)  # row id -> a person's first change
 
 
 def reroute_pass(ctx: InstallationContext) -> RerouteReport:
@@ -156,7 +163,8 @@ def reroute_pass(ctx: InstallationContext) -> RerouteReport:
         read = {
             p.ref.record_id: (p, a) for p, a in ctx.adapter.read_with_accounts(ObjectType(object_type), ids)
         }
-        step = TypePass(object_type, group, read, _tiers(ctx, object_type, ids), config)
+        tiers, probabilities = _tiers(ctx, object_type, ids)
+        step = TypePass(object_type, group, read, tiers, config, probabilities)
         candidates = _sort(ctx, step, now, report)
         moved, updates = _decide(ctx, step, candidates, now, report)
         write = ctx.adapter.write(updates) if updates else None
@@ -225,6 +233,7 @@ def _decide(
     for row, person, assignment in ((c.row, c.person, c.assignment) for c in candidates):
         if row.record_id in worked:
             step.statuses[row.id] = DecisionStatus.WORKED
+            step.touched[row.id] = worked[row.record_id]
             report.worked += 1
             continue
         tier, verdict = step.tiers.get(row.record_id, (assignment.tier or "L4", Verdict.SALES_READY.value))
@@ -288,10 +297,13 @@ def _record(
                 decision,
                 previous_owner_id=person.owner_id,
                 decided_at=now,
+                probability=step.probabilities.get(row.record_id),
+                record_created_at=person.created_at,
             )
             step.statuses[row.id] = DecisionStatus.REROUTED
             report.rerouted += 1
             report.reasons.append(f"{row.record_id}: {decision.explanation}")
+        routing_log.mark_first_touch(session, step.touched)  # an owner change (overridden) is no touch
         owner_of = {r.id: r.owner_id for r in step.group}
         for row_id, status in step.statuses.items():
             routing_log.set_status(session, row_id, status)

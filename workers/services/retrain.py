@@ -12,6 +12,7 @@ from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, holdout_auc, train_crm_model
 from storage import models_registry, training_attempts
 from workers.services.context import InstallationContext
+from workers.services.outcomes_refresh import read_outcomes, store_outcomes
 
 log = logging.getLogger(__name__)
 MARGIN = 0.005
@@ -20,10 +21,10 @@ MARGIN = 0.005
 def examples_from_crm(ctx: InstallationContext) -> list[Example]:
     """People whose deal closed (HubSpot contacts; Salesforce converted leads, else contacts), or whose
     pipeline lead closed (HubSpot Leads: qualified is won, disqualified lost), with their account,
-    labelled at the close date; a person with several outcomes is labelled by the most recent."""
-    leads_api = ctx.adapter.pipeline_leads
-    closed = [*ctx.adapter.outcomes(), *(leads_api.lead_outcomes() if leads_api is not None else [])]
-    outcomes = [o for o in closed if o.kind in (OutcomeKind.WON, OutcomeKind.LOST)]
+    labelled at the close date; a person with several outcomes is labelled by the most recent. The
+    outcomes read are stored in leadq's store too (``storage.outcomes``)."""
+    outcomes = read_outcomes(ctx)
+    store_outcomes(ctx, outcomes)  # kept in leadq's store for monitoring, as the daily read does
     latest: dict[str, Any] = {}
     for outcome in outcomes:  # a contact with several deals: the most recent decides
         current = latest.get(outcome.ref.record_id)

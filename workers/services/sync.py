@@ -109,7 +109,10 @@ def process_people(
     applied = _apply(ctx, plan, {r.ref: r for r in records})
     created = create_planned(ctx, plan.to_create)
     if created.leads:  # recorded like the other leads: their score, directory row and ledger
-        plan.leads += [ScoredLead(lead, p.person, p.score) for lead, p in created.leads]
+        inputs = {s.person.ref: s.inputs for s in plan.scored}
+        plan.leads += [
+            ScoredLead(lead, p.person, p.score, inputs.get(p.person.ref)) for lead, p in created.leads
+        ]
         applied = Applied(_with_created(applied.write, created), applied.lost)
     report.add_write(applied.write)
     report.leads_created = len(created.leads)
@@ -197,15 +200,22 @@ def _record(
             failed=applied.write.failed if applied.write else (),
             scores=[
                 *(
-                    _new_score(s.person, s.score, computed_at, s.person)
+                    _new_score(s.person, s.score, computed_at, s.person, s.inputs)
                     for s in plan.scored
                     if key_of(s.person) not in stale
                 ),
-                *(_new_score(s.lead, s.score, computed_at, s.person) for s in plan.leads),
+                *(_new_score(s.lead, s.score, computed_at, s.person, s.inputs) for s in plan.leads),
             ],
             keep_score=keep,
             routed=[
-                RoutingEntry(r.person.ref, r.decision, r.person.owner_id, r.person.ref in refused)
+                RoutingEntry(
+                    r.person.ref,
+                    r.decision,
+                    r.person.owner_id,
+                    r.person.ref in refused,
+                    probability=r.probability,
+                    created_at=r.person.created_at,
+                )
                 for r in plan.routed
             ],
             decided_at=clock,
@@ -245,12 +255,19 @@ def _directory(
 
 
 def _new_score(
-    record: Person | PipelineLead, score: Score, computed_at: datetime, person: Person
+    record: Person | PipelineLead,
+    score: Score,
+    computed_at: datetime,
+    person: Person,
+    inputs: Mapping[str, object] | None,
 ) -> NewScore:
-    """``person``: the record itself, or the person a pipeline lead belongs to (its engagement)."""
+    """``person``: the record itself, or the person a pipeline lead belongs to (its engagement);
+    ``inputs``: the person's model inputs, stored with the score for drift monitoring."""
     reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
     engaged = person.engagement.last_engaged_at
-    return new_score(record.ref, record.version, score, reasons, score.model_version, computed_at, engaged)
+    return new_score(
+        record.ref, record.version, score, reasons, score.model_version, computed_at, engaged, inputs
+    )
 
 
 def _superseded(person: Person | PipelineLead, stored: StoredScore | None) -> bool:
