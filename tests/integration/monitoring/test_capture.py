@@ -22,6 +22,7 @@ from tests.support.sync import OPEN_VERDICTS
 from workers import dispatch
 from workers.celery_app import make_celery
 from workers.services.context import build_context
+from workers.services.monitor import monitor_input_for
 from workers.services.outcomes_refresh import refresh_outcomes
 from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people
@@ -139,3 +140,25 @@ def test_the_daily_outcome_job_keeps_the_crms_outcomes(runtime, installed, sessi
     beat = make_celery(leadq_settings).conf.beat_schedule["outcomes-daily"]
     assert beat["args"] == ("outcomes",) and beat["schedule"] == 86_400.0
     assert dispatch.SCHEDULED["outcomes"] is dispatch.enqueue_outcomes
+
+
+def test_the_monitoring_input_comes_from_leadqs_store_without_a_crm_call(runtime, installed, sessions, crm):
+    portal = crm.sandbox.portals[crm.portal_id]
+    first, second = [o["id"] for o in portal.owners if not o["archived"]][:2]
+    at = datetime.now(UTC).replace(microsecond=0)
+    ids = _unowned(portal, 4)
+    _route(runtime, installed, sessions, team({first: 2.0, second: 1.0}), at, ids)
+    with sessions() as session:
+        owners = [routing_log.latest(session, installed, "contact", i).owner_id for i in ids]
+    before = len(crm.requests)
+    read = monitor_input_for(runtime, installed, at + timedelta(minutes=1))
+    assert len(crm.requests) == before, "monitoring calls no CRM"
+    facts = {r.owner_id: r for r in read.reps}
+    assert facts[first].weight == 2.0 and facts[second].weight == 1.0 and facts[first].active
+    assert {o: facts[o].open_leads for o in (first, second)} == {o: owners.count(o) for o in (first, second)}
+    assert read.fallback_queues == {"unassigned"} and (read.performance_floor, read.performance_cap) == (
+        0.5,
+        2.0,
+    )
+    assert len(read.leads) >= 4 and sorted(read.routing.owner[-4:]) == sorted(owners)
+    assert list(read.routing.pool[-4:]) == ["all"] * 4
