@@ -43,6 +43,7 @@ WEEKS = 12
 CHUNK = 5000  # ids per IN list of the sample read
 SEPARATOR = chr(31)  # the unit separator: in no id, version or number
 SCALE = 1_000_000  # probabilities and priorities travel as millionths
+KEY = "object_type || ':' || record_id"  # a record's key in the scores and the outcomes
 NULL_MARK = chr(30)  # a text column's NULL (the aggregates skip NULLs: it would shift the rows)
 NEVER = np.iinfo(np.int64).max  # an open record's outcome time, for comparisons
 NAT_INT = np.iinfo(np.int64).min  # NaT's integer
@@ -83,7 +84,7 @@ class _Scores:
 
     ids: npt.NDArray[np.int64]
     record: npt.NDArray[np.int64]  # a code per (object type, record id): the index into ``keys``
-    keys: list[tuple[str, str]]
+    keys: list[str]  # "object type:record id"
     at: npt.NDArray[np.int64]  # epoch seconds
     tier: Codes
     priority: Floats
@@ -130,22 +131,20 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     numbers = [
         "id",
         _epoch(conn, "scored_at"),
-        "CAST(substr(tier, 2, 1) AS INTEGER) * 2"
-        " + CASE WHEN inputs IS NULL OR CAST(inputs AS TEXT) = 'null' THEN 0 ELSE 1 END",
+        # IS NULL reads the row header only: comparing the JSON text would read every document.
+        "CAST(substr(tier, 2, 1) AS INTEGER) * 2 + CASE WHEN inputs IS NULL THEN 0 ELSE 1 END",
         f"COALESCE(CAST(ROUND(priority * {SCALE}) AS BIGINT), -1)",
         f"COALESCE(CAST(ROUND(probability * {SCALE}) AS BIGINT), -1)",
     ]
-    texts = _columns(
-        conn, "scores", [*numbers, "object_type || ':' || record_id", "model_version"], installation_id
-    )
-    index: dict[str, int] = {}
+    texts = _columns(conn, "scores", [*numbers, KEY, "model_version"], installation_id)
     keys = _split(texts[5])
+    index: dict[str, int] = {}  # each record's code, first seen first
     record = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
     tier_inputs = _numbers(texts[2])
     return _Scores(
         ids=_numbers(texts[0]),
         record=record,
-        keys=[tuple(k.split(":", 1)) for k in index],  # type: ignore[misc]
+        keys=list(index),
         at=_numbers(texts[1]),
         tier=(tier_inputs // 2).astype(np.int8),
         priority=_scaled(texts[3]),
@@ -155,16 +154,16 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     )
 
 
-def _outcomes(conn: Connection, installation_id: int) -> dict[tuple[str, str], tuple[int, int]]:
-    """(object type, record id) -> (outcome code, epoch seconds)."""
-    sql = (
-        f"SELECT object_type, record_id, kind, {_epoch(conn, 'occurred_at')} FROM outcomes "  # noqa: S608 - only constant SQL and the epoch expression are interpolated; the id is bound
-        f"WHERE installation_id = {_mark(conn)}"
+def _outcomes(conn: Connection, installation_id: int) -> dict[str, tuple[int, int]]:
+    """ "object type:record id" -> (outcome code, epoch seconds)."""
+    texts = _columns(
+        conn,
+        "outcomes",
+        [KEY, f"CASE WHEN kind = 'won' THEN {WON} ELSE {LOST} END", _epoch(conn, "occurred_at")],
+        installation_id,
     )
-    return {
-        (o, r): (WON if kind == "won" else LOST, int(at))
-        for o, r, kind, at in conn.exec_driver_sql(sql, (installation_id,))
-    }
+    codes, times = _numbers(texts[1]).tolist(), _numbers(texts[2]).tolist()
+    return dict(zip(_split(texts[0]), zip(codes, times, strict=True), strict=True))
 
 
 def _windows_ends(session: Session, installation_id: int) -> dict[str, int | None]:
@@ -191,7 +190,7 @@ def _empty_leads() -> ScoredLeads:
 
 
 def _leads(
-    scores: _Scores, outcomes: Mapping[tuple[str, str], tuple[int, int]], ends: Mapping[str, int | None]
+    scores: _Scores, outcomes: Mapping[str, tuple[int, int]], ends: Mapping[str, int | None]
 ) -> ScoredLeads:
     """One row per record: its first score (cohort), its decisive score, its outcome."""
     if not len(scores.ids):
