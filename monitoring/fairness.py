@@ -20,7 +20,7 @@ candidate weights), what the rep received against what their weight entitled the
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, compress
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,11 @@ Ints = npt.NDArray[np.int64]
 
 
 def _codes(values: list[str], index: dict[str, int]) -> Ints:
-    return np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+    """Each value's code in ``index``, new values added to it (in sorted order, so codes are
+    deterministic)."""
+    for value in sorted(set(values).difference(index)):
+        index[value] = len(index)
+    return np.fromiter(map(index.__getitem__, values), np.int64, len(values))
 
 
 def _pool_mean_probability(pool: Ints, probability: Floats, pools: int) -> Floats:
@@ -107,7 +111,7 @@ def _rows(
     owner = _codes([str(o) for o in log.owner[usable]], rep_index)
     entry = usable[decision]
     keys = list(chain.from_iterable(w.keys() for w in log.weights))
-    candidate = _codes([k for k, use in zip(keys, entry, strict=True) if use], rep_index)
+    candidate = _codes(list(compress(keys, entry.tolist())), rep_index)
     pools, reps = len(pool_index), len(rep_index)
     cells = pools * reps
     # the pool code of each entry: decisions' positions among the usable ones

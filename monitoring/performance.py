@@ -36,10 +36,15 @@ def top_share_capture(
     sizes = np.bincount(group, minlength=groups)
     unknown = np.isnan(probability)
     all_known = sums(group, unknown, groups) == 0
-    primary = np.where(all_known[group], 0, tier)
-    by_probability = np.where(unknown, np.inf, -np.nan_to_num(probability, nan=0.0))
-    by_priority = np.zeros(group.size) if priority is None else np.nan_to_num(-priority, nan=np.inf)
-    order = np.lexsort((by_priority, by_probability, primary, group))
+    # within a group: one number whose ascending order is the ranking (tier * 10 + [0, 1] for a
+    # known probability, highest first, then [2, 3] for an unknown one by priority, highest first)
+    rest = 2.0 + (0.0 if priority is None else (100.0 - np.nan_to_num(priority, nan=100.0)) / 100.0)
+    within = np.where(unknown, rest, 1.0 - np.nan_to_num(probability, nan=0.0))
+    within = np.where(all_known[group], within, within + 10.0 * tier)
+    order = np.argsort(within, kind="stable")
+    # a stable sort of small integers is a radix sort: cheap
+    small = np.int16 if groups < np.iinfo(np.int16).max else np.int64
+    order = order[np.argsort(group[order].astype(small), kind="stable")]
     ordered_group = group[order]
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     position = np.arange(group.size) - starts[ordered_group]
