@@ -10,7 +10,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -288,23 +287,14 @@ def input_samples(
     return out
 
 
-def _weights(values: Sequence[Any]) -> list[Mapping[str, float]]:
-    """Each decision's weights (empty outside a weighted pool); a pool's weights repeat from decision
-    to decision, so each distinct text is parsed once (the mappings are shared, read-only)."""
-    parsed: dict[str, Mapping[str, float]] = {}
-    out: list[Mapping[str, float]] = []
-    empty: Mapping[str, float] = {}
-    for value in values:
-        if value is None:
-            out.append(empty)
-        elif isinstance(value, str | bytes):
-            key = value.decode() if isinstance(value, bytes) else value
-            if key not in parsed:
-                parsed[key] = {str(k): float(v) for k, v in (json.loads(key) or {}).items()}
-            out.append(parsed[key])
-        else:
-            out.append({str(k): float(v) for k, v in value.items()})
-    return out
+def _weights(values: Sequence[str | None]) -> list[Mapping[str, float]]:
+    """Each decision's weights (empty outside a weighted pool) from their JSON texts; a pool's
+    weights repeat from decision to decision, so each distinct text is parsed once (the mappings
+    are shared, read-only)."""
+    parsed: dict[str | None, Mapping[str, float]] = {None: {}}
+    for text in {v for v in set(values) if v is not None}:
+        parsed[text] = {str(k): float(v) for k, v in (json.loads(text) or {}).items()}
+    return list(map(parsed.__getitem__, values))
 
 
 def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
@@ -331,10 +321,11 @@ def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
         return _numbers(texts[k])[order].view("datetime64[s]")
 
     def column(k: int) -> Texts:
-        values = [None if v == NULL_MARK else v for v in _split(texts[k])]
-        return np.array(values, dtype=object)[order] if values else np.array([], dtype=object)
+        values = np.array(_split(texts[k]), dtype=object)
+        values[values == NULL_MARK] = None
+        return values[order]
 
-    weights = _weights(list(column(12)))
+    weights = _weights(column(12).tolist())
     return RoutingLog(
         decided_at=times(1),
         created_at=times(2),
