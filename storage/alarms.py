@@ -6,10 +6,10 @@ so a failed POST is tried again on the next evaluation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,6 @@ class Finding(Protocol):
     def check_hint(self) -> str: ...
     @property
     def details(self) -> object: ...
-
-
-@dataclass(frozen=True)
-class Synced:
-    raised: list[AlarmRow]
-    cleared: list[AlarmRow]
-    still: list[AlarmRow]
 
 
 def _open(session: Session, installation_id: int | None) -> list[AlarmRow]:
@@ -114,3 +107,19 @@ def counts(session: Session) -> dict[int, list[tuple[str, str]]]:
     for row in _open(session, None):
         found.setdefault(row.installation_id, []).append((row.kind, row.subject))
     return found
+
+
+EARLY_RETRAIN = "leadq:early-retrain"
+
+
+def mark_early_retrain(client: Redis, installation_id: int, at: datetime) -> None:
+    """A drift alarm asked for the retrain early, at ``at`` (kept a week)."""
+    client.set(f"{EARLY_RETRAIN}:{installation_id}", at.isoformat(), ex=7 * 86_400)
+
+
+def early_retrain_at(client: Redis, installation_id: int) -> datetime | None:
+    raw = client.get(f"{EARLY_RETRAIN}:{installation_id}")
+    try:
+        return datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else str(raw)) if raw else None
+    except ValueError:
+        return None
