@@ -165,7 +165,7 @@ def test_a_new_drift_alarm_asks_for_the_retrain_early_once(wired, people, redis_
     training_attempts.record(redis_client, one, trained=True, why="", outcomes=500)
     planted.report = healthy()
     tasks.schedule("monitor")
-    planted.report = with_routing(emptied_field(healthy()), sla_breaches=50)
+    planted.report = with_routing(emptied_field(healthy()), sla_breaches=90)
     tasks.schedule("monitor")
     assert sorted(retrains) == [[one], [two], [two]]
 
@@ -237,7 +237,7 @@ def test_monitor_is_on_beat_at_the_configured_interval(settings):
 
 def test_an_old_since_is_kept_from_the_report(wired, people, sessions):
     runtime, planted, _, _ = wired
-    planted.report = with_routing(healthy(), sla_breaches=40)
+    planted.report = with_routing(healthy(), sla_breaches=90)
     service.monitor_all(runtime, datetime.now(UTC), post=lambda *_: None)
     from storage.alarms import open_alarms
 
