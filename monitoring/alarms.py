@@ -19,6 +19,10 @@ from monitoring.routing_alarms import ROUTING_FINDERS
 from monitoring.thresholds import Thresholds
 
 
+def _window(label: str) -> str:
+    return f"the {label}" if label.startswith("training") else label
+
+
 def _enough_records(report: MonitorReport, t: Thresholds) -> bool:
     return report.records >= t.min_records
 
@@ -57,7 +61,7 @@ def missing_rate(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
             "missing_rate",
             f.feature,
             f"'{f.feature}' arrives empty: {pct(f.missing_before)} -> {pct(f.missing_now)} of "
-            f"{d.current}'s leads ({d.reference}: {pct(f.missing_before)})",
+            f"{d.current}'s leads (compared with {_window(d.reference)})",
             week_start(d.current),
             f"the form or CRM field mapping that fills {f.feature}",
             {"before": f.missing_before, "now": f.missing_now, "week": d.current},
