@@ -1,0 +1,218 @@
+"""The monitoring page's charts, drawn as self-contained SVG in the style of ``scoring.charts`` (its
+own white card, explicit colours chosen for contrast, no network, no JS): conversion per tier per
+cohort month with its 95% interval, the L1+L2 share against conversion week by week, routing times,
+and each rep's open leads against capacity. The calibration chart is ``scoring.charts``' own.
+
+Every text drawn goes through ``_text`` (escaped), so names from the CRM or the routing file are safe
+to inline."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from monitoring.report import CalibrationBin, CohortRow, RepLoadRow, RoutingHealth
+from scoring.charts import BAR, GRID, INK, MODEL, MUTED, _frame, _text, calibration_chart
+
+TIER_COLOURS = {"L1": "#0b5cad", "L2": "#1a7f37", "L3": "#bc4c00", "L4": "#6e40c9"}  # each >= 4.5:1 on white
+OVER = "#a40e26"
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%" if value >= 0.1 or value == 0 else f"{100 * value:.1f}%"
+
+
+def _top(value: float, floor: float = 0.1) -> float:
+    """The axis maximum for shares: the next 5% step above ``value`` (at least ``floor``)."""
+    return max(floor, math.ceil(value * 20 + 1e-9) / 20)
+
+
+def _y_axis(parts: list[str], left: float, right: float, bottom: float, plot_h: float, top: float) -> None:
+    for i in range(5):
+        value = top * i / 4
+        y = bottom - plot_h * i / 4
+        parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(_text(left - 6, y + 4, _pct(value), anchor="end", fill=MUTED))
+    parts.append(f'<line x1="{left}" x2="{left}" y1="{bottom}" y2="{bottom - plot_h}" stroke="{MUTED}"/>')
+    parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{MUTED}"/>')
+
+
+def _legend(parts: list[str], items: Sequence[tuple[str, str]], x: float, y: float) -> None:
+    for label, colour in items:
+        parts.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" rx="2" fill="{colour}"/>')
+        parts.append(_text(x + 16, y + 1, label))
+        x += 26 + 6.5 * len(label)
+
+
+def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, height: int = 300) -> str:
+    """Each month's conversion per tier as a dot, with its 95% interval as a whisker."""
+    tiers = [t for t in TIER_COLOURS if any(t in row.conversion for row in cohorts)]
+    highs = [r.high for row in cohorts for r in row.conversion.values() if r.high is not None]
+    top = _top(max(highs, default=0.0))
+    left, right, bottom, plot_h = 52, width - 14, height - 42, height - 100
+    band = (right - left) / max(len(cohorts), 1)
+    parts: list[str] = []
+    _y_axis(parts, left, right, bottom, plot_h, top)
+
+    def y_of(value: float) -> float:
+        return bottom - plot_h * min(value, top) / top
+
+    for i, row in enumerate(cohorts):
+        centre = left + band * (i + 0.5)
+        parts.append(_text(centre, bottom + 15, row.month, anchor="middle", fill=MUTED))
+        step = min(18.0, band / (len(tiers) + 1))
+        for j, tier in enumerate(tiers):
+            r = row.conversion.get(tier)
+            x = centre + step * (j - (len(tiers) - 1) / 2)
+            colour = TIER_COLOURS[tier]
+            if r is None or r.rate is None:
+                parts.append(_text(x, bottom - 4, "-", anchor="middle", fill=MUTED))
+                continue
+            if r.low is not None and r.high is not None:
+                y1, y2 = y_of(r.low), y_of(r.high)
+                parts.append(
+                    f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y2:.1f}" stroke="{colour}"/>'
+                )
+                for y in (y1, y2):
+                    parts.append(
+                        f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                        f'stroke="{colour}"/>'
+                    )
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y_of(r.rate):.1f}" r="3.5" fill="{colour}"><title>'
+                f"{escape(row.month)} {tier}: {100 * r.rate:.1f}% of {r.n:,} leads won</title></circle>"
+            )
+    _legend(parts, [(t, TIER_COLOURS[t]) for t in tiers], 14, 42)
+    parts.append(_text(right, 42, "whiskers: 95% interval", anchor="end", fill=MUTED))
+    parts.append(_text((left + right) / 2, height - 10, "month the leads were first scored", anchor="middle"))
+    return _frame(width, height, "Conversion per tier, by cohort month", "".join(parts))
+
+
+def reliability_chart(bins: Sequence[CalibrationBin]) -> str:
+    """Predicted against observed by decile, with the diagonal (``scoring.charts``' calibration chart)."""
+    table = [{"mean_predicted": b.predicted, "observed_rate": b.observed, "count": b.n} for b in bins]
+    return calibration_chart(table)
+
+
+def weekly_share_chart(
+    weeks: Sequence[tuple[str, float, float | None]], width: int = 640, height: int = 280
+) -> str:
+    """The L1+L2 share of the week's scores and their conversion, as two lines."""
+    values = [s for _, s, _ in weeks] + [c for _, _, c in weeks if c is not None]
+    top = _top(max(values, default=0.0))
+    left, right, bottom, plot_h = 52, width - 14, height - 42, height - 100
+    step = (right - left) / max(len(weeks), 1)
+    parts: list[str] = []
+    _y_axis(parts, left, right, bottom, plot_h, top)
+
+    def at(i: int, value: float) -> tuple[float, float]:
+        return left + step * (i + 0.5), bottom - plot_h * min(value, top) / top
+
+    every = max(1, math.ceil(len(weeks) / 10))  # at most ten week labels
+    for i, (week, _, _) in enumerate(weeks):
+        if i % every == 0 or i == len(weeks) - 1:
+            parts.append(_text(at(i, 0)[0], bottom + 15, week, anchor="middle", fill=MUTED))
+    for series, colour, label in ((1, BAR, "L1+L2 share"), (2, MODEL, "conversion")):
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, row in enumerate(weeks):
+            value = row[series]
+            if value is None:
+                runs.append([])
+                continue
+            x, y = at(i, float(value))
+            runs[-1].append((x, y))
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(row[0])}: {label} '
+                f"{100 * float(value):.1f}%</title></circle>"
+            )
+        for run in runs:
+            if len(run) > 1:
+                drawn = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(f'<polyline points="{drawn}" fill="none" stroke="{colour}" stroke-width="2"/>')
+    _legend(parts, [("L1+L2 share of scores", BAR), ("their conversion", MODEL)], 14, 42)
+    parts.append(_text((left + right) / 2, height - 10, "week", anchor="middle"))
+    return _frame(width, height, "Top tiers' share against their conversion", "".join(parts))
+
+
+def _log_x(minutes: float, left: float, span: float) -> float:
+    """Minutes on a log scale from 1 minute to 30 days."""
+    lo, hi = 0.0, math.log10(30 * 1440)
+    return left + span * (min(max(math.log10(max(minutes, 1.0)), lo), hi) - lo) / (hi - lo)
+
+
+def routing_times_chart(r: RoutingHealth, width: int = 640, height: int = 210) -> str:
+    """Created-to-assigned and assigned-to-first-touch, typical (p50) and slow (p90), on a log scale."""
+    from leadq.web.monitor_words import minutes_text
+
+    left, right = 150, width - 20
+    span = right - left
+    rows = [
+        ("created to assigned", r.created_to_assigned.p50_minutes, r.created_to_assigned.p90_minutes),
+        (
+            "assigned to 1st touch",
+            r.assigned_to_first_touch.p50_minutes,
+            r.assigned_to_first_touch.p90_minutes,
+        ),
+    ]
+    parts: list[str] = []
+    bottom = height - 42
+    for minutes, label in ((1, "1 min"), (60, "1 h"), (480, "8 h"), (1440, "1 day"), (10080, "1 week")):
+        x = _log_x(minutes, left, span)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="56" y2="{bottom}" stroke="{GRID}"/>')
+        parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))
+    for i, (label, p50, p90) in enumerate(rows):
+        y = 62 + i * 56
+        parts.append(_text(left - 8, y + 20, label, anchor="end"))
+        for k, (value, colour, name) in enumerate(((p50, BAR, "p50"), (p90, MODEL, "p90"))):
+            yy = y + k * 20
+            if value is None:
+                parts.append(_text(left + 4, yy + 13, f"{name}: no data yet", fill=MUTED))
+                continue
+            end = max(_log_x(value, left, span), left + 2)
+            parts.append(
+                f'<rect x="{left}" y="{yy:.1f}" width="{end - left:.1f}" height="16" fill="{colour}"/>'
+            )
+            words = f"{name} {minutes_text(value)}"
+            inside = end - left > 8 + 6.5 * len(words)
+            parts.append(
+                _text(
+                    end - 4 if inside else end + 4,
+                    yy + 12,
+                    words,
+                    anchor="end" if inside else "start",
+                    fill="#ffffff" if inside else INK,
+                )
+            )
+    _legend(parts, [("p50: half were faster", BAR), ("p90: 9 in 10 were faster", MODEL)], 14, 42)
+    parts.append(f'<line x1="{left}" x2="{left}" y1="56" y2="{bottom}" stroke="{MUTED}"/>')
+    return _frame(width, height, "Routing times", "".join(parts))
+
+
+def load_chart(load: Sequence[RepLoadRow], width: int = 640) -> str:
+    """Each rep's open leads as a bar, their open-lead cap as a mark; over the cap in red."""
+    rows = list(load)
+    height = 80 + 26 * max(len(rows), 1)
+    left, right = 150, width - 60
+    most = max([row.open_leads for row in rows] + [row.open_capacity or 0 for row in rows] + [1])
+    parts: list[str] = []
+    for i, row in enumerate(rows):
+        y = 56 + i * 26
+        over = row.open_capacity is not None and row.open_leads >= row.open_capacity
+        colour = OVER if over or not row.active else BAR
+        name = row.name if row.active else f"{row.name} (inactive)"
+        parts.append(_text(left - 8, y + 13, name[:24], anchor="end", fill=INK if row.active else OVER))
+        end = left + (right - left) * row.open_leads / most
+        parts.append(
+            f'<rect x="{left}" y="{y:.1f}" width="{max(end - left, 1):.1f}" height="16" fill="{colour}"/>'
+        )
+        parts.append(_text(end + 4, y + 12, f"{row.open_leads:,}"))
+        if row.open_capacity is not None:
+            cap = left + (right - left) * row.open_capacity / most
+            parts.append(
+                f'<line x1="{cap:.1f}" x2="{cap:.1f}" y1="{y - 3:.1f}" y2="{y + 19:.1f}" '
+                f'stroke="{INK}" stroke-width="2"/>'
+            )
+    parts.append(f'<line x1="{left}" x2="{left}" y1="52" y2="{height - 20}" stroke="{MUTED}"/>')
+    parts.append(_text(14, 42, "bar: open leads; black mark: the rep's open-lead cap", fill=MUTED))
+    return _frame(width, height, "Open leads per rep against capacity", "".join(parts))
