@@ -277,7 +277,7 @@ def routing(r: RoutingHealth) -> Section:
             (names.get(owner, owner), count(n))
             for owner, n in sorted(r.inactive_owner_leads.items(), key=lambda kv: -kv[1])
         ],
-        empty="None: every open lead has an active owner.",
+        empty="No inactive rep holds an open lead.",
         warn_rows=frozenset(range(len(r.inactive_owner_leads))),
     )
     load = Table(
