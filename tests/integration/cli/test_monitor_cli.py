@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from leadq.commands.monitor import NOT_AVAILABLE
 from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import monitor_report, performance
 
@@ -105,7 +106,5 @@ def test_no_monitoring_yet(web_settings, people, monkeypatch) -> None:  # noqa: 
     monkeypatch.setitem(sys.modules, "workers.services.monitor", types.ModuleType("workers.services.monitor"))
     result = cli(web_settings, monkeypatch, ["monitor", str(people["one"])])
     assert result.exit_code == 1
-    assert (
-        result.output
-        == "Error: monitoring is not available in this version of leadq yet (no monitoring report is computed)\n"
-    )
+    assert result.output == f"Error: {NOT_AVAILABLE}\n"
+    assert NOT_AVAILABLE.startswith("monitoring is not available in this version of leadq yet")
