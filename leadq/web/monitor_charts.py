@@ -1,7 +1,7 @@
 """The monitoring page's charts, drawn as self-contained SVG in the style of ``scoring.charts`` (its
 own white card, explicit colours chosen for contrast, no network, no JS): conversion per tier per
-cohort month with its 95% interval, the L1+L2 share against conversion week by week, routing times,
-and each rep's open leads against capacity. The calibration chart is ``scoring.charts``' own.
+cohort month with its 95% interval, the L1+L2 share against conversion week by week, calibration by decile,
+routing times, and each rep's open leads against capacity.
 
 Every text drawn goes through ``_text`` (escaped), so names from the CRM or the routing file are safe
 to inline."""
@@ -13,27 +13,36 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from monitoring.report import CalibrationBin, CohortRow, RepLoadRow, RoutingHealth
-from scoring.charts import BAR, GRID, INK, MODEL, MUTED, _frame, _text, calibration_chart
+from scoring.charts import BAR, GRID, INK, MODEL, MUTED, _frame, _text
 
 TIER_COLOURS = {"L1": "#0b5cad", "L2": "#1a7f37", "L3": "#bc4c00", "L4": "#6e40c9"}  # each >= 4.5:1 on white
 OVER = "#a40e26"
 
 
+STEPS = (0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
+
+
+def _scale(value: float) -> tuple[float, float]:
+    """A share axis: (its top, its tick step), the top the first round step at or above ``value``
+    with at most five steps (0 to 100% at most)."""
+    value = min(max(value, 0.0), 1.0)
+    step = next((s for s in STEPS if math.ceil(value / s - 1e-9) <= 5), 0.25)
+    return max(1, math.ceil(value / step - 1e-9)) * step, step
+
+
 def _pct(value: float) -> str:
-    return f"{100 * value:.0f}%" if value >= 0.1 or value == 0 else f"{100 * value:.1f}%"
+    return f"{round(100 * value, 1):g}%"
 
 
-def _top(value: float, floor: float = 0.1) -> float:
-    """The axis maximum for shares: the next 5% step above ``value`` (at least ``floor``)."""
-    return max(floor, math.ceil(value * 20 + 1e-9) / 20)
-
-
-def _y_axis(parts: list[str], left: float, right: float, bottom: float, plot_h: float, top: float) -> None:
-    for i in range(5):
-        value = top * i / 4
-        y = bottom - plot_h * i / 4
+def _y_axis(
+    parts: list[str], left: float, right: float, bottom: float, plot_h: float, scale: tuple[float, float]
+) -> None:
+    top, step = scale
+    ticks = round(top / step)
+    for i in range(ticks + 1):
+        y = bottom - plot_h * i / ticks
         parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(_text(left - 6, y + 4, _pct(value), anchor="end", fill=MUTED))
+        parts.append(_text(left - 6, y + 4, _pct(step * i), anchor="end", fill=MUTED))
     parts.append(f'<line x1="{left}" x2="{left}" y1="{bottom}" y2="{bottom - plot_h}" stroke="{MUTED}"/>')
     parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{MUTED}"/>')
 
@@ -49,11 +58,12 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
     """Each month's conversion per tier as a dot, with its 95% interval as a whisker."""
     tiers = [t for t in TIER_COLOURS if any(t in row.conversion for row in cohorts)]
     highs = [r.high for row in cohorts for r in row.conversion.values() if r.high is not None]
-    top = _top(max(highs, default=0.0))
+    scale = _scale(max(highs, default=0.0))
+    top = scale[0]
     left, right, bottom, plot_h = 52, width - 14, height - 42, height - 100
     band = (right - left) / max(len(cohorts), 1)
     parts: list[str] = []
-    _y_axis(parts, left, right, bottom, plot_h, top)
+    _y_axis(parts, left, right, bottom, plot_h, scale)
 
     def y_of(value: float) -> float:
         return bottom - plot_h * min(value, top) / top
@@ -89,10 +99,54 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
     return _frame(width, height, "Conversion per tier, by cohort month", "".join(parts))
 
 
-def reliability_chart(bins: Sequence[CalibrationBin]) -> str:
-    """Predicted against observed by decile, with the diagonal (``scoring.charts``' calibration chart)."""
-    table = [{"mean_predicted": b.predicted, "observed_rate": b.observed, "count": b.n} for b in bins]
-    return calibration_chart(table)
+def reliability_chart(bins: Sequence[CalibrationBin], size: int = 320) -> str:
+    """Each decile's mean predicted chance against its observed win rate, with the diagonal of perfect
+    calibration; both axes zoomed to the largest of them (lead probabilities are mostly small)."""
+    scale = _scale(max([b.predicted for b in bins] + [b.observed for b in bins] + [0.0]))
+    top, step = scale
+    left, top_margin = 56, 58
+    plot = size - left - 16
+    bottom = top_margin + plot
+
+    def at(predicted: float, observed: float) -> tuple[float, float]:
+        return left + plot * min(predicted, top) / top, bottom - plot * min(observed, top) / top
+
+    parts: list[str] = []
+    _y_axis(parts, left, left + plot, bottom, plot, scale)
+    for i in range(round(top / step) + 1):
+        x = left + plot * i / round(top / step)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{top_margin}" stroke="{GRID}"/>')
+        parts.append(_text(x, bottom + 14, _pct(step * i), anchor="middle", fill=MUTED))
+    parts.append(
+        f'<line x1="{left}" y1="{bottom}" x2="{left + plot}" y2="{top_margin}" stroke="{MUTED}" '
+        'stroke-dasharray="5 3"><title>perfect calibration</title></line>'
+    )
+    points = [at(b.predicted, b.observed) for b in bins]
+    if len(points) > 1:
+        drawn = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{drawn}" fill="none" stroke="{MODEL}" stroke-width="2"/>')
+    for b, (x, y) in zip(bins, points, strict=True):
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{MODEL}"><title>decile {b.decile}: predicted '
+            f"{100 * b.predicted:.1f}%, observed {100 * b.observed:.1f}% ({b.n:,} leads)</title></circle>"
+        )
+    parts.append(f'<line x1="12" x2="34" y1="38" y2="38" stroke="{MUTED}" stroke-dasharray="5 3"/>')
+    parts.append(_text(38, 42, "perfect calibration"))
+    parts.append(f'<line x1="160" x2="182" y1="38" y2="38" stroke="{MODEL}" stroke-width="2"/>')
+    parts.append(f'<circle cx="171" cy="38" r="3" fill="{MODEL}"/>')
+    parts.append(_text(186, 42, "the model, by decile"))
+    parts.append(_text(left + plot / 2, bottom + 32, "predicted chance", anchor="middle"))
+    middle = top_margin + plot / 2
+    parts.append(
+        _text(
+            14,
+            middle,
+            "observed win rate",
+            anchor="middle",
+            extra=f' transform="rotate(-90 14 {middle:.1f})"',
+        )
+    )
+    return _frame(size, size + 40, "Calibration", "".join(parts))
 
 
 def weekly_share_chart(
@@ -100,11 +154,12 @@ def weekly_share_chart(
 ) -> str:
     """The L1+L2 share of the week's scores and their conversion, as two lines."""
     values = [s for _, s, _ in weeks] + [c for _, _, c in weeks if c is not None]
-    top = _top(max(values, default=0.0))
+    scale = _scale(max(values, default=0.0))
+    top = scale[0]
     left, right, bottom, plot_h = 52, width - 14, height - 42, height - 100
     step = (right - left) / max(len(weeks), 1)
     parts: list[str] = []
-    _y_axis(parts, left, right, bottom, plot_h, top)
+    _y_axis(parts, left, right, bottom, plot_h, scale)
 
     def at(i: int, value: float) -> tuple[float, float]:
         return left + step * (i + 0.5), bottom - plot_h * min(value, top) / top
@@ -157,7 +212,7 @@ def routing_times_chart(r: RoutingHealth, width: int = 640, height: int = 210) -
     ]
     parts: list[str] = []
     bottom = height - 42
-    for minutes, label in ((1, "1 min"), (60, "1 h"), (480, "8 h"), (1440, "1 day"), (10080, "1 week")):
+    for minutes, label in ((1, "1 min"), (10, "10 min"), (60, "1 h"), (1440, "1 day"), (10080, "1 week")):
         x = _log_x(minutes, left, span)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="56" y2="{bottom}" stroke="{GRID}"/>')
         parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))

@@ -341,36 +341,36 @@ def fairness(f: FairnessLedger) -> Section:
         "ledger",
         "What each rep received against their weight",
         "Expected conversions: the sum of the calibrated chances of the leads received. Drift: expected "
-        "share minus weight share.",
+        "share minus weight share; within tolerance when it is no larger than the tolerance.",
         (
             "Pool",
             "Rep",
+            "Within tolerance",
+            "Multipliers",
             "Weight",
-            "Leads",
             "Lead share",
-            "Expected conv.",
             "Expected share",
             "Drift",
-            "Within",
-            "Multipliers",
+            "Leads",
+            "Expected conv.",
         ),
         [
             (
                 row.pool,
                 row.name,
-                pct(row.weight_share, NO_DATA),
-                count(row.leads),
-                pct(row.lead_share, NO_DATA),
-                f"{row.expected_conversions:,.1f}",
-                pct(row.expected_share, NO_DATA),
-                points(row.drift),
                 "yes" if row.within_tolerance else "no",
                 multipliers(row.multiplier_min, row.multiplier_max),
+                pct(row.weight_share, NO_DATA),
+                pct(row.lead_share, NO_DATA),
+                pct(row.expected_share, NO_DATA),
+                points(row.drift),
+                count(row.leads),
+                f"{row.expected_conversions:,.1f}",
             )
             for row in f.rows
         ],
         empty="No lead routed through a weighted pool yet.",
-        numeric_from=2,
+        numeric_from=4,
         warn_rows=frozenset(i for i, row in enumerate(f.rows) if not row.within_tolerance),
     )
     return Section(
