@@ -196,11 +196,11 @@ def _log_x(minutes: float, left: float, span: float) -> float:
     return left + span * (min(max(math.log10(max(minutes, 1.0)), lo), hi) - lo) / (hi - lo)
 
 
-def routing_times_chart(r: RoutingHealth, width: int = 640, height: int = 210) -> str:
+def routing_times_chart(r: RoutingHealth, width: int = 470, height: int = 210) -> str:
     """Created-to-assigned and assigned-to-first-touch, typical (p50) and slow (p90), on a log scale."""
     from leadq.web.monitor_words import minutes_text
 
-    left, right = 150, width - 20
+    left, right = 140, width - 24
     span = right - left
     rows = [
         ("created to assigned", r.created_to_assigned.p50_minutes, r.created_to_assigned.p90_minutes),
@@ -239,24 +239,25 @@ def routing_times_chart(r: RoutingHealth, width: int = 640, height: int = 210) -
                     fill="#ffffff" if inside else INK,
                 )
             )
-    _legend(parts, [("p50: half were faster", BAR), ("p90: 9 in 10 were faster", MODEL)], 14, 42)
+    _legend(parts, [("p50: half were faster", BAR), ("p90: 9 in 10", MODEL)], 14, 42)
     parts.append(f'<line x1="{left}" x2="{left}" y1="56" y2="{bottom}" stroke="{MUTED}"/>')
     return _frame(width, height, "Routing times", "".join(parts))
 
 
-def load_chart(load: Sequence[RepLoadRow], width: int = 640) -> str:
+def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
     """Each rep's open leads as a bar, their open-lead cap as a mark; over the cap in red."""
     rows = list(load)
     height = 80 + 26 * max(len(rows), 1)
-    left, right = 150, width - 60
+    left, right = 165, width - 50
     most = max([row.open_leads for row in rows] + [row.open_capacity or 0 for row in rows] + [1])
     parts: list[str] = []
     for i, row in enumerate(rows):
         y = 56 + i * 26
         over = row.open_capacity is not None and row.open_leads >= row.open_capacity
         colour = OVER if over or not row.active else BAR
-        name = row.name if row.active else f"{row.name} (inactive)"
-        parts.append(_text(left - 8, y + 13, name[:24], anchor="end", fill=INK if row.active else OVER))
+        name = row.name if len(row.name) <= 22 else row.name[:21] + "\u2026"
+        name = name if row.active else f"{name[:13]} (inactive)"
+        parts.append(_text(left - 8, y + 13, name, anchor="end", fill=INK if row.active else OVER))
         end = left + (right - left) * row.open_leads / most
         parts.append(
             f'<rect x="{left}" y="{y:.1f}" width="{max(end - left, 1):.1f}" height="16" fill="{colour}"/>'
@@ -269,5 +270,5 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 640) -> str:
                 f'stroke="{INK}" stroke-width="2"/>'
             )
     parts.append(f'<line x1="{left}" x2="{left}" y1="52" y2="{height - 20}" stroke="{MUTED}"/>')
-    parts.append(_text(14, 42, "bar: open leads; black mark: the rep's open-lead cap", fill=MUTED))
+    parts.append(_text(14, 42, "bar: open leads; black mark: the open-lead cap", fill=MUTED))
     return _frame(width, height, "Open leads per rep against capacity", "".join(parts))

@@ -211,7 +211,7 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
 def _times(t: Times) -> str:
     if not t.n:
         return NO_DATA
-    return f"half within {minutes_text(t.p50_minutes)}, 90% within {minutes_text(t.p90_minutes)}"
+    return f"half in {minutes_text(t.p50_minutes)}, 90% in {minutes_text(t.p90_minutes)}"
 
 
 def _routing_facts(r: RoutingHealth) -> list[Fact]:

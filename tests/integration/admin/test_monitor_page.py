@@ -73,8 +73,8 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Tier inflation yes: more L1/L2 without more conversions" in text
     assert "2026-W48 36.0% no outcomes yet" in text
     # routing health
-    assert "Created to assigned half within 1.5 min, 90% within 12 min" in text
-    assert "Assigned to first touch half within 1.6 h, 90% within 29.0 h" in text
+    assert "Created to assigned half in 1.5 min, 90% in 12 min" in text
+    assert "Assigned to first touch half in 1.6 h, 90% in 29.0 h" in text
     assert "unassigned-emea 201 82.0%" in text and "SLA breaches 37" in text
     assert "Inactive reps still holding open leads" in text and "Chloé Martin 7" in text
     assert "Ana Ortiz yes 38 40 22 25" in text
