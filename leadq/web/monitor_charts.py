@@ -248,7 +248,7 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
     """Each rep's open leads as a bar, their open-lead cap as a mark; over the cap in red."""
     rows = list(load)
     height = 80 + 26 * max(len(rows), 1)
-    left, right = 165, width - 50
+    left, right = 165, width - 70
     most = max([row.open_leads for row in rows] + [row.open_capacity or 0 for row in rows] + [1])
     parts: list[str] = []
     for i, row in enumerate(rows):
@@ -262,13 +262,14 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
         parts.append(
             f'<rect x="{left}" y="{y:.1f}" width="{max(end - left, 1):.1f}" height="16" fill="{colour}"/>'
         )
-        parts.append(_text(end + 4, y + 12, f"{row.open_leads:,}"))
-        if row.open_capacity is not None:
-            cap = left + (right - left) * row.open_capacity / most
+        said = f"{row.open_leads:,}" + ("" if row.open_capacity is None else f" of {row.open_capacity:,}")
+        cap = None if row.open_capacity is None else left + (right - left) * row.open_capacity / most
+        if cap is not None:
             parts.append(
                 f'<line x1="{cap:.1f}" x2="{cap:.1f}" y1="{y - 3:.1f}" y2="{y + 19:.1f}" '
                 f'stroke="{INK}" stroke-width="2"/>'
             )
+        parts.append(_text(max(end, cap or end) + 5, y + 12, said))
     parts.append(f'<line x1="{left}" x2="{left}" y1="52" y2="{height - 20}" stroke="{MUTED}"/>')
     parts.append(_text(14, 42, "bar: open leads; black mark: the open-lead cap", fill=MUTED))
     return _frame(width, height, "Open leads per rep against capacity", "".join(parts))
