@@ -352,7 +352,7 @@ def fairness(f: FairnessLedger) -> Section:
             "Expected share",
             "Drift",
             "Leads",
-            "Expected conv.",
+            "Expected conversions",
         ),
         [
             (
