@@ -109,7 +109,7 @@ def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
         *fact_lines(monitor_sections.headline(report)),
     ]
     if report.notes:
-        lines += ["", "NOT COMPUTED", *(f"  - {n}" for n in report.notes)]
+        lines += ["", "NOT COMPUTED YET", *(f"  - {n}" for n in report.notes)]
     for s in monitor_sections.sections(report, weeks):
         lines += ["", *section_lines(s)]
     return lines

@@ -5,9 +5,10 @@ every chart drawn, and full-page screenshots (wide and narrow) kept in
 ``var/test-artifacts/monitor/``.
 
 The page's report comes from ``workers.services.monitor.report_for(runtime, installation_id, now)``
-on the run's own store. Until that function exists in this tree, the test puts the hand-made report
-of ``tests.support.monitor_report`` in its place (``Services.extras``); either way it asserts the
-page against the very report the page was drawn from."""
+on the run's own store. Until that function exists in this tree, the test puts in its place
+(``Services.extras``) the report ``monitoring.compute.monitor`` makes of a seeded installation
+(``tests.support.monitor_report.computed_report``); either way it asserts the page against the very
+report the page was drawn from."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pytest
 
 from leadq.web import admin_monitor, monitor_sections
 from tests.browser.conftest import ARTIFACTS
-from tests.support.monitor_report import monitor_report
+from tests.support.monitor_report import computed_report
 
 SHOTS = ARTIFACTS / "monitor"
 pytestmark = pytest.mark.redis
@@ -34,8 +35,8 @@ def report(tour_stack) -> Iterator[Any]:
     run, _summary = tour_stack
     services = run.services
     build = monitor_sections.report_builder()
-    if build is None:  # report_for not there yet: the hand-made report for this installation
-        build = lambda _runtime, installation_id, _now: monitor_report(installation_id)  # noqa: E731
+    if build is None:  # report_for not there yet: monitoring's computation on a seeded installation
+        build = lambda _runtime, installation_id, _now: computed_report(installation_id)  # noqa: E731
     made = build(
         Runtime(services.settings, services.sessions, services.vault, services.redis),
         run.installation_id,

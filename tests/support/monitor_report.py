@@ -152,3 +152,111 @@ def empty_report(installation_id: int = 1) -> MonitorReport:
         routing=RoutingHealth(no_times, no_times, 0, None, {}, 0, 0, {}, []),
         fairness=FairnessLedger(rows=[], tolerance=0.05, floor=0.8, cap=1.25, within_floor_and_cap=True),
     )
+
+
+def _t64(moments: Any) -> Any:
+    import numpy as np
+
+    return np.array(moments, dtype="datetime64[s]")
+
+
+def _routing_log(rng: Any, now: datetime) -> Any:
+    """600 decisions over the last four weeks: about one in eight parked in "catch-all", the rest
+    shared by two reps of equal weight in the "inbound" pool."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from monitoring.frames import RoutingLog
+
+    n = 600
+    decided_at = _t64([now - timedelta(hours=int(h)) for h in rng.integers(1, 27 * 24, n)])
+    parked = rng.random(n) < 0.12
+    owners = np.where(rng.random(n) < 0.5, "501", "502")
+    owner = np.empty(n, dtype=object)
+    owner[:] = [None if p else o for p, o in zip(parked, owners, strict=True)]
+    queue = np.empty(n, dtype=object)
+    queue[:] = ["catch-all" if p else None for p in parked]
+    pool = np.empty(n, dtype=object)
+    pool[:] = [None if p else "inbound" for p in parked]
+    weights = [{} if p else {"501": 1.0, "502": 1.0} for p in parked]
+    return RoutingLog(
+        decided_at=decided_at,
+        created_at=decided_at - rng.integers(30, 900, n).astype("timedelta64[s]"),
+        first_touch_at=decided_at + rng.integers(600, 86400, n).astype("timedelta64[s]"),
+        sla_due=decided_at + np.timedelta64(8, "h"),
+        owner=owner,
+        queue=queue,
+        pool=pool,
+        rule=np.full(n, "round robin", dtype=object),
+        status=np.full(n, "assigned", dtype=object),
+        probability=rng.beta(1.2, 9.0, n),
+        multiplier=np.where(parked, np.nan, 1.0),
+        weights=weights,
+    )
+
+
+def computed_input(seed: int = 7, leads: int = 3000) -> Any:
+    """A ``MonitorInput`` of three months of a seeded installation (scores, outcomes, weekly input
+    samples with a field that starts arriving empty, routing decisions in a weighted pool and a
+    fallback queue), for ``monitoring.compute.monitor`` to make a real report from."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from monitoring.frames import (
+        LOST,
+        OPEN,
+        WON,
+        InputSample,
+        MonitorInput,
+        RepFacts,
+        ScoredLeads,
+        ScoreStream,
+    )
+
+    rng = np.random.default_rng(seed)
+    now = datetime(2026, 12, 7, 12, 0)
+    start = np.datetime64("2026-09-01T00:00:00", "s")
+    cohort = start + rng.integers(0, 96 * 86400, leads).astype("timedelta64[s]")
+    probability = np.clip(rng.beta(1.2, 9.0, leads), 0.001, 0.95)
+    tier = np.select([probability > 0.25, probability > 0.12, probability > 0.06], [1, 2, 3], 4).astype(
+        np.int8
+    )
+    decided = rng.random(leads) < 0.7
+    outcome = np.where(decided, np.where(rng.random(leads) < probability, WON, LOST), OPEN).astype(np.int8)
+    outcome_at = np.where(outcome == OPEN, np.datetime64("NaT", "s"), cohort + np.timedelta64(20, "D"))
+    scored = ScoredLeads(
+        cohort, cohort, tier, probability, outcome, outcome_at, np.ones(leads, bool), probability * 100
+    )
+    stream = ScoreStream(cohort, tier, probability * 100, probability)
+    titles = ["vp", "director", "manager", "ic", None]
+
+    def sample(label: str, begin: datetime, empty_share: float) -> InputSample:
+        rows = [
+            {
+                "job_title_level": None if rng.random() < empty_share else titles[int(rng.integers(0, 4))],
+                "employees": float(rng.lognormal(5, 1)),
+            }
+            for _ in range(300)
+        ]
+        return InputSample(label, begin, begin + timedelta(weeks=1), rows, 300)
+
+    monday = datetime(2026, 11, 30)
+    weeks = [
+        sample(f"2026-W{45 + i}", monday - timedelta(weeks=4 - i), 0.02 if i < 4 else 0.6) for i in range(5)
+    ]
+    inputs = [sample("training window", datetime(2026, 8, 1), 0.02), *weeks]
+    routing = _routing_log(rng, now)
+    reps = [
+        RepFacts("501", "Ana Ortiz", 1.0, True, 40, 25, open_leads=31),
+        RepFacts("502", "Ben Kaur", 1.0, True, 40, 25, open_leads=28),
+    ]
+    return MonitorInput(now, scored, stream, inputs, routing, reps, frozenset({"catch-all"}), 0.8, 1.25)
+
+
+def computed_report(installation_id: int = 1, seed: int = 7) -> MonitorReport:
+    """The report ``monitoring.compute.monitor`` makes of ``computed_input(seed)``."""
+    from monitoring.compute import monitor
+
+    return monitor(computed_input(seed), installation_id)

@@ -17,7 +17,7 @@ import pytest
 
 from leadq.web.monitor_sections import BUILDER_KEY
 from tests.support.admin_web import make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
-from tests.support.monitor_report import empty_report, fairness, monitor_report, routing
+from tests.support.monitor_report import computed_report, empty_report, fairness, monitor_report, routing
 
 
 def visible(page: str) -> str:
@@ -145,3 +145,31 @@ def test_without_a_report_builder_the_page_says_so(app, people, monkeypatch) -> 
     answer = client.get(f"/installations/{people['one']}/monitor")
     assert answer.status_code == 200
     assert "Monitoring is not available on this server yet" in visible(answer.get_data(as_text=True))
+
+
+def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # noqa: F811
+    """``monitoring.compute.monitor`` on a seeded installation: every number the page shows is the
+    report's, said in words, and every chart with something to draw is drawn."""
+    from leadq.web import admin_monitor, monitor_sections
+
+    report = computed_report(people["one"])
+    serve_report(app, lambda _id: report)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    text = visible(page)
+    assert f"Scored leads monitored {report.records:,}" in text
+    for section in monitor_sections.sections(report):
+        for fact in section.facts:
+            assert f"{fact.label} {fact.value}" in text, fact
+        for table in section.tables:
+            for row in table.rows:
+                assert " ".join(row) in text, row
+    first = report.performance.cohorts[0]
+    assert f"{100 * first.conversion['L1'].rate:.1f}% ({100 * first.conversion['L1'].low:.1f}-" in text
+    for note in report.notes:
+        assert note in text
+    for key in admin_monitor.charts(report):
+        assert f'id="chart-{key}"><svg ' in page, key
+    assert len(admin_monitor.charts(report)) == 5
+    assert not re.search(r"\b(None|nan)\b", text)

@@ -19,7 +19,7 @@ import pytest
 
 from leadq.commands.monitor import NOT_AVAILABLE
 from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
-from tests.support.monitor_report import monitor_report, performance
+from tests.support.monitor_report import computed_report, monitor_report, performance
 
 
 @pytest.fixture
@@ -108,3 +108,22 @@ def test_no_monitoring_yet(web_settings, people, monkeypatch) -> None:  # noqa: 
     assert result.exit_code == 1
     assert result.output == f"Error: {NOT_AVAILABLE}\n"
     assert NOT_AVAILABLE.startswith("monitoring is not available in this version of leadq yet")
+
+
+def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypatch) -> None:  # noqa: F811
+    """What ``monitoring.compute.monitor`` makes (nan where nothing could be computed, numpy-free
+    numbers) prints as text and as strict JSON."""
+    report = computed_report(people["one"])
+    module = types.ModuleType("workers.services.monitor")
+    module.report_for = lambda _runtime, _installation, _now: report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "workers.services.monitor", module)
+    one = str(people["one"])
+    text = cli(web_settings, monkeypatch, ["monitor", one])
+    assert text.exit_code == 0, text.output
+    assert f"Scored leads monitored                   {report.records:,}" in text.output
+    for note in report.notes:
+        assert f"  - {note}" in text.output
+    data = json.loads(cli(web_settings, monkeypatch, ["monitor", one, "--json"]).output)
+    assert data["records"] == report.records
+    assert data["performance"]["calibration"]["n"] == report.performance.calibration.n
+    assert len(data["drift"]["weekly_share_l1l2"]) == min(8, len(report.drift.weekly_share_l1l2))
