@@ -166,7 +166,7 @@ def weekly_share_chart(
 
     every = max(1, math.ceil(len(weeks) / 10))  # at most ten week labels
     for i, (week, _, _) in enumerate(weeks):
-        if i % every == 0 or i == len(weeks) - 1:
+        if (len(weeks) - 1 - i) % every == 0:  # counted back from the newest, which is always named
             parts.append(_text(at(i, 0)[0], bottom + 15, week, anchor="middle", fill=MUTED))
     for series, colour, label in ((1, BAR, "L1+L2 share"), (2, MODEL, "conversion")):
         runs: list[list[tuple[float, float]]] = [[]]

@@ -58,8 +58,11 @@ def pct(value: float | None, none: str = NO_OUTCOMES) -> str:
 
 
 def points(value: float | None, none: str = NO_DATA) -> str:
-    """A signed difference of shares, in percentage points: 0.031 -> "+3.1 pts"."""
-    return none if missing(value) else f"{100 * value:+.1f} pts"  # type: ignore[operator]
+    """A signed difference of shares, in percentage points: 0.031 -> "+3.1 pts" (never "-0.0")."""
+    if missing(value):
+        return none
+    shown = round(100 * value, 1) + 0.0  # type: ignore[operator]
+    return f"{shown if shown else 0.0:+.1f} pts"
 
 
 def rate_text(r: Rate | None) -> str:

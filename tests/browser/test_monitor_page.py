@@ -101,7 +101,7 @@ def test_the_monitoring_tab_reads_like_the_report(tour_stack, report, signed_in)
         svg = page.locator(f"#chart-{key} svg")
         assert svg.count() == 1, key
         box = svg.bounding_box()
-        assert box is not None and box["width"] > 250 and box["height"] > 150, (key, box)
+        assert box is not None and box["width"] > 250 and box["height"] > 100, (key, box)
     assert page.locator("main svg").count() == len(drawn)
 
     page.set_viewport_size({"width": 760, "height": 900})
