@@ -46,8 +46,6 @@ def monitor(installation_id: int):
     inst = installation_or_404(installation_id)
     s = services()
     build = monitor_sections.report_builder(s.extras)
-    if build is None:
-        return render_template("monitor.html", inst=inst, report=None)
     report = build(Runtime(s.settings, s.sessions, s.vault, s.redis), installation_id, datetime.now(UTC))
     return render_template(
         "monitor.html",

@@ -4,7 +4,6 @@ of strings with a line saying what they mean. The admin page and ``leadq monitor
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -411,15 +410,12 @@ ReportFor = Callable[[Any, int, datetime], MonitorReport]
 BUILDER_KEY = "monitor_report_for"  # in ``Services.extras``: a builder of ``report_for``'s signature
 
 
-def report_builder(extras: Mapping[str, Any] | None = None) -> ReportFor | None:
-    """What makes the report: ``extras[BUILDER_KEY]`` when given, else
-    ``workers.services.monitor.report_for(runtime, installation_id, now)``; None when neither exists."""
+def report_builder(extras: Mapping[str, Any] | None = None) -> ReportFor:
+    """What makes the report: ``extras[BUILDER_KEY]`` when a test put one there, else
+    ``workers.services.monitor.report_for(runtime, installation_id, now)``."""
     if extras and extras.get(BUILDER_KEY) is not None:
         injected: ReportFor = extras[BUILDER_KEY]
         return injected
-    try:
-        module = importlib.import_module("workers.services.monitor")
-    except ImportError:
-        return None
-    found: ReportFor | None = getattr(module, "report_for", None)
-    return found
+    from workers.services.monitor import report_for
+
+    return report_for

@@ -21,7 +21,6 @@ import pytest
 
 from leadq.web import admin_monitor, monitor_sections
 from tests.browser.conftest import ARTIFACTS
-from tests.support.monitor_report import computed_report
 
 SHOTS = ARTIFACTS / "monitor"
 pytestmark = pytest.mark.redis
@@ -35,8 +34,6 @@ def report(tour_stack) -> Iterator[Any]:
     run, _summary = tour_stack
     services = run.services
     build = monitor_sections.report_builder()
-    if build is None:  # report_for not there yet: monitoring's computation on a seeded installation
-        build = lambda _runtime, installation_id, _now: computed_report(installation_id)  # noqa: E731
     made = build(
         Runtime(services.settings, services.sessions, services.vault, services.redis),
         run.installation_id,

@@ -9,7 +9,6 @@ unannounced in the store until one succeeds).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from storage.vault import VaultError
 from workers.services.config_hash import config_texts
 from workers.services.connections import http_session
 from workers.services.context import Runtime
+from workers.services.monitor import report_for
 
 log = logging.getLogger(__name__)
 ReportBuilder = Callable[[Runtime, int, datetime], MonitorReport]
@@ -47,10 +47,8 @@ class Evaluation:
 
 
 def report_builder() -> ReportBuilder:
-    """``workers.services.monitor.report_for`` (built by the monitoring computation)."""
-    module = importlib.import_module("workers.services.monitor")
-    builder: ReportBuilder = module.report_for
-    return builder
+    """``workers.services.monitor.report_for``: what the report is made with (tests swap it)."""
+    return report_for
 
 
 def thresholds_of(runtime: Runtime, installation_id: int) -> Thresholds:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import sys
-import types
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -136,15 +134,6 @@ def test_only_granted_installations(app, people) -> None:  # noqa: F811
     assert calls == [], "no report is computed for an installation the admin may not see"
     signed_out = app.test_client().get(f"/installations/{people['one']}/monitor")
     assert signed_out.status_code in (302, 303) and "/login" in signed_out.headers["Location"]
-
-
-def test_without_a_report_builder_the_page_says_so(app, people, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setitem(sys.modules, "workers.services.monitor", types.ModuleType("workers.services.monitor"))
-    client = app.test_client()
-    sign_in(client, "alice")
-    answer = client.get(f"/installations/{people['one']}/monitor")
-    assert answer.status_code == 200
-    assert "Monitoring is not available on this server yet" in visible(answer.get_data(as_text=True))
 
 
 def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # noqa: F811

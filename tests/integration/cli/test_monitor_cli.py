@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from leadq.commands.monitor import NOT_AVAILABLE
 from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, monitor_report, performance
 
@@ -100,14 +99,6 @@ def test_bad_input_is_one_line_and_exit_2(web_settings, people, calls, monkeypat
     assert said in result.output
     assert result.output.count("\n") == 1 and result.output.startswith("Error: "), result.output
     assert calls == []
-
-
-def test_no_monitoring_yet(web_settings, people, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setitem(sys.modules, "workers.services.monitor", types.ModuleType("workers.services.monitor"))
-    result = cli(web_settings, monkeypatch, ["monitor", str(people["one"])])
-    assert result.exit_code == 1
-    assert result.output == f"Error: {NOT_AVAILABLE}\n"
-    assert NOT_AVAILABLE.startswith("monitoring is not available in this version of leadq yet")
 
 
 def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypatch) -> None:  # noqa: F811
