@@ -60,10 +60,10 @@ def gauges(report: MonitorReport) -> list[Gauge]:
                 Gauge("leadq_monitor_win_rate", rate.rate, "won share of unseen outcomes", (("tier", tier),))
             )
     for shift in d.features:
-        labels = (("feature", shift.feature),)
-        out.append(
-            Gauge("leadq_monitor_input_psi", shift.psi, "a model input's PSI against the reference", labels)
-        )
+        for against, value in (("reference", shift.psi), ("last_week", shift.psi_week)):
+            if value is not None:
+                labels = (("feature", shift.feature), ("against", against))
+                out.append(Gauge("leadq_monitor_input_psi", value, "a model input's PSI", labels))
     for field, share in sorted(d.missing_rates.items()):
         out.append(
             Gauge(

@@ -181,9 +181,10 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
     features = Table(
         "features",
         "Every model input, the most moved first",
-        f"Shift of each input's values against the {d.reference or 'training window'}.",
-        ("Input", "Shift (PSI)", "What moved"),
-        [(f.feature, psi_text(f.psi), f.moved) for f in d.features],
+        f"Shift of each input's values against the {d.reference or 'training window'}, and against "
+        "the week before.",
+        ("Input", "Shift (PSI)", "Against last week", "What moved"),
+        [(f.feature, psi_text(f.psi), psi_text(f.psi_week, "no week before"), f.moved) for f in d.features],
         numeric_from=9,
     )
     weekly = list(d.weekly_share_l1l2)[-weeks:] if weeks else list(d.weekly_share_l1l2)
