@@ -28,6 +28,7 @@ class CohortRow:
     conversion: dict[str, Rate]  # tier -> won of the tier's records (open ones count as not yet won)
     lift_l1_over_l4: float | None  # L1's conversion over L4's; None when either has no data
     top30_capture: float | None  # share of the month's conversions in its top 30% by score
+    decided: dict[str, int] = field(default_factory=dict)  # tier -> won or lost outcomes counted
 
 
 @dataclass(frozen=True)
