@@ -1,7 +1,7 @@
 """The banner of open monitoring alarms on every installation page: each alarm's cause, since when,
 and a link to the installation's monitoring page. Only for a signed-in admin granted the
 installation (an error page for another installation shows nothing of it). The configuration page
-also shows the installation's alarm webhook, masked."""
+also shows the installation's alarm webhook, masked, and its last delivery attempt."""
 
 from __future__ import annotations
 
@@ -58,6 +58,38 @@ def _webhook_shown() -> str:
         return alarm_webhook.masked_url(db, services().vault, installation_id) or "not set"
 
 
+def _webhook_delivery() -> Delivered | None:
+    """The alarm webhook's last delivery attempt, in words (None: no webhook, or Redis is down)."""
+    from datetime import UTC, datetime
+
+    from leadq.alarm_words import delivery_phrase
+    from storage.db import UNAVAILABLE
+
+    installation_id = _granted()
+    if installation_id is None:
+        return None
+    with services().sessions() as db:
+        if installation_id not in alarm_webhook.installations_with_url(db):
+            return None
+    try:
+        delivery = alarm_webhook.last_delivery(services().redis, installation_id)
+    except UNAVAILABLE:
+        return None
+    phrase = delivery_phrase(delivery, datetime.now(UTC))
+    words = "Nothing was sent to it yet" if delivery is None else f"Its {phrase}"
+    return Delivered(words, delivery is not None and not delivery.ok)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    words: str
+    failing: bool
+
+
 @bp.app_context_processor
 def _alarm_banner() -> dict[str, Any]:
-    return {"alarm_banner": _banner, "alarm_webhook_shown": _webhook_shown}
+    return {
+        "alarm_banner": _banner,
+        "alarm_webhook_shown": _webhook_shown,
+        "alarm_webhook_delivery": _webhook_delivery,
+    }
