@@ -13,6 +13,7 @@ last read (``context._OWNERS_CACHE``), else from the owners leadq's routing log 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from core.records import CrmKind, Owner
@@ -93,14 +94,14 @@ def monitor_input_for(
         if row is None:
             raise InstallationGone(f"installation {installation_id} does not exist")
         _icp, routing_text = config_texts(row, runtime.settings, pending=False)
-        crm, tenant_id = row.crm_kind, row.tenant_id
+        crm, tenant_id, installed_at = row.crm_kind, row.tenant_id, aware(row.created_at)
     known = _owners(runtime, installation_id, crm, tenant_id, owners)
     config = retire_inactive(load_routing(routing_text, known), known)
     with runtime.sessions() as session:
         names = lead_directory.owner_names(session, installation_id)
     reps = rep_facts(config, RedisRoutingState(runtime.redis, installation_id), now, names)
     with runtime.sessions() as session:
-        return monitor_reads.monitor_input(
+        read = monitor_reads.monitor_input(
             session,
             installation_id,
             aware(now),
@@ -110,6 +111,7 @@ def monitor_input_for(
             config.performance_cap,
             sample_size=sample_size,
         )
+    return replace(read, installed_at=installed_at)
 
 
 def report_for(source: Runtime | InstallationContext, installation_id: int, now: datetime) -> MonitorReport:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from connector.hubspot.mapping import parse_time
 from core.records import ObjectType
-from scoring.features import person_features
+from scoring.features import filled_fields, person_features
 from storage import outcomes as outcome_store
 from storage import routing_log, scores
 from storage.scores import json_inputs
@@ -74,8 +74,12 @@ def test_a_change_stores_priority_inputs_and_what_the_routing_weighed(runtime, i
     assert len(stored) == 4
     for person, account in people:
         row = stored[("contact", person.ref.record_id)]
-        expected = json_inputs(person_features(person, account, ctx.icp, day).model_row())
+        model_row = person_features(person, account, ctx.icp, day).model_row()
+        expected = json_inputs({**model_row, **filled_fields(person, account)})
         assert row.inputs == expected
+        # The CRM's fields as they arrived, beside the model's inputs (which hide an empty title).
+        title = portal.get("contacts", person.ref.record_id).props.get("jobtitle")
+        assert row.inputs["field: job title"] == ("filled" if title else None)
         assert row.inputs["email_kind"] in ("business", "free")  # no gmail: never "missing"
         assert row.inputs["lead_source"] == ((person.lead_source or "").lower() or None)
         # Under the rules, priority is the blend of the fit and engagement stored beside it.
