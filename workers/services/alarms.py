@@ -209,7 +209,7 @@ def send_test(
         (post or http_post(runtime))(url, trial_message(tenant, link))
     except (requests.RequestException, OSError) as exc:
         status, error = _failure(exc)
-        log.warning("alarms.webhook-test-failed", extra={"installation": installation_id, "error": error})
+        log.info("alarms.webhook-test-failed", extra={"installation": installation_id, "error": error})
         delivery = alarm_webhook.Delivery(now, False, status, error)
     else:
         delivery = alarm_webhook.Delivery(now, True)
