@@ -13,6 +13,7 @@ from leadq.web.monitor_words import (
     missing,
     pct,
     points,
+    rep_text,
 )
 from monitoring.report import (
     FairnessLedger,
@@ -69,7 +70,7 @@ def _routing_facts(r: RoutingHealth) -> list[Fact]:
 
 def routing(r: RoutingHealth) -> Section:
     parked = sum(r.parked_by_queue.values())
-    names = {row.owner_id: row.name for row in r.load}
+    names = {row.owner_id: rep_text(row.name, row.owner_id) for row in r.load}
     queues = Table(
         "queues",
         "Parked leads by queue",
@@ -100,7 +101,7 @@ def routing(r: RoutingHealth) -> Section:
         ("Rep", "Active", "Open leads", "Open cap", "Assigned this week", "Weekly cap"),
         [
             (
-                row.name,
+                rep_text(row.name, row.owner_id),
                 "yes" if row.active else "no",
                 count(row.open_leads),
                 "none" if row.open_capacity is None else count(row.open_capacity),
@@ -170,7 +171,7 @@ def fairness(f: FairnessLedger) -> Section:
         [
             (
                 row.pool,
-                row.name,
+                rep_text(row.name, row.owner_id),
                 "yes" if row.within_tolerance else "no",
                 multipliers(row.multiplier_min, row.multiplier_max),
                 pct(row.weight_share, NO_DATA),
