@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from leadq.web.monitor_notes import notes_text
 from leadq.web.monitor_sections import BUILDER_KEY
 from tests.support.admin_web import make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, empty_report, fairness, monitor_report, routing
@@ -62,14 +63,21 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Parked in fallback queues 13.4% worth a look" in text
     # score performance: leads and conversion per tier per cohort month, with the interval
     assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
-    assert "2026-09 25.4% (20.3-31.3%) 11.7% (8.9-15.2%) 3.6% (2.5-5.3%) 0.9% (0.5-1.7%)" in text
+    assert (
+        "2026-09 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) 3.6% (25 of 690; 2.5-5.3%) "
+        "0.9% (9 of 1,020; 0.5-1.7%)"
+    ) in text, "each conversion with what it counts, so it reconciles with the leads table"
     assert "2026-11 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
+    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
+    assert "Leads whose outcome the model had seen when it scored them are left out" in text
+    assert "under 5 points is good; an alarm is raised over 10." in text
     assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
     # drift
     assert "job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in text
     assert "job_title_level 61.0% 2.0% +59.0 pts" in text
     assert "Tier inflation yes: more L1/L2 without more conversions" in text
-    assert "2026-W48 36.0% no outcomes yet" in text
+    assert "week of 23 Nov 2026 36.0% no outcomes yet" in text and "2026-W48" not in text
+    assert "Score shift, week of 23 Nov 2026 against the week before" in text
     # routing health
     assert "Created to assigned half in 1.5 min, 90% in 12 min" in text
     assert "Assigned to first touch half in 1.6 h, 90% in 29.0 h" in text
@@ -155,8 +163,9 @@ def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # no
             for row in table.rows:
                 assert " ".join(row) in text, row
     first = report.performance.cohorts[0]
-    assert f"{100 * first.conversion['L1'].rate:.1f}% ({100 * first.conversion['L1'].low:.1f}-" in text
-    for note in report.notes:
+    l1 = first.conversion["L1"]
+    assert f"{100 * l1.rate:.1f}% ({l1.hits:,} of {l1.n:,}; {100 * l1.low:.1f}-" in text
+    for note in notes_text(report.notes, report.computed_at):
         assert note in text
     for key in admin_monitor.charts(report):
         assert f'id="chart-{key}"><svg ' in page, key
