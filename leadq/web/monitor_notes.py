@@ -98,8 +98,9 @@ RULES: list[tuple[re.Pattern[str], Said]] = [
     ),
     (
         re.compile(INFLATION_UNDEFINED + r": it needs scores in each of the last (?P<n>\d+) full weeks"),
-        lambda m, _now: (
-            f"Tier inflation: not enough weeks yet. It needs scores in each of the last {m['n']} full weeks."
+        lambda m, now: (
+            f"Tier inflation: not enough weeks yet. It needs scores in each of the last {m['n']} "
+            f"full weeks: it appears from {_monday(now, int(m['n']))} if leads keep being scored."
         ),
     ),
     (
