@@ -171,3 +171,82 @@ def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # no
         assert f'id="chart-{key}"><svg ' in page, key
     assert len(admin_monitor.charts(report)) == 5
     assert not re.search(r"\b(None|nan)\b", text)
+
+
+def fresh_after_backfill(installation_id: int) -> Any:
+    """Right after a backfill: leads scored, none of their outcomes unseen by the model, only this week
+    scored, routing times in days (a CRM's old leads), a rep known only by their owner id."""
+    from tests.support.monitor_report import cohort, rate
+
+    base = monitor_report(installation_id)
+    no_outcome = {t: rate(0, 0) for t in ("L1", "L2", "L3", "L4")}
+    performance = replace(
+        base.performance,
+        cohorts=[
+            cohort("2026-11", {"L1": (0, 316), "L2": (0, 481), "L3": (0, 547), "L4": (0, 1008)}, None, 0)
+        ],
+        calibration=replace(
+            base.performance.calibration, n=0, bins=[], ece=None, brier=None, by_tier=no_outcome
+        ),
+        top30_capture=None,
+    )
+    routing_health = replace(
+        base.routing,
+        created_to_assigned=replace(
+            base.routing.created_to_assigned, p50_minutes=209.9 * 1440, p90_minutes=604.9 * 1440
+        ),
+        load=[replace(base.routing.load[0], name=""), *base.routing.load[1:]],
+    )
+    notes = (
+        "tier inflation is undefined: it needs scores in each of the last 4 full weeks",
+        "input drift is undefined: the sample of training window holds no rows",
+        "score drift week over week is undefined: 2026-W47 or 2026-W48 has no scores",
+    )
+    return replace(
+        base,
+        performance=performance,
+        routing=routing_health,
+        drift=replace(base.drift, tier_inflation=False),
+        notes=notes,
+    )
+
+
+def test_right_after_a_backfill_it_says_no_outcomes_yet_not_zero(app, people) -> None:  # noqa: F811
+    serve_report(app, fresh_after_backfill)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    text = visible(page)
+    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
+    assert "0.0%" not in text.split("Conversion per tier")[1].split("Drift")[0], "never 0% for no outcome"
+    for tier in ("L1", "L2", "L3", "L4"):
+        assert f"{tier} 0 0 no outcomes yet" in text, "win rate per tier: no outcomes, not no leads"
+    assert "no leads" not in text
+    chart = page.split('id="chart-cohorts"')[1].split("</figure>")[0]
+    assert "<circle" not in chart, "no dot at 0% for a tier with no outcome"
+    assert "no outcomes yet" in chart and "No outcomes yet: no lead the model had not seen" in visible(chart)
+    # the notes in plain words, with dates
+    notes = text.split("Not shown yet, and why")[1].split("Score performance")[0]
+    assert "undefined" not in notes and "sample of" not in notes
+    assert "Tier inflation: not enough weeks yet" in notes
+    assert (
+        "training window predates leadq's scores, so input drift against it starts after the next retrain"
+        in notes
+    )
+    assert "two full weeks in a row: it appears from 14 Dec 2026" in notes
+    assert "Tier inflation not enough weeks yet" in text, "not 'no' while it cannot be told"
+    # a rep with no name is shown by their owner id
+    assert "501 yes 38 40 22 25" in text
+
+
+def test_the_routing_times_axis_covers_the_slowest(app, people) -> None:  # noqa: F811
+    serve_report(app, fresh_after_backfill)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    chart = page.split('id="chart-times"')[1].split("</figure>")[0]
+    widths = [float(w) for w in re.findall(r'<rect x="140" y="[\d.]+" width="([\d.]+)"', chart)]
+    p50, p90 = widths[:2]  # created to assigned: 210 days and 605 days
+    assert p90 > p50 + 10, (p50, p90)
+    assert "p50 209.9 days" in chart and "p90 604.9 days" in chart
+    assert "1 year" in chart or "3 years" in chart, "the axis reaches past the slowest"
