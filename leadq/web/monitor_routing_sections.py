@@ -28,6 +28,19 @@ def _times(t: Times) -> str:
     return f"half in {minutes_text(t.p50_minutes)}, 90% in {minutes_text(t.p90_minutes)}"
 
 
+def _parked_meaning(r: RoutingHealth) -> str:
+    """What the parked share counts: the decisions meant for a rep (nurture and disqualified queues
+    are intended routes)."""
+    if not r.decisions:
+        return "No routing decision in the last 4 weeks."
+    if not r.meant_for_reps:
+        return "No routing decision in the last 4 weeks was meant for a rep."
+    return (
+        f"Share of the last 4 weeks' {count(r.meant_for_reps)} routing decisions meant for a rep that "
+        "matched none (leads sent to a nurture or disqualified queue are not counted)."
+    )
+
+
 def _routing_facts(r: RoutingHealth) -> list[Fact]:
     return [
         Fact(
@@ -47,9 +60,7 @@ def _routing_facts(r: RoutingHealth) -> list[Fact]:
             "parked",
             "Parked in fallback queues",
             pct(r.parked_share, NO_DATA),
-            f"Share of the last 4 weeks' {count(r.decisions)} routing decisions that matched no rep."
-            if r.decisions
-            else "No routing decision in the last 4 weeks.",
+            _parked_meaning(r),
             warn=not missing(r.parked_share) and r.parked_share > 0.05,  # type: ignore[operator]
         ),
         Fact(

@@ -107,6 +107,7 @@ def routing() -> RoutingHealth:
         created_to_assigned=Times(p50_minutes=1.5, p90_minutes=12.0, n=1830),
         assigned_to_first_touch=Times(p50_minutes=95.0, p90_minutes=1740.0, n=1204),
         decisions=1830,
+        meant_for_reps=1830,
         parked_share=0.134,
         parked_by_queue={"unassigned-emea": 201, "catch-all": 44},
         sla_breaches=37,

@@ -61,6 +61,7 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Won deals from the top 30% of scores 68.5%" in text and "the bar is 60.0%" in text
     assert "Calibration error (ECE) 2.1 pts" in text
     assert "Parked in fallback queues 13.4% worth a look" in text
+    assert "routing decisions meant for a rep that matched none (leads sent to a nurture" in text
     # score performance: leads and conversion per tier per cohort month, with the interval
     assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
     assert (
