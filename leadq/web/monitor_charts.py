@@ -251,12 +251,16 @@ def routing_times_chart(r: RoutingHealth, width: int = 470, height: int = 210) -
     parts: list[str] = []
     bottom = height - 42
     top = _time_top(max([v for _, p50, p90 in rows for v in (p50, p90) if v is not None] + [1.0]))
+    named = -1e9  # where the last tick label ends: a label that would overlap it is left out
     for minutes, label in TIME_TICKS:
         if minutes > top:
             break
         x = _log_x(minutes, left, span, top)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="56" y2="{bottom}" stroke="{GRID}"/>')
-        parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))
+        half = 3.4 * len(label)
+        if x - half > named + 6:
+            parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))
+            named = x + half
     for i, (label, p50, p90) in enumerate(rows):
         y = 62 + i * 56
         parts.append(_text(left - 8, y + 20, label, anchor="end"))

@@ -143,8 +143,8 @@ def performance(p: Performance) -> Section:
     return Section(
         "performance",
         "Score performance",
-        "How the leads of each tier converted, month by month, on outcomes the model had not seen "
-        "(records whose outcome the model had seen are left out).",
+        "How the leads of each tier converted, month by month. Leads whose outcome the model had already "
+        "seen when it scored them (it trained on them) are left out.",
         _performance_facts(p),
         [leads, conversion, *_calibration_tables(p.calibration)],
     )

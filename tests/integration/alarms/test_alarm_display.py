@@ -82,7 +82,7 @@ def test_the_banner_names_three_and_the_monitoring_page_all(browser, people, ses
     listed = visible(monitor.split('id="open-alarms"')[1].split("</section>")[0])
     assert "Open alarms (5)" in listed
     for f in found:
-        assert f"missing_rate ({f.subject}) {f.cause} {f.since:%Y-%m-%d %H:%M} UTC {f.check_hint}" in listed
+        assert f"missing rate ({f.subject}) {f.cause} {f.since:%Y-%m-%d %H:%M} UTC {f.check_hint}" in listed
 
 
 def test_one_alarm_has_no_more_line(browser, people, sessions) -> None:
