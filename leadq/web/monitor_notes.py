@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from leadq.web.monitor_words import day_text, weeks_text
 
 INFLATION_UNDEFINED = "tier inflation is undefined"
-RETRAIN = "starts after the next retrain (`leadq retrain`)"
+RETRAIN = "starts after the next retrain (leadq retrain)"
 
 Said = Callable[[re.Match[str], datetime], str]
 
@@ -63,7 +63,7 @@ RULES: list[tuple[re.Pattern[str], Said]] = [
         re.compile(r"score drift against the training window is undefined: no model"),
         lambda _m, _now: (
             "The score shift against the training window needs a trained model: it appears "
-            "after the first training (`leadq retrain`)."
+            "after the first training (leadq retrain)."
         ),
     ),
     (
