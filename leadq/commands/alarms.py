@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from leadq.commands.common import INSTALLATION_ID, NO_SUCH, runtime, sessions, settings
-from leadq.commands.monitor import BadInput
+from leadq.commands.common import NO_SUCH, runtime, sessions, settings
+from leadq.commands.monitor import INSTALLATION, BadInput, OneLineErrors
 
 if TYPE_CHECKING:
     from workers.services.alarms import Evaluation
@@ -84,7 +84,7 @@ def _save_url(installation: int, url: str | None, clear: bool) -> None:
             else:
                 alarm_webhook.set_url(db, vault, installation, checked_url(url or ""))
         except alarm_webhook.NoSuchInstallation:
-            raise click.ClickException(NO_SUCH.format(installation)) from None
+            raise BadInput(NO_SUCH.format(installation)) from None
     _forget_delivery(installation)
     if clear:
         click.echo(f"installation {installation}: alarm webhook {'cleared' if had else 'was not set'}")
@@ -101,7 +101,7 @@ def _send_test(installation: int) -> None:
     rt = runtime()
     with rt.sessions() as db:
         if installations.get(db, installation) is None:
-            raise click.ClickException(NO_SUCH.format(installation))
+            raise BadInput(NO_SUCH.format(installation))
         shown = alarm_webhook.masked_url(db, rt.vault, installation)
     delivery = send_test(rt, installation, datetime.now(UTC))
     if delivery is None:
@@ -117,8 +117,10 @@ def _send_test(installation: int) -> None:
     click.echo(f"installation {installation}: test message delivered to {shown}")
 
 
-@alarms_group.command("webhook", short_help="Set (or --clear, or --test) the URL alarms are POSTed to.")
-@click.argument("installation", type=INSTALLATION_ID)
+@alarms_group.command(
+    "webhook", cls=OneLineErrors, short_help="Set (or --clear, or --test) the URL alarms are POSTed to."
+)
+@click.argument("installation", type=INSTALLATION)
 @click.argument("url", required=False)
 @click.option("--clear", is_flag=True, help="forget the URL: alarms are no longer POSTed")
 @click.option("--test", "test", is_flag=True, help="POST a test message now and say whether it arrived")
@@ -127,9 +129,9 @@ def webhook_cmd(installation: int, url: str | None, clear: bool, test: bool) -> 
     each alarm raised and cleared is POSTed to it. --test POSTs a test message to it now (with URL:
     once it is saved)."""
     if clear and (url or test):
-        raise click.UsageError("--clear takes no URL and no --test")
+        raise BadInput("--clear takes no URL and no --test (see `leadq alarms webhook --help`)")
     if not (url or clear or test):
-        raise click.UsageError("give the webhook URL, --clear or --test")
+        raise BadInput("give the webhook URL, --clear or --test (see `leadq alarms webhook --help`)")
     if url or clear:
         _save_url(installation, url, clear)
     if test:
@@ -149,10 +151,22 @@ def alarm_lines(installation: int | None = None) -> list[str]:
         ]
 
 
-@alarms_group.command("list", short_help="The open alarms.")
-@click.argument("installation", type=INSTALLATION_ID, required=False)
+def known(installation: int | None) -> None:
+    """Stop (exit 2) when INSTALLATION was given and does not exist."""
+    from storage import installations
+
+    if installation is None:
+        return
+    with sessions()() as db:
+        if installations.get(db, installation) is None:
+            raise BadInput(NO_SUCH.format(installation))
+
+
+@alarms_group.command("list", cls=OneLineErrors, short_help="The open alarms.")
+@click.argument("installation", type=INSTALLATION, required=False)
 def list_cmd(installation: int | None) -> None:
     """The open alarms (of INSTALLATION, or of every installation)."""
+    known(installation)
     click.echo("\n".join(alarm_lines(installation)) or "no open alarm")
 
 
@@ -230,8 +244,8 @@ def _targets(rt: Runtime, installation: int | None) -> dict[int, str]:
     return {installation: names[installation]}
 
 
-@alarms_group.command("check", short_help="Evaluate the alarms now, as beat does hourly.")
-@click.argument("installation", type=INSTALLATION_ID, required=False)
+@alarms_group.command("check", cls=OneLineErrors, short_help="Evaluate the alarms now, as beat does hourly.")
+@click.argument("installation", type=INSTALLATION, required=False)
 def check_cmd(installation: int | None) -> None:
     """Evaluate the alarms of INSTALLATION (or of every working installation) now, exactly as beat's
     hourly job does: compute the monitoring report, raise, keep and clear alarms, POST them to the
