@@ -8,6 +8,7 @@ nothing builds a Python object per row but the split strings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import count
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,7 @@ from sqlalchemy import Connection
 from monitoring.frames import Floats, Texts
 
 Ints = npt.NDArray[np.int64]
+Text = str | bytes  # a column's values joined, as the driver hands them over
 SEPARATOR = chr(31)  # the unit separator: in no id, version or number
 SCALE = 1_000_000  # probabilities and priorities travel as millionths
 NULL_MARK = chr(30)  # a text column's NULL (the aggregates skip NULLs: it would shift the rows)
@@ -49,13 +51,15 @@ def nullable_sql(conn: Connection, column: str) -> str:
 
 def columns(
     conn: Connection, table: str, exprs: Sequence[str], where: str, installation_id: int
-) -> list[str]:
+) -> list[Text]:
     """Each expression over the installation's rows of ``table`` (and ``where``, constant SQL), as
     one text of the values in the same row order (joined by the unit separator). The aggregates
     take no ORDER BY (PostgreSQL would sort the rows again for each): they all see the rows of the
-    one scan in the same order, and the caller sorts by a column it read."""
+    one scan in the same order, and the caller sorts by a column it read. SQLite hands them over
+    as bytes (no decoding of a text of hundreds of megabytes); the values are decoded once each
+    distinct value."""
     if conn.dialect.name == "sqlite":
-        aggs = [f"group_concat({e}, char(31))" for e in exprs]
+        aggs = [f"CAST(group_concat({e}, char(31)) AS BLOB)" for e in exprs]
     else:
         aggs = [f"string_agg(CAST({e} AS TEXT), chr(31))" for e in exprs]
     sql = (
@@ -66,33 +70,50 @@ def columns(
     return [value or "" for value in (row or [None] * len(exprs))]
 
 
-def split(text: str) -> list[str]:
-    return text.split(SEPARATOR) if text else []
+def split(text: Text) -> list[Text]:
+    """The values of a column's text (str, or bytes from SQLite)."""
+    if not text:
+        return []
+    if isinstance(text, bytes):
+        return list(text.split(SEPARATOR.encode()))
+    return list(text.split(SEPARATOR))
 
 
-def numbers(text: str) -> Ints:
+def decoded(value: Text) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def numbers(text: Text) -> Ints:
     """Whole numbers joined by the separator, parsed by numpy in one pass."""
-    return np.fromstring(text, dtype=np.int64, sep=SEPARATOR) if text else np.zeros(0, dtype=np.int64)
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=SEPARATOR)
 
 
-def scaled(text: str) -> Floats:
+def scaled(text: Text) -> Floats:
     """Numbers sent as millionths (-1: none) back as floats (nan: none)."""
     values = numbers(text)
     return np.where(values < 0, np.nan, values / SCALE)
 
 
-def coded(text: str) -> tuple[dict[str, int], Ints]:
-    """A text column as its distinct values (value -> code, in the order first seen) and each row's
-    code: two C loops over the rows (a dict of the values, then a lookup each)."""
-    values = split(text)
-    index = dict(zip(dict.fromkeys(values), range(len(values)), strict=False))
-    return index, np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+def first_seen(values: Sequence[Text]) -> tuple[dict[Text, int], Ints]:
+    """Each value's code: the place it was first seen (one C loop over the values; codes follow
+    the order values were first seen, not dense), and value -> code."""
+    index: dict[Text, int] = {}
+    return index, np.fromiter(map(index.setdefault, values, count()), np.int64, len(values))
 
 
-def texts(text: str) -> tuple[Texts, Ints]:
-    """A text column as its distinct values (an object array, ``NULL_MARK`` as None) and each row's
-    index into them: ``values[codes]`` is the column, every row of a value the same str object."""
-    index, codes = coded(text)
-    values = np.array(list(index), dtype=object)
-    values[values == NULL_MARK] = None
-    return values, codes
+def coded(values: Sequence[Text]) -> tuple[list[str], Ints]:
+    """A column of few distinct values as those values (decoded, in the order first seen) and each
+    row's index into them."""
+    index, first = first_seen(values)
+    dense = np.zeros(len(values), dtype=np.int64)
+    dense[np.fromiter(index.values(), np.int64, len(index))] = np.arange(len(index))
+    return [decoded(v) for v in index], dense[first]
+
+
+def objects(values: Sequence[str]) -> Texts:
+    """Values as an object array, ``NULL_MARK`` as None."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if v == NULL_MARK else v for v in values]
+    return out

@@ -30,7 +30,19 @@ from monitoring.frames import (
     ScoreStream,
 )
 from storage.models_registry import champion
-from storage.monitor_columns import Ints, coded, columns, epoch, mark, numbers, scaled, scaled_sql
+from storage.monitor_columns import (
+    Ints,
+    Text,
+    coded,
+    columns,
+    epoch,
+    first_seen,
+    mark,
+    numbers,
+    scaled,
+    scaled_sql,
+    split,
+)
 from storage.monitor_routing import routing_log
 from storage.stamps import aware
 from storage.tables import ModelVersion
@@ -54,8 +66,8 @@ class _Scores:
     """The score rows as columns, by id."""
 
     ids: Ints
-    record: Ints  # a code per (object type, record id): the index into ``keys``
-    keys: dict[str, int]  # "object type:record id" -> its code, first seen first
+    record: Ints  # a code per (object type, record id): codes follow the ids (not dense)
+    keys: dict[Text, int]  # "object type:record id" (as the driver gave it) -> its code
     at: Ints  # epoch seconds
     tier: Codes
     priority: Floats
@@ -68,16 +80,6 @@ class _Scores:
 def _by_id(ids: Ints) -> Ints | None:
     """The order sorting the rows by id (None: they already are, as a table scan reads them)."""
     return None if bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
-
-
-def _first_seen(keys: dict[str, int], record: Ints) -> tuple[dict[str, int], Ints]:
-    """The records coded again in the order first seen in ``record`` (records are grouped in
-    code order: the codes follow the ids, as if the rows had been read by id)."""
-    first = np.full(len(keys), len(record), dtype=np.int64)
-    np.minimum.at(first, record, np.arange(len(record)))
-    recode = np.empty(len(keys), dtype=np.int64)
-    recode[np.argsort(first, kind="stable")] = np.arange(len(keys))
-    return dict(zip(keys, recode.tolist(), strict=True)), recode[record]
 
 
 def _score_rows(conn: Connection, installation_id: int) -> _Scores:
@@ -94,16 +96,16 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
         "model_version",
     ]
     texts = columns(conn, "scores", exprs, f" AND object_type <> '{ACCOUNT}'", installation_id)
-    ids = numbers(texts[0])
-    order = _by_id(ids)
-    keys, record = coded(texts[5])
-    versions, version = coded(texts[6])
-    at, tier_inputs = numbers(texts[1]), numbers(texts[2])
+    ids, at, tier_inputs = numbers(texts[0]), numbers(texts[1]), numbers(texts[2])
     priority, probability = scaled(texts[3]), scaled(texts[4])
+    key_values = split(texts[5])
+    versions, version = coded(split(texts[6]))
+    order = _by_id(ids)
     if order is not None:  # a scan out of id order (PostgreSQL's heap, a synchronised scan)
         ids, version, at = ids[order], version[order], at[order]
         tier_inputs, priority, probability = tier_inputs[order], priority[order], probability[order]
-        keys, record = _first_seen(keys, record[order])
+        key_values = np.array(key_values, dtype=object)[order].tolist()
+    keys, record = first_seen(key_values)  # record codes follow the ids: records group in id order
     return _Scores(
         ids=ids,
         record=record,
@@ -113,19 +115,19 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
         priority=priority,
         probability=probability,
         version=version,
-        versions=list(versions),
+        versions=versions,
         has_inputs=(tier_inputs % 2).astype(np.bool_),
     )
 
 
-def _outcomes(conn: Connection, installation_id: int, keys: Mapping[str, int]) -> tuple[Codes, Ints]:
-    """Per record code of ``keys``: its outcome code (OPEN: none) and its epoch second (NEVER)."""
+def _outcomes(conn: Connection, installation_id: int, scores: _Scores) -> tuple[Codes, Ints]:
+    """Per record code of the scores: its outcome code (OPEN: none) and epoch second (NEVER)."""
     exprs = [KEY, f"CASE WHEN kind = 'won' THEN {WON} ELSE {LOST} END", epoch(conn, "occurred_at")]
     texts = columns(conn, "outcomes", exprs, "", installation_id)
-    record = np.fromiter(map(keys.get, texts[0].split(chr(31)) if texts[0] else [], repeat(-1)), np.int64)
+    record = np.fromiter(map(scores.keys.get, split(texts[0]), repeat(-1)), np.int64)
     known = record >= 0  # an outcome of a record never scored is nobody's
-    code = np.full(len(keys), OPEN, dtype=np.int8)
-    at = np.full(len(keys), NEVER, dtype=np.int64)
+    code = np.full(len(scores.ids), OPEN, dtype=np.int8)
+    at = np.full(len(scores.ids), NEVER, dtype=np.int64)
     code[record[known]] = numbers(texts[1])[known]
     at[record[known]] = numbers(texts[2])[known]
     return code, at
@@ -266,7 +268,7 @@ def monitor_input(
     scores = _score_rows(conn, installation_id)
     return MonitorInput(
         now=now,
-        leads=_leads(scores, _outcomes(conn, installation_id, scores.keys), ends),
+        leads=_leads(scores, _outcomes(conn, installation_id, scores), ends),
         stream=_stream(scores),
         inputs=input_samples(session, installation_id, now, sample_size, scores),
         routing=routing_log(conn, installation_id),
