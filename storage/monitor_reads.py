@@ -160,7 +160,8 @@ def _leads(scores: _Scores, outcomes: tuple[Codes, Ints], ends: Mapping[str, int
     """One row per record: its first score (cohort), its decisive score, its outcome."""
     if not len(scores.ids):
         return _empty_leads()
-    order = np.lexsort((scores.ids, scores.at, scores.record))  # by record, then time
+    # By record, then time, then id: the rows are by id and lexsort is stable.
+    order = np.lexsort((scores.at, scores.record))
     record, at = scores.record[order], scores.at[order]
     starts = np.flatnonzero(np.concatenate(([True], record[1:] != record[:-1])))
     code, outcome_at = outcomes[0][record[starts]], outcomes[1][record[starts]]
