@@ -198,6 +198,21 @@ def _stream(scores: _Scores) -> ScoreStream:
     )
 
 
+def _inputs_texts(conn: Connection, ids: Ints) -> list[str | None]:
+    """The inputs stored with the scores ``ids`` (ascending), as JSON texts joined by commas, in
+    ascending id order: SQLite in chunks of bound ids (rowid look-ups), PostgreSQL as one array."""
+    if conn.dialect.name != "sqlite":
+        sql = "SELECT string_agg(CAST(inputs AS TEXT), ',' ORDER BY id) FROM scores WHERE id = ANY(%s)"
+        return [conn.exec_driver_sql(sql, ([int(i) for i in ids],)).scalar()] if len(ids) else []
+    texts = []
+    for chunk in range(0, len(ids), CHUNK):
+        part = ids[chunk : chunk + CHUNK]
+        marks = ", ".join([mark(conn)] * len(part))
+        sql = f"SELECT group_concat(inputs, ',') FROM scores WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+        texts.append(conn.exec_driver_sql(sql, tuple(int(i) for i in part)).scalar())
+    return texts
+
+
 def _sample(
     session: Session, scores: _Scores, start: datetime, end: datetime, size: int
 ) -> tuple[list[Mapping[str, object]], int]:
@@ -210,18 +225,9 @@ def _sample(
         rng = np.random.default_rng([low, high, len(candidates)])
         candidates = np.sort(rng.choice(candidates, size=size, replace=False))
     conn = session.connection()
-    joined = (
-        "group_concat(inputs, ',')"
-        if conn.dialect.name == "sqlite"
-        else "string_agg(CAST(inputs AS TEXT), ',')"
-    )
     rows: list[Mapping[str, object]] = []
-    for chunk in range(0, len(candidates), CHUNK):
-        ids = candidates[chunk : chunk + CHUNK]
-        marks = ", ".join([mark(conn)] * len(ids))
-        sql = f"SELECT {joined} FROM scores WHERE id IN ({marks})"  # noqa: S608 - placeholders only
-        text = conn.exec_driver_sql(sql, tuple(int(i) for i in ids)).scalar()
-        if text:  # one JSON array per chunk: one parse, not one per row
+    for text in _inputs_texts(conn, candidates):
+        if text:  # one JSON array per read: one parse, not one per row
             rows.extend(r for r in json.loads(f"[{text}]") if isinstance(r, dict))  # JSON nulls: none
     return rows, int(within.sum())
 
