@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from leadq.commands.common import INSTALLATION_ID, NO_SUCH, sessions, settings
+from leadq.commands.common import NO_SUCH, sessions, settings
+from leadq.commands.monitor import INSTALLATION, BadInput, OneLineErrors
 
 
 def checked_url(url: str) -> str:
@@ -36,8 +37,10 @@ def alarms_group() -> None:
     [monitoring] table (docs/monitoring.md)."""
 
 
-@alarms_group.command("webhook", short_help="Set (or --clear) the URL alarms are POSTed to.")
-@click.argument("installation", type=INSTALLATION_ID)
+@alarms_group.command(
+    "webhook", cls=OneLineErrors, short_help="Set (or --clear) the URL alarms are POSTed to."
+)
+@click.argument("installation", type=INSTALLATION)
 @click.argument("url", required=False)
 @click.option("--clear", is_flag=True, help="forget the URL: alarms are no longer POSTed")
 def webhook_cmd(installation: int, url: str | None, clear: bool) -> None:
@@ -56,7 +59,7 @@ def webhook_cmd(installation: int, url: str | None, clear: bool) -> None:
             else:
                 alarm_webhook.set_url(db, vault, installation, checked_url(url or ""))
         except alarm_webhook.NoSuchInstallation:
-            raise click.ClickException(NO_SUCH.format(installation)) from None
+            raise BadInput(NO_SUCH.format(installation)) from None
     if clear:
         click.echo(f"installation {installation}: alarm webhook {'cleared' if had else 'was not set'}")
     else:
@@ -77,10 +80,22 @@ def alarm_lines(installation: int | None = None) -> list[str]:
         ]
 
 
-@alarms_group.command("list", short_help="The open alarms.")
-@click.argument("installation", type=INSTALLATION_ID, required=False)
+def known(installation: int | None) -> None:
+    """Stop (exit 2) when INSTALLATION was given and does not exist."""
+    from storage import installations
+
+    if installation is None:
+        return
+    with sessions()() as db:
+        if installations.get(db, installation) is None:
+            raise BadInput(NO_SUCH.format(installation))
+
+
+@alarms_group.command("list", cls=OneLineErrors, short_help="The open alarms.")
+@click.argument("installation", type=INSTALLATION, required=False)
 def list_cmd(installation: int | None) -> None:
     """The open alarms (of INSTALLATION, or of every installation)."""
+    known(installation)
     click.echo("\n".join(alarm_lines(installation)) or "no open alarm")
 
 

@@ -25,7 +25,8 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
     state = "healthy" if inst.status == installations.ACTIVE else inst.status  # as the admin app says
-    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{state}{reason}'}"]
+    said = f"{degraded or f'{state}{reason}'}{_alarm_count(db, inst.id)}"
+    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {said}"]
     for c in reports.progress_cursors(db, inst.id):
         total = f"{c.total:,}" if c.total else "?"
         lines.append(f"    {c.name} {_word(inst.crm_kind, c.object_type)}: {c.done:,}/{total} {c.status}")
@@ -51,6 +52,14 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
         lines.append(f"    {described[0]} ({when:%Y-%m-%d %H:%M} UTC){more}")
     lines.extend(_alarm_lines(db, inst.id))
     return lines
+
+
+def _alarm_count(db: Session, installation_id: int) -> str:
+    """ " · 3 open alarms" beside the state (nothing without an open alarm)."""
+    from storage.alarms import open_alarms
+
+    n = len(open_alarms(db, installation_id))
+    return f" · {n} open alarm{'s' if n != 1 else ''}" if n else ""
 
 
 def _alarm_lines(db: Session, installation_id: int) -> list[str]:

@@ -1,5 +1,6 @@
-"""The banner of open monitoring alarms on every installation page: each alarm's cause, since when,
-and a link to the installation's monitoring page. Only for a signed-in admin granted the
+"""The banner of open monitoring alarms on every installation page: at most ``SHOWN`` of them, one line
+each (cause, since when), "and N more", and a link to the installation's monitoring page, which lists
+them all with what to check. Only for a signed-in admin granted the
 installation (an error page for another installation shows nothing of it). The configuration page
 also shows the installation's alarm webhook, masked."""
 
@@ -14,6 +15,9 @@ from leadq.web.admin_blueprint import bp
 from leadq.web.auth import services
 from storage import admins, alarm_webhook
 from storage.alarms import open_alarms
+from storage.db import Session
+
+SHOWN = 3  # alarms the banner names; the monitoring page lists them all
 
 
 @dataclass(frozen=True)
@@ -22,22 +26,47 @@ class Banner:
     since: str
     check: str
     link: str
+    kind: str = ""
+    subject: str = ""
 
 
-def _banner() -> list[Banner]:
+@dataclass(frozen=True)
+class BannerView:
+    """What the banner shows: the first ``SHOWN`` alarms, how many more, and where all are."""
+
+    shown: list[Banner]
+    total: int
+    link: str
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+def banner_rows(db: Session, installation_id: int) -> list[Banner]:
+    """Every open alarm of the installation, oldest first."""
+    return [
+        Banner(
+            row.cause,
+            f"{row.since or row.raised_at:%Y-%m-%d %H:%M} UTC",
+            row.check_hint,
+            f"/installations/{installation_id}/monitor",
+            row.kind,
+            row.subject or "",
+        )
+        for row in open_alarms(db, installation_id)
+    ]
+
+
+def _banner() -> BannerView | None:
     installation_id = _granted()
     if installation_id is None:
-        return []
+        return None
     with services().sessions() as db:
-        return [
-            Banner(
-                row.cause,
-                f"{row.since or row.raised_at:%Y-%m-%d %H:%M} UTC",
-                row.check_hint,
-                f"/installations/{installation_id}/monitor",
-            )
-            for row in open_alarms(db, installation_id)
-        ]
+        rows = banner_rows(db, installation_id)
+    if not rows:
+        return None
+    return BannerView(rows[:SHOWN], len(rows), f"/installations/{installation_id}/monitor#open-alarms")
 
 
 def _granted() -> int | None:

@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 import requests
 
 from monitoring.alarms import DRIFT_KINDS, evaluate
+from monitoring.gauges import gauges
 from monitoring.report import MonitorReport
 from monitoring.thresholds import Thresholds, parse
 from scoring.icp import load_icp
-from storage import alarm_webhook, installations, training_attempts
+from storage import alarm_webhook, installations, monitor_snapshot, training_attempts
 from storage import alarms as alarm_store
 from storage.vault import VaultError
 from workers.services.config_hash import config_texts
@@ -163,6 +164,7 @@ def evaluate_installation(
 ) -> Evaluation:
     """One evaluation of one installation's alarms (see the module's docstring)."""
     report = build_report(runtime, installation_id, now)
+    monitor_snapshot.save(runtime.redis, installation_id, gauges(report))  # what /metrics shows
     findings = evaluate(report, thresholds_of(runtime, installation_id))
     result = Evaluation(installation_id)
     with runtime.sessions.begin() as session:
