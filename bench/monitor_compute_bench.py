@@ -35,6 +35,7 @@ from monitoring.frames import (
     RoutingLog,
     ScoredLeads,
     ScoreStream,
+    code_weights,
 )
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday morning: the Monday report
@@ -186,6 +187,7 @@ def routing_log(rng: np.random.Generator, n: int, team: list[RepFacts]) -> Routi
         np.array(["assigned", "worked", "rerouted", "overridden"], dtype=object), n, p=[0.3, 0.62, 0.05, 0.03]
     )
     status[parked] = "parked"
+    sets, codes = code_weights(weights)  # as the reader hands them over: the distinct sets, coded
     owner_mult = np.array(
         [multiplier[int(o) - 1000] if not str(o).startswith("q-") else np.nan for o in owners]
     )
@@ -201,7 +203,8 @@ def routing_log(rng: np.random.Generator, n: int, team: list[RepFacts]) -> Routi
         status=status,
         probability=probability,
         multiplier=owner_mult,
-        weights=weights,
+        weight_set=codes,
+        weight_sets=sets,
     )
 
 

@@ -21,13 +21,15 @@ candidate weights), what the rep received against what their weight entitled the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import chain, repeat
+from operator import is_not, ne
 
 import numpy as np
 import numpy.typing as npt
 
-from monitoring.frames import MonitorInput, RoutingLog
+from monitoring.frames import MonitorInput, RoutingLog, Texts
 from monitoring.report import FairnessLedger, LedgerRow
 from monitoring.stats import sums
 
@@ -36,14 +38,54 @@ REFUSED = "refused"  # storage.statuses.DecisionStatus.REFUSED
 BOUND_SLACK = 1e-9  # rounding in a stored multiplier is not a breach of the floor or cap
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
 
 
-def _codes(values: list[str], index: dict[str, int]) -> Ints:
-    """Each value's code in ``index``, new values added to it (in sorted order, so codes are
-    deterministic)."""
-    for value in sorted(set(values).difference(index)):
-        index[value] = len(index)
-    return np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+def _name(value: object) -> str:
+    return NO_POOL if value is None else str(value)
+
+
+def _new_codes(names: Iterable[str], index: dict[str, int]) -> None:
+    """Codes for the names not yet in ``index`` (in sorted order, so codes are deterministic)."""
+    for name in sorted(set(names).difference(index)):
+        index[name] = len(index)
+
+
+def _codes(values: Texts, index: dict[str, int]) -> Ints:
+    """Each value's code in ``index`` (None as NO_POOL), new values added to it. A column holds
+    few distinct values: they are named and coded once, then mapped in one C loop."""
+    items = values.tolist()
+    names = {value: _name(value) for value in dict.fromkeys(items)}
+    _new_codes(names.values(), index)
+    lookup = {value: index[name] for value, name in names.items()}
+    return np.fromiter(map(lookup.__getitem__, items), np.int64, len(items))
+
+
+@dataclass(frozen=True)
+class WeightSets:
+    """The routing log's distinct weight sets, flattened: set ``s`` holds the candidate entries
+    ``offsets[s]`` to ``offsets[s] + lengths[s]`` (reps ``keys``, weights ``values``, in the order
+    the decision listed them); ``total`` is each set's sum (added in that order) and ``share`` each
+    entry's weight over its set's total (meaningless where the total is not positive)."""
+
+    lengths: Ints
+    offsets: Ints
+    keys: list[str]
+    values: Floats
+    total: Floats
+    share: Floats
+
+    @staticmethod
+    def of(sets: Sequence[Mapping[str, float]]) -> WeightSets:
+        lengths = np.fromiter(map(len, sets), np.int64, len(sets))
+        count = int(lengths.sum())
+        values = np.fromiter(chain.from_iterable(w.values() for w in sets), np.float64, count)
+        owner = np.repeat(np.arange(len(sets)), lengths)
+        total = sums(owner, values, len(sets))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = values / total[owner]
+        keys = list(chain.from_iterable(w.keys() for w in sets))
+        return WeightSets(lengths, np.cumsum(lengths) - lengths, keys, values, total, share)
 
 
 def _pool_mean_probability(pool: Ints, probability: Floats, pools: int) -> Floats:
@@ -67,20 +109,21 @@ def within_floor_and_cap(multiplier: Floats, floor: float, cap: float) -> bool:
     return bool(np.all((known >= floor - BOUND_SLACK) & (known <= cap + BOUND_SLACK)))
 
 
+def _given(log: RoutingLog) -> Flags:
+    """Decisions that gave somebody a lead: an owner, and not refused by the CRM."""
+    n = len(log.owner)
+    owned = np.fromiter(map(is_not, log.owner, repeat(None)), np.bool_, n)
+    return owned & np.fromiter(map(ne, log.status, repeat(REFUSED)), np.bool_, n)
+
+
 def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
     log = data.routing
-    weights = log.weights
-    lengths = np.fromiter(map(len, weights), np.int64, len(weights))
-    values = np.fromiter(chain.from_iterable(w.values() for w in weights), np.float64, int(lengths.sum()))
-    decision = np.repeat(np.arange(lengths.size), lengths)
-    total = sums(decision, values, lengths.size)
-    given = np.fromiter(
-        (o is not None and s != REFUSED for o, s in zip(log.owner, log.status, strict=True)),
-        np.bool_,
-        len(weights),
-    )
-    usable = (lengths > 0) & given & np.isfinite(total) & (total > 0)
-    broken = int(np.count_nonzero((lengths > 0) & given & ~usable))
+    sets = WeightSets.of(log.weight_sets)
+    weighted = sets.lengths[log.weight_set] > 0
+    total = sets.total[log.weight_set]
+    given = _given(log)
+    usable = weighted & given & np.isfinite(total) & (total > 0)
+    broken = int(np.count_nonzero(weighted & given & ~usable))
     if broken:
         notes.append(f"fairness: {broken} decisions whose candidates' weights sum to 0 were left out")
     ledger = FairnessLedger(
@@ -96,7 +139,7 @@ def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
         notes.append("fairness ledger: no decisions in a weighted pool yet")
         return ledger
     return FairnessLedger(
-        rows=_rows(data, usable, decision, values, total, notes),
+        rows=_rows(data, usable, sets, notes),
         tolerance=ledger.tolerance,
         floor=ledger.floor,
         cap=ledger.cap,
@@ -120,21 +163,52 @@ class Cells:
     high: Floats
 
 
-def _cells(
-    log: RoutingLog, usable: npt.NDArray[np.bool_], decision: Ints, values: Floats, total: Floats
-) -> Cells:
+def _entries(sets: WeightSets, chosen: Ints) -> Ints:
+    """The set entries of the ``chosen`` sets, set after set."""
+    lengths = sets.lengths[chosen]
+    first = np.cumsum(lengths) - lengths  # each set's first place in the layout
+    return np.repeat(sets.offsets[chosen] - first, lengths) + np.arange(int(lengths.sum()))
+
+
+def _pool_weight_sums(chosen: Ints, sets: WeightSets, entry_rep: Ints) -> tuple[Ints, Floats]:
+    """For one pool's decisions (``chosen``: each one's weight set, in decision order): the reps
+    that were candidates, and the sum of each one's shares over the decisions, added one decision
+    after the other (as a bincount adds: another order would change the last digits), a decision
+    where the rep was no candidate adding 0.0 (which changes no sum)."""
+    used, local = np.unique(chosen, return_inverse=True)
+    entries = _entries(sets, used)
+    reps, column = np.unique(entry_rep[entries], return_inverse=True)
+    share = np.zeros((len(reps), len(used)))  # per candidate rep and used set: the rep's share
+    share[column, np.repeat(np.arange(len(used)), sets.lengths[used])] = sets.share[entries]
+    same = np.zeros(len(chosen), dtype=np.intp)
+    totals = [np.bincount(same, weights=share[j][local], minlength=1)[0] for j in range(len(reps))]
+    return reps, np.array(totals, dtype=np.float64)
+
+
+def _weight_sums(pool: Ints, pools: int, chosen: Ints, sets: WeightSets, rep_index: dict[str, int]) -> Floats:
+    """Per pool x rep cell, the sum over the pool's decisions (in their order) of the rep's share
+    of the decision's weights. ``chosen``: each decision's weight set; ``pool``: its pool code, of
+    ``pools``. The candidates get rep codes (after the owners')."""
+    _new_codes((sets.keys[e] for e in _entries(sets, np.unique(chosen))), rep_index)
+    entry_rep = np.fromiter((rep_index.get(k, -1) for k in sets.keys), np.int64, len(sets.keys))
+    reps = len(rep_index)
+    out = np.zeros(pools * reps)
+    order = np.argsort(pool, kind="stable")  # pool by pool, each in decision order
+    bounds = np.searchsorted(pool[order], np.arange(pools + 1))
+    for p in range(pools):
+        candidates, totals = _pool_weight_sums(chosen[order[bounds[p] : bounds[p + 1]]], sets, entry_rep)
+        out[p * reps + candidates] = totals
+    return out
+
+
+def _cells(log: RoutingLog, usable: Flags, sets: WeightSets) -> Cells:
     pool_index: dict[str, int] = {}
     rep_index: dict[str, int] = {}
-    pool = _codes([NO_POOL if p is None else str(p) for p in log.pool[usable]], pool_index)
-    owner = _codes([str(o) for o in log.owner[usable]], rep_index)
-    entry = usable[decision]
-    keys = list(chain.from_iterable(w.keys() for w in log.weights))
-    candidate = _codes(list(compress(keys, entry.tolist())), rep_index)
+    pool = _codes(log.pool[usable], pool_index)
+    owner = _codes(log.owner[usable], rep_index)
+    weight_sum = _weight_sums(pool, len(pool_index), log.weight_set[usable], sets, rep_index)
     pools, reps = len(pool_index), len(rep_index)
     cells = pools * reps
-    position = np.cumsum(usable) - 1  # a decision's place among the usable ones
-    entry_pool = pool[position[decision[entry]]]
-    share = values[entry] / total[decision[entry]]
     owned = pool * reps + owner
     probability = log.probability[usable]
     mean = _pool_mean_probability(pool, probability, pools)
@@ -145,7 +219,7 @@ def _cells(
         pools=pool_index,
         reps=rep_index,
         decisions=np.bincount(pool, minlength=pools),
-        weight_sum=sums(entry_pool * reps + candidate, share, cells),
+        weight_sum=weight_sum,
         leads=np.bincount(owned, minlength=cells),
         expected=sums(owned, imputed, cells),
         pool_expected=pool_expected,
@@ -182,15 +256,8 @@ def _row(
     )
 
 
-def _rows(
-    data: MonitorInput,
-    usable: npt.NDArray[np.bool_],
-    decision: Ints,
-    values: Floats,
-    total: Floats,
-    notes: list[str],
-) -> list[LedgerRow]:
-    cells = _cells(data.routing, usable, decision, values, total)
+def _rows(data: MonitorInput, usable: Flags, sets: WeightSets, notes: list[str]) -> list[LedgerRow]:
+    cells = _cells(data.routing, usable, sets)
     names = {rep.owner_id: rep.name for rep in data.reps}
     plain = [name for name in sorted(cells.pools) if cells.plain[cells.pools[name]]]
     if plain:

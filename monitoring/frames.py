@@ -8,9 +8,10 @@ time is ``NaT``, a missing number ``nan``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,8 @@ Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int8]
 Flags = npt.NDArray[np.bool_]
 Texts = npt.NDArray[np.object_]  # str or None
+Indexes = npt.NDArray[np.int64]
+Weights = Mapping[str, float]  # a decision's candidate rep -> effective weight
 
 # Outcome codes in ``ScoredLeads.outcome``.
 OPEN, LOST, WON = -1, 0, 1
@@ -73,12 +76,61 @@ class InputSample:
     total: int
 
 
+class CodedWeights(Sequence[Weights]):
+    """Each decision's weights as a read-only sequence over ``sets[codes[i]]`` (no mapping per
+    decision is built: a pool's weights are one shared mapping)."""
+
+    def __init__(self, sets: Sequence[Weights], codes: Indexes) -> None:
+        self._sets, self._codes = sets, codes
+
+    def __len__(self) -> int:
+        return int(self._codes.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> Weights: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Weights]: ...
+
+    def __getitem__(self, i: int | slice) -> Weights | Sequence[Weights]:
+        if isinstance(i, slice):
+            return CodedWeights(self._sets, self._codes[i])
+        return self._sets[int(self._codes[i])]
+
+
+def code_weights(weights: Iterable[Weights]) -> tuple[list[Weights], Indexes]:
+    """The distinct weights (the same reps with the same weights in the same order: one set), in
+    the order first seen, and each decision's index into them."""
+    index: dict[tuple[tuple[str, float], ...], int] = {}
+    sets: list[Weights] = []
+
+    def code(w: Weights) -> int:
+        key = tuple(w.items())
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(sets)
+            sets.append(w)
+        return found
+
+    codes = np.fromiter(map(code, weights), np.int64)
+    return sets, codes
+
+
+def _no_indexes() -> Indexes:
+    return np.zeros(0, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class RoutingLog:
     """One row per routing decision. ``weights``: each candidate rep's effective weight in the pool
     (configured weight times the performance multiplier) when the decision was made, and
     ``multiplier`` the chosen rep's performance multiplier (1.0 when that step was off); both empty
-    / nan for decisions outside a weighted pool (account owner, queues, kept owners)."""
+    / nan for decisions outside a weighted pool (account owner, queues, kept owners).
+
+    The weights also come coded, as a pool's weights repeat from decision to decision:
+    ``weight_sets`` holds each distinct weights mapping once and ``weight_set`` each decision's
+    index into it. Give either ``weights`` (one mapping per decision) or ``weight_set`` and
+    ``weight_sets``; the other form is filled in (``weights`` then a view over the sets)."""
 
     decided_at: Times  # datetime64[s]
     created_at: Times  # datetime64[s]: the record's creation in the CRM, NaT if unknown
@@ -91,7 +143,23 @@ class RoutingLog:
     status: Texts  # object (str): a storage.statuses.DecisionStatus value
     probability: Floats  # float64: the calibrated probability when routed, nan if none
     multiplier: Floats  # float64
-    weights: Sequence[Mapping[str, float]]
+    weights: Sequence[Weights] = ()
+    weight_set: Indexes = field(default_factory=_no_indexes)  # int64 per decision
+    weight_sets: Sequence[Weights] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.decided_at)
+        if len(self.weight_set) != n:
+            if len(self.weights) != n:
+                raise ValueError(f"routing log: {len(self.weights)} weights for {n} decisions")
+            sets, codes = code_weights(self.weights)
+            object.__setattr__(self, "weight_sets", sets)
+            object.__setattr__(self, "weight_set", codes)
+            return
+        if n and not 0 <= int(self.weight_set.min()) <= int(self.weight_set.max()) < len(self.weight_sets):
+            raise ValueError(f"routing log: weight set codes outside the {len(self.weight_sets)} sets")
+        if len(self.weights) != n:
+            object.__setattr__(self, "weights", CodedWeights(self.weight_sets, self.weight_set))
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
@@ -26,13 +26,24 @@ from monitoring.frames import (
     InputSample,
     MonitorInput,
     RepFacts,
-    RoutingLog,
     ScoredLeads,
     ScoreStream,
-    Texts,
-    Times,
 )
 from storage.models_registry import champion
+from storage.monitor_columns import (
+    Ints,
+    Text,
+    coded,
+    columns,
+    epoch,
+    first_seen,
+    mark,
+    numbers,
+    scaled,
+    scaled_sql,
+    split,
+)
+from storage.monitor_routing import routing_log
 from storage.stamps import aware
 from storage.tables import ModelVersion
 
@@ -40,129 +51,86 @@ ACCOUNT = "account"  # accounts are scored from their people: left out of the le
 RULES_PREFIX = "rules"  # the rules' model version ("rules-1"): they learn nothing, never saw an outcome
 WEEKS = 12
 CHUNK = 5000  # ids per IN list of the sample read
-SEPARATOR = chr(31)  # the unit separator: in no id, version or number
-SCALE = 1_000_000  # probabilities and priorities travel as millionths
 KEY = "object_type || ':' || record_id"  # a record's key in the scores and the outcomes
-NULL_MARK = chr(30)  # a text column's NULL (the aggregates skip NULLs: it would shift the rows)
 NEVER = np.iinfo(np.int64).max  # an open record's outcome time, for comparisons
 NAT_INT = np.iinfo(np.int64).min  # NaT's integer
 
 
-def _epoch(conn: Connection, column: str) -> str:
-    """SQL for ``column`` (a UTC stamp) as whole epoch seconds, NULL stays NULL."""
-    if conn.dialect.name == "sqlite":
-        version = getattr(conn.dialect.dbapi, "sqlite_version_info", (0, 0, 0))
-        if tuple(version) >= (3, 38, 0):
-            return f"unixepoch({column})"  # ten times faster than strftime's text round trip
-        return f"CAST(strftime('%s', {column}) AS INTEGER)"
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-
-
-def _mark(conn: Connection) -> str:
-    """The driver's placeholder for one positional parameter (sqlite3: ?, psycopg: %s)."""
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
-
-
-def _times(values: Sequence[int | None]) -> Times:
-    """Epoch seconds (None: unknown) as datetime64[s] (NaT)."""
-    return np.array([NAT_INT if v is None else v for v in values], dtype=np.int64).view("datetime64[s]")
-
-
-def _ints(values: Sequence[int | None]) -> npt.NDArray[np.int64]:
+def _ints(values: Sequence[int | None]) -> Ints:
     """Epoch seconds as int64, an unknown time as ``NEVER``."""
     return np.array([NEVER if v is None else v for v in values], dtype=np.int64)
 
 
-def _floats(values: Sequence[float | None]) -> Floats:
-    return np.array(values, dtype=np.float64) if values else np.array([], dtype=np.float64)
-
-
 @dataclass(frozen=True)
 class _Scores:
-    """The score rows as columns, in the order the table holds them."""
+    """The score rows as columns, by id."""
 
-    ids: npt.NDArray[np.int64]
-    record: npt.NDArray[np.int64]  # a code per (object type, record id): the index into ``keys``
-    keys: list[str]  # "object type:record id"
-    at: npt.NDArray[np.int64]  # epoch seconds
+    ids: Ints
+    record: Ints  # a code per (object type, record id): codes follow the ids (not dense)
+    keys: dict[Text, int]  # "object type:record id" (as the driver gave it) -> its code
+    at: Ints  # epoch seconds
     tier: Codes
     priority: Floats
     probability: Floats
-    versions: Texts
+    version: Ints  # the model version's code: the index into ``versions``
+    versions: list[str]
     has_inputs: Flags
 
 
-def _columns(conn: Connection, table: str, exprs: Sequence[str], installation_id: int) -> list[str]:
-    """Each expression over the installation's rows of ``table``, as one text of the values in the
-    same row order (joined by the unit separator): a million values come back as a few strings that
-    numpy parses, not a million row tuples. One scan fills every aggregate in the same pass."""
-    if conn.dialect.name == "sqlite":
-        aggs = [f"group_concat({e}, char(31))" for e in exprs]
-    else:
-        aggs = [f"string_agg(CAST({e} AS TEXT), chr(31) ORDER BY id)" for e in exprs]
-    sql = (
-        f"SELECT {', '.join(aggs)} FROM {table} "  # noqa: S608 - constant SQL only; the id is bound
-        f"WHERE +installation_id = {_mark(conn)}"
-        + (f" AND object_type <> '{ACCOUNT}'" if table == "scores" else "")
-    )
-    row = conn.exec_driver_sql(sql, (installation_id,)).fetchone()
-    return [value or "" for value in (row or [None] * len(exprs))]
-
-
-def _split(text: str) -> list[str]:
-    return text.split(SEPARATOR) if text else []
-
-
-def _numbers(text: str) -> npt.NDArray[np.int64]:
-    """Whole numbers joined by the separator, parsed by numpy in one pass."""
-    return np.fromstring(text, dtype=np.int64, sep=SEPARATOR) if text else np.zeros(0, dtype=np.int64)
-
-
-def _scaled(text: str) -> Floats:
-    """Numbers sent as millionths (-1: none) back as floats (nan: none)."""
-    values = _numbers(text)
-    return np.where(values < 0, np.nan, values / SCALE)
+def _by_id(ids: Ints) -> Ints | None:
+    """The order sorting the rows by id (None: they already are, as a table scan reads them)."""
+    return None if bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
 
 
 def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     """Every person's and Leads record's score. One sequential scan (``+installation_id`` keeps the
-    database off the indexes: reading a million rows through one is random access), sorted here."""
-    numbers = [
+    database off the indexes: reading a million rows through one is random access)."""
+    exprs = [
         "id",
-        _epoch(conn, "scored_at"),
+        epoch(conn, "scored_at"),
         # IS NULL reads the row header only: comparing the JSON text would read every document.
         "CAST(substr(tier, 2, 1) AS INTEGER) * 2 + CASE WHEN inputs IS NULL THEN 0 ELSE 1 END",
-        f"COALESCE(CAST(ROUND(priority * {SCALE}) AS BIGINT), -1)",
-        f"COALESCE(CAST(ROUND(probability * {SCALE}) AS BIGINT), -1)",
+        scaled_sql("priority"),
+        scaled_sql("probability"),
+        KEY,
+        "model_version",
     ]
-    texts = _columns(conn, "scores", [*numbers, KEY, "model_version"], installation_id)
-    keys = _split(texts[5])
-    index: dict[str, int] = {}  # each record's code, first seen first
-    record = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
-    tier_inputs = _numbers(texts[2])
+    texts = columns(conn, "scores", exprs, f" AND object_type <> '{ACCOUNT}'", installation_id)
+    ids, at, tier_inputs = numbers(texts[0]), numbers(texts[1]), numbers(texts[2])
+    priority, probability = scaled(texts[3]), scaled(texts[4])
+    key_values = split(texts[5])
+    versions, version = coded(split(texts[6]))
+    order = _by_id(ids)
+    if order is not None:  # a scan out of id order (PostgreSQL's heap, a synchronised scan)
+        ids, version, at = ids[order], version[order], at[order]
+        tier_inputs, priority, probability = tier_inputs[order], priority[order], probability[order]
+        key_values = np.array(key_values, dtype=object)[order].tolist()
+    keys, record = first_seen(key_values)  # record codes follow the ids: records group in id order
     return _Scores(
-        ids=_numbers(texts[0]),
+        ids=ids,
         record=record,
-        keys=list(index),
-        at=_numbers(texts[1]),
+        keys=keys,
+        at=at,
         tier=(tier_inputs // 2).astype(np.int8),
-        priority=_scaled(texts[3]),
-        probability=_scaled(texts[4]),
-        versions=np.array(_split(texts[6]), dtype=object),
+        priority=priority,
+        probability=probability,
+        version=version,
+        versions=versions,
         has_inputs=(tier_inputs % 2).astype(np.bool_),
     )
 
 
-def _outcomes(conn: Connection, installation_id: int) -> dict[str, tuple[int, int]]:
-    """ "object type:record id" -> (outcome code, epoch seconds)."""
-    texts = _columns(
-        conn,
-        "outcomes",
-        [KEY, f"CASE WHEN kind = 'won' THEN {WON} ELSE {LOST} END", _epoch(conn, "occurred_at")],
-        installation_id,
-    )
-    codes, times = _numbers(texts[1]).tolist(), _numbers(texts[2]).tolist()
-    return dict(zip(_split(texts[0]), zip(codes, times, strict=True), strict=True))
+def _outcomes(conn: Connection, installation_id: int, scores: _Scores) -> tuple[Codes, Ints]:
+    """Per record code of the scores: its outcome code (OPEN: none) and epoch second (NEVER)."""
+    exprs = [KEY, f"CASE WHEN kind = 'won' THEN {WON} ELSE {LOST} END", epoch(conn, "occurred_at")]
+    texts = columns(conn, "outcomes", exprs, "", installation_id)
+    record = np.fromiter(map(scores.keys.get, split(texts[0]), repeat(-1)), np.int64)
+    known = record >= 0  # an outcome of a record never scored is nobody's
+    code = np.full(len(scores.ids), OPEN, dtype=np.int8)
+    at = np.full(len(scores.ids), NEVER, dtype=np.int64)
+    code[record[known]] = numbers(texts[1])[known]
+    at[record[known]] = numbers(texts[2])[known]
+    return code, at
 
 
 def _windows_ends(session: Session, installation_id: int) -> dict[str, int | None]:
@@ -188,28 +156,25 @@ def _empty_leads() -> ScoredLeads:
     )
 
 
-def _leads(
-    scores: _Scores, outcomes: Mapping[str, tuple[int, int]], ends: Mapping[str, int | None]
-) -> ScoredLeads:
+def _leads(scores: _Scores, outcomes: tuple[Codes, Ints], ends: Mapping[str, int | None]) -> ScoredLeads:
     """One row per record: its first score (cohort), its decisive score, its outcome."""
     if not len(scores.ids):
         return _empty_leads()
-    order = np.lexsort((scores.ids, scores.at, scores.record))  # by record, then time
+    # By record, then time, then id: the rows are by id and lexsort is stable.
+    order = np.lexsort((scores.at, scores.record))
     record, at = scores.record[order], scores.at[order]
     starts = np.flatnonzero(np.concatenate(([True], record[1:] != record[:-1])))
-    keys = [scores.keys[r] for r in record[starts]]
-    found = [outcomes.get(k) for k in keys]
-    code = np.array([OPEN if f is None else f[0] for f in found], dtype=np.int8)
-    outcome_at = np.array([NEVER if f is None else f[1] for f in found], dtype=np.int64)
+    code, outcome_at = outcomes[0][record[starts]], outcomes[1][record[starts]]
     # The decisive score: the last one before the outcome (an open record: its latest).
     group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(record))))
     before = at < outcome_at[group]
     last_before = np.maximum.reduceat(np.where(before, np.arange(len(record)), -1), starts)
     prior = last_before >= 0
     decisive = order[np.where(prior, last_before, starts)]  # scored only after its outcome: its first
-    versions = scores.versions[decisive]
-    end = _ints([ends.get(v) for v in versions])  # an unknown window never ended before an outcome
-    rules = np.array([str(v).startswith(RULES_PREFIX) for v in versions], dtype=np.bool_)
+    version = scores.version[decisive]
+    # An unknown window never ended before an outcome; the rules never saw one.
+    end = _ints([ends.get(v) for v in scores.versions])[version]
+    rules = np.array([v.startswith(RULES_PREFIX) for v in scores.versions], dtype=np.bool_)[version]
     closed = code != OPEN
     return ScoredLeads(
         cohort=at[starts].view("datetime64[s]"),
@@ -233,6 +198,21 @@ def _stream(scores: _Scores) -> ScoreStream:
     )
 
 
+def _inputs_texts(conn: Connection, ids: Ints) -> list[str | None]:
+    """The inputs stored with the scores ``ids`` (ascending), as JSON texts joined by commas, in
+    ascending id order: SQLite in chunks of bound ids (rowid look-ups), PostgreSQL as one array."""
+    if conn.dialect.name != "sqlite":
+        sql = "SELECT string_agg(CAST(inputs AS TEXT), ',' ORDER BY id) FROM scores WHERE id = ANY(%s)"
+        return [conn.exec_driver_sql(sql, ([int(i) for i in ids],)).scalar()] if len(ids) else []
+    texts = []
+    for chunk in range(0, len(ids), CHUNK):
+        part = ids[chunk : chunk + CHUNK]
+        marks = ", ".join([mark(conn)] * len(part))
+        sql = f"SELECT group_concat(inputs, ',') FROM scores WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+        texts.append(conn.exec_driver_sql(sql, tuple(int(i) for i in part)).scalar())
+    return texts
+
+
 def _sample(
     session: Session, scores: _Scores, start: datetime, end: datetime, size: int
 ) -> tuple[list[Mapping[str, object]], int]:
@@ -245,18 +225,9 @@ def _sample(
         rng = np.random.default_rng([low, high, len(candidates)])
         candidates = np.sort(rng.choice(candidates, size=size, replace=False))
     conn = session.connection()
-    joined = (
-        "group_concat(inputs, ',')"
-        if conn.dialect.name == "sqlite"
-        else "string_agg(CAST(inputs AS TEXT), ',')"
-    )
     rows: list[Mapping[str, object]] = []
-    for chunk in range(0, len(candidates), CHUNK):
-        ids = candidates[chunk : chunk + CHUNK]
-        marks = ", ".join([_mark(conn)] * len(ids))
-        sql = f"SELECT {joined} FROM scores WHERE id IN ({marks})"  # noqa: S608 - placeholders only
-        text = conn.exec_driver_sql(sql, tuple(int(i) for i in ids)).scalar()
-        if text:  # one JSON array per chunk: one parse, not one per row
+    for text in _inputs_texts(conn, candidates):
+        if text:  # one JSON array per read: one parse, not one per row
             rows.extend(r for r in json.loads(f"[{text}]") if isinstance(r, dict))  # JSON nulls: none
     return rows, int(within.sum())
 
@@ -287,61 +258,6 @@ def input_samples(
     return out
 
 
-def _weights(values: Sequence[str | None]) -> list[Mapping[str, float]]:
-    """Each decision's weights (empty outside a weighted pool) from their JSON texts; a pool's
-    weights repeat from decision to decision, so each distinct text is parsed once (the mappings
-    are shared, read-only)."""
-    parsed: dict[str | None, Mapping[str, float]] = {None: {}}
-    for text in {v for v in set(values) if v is not None}:
-        parsed[text] = {str(k): float(v) for k, v in (json.loads(text) or {}).items()}
-    return list(map(parsed.__getitem__, values))
-
-
-def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
-    """Every routing decision of the installation, oldest first (one scan, sorted here)."""
-
-    def stamp(column: str) -> str:
-        return f"COALESCE({_epoch(conn, column)}, {NAT_INT})"
-
-    def scaled(column: str) -> str:
-        return f"COALESCE(CAST(ROUND({column} * {SCALE}) AS BIGINT), -1)"
-
-    def nullable(column: str) -> str:
-        mark = "char(30)" if conn.dialect.name == "sqlite" else "chr(30)"  # NULL_MARK
-        return f"COALESCE(CAST({column} AS TEXT), {mark})"
-
-    stamps = ("decided_at", "record_created_at", "first_touch_at", "sla_due")
-    words = ("owner_id", "queue", "pool", "rule", "status", "weights")
-    exprs = ["id", *(stamp(c) for c in stamps), scaled("probability"), scaled("multiplier")]
-    texts = _columns(conn, "routing_decisions", [*exprs, *(nullable(c) for c in words)], installation_id)
-    ids, decided = _numbers(texts[0]), _numbers(texts[1])
-    order = np.lexsort((ids, decided))
-
-    def times(k: int) -> Times:
-        return _numbers(texts[k])[order].view("datetime64[s]")
-
-    def column(k: int) -> Texts:
-        values = np.array(_split(texts[k]), dtype=object)
-        values[values == NULL_MARK] = None
-        return values[order]
-
-    weights = _weights(column(12).tolist())
-    return RoutingLog(
-        decided_at=times(1),
-        created_at=times(2),
-        first_touch_at=times(3),
-        sla_due=times(4),
-        owner=column(7),
-        queue=column(8),
-        pool=column(9),
-        rule=column(10),
-        status=column(11),
-        probability=_scaled(texts[5])[order],
-        multiplier=_scaled(texts[6])[order],
-        weights=weights,
-    )
-
-
 def monitor_input(
     session: Session,
     installation_id: int,
@@ -359,7 +275,7 @@ def monitor_input(
     scores = _score_rows(conn, installation_id)
     return MonitorInput(
         now=now,
-        leads=_leads(scores, _outcomes(conn, installation_id), ends),
+        leads=_leads(scores, _outcomes(conn, installation_id, scores), ends),
         stream=_stream(scores),
         inputs=input_samples(session, installation_id, now, sample_size, scores),
         routing=routing_log(conn, installation_id),
