@@ -178,6 +178,8 @@ class Settings(BaseSettings):
     salesforce_poll_interval_s: float = Field(default=60.0, ge=5, le=3600)
     # How often beat runs the re-routing pass (SLA missed, rep deactivated).
     reroute_interval_s: float = Field(default=300.0, ge=5, le=86_400)
+    # How often beat evaluates the monitoring alarms (docs/monitoring.md).
+    monitor_interval_s: float = Field(default=3600.0, ge=60, le=7 * 86_400)
     # Outbound messages are authenticated by a secret per installation in the endpoint URL
     # (storage.outbound_secrets); this caps what one installation may send.
     salesforce_outbound_max_per_minute: int = Field(

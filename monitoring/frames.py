@@ -41,6 +41,9 @@ class ScoredLeads:
     outcome: Codes  # int8 OPEN / LOST / WON
     outcome_at: Times  # datetime64[s], NaT while open
     unseen: Flags  # bool
+    # float64 0-100: the decisive score's priority (what tiers are cut from), to rank records the
+    # rules scored (nan probability) within a tier; None when not read (they then tie within a tier)
+    priority: Floats | None = None
 
     def __len__(self) -> int:
         return int(self.tier.shape[0])

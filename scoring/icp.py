@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
@@ -66,6 +67,9 @@ class Icp:
     min_wins: int
     verdicts: Thresholds = field(default_factory=Thresholds)
     requalify: Requalify = field(default_factory=Requalify)
+    # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
+    # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
+    monitoring: Mapping[str, object] = field(default_factory=dict)
     source_hash: str = ""
     _industry_index: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -299,7 +303,12 @@ def load_icp(text: str | None = None) -> Icp:
     IcpError whose ``problems`` lists every problem found."""
     problems = Problems(IcpError)
     base = tomllib.loads(default_icp_text())
-    data = _merge(base, parse_toml(text, IcpError, "ICP file"), problems) if text else base
+    override = parse_toml(text, IcpError, "ICP file") if text else {}
+    monitoring = override.pop("monitoring", {})
+    if not isinstance(monitoring, dict):
+        problems.add("monitoring", f"must be a table ([monitoring]), got {_kind(monitoring)}")
+        monitoring = {}
+    data = _merge(base, override, problems) if text else base
     synonyms: dict[str, tuple[str, ...]] = problems.check(lambda: _synonyms(data), {})
     targets = _targets(data, synonyms, problems)
     emp_min, ideal, emp_max = _employees(data, problems)
@@ -355,6 +364,7 @@ def load_icp(text: str | None = None) -> Icp:
             ),
         ),
         requalify=_requalify(data, problems),
+        monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,
     )

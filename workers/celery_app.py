@@ -70,6 +70,12 @@ def make_celery(settings: Settings) -> Celery:
                 "schedule": settings.reroute_interval_s,
                 "args": ("reroute",),
             },
+            # Monitoring alarms: evaluated, kept, announced (docs/monitoring.md).
+            "monitor": {
+                "task": "leadq.schedule",
+                "schedule": settings.monitor_interval_s,
+                "args": ("monitor",),
+            },
             # Salesforce change capture (outbound messages, where configured, are faster).
             "salesforce-poll": {
                 "task": "leadq.schedule",

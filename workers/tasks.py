@@ -25,6 +25,7 @@ from workers.services.context import (
     InstallationPaused,
     Runtime,
     build_context,
+    utc_now,
 )
 from workers.services.heartbeat import backfill_heartbeat
 from workers.services.install import mark_needs_reauth
@@ -314,6 +315,8 @@ def schedule(kind: str) -> int:
         gone = prune(runtime().sessions, runtime().settings.retention_days)
         log.info("retention.pruned", extra={"events": gone.events, "scores": gone.scores})
         return gone.events + gone.scores + gone.routing_decisions
+    if kind == "monitor":
+        return monitor()
     enqueue = dispatch.SCHEDULED[kind]
     with runtime().sessions() as session:
         active = [
@@ -324,6 +327,18 @@ def schedule(kind: str) -> int:
     for installation_id in active:
         enqueue(THIS_WORKER, installation_id)
     return len(active)
+
+
+def monitor() -> int:
+    """Evaluate every working installation's alarms; a new drift alarm asks for its retrain early."""
+    from workers.services.alarms import monitor_all
+
+    done = monitor_all(
+        runtime(),
+        utc_now(),
+        retrain=lambda installation_id: dispatch.enqueue_retrain(THIS_WORKER, installation_id),
+    )
+    return len(done)
 
 
 def watchdog() -> int:

@@ -39,6 +39,8 @@ def _check_owners(installation: int, routing_text: str | None, outcome: str = "n
 def _checked_text(path: str | None, what: str) -> str | None:
     """The file's text once it reads as UTF-8 and parses as an ICP or routing configuration (None
     without a file); a file that does not stops the command naming it."""
+    from monitoring.thresholds import MonitoringConfigError
+    from monitoring.thresholds import check as check_thresholds
     from routing.config import RoutingConfigError, load_routing
     from scoring.icp import IcpError, load_icp
 
@@ -59,10 +61,10 @@ def _checked_text(path: str | None, what: str) -> str | None:
         )
     try:
         if what == "ICP":
-            load_icp(text)
+            check_thresholds(load_icp(text).monitoring)  # the [monitoring] table's alarm thresholds too
         else:
             load_routing(text)
-    except (IcpError, RoutingConfigError) as exc:
+    except (IcpError, RoutingConfigError, MonitoringConfigError) as exc:
         problem = str(exc).removeprefix("(file): ")
         raise click.ClickException(f"{path} was refused, nothing was saved: {problem}") from None
     return text

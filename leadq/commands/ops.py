@@ -56,7 +56,7 @@ def keys_generate() -> None:
 def _rotate(keys: list[str]) -> tuple[int, int, int]:
     """Re-encrypt the stored tokens and outbound-message secrets under the newest key: (tokens
     re-encrypted, tokens already current, secrets re-encrypted)."""
-    from storage import outbound_secrets
+    from storage import alarm_webhook, outbound_secrets
     from storage.db import make_engine, make_session_factory, transaction
     from storage.migrate import upgrade
     from storage.tokens import rotate_all
@@ -69,6 +69,7 @@ def _rotate(keys: list[str]) -> tuple[int, int, int]:
         with transaction(make_session_factory(engine)) as session:
             rotated, current = rotate_all(session, vault)
             secrets_rotated, _ = outbound_secrets.rotate_all(session, vault)
+            secrets_rotated += alarm_webhook.rotate_all(session, vault)
     except VaultError as exc:
         raise click.ClickException(
             f"{exc}: keep the old key in LEADQ_ENCRYPTION_KEYS until rotation ran"
@@ -84,7 +85,10 @@ def keys_rotate() -> None:
     rotated, current, secrets_rotated = _rotate(fernet_keys)
     click.echo(f"re-encrypted {rotated} token(s) under the newest key; {current} already current")
     if secrets_rotated:
-        click.echo(f"re-encrypted {secrets_rotated} outbound-message endpoint secret(s) under the newest key")
+        click.echo(
+            f"re-encrypted {secrets_rotated} outbound-message endpoint secret(s) and alarm webhook URL(s) "
+            "under the newest key"
+        )
     if len(fernet_keys) > 1:
         click.echo(
             "every token now uses the newest key: older keys can be removed from LEADQ_ENCRYPTION_KEYS"

@@ -49,7 +49,19 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
         described = describe(run.counts, run.checked)
         more = "".join(f";{line[1:]}" for line in described[1:])
         lines.append(f"    {described[0]} ({when:%Y-%m-%d %H:%M} UTC){more}")
+    lines.extend(_alarm_lines(db, inst.id))
     return lines
+
+
+def _alarm_lines(db: Session, installation_id: int) -> list[str]:
+    """The installation's open monitoring alarms: what moved, since when."""
+    from storage.alarms import open_alarms
+
+    return [
+        f"    ALARM {row.kind}{f' ({row.subject})' if row.subject else ''}: {row.cause} "
+        f"(since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC)"
+        for row in open_alarms(db, installation_id)
+    ]
 
 
 def _word(crm_kind: str, object_type: str) -> str:

@@ -46,12 +46,13 @@ class Problems:
 
 def _validate(which: str, text: str, problems: Problems, *, by_field: bool) -> None:
     """Check one file; its problems go next to their form field (``by_field``) or their line."""
+    from monitoring.thresholds import check as check_thresholds
     from routing.config import load_routing
     from scoring.icp import load_icp
 
     try:
         if which == "icp":
-            load_icp(text)
+            check_thresholds(load_icp(text).monitoring)  # the [monitoring] table's alarm thresholds too
         else:
             load_routing(text)
     except ConfigProblem as exc:

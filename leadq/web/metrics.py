@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
+from storage import installations
+from storage.alarms import counts as open_alarm_labels
 from storage.operator_figures import figures
 from workers.dispatch import QUEUES
 
@@ -51,6 +53,24 @@ class _Families:
         return "\n".join(lines) + "\n"
 
 
+def _label(value: str) -> str:
+    """A label value in Prometheus' text format: backslash, double quote and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _alarm_gauges(out: _Families, alarms: dict[int, list[tuple[str, str]]], ids: list[int]) -> None:
+    """``leadq_alarm_open`` 1 per open monitoring alarm; ``leadq_alarms_open`` their count for every
+    installation (0: none open)."""
+    for installation_id in sorted(set(ids) | set(alarms)):
+        open_ = sorted(alarms.get(installation_id, []))
+        for kind, subject in open_:
+            labels = {"installation": str(installation_id), "kind": kind, "subject": _label(subject)}
+            out.add("leadq_alarm_open", 1, "an open monitoring alarm (what moved: leadq status)", labels)
+        out.add(
+            "leadq_alarms_open", len(open_), "open monitoring alarms", {"installation": str(installation_id)}
+        )
+
+
 @bp.get("/metrics")
 def metrics():
     if not _authorised():
@@ -60,6 +80,8 @@ def metrics():
     out = _Families()
     with services.sessions() as session:
         counts = figures(session)
+        alarms = open_alarm_labels(session)
+        ids = [row.id for row in installations.list_all(session)]
     for status, count in sorted(counts.installations.items()):
         out.add("leadq_installations", count, "installations by status", {"status": status})
     for status, count in sorted(counts.events.items()):
@@ -76,6 +98,7 @@ def metrics():
     out.add(
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
+    _alarm_gauges(out, alarms, ids)
     try:
         lengths = queue_lengths(
             services.settings.celery_broker_url, QUEUES, prefix=services.settings.redis_prefix

@@ -1,0 +1,196 @@
+"""Drift of each model input: population stability between the reference sample (the training
+window's when a model exists, else the earliest full week's) and the newest full week's, the share
+of empty values, and in plain words what moved.
+
+Bins: a numeric input at the reference's deciles (its non-empty values); any other input by value,
+the ten values most common in either window kept and the rest pooled as "other values". An empty
+value (None, or nan for a number) is a bin of its own for both, so a field that starts arriving
+empty moves the index like any other shift.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+
+from monitoring.frames import InputSample
+from monitoring.report import FeatureShift
+from monitoring.stats import psi, shares
+from monitoring.timeline import as_naive_utc
+
+TOP_CATEGORIES = 10
+DECILE_CUTS = np.arange(1, 10) / 10
+Rows = Sequence[Mapping[str, object]]
+
+
+def is_training(sample: InputSample) -> bool:
+    """The training window's sample (storage labels it "training window"); the others are weeks."""
+    return sample.label.strip().lower().startswith("training")
+
+
+def windows(
+    inputs: Sequence[InputSample], now: datetime, notes: list[str]
+) -> tuple[InputSample | None, InputSample | None]:
+    """(reference, current): the training window's sample, else the earliest full week's; and the
+    newest sample whose window ended by ``now``. Either None when there is none to compare."""
+    moment = as_naive_utc(now)
+    weeks = [s for s in inputs if not is_training(s) and as_naive_utc(s.end) <= moment]
+    if not weeks:
+        notes.append("input drift is undefined: no full week of model inputs sampled yet")
+        return None, None
+    current = max(weeks, key=lambda s: as_naive_utc(s.end))
+    training = [s for s in inputs if is_training(s)]
+    reference = training[0] if training else min(weeks, key=lambda s: as_naive_utc(s.end))
+    if reference is current:
+        notes.append(
+            f"input drift is undefined: {current.label} is the only window sampled, nothing to compare"
+        )
+        return None, current
+    if not reference.rows or not current.rows:
+        empty = reference.label if not reference.rows else current.label
+        notes.append(f"input drift is undefined: the sample of {empty} holds no rows")
+        return None, current
+    return reference, current
+
+
+def feature_names(*samples: Rows) -> list[str]:
+    names: set[str] = set()
+    for rows in samples:
+        for row in rows:
+            names.update(row.keys())
+    return sorted(names)
+
+
+def column(rows: Rows, feature: str) -> list[object]:
+    return [row.get(feature) for row in rows]
+
+
+def _is_number(kind: type) -> bool:
+    return issubclass(kind, int | float | np.number) and not issubclass(kind, bool | np.bool_)
+
+
+def _numbers(values: list[object]) -> npt.NDArray[np.float64]:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Binned:
+    """Both windows' counts over the same bins (the last bin: empty), and each bin's words."""
+
+    reference: npt.NDArray[np.int64]
+    current: npt.NDArray[np.int64]
+    labels: list[str]
+
+
+def _numeric_bins(before: list[object], now: list[object]) -> Binned:
+    ref, cur = _numbers(before), _numbers(now)
+    known = ref[~np.isnan(ref)]
+    edges = np.unique(np.quantile(known, DECILE_CUTS)) if known.size else np.empty(0)
+    empty_bin = edges.size + 1
+
+    def counts(values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        index = np.where(np.isnan(values), empty_bin, np.searchsorted(edges, values, side="right"))
+        return np.bincount(index, minlength=empty_bin + 1)
+
+    if edges.size == 0:
+        labels = ["any value"]
+    else:
+        labels = [f"under {edges[0]:g}"]
+        labels += [f"{lo:g} to under {hi:g}" for lo, hi in pairwise(edges)]
+        labels.append(f"{edges[-1]:g} and over")
+    return Binned(counts(ref), counts(cur), [*labels, "empty"])
+
+
+def _hashable(values: list[object]) -> list[object]:
+    try:
+        Counter(values)
+    except TypeError:  # a list or dict value: compare its text
+        return [v if v is None else repr(v) for v in values]
+    return values
+
+
+def _categorical_bins(before: list[object], now: list[object]) -> Binned:
+    before, now = _hashable(before), _hashable(now)
+    ref, cur = Counter(before), Counter(now)
+    ref.pop(None, None)
+    cur.pop(None, None)
+    n_ref, n_cur = max(len(before), 1), max(len(now), 1)
+    values = set(ref) | set(cur)
+    top = sorted(values, key=lambda v: (-max(ref[v] / n_ref, cur[v] / n_cur), str(v)))[:TOP_CATEGORIES]
+    index = {v: i for i, v in enumerate(top)}
+    other, empty = len(top), len(top) + 1
+
+    def counts(column_values: list[object]) -> npt.NDArray[np.int64]:
+        codes = np.fromiter(
+            (empty if v is None else index.get(v, other) for v in column_values), np.int64, len(column_values)
+        )
+        return np.bincount(codes, minlength=empty + 1)
+
+    return Binned(counts(before), counts(now), [f"'{v}'" for v in top] + ["other values", "empty"])
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%" if 0 < share < 0.01 else f"{share * 100:.0f}%"
+
+
+def moved_words(binned: Binned) -> str:
+    """The bin whose share changed most, in words: "empty 2% -> 61%", "'vp' 31% -> 48%"."""
+    before, now = shares(binned.reference), shares(binned.current)
+    change = np.abs(now - before)
+    if change.max() == 0:
+        return "no change"
+    b = int(np.argmax(change))
+    return f"{binned.labels[b]} {_pct(float(before[b]))} -> {_pct(float(now[b]))}"
+
+
+def feature_shift(feature: str, before: list[object], now: list[object]) -> FeatureShift:
+    """One input's shift between two windows' values (None: empty)."""
+    kinds = {type(v) for v in before} | {type(v) for v in now}
+    kinds.discard(type(None))
+    numeric = bool(kinds) and all(_is_number(k) for k in kinds)
+    binned = _numeric_bins(before, now) if numeric else _categorical_bins(before, now)
+    before_shares, now_shares = shares(binned.reference), shares(binned.current)
+    return FeatureShift(
+        feature=feature,
+        psi=psi(binned.reference, binned.current) or 0.0,
+        missing_before=float(before_shares[-1]),
+        missing_now=float(now_shares[-1]),
+        moved=moved_words(binned),
+    )
+
+
+def missing_rates(rows: Rows, features: Sequence[str]) -> dict[str, float]:
+    """Each field's share of empty values (None, or a nan number; an absent key is empty) in ``rows``."""
+    if not rows:
+        return {}
+    rates = {}
+    for feature in features:
+        values = column(rows, feature)
+        empty = sum(1 for v in values if v is None or (isinstance(v, float) and v != v))
+        rates[feature] = empty / len(values)
+    return rates
+
+
+def input_drift(
+    inputs: Sequence[InputSample], now: datetime, notes: list[str]
+) -> tuple[str, str, list[FeatureShift], dict[str, float]]:
+    """(reference label, current label, every input's shift largest first, missing rates now)."""
+    reference, current = windows(inputs, now, notes)
+    current_label = current.label if current is not None else ""
+    if reference is None or current is None:
+        features = feature_names(current.rows) if current is not None else []
+        rates = missing_rates(current.rows, features) if current is not None else {}
+        return "", current_label, [], rates
+    features = feature_names(reference.rows, current.rows)
+    shifts = []
+    for feature in features:
+        shifts.append(feature_shift(feature, column(reference.rows, feature), column(current.rows, feature)))
+    shifts.sort(key=lambda s: (-s.psi, s.feature))
+    rates = {s.feature: s.missing_now for s in shifts}
+    return reference.label, current.label, shifts, rates

@@ -1,0 +1,212 @@
+"""The "monitor" beat job: per working installation, build its monitoring report, evaluate the alarm
+thresholds of its ICP file's ``[monitoring]`` table, keep the alarms in the store (raised, kept,
+cleared), announce raises and clearings to the installation's alarm webhook (Slack-compatible JSON),
+and when a drift alarm is newly raised ask for the retrain early (the champion/challenger gate decides).
+
+A POST that fails is logged without the URL and tried again on the next evaluation (the alarm stays
+unannounced in the store until one succeeds).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import requests
+
+from monitoring.alarms import DRIFT_KINDS, evaluate
+from monitoring.report import MonitorReport
+from monitoring.thresholds import Thresholds, parse
+from scoring.icp import load_icp
+from storage import alarm_webhook, installations, training_attempts
+from storage import alarms as alarm_store
+from storage.tables import AlarmRow
+from storage.vault import VaultError
+from workers.services.config_hash import config_texts
+from workers.services.connections import http_session
+from workers.services.context import Runtime
+
+log = logging.getLogger(__name__)
+ReportBuilder = Callable[[Runtime, int, datetime], MonitorReport]
+Post = Callable[[str, dict[str, object]], None]  # (url, body): raises on failure
+Retrain = Callable[[int], None]
+RETRAIN_QUIET = timedelta(hours=24)  # no early retrain when one ran (or was asked for) this recently
+
+
+@dataclass
+class Evaluation:
+    installation_id: int
+    raised: list[str] = field(default_factory=list)  # "kind subject"
+    cleared: list[str] = field(default_factory=list)
+    still: int = 0
+    announced: int = 0
+    unannounced: int = 0
+    retrain: bool = False
+
+
+def report_builder() -> ReportBuilder:
+    """``workers.services.monitor.report_for`` (built by the monitoring computation)."""
+    module = importlib.import_module("workers.services.monitor")
+    builder: ReportBuilder = module.report_for
+    return builder
+
+
+def thresholds_of(runtime: Runtime, installation_id: int) -> Thresholds:
+    """The installation's thresholds; a file with problems (refused when it was saved, so only a file
+    named in the settings) keeps the defaults for the keys in question, and says so in the log."""
+    with runtime.sessions() as session:
+        row = installations.get(session, installation_id)
+        icp_text = config_texts(row, runtime.settings, pending=False)[0] if row is not None else None
+    thresholds, problems = parse(load_icp(icp_text).monitoring)
+    if problems:
+        log.warning(
+            "alarms.threshold-problems",
+            extra={"installation": installation_id, "problems": [str(p) for p in problems]},
+        )
+    return thresholds
+
+
+def _label(row: AlarmRow) -> str:
+    kind = row.kind.replace("_", " ")
+    return f"{kind} ({row.subject})" if row.subject else kind
+
+
+def message(row: AlarmRow, link: str, tenant: str) -> dict[str, object]:
+    """The Slack-compatible body announcing an alarm raised, or cleared when ``row.cleared_at``."""
+    since = f"{row.since:%Y-%m-%d %H:%M} UTC" if row.since else "unknown"
+    if row.cleared_at is None:
+        title = f"leadq alarm: {_label(row)} on {tenant}"
+        lines = [f"*What moved:* {row.cause}", f"*Since:* {since}", f"*What to check:* {row.check_hint}"]
+    else:
+        title = f"leadq alarm cleared: {_label(row)} on {tenant}"
+        lines = [
+            f"*Was:* {row.cause}",
+            f"*From* {since} *to* {row.cleared_at:%Y-%m-%d %H:%M} UTC: the condition ended.",
+        ]
+    return {
+        "text": f"{title}: {row.cause}" if row.cleared_at is None else title,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Open monitoring in leadq>"}},
+        ],
+    }
+
+
+def http_post(runtime: Runtime) -> Post:
+    session = http_session(runtime.settings)
+
+    def post(url: str, body: dict[str, object]) -> None:
+        answer = session.post(url, json=body, timeout=min(runtime.settings.http_timeout_s, 10.0))
+        answer.raise_for_status()
+
+    return post
+
+
+def _webhook(runtime: Runtime, installation_id: int) -> str | None:
+    with runtime.sessions() as session:
+        try:
+            return alarm_webhook.get_url(session, runtime.vault, installation_id)
+        except VaultError:
+            log.warning("alarms.webhook-undecryptable", extra={"installation": installation_id})
+            return None
+
+
+def notify(runtime: Runtime, installation_id: int, now: datetime, post: Post) -> tuple[int, int]:
+    """POST every unannounced raise and clearing; (announced, still unannounced)."""
+    url = _webhook(runtime, installation_id)
+    if url is None:
+        return 0, 0
+    link = f"{runtime.settings.public_base_url.rstrip('/')}/installations/{installation_id}/monitor"
+    announced = failed = 0
+    with runtime.sessions.begin() as session:
+        row = installations.get(session, installation_id)
+        tenant = f"{row.crm_kind} {row.tenant_id}" if row is not None else f"installation {installation_id}"
+        raised, cleared = alarm_store.to_notify(session, installation_id)
+        for alarm in [*raised, *cleared]:
+            try:
+                post(url, message(alarm, link, tenant))
+            except (requests.RequestException, OSError) as exc:
+                failed += 1  # never the URL or the exception's text (it may hold the URL) in the log
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                log.warning(
+                    "alarms.webhook-failed",
+                    extra={"installation": installation_id, "error": type(exc).__name__, "status": status},
+                )
+                continue
+            alarm_store.mark_notified(alarm, now)
+            announced += 1
+    return announced, failed
+
+
+def _early_retrain(runtime: Runtime, installation_id: int, now: datetime, retrain: Retrain) -> bool:
+    """Ask for the retrain now, unless one ran or was asked for in the last 24 hours."""
+    attempt = training_attempts.latest(runtime.redis, installation_id)
+    asked = alarm_store.early_retrain_at(runtime.redis, installation_id)
+    recent = [at for at in (attempt.at if attempt else None, asked) if at is not None]
+    if any(now - at < RETRAIN_QUIET for at in recent):
+        return False
+    retrain(installation_id)
+    alarm_store.mark_early_retrain(runtime.redis, installation_id, now)
+    log.info("alarms.early-retrain", extra={"installation": installation_id})
+    return True
+
+
+def evaluate_installation(
+    runtime: Runtime,
+    installation_id: int,
+    now: datetime,
+    *,
+    build_report: ReportBuilder,
+    post: Post | None = None,
+    retrain: Retrain | None = None,
+) -> Evaluation:
+    """One evaluation of one installation's alarms (see the module's docstring)."""
+    report = build_report(runtime, installation_id, now)
+    findings = evaluate(report, thresholds_of(runtime, installation_id))
+    result = Evaluation(installation_id)
+    with runtime.sessions.begin() as session:
+        raised, cleared, still = alarm_store.sync(session, installation_id, findings, now)
+        result.raised = [f"{r.kind} {r.subject}".strip() for r in raised]
+        result.cleared = [f"{r.kind} {r.subject}".strip() for r in cleared]
+        result.still = len(still)
+        drift = any(r.kind in DRIFT_KINDS for r in raised)
+    if result.raised or result.cleared:
+        log.info(
+            "alarms.changed",
+            extra={"installation": installation_id, "raised": result.raised, "cleared": result.cleared},
+        )
+    result.announced, result.unannounced = notify(runtime, installation_id, now, post or http_post(runtime))
+    if drift and retrain is not None:
+        result.retrain = _early_retrain(runtime, installation_id, now, retrain)
+    return result
+
+
+def monitor_all(
+    runtime: Runtime,
+    now: datetime,
+    *,
+    build_report: ReportBuilder | None = None,
+    post: Post | None = None,
+    retrain: Retrain | None = None,
+) -> Sequence[Evaluation]:
+    """Evaluate every working installation; one that fails is logged and the others go on."""
+    with runtime.sessions() as session:
+        working = [i.id for i in installations.list_all(session) if i.status in installations.WORKING]
+    builder = build_report or report_builder()
+    done: list[Evaluation] = []
+    for installation_id in working:
+        try:
+            done.append(
+                evaluate_installation(
+                    runtime, installation_id, now, build_report=builder, post=post, retrain=retrain
+                )
+            )
+        except Exception as exc:  # one installation's failure must not stop the others
+            log.exception(
+                "alarms.evaluate-failed", extra={"installation": installation_id, "error": type(exc).__name__}
+            )
+    return done
