@@ -20,12 +20,13 @@ candidate weights), what the rep received against what their weight entitled the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import chain, compress
 
 import numpy as np
 import numpy.typing as npt
 
-from monitoring.frames import MonitorInput
+from monitoring.frames import MonitorInput, RoutingLog
 from monitoring.report import FairnessLedger, LedgerRow
 from monitoring.stats import sums
 
@@ -96,15 +97,25 @@ def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
     )
 
 
-def _rows(
-    data: MonitorInput,
-    usable: npt.NDArray[np.bool_],
-    decision: Ints,
-    values: Floats,
-    total: Floats,
-    notes: list[str],
-) -> list[LedgerRow]:
-    log = data.routing
+@dataclass(frozen=True)
+class Cells:
+    """Per pool (codes in ``pools``) and per pool x rep cell (pool * len(reps) + rep)."""
+
+    pools: dict[str, int]
+    reps: dict[str, int]
+    decisions: Ints  # per pool
+    weight_sum: Floats  # per cell: sum over the pool's decisions of w_rep / sum(w)
+    leads: Ints
+    expected: Floats  # per cell: sum of (imputed) probabilities
+    pool_expected: Floats
+    plain: npt.NDArray[np.bool_]  # per pool: no probability to weigh by
+    low: Floats  # per cell: the smallest multiplier applied (inf: none)
+    high: Floats
+
+
+def _cells(
+    log: RoutingLog, usable: npt.NDArray[np.bool_], decision: Ints, values: Floats, total: Floats
+) -> Cells:
     pool_index: dict[str, int] = {}
     rep_index: dict[str, int] = {}
     pool = _codes([NO_POOL if p is None else str(p) for p in log.pool[usable]], pool_index)
@@ -114,59 +125,74 @@ def _rows(
     candidate = _codes(list(compress(keys, entry.tolist())), rep_index)
     pools, reps = len(pool_index), len(rep_index)
     cells = pools * reps
-    # the pool code of each entry: decisions' positions among the usable ones
-    position = np.cumsum(usable) - 1
+    position = np.cumsum(usable) - 1  # a decision's place among the usable ones
     entry_pool = pool[position[decision[entry]]]
     share = values[entry] / total[decision[entry]]
-    weight_sum = sums(entry_pool * reps + candidate, share, cells)
-    per_pool = np.bincount(pool, minlength=pools)
     owned = pool * reps + owner
-    leads = np.bincount(owned, minlength=cells)
     probability = log.probability[usable]
     mean = _pool_mean_probability(pool, probability, pools)
-    imputed = np.where(np.isnan(probability), mean[pool], probability)
-    no_model = np.isnan(mean)
-    expected = sums(owned, np.nan_to_num(imputed, nan=0.0), cells)
-    pool_expected = sums(pool, np.nan_to_num(imputed, nan=0.0), pools)
+    imputed = np.nan_to_num(np.where(np.isnan(probability), mean[pool], probability), nan=0.0)
+    pool_expected = sums(pool, imputed, pools)
     low, high = _cell_extremes(owned, log.multiplier[usable], cells)
+    return Cells(
+        pools=pool_index,
+        reps=rep_index,
+        decisions=np.bincount(pool, minlength=pools),
+        weight_sum=sums(entry_pool * reps + candidate, share, cells),
+        leads=np.bincount(owned, minlength=cells),
+        expected=sums(owned, imputed, cells),
+        pool_expected=pool_expected,
+        plain=np.isnan(mean) | (pool_expected <= 0),
+        low=low,
+        high=high,
+    )
+
+
+def _row(
+    data: MonitorInput, cells: Cells, pool_name: str, owner_id: str, names: dict[str, str]
+) -> LedgerRow | None:
+    p = cells.pools[pool_name]
+    c = p * len(cells.reps) + cells.reps[owner_id]
+    if cells.weight_sum[c] == 0 and cells.leads[c] == 0:
+        return None
+    weight_share = float(cells.weight_sum[c] / cells.decisions[p])
+    lead_share = float(cells.leads[c] / cells.decisions[p])
+    expected_share = lead_share if cells.plain[p] else float(cells.expected[c] / cells.pool_expected[p])
+    gap = expected_share - weight_share
+    return LedgerRow(
+        pool=pool_name,
+        owner_id=owner_id,
+        name=names.get(owner_id, owner_id),
+        weight_share=weight_share,
+        lead_share=lead_share,
+        expected_share=expected_share,
+        drift=gap,
+        within_tolerance=bool(abs(gap) <= data.weight_tolerance + BOUND_SLACK),
+        multiplier_min=float(cells.low[c]) if np.isfinite(cells.low[c]) else None,
+        multiplier_max=float(cells.high[c]) if np.isfinite(cells.high[c]) else None,
+        leads=int(cells.leads[c]),
+        expected_conversions=float(cells.expected[c]),
+    )
+
+
+def _rows(
+    data: MonitorInput,
+    usable: npt.NDArray[np.bool_],
+    decision: Ints,
+    values: Floats,
+    total: Floats,
+    notes: list[str],
+) -> list[LedgerRow]:
+    cells = _cells(data.routing, usable, decision, values, total)
     names = {rep.owner_id: rep.name for rep in data.reps}
-    pool_names = sorted(pool_index, key=lambda p: p)
-    rep_names = sorted(rep_index)
-    plain = [
-        name for name in pool_names if no_model[pool_index[name]] or pool_expected[pool_index[name]] <= 0
-    ]
+    plain = [name for name in sorted(cells.pools) if cells.plain[cells.pools[name]]]
     if plain:
         notes.append(
             "fairness: no probabilities in pool(s) "
             + ", ".join(plain)
             + ": expected share taken as lead share"
         )
-    rows = []
-    for pool_name in pool_names:
-        p = pool_index[pool_name]
-        for owner_id in rep_names:
-            c = p * reps + rep_index[owner_id]
-            if weight_sum[c] == 0 and leads[c] == 0:
-                continue
-            weight_share = float(weight_sum[c] / per_pool[p])
-            lead_share = float(leads[c] / per_pool[p])
-            plain_pool = no_model[p] or pool_expected[p] <= 0
-            expected_share = lead_share if plain_pool else float(expected[c] / pool_expected[p])
-            gap = expected_share - weight_share
-            rows.append(
-                LedgerRow(
-                    pool=pool_name,
-                    owner_id=owner_id,
-                    name=names.get(owner_id, owner_id),
-                    weight_share=weight_share,
-                    lead_share=lead_share,
-                    expected_share=expected_share,
-                    drift=gap,
-                    within_tolerance=bool(abs(gap) <= data.weight_tolerance + BOUND_SLACK),
-                    multiplier_min=float(low[c]) if np.isfinite(low[c]) else None,
-                    multiplier_max=float(high[c]) if np.isfinite(high[c]) else None,
-                    leads=int(leads[c]),
-                    expected_conversions=float(expected[c]),
-                )
-            )
-    return rows
+    rows = (
+        _row(data, cells, pool, owner, names) for pool in sorted(cells.pools) for owner in sorted(cells.reps)
+    )
+    return [row for row in rows if row is not None]

@@ -140,13 +140,19 @@ def _pct(share: float) -> str:
 
 
 def moved_words(binned: Binned) -> str:
-    """The bin whose share changed most, in words: "empty 2% -> 61%", "'vp' 31% -> 48%"."""
+    """What moved most, in words: the share of empty values ("empty 2% -> 61%") when it changed at
+    least as much as any value's share among the non-empty values ("'vp' 31% -> 48%"), else that
+    value's (so a field going empty is named as such, not as its other values thinning out)."""
     before, now = shares(binned.reference), shares(binned.current)
-    change = np.abs(now - before)
-    if change.max() == 0:
+    empty_change = abs(float(now[-1] - before[-1]))
+    filled_before, filled_now = shares(binned.reference[:-1]), shares(binned.current[:-1])
+    change = np.abs(filled_now - filled_before)
+    if empty_change == 0 and change.max() == 0:
         return "no change"
+    if empty_change >= change.max():
+        return f"empty {_pct(float(before[-1]))} -> {_pct(float(now[-1]))}"
     b = int(np.argmax(change))
-    return f"{binned.labels[b]} {_pct(float(before[b]))} -> {_pct(float(now[b]))}"
+    return f"{binned.labels[b]} {_pct(float(filled_before[b]))} -> {_pct(float(filled_now[b]))}"
 
 
 def feature_shift(feature: str, before: list[object], now: list[object]) -> FeatureShift:

@@ -23,7 +23,6 @@ from monitoring.thresholds import Thresholds, parse
 from scoring.icp import load_icp
 from storage import alarm_webhook, installations, training_attempts
 from storage import alarms as alarm_store
-from storage.tables import AlarmRow
 from storage.vault import VaultError
 from workers.services.config_hash import config_texts
 from workers.services.connections import http_session
@@ -69,12 +68,12 @@ def thresholds_of(runtime: Runtime, installation_id: int) -> Thresholds:
     return thresholds
 
 
-def _label(row: AlarmRow) -> str:
+def _label(row: alarm_store.AlarmRow) -> str:
     kind = row.kind.replace("_", " ")
     return f"{kind} ({row.subject})" if row.subject else kind
 
 
-def message(row: AlarmRow, link: str, tenant: str) -> dict[str, object]:
+def message(row: alarm_store.AlarmRow, link: str, tenant: str) -> dict[str, object]:
     """The Slack-compatible body announcing an alarm raised, or cleared when ``row.cleared_at``."""
     since = f"{row.since:%Y-%m-%d %H:%M} UTC" if row.since else "unknown"
     if row.cleared_at is None:
