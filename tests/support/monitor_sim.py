@@ -331,3 +331,54 @@ def start(sessions: Any, redis: Any, seed: int, *, leads_per_week: int = 500, ic
 
 
 Builder = Callable[[Any, int, datetime], Any]
+
+
+def report_builder() -> Builder:
+    """The beat job's report builder: ``workers.services.monitor.report_for`` once it exists; until
+    then the same composition by hand (``monitor_input_for``, then ``monitoring.compute.monitor``)."""
+    from workers.services import monitor as service
+
+    built = getattr(service, "report_for", None)
+    if built is not None:
+        return built  # type: ignore[no-any-return]
+    from monitoring.compute import monitor
+
+    def report_for(runtime: Any, installation_id: int, now: datetime) -> Any:
+        return monitor(service.monitor_input_for(runtime, installation_id, now), installation_id)
+
+    return report_for
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One evaluation by the beat job: what it raised and cleared, and every alarm open after it
+    (kind, subject, cause), with the report it evaluated."""
+
+    raised: list[str]
+    cleared: list[str]
+    open: list[tuple[str, str, str]]
+    report: Any
+
+    def kinds(self) -> set[str]:
+        return {kind for kind, _subject, _cause in self.open}
+
+
+def evaluate(sim: Sim, runtime: Any, posted: list[dict[str, object]] | None = None) -> Outcome:
+    """The monitor beat job's evaluation of the simulated installation at ``sim.now()``."""
+    from storage import alarms
+    from workers.services.alarms import evaluate_installation
+
+    build = report_builder()
+    reports: list[Any] = []
+
+    def keep(rt: Any, installation_id: int, now: datetime) -> Any:
+        reports.append(build(rt, installation_id, now))
+        return reports[-1]
+
+    sink = posted if posted is not None else []
+    result = evaluate_installation(
+        runtime, sim.installation_id, sim.now(), build_report=keep, post=lambda _u, body: sink.append(body)
+    )
+    with sim.sessions() as session:
+        rows = [(a.kind, a.subject, a.cause) for a in alarms.open_alarms(session, sim.installation_id)]
+    return Outcome(result.raised, result.cleared, rows, reports[-1])
