@@ -130,7 +130,8 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     numbers = [
         "id",
         _epoch(conn, "scored_at"),
-        "CAST(substr(tier, 2, 1) AS INTEGER) * 2 + CASE WHEN inputs IS NULL THEN 0 ELSE 1 END",
+        "CAST(substr(tier, 2, 1) AS INTEGER) * 2"
+        " + CASE WHEN inputs IS NULL OR CAST(inputs AS TEXT) = 'null' THEN 0 ELSE 1 END",
         f"COALESCE(CAST(ROUND(priority * {SCALE}) AS BIGINT), -1)",
         f"COALESCE(CAST(ROUND(probability * {SCALE}) AS BIGINT), -1)",
     ]
@@ -258,7 +259,7 @@ def _sample(
         sql = f"SELECT {joined} FROM scores WHERE id IN ({marks})"  # noqa: S608 - placeholders only
         text = conn.exec_driver_sql(sql, tuple(int(i) for i in ids)).scalar()
         if text:  # one JSON array per chunk: one parse, not one per row
-            rows.extend(r for r in json.loads(f"[{text}]") if isinstance(r, dict))
+            rows.extend(r for r in json.loads(f"[{text}]") if isinstance(r, dict))  # JSON nulls: none
     return rows, int(within.sum())
 
 
@@ -300,7 +301,7 @@ def _weights(values: Sequence[Any]) -> list[Mapping[str, float]]:
         elif isinstance(value, str | bytes):
             key = value.decode() if isinstance(value, bytes) else value
             if key not in parsed:
-                parsed[key] = {str(k): float(v) for k, v in json.loads(key).items()}
+                parsed[key] = {str(k): float(v) for k, v in (json.loads(key) or {}).items()}
             out.append(parsed[key])
         else:
             out.append({str(k): float(v) for k, v in value.items()})
@@ -317,7 +318,8 @@ def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
         return f"COALESCE(CAST(ROUND({column} * {SCALE}) AS BIGINT), -1)"
 
     def nullable(column: str) -> str:
-        return f"COALESCE({column}, '{NULL_MARK}')"
+        mark = "char(30)" if conn.dialect.name == "sqlite" else "chr(30)"  # NULL_MARK
+        return f"COALESCE(CAST({column} AS TEXT), {mark})"
 
     stamps = ("decided_at", "record_created_at", "first_touch_at", "sla_due")
     words = ("owner_id", "queue", "pool", "rule", "status", "weights")

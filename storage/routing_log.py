@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from routing.types import Decision
@@ -46,7 +46,7 @@ def record(
         pool=decision.pool,
         probability=probability,
         multiplier=decision.multiplier,
-        weights={k: float(v) for k, v in decision.weights.items()} if decision.weights else None,
+        weights={k: float(v) for k, v in decision.weights.items()} if decision.weights else null(),
         record_created_at=record_created_at,
     )
     if decided_at is not None:

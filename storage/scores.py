@@ -10,7 +10,7 @@ from datetime import datetime
 from numbers import Integral, Real
 from typing import Any, TypeAlias
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from storage.tables import ScoreRow
@@ -135,6 +135,6 @@ def add(session: Session, installation_id: int, new: NewScore) -> None:
             scored_at=new.scored_at,
             last_engaged_at=new.last_engaged_at,
             priority=new.priority,
-            inputs=new.inputs,
+            inputs=new.inputs if new.inputs is not None else null(),  # SQL NULL, not JSON null
         )
     )
