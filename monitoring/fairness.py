@@ -8,7 +8,8 @@ candidate weights), what the rep received against what their weight entitled the
   pool's reps, and a rep on leave for half the period is entitled to about half their full share
   (averaging only over the decisions a rep was a candidate in would promise them leads they could
   not take, and the shares would no longer add up).
-- ``lead_share``: the rep's share of the pool's decisions.
+- ``lead_share``: the rep's share of the pool's decisions. A decision the CRM refused (or with no
+  owner) gave nobody a lead and is left out of the ledger altogether.
 - ``expected_share``: the rep's share of the pool's expected conversions (the sum of calibrated
   probabilities at routing time); a decision without a probability counts as the pool's mean
   probability, and in a pool with no probability at all (the rules scored every lead) each decision
@@ -31,6 +32,7 @@ from monitoring.report import FairnessLedger, LedgerRow
 from monitoring.stats import sums
 
 NO_POOL = "(no pool)"
+REFUSED = "refused"  # storage.statuses.DecisionStatus.REFUSED
 BOUND_SLACK = 1e-9  # rounding in a stored multiplier is not a breach of the floor or cap
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -72,8 +74,13 @@ def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
     values = np.fromiter(chain.from_iterable(w.values() for w in weights), np.float64, int(lengths.sum()))
     decision = np.repeat(np.arange(lengths.size), lengths)
     total = sums(decision, values, lengths.size)
-    usable = (lengths > 0) & np.isfinite(total) & (total > 0)
-    broken = int(np.count_nonzero((lengths > 0) & ~usable))
+    given = np.fromiter(
+        (o is not None and s != REFUSED for o, s in zip(log.owner, log.status, strict=True)),
+        np.bool_,
+        len(weights),
+    )
+    usable = (lengths > 0) & given & np.isfinite(total) & (total > 0)
+    broken = int(np.count_nonzero((lengths > 0) & given & ~usable))
     if broken:
         notes.append(f"fairness: {broken} decisions whose candidates' weights sum to 0 were left out")
     ledger = FairnessLedger(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,7 @@ Flags = npt.NDArray[np.bool_]
 def member(values: Texts, allowed: Iterable[str]) -> Flags:
     """Which entries of an object array of str/None are in ``allowed``."""
     wanted = frozenset(allowed)
-    return np.fromiter((v in wanted for v in values), np.bool_, len(values))
+    return np.fromiter(map(wanted.__contains__, values), np.bool_, len(values))
 
 
 def span_times(start: npt.NDArray[np.datetime64], end: npt.NDArray[np.datetime64]) -> Times:
@@ -46,7 +47,8 @@ def span_times(start: npt.NDArray[np.datetime64], end: npt.NDArray[np.datetime64
 def owner_counts(owner: Texts, chosen: Flags, reps: Sequence[RepFacts]) -> dict[str, int]:
     """Per rep (by owner id), the chosen decisions owned by them."""
     index = {rep.owner_id: i for i, rep in enumerate(reps)}
-    codes = np.fromiter((index.get(o, -1) if o is not None else -1 for o in owner[chosen]), np.int64)
+    owners = owner[chosen]
+    codes = np.fromiter(map(index.get, owners, repeat(-1)), np.int64, len(owners))
     counts = np.bincount(codes[codes >= 0], minlength=len(reps))
     return {rep.owner_id: int(counts[i]) for i, rep in enumerate(reps)}
 

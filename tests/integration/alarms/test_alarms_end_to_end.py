@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from storage import installations, training_attempts
 from storage.vault import Vault
 from tests.support import admin_web as admin_web_support
-from tests.support.admin_web import cli, make_app, sign_in
+from tests.support.admin_web import cli, csrf_of, make_app, sign_in
 from tests.support.monitor_reports import emptied_field, healthy, with_routing
 from workers import tasks
 from workers.celery_app import make_celery
@@ -256,3 +257,30 @@ def test_the_banner_shows_nothing_of_an_installation_the_admin_was_not_granted(w
     assert hidden.status_code == 404 and "inactive" not in hidden.get_data(as_text=True)
     shown = html.unescape(browser.get(f"/installations/{people['one']}").get_data(as_text=True))
     assert "Bo is inactive but owns 3 open leads leadq routed to them" in shown
+
+
+def test_the_configuration_page_shows_the_webhook_masked(web_settings, people, monkeypatch):
+    one = people["one"]
+    browser = make_app(web_settings).test_client()
+    assert sign_in(browser, "alice").status_code == 302
+    assert "are POSTed to: not set" in browser.get(f"/installations/{one}/config").get_data(as_text=True)
+    assert cli(web_settings, monkeypatch, ["alarms", "webhook", str(one), HOOK]).exit_code == 0
+    page = html.unescape(browser.get(f"/installations/{one}/config").get_data(as_text=True))
+    assert "are POSTed to: https://hooks.example.com/…" in page
+    assert "s3cr3t" not in page and "T0001" not in page
+
+
+def test_the_admin_app_refuses_a_bad_threshold_and_names_its_line(web_settings, people, sessions):
+    one = people["one"]
+    browser = make_app(web_settings).test_client()
+    assert sign_in(browser, "alice").status_code == 302
+    token = csrf_of(browser.get(f"/installations/{one}/config").get_data(as_text=True))
+    icp = "[monitoring]\nece = 3\n"
+    answer = browser.post(
+        f"/installations/{one}/config", data={"csrf_token": token, "icp": icp, "routing": ""}
+    )
+    assert answer.status_code == 400
+    words = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(answer.get_data(as_text=True))).split())
+    assert "Line 2: ece = 3 monitoring.ece: must be above 0 and at most 1" in words
+    with sessions() as db:
+        assert installations.get(db, one).pending_icp_toml is None

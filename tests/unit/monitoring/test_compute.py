@@ -59,3 +59,16 @@ def test_the_same_input_gives_the_same_report() -> None:
     first, second = monitor(data, 1), monitor(data, 1)
     assert dataclasses.asdict(first) == dataclasses.asdict(second)
     assert monitor(synthetic_input(5_000, seed=11), 1) == first
+
+
+def test_a_shifted_newest_week_is_flagged_by_psi_and_named() -> None:
+    data = synthetic_input(20_000, seed=4)
+    newest = data.inputs[-1]
+    shifted_rows = [{**row, "employees": row["employees"] * 8 + 500} for row in newest.rows]
+    inputs = [*data.inputs[:-1], dataclasses.replace(newest, rows=shifted_rows)]
+    report = monitor(dataclasses.replace(data, inputs=inputs), 1)
+    top = report.drift.top_moved[0]
+    assert top.feature == "employees" and top.psi > 0.25
+    assert top.moved.endswith("and over 10% -> 57%")  # the top reference decile now holds 57%
+    steady = monitor(data, 1).drift
+    assert all(shift.psi < 0.25 for shift in steady.features), steady.features
