@@ -73,21 +73,30 @@ def world(seed: int, records: int = 2000) -> World:
     trained = train_crm_model(examples, ICP, version=f"m-seed{seed}")
     assert trained.model is not None, trained.why
     people = tuple((p, a, truth.propensity[p.ref.record_id]) for p, a in sandbox_people(portal))
-    owners = tuple(
-        (o["id"], f"{o['firstName']} {o['lastName']}") for o in portal.owners if not o["archived"]
-    )
+    owners = tuple((o["id"], f"{o['firstName']} {o['lastName']}") for o in portal.owners if not o["archived"])
     return World(seed, people, trained.model, examples, owners)
 
 
-def team_text(owners: tuple[tuple[str, str], ...], *, capacity: int = 60, inactive: str = "") -> str:
+def team_text(
+    owners: tuple[tuple[str, str], ...],
+    *,
+    capacity: int = 60,
+    inactive: str = "",
+    floor_cap: tuple[float, float] | None = None,
+) -> str:
     """The routing file: the CRM's active owners as reps of one team in the "all" pool (as the demo
-    builds them from the owner list), with weights and an open-lead capacity; L1 and L2 go to them."""
+    builds them from the owner list), with weights and an open-lead capacity; L1 and L2 go to them.
+    ``floor_cap``: the performance step's floor and cap, with a light prior (2 outcomes) so a rep's
+    own record moves them (default: the shipped 0.5, 2.0 and 20)."""
     reps = "\n".join(
         f'[[reps]]\nowner_id = "{oid}"\nname = "{name}"\nrole = "ae"\nopen_capacity = {capacity}\n'
         f"weight = {WEIGHTS[i % len(WEIGHTS)]}\n" + ("active = false\n" if oid == inactive else "")
         for i, (oid, name) in enumerate(owners)
     )
-    return f'[pools]\nL1 = "all"\nL2 = "all"\n\n{reps}'
+    performance = (
+        f"[performance]\nfloor = {floor_cap[0]}\ncap = {floor_cap[1]}\nprior = 2\n\n" if floor_cap else ""
+    )
+    return f'[pools]\nL1 = "all"\nL2 = "all"\n\n{performance}{reps}'
 
 
 def shifted(value: Any, delta: timedelta) -> Any:
@@ -193,7 +202,14 @@ class Sim:
                 reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
                 engaged = person.engagement.last_engaged_at
                 stored = new_score(
-                    person.ref, person.version, score, reasons, score.model_version, at, engaged, f.model_row()
+                    person.ref,
+                    person.version,
+                    score,
+                    reasons,
+                    score.model_version,
+                    at,
+                    engaged,
+                    f.model_row(),
                 )
                 scores.add(session, self.installation_id, stored)
                 decision = None
@@ -314,20 +330,31 @@ class Sim:
         return version
 
 
-def start(sessions: Any, redis: Any, seed: int, *, leads_per_week: int = 500, icp: Icp = ICP) -> Sim:
-    """A new installation on ``sessions`` with the seed's model as its champion and its team."""
+def start(
+    sessions: Any, redis: Any, seed: int, *, leads_per_week: int = 500, routing: str | None = None
+) -> Sim:
+    """A new installation on ``sessions`` with the seed's model as its champion and its team
+    (``routing``: the routing file, by default ``team_text`` of the seed's owners)."""
     w = world(seed)
-    text = team_text(w.owners)
+    text = routing or team_text(w.owners)
     decided = sorted(e.decided_at for e in w.examples)
     with sessions.begin() as session:
         row = installations.upsert_installation(session, CrmKind.HUBSPOT, f"sim-{seed}")
         row.routing_toml = text
         models_registry.save_version(
-            session, row.id, w.model.version, w.model.to_bytes(), {}, window_start=decided[0], window_end=decided[-1]
+            session,
+            row.id,
+            w.model.version,
+            w.model.to_bytes(),
+            {},
+            window_start=decided[0],
+            window_end=decided[-1],
         )
         models_registry.promote(session, row.id, w.model.version, "first model")
         installation_id = row.id
-    return Sim(w, sessions, redis, installation_id, text, w.model, random.Random(seed), leads_per_week=leads_per_week)
+    return Sim(
+        w, sessions, redis, installation_id, text, w.model, random.Random(seed), leads_per_week=leads_per_week
+    )
 
 
 Builder = Callable[[Any, int, datetime], Any]
