@@ -25,8 +25,8 @@ from typing import Any
 
 from core.records import Account, CrmKind, Engagement, ObjectType, Person, RecordRef, Tier, Verdict
 from routing.config import load_routing, segment_of
-from routing.reroute import Assignment
 from routing.decide import route
+from routing.reroute import Assignment
 from routing.service import reroute, route_and_commit
 from routing.state import week_key
 from routing.types import RoutingConfig, RoutingLead, Snapshot
@@ -34,7 +34,7 @@ from sandbox.clock import ManualClock
 from sandbox.hubspot.store import Portal
 from sandbox.seed import DEFAULT_ANCHOR, seed_portal
 from scoring.features import person_features
-from scoring.icp import Icp, load_icp
+from scoring.icp import load_icp
 from scoring.leadmodel import LeadModel
 from scoring.score import score_people
 from scoring.training import Example, train_crm_model
@@ -170,7 +170,7 @@ class Sim:
     def new_lead(self, index: int, created: datetime, scored: datetime) -> Lead:
         person, account, propensity = self.rng.choice(self.world.people)
         moved = shifted(person, scored - DEFAULT_ANCHOR)
-        blanks = {name: None for name in self.blank}
+        blanks = dict.fromkeys(self.blank)
         ref = RecordRef(CrmKind.HUBSPOT, str(self.world.seed), ObjectType.CONTACT, f"w{self.week}-{index}")
         lead = replace(moved, ref=ref, owner_id=None, created_at=created, **blanks)
         p = 1 / (1 + math.exp(-(logit(propensity) + self.propensity_shift)))
@@ -257,7 +257,7 @@ class Sim:
             open_ids = {r.id for r in routing_log.open_assignments(session, self.installation_id)}
             touched = {row_id: at for at, row_id, _ in due if row_id in open_ids}
             routing_log.mark_first_touch(session, touched)
-            for at, row_id, owner in due:
+            for _at, row_id, owner in due:
                 if row_id in open_ids:
                     routing_log.set_status(session, row_id, DecisionStatus.WORKED)
                     state.release(owner)
