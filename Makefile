@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint test-sqlite test-postgres test-sqlite-1 test-sqlite-2 test-postgres-1 test-postgres-2 bench audit clean
+.PHONY: demo test lint test-sqlite test-postgres bench audit clean
 
 # The first run takes a while, so each slow step says what it does and how long it usually takes, and
 # a ticker prints how long it has been going every 10 s (pip and venv are silent for long stretches);
@@ -33,16 +33,18 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The suite waits on real services far more than it computes, so `make test` runs it as four pytest
-# processes side by side: each backend in two shards (whole test files, dealt out by their measured
-# durations in tests/durations.json; see tests/support/sharding.py), each shard on its own Redis
-# database (15 and 13 for SQLite, 11 and 10 for PostgreSQL; the benchmarks flush 14 and 12). Each
-# shard's output is printed whole when it ends (make's --output-sync).
+# The suite waits on real services far more than it computes, so `make test` runs it as several
+# pytest processes side by side: each backend in $(SHARDS) shards (whole test files, dealt out by
+# their measured durations in tests/durations.json; see tests/support/sharding.py), each shard on its
+# own Redis database (SQLite: 15, 13, 11; PostgreSQL: 10, 9, 8; the benchmarks flush 14 and 12).
+# Each shard's output is printed whole when it ends (make's --output-sync).
 # `make test-sqlite` / `make test-postgres` run one backend in one process.
+SHARDS ?= 3
+SHARD_LIST := $(shell seq 1 $(SHARDS))
+REDIS_SQLITE_DBS := 15 13 11 7 6
+REDIS_PG_DBS := 10 9 8 5 4
 REDIS_SQLITE ?= $(or $(LEADQ_TEST_REDIS_URL),redis://127.0.0.1:6379/15)
-REDIS_SQLITE_2 ?= redis://127.0.0.1:6379/13
-REDIS_PG ?= $(or $(LEADQ_TEST_REDIS_URL_PG),redis://127.0.0.1:6379/11)
-REDIS_PG_2 ?= redis://127.0.0.1:6379/10
+REDIS_PG ?= $(or $(LEADQ_TEST_REDIS_URL_PG),redis://127.0.0.1:6379/10)
 # Extra pytest options for every shard, e.g. `make test PYTEST_ARGS=--durations=30` (the slowest
 # steps). `make test LEADQ_TEST_DURATIONS_OUT=var/durations` records each file's seconds; then
 # `.venv/bin/python -m tests.support.sharding merge var/durations` updates tests/durations.json.
@@ -56,20 +58,15 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	LEADQ_TEST_REDIS_URL=$(REDIS_PG) $(PG_RUN)
 
-test-sqlite-1: $(STAMP)
-	LEADQ_TEST_SHARD=1/2 LEADQ_TEST_REDIS_URL=$(REDIS_SQLITE) $(SQLITE_RUN)
+test-sqlite-%: $(STAMP)
+	LEADQ_TEST_SHARD=$*/$(SHARDS) LEADQ_TEST_REDIS_URL=redis://127.0.0.1:6379/$(word $*,$(REDIS_SQLITE_DBS)) $(SQLITE_RUN)
 
-test-sqlite-2: $(STAMP)
-	LEADQ_TEST_SHARD=2/2 LEADQ_TEST_REDIS_URL=$(REDIS_SQLITE_2) $(SQLITE_RUN)
-
-test-postgres-1: $(STAMP)
-	LEADQ_TEST_SHARD=1/2 LEADQ_TEST_REDIS_URL=$(REDIS_PG) $(PG_RUN)
-
-test-postgres-2: $(STAMP)
-	LEADQ_TEST_SHARD=2/2 LEADQ_TEST_REDIS_URL=$(REDIS_PG_2) $(PG_RUN)
+test-postgres-%: $(STAMP)
+	LEADQ_TEST_SHARD=$*/$(SHARDS) LEADQ_TEST_REDIS_URL=redis://127.0.0.1:6379/$(word $*,$(REDIS_PG_DBS)) $(PG_RUN)
 
 test: lint
-	$(MAKE) --no-print-directory -j4 --output-sync=target test-sqlite-1 test-sqlite-2 test-postgres-1 test-postgres-2
+	$(MAKE) --no-print-directory -j$(words $(SHARD_LIST) $(SHARD_LIST)) --output-sync=target \
+	  $(foreach i,$(SHARD_LIST),test-sqlite-$(i) test-postgres-$(i))
 
 # Every benchmark in bench/ (outside CI: about 20 minutes); figures in var/bench/figures.json.
 bench: $(STAMP)

@@ -7,6 +7,7 @@ has them), and what to check. Pure: storage keeps them (``storage.alarms.sync``)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -16,6 +17,10 @@ from monitoring.finding import month_start, pct, week_start
 from monitoring.report import CohortRow, MonitorReport
 from monitoring.routing_alarms import ROUTING_FINDERS
 from monitoring.thresholds import Thresholds
+
+
+def _window(label: str) -> str:
+    return f"the {label}" if label.startswith("training") else label
 
 
 def _enough_records(report: MonitorReport, t: Thresholds) -> bool:
@@ -56,7 +61,7 @@ def missing_rate(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
             "missing_rate",
             f.feature,
             f"'{f.feature}' arrives empty: {pct(f.missing_before)} -> {pct(f.missing_now)} of "
-            f"{d.current}'s leads ({d.reference}: {pct(f.missing_before)})",
+            f"{d.current}'s leads (compared with {_window(d.reference)})",
             week_start(d.current),
             f"the form or CRM field mapping that fills {f.feature}",
             {"before": f.missing_before, "now": f.missing_now, "week": d.current},
@@ -187,9 +192,14 @@ def lift(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
 
 
 def top30_capture(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
+    """Below the bar by more than twice its standard error over the conversions (noise never fires)."""
     perf = report.performance
     capture = perf.top30_capture
-    if capture is None or capture >= t.top30_capture or not _decided_enough(report, t):
+    conversions = sum(rate.hits for c in perf.cohorts for rate in c.conversion.values())
+    if capture is None or not conversions or not _decided_enough(report, t):
+        return []
+    margin = 2 * math.sqrt(capture * (1 - capture) / conversions)
+    if capture >= t.top30_capture - margin:
         return []
     since = _low_since(
         perf.cohorts, lambda c: c.top30_capture is not None and c.top30_capture < t.top30_capture
@@ -198,11 +208,11 @@ def top30_capture(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
         AlarmFinding(
             "top30_capture",
             "",
-            f"the top 30% by score holds only {pct(capture)} of conversions "
+            f"the top 30% by score holds only {pct(capture)} of {conversions} conversions "
             f"(alarm below {pct(t.top30_capture)})",
             since,
             "which leads convert from low tiers: a source or persona the ICP underrates",
-            {"capture": capture},
+            {"capture": capture, "conversions": conversions},
         )
     ]
 

@@ -33,17 +33,19 @@ def parked_share(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
 
 def sla_breaches(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
     r = report.routing
-    if r.sla_breaches <= t.sla_breaches:
+    share = r.sla_breaches / r.decisions if r.decisions else None
+    if r.sla_breaches <= t.sla_breaches or share is None or share <= t.sla_breach_share:
         return []
     return [
         AlarmFinding(
             "sla_breaches",
             "",
-            f"{r.sla_breaches} leads missed their SLA (open past it, or first worked after it; "
-            f"alarm above {t.sla_breaches})",
+            f"{r.sla_breaches} leads missed their SLA in the last 4 weeks ({pct(share)} of "
+            f"{r.decisions} routing decisions; open past it, or first worked after it; alarm above "
+            f"{t.sla_breaches} and {pct(t.sla_breach_share)})",
             None,
             "the reps' load against capacity and the SLA re-routing rules",
-            {"breaches": r.sla_breaches},
+            {"breaches": r.sla_breaches, "share": share},
         )
     ]
 

@@ -51,7 +51,8 @@ class Thresholds:
     min_records: int = 500  # scored records before the drift alarms may fire
     parked_share: float = 0.10  # share of decisions parked in fallback queues above this
     min_decisions: int = 50  # routing decisions before the parked-share alarm
-    sla_breaches: int = 10  # SLA breaches above this
+    sla_breaches: int = 10  # SLA breaches (last 4 weeks) above this, and ...
+    sla_breach_share: float = 0.20  # ... above this share of the routing decisions
     inactive_owner_leads: int = 1  # open leads owned by an inactive rep, at least this
     fairness: bool = True  # alarm on a rep outside the weight tolerance or a multiplier outside its bounds
     min_ledger_leads: int = 30  # a rep's leads in a pool before their fairness drift may fire
@@ -62,7 +63,7 @@ class Thresholds:
 
 
 DEFAULTS = Thresholds()
-_SHARES = ("missing_rise", "ece", "top30_capture", "parked_share")  # 0-1
+_SHARES = ("missing_rise", "ece", "top30_capture", "parked_share", "sla_breach_share")  # 0-1
 _PSI = ("score_psi", "input_psi")
 _COUNTS = (
     "min_outcomes",

@@ -10,7 +10,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +42,7 @@ WEEKS = 12
 CHUNK = 5000  # ids per IN list of the sample read
 SEPARATOR = chr(31)  # the unit separator: in no id, version or number
 SCALE = 1_000_000  # probabilities and priorities travel as millionths
+KEY = "object_type || ':' || record_id"  # a record's key in the scores and the outcomes
 NULL_MARK = chr(30)  # a text column's NULL (the aggregates skip NULLs: it would shift the rows)
 NEVER = np.iinfo(np.int64).max  # an open record's outcome time, for comparisons
 NAT_INT = np.iinfo(np.int64).min  # NaT's integer
@@ -83,7 +83,7 @@ class _Scores:
 
     ids: npt.NDArray[np.int64]
     record: npt.NDArray[np.int64]  # a code per (object type, record id): the index into ``keys``
-    keys: list[tuple[str, str]]
+    keys: list[str]  # "object type:record id"
     at: npt.NDArray[np.int64]  # epoch seconds
     tier: Codes
     priority: Floats
@@ -130,22 +130,20 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     numbers = [
         "id",
         _epoch(conn, "scored_at"),
-        "CAST(substr(tier, 2, 1) AS INTEGER) * 2"
-        " + CASE WHEN inputs IS NULL OR CAST(inputs AS TEXT) = 'null' THEN 0 ELSE 1 END",
+        # IS NULL reads the row header only: comparing the JSON text would read every document.
+        "CAST(substr(tier, 2, 1) AS INTEGER) * 2 + CASE WHEN inputs IS NULL THEN 0 ELSE 1 END",
         f"COALESCE(CAST(ROUND(priority * {SCALE}) AS BIGINT), -1)",
         f"COALESCE(CAST(ROUND(probability * {SCALE}) AS BIGINT), -1)",
     ]
-    texts = _columns(
-        conn, "scores", [*numbers, "object_type || ':' || record_id", "model_version"], installation_id
-    )
-    index: dict[str, int] = {}
+    texts = _columns(conn, "scores", [*numbers, KEY, "model_version"], installation_id)
     keys = _split(texts[5])
+    index: dict[str, int] = {}  # each record's code, first seen first
     record = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
     tier_inputs = _numbers(texts[2])
     return _Scores(
         ids=_numbers(texts[0]),
         record=record,
-        keys=[tuple(k.split(":", 1)) for k in index],  # type: ignore[misc]
+        keys=list(index),
         at=_numbers(texts[1]),
         tier=(tier_inputs // 2).astype(np.int8),
         priority=_scaled(texts[3]),
@@ -155,16 +153,16 @@ def _score_rows(conn: Connection, installation_id: int) -> _Scores:
     )
 
 
-def _outcomes(conn: Connection, installation_id: int) -> dict[tuple[str, str], tuple[int, int]]:
-    """(object type, record id) -> (outcome code, epoch seconds)."""
-    sql = (
-        f"SELECT object_type, record_id, kind, {_epoch(conn, 'occurred_at')} FROM outcomes "  # noqa: S608 - only constant SQL and the epoch expression are interpolated; the id is bound
-        f"WHERE installation_id = {_mark(conn)}"
+def _outcomes(conn: Connection, installation_id: int) -> dict[str, tuple[int, int]]:
+    """ "object type:record id" -> (outcome code, epoch seconds)."""
+    texts = _columns(
+        conn,
+        "outcomes",
+        [KEY, f"CASE WHEN kind = 'won' THEN {WON} ELSE {LOST} END", _epoch(conn, "occurred_at")],
+        installation_id,
     )
-    return {
-        (o, r): (WON if kind == "won" else LOST, int(at))
-        for o, r, kind, at in conn.exec_driver_sql(sql, (installation_id,))
-    }
+    codes, times = _numbers(texts[1]).tolist(), _numbers(texts[2]).tolist()
+    return dict(zip(_split(texts[0]), zip(codes, times, strict=True), strict=True))
 
 
 def _windows_ends(session: Session, installation_id: int) -> dict[str, int | None]:
@@ -191,7 +189,7 @@ def _empty_leads() -> ScoredLeads:
 
 
 def _leads(
-    scores: _Scores, outcomes: Mapping[tuple[str, str], tuple[int, int]], ends: Mapping[str, int | None]
+    scores: _Scores, outcomes: Mapping[str, tuple[int, int]], ends: Mapping[str, int | None]
 ) -> ScoredLeads:
     """One row per record: its first score (cohort), its decisive score, its outcome."""
     if not len(scores.ids):
@@ -289,23 +287,14 @@ def input_samples(
     return out
 
 
-def _weights(values: Sequence[Any]) -> list[Mapping[str, float]]:
-    """Each decision's weights (empty outside a weighted pool); a pool's weights repeat from decision
-    to decision, so each distinct text is parsed once (the mappings are shared, read-only)."""
-    parsed: dict[str, Mapping[str, float]] = {}
-    out: list[Mapping[str, float]] = []
-    empty: Mapping[str, float] = {}
-    for value in values:
-        if value is None:
-            out.append(empty)
-        elif isinstance(value, str | bytes):
-            key = value.decode() if isinstance(value, bytes) else value
-            if key not in parsed:
-                parsed[key] = {str(k): float(v) for k, v in (json.loads(key) or {}).items()}
-            out.append(parsed[key])
-        else:
-            out.append({str(k): float(v) for k, v in value.items()})
-    return out
+def _weights(values: Sequence[str | None]) -> list[Mapping[str, float]]:
+    """Each decision's weights (empty outside a weighted pool) from their JSON texts; a pool's
+    weights repeat from decision to decision, so each distinct text is parsed once (the mappings
+    are shared, read-only)."""
+    parsed: dict[str | None, Mapping[str, float]] = {None: {}}
+    for text in {v for v in set(values) if v is not None}:
+        parsed[text] = {str(k): float(v) for k, v in (json.loads(text) or {}).items()}
+    return list(map(parsed.__getitem__, values))
 
 
 def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
@@ -332,10 +321,11 @@ def routing_log(conn: Connection, installation_id: int) -> RoutingLog:
         return _numbers(texts[k])[order].view("datetime64[s]")
 
     def column(k: int) -> Texts:
-        values = [None if v == NULL_MARK else v for v in _split(texts[k])]
-        return np.array(values, dtype=object)[order] if values else np.array([], dtype=object)
+        values = np.array(_split(texts[k]), dtype=object)
+        values[values == NULL_MARK] = None
+        return values[order]
 
-    weights = _weights(list(column(12)))
+    weights = _weights(column(12).tolist())
     return RoutingLog(
         decided_at=times(1),
         created_at=times(2),
