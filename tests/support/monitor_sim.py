@@ -1,16 +1,13 @@
-"""Weeks of go-live, simulated on leadq's store as the running product would fill it.
+"""Weeks of go-live, simulated on leadq's store as the running product fills it.
 
-``world(seed)``: the sandbox CRM seeded with ``seed`` (its hidden propensity in ``Truth``), the
-conversion model trained on its closed deals (``scoring.training.train_crm_model``, as the install's
-first retrain does) and its owners. ``Sim`` then plays weeks: each weekday's new leads are drawn from
-the seeded people (their clocks moved so each looks at its scoring time as it did at the seed's
-anchor), scored by ``scoring.score.score_people`` with the champion, stored with
-``storage.scores.add`` (priority and model inputs, ``workers.services.batch.new_score``), routed by
-``routing.service.route_and_commit`` on the Redis routing state and logged by
-``storage.routing_log.record``; reps work their leads (first touch, ``worked``, load released);
-outcomes are drawn from the hidden propensity 2-8 weeks after scoring and stored by
-``storage.outcomes.upsert`` once they happened. The clock is deterministic: every date below is a
-function of the week number and the seed.
+``world(seed)``: the seeded sandbox (hidden propensity in ``Truth``), the model trained on its closed
+deals (``train_crm_model``, as the first retrain does) and its owners. ``Sim`` plays weeks: each
+weekday's new leads, drawn from the seeded people (their clocks moved so each looks at its scoring
+time as it did at the seed's anchor), scored by ``score_people`` with the champion, stored by
+``storage.scores.add`` (priority, model inputs), routed by ``route_and_commit`` on the Redis routing
+state and logged by ``storage.routing_log.record``; reps' first touches; outcomes drawn from the
+hidden propensity 2-8 weeks after scoring, stored by ``storage.outcomes.upsert`` once they happened.
+Deterministic: every time and draw is a function of the seed and the week.
 """
 
 from __future__ import annotations
@@ -195,7 +192,7 @@ class Sim:
         features = [person_features(x.person, x.account, ICP, at) for x in leads]
         scored = score_people([(x.person, x.account) for x in leads], ICP, self.model, at, features=features)
         config, state = self.config, self.state
-        performance = self.performance_record() if self.performance else None
+        performance = dict(self.record) if self.performance else None
         with self.sessions.begin() as session:
             for lead, f, score in zip(leads, features, scored, strict=True):
                 person = lead.person
@@ -266,9 +263,6 @@ class Sim:
             if owner:
                 won, total = self.record.get((owner, segment), (0, 0))
                 self.record[(owner, segment)] = (won + (outcome.kind == "won"), total + 1)
-
-    def performance_record(self) -> dict[tuple[str, str], tuple[int, int]]:
-        return dict(self.record)
 
     def reroute_inactive(self) -> int:
         """The re-routing pass for a deactivated rep: each of their open leads routed again
@@ -357,10 +351,7 @@ def start(
     )
 
 
-Builder = Callable[[Any, int, datetime], Any]
-
-
-def report_builder() -> Builder:
+def report_builder() -> Callable[[Any, int, datetime], Any]:
     """The beat job's report builder: ``workers.services.monitor.report_for`` once it exists; until
     then the same composition by hand (``monitor_input_for``, then ``monitoring.compute.monitor``)."""
     from workers.services import monitor as service
@@ -390,8 +381,9 @@ class Outcome:
         return {kind for kind, _subject, _cause in self.open}
 
 
-def evaluate(sim: Sim, runtime: Any, posted: list[dict[str, object]] | None = None) -> Outcome:
-    """The monitor beat job's evaluation of the simulated installation at ``sim.now()``."""
+def evaluate(sim: Sim, runtime: Any) -> Outcome:
+    """The monitor beat job's evaluation of the simulated installation at ``sim.now()`` (no alarm
+    webhook is set: nothing is posted)."""
     from storage import alarms
     from workers.services.alarms import evaluate_installation
 
@@ -402,10 +394,7 @@ def evaluate(sim: Sim, runtime: Any, posted: list[dict[str, object]] | None = No
         reports.append(build(rt, installation_id, now))
         return reports[-1]
 
-    sink = posted if posted is not None else []
-    result = evaluate_installation(
-        runtime, sim.installation_id, sim.now(), build_report=keep, post=lambda _u, body: sink.append(body)
-    )
+    result = evaluate_installation(runtime, sim.installation_id, sim.now(), build_report=keep)
     with sim.sessions() as session:
         rows = [(a.kind, a.subject, a.cause) for a in alarms.open_alarms(session, sim.installation_id)]
     return Outcome(result.raised, result.cleared, rows, reports[-1])
