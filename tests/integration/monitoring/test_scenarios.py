@@ -135,15 +135,15 @@ def test_d_a_pool_that_parks_leads_raises_the_parked_share_alarm_naming_the_queu
 
 
 FALSE_ALARMS = {  # seed -> the alarms the unchanged seed raised over 12 weekly evaluations (measured)
-    1: "top30_capture",
+    1: "",
     2: "top30_capture",
-    3: "top30_capture, tier_inflation",
+    3: "tier_inflation, top30_capture",
     4: "calibration, top30_capture",
     5: "top30_capture",
     6: "calibration, tier_inflation, top30_capture",
     7: "top30_capture",
     8: "top30_capture",
-    9: "calibration, top30_capture",
+    9: "calibration",
     10: "top30_capture",
 }
 
@@ -153,10 +153,13 @@ FALSE_ALARMS = {  # seed -> the alarms the unchanged seed raised over 12 weekly 
     [
         pytest.param(
             seed,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"raised on the unchanged seed: {kinds} (see the test's docstring)",
-            ),
+            marks=[
+                pytest.mark.xfail(
+                    strict=True, reason=f"raised on the unchanged seed: {kinds} (see the test's docstring)"
+                )
+            ]
+            if kinds
+            else [],
         )
         for seed, kinds in FALSE_ALARMS.items()
     ],
@@ -164,15 +167,15 @@ FALSE_ALARMS = {  # seed -> the alarms the unchanged seed raised over 12 weekly 
 def test_e_no_alarm_fires_on_the_unchanged_seed_over_12_weeks(sessions, redis_client, runtime, seed):
     """The unchanged seed, 12 weeks of go-live evaluated every Monday, shipped thresholds: no alarm.
 
-    Measured false-alarm rate (10 seeds, 500 leads a week, 12 weekly evaluations each): 10 of 10
-    seeds raised at least one alarm, all of them ``top30_capture`` (the top 30% by score captured
-    52-59% of conversions against the 60% default, on a calibrated model with ECE 0.03: MadKudu's
-    bar is not what this model, or the seed's propensity, gives); 3 of 10 ``calibration`` (two with
-    an ECE of 0.12-0.13 on 1,600 outcomes, the sandbox model's real miscalibration on new leads, one
-    at 0.10 at the first evaluation with 200 outcomes, where ECE's sampling noise alone is ~0.06);
-    2 of 10 ``tier_inflation`` (a 2-standard-error rise of L1+L2 week against 4 weeks back, the
-    newest weeks' conversion unknown by construction). Without ``top30_capture``: 5 of 10 seeds, 5
-    alarms in 120 evaluations (4%). No drift, routing or fairness alarm fired on any seed."""
+    Measured false-alarm rate (10 seeds, 500 leads a week, 12 weekly evaluations each, 120 in all):
+    9 of 10 seeds raised at least one alarm. ``top30_capture`` on 8 (the top 30% by score holds
+    52-59% of conversions, on models with an ECE of 0.03-0.06: the 60% default, MadKudu's bar, is
+    above what the seed's model gives, and the 2-standard-error margin only delays the alarm until
+    conversions accumulate); ``calibration`` on 3 (seeds 4 and 6 with an ECE of 0.12-0.13 on 1,600
+    outcomes, the sandbox model's real miscalibration on new leads; seed 9 at 0.12 on 312 outcomes,
+    drifting down to 0.10); ``tier_inflation`` on 2 (a 2-standard-error rise of L1+L2 against four
+    weeks back, the newest weeks' conversion unknown by construction). Without ``top30_capture``: 4
+    of 10 seeds, 5 raisings in 120 evaluations (4%). No drift, routing or fairness alarm fired."""
     sim = monitor_sim.start(sessions, redis_client, seed)
     seen = raised(weeks(sim, runtime, 12))
     assert not seen, sorted(seen)
