@@ -87,14 +87,17 @@ def _inputs(rng: random.Random, tier: int) -> str:
     )
 
 
-def _people(n: int, seed: int) -> list[tuple[str, list[datetime], int, float]]:
-    """(record id, score times, tier, probability) per person, until ``n`` scores in all."""
+def _people(
+    n: int, seed: int, per_person: Sequence[int] = (2, 2, 3), records: int | None = None
+) -> list[tuple[str, list[datetime], int, float]]:
+    """(record id, score times, tier, probability) per person, until ``n`` scores in all (or until
+    ``records`` people, when given); each person scored a number of times drawn from ``per_person``."""
     rng = random.Random(seed)
     start = NOW - timedelta(weeks=WEEKS)
     out, total, i = [], 0, 0
-    while total < n:
+    while (i < records) if records is not None else (total < n):
         first = start + timedelta(seconds=rng.randrange(WEEKS * 7 * 86_400))
-        count = min(n - total, rng.choice((2, 2, 3)))
+        count = rng.choice(per_person) if records is not None else min(n - total, rng.choice(per_person))
         times = [first + timedelta(days=3 * k, seconds=rng.randrange(3600)) for k in range(count)]
         tier = rng.choice((1, 2, 2, 3, 3, 3, 4, 4))
         out.append((str(100_000 + i), times, tier, round(min(0.95, rng.random() / tier), 4)))
@@ -102,9 +105,17 @@ def _people(n: int, seed: int) -> list[tuple[str, list[datetime], int, float]]:
     return out
 
 
-def seed_monitor_rows(engine: Engine, installation_id: int, n: int, seed: int = 7) -> int:
+def seed_monitor_rows(
+    engine: Engine,
+    installation_id: int,
+    n: int,
+    seed: int = 7,
+    per_person: Sequence[int] = (2, 2, 3),
+    records: int | None = None,
+) -> int:
     """Write ``n`` score rows (with outcomes, a champion and routing decisions) for the installation,
-    creating it (and the tables, on an empty database) when missing. Returns the people seeded."""
+    creating it (and the tables, on an empty database) when missing. ``records``: seed that many
+    people instead, each scored ``per_person`` times (drawn). Returns the people seeded."""
     Base.metadata.create_all(engine)
     rng = random.Random(seed)
     with engine.begin() as conn:
@@ -134,7 +145,7 @@ def seed_monitor_rows(engine: Engine, installation_id: int, n: int, seed: int = 
                 "we": NOW - timedelta(weeks=WEEKS // 2),
             },
         )
-    people = _people(n, seed)
+    people = _people(n, seed, per_person, records)
     version = f"m-bench-{seed}"
 
     def scores() -> Iterator[tuple[Any, ...]]:

@@ -29,6 +29,8 @@ FULL = [
     ("webhook_load.py", ["--rates", "50,100,150,200,250,300,400,600", "--seconds", "10"]),
     ("csv_bench.py", ["--rows", "200000", "--columns", "30"]),
     ("redact_bench.py", ["--tokens", "200000"]),
+    ("monitor_compute_bench.py", ["--records", "1000000"]),
+    ("monitor_bench.py", ["--records", "1000000"]),
 ]
 QUICK = [
     ("score_bench.py", ["--leads", "5000", "--single", "200"]),
@@ -40,6 +42,8 @@ QUICK = [
     ("webhook_load.py", ["--rates", "50,100", "--seconds", "3"]),
     ("csv_bench.py", ["--rows", "5000", "--columns", "30"]),
     ("redact_bench.py", ["--tokens", "20000"]),
+    ("monitor_compute_bench.py", ["--records", "20000"]),
+    ("monitor_bench.py", ["--records", "20000"]),
 ]
 
 
@@ -87,6 +91,8 @@ def headline(figures: dict) -> dict:
         "hubspot_leads_rerun_calls_per_100_contacts": _get(
             figures, "pipeline_leads", "with_leads", "rerun", "api_calls_per_100_contacts"
         ),
+        "monitoring_records": _get(figures, "monitoring_at_scale", "records"),
+        "monitoring_seconds": _get(figures, "monitoring_at_scale", "total_s"),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from leadq.commands import admins, alarms, config, model, ops, reports, sync
+from leadq.commands import admins, alarms, config, model, monitor, ops, reports, sync
 from leadq.commands.failures import configure_screen_logging, debugging, known_failure, record_bug
 from leadq.commands.help import SummaryGroup
 
@@ -48,7 +48,7 @@ def main() -> None:
     """leadq: open-source lead qualification for HubSpot and Salesforce."""
 
 
-for _module in (ops, admins, sync, config, reports, model, alarms):
+for _module in (ops, admins, sync, config, reports, monitor, model, alarms):
     for _command in _module.COMMANDS:
         if _command.short_help is None and _command.name in SUMMARIES:
             _command.short_help = SUMMARIES[_command.name]

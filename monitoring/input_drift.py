@@ -1,6 +1,7 @@
 """Drift of each model input: population stability between the reference sample (the training
-window's when a model exists, else the earliest full week's) and the newest full week's, the share
-of empty values, and in plain words what moved.
+window's when a model exists, else the earliest full week's) and the newest full week's, and between
+the week before and the newest (week over week), the share of empty values, and in plain words what
+moved.
 
 Bins: a numeric input at the reference's deciles (its non-empty values); any other input by value,
 the ten values most common in either window kept and the rest pooled as "other values". An empty
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 
@@ -183,6 +184,13 @@ def missing_rates(rows: Rows, features: Sequence[str]) -> dict[str, float]:
     return rates
 
 
+def previous_week(inputs: Sequence[InputSample], current: InputSample) -> InputSample | None:
+    """The week sampled just before ``current`` (None: none, or it holds no rows)."""
+    before = [s for s in inputs if not is_training(s) and as_naive_utc(s.end) <= as_naive_utc(current.start)]
+    newest = max(before, key=lambda s: as_naive_utc(s.end)) if before else None
+    return newest if newest is not None and newest.rows else None
+
+
 def input_drift(
     inputs: Sequence[InputSample], now: datetime, notes: list[str]
 ) -> tuple[str, str, list[FeatureShift], dict[str, float]]:
@@ -194,9 +202,14 @@ def input_drift(
         rates = missing_rates(current.rows, features) if current is not None else {}
         return "", current_label, [], rates
     features = feature_names(reference.rows, current.rows)
+    previous = previous_week(inputs, current)
     shifts = []
     for feature in features:
-        shifts.append(feature_shift(feature, column(reference.rows, feature), column(current.rows, feature)))
+        shift = feature_shift(feature, column(reference.rows, feature), column(current.rows, feature))
+        if previous is not None:
+            week = feature_shift(feature, column(previous.rows, feature), column(current.rows, feature))
+            shift = replace(shift, psi_week=week.psi)
+        shifts.append(shift)
     shifts.sort(key=lambda s: (-s.psi, s.feature))
     rates = {s.feature: s.missing_now for s in shifts}
     return reference.label, current.label, shifts, rates

@@ -63,7 +63,8 @@ class FeatureShift:
     psi: float
     missing_before: float  # share empty in the reference window
     missing_now: float
-    moved: str  # in words: "empty 2% -> 61%", "more 'vp' (31% -> 48%)"
+    moved: str  # in words: "empty 2% -> 61%", "'vp' 31% -> 48%"
+    psi_week: float | None = None  # the same input, the newest full week against the week before
 
 
 @dataclass(frozen=True)

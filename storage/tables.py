@@ -1,45 +1,32 @@
-"""SQLAlchemy 2 models. Alembic migrations in ``migrations/`` must match these exactly."""
+"""SQLAlchemy 2 models. Alembic migrations in ``migrations/`` must match these exactly. The base and
+its naming rules are in ``storage.model_base``; monitoring's tables in ``storage.monitor_tables``
+(re-exported here, so ``Base.metadata`` always holds every table)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-Stamp = DateTime(timezone=True)
+from storage.model_base import NAMING as NAMING
+from storage.model_base import Base as Base
+from storage.model_base import Stamp as Stamp
+from storage.model_base import utcnow as utcnow
+from storage.monitor_tables import AlarmRow as AlarmRow
+from storage.monitor_tables import OutcomeRow as OutcomeRow
 
 
 class Installation(Base):
@@ -378,51 +365,3 @@ class LeadDirectoryRow(Base):
     label: Mapped[str] = mapped_column(String(64), default="", server_default="")
     stage: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
-
-
-class OutcomeRow(Base):
-    """A record's outcome (won or lost) and when it was decided, as the CRM told leadq's last
-    outcome read: monitoring joins it with the scores without calling the CRM."""
-
-    __tablename__ = "outcomes"
-    __table_args__ = (UniqueConstraint("installation_id", "object_type", "record_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    object_type: Mapped[str] = mapped_column(String(20))
-    record_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8))  # won | lost
-    occurred_at: Mapped[datetime] = mapped_column(Stamp)
-    recorded_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
-
-
-class AlarmRow(Base):
-    """A monitoring alarm: raised when its condition holds, cleared (kept, with ``cleared_at``) when
-    it ends; at most one open per installation, kind and subject (the feature, rep or queue)."""
-
-    __tablename__ = "alarms"
-    __table_args__ = (
-        Index(
-            "uq_alarms_open",
-            "installation_id",
-            "kind",
-            "subject",
-            unique=True,
-            sqlite_where=text("cleared_at IS NULL"),
-            postgresql_where=text("cleared_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str] = mapped_column(String(128), default="", server_default="")
-    cause: Mapped[str] = mapped_column(Text, default="", server_default="")  # what moved, in words
-    check_hint: Mapped[str] = mapped_column(Text, default="", server_default="")  # what to check
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    since: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)  # when the condition began
-    raised_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
-    cleared_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
-    notified_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
-    clear_notified_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

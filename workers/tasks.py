@@ -345,30 +345,25 @@ def watchdog() -> int:
     """Requeue work whose task was lost (a broker that restarted without persistence, a task that
     failed for good): backfills that stopped moving, and change events still queued. Both resume
     from what the database holds, so nothing is repeated."""
-    from workers.services.watchdog import stalled_work
+    from workers.services.watchdog import requeue_stalled
 
     rt = runtime()
     recover_keys()  # first: a recovered installation's stalled backfill is found just below
-    work = stalled_work(
-        rt.sessions, rt.settings.stall_after_s, client=rt.redis, lost_after_s=rt.settings.worker_lost_after_s
-    )
-    for item in work.backfills:
-        dispatch.enqueue_backfill(
+    return requeue_stalled(
+        rt.sessions,
+        rt.settings.stall_after_s,
+        rt.redis,
+        rt.settings.worker_lost_after_s,
+        backfill=lambda item: dispatch.enqueue_backfill(
             THIS_WORKER,
             item.installation_id,
             object_type=item.object_type,
             dry_run=item.dry_run,
             pending=item.pending,
             resume=True,
-        )
-    for installation_id in work.changes:
-        dispatch.enqueue_changes(THIS_WORKER, installation_id)
-    if work.backfills or work.changes:
-        log.warning(
-            "watchdog.requeued",
-            extra={"backfills": len(work.backfills), "changes": len(work.changes)},
-        )
-    return len(work.backfills) + len(work.changes)
+        ),
+        changes=lambda installation_id: dispatch.enqueue_changes(THIS_WORKER, installation_id),
+    )
 
 
 def recover_keys() -> list[int]:
@@ -382,20 +377,10 @@ def recover_keys() -> list[int]:
 
 
 TASKS: dict[str, LeadqTask] = {
-    task.name: task
-    for task in (
-        process_changes,
-        backfill,
-        retrain_task,
-        decay,
-        poll,
-        reroute_task,
-        outcomes_task,
-        reconcile_task,
-        retry_errors,
-    )
+    t.name: t
+    for t in (process_changes, backfill, retrain_task, decay, poll, reroute_task, outcomes_task)
+    + (reconcile_task, retry_errors, schedule)
 }
-TASKS[schedule.name] = schedule
 
 
 @worker_ready.connect

@@ -6,6 +6,7 @@
   outbound-message URL);
 - ``config``: an installation's ICP/routing configuration (save as pending and preview, approve);
 - ``reports``: what leadq is doing (status, errors);
+- ``monitor``: an installation's monitoring (score performance, drift, routing health, fairness);
 - ``model``: offline scoring of CSV files (evaluate, train, score).
 
 No command module imports ``leadq.cli``: the group imports them.

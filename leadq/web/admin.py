@@ -10,6 +10,7 @@ one module per area and all register on one blueprint, ``bp`` (endpoints ``admin
 - ``admin_preview``: start, approve or discard a backfill preview;
 - ``admin_config``: the ICP and routing configuration editor;
 - ``admin_model``: the model page;
+- ``admin_monitor``: the monitoring page (score performance, drift, routing health, fairness);
 - ``admin_leads``: the leads list and one lead's story;
 - ``alarm_banner``: the open monitoring alarms on every installation page.
 """
@@ -22,6 +23,7 @@ from leadq.web import (  # noqa: F401 - importing a page module registers its vi
     admin_installations,
     admin_leads,
     admin_model,
+    admin_monitor,
     admin_preview,
     alarm_banner,
 )

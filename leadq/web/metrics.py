@@ -1,8 +1,9 @@
 """``GET /metrics``: what an operator watches, in Prometheus' text format.
 
 Off unless ``LEADQ_METRICS_TOKEN`` is set; then the scraper sends it as a bearer token
-(``Authorization: Bearer <token>``, the scheme in any case; compared in constant time). Counts only:
-no record, token or tenant name leaves through here. The broker's figures come from the broker
+(``Authorization: Bearer <token>``, the scheme in any case; compared in constant time). Counts and
+figures only: no record, token or tenant name leaves through here (monitoring's gauges name model
+inputs, pools and rep owner ids, as the alarms do). The broker's figures come from the broker
 itself (``LEADQ_BROKER_URL``, Redis or RabbitMQ), not from the Redis that holds locks and limits.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
-from storage import installations
+from storage import installations, monitor_snapshot
 from storage.alarms import counts as open_alarm_labels
+from storage.db import UNAVAILABLE
 from storage.operator_figures import figures
 from workers.dispatch import QUEUES
 
@@ -71,6 +74,18 @@ def _alarm_gauges(out: _Families, alarms: dict[int, list[tuple[str, str]]], ids:
         )
 
 
+def _monitor_gauges(out: _Families, client: Any, ids: list[int]) -> None:
+    """Each installation's figures from its last monitoring evaluation (beat, hourly by default)."""
+    try:
+        saved = monitor_snapshot.load(client, ids)
+    except UNAVAILABLE:  # Redis down: the other metrics still answer
+        return
+    for installation_id, found in sorted(saved.items()):
+        for g in found:
+            labels = {"installation": str(installation_id), **{k: _label(v) for k, v in g.labels}}
+            out.add(g.name, round(g.value, 6), g.help, labels)
+
+
 @bp.get("/metrics")
 def metrics():
     if not _authorised():
@@ -99,6 +114,7 @@ def metrics():
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
     _alarm_gauges(out, alarms, ids)
+    _monitor_gauges(out, services.redis, ids)
     try:
         lengths = queue_lengths(
             services.settings.celery_broker_url, QUEUES, prefix=services.settings.redis_prefix

@@ -9,7 +9,6 @@ unannounced in the store until one succeeds).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +17,17 @@ from datetime import datetime, timedelta
 import requests
 
 from monitoring.alarms import DRIFT_KINDS, evaluate
+from monitoring.gauges import gauges
 from monitoring.report import MonitorReport
 from monitoring.thresholds import Thresholds, parse
 from scoring.icp import load_icp
-from storage import alarm_webhook, installations, training_attempts
+from storage import alarm_webhook, installations, monitor_snapshot, training_attempts
 from storage import alarms as alarm_store
 from storage.vault import VaultError
 from workers.services.config_hash import config_texts
 from workers.services.connections import http_session
 from workers.services.context import Runtime
+from workers.services.monitor import report_for
 
 log = logging.getLogger(__name__)
 ReportBuilder = Callable[[Runtime, int, datetime], MonitorReport]
@@ -47,10 +48,8 @@ class Evaluation:
 
 
 def report_builder() -> ReportBuilder:
-    """``workers.services.monitor.report_for`` (built by the monitoring computation)."""
-    module = importlib.import_module("workers.services.monitor")
-    builder: ReportBuilder = module.report_for
-    return builder
+    """``workers.services.monitor.report_for``: what the report is made with (tests swap it)."""
+    return report_for
 
 
 def thresholds_of(runtime: Runtime, installation_id: int) -> Thresholds:
@@ -165,6 +164,7 @@ def evaluate_installation(
 ) -> Evaluation:
     """One evaluation of one installation's alarms (see the module's docstring)."""
     report = build_report(runtime, installation_id, now)
+    monitor_snapshot.save(runtime.redis, installation_id, gauges(report))  # what /metrics shows
     findings = evaluate(report, thresholds_of(runtime, installation_id))
     result = Evaluation(installation_id)
     with runtime.sessions.begin() as session:

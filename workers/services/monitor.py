@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.records import CrmKind, Owner
+from monitoring.compute import monitor
 from monitoring.frames import MonitorInput, RepFacts
+from monitoring.report import MonitorReport
 from routing.config import load_routing
 from routing.owner_check import retire_inactive
 from routing.state import week_key
@@ -97,3 +99,10 @@ def monitor_input_for(
             config.performance_cap,
             sample_size=sample_size,
         )
+
+
+def report_for(source: Runtime | InstallationContext, installation_id: int, now: datetime) -> MonitorReport:
+    """One installation's monitoring at ``now``: what ``monitor_input_for`` reads from leadq's store,
+    computed by ``monitoring.compute.monitor``. What the admin page, ``leadq monitor`` and the
+    alarms' beat job read. Raises ``InstallationGone`` for an unknown installation."""
+    return monitor(monitor_input_for(source, installation_id, now), installation_id)

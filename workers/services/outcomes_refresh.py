@@ -1,17 +1,20 @@
 """The daily outcome read: the CRM's won and lost outcomes, kept in leadq's store (``storage.outcomes``)
-so that monitoring reads them without calling the CRM. The retrain job reads the same outcomes and
+so that monitoring reads them without calling the CRM (and, in the same job, the first touches of
+leadq's recent assignments: ``first_touch``). The retrain job reads the same outcomes and
 stores them too; these are the only CRM reads of outcomes."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from core.records import ObjectType, Outcome, OutcomeKind
 from storage import outcomes as outcome_store
 from storage.outcomes import NewOutcome
 from workers.services.context import InstallationContext
+from workers.services.first_touch import refresh_first_touches
 
 log = logging.getLogger(__name__)
 DECIDED = (OutcomeKind.WON, OutcomeKind.LOST)
@@ -45,12 +48,12 @@ def store_outcomes(ctx: InstallationContext, closed: Iterable[Outcome]) -> int:
         return outcome_store.upsert(session, ctx.installation_id, as_stored(closed))
 
 
-def refresh_outcomes(ctx: InstallationContext) -> dict[str, Any]:
-    """Read the CRM's outcomes and store them (beat runs it daily: ``outcomes``)."""
+def refresh_outcomes(ctx: InstallationContext, now: datetime | None = None) -> dict[str, Any]:
+    """Read the CRM's outcomes and store them, and the first touches of leadq's recent assignments
+    (``first_touch``): beat runs it daily (``outcomes``)."""
     closed = read_outcomes(ctx)
     changed = store_outcomes(ctx, closed)
-    log.info(
-        "outcomes.refreshed",
-        extra={"installation": ctx.installation_id, "read": len(closed), "changed": changed},
-    )
-    return {"read": len(closed), "changed": changed}
+    touched = refresh_first_touches(ctx, now or datetime.now(UTC))
+    result = {"read": len(closed), "changed": changed, "touched": touched}
+    log.info("outcomes.refreshed", extra={"installation": ctx.installation_id, **result})
+    return result

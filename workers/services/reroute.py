@@ -40,6 +40,7 @@ from storage.routing_log import StoredDecision
 from storage.stamps import aware
 from storage.statuses import DecisionStatus
 from workers.services.context import InstallationContext
+from workers.services.first_touch import stamp_of
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies
 
@@ -74,17 +75,6 @@ def _tiers(
     return tiers, {record_id: r.probability for (_o, record_id), r in newest.items()}
 
 
-def _stamp(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return aware(value)
-    if isinstance(value, str) and value:
-        try:
-            return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        except ValueError:
-            return None
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """An open assignment the plan would move: its logged decision, the record as read, the plan's view."""
@@ -108,7 +98,7 @@ def _worked(ctx: InstallationContext, due: list[Candidate]) -> dict[str, datetim
         states = ctx.adapter.field_states([c.person.ref for c in group], list(keys))
         for row, person in ((c.row, c.person) for c in group):
             for state in states.get(person.ref, {}).values():
-                at = _stamp(state.written_at)
+                at = stamp_of(state.written_at)
                 if state.written_by == WrittenBy.USER and at is not None and at >= aware(row.decided_at):
                     first = out.get(person.ref.record_id)
                     out[person.ref.record_id] = at if first is None or at < first else first

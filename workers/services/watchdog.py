@@ -13,6 +13,8 @@ connection drops; Redis only after its visibility timeout).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -80,3 +82,25 @@ def stalled_work(
             )
         out.changes = sorted(i for i in event_store.stalled(session, before) if i in working)
     return out
+
+
+def requeue_stalled(
+    sessions: Sessions,
+    stall_after_s: float,
+    client: Redis | None,
+    lost_after_s: float | None,
+    backfill: Callable[[StalledBackfill], None],
+    changes: Callable[[int], None],
+) -> int:
+    """Hand the stalled work ``stalled_work`` finds back to the workers (``backfill`` resumes one
+    backfill, ``changes`` one installation's queued changes); how many were handed on."""
+    work = stalled_work(sessions, stall_after_s, client=client, lost_after_s=lost_after_s)
+    for item in work.backfills:
+        backfill(item)
+    for installation_id in work.changes:
+        changes(installation_id)
+    if work.backfills or work.changes:
+        logging.getLogger(__name__).warning(
+            "watchdog.requeued", extra={"backfills": len(work.backfills), "changes": len(work.changes)}
+        )
+    return len(work.backfills) + len(work.changes)

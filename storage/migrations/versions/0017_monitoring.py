@@ -92,9 +92,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Not batch mode: on SQLite it copies the table and drops the old one, and with foreign keys on
-    # that DROP cascades to every row referencing an installation. SQLite (3.35+) drops a column in place.
-    op.drop_column("installations", "alarm_webhook_ciphertext")
+    # Not through batch mode: on SQLite that copies and drops the installations table, and with
+    # foreign keys on, dropping it deletes every row that references it (ON DELETE CASCADE).
+    # SQLite (3.35+) and PostgreSQL both drop a plain column in place.
+    op.execute("ALTER TABLE installations DROP COLUMN alarm_webhook_ciphertext")
     op.drop_index("ix_routing_time", table_name="routing_decisions")
     with op.batch_alter_table("routing_decisions") as batch:
         for column in ("first_touch_at", "record_created_at", "weights", "multiplier", "probability", "pool"):

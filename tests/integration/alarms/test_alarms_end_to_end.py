@@ -89,6 +89,12 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     assert f"ALARM missing_rate (jobtitle): {cause}" in status and "since 2026-11-23 00:00 UTC" in status
     assert f'leadq_alarm_open{{installation="{one}",kind="missing_rate",subject="jobtitle"}} 1' in metrics
     assert f'leadq_alarms_open{{installation="{one}"}} 1' in metrics
+    # The evaluation's figures are gauges too (a scrape reads them; it never computes monitoring).
+    share = planted.report.drift.missing_rates["jobtitle"]
+    assert f'leadq_monitor_missing_rate{{installation="{one}",field="jobtitle"}} {round(share, 6)}' in metrics
+    assert f'leadq_monitor_records{{installation="{one}"}} {float(planted.report.records)}' in metrics
+    ece = planted.report.performance.calibration.ece
+    assert f'leadq_monitor_ece{{installation="{one}"}} {round(ece, 6)}' in metrics
     assert "1 open alarm" in page and cause in page
     assert f'href="/installations/{one}/monitor"' in page
     assert "field mapping that fills jobtitle" in page
@@ -112,6 +118,8 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     status, metrics, page = _surfaces(settings, monkeypatch, one)
     assert "ALARM" not in status
     assert "leadq_alarm_open{" not in metrics and f'leadq_alarms_open{{installation="{one}"}} 0' in metrics
+    fixed = planted.report.drift.missing_rates["jobtitle"]
+    assert f'leadq_monitor_missing_rate{{installation="{one}",field="jobtitle"}} {round(fixed, 6)}' in metrics
     assert "open alarm" not in page and "arrives empty" not in page
     assert cli(settings, monkeypatch, ["alarms", "list", str(one)]).output == "no open alarm\n"
     cleared = json.loads(responses.calls[1].request.body)

@@ -117,6 +117,31 @@ def test_the_reroute_pass_stores_when_a_person_first_worked_a_lead(runtime, inst
     assert rows[untouched].first_touch_at is None  # re-routed: nobody worked it
 
 
+def test_the_daily_job_stores_a_first_touch_before_any_sla_is_due(runtime, installed, sessions, crm):
+    """Routing health's assigned-to-first-touch must not see only the leads past their SLA: the daily
+    job reads the history of every recent open assignment that has no first touch yet."""
+    portal = crm.sandbox.portals[crm.portal_id]
+    first, second = [o["id"] for o in portal.owners if not o["archived"]][:2]
+    at = datetime.now(UTC) - timedelta(minutes=5)  # SLA 60 min: nothing is due
+    ids = _unowned(portal, 2)
+    _route(runtime, installed, sessions, team({first: 1.0, second: 1.0}), at, ids)
+    worked, untouched = ids
+    status = portal.get("contacts", worked).props.get("hs_lead_status")
+    before = datetime.now(UTC).replace(microsecond=0)
+    ui_edit(crm, "contacts", worked, {"hs_lead_status": "CONNECTED" if status != "CONNECTED" else "OPEN"})
+    after = datetime.now(UTC) + timedelta(seconds=1)
+    ctx = build_context(runtime, installed)
+    assert reroute_pass(ctx).worked == 0, "nothing is past its SLA: the reroute pass reads no history"
+    assert refresh_outcomes(ctx)["touched"] == 1
+    with sessions() as session:
+        rows = {i: routing_log.latest(session, installed, "contact", i) for i in ids}
+    touched = aware(rows[worked].first_touch_at)
+    assert touched is not None and before <= touched <= after
+    assert rows[worked].status == "assigned"  # the daily job records the touch, it decides nothing
+    assert rows[untouched].first_touch_at is None
+    assert refresh_outcomes(ctx)["touched"] == 0, "a touch already stored is not read again"
+
+
 def test_the_daily_outcome_job_keeps_the_crms_outcomes(runtime, installed, sessions, crm, leadq_settings):
     ctx = build_context(runtime, installed)
     closed = [o for o in ctx.adapter.outcomes() if o.kind.value in ("won", "lost")]
@@ -127,7 +152,7 @@ def test_the_daily_outcome_job_keeps_the_crms_outcomes(runtime, installed, sessi
         if current is None or o.occurred_at > current[0]:
             newest[o.ref.record_id] = (o.occurred_at, o.kind.value)
     result = refresh_outcomes(ctx)
-    assert result == {"read": len(closed), "changed": len(newest)}
+    assert result == {"read": len(closed), "changed": len(newest), "touched": 0}  # nothing routed yet
     with sessions() as session:
         stored = {
             r.record_id: (aware(r.occurred_at), r.kind) for r in outcome_store.all_for(session, installed)

@@ -100,6 +100,16 @@ def test_a_field_that_starts_arriving_empty_jumps_in_missing_rate_and_tops_the_m
     assert moved.psi > 0.25
     assert result.features[0].feature == "job_title"
     assert {s.feature for s in result.features} == {"job_title", "country", "employees"}
+    # Week over week too: the week before was as full as the training window.
+    assert moved.psi_week is not None and moved.psi_week > 0.25
+    assert all(s.psi_week is not None and s.psi_week < 0.1 for s in result.features if s is not moved)
+
+
+def test_week_over_week_needs_a_week_before() -> None:
+    rng = np.random.default_rng(4)
+    inputs = [_training(_rows(200, 4, 0, rng)), week_sample("2026-W49", THIS_WEEK, _rows(200, 122, 0, rng))]
+    result = drift(monitor_input(inputs=inputs), [])
+    assert result.features and all(s.psi_week is None for s in result.features)
 
 
 def test_without_a_training_window_the_earliest_full_week_is_the_reference() -> None:

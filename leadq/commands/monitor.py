@@ -1,0 +1,151 @@
+"""``leadq monitor INSTALLATION``: the monitoring a RevOps admin reads every Monday (score performance
+by cohort month, drift, routing health, the fairness ledger), as aligned plain-text tables, or as
+JSON with ``--json``. The words and numbers are the admin page's (``leadq.web.monitor_sections``).
+
+Bad input (an installation that does not exist, an id or a week count that is not a number) stops the
+command with one line and exit code 2, as a usage error."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from leadq.commands.common import INSTALLATION_ID, NO_SUCH, runtime, sessions
+
+if TYPE_CHECKING:
+    from leadq.web.monitor_words import Fact, Section, Table
+    from monitoring.report import MonitorReport
+
+
+class BadInput(click.ClickException):
+    """A usage error said in one line (click's own also prints the usage), with click's exit code 2."""
+
+    exit_code = 2
+
+
+class OneLineErrors(click.Command):
+    """A command whose bad arguments are one line ("Error: ...") and exit code 2."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise BadInput(f"{exc.format_message()} (see `leadq monitor --help`)") from None
+
+
+def build_report(installation: int) -> tuple[MonitorReport, str]:
+    """The installation's report, now, and its name ("HubSpot 20007000")."""
+    from leadq.web.monitor_sections import report_builder
+    from storage import installations
+
+    with sessions()() as db:
+        inst = installations.get(db, installation)
+        if inst is None:
+            raise BadInput(NO_SUCH.format(installation))
+        name = f"{inst.crm_kind} {inst.tenant_id}"
+    return report_builder()(runtime(), installation, datetime.now(UTC)), name
+
+
+def table_lines(t: Table, indent: str = "  ") -> list[str]:
+    """A table as aligned columns (numbers right-aligned), its title and meaning above it."""
+    lines = [f"{indent}{t.title}", f"{indent}  {t.meaning}"]
+    if not t.rows:
+        return [*lines, f"{indent}  {t.empty}"]
+    widths = [max(len(str(row[i])) for row in (t.headers, *t.rows)) for i in range(len(t.headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        shown = [
+            c.rjust(w) if i >= t.numeric_from else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return f"{indent}  " + "  ".join(shown).rstrip()
+
+    lines += [line(t.headers), line(["-" * w for w in widths])]
+    for i, row in enumerate(t.rows):
+        lines.append(line(row) + ("   <- worth a look" if i in t.warn_rows else ""))
+    return lines
+
+
+def fact_lines(facts: Sequence[Fact], indent: str = "  ") -> list[str]:
+    """Each fact as ``label  value`` (labels aligned), its meaning under it."""
+    width = max((len(f.label) for f in facts), default=0)
+    lines = []
+    for f in facts:
+        flag = "   <- worth a look" if f.warn else ""
+        lines += [f"{indent}{f.label.ljust(width)}  {f.value}{flag}", f"{indent}  {f.meaning}"]
+    return lines
+
+
+def section_lines(s: Section) -> list[str]:
+    lines = [s.title.upper(), s.intro, "", *fact_lines(s.facts)]
+    if s.lines:
+        lines += ["", "  Moved most:", *(f"  {n}. {line}" for n, line in enumerate(s.lines, 1))]
+    for t in s.tables:
+        lines += ["", *table_lines(t)]
+    return lines
+
+
+def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
+    from leadq.web import monitor_sections
+
+    lines = [
+        f"Monitoring of {name} (installation {report.installation_id}), computed "
+        f"{report.computed_at:%Y-%m-%d %H:%M} UTC from leadq's own records",
+        "",
+        "AT A GLANCE",
+        *fact_lines(monitor_sections.headline(report)),
+    ]
+    if report.notes:
+        lines += ["", "NOT COMPUTED YET", *(f"  - {n}" for n in report.notes)]
+    for s in monitor_sections.sections(report, weeks):
+        lines += ["", *section_lines(s)]
+    return lines
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: datetimes in ISO 8601, nan as null, tuples as lists."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def report_json(report: MonitorReport, weeks: int) -> str:
+    """The report's fields as JSON (``monitoring.report``'s names), the weekly series cut to ``weeks``."""
+    data = dataclasses.asdict(report)
+    data["drift"]["weekly_share_l1l2"] = data["drift"]["weekly_share_l1l2"][-weeks:]
+    return json.dumps(_plain(data), indent=2, allow_nan=False)
+
+
+@click.command("monitor", cls=OneLineErrors, short_help="Score performance, drift, routing health, fairness.")
+@click.argument("installation", type=INSTALLATION_ID)
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=8,
+    show_default=True,
+    help="weeks of weekly history to show",
+)
+def monitor_cmd(installation: int, as_json: bool, weeks: int) -> None:
+    """INSTALLATION's monitoring: conversion per tier by cohort month with 95% intervals, calibration,
+    drift of the scores and inputs, routing times and queues, and the fairness ledger. Computed from
+    leadq's own records (no CRM calls)."""
+    report, name = build_report(installation)
+    click.echo(report_json(report, weeks) if as_json else "\n".join(text_lines(report, name, weeks)))
+
+
+COMMANDS = (monitor_cmd,)

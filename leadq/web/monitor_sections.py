@@ -1,0 +1,244 @@
+"""The monitoring report's four sections said for people (``monitor_words`` holds the words of single
+numbers): score performance, drift, routing health and the fairness ledger, each as facts and tables
+of strings with a line saying what they mean. The admin page and ``leadq monitor`` print these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from leadq.web.monitor_routing_sections import fairness, routing
+from leadq.web.monitor_words import (
+    NO_DATA,
+    NO_OUTCOMES,
+    TIERS,
+    Fact,
+    Section,
+    Table,
+    count,
+    missing,
+    pct,
+    points,
+    psi_text,
+    rate_text,
+    tiers_of,
+)
+from monitoring.report import (
+    Calibration,
+    Drift,
+    MonitorReport,
+    Performance,
+)
+
+
+def _performance_facts(p: Performance) -> list[Fact]:
+    c = p.calibration
+    below = not missing(p.top30_capture) and p.top30_capture < p.top30_bar  # type: ignore[operator]
+    return [
+        Fact(
+            "top30",
+            "Won deals from the top 30% of scores",
+            pct(p.top30_capture),
+            "Share of all won deals that came from the 30% best-scored leads; "
+            f"the bar is {pct(p.top30_bar)}.",
+            warn=below,
+        ),
+        Fact(
+            "ece",
+            "Calibration error (ECE)",
+            NO_OUTCOMES if missing(c.ece) else f"{100 * c.ece:.1f} pts",  # type: ignore[operator]
+            "Average gap between the predicted chance and the observed win rate; under 5 pts is good.",
+            warn=not missing(c.ece) and c.ece > 0.05,  # type: ignore[operator]
+        ),
+        Fact(
+            "brier",
+            "Brier score",
+            NO_OUTCOMES if missing(c.brier) else f"{c.brier:.3f}",
+            "Average squared miss of the predicted chances: 0 is perfect, lower is better.",
+        ),
+        Fact(
+            "outcomes",
+            "Outcomes checked",
+            count(c.n),
+            "Won or lost deals the scoring model had not seen when it scored them.",
+        ),
+    ]
+
+
+def _calibration_tables(c: Calibration) -> list[Table]:
+    reliability = Table(
+        "reliability",
+        "Predicted against observed, by decile of predicted chance",
+        "A calibrated model's deciles win about as often as it predicted.",
+        ("Decile", "Leads", "Predicted", "Observed", "Gap"),
+        [
+            (str(b.decile), count(b.n), pct(b.predicted), pct(b.observed), points(b.observed - b.predicted))
+            for b in c.bins
+        ],
+        empty="No decided outcomes the model had not seen yet.",
+    )
+    by_tier = Table(
+        "tier-outcomes",
+        "Win rate per tier on the same outcomes",
+        "Each tier should win more often than the one below it.",
+        ("Tier", "Won", "Decided", "Win rate (95% interval)"),
+        [
+            (t, count(c.by_tier[t].hits), count(c.by_tier[t].n), rate_text(c.by_tier[t]))
+            for t in tiers_of(list(c.by_tier))
+        ],
+        empty="No decided outcomes yet.",
+    )
+    return [reliability, by_tier]
+
+
+def performance(p: Performance) -> Section:
+    tiers = tiers_of(sorted({t for row in p.cohorts for t in (*row.leads, *row.conversion)}) or list(TIERS))
+    leads = Table(
+        "cohort-leads",
+        "Leads per tier, by the month they were first scored",
+        "Lift: how many times more often L1 leads convert than L4 leads. Top 30%: share of the month's "
+        "won deals among its best-scored 30%.",
+        ("Month", *tiers, "All", "L1/L4 lift", "Top 30%"),
+        [
+            (
+                row.month,
+                *(count(row.leads.get(t, 0)) for t in tiers),
+                count(sum(row.leads.values())),
+                NO_OUTCOMES if missing(row.lift_l1_over_l4) else f"{row.lift_l1_over_l4:.1f}x",
+                pct(row.top30_capture),
+            )
+            for row in p.cohorts
+        ],
+        empty="Nothing scored yet.",
+    )
+    conversion = Table(
+        "cohort-conversion",
+        "Conversion per tier (95% interval)",
+        "Share of the month's leads of each tier that were won; open leads count as not won yet, so the "
+        "newest months rise as deals close.",
+        ("Month", *tiers),
+        [(row.month, *(rate_text(row.conversion.get(t)) for t in tiers)) for row in p.cohorts],
+        empty="Nothing scored yet.",
+    )
+    return Section(
+        "performance",
+        "Score performance",
+        "How the leads of each tier converted, month by month, on outcomes the model had not seen.",
+        _performance_facts(p),
+        [leads, conversion, *_calibration_tables(p.calibration)],
+    )
+
+
+def drift(d: Drift, weeks: int | None = None) -> Section:
+    facts = [
+        Fact(
+            "psi-week",
+            f"Score shift, {d.current or 'this week'} against the week before",
+            psi_text(d.score_psi_week),
+            "Population stability index of the scores: under 0.10 stable, over 0.25 a major shift.",
+            warn=not missing(d.score_psi_week) and d.score_psi_week >= 0.25,  # type: ignore[operator]
+        ),
+        Fact(
+            "psi-training",
+            f"Score shift against the {d.reference or 'training window'}",
+            psi_text(d.score_psi_training),
+            "The same index against the scores of the window the model was trained on.",
+            warn=not missing(d.score_psi_training) and d.score_psi_training >= 0.25,  # type: ignore[operator]
+        ),
+        Fact(
+            "inflation",
+            "Tier inflation",
+            "yes: more L1/L2 without more conversions" if d.tier_inflation else "no",
+            "The share of L1+L2 leads rising while their conversion does not.",
+            warn=d.tier_inflation,
+        ),
+    ]
+    lines = [
+        f"{f.feature}: {f.moved} (PSI {psi_text(f.psi).replace(' (', ', ').rstrip(')')})" for f in d.top_moved
+    ]
+    befores = {f.feature: f.missing_before for f in d.features}
+    missing_rates = Table(
+        "missing",
+        "Empty fields this week",
+        "A form or CRM field mapping that breaks shows up here first: a field suddenly empty.",
+        ("Field", "Empty now", "Empty before", "Change"),
+        [
+            (
+                name,
+                pct(share, NO_DATA),
+                pct(befores.get(name), NO_DATA),
+                points(share - befores[name]) if name in befores else NO_DATA,
+            )
+            for name, share in sorted(d.missing_rates.items(), key=lambda kv: -kv[1])
+        ],
+        warn_rows=frozenset(
+            i
+            for i, (name, share) in enumerate(sorted(d.missing_rates.items(), key=lambda kv: -kv[1]))
+            if share - befores.get(name, share) > 0.2
+        ),
+    )
+    features = Table(
+        "features",
+        "Every model input, the most moved first",
+        f"Shift of each input's values against the {d.reference or 'training window'}, and against "
+        "the week before.",
+        ("Input", "Shift (PSI)", "Against last week", "What moved"),
+        [(f.feature, psi_text(f.psi), psi_text(f.psi_week, "no week before"), f.moved) for f in d.features],
+        numeric_from=9,
+    )
+    weekly = list(d.weekly_share_l1l2)[-weeks:] if weeks else list(d.weekly_share_l1l2)
+    share = Table(
+        "weekly",
+        "L1+L2 share and conversion, week by week",
+        "If the share of top tiers climbs and their conversion does not, the scores are inflating.",
+        ("Week", "L1+L2 share", "Conversion"),
+        [(week, pct(s, NO_DATA), pct(conv)) for week, s, conv in weekly],
+    )
+    return Section(
+        "drift",
+        "Drift",
+        "Whether the leads scored now look like the ones the model learned from.",
+        facts,
+        [missing_rates, features, share],
+        lines=lines,
+    )
+
+
+def sections(report: MonitorReport, weeks: int | None = None) -> list[Section]:
+    return [
+        performance(report.performance),
+        drift(report.drift, weeks),
+        routing(report.routing),
+        fairness(report.fairness),
+    ]
+
+
+def headline(report: MonitorReport) -> list[Fact]:
+    """The few numbers said first."""
+    return [
+        Fact(
+            "records",
+            "Scored leads monitored",
+            count(report.records),
+            "Every person or Leads record leadq scored.",
+        ),
+        *[f for f in performance(report.performance).facts if f.key in ("top30", "ece")],
+        *[f for f in drift(report.drift).facts if f.key == "psi-training"],
+        *[f for f in routing(report.routing).facts if f.key == "parked"],
+    ]
+
+
+ReportFor = Callable[[Any, int, datetime], MonitorReport]
+BUILDER_KEY = "monitor_report_for"  # in ``Services.extras``: a builder of ``report_for``'s signature
+
+
+def report_builder(extras: Mapping[str, Any] | None = None) -> ReportFor:
+    """What makes the report: ``extras[BUILDER_KEY]`` when a test put one there, else
+    ``workers.services.monitor.report_for(runtime, installation_id, now)``."""
+    if extras and extras.get(BUILDER_KEY) is not None:
+        injected: ReportFor = extras[BUILDER_KEY]
+        return injected
+    from workers.services.monitor import report_for
+
+    return report_for

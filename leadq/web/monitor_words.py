@@ -1,0 +1,110 @@
+"""A ``MonitorReport``'s numbers said for people, and the shapes its sections are said in (``Fact``,
+``Table``, ``Section``; ``monitor_sections`` fills them). The admin page (``admin_monitor``) and
+``leadq monitor`` both print these, so the page and the terminal say the same numbers in the same
+words: percentages with one decimal, times in minutes, hours or days, and words ("no outcomes yet")
+where a number is missing, never None or nan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from monitoring.report import Rate
+
+TIERS = ("L1", "L2", "L3", "L4")
+NO_OUTCOMES = "no outcomes yet"
+NO_DATA = "no data yet"
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str  # a stable id (the page's element id, the tests' handle)
+    label: str
+    value: str
+    meaning: str
+    warn: bool = False  # worth a look
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    meaning: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    empty: str = NO_DATA  # said instead of an empty table
+    numeric_from: int = 1  # columns from this one are numbers (right-aligned)
+    warn_rows: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    intro: str
+    facts: list[Fact]
+    tables: list[Table]
+    lines: list[str] = field(default_factory=list)  # sentences said under the facts
+
+
+def missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def pct(value: float | None, none: str = NO_OUTCOMES) -> str:
+    """0.1234 -> "12.3%"."""
+    return none if missing(value) else f"{100 * value:.1f}%"  # type: ignore[operator]
+
+
+def points(value: float | None, none: str = NO_DATA) -> str:
+    """A signed difference of shares, in percentage points: 0.031 -> "+3.1 pts" (never "-0.0")."""
+    if missing(value):
+        return none
+    shown = round(100 * value, 1) + 0.0  # type: ignore[operator]
+    return f"{shown if shown else 0.0:+.1f} pts"
+
+
+def rate_text(r: Rate | None) -> str:
+    """ "12.3% (9.1-15.8%)": the rate and its 95% interval; "no leads" / "no outcomes yet"."""
+    if r is None or r.n == 0:
+        return "no leads"
+    if missing(r.rate):
+        return NO_OUTCOMES
+    if missing(r.low) or missing(r.high):
+        return pct(r.rate)
+    return f"{pct(r.rate)} ({100 * r.low:.1f}-{pct(r.high)})"  # type: ignore[operator]
+
+
+def minutes_text(value: float | None) -> str:
+    """A duration for people: "45 s", "14 min", "2.5 h", "3.1 days"."""
+    if missing(value):
+        return NO_DATA
+    m = float(value)  # type: ignore[arg-type]
+    if m < 1:
+        return f"{m * 60:.0f} s"
+    if m < 10:
+        return f"{m:.1f} min"
+    if m < 90:
+        return f"{m:.0f} min"
+    if m < 48 * 60:
+        return f"{m / 60:.1f} h"
+    return f"{m / 1440:.1f} days"
+
+
+def psi_text(value: float | None, none: str = "not enough scores yet") -> str:
+    """A population stability index with its usual reading (under 0.1 stable, over 0.25 a major shift)."""
+    if missing(value):
+        return none
+    v = float(value)  # type: ignore[arg-type]
+    reading = "stable" if v < 0.1 else "a moderate shift" if v < 0.25 else "a major shift"
+    return f"{v:.2f} ({reading})"
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def tiers_of(keys: Sequence[str]) -> list[str]:
+    """L1-L4 first, then any other tier the report names."""
+    return [t for t in TIERS if t in keys] + sorted(k for k in keys if k not in TIERS)

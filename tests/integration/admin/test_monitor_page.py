@@ -1,0 +1,164 @@
+"""The monitoring page (issue 19): a signed-in admin reads score performance, drift, routing health and
+the fairness ledger of one installation, from the report a builder makes (the app calls
+``workers.services.monitor.report_for(runtime, installation_id, now)``; here a hand-made report is
+put in its place through ``Services.extras``)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from leadq.web.monitor_sections import BUILDER_KEY
+from tests.support.admin_web import make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
+from tests.support.monitor_report import computed_report, empty_report, fairness, monitor_report, routing
+
+
+def visible(page: str) -> str:
+    """The page's text as a reader sees it: no tags, entities decoded, spaces collapsed."""
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+@pytest.fixture
+def app(web_settings):  # noqa: F811 - the fixture imported above
+    return make_app(web_settings)
+
+
+def serve_report(app: Any, report_of: Any) -> list[tuple[Any, int, datetime]]:
+    """Make ``report_of(installation_id)`` the page's report; returns the calls the page made."""
+    calls: list[tuple[Any, int, datetime]] = []
+
+    def build(runtime: Any, installation_id: int, now: datetime) -> Any:
+        calls.append((runtime, installation_id, now))
+        return report_of(installation_id)
+
+    app.extensions["leadq"].extras[BUILDER_KEY] = build
+    return calls
+
+
+def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # noqa: F811
+    calls = serve_report(app, monitor_report)
+    client = app.test_client()
+    sign_in(client, "alice")
+    one = people["one"]
+    sync_page = client.get(f"/installations/{one}").get_data(as_text=True)
+    assert f'href="/installations/{one}/monitor">Monitoring</a>' in sync_page, "the tab beside the others"
+
+    answer = client.get(f"/installations/{one}/monitor")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    text = visible(page)
+    runtime, installation_id, now = calls[0]
+    assert installation_id == one and now.tzinfo is not None and runtime.sessions is not None
+    # the headline numbers, formatted for people
+    assert "Scored leads monitored 7,072" in text
+    assert "Won deals from the top 30% of scores 68.5%" in text and "the bar is 60.0%" in text
+    assert "Calibration error (ECE) 2.1 pts" in text
+    assert "Parked in fallback queues 13.4% worth a look" in text
+    # score performance: leads and conversion per tier per cohort month, with the interval
+    assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
+    assert "2026-09 25.4% (20.3-31.3%) 11.7% (8.9-15.2%) 3.6% (2.5-5.3%) 0.9% (0.5-1.7%)" in text
+    assert "2026-11 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
+    assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
+    # drift
+    assert "job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in text
+    assert "job_title_level 61.0% 2.0% +59.0 pts" in text
+    assert "Tier inflation yes: more L1/L2 without more conversions" in text
+    assert "2026-W48 36.0% no outcomes yet" in text
+    # routing health
+    assert "Created to assigned half in 1.5 min, 90% in 12 min" in text
+    assert "Assigned to first touch half in 1.6 h, 90% in 29.0 h" in text
+    assert "unassigned-emea 201 82.0%" in text and "SLA breaches 37" in text
+    assert "Inactive reps still holding open leads" in text and "Chloé Martin 7" in text
+    assert "Ana Ortiz yes 38 40 22 25" in text
+    # fairness ledger
+    assert "Reps outside the tolerance 2 of 4" in text
+    assert "emea Chloé Martin no off 25.0% 31.0% 33.0% +8.0 pts 120 14.0" in text
+    assert "inbound-na Ana Ortiz yes 0.90x to 1.10x 50.0% 52.0% 53.0% +3.0 pts 412 61.3" in text
+    assert "Performance multipliers within floor and cap yes (0.80x to 1.25x)" in text
+    assert "626 leads have none yet" in text, "what could not be computed is said"
+    # five charts, each drawn inline
+    for chart in ("cohorts", "calibration", "weekly", "times", "load"):
+        assert re.search(rf'id="chart-{chart}"><svg ', page), chart
+    assert page.count("<svg") == 5
+    assert "Conversion per tier, by cohort month" in text and "perfect calibration" in page
+    for python in ("None", "nan", "Rate(", "MonitorReport", "inf"):
+        assert not re.search(rf"\b{re.escape(python)}(?!\w)", text), python
+
+
+def test_a_new_installation_says_what_is_missing(app, people) -> None:  # noqa: F811
+    serve_report(app, empty_report)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    text = visible(page)
+    assert "Won deals from the top 30% of scores no outcomes yet" in text
+    assert "Nothing scored yet." in text and "No lead parked." in text
+    assert "No lead routed through a weighted pool yet." in text
+    assert "Created to assigned no data yet" in text
+    assert "No inactive rep holds an open lead." in text
+    assert "<svg" not in page, "no empty chart"
+    assert not re.search(r"\b(None|nan)\b", text)
+
+
+def test_names_from_the_crm_are_text_not_markup(app, people) -> None:  # noqa: F811
+    hostile = "<script>alert(1)</script>"
+
+    def report(installation_id: int) -> Any:
+        base = monitor_report(installation_id)
+        load = [replace(row, name=hostile) for row in routing().load]
+        rows = [replace(row, name=hostile, pool="<b>pool</b>") for row in fairness().rows]
+        return replace(
+            base, routing=replace(base.routing, load=load), fairness=replace(base.fairness, rows=rows)
+        )
+
+    serve_report(app, report)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    assert hostile not in page and "<b>pool</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_only_granted_installations(app, people) -> None:  # noqa: F811
+    calls = serve_report(app, monitor_report)
+    client = app.test_client()
+    sign_in(client, "frank")
+    assert client.get(f"/installations/{people['two']}/monitor").status_code == 404
+    assert client.get("/installations/999999/monitor").status_code == 404
+    assert calls == [], "no report is computed for an installation the admin may not see"
+    signed_out = app.test_client().get(f"/installations/{people['one']}/monitor")
+    assert signed_out.status_code in (302, 303) and "/login" in signed_out.headers["Location"]
+
+
+def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # noqa: F811
+    """``monitoring.compute.monitor`` on a seeded installation: every number the page shows is the
+    report's, said in words, and every chart with something to draw is drawn."""
+    from leadq.web import admin_monitor, monitor_sections
+
+    report = computed_report(people["one"])
+    serve_report(app, lambda _id: report)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    text = visible(page)
+    assert f"Scored leads monitored {report.records:,}" in text
+    for section in monitor_sections.sections(report):
+        for fact in section.facts:
+            assert f"{fact.label} {fact.value}" in text, fact
+        for table in section.tables:
+            for row in table.rows:
+                assert " ".join(row) in text, row
+    first = report.performance.cohorts[0]
+    assert f"{100 * first.conversion['L1'].rate:.1f}% ({100 * first.conversion['L1'].low:.1f}-" in text
+    for note in report.notes:
+        assert note in text
+    for key in admin_monitor.charts(report):
+        assert f'id="chart-{key}"><svg ' in page, key
+    assert len(admin_monitor.charts(report)) == 5
+    assert not re.search(r"\b(None|nan)\b", text)

@@ -1,0 +1,120 @@
+"""``leadq monitor INSTALLATION [--json] [--weeks N]``: the monitoring page's sections as aligned
+plain text for a terminal, or JSON; bad input is one line and exit code 2, never a traceback.
+
+The report comes from ``workers.services.monitor.report_for(runtime, installation_id, now)``; here a
+module holding a hand-made report's builder stands in for it, so the command's own lookup is used."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import types
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
+from tests.support.monitor_report import computed_report, monitor_report, performance
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[tuple[Any, int, datetime]]:
+    """``report_for`` answering the hand-made report; the calls it got."""
+    made: list[tuple[Any, int, datetime]] = []
+
+    def report_for(runtime: Any, installation_id: int, now: datetime) -> Any:
+        made.append((runtime, installation_id, now))
+        base = monitor_report(installation_id)
+        return replace(base, performance=replace(performance(), top30_capture=math.nan))
+
+    module = types.ModuleType("workers.services.monitor")
+    module.report_for = report_for  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "workers.services.monitor", module)
+    return made
+
+
+def test_the_sections_as_aligned_tables(web_settings, people, calls, monkeypatch) -> None:  # noqa: F811
+    one = people["one"]
+    result = cli(web_settings, monkeypatch, ["monitor", str(one)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert calls[0][1] == one and calls[0][2].tzinfo is not None
+    assert out.startswith(
+        f"Monitoring of hubspot 20007000 (installation {one}), computed 2026-11-30 07:00 UTC"
+    )
+    for title in ("AT A GLANCE", "SCORE PERFORMANCE", "DRIFT", "ROUTING HEALTH", "FAIRNESS LEDGER"):
+        assert f"\n{title}\n" in out, title
+    lines = out.splitlines()
+    # the cohort table: a header, a rule, one row a month, columns aligned under their header
+    header = next(i for i, line in enumerate(lines) if line.split()[:5] == ["Month", "L1", "L2", "L3", "L4"])
+    assert set(lines[header + 1].replace(" ", "")) == {"-"}
+    row = lines[header + 2]
+    assert row.split() == ["2026-09", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
+    assert row.index("1,020") + len("1,020") == lines[header].index("L4") + len("L4"), "numbers right-aligned"
+    assert "2026-09  25.4% (20.3-31.3%)  11.7% (8.9-15.2%)" in out
+    assert re.search(r"Won deals from the top 30% of scores +no outcomes yet", out), "nan said in words"
+    assert re.search(
+        r"emea +Chloé Martin +no +off +25\.0% +31\.0% +33\.0% +\+8\.0 pts +120 +14\.0 +<- worth a look", out
+    )
+    assert "1. job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in out
+    for python in ("None", "nan", "Rate(", "{", "Traceback"):
+        assert python not in out, python
+
+
+def test_weeks_and_json(web_settings, people, calls, monkeypatch) -> None:  # noqa: F811
+    one = str(people["one"])
+    text = cli(web_settings, monkeypatch, ["monitor", one, "--weeks", "2"]).output
+    assert "2026-W47" in text and "2026-W48" in text and "2026-W46" not in text
+    result = cli(web_settings, monkeypatch, ["monitor", one, "--json", "--weeks", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["installation_id"] == people["one"] and data["records"] == 7072
+    assert data["computed_at"] == "2026-11-30T07:00:00+00:00"
+    assert data["performance"]["top30_capture"] is None, "nan is null"
+    assert data["performance"]["cohorts"][0]["conversion"]["L1"]["hits"] == 61
+    assert [w[0] for w in data["drift"]["weekly_share_l1l2"]] == ["2026-W47", "2026-W48"]
+    assert data["fairness"]["rows"][2]["within_tolerance"] is False
+    assert data["routing"]["parked_by_queue"] == {"unassigned-emea": 201, "catch-all": 44}
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["999"], "there is no installation 999: `leadq status` lists them"),
+        (["abc"], "'abc' is not a valid integer"),
+        (["0"], "0 is not in the range"),
+        (["{one}", "--weeks", "many"], "'many' is not a valid integer"),
+        (["{one}", "--weeks", "0"], "0 is not in the range"),
+        ([], "Missing argument 'INSTALLATION'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(web_settings, people, calls, monkeypatch, args, said) -> None:  # noqa: F811
+    args = [a.format(one=people["one"]) for a in args]
+    result = cli(web_settings, monkeypatch, ["monitor", *args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("Error: "), result.output
+    assert calls == []
+
+
+def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypatch) -> None:  # noqa: F811
+    """What ``monitoring.compute.monitor`` makes (nan where nothing could be computed, numpy-free
+    numbers) prints as text and as strict JSON."""
+    report = computed_report(people["one"])
+    module = types.ModuleType("workers.services.monitor")
+    module.report_for = lambda _runtime, _installation, _now: report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "workers.services.monitor", module)
+    one = str(people["one"])
+    text = cli(web_settings, monkeypatch, ["monitor", one])
+    assert text.exit_code == 0, text.output
+    assert f"Scored leads monitored                   {report.records:,}" in text.output
+    for note in report.notes:
+        assert f"  - {note}" in text.output
+    data = json.loads(cli(web_settings, monkeypatch, ["monitor", one, "--json"]).output)
+    assert data["records"] == report.records
+    assert data["performance"]["calibration"]["n"] == report.performance.calibration.n
+    assert len(data["drift"]["weekly_share_l1l2"]) == min(8, len(report.drift.weekly_share_l1l2))
