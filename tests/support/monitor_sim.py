@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -351,22 +350,6 @@ def start(
     )
 
 
-def report_builder() -> Callable[[Any, int, datetime], Any]:
-    """The beat job's report builder: ``workers.services.monitor.report_for`` once it exists; until
-    then the same composition by hand (``monitor_input_for``, then ``monitoring.compute.monitor``)."""
-    from workers.services import monitor as service
-
-    built = getattr(service, "report_for", None)
-    if built is not None:
-        return built  # type: ignore[no-any-return]
-    from monitoring.compute import monitor
-
-    def report_for(runtime: Any, installation_id: int, now: datetime) -> Any:
-        return monitor(service.monitor_input_for(runtime, installation_id, now), installation_id)
-
-    return report_for
-
-
 @dataclass(frozen=True)
 class Outcome:
     """One evaluation by the beat job: what it raised and cleared, and every alarm open after it
@@ -382,16 +365,16 @@ class Outcome:
 
 
 def evaluate(sim: Sim, runtime: Any) -> Outcome:
-    """The monitor beat job's evaluation of the simulated installation at ``sim.now()`` (no alarm
-    webhook is set: nothing is posted)."""
+    """The monitor beat job's evaluation of the simulated installation at ``sim.now()``, on the
+    report the product builds (``workers.services.monitor.report_for``); no alarm webhook is set."""
     from storage import alarms
     from workers.services.alarms import evaluate_installation
+    from workers.services.monitor import report_for
 
-    build = report_builder()
     reports: list[Any] = []
 
     def keep(rt: Any, installation_id: int, now: datetime) -> Any:
-        reports.append(build(rt, installation_id, now))
+        reports.append(report_for(rt, installation_id, now))
         return reports[-1]
 
     result = evaluate_installation(runtime, sim.installation_id, sim.now(), build_report=keep)
