@@ -52,6 +52,14 @@ def score_drift(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
     ]
 
 
+FIELD = "field: "  # how the stored inputs name a CRM field (scoring.features.filled_fields)
+
+
+def _named(feature: str) -> str:
+    """ "the job title field" for a CRM field, "'seniority'" for a model input."""
+    return f"the {feature.removeprefix(FIELD)} field" if feature.startswith(FIELD) else f"'{feature}'"
+
+
 def missing_rate(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
     d = report.drift
     if not _enough_records(report, t):
@@ -60,10 +68,10 @@ def missing_rate(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
         AlarmFinding(
             "missing_rate",
             f.feature,
-            f"'{f.feature}' arrives empty: {pct(f.missing_before)} -> {pct(f.missing_now)} of "
+            f"{_named(f.feature)} arrives empty: {pct(f.missing_before)} -> {pct(f.missing_now)} of "
             f"{d.current}'s leads (compared with {_window(d.reference)})",
             week_start(d.current),
-            f"the form or CRM field mapping that fills {f.feature}",
+            f"the form or CRM field mapping that fills {f.feature.removeprefix(FIELD)}",
             {"before": f.missing_before, "now": f.missing_now, "week": d.current},
         )
         for f in d.features

@@ -121,4 +121,7 @@ class MonitorInput:
     performance_floor: float
     performance_cap: float
     weight_tolerance: float = 0.05
+    # When leadq was installed: records the CRM created before it (routed by the backfill) say nothing
+    # of routing speed, so created-to-assigned counts only the records created after it.
+    installed_at: datetime | None = None
     extra: Mapping[str, object] = field(default_factory=dict)

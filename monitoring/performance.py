@@ -84,6 +84,9 @@ def cohorts(leads: ScoredLeads, notes: list[str]) -> tuple[list[CohortRow], floa
     counts = np.bincount(cell, minlength=cells).reshape(-1, len(TIERS))
     n = np.bincount(cell[honest], minlength=cells).reshape(-1, len(TIERS))
     hits = np.bincount(cell[won], minlength=cells).reshape(-1, len(TIERS))
+    decided = np.bincount(cell[honest & (leads.outcome[valid] != OPEN)], minlength=cells).reshape(
+        -1, len(TIERS)
+    )
     priority = None if leads.priority is None else leads.priority[valid][honest]
     captured, wins = top_share_capture(
         month[honest], won[honest], leads.probability[valid][honest], tier[honest], priority
@@ -100,7 +103,8 @@ def cohorts(leads: ScoredLeads, notes: list[str]) -> tuple[list[CohortRow], floa
             no_wins.append(label)
         capture = float(captured[m] / wins[m]) if wins[m] else None
         leads_per_tier = {name: int(counts[m, t]) for t, name in enumerate(TIERS)}
-        rows.append(CohortRow(label, leads_per_tier, conversion, lift, capture))
+        decided_per_tier = {name: int(decided[m, t]) for t, name in enumerate(TIERS)}
+        rows.append(CohortRow(label, leads_per_tier, conversion, lift, capture, decided_per_tier))
     if no_lift:
         notes.append(
             "lift of L1 over L4 is undefined for "

@@ -28,6 +28,7 @@ class CohortRow:
     conversion: dict[str, Rate]  # tier -> won of the tier's records (open ones count as not yet won)
     lift_l1_over_l4: float | None  # L1's conversion over L4's; None when either has no data
     top30_capture: float | None  # share of the month's conversions in its top 30% by score
+    decided: dict[str, int] = field(default_factory=dict)  # tier -> won or lost outcomes counted
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,13 @@ class RoutingHealth:
     created_to_assigned: Times
     assigned_to_first_touch: Times
     decisions: int
-    parked_share: float | None  # share of decisions parked in a fallback queue (window: last 4 weeks)
+    parked_share: float | None  # of the decisions meant for a rep, the share parked in a fallback queue
     parked_by_queue: dict[str, int]
     sla_breaches: int  # open past their SLA due, or first touched after it
     reassignments: int  # rerouted or overridden
     inactive_owner_leads: dict[str, int]  # inactive rep -> open leads leadq routed to them
     load: Sequence[RepLoadRow]
+    meant_for_reps: int = 0  # decisions for a rep: assigned, or parked in a fallback queue for want of one
 
 
 @dataclass(frozen=True)

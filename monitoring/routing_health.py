@@ -89,19 +89,27 @@ def routing_health(data: MonitorInput, notes: list[str]) -> RoutingHealth:
     decisions = int(np.count_nonzero(window))
     placed = window & ~member(log.status, (PARKED, REFUSED))
     fallback = window & member(log.queue, data.fallback_queues)
+    # Parking in the nurture or disqualified queue is the intended route, not a lead nobody took.
+    unqueued = np.fromiter((q is None for q in log.queue), np.bool_, len(log.queue))
+    meant = (window & unqueued & ~member(log.status, (REFUSED,))) | fallback
+    meant_for_reps = int(np.count_nonzero(meant))
+    fresh = placed
+    if data.installed_at is not None:  # the backfill's records were created long before leadq
+        fresh = placed & (log.created_at >= as_utc64(data.installed_at))
     queues, per_queue = np.unique(log.queue[fallback].astype(str), return_counts=True)
     if decisions == 0:
         notes.append(f"routing health: no routing decisions in the last {WINDOW_DAYS} days")
     inactive = [rep for rep in data.reps if not rep.active]
     still_assigned = owner_counts(log.owner, member(log.status, (ASSIGNED,)), inactive)
     return RoutingHealth(
-        created_to_assigned=span_times(log.created_at[placed], log.decided_at[placed]),
+        created_to_assigned=span_times(log.created_at[fresh], log.decided_at[fresh]),
         assigned_to_first_touch=span_times(log.decided_at[placed], log.first_touch_at[placed]),
         decisions=decisions,
-        parked_share=float(np.count_nonzero(fallback) / decisions) if decisions else None,
+        parked_share=float(np.count_nonzero(fallback) / meant_for_reps) if meant_for_reps else None,
         parked_by_queue={str(q): int(c) for q, c in zip(queues, per_queue, strict=True)},
         sla_breaches=sla_breaches(log, window, now),
         reassignments=int(np.count_nonzero(window & member(log.status, (REROUTED, OVERRIDDEN)))),
         inactive_owner_leads={owner: n for owner, n in still_assigned.items() if n},
         load=load_rows(data),
+        meant_for_reps=meant_for_reps,
     )

@@ -151,3 +151,23 @@ def person_features(person: Person, account: Account | None, icp: Icp, now: date
 def engagement_score(points: float, icp: Icp) -> float:
     """Decayed points to 0-100, saturating: ``saturation`` points is about 63, twice that about 86."""
     return round(100.0 * (1.0 - math.exp(-max(points, 0.0) / icp.engagement_saturation)), 1)
+
+
+def _filled(value: object) -> str | None:
+    return "filled" if value is not None and str(value).strip() else None
+
+
+def filled_fields(person: Person, account: Account | None) -> dict[str, object]:
+    """Whether each CRM field the features read arrived filled ("filled") or empty (None), keyed
+    "field: <name>". Monitoring's missing-value rates watch these: a broken form or field mapping
+    empties a field, which the model's own inputs hide (an empty title is seniority "unknown")."""
+    a = account or Account(ref=person.ref)
+    return {
+        "field: job title": _filled(person.title),
+        "field: e-mail": _filled(person.email),
+        "field: company": _filled(person.company_name or a.name),
+        "field: industry": _filled(a.industry or person.industry),
+        "field: company size": _filled(a.employees if a.employees is not None else person.employees_text),
+        "field: country": _filled(a.country or person.country),
+        "field: lead source": _filled(person.lead_source),
+    }

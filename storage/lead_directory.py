@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,3 +102,17 @@ def leads_of_contact(
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def owner_names(session: Session, installation_id: int) -> dict[str, str]:
+    """Owner id -> the name leadq last read for them (owners whose name it never read are left out)."""
+    rows = session.execute(
+        select(LeadDirectoryRow.owner_id, func.max(LeadDirectoryRow.owner_name))
+        .where(
+            LeadDirectoryRow.installation_id == installation_id,
+            LeadDirectoryRow.owner_id != "",
+            LeadDirectoryRow.owner_name != "",
+        )
+        .group_by(LeadDirectoryRow.owner_id)
+    )
+    return {str(owner): str(name) for owner, name in rows}

@@ -38,9 +38,7 @@ def stamp_of(value: object) -> datetime | None:
     return None
 
 
-def touched_after(
-    ctx: InstallationContext, rows: Sequence[StoredDecision]
-) -> dict[int, datetime]:
+def touched_after(ctx: InstallationContext, rows: Sequence[StoredDecision]) -> dict[int, datetime]:
     """Decision row id -> when a person changed the record's work fields after that decision
     (the CRM's field history; records nobody worked yet are left out)."""
     work_fields = provider(ctx.crm).work_fields

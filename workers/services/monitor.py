@@ -12,7 +12,8 @@ last read (``context._OWNERS_CACHE``), else from the owners leadq's routing log 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from core.records import CrmKind, Owner
@@ -23,7 +24,7 @@ from routing.config import load_routing
 from routing.owner_check import retire_inactive
 from routing.state import week_key
 from routing.types import RoutingConfig
-from storage import installations, monitor_reads, routing_log
+from storage import installations, lead_directory, monitor_reads, routing_log
 from storage.redis_state import RedisRoutingState
 from storage.stamps import aware
 from workers.services.config_hash import config_texts
@@ -49,14 +50,23 @@ def _owners(
     return [Owner(CrmKind(crm), o) for o in seen]
 
 
-def rep_facts(config: RoutingConfig, state: RedisRoutingState, now: datetime) -> list[RepFacts]:
-    """Each rep as the routing file says today, with the open leads the routing state counts."""
+def rep_facts(
+    config: RoutingConfig, state: RedisRoutingState, now: datetime, names: Mapping[str, str] | None = None
+) -> list[RepFacts]:
+    """Each rep as the routing file says today, with the open leads the routing state counts.
+    ``names``: owner id -> the name leadq read for them, for a rep the routing file names only by id
+    (reps taken from the CRM's owner list)."""
     ids = [r.owner_id for r in config.reps]
     loads = state.snapshot([], ids, week_key(now)).loads if ids else {}
+    known = names or {}
+
+    def name_of(owner_id: str, name: str) -> str:
+        return known.get(owner_id, name) if not name or name == owner_id else name
+
     return [
         RepFacts(
             owner_id=r.owner_id,
-            name=r.name,
+            name=name_of(r.owner_id, r.name),
             weight=r.weight,
             active=r.active,
             open_capacity=r.open_capacity,
@@ -84,12 +94,14 @@ def monitor_input_for(
         if row is None:
             raise InstallationGone(f"installation {installation_id} does not exist")
         _icp, routing_text = config_texts(row, runtime.settings, pending=False)
-        crm, tenant_id = row.crm_kind, row.tenant_id
+        crm, tenant_id, installed_at = row.crm_kind, row.tenant_id, aware(row.created_at)
     known = _owners(runtime, installation_id, crm, tenant_id, owners)
     config = retire_inactive(load_routing(routing_text, known), known)
-    reps = rep_facts(config, RedisRoutingState(runtime.redis, installation_id), now)
     with runtime.sessions() as session:
-        return monitor_reads.monitor_input(
+        names = lead_directory.owner_names(session, installation_id)
+    reps = rep_facts(config, RedisRoutingState(runtime.redis, installation_id), now, names)
+    with runtime.sessions() as session:
+        read = monitor_reads.monitor_input(
             session,
             installation_id,
             aware(now),
@@ -99,6 +111,7 @@ def monitor_input_for(
             config.performance_cap,
             sample_size=sample_size,
         )
+    return replace(read, installed_at=installed_at)
 
 
 def report_for(source: Runtime | InstallationContext, installation_id: int, now: datetime) -> MonitorReport:

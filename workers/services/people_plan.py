@@ -25,7 +25,7 @@ from core.records import (
     Verdict,
 )
 from routing.types import Decision, RoutingLead
-from scoring.features import PersonFeatures, person_features
+from scoring.features import PersonFeatures, filled_fields, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LeadModel
 from scoring.score import Score, score_people
@@ -127,7 +127,7 @@ def plan_batch(
     scores = with_what_ifs(pairs, scores, planner.icp, planner.model, day, planner.model_note, features)
     now = planner.now or day
     scores = requalified(pairs, scores, priors or {}, planner.icp.requalify, now, planner.engaged)
-    rows = [f.model_row() for f in features]
+    rows = [{**f.model_row(), **filled_fields(p, a)} for f, (p, a) in zip(features, pairs, strict=True)]
     plan = BatchPlan(
         scored=[ScoredPerson(p, s, row) for (p, _a), s, row in zip(pairs, scores, rows, strict=True)]
     )

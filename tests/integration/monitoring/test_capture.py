@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from connector.hubspot.mapping import parse_time
 from core.records import ObjectType
-from scoring.features import person_features
+from scoring.features import filled_fields, person_features
 from storage import outcomes as outcome_store
 from storage import routing_log, scores
 from storage.scores import json_inputs
@@ -21,7 +21,7 @@ from tests.support.hubspot import ui_edit
 from tests.support.sync import OPEN_VERDICTS
 from workers import dispatch
 from workers.celery_app import make_celery
-from workers.services.context import build_context
+from workers.services.context import _OWNERS_CACHE, build_context
 from workers.services.monitor import monitor_input_for
 from workers.services.outcomes_refresh import refresh_outcomes
 from workers.services.reroute import reroute_pass
@@ -74,8 +74,12 @@ def test_a_change_stores_priority_inputs_and_what_the_routing_weighed(runtime, i
     assert len(stored) == 4
     for person, account in people:
         row = stored[("contact", person.ref.record_id)]
-        expected = json_inputs(person_features(person, account, ctx.icp, day).model_row())
+        model_row = person_features(person, account, ctx.icp, day).model_row()
+        expected = json_inputs({**model_row, **filled_fields(person, account)})
         assert row.inputs == expected
+        # The CRM's fields as they arrived, beside the model's inputs (which hide an empty title).
+        title = portal.get("contacts", person.ref.record_id).props.get("jobtitle")
+        assert row.inputs["field: job title"] == ("filled" if title else None)
         assert row.inputs["email_kind"] in ("business", "free")  # no gmail: never "missing"
         assert row.inputs["lead_source"] == ((person.lead_source or "").lower() or None)
         # Under the rules, priority is the blend of the fit and engagement stored beside it.
@@ -187,3 +191,20 @@ def test_the_monitoring_input_comes_from_leadqs_store_without_a_crm_call(runtime
     )
     assert len(read.leads) >= 4 and sorted(read.routing.owner[-4:]) == sorted(owners)
     assert list(read.routing.pool[-4:]) == ["all"] * 4
+
+
+def test_reps_known_only_by_their_owner_id_are_named_as_leadq_read_them(runtime, installed, sessions, crm):
+    """A routing file without [[reps]] takes the CRM's owners: the ledger and the load table must name
+    them as a rep knows them, not by owner id (the names leadq read with the records it scored)."""
+    portal = crm.sandbox.portals[crm.portal_id]
+    at = datetime.now(UTC).replace(microsecond=0)
+    ids = _unowned(portal, 6)
+    routing = team({})  # no [[reps]]: the CRM's owners
+    _route(runtime, installed, sessions, routing, at, ids)
+    _OWNERS_CACHE.clear()  # the admin app's or the CLI's process: it never read the owner list
+    read = monitor_input_for(runtime, installed, at + timedelta(minutes=1))
+    with sessions() as session:
+        routed = {routing_log.latest(session, installed, "contact", i).owner_id for i in ids} - {None}
+    by_id = {str(o["id"]): f"{o['firstName']} {o['lastName']}".strip() for o in portal.owners}
+    named = {r.owner_id: r.name for r in read.reps if r.owner_id in routed}
+    assert routed and named == {o: by_id[o] for o in routed}

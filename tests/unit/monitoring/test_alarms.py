@@ -147,3 +147,19 @@ def test_fairness_drift_and_multipliers_outside_floor_and_cap():
 @pytest.mark.parametrize("kind", ["sla_breaches"])
 def test_a_kind_switched_off_stays_quiet(kind):
     assert evaluate(with_routing(healthy(), sla_breaches=99), Thresholds(off=frozenset({kind}))) == []
+
+
+def test_a_crm_field_arriving_empty_is_named_as_a_field() -> None:
+    from tests.support.monitor_reports import emptied_field, healthy
+
+    report = healthy()
+    named = [
+        replace(f, feature="field: job title") if f.feature == "jobtitle" else f
+        for f in report.drift.features
+    ]
+    report = replace(report, drift=replace(report.drift, features=named))
+    found_all = evaluate(emptied_field(report, "field: job title"), Thresholds())
+    [found] = [f for f in found_all if f.kind == "missing_rate"]
+    assert found.subject == "field: job title"
+    assert found.cause.startswith("the job title field arrives empty: ")
+    assert found.check_hint == "the form or CRM field mapping that fills job title"

@@ -64,7 +64,10 @@ def test_parked_share_counts_fallback_queues_only_and_per_queue() -> None:
     ]
     fallbacks = frozenset({"emea-fallback", "na-fallback"})
     health = routing_health(monitor_input(routing=routing(rows), fallback_queues=fallbacks), [])
-    assert health.parked_share == pytest.approx(3 / 10)
+    # Of the 9 decisions meant for a rep (6 assigned, 3 parked for want of one), 3 parked; the lead
+    # parked in a working queue took its intended route and is not counted either way.
+    assert health.meant_for_reps == 9
+    assert health.parked_share == pytest.approx(3 / 9)
     assert health.parked_by_queue == {"emea-fallback": 2, "na-fallback": 1}
 
 
@@ -112,3 +115,24 @@ def test_no_decisions_gives_undefined_shares_not_zero() -> None:
     assert health.created_to_assigned.p50_minutes is None and health.created_to_assigned.n == 0
     assert health.decisions == 0 and health.sla_breaches == 0
     assert any("no routing decisions" in note for note in notes)
+
+
+def test_nurture_parking_is_the_intended_route_not_a_lead_nobody_took() -> None:
+    """The demo's shape: most leads go to nurture by design; the parked share is of the others."""
+    rows = [_assigned(1, 1)] * 3 + [{"queue": "nurture", "status": "parked"}] * 97
+    rows += [{"queue": "fallback", "status": "parked"}]
+    health = routing_health(monitor_input(routing=routing(rows), fallback_queues=frozenset({"fallback"})), [])
+    assert health.decisions == 101 and health.meant_for_reps == 4
+    assert health.parked_share == pytest.approx(1 / 4)
+
+
+def test_records_created_before_leadq_was_installed_say_nothing_of_routing_speed() -> None:
+    """A backfill routes records the CRM created long ago: created-to-assigned counts only those
+    created once leadq was installed."""
+    installed = DAY - timedelta(hours=1)
+    rows = [_assigned(30, None), _assigned(50, None), _assigned(60 * 24 * 400, None)]
+    health = routing_health(monitor_input(routing=routing(rows), installed_at=installed), [])
+    assert health.created_to_assigned.n == 2
+    assert health.created_to_assigned.p90_minutes == pytest.approx(50)
+    everything = routing_health(monitor_input(routing=routing(rows)), [])
+    assert everything.created_to_assigned.n == 3
