@@ -29,7 +29,7 @@ from routing.types import RoutingConfig, RoutingLead, Snapshot
 from sandbox.clock import ManualClock
 from sandbox.hubspot.store import Portal
 from sandbox.seed import DEFAULT_ANCHOR, seed_portal
-from scoring.features import person_features
+from scoring.features import filled_fields, person_features
 from scoring.icp import load_icp
 from scoring.leadmodel import LeadModel
 from scoring.score import score_people
@@ -197,15 +197,9 @@ class Sim:
                 person = lead.person
                 reasons = [[r.factor, r.contribution, r.text] for r in score.reasons]
                 engaged = person.engagement.last_engaged_at
+                inputs = {**f.model_row(), **filled_fields(person, lead.account)}  # as people_plan stores
                 stored = new_score(
-                    person.ref,
-                    person.version,
-                    score,
-                    reasons,
-                    score.model_version,
-                    at,
-                    engaged,
-                    f.model_row(),
+                    person.ref, person.version, score, reasons, score.model_version, at, engaged, inputs
                 )
                 scores.add(session, self.installation_id, stored)
                 decision = None
