@@ -4,10 +4,11 @@ Starts the seeded sandbox (its HubSpot side, or with ``--crm salesforce`` its Sa
 leadq's web app on a free port and a real Celery worker; installs leadq through the real OAuth flow
 and sets up change capture as the CRM's admin would; trains on the CRM's closed deals; backfills
 (score, route, write back: people first, then their accounts); reconciles (reads leadq's fields
-back from the CRM); prints a summary; then serves the admin app until Ctrl-C (or exits, with
-``--no-serve``). Everything lives in ``<data dir>/demo``, reset per run, and in the configured Redis
-under a key prefix of the run's own (its keys and its Celery queues), removed when the run ends: a
-demo shares Redis with anything else, the test suite included. The stack is ``leadq.live_stack``'s;
+back from the CRM); checks the monitoring alarms once (``leadq.demo_alarms``); prints a summary;
+then serves the admin app until Ctrl-C (or exits, with ``--no-serve``). Everything lives in
+``<data dir>/demo``, reset per run, and in the configured Redis under a key prefix of the run's own
+(its keys and its Celery queues), removed when the run ends: a demo shares Redis with anything else,
+the test suite included. The stack is ``leadq.live_stack``'s;
 what differs per CRM is in ``leadq.demo_crms``. The run's settings, keys included, are written to
 ``<data dir>/demo/leadq.env`` (readable by its owner only): with ``LEADQ_ENV_FILE`` naming it, the CLI
 in a second terminal works on the demo while it serves. Every step that can take more than a few
@@ -33,6 +34,7 @@ import requests
 
 from core.settings import Settings, load_settings
 from leadq import live_stack
+from leadq.demo_alarms import alarms_lines, check_alarms
 from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
 from leadq.demo_where import stopped, where_to_look
 from storage import demo_facts, installations, training_attempts
@@ -63,6 +65,7 @@ class Demo:
     installation_id: int = 0
     notes: list[str] = field(default_factory=list)
     reconciled: Any = None  # the ReconcileRun read back after the backfill
+    alarms: Any = None  # the one evaluation of the alarms at the end (leadq.demo_alarms)
 
     @property
     def url(self) -> str:
@@ -254,6 +257,7 @@ def train_and_backfill(demo: Demo, echo: Echo) -> None:
     _wait(progress, 900, "the backfill")
     show.close()
     reconcile(demo, echo)
+    check_alarms(demo, echo)
 
 
 def reconcile(demo: Demo, echo: Echo) -> None:
@@ -339,6 +343,7 @@ def summary(demo: Demo, serving: bool = True) -> list[str]:
         f"{outcome.routed:,} {side.people_words()} routed to a rep",
         *_leads_line(outcome),
         _model_line(demo),
+        *alarms_lines(demo, serving),
         f"  CRM API calls:    {calls:,} (install, training reads, backfill reads and batched writes, "
         "reconcile reads)",
         f"  time taken:       {time.perf_counter() - demo.started:.1f} s",

@@ -1,10 +1,13 @@
 """Each installation's newest monitoring gauges, in Redis: the beat job writes them after it computes
-the report; ``/metrics`` reads them (a scrape never computes monitoring)."""
+the report; ``/metrics`` reads them (a scrape never computes monitoring). Beside them, when the
+installation's alarms were last evaluated (``last_checked``): what tells "no open alarm" from "the
+evaluation is not running" (``leadq status``, ``/metrics``, the monitoring page)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from redis import Redis
 
@@ -36,3 +39,39 @@ def load(client: Redis, installation_ids: Iterable[int]) -> dict[int, list[Gauge
             for name, value, text, labels in json.loads(raw)
         ]
     return out
+
+
+CHECKED = "leadq:alarms-checked"  # installation -> when its alarms were last evaluated (epoch seconds)
+
+
+def _checked_key(installation_id: int) -> str:
+    return f"{CHECKED}:{installation_id}"
+
+
+def _when(raw: object) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        return datetime.fromtimestamp(float(raw.decode() if isinstance(raw, bytes) else str(raw)), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def mark_checked(client: Redis, installation_id: int, at: datetime) -> None:
+    """An evaluation of the installation's alarms finished at ``at`` (aware); kept with no expiry:
+    an installation whose evaluations stopped must keep saying how long ago the last one was."""
+    client.set(_checked_key(installation_id), repr(at.timestamp()))
+
+
+def last_checked(client: Redis, installation_id: int) -> datetime | None:
+    """When the installation's alarms were last evaluated (aware UTC), or None: never (or Redis
+    lost it). Raises what Redis raises when it is down (``storage.db.UNAVAILABLE``)."""
+    return _when(client.get(_checked_key(installation_id)))
+
+
+def last_checked_all(client: Redis, installation_ids: Iterable[int]) -> dict[int, datetime]:
+    """``last_checked`` of each installation that was checked, in one round trip."""
+    ids = list(installation_ids)
+    raws = client.mget([_checked_key(i) for i in ids]) if ids else []
+    found = {i: _when(raw) for i, raw in zip(ids, raws, strict=True)}
+    return {i: at for i, at in found.items() if at is not None}

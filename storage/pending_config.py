@@ -56,3 +56,13 @@ def undo_approve(session: Session, installation_id: int, before: tuple[str | Non
     row.icp_toml, row.routing_toml = before[:2]
     if (row.pending_icp_toml, row.pending_routing_toml) == (None, None):
         row.pending_icp_toml, row.pending_routing_toml = before[2:]
+
+
+def replace_live_icp(session: Session, installation_id: int, icp_text: str, expected: str | None) -> bool:
+    """Make ``icp_text`` the live ICP without a preview (a change of the ``[monitoring]`` table only),
+    if the live ICP is still ``expected`` and nothing is pending; whether it did."""
+    row = session.get(Installation, installation_id, with_for_update=True)
+    if row is None or row.icp_toml != expected or row.pending_icp_toml or row.pending_routing_toml:
+        return False
+    row.icp_toml = icp_text
+    return True

@@ -1,5 +1,6 @@
 """``leadq config`` and ``leadq approve``: an installation's ICP/routing configuration is saved as
-pending, previewed (what it would change, nothing written), then applied or discarded."""
+pending, previewed (what it would change, nothing written), then applied or discarded. A change of the
+ICP's [monitoring] table alone (alarm thresholds: no score changes) applies at once."""
 
 from __future__ import annotations
 
@@ -70,20 +71,29 @@ def _checked_text(path: str | None, what: str) -> str | None:
     return text
 
 
-def _save_pending(installation: int, icp_path: str | None, routing_path: str | None) -> None:
-    """Check the files (and the routing's reps with the CRM), then save them as pending."""
+def _save_pending(installation: int, icp_path: str | None, routing_path: str | None) -> bool:
+    """Check the files (and the routing's reps with the CRM), then save them as pending; False when
+    they changed only the ICP's [monitoring] table, applied at once instead (no score changes)."""
     from storage import installations
+    from workers.services.monitoring_only import apply_monitoring, only_monitoring_changes
 
     if not icp_path and not routing_path:
         raise click.UsageError("give --icp FILE and/or --routing FILE")
     icp_text = _checked_text(icp_path, "ICP")
     routing_text = _checked_text(routing_path, "routing")
     with sessions()() as db:
-        if installations.get(db, installation) is None:
+        row = installations.get(db, installation)
+        if row is None:
             raise click.ClickException(NO_SUCH.format(installation))
+        monitoring_only = only_monitoring_changes(row, settings(), icp_text, routing_text)
+    if monitoring_only and icp_text is not None:
+        with sessions().begin() as db:
+            if apply_monitoring(db, installation, icp_text, row):
+                return False
     _check_owners(installation, routing_text)
     with sessions().begin() as db:
         installations.save_pending(db, installation, icp_text, routing_text)
+    return True
 
 
 def _preview(installation: int) -> Iterator[str]:
@@ -108,7 +118,13 @@ def _preview(installation: int) -> Iterator[str]:
 )
 def config_cmd(installation: int, icp_path: str | None, routing_path: str | None) -> None:
     """Save a new ICP/routing configuration as pending and preview it; `leadq approve` applies it."""
-    _save_pending(installation, icp_path, routing_path)
+    if not _save_pending(installation, icp_path, routing_path):
+        click.echo(
+            "applied at once: only the alarm thresholds (the ICP file's [monitoring] table) changed, which "
+            f"changes no score, tier or route (no preview needed); `leadq alarms check {installation}` uses "
+            "them now"
+        )
+        return
     click.echo("saved as pending; previewing what it would change (nothing is written) ...")
     for line in _preview(installation):
         click.echo(line)

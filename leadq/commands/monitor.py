@@ -29,6 +29,34 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
+NOT_AN_ID = "INSTALLATION must be a number like 1 (see `leadq status`)"
+
+
+class InstallationId(click.ParamType):
+    """An installation id (1 to 2**31 - 1, what the database's ids hold); anything else stops the
+    command with ``NOT_AN_ID`` (not click's "is not a valid integer range")."""
+
+    name = "installation"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return int(INSTALLATION_ID.convert(value, param, ctx))
+        except click.BadParameter:
+            raise BadInput(NOT_AN_ID) from None
+
+
+INSTALLATION = InstallationId()
+
+
+def one_line(exc: click.UsageError, command: str) -> BadInput:
+    """A usage error as one line: a negative number taken for an option says what INSTALLATION is."""
+    if isinstance(exc, click.NoSuchOption) and exc.option_name.lstrip("-").replace(".", "", 1).isdigit():
+        return BadInput(NOT_AN_ID)
+    if isinstance(exc, click.BadParameter) and exc.param is not None and exc.param.name == "weeks":
+        return BadInput("--weeks must be a number of weeks from 1 to 520")
+    return BadInput(f"{exc.format_message()} (see `leadq {command} --help`)")
+
+
 class OneLineErrors(click.Command):
     """A command whose bad arguments are one line ("Error: ...") and exit code 2."""
 
@@ -38,7 +66,8 @@ class OneLineErrors(click.Command):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            raise BadInput(f"{exc.format_message()} (see `leadq monitor --help`)") from None
+            where = f"{parent.info_name} {info_name}" if parent and parent.parent else info_name
+            raise one_line(exc, where or "monitor") from None
 
 
 def build_report(installation: int) -> tuple[MonitorReport, str]:
@@ -95,6 +124,7 @@ def section_lines(s: Section) -> list[str]:
 
 def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
     from leadq.web import monitor_sections
+    from leadq.web.monitor_notes import notes_text
 
     lines = [
         f"Monitoring of {name} (installation {report.installation_id}), computed "
@@ -104,7 +134,8 @@ def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
         *fact_lines(monitor_sections.headline(report)),
     ]
     if report.notes:
-        lines += ["", "NOT COMPUTED YET", *(f"  - {n}" for n in report.notes)]
+        notes = notes_text(report.notes, report.computed_at)
+        lines += ["", "NOT SHOWN YET, AND WHY", *(f"  - {n}" for n in notes)]
     for s in monitor_sections.sections(report, weeks):
         lines += ["", *section_lines(s)]
     return lines
@@ -131,7 +162,7 @@ def report_json(report: MonitorReport, weeks: int) -> str:
 
 
 @click.command("monitor", cls=OneLineErrors, short_help="Score performance, drift, routing health, fairness.")
-@click.argument("installation", type=INSTALLATION_ID)
+@click.argument("installation", type=INSTALLATION)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option(
     "--weeks",

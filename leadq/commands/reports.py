@@ -25,7 +25,8 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     reason = f" ({inst.status_reason})" if inst.status_reason else ""
     degraded = assignment_health.degraded(db, inst.id) if inst.status == installations.ACTIVE else None
     state = "healthy" if inst.status == installations.ACTIVE else inst.status  # as the admin app says
-    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {degraded or f'{state}{reason}'}"]
+    said = f"{degraded or f'{state}{reason}'}{_alarm_count(db, inst.id)}"
+    lines = [f"#{inst.id} {inst.crm_kind} {inst.tenant_id}: {said}"]
     for c in reports.progress_cursors(db, inst.id):
         total = f"{c.total:,}" if c.total else "?"
         lines.append(f"    {c.name} {_word(inst.crm_kind, c.object_type)}: {c.done:,}/{total} {c.status}")
@@ -53,15 +54,60 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
     return lines
 
 
-def _alarm_lines(db: Session, installation_id: int) -> list[str]:
-    """The installation's open monitoring alarms: what moved, since when."""
+def _alarm_count(db: Session, installation_id: int) -> str:
+    """ " · 3 open alarms" beside the state (nothing without an open alarm)."""
     from storage.alarms import open_alarms
 
+    n = len(open_alarms(db, installation_id))
+    return f" · {n} open alarm{'s' if n != 1 else ''}" if n else ""
+
+
+def _alarm_lines(db: Session, installation_id: int) -> list[str]:
+    """The installation's monitoring alarms: when they were last checked (or that they never were),
+    the open ones (what moved, since when), and the alarm webhook's last delivery."""
+    from storage.alarms import open_alarms
+
+    rows = open_alarms(db, installation_id)
     return [
-        f"    ALARM {row.kind}{f' ({row.subject})' if row.subject else ''}: {row.cause} "
-        f"(since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC)"
-        for row in open_alarms(db, installation_id)
+        *_checked_lines(db, installation_id, len(rows)),
+        *(
+            f"    ALARM {row.kind}{f' ({row.subject})' if row.subject else ''}: {row.cause} "
+            f"(since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC)"
+            for row in rows
+        ),
     ]
+
+
+def _checked_lines(db: Session, installation_id: int, open_count: int) -> list[str]:
+    """When the alarms were last evaluated (a working installation only: beat checks no other), and
+    the webhook's last delivery when one is set; both are kept in Redis."""
+    from datetime import UTC, datetime
+
+    from leadq.alarm_words import checked_line, delivery_line
+    from leadq.commands.common import settings
+    from storage import alarm_webhook, installations, monitor_snapshot
+    from storage.db import UNAVAILABLE
+    from storage.redis_namespace import connect
+
+    inst = installations.get(db, installation_id)
+    webhook = inst is not None and inst.alarm_webhook_ciphertext is not None
+    if inst is None or (inst.status not in installations.WORKING and not webhook):
+        return []
+    config, now = settings(), datetime.now(UTC)
+    client = connect(config.redis_url, config.redis_prefix)
+    try:
+        last = monitor_snapshot.last_checked(client, installation_id)
+        delivery = alarm_webhook.last_delivery(client, installation_id) if webhook else None
+    except UNAVAILABLE:
+        return ["    alarms: when they were last checked is unknown (Redis cannot be reached)"]
+    finally:
+        client.close()
+    lines = []
+    if inst.status in installations.WORKING:
+        lines.append(f"    {checked_line(last, config.monitor_interval_s, installation_id, now, open_count)}")
+    if webhook:
+        lines.append(f"    {delivery_line(delivery, installation_id, now)}")
+    return lines
 
 
 def _word(crm_kind: str, object_type: str) -> str:

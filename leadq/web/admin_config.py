@@ -1,6 +1,8 @@
 """An installation's configuration page: the ICP and routing TOML, edited as text or through the form
 for the common fields. Saving validates (errors name the key), stores the texts as pending and
-starts a preview of them; the CRM is rewritten only when the admin approves that preview.
+starts a preview of them; the CRM is rewritten only when the admin approves that preview. A save that
+changes only the ICP's [monitoring] table (alarm thresholds: no score changes) applies at once
+(``workers.services.monitoring_only``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ FORM_ERRORS = (ValueError, TypeError, RecursionError)  # what the form's merge i
 SAVED = (
     "Saved as pending: a preview of the new configuration is running. Nothing changes in the "
     "CRM until you approve it."
+)
+APPLIED = (
+    "Saved and applied: only the alarm thresholds (the ICP file's [monitoring] table) changed, which "
+    "changes no score, tier or route, so no preview is needed. The next alarm check uses them."
 )
 
 
@@ -97,6 +103,17 @@ def _submitted(current_icp: str, current_routing: str, problems: Problems) -> tu
     return merged_icp or current_icp, merged_routing or current_routing
 
 
+def _monitoring_only(installation_id: int, inst: Any, texts: tuple[str, str]) -> bool:
+    """Apply at once a save that changes only the ICP's [monitoring] table (no preview: no score
+    changes); False when the save changes more (or anything is pending)."""
+    from workers.services.monitoring_only import apply_monitoring, only_monitoring_changes
+
+    if not only_monitoring_changes(inst, services().settings, *texts):
+        return False
+    with services().sessions.begin() as db:
+        return apply_monitoring(db, installation_id, texts[0], inst)
+
+
 def _save(installation_id: int, texts: tuple[str, str]) -> bool:
     """Store ``texts`` as pending and start their preview; False (and nothing changed) when the
     preview could not be started."""
@@ -127,6 +144,9 @@ def config(installation_id: int):
     routing_text = current_routing or default_text()
     if request.method == "POST":
         texts = _submitted(current_icp, current_routing, problems)
+        if not problems and _monitoring_only(installation_id, inst, texts):  # routing unchanged
+            flash(APPLIED)
+            return to_installation(installation_id)
         if not problems and (refused := owner_problems(installation_id, texts[1])):
             shown = texts[1] if request.form.get("mode") != "fields" else routing_text  # the text on the page
             problems.routing += config_errors.messages_in(shown, refused)  # reps the CRM refuses

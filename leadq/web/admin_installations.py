@@ -16,7 +16,7 @@ from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.dead_letter_pages import causes_context
 from leadq.web.install import configured_crms
 from leadq.web.object_names import OBJECT_ORDER, object_names, plural, singular
-from storage import admins, assignment_health, cursors, dead_letters, lead_pages
+from storage import admins, alarms, assignment_health, cursors, dead_letters, lead_pages
 from storage.db import Session
 from storage.stamps import aware
 from storage.statuses import CursorStatus, InstallationStatus
@@ -73,6 +73,7 @@ def _sync_facts(db: Session, installation_id: int, crm_kind: str) -> dict[str, A
 def index():
     rows = []
     with services().sessions() as db:
+        open_alarms = alarms.counts(db)  # installation -> its open alarms
         for inst in admins.installations_of(db, g.admin_id):
             facts = _sync_facts(db, inst.id, inst.crm_kind)
             failing = dead_letters.failing_records(db, inst.id)
@@ -88,6 +89,7 @@ def index():
                     "scored": lead_pages.scored_records(db, inst.id),
                     "queued": facts["queued"],
                     "failing": failing,
+                    "alarms": len(open_alarms.get(inst.id, [])),
                 }
             )
     return render_template("installations.html", rows=rows, crms=configured_crms(services().settings))

@@ -15,8 +15,22 @@ from markupsafe import Markup
 
 from leadq.web import monitor_charts, monitor_sections
 from leadq.web.admin_blueprint import bp
+from leadq.web.alarm_banner import Banner, banner_rows
 from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.monitor_notes import notes_text
 from monitoring.report import MonitorReport
+
+
+def no_outcomes_yet(report: MonitorReport) -> bool:
+    """No cohort cell has a won or lost outcome to show a conversion of."""
+    cells = [row.decided.get(t) for row in report.performance.cohorts for t in row.conversion]
+    return bool(cells) and all(n == 0 for n in cells)
+
+
+def open_alarm_rows(installation_id: int) -> list[Banner]:
+    """Every open alarm of the installation, with its cause, since when and what to check."""
+    with services().sessions() as db:
+        return banner_rows(db, installation_id)
 
 
 def charts(report: MonitorReport) -> dict[str, Markup]:
@@ -54,4 +68,7 @@ def monitor(installation_id: int):
         headline=monitor_sections.headline(report),
         sections=monitor_sections.sections(report),
         charts=charts(report),
+        notes=notes_text(report.notes, report.computed_at),
+        no_outcomes=no_outcomes_yet(report),
+        alarms=open_alarm_rows(installation_id),
     )

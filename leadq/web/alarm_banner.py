@@ -1,7 +1,8 @@
-"""The banner of open monitoring alarms on every installation page: each alarm's cause, since when,
-and a link to the installation's monitoring page. Only for a signed-in admin granted the
+"""The banner of open monitoring alarms on every installation page: at most ``SHOWN`` of them, one line
+each (cause, since when), "and N more", and a link to the installation's monitoring page, which lists
+them all with what to check. Only for a signed-in admin granted the
 installation (an error page for another installation shows nothing of it). The configuration page
-also shows the installation's alarm webhook, masked."""
+also shows the installation's alarm webhook, masked, and its last delivery attempt."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from leadq.web.admin_blueprint import bp
 from leadq.web.auth import services
 from storage import admins, alarm_webhook
 from storage.alarms import open_alarms
+from storage.db import Session
+
+SHOWN = 3  # alarms the banner names; the monitoring page lists them all
 
 
 @dataclass(frozen=True)
@@ -22,22 +26,47 @@ class Banner:
     since: str
     check: str
     link: str
+    kind: str = ""
+    subject: str = ""
 
 
-def _banner() -> list[Banner]:
+@dataclass(frozen=True)
+class BannerView:
+    """What the banner shows: the first ``SHOWN`` alarms, how many more, and where all are."""
+
+    shown: list[Banner]
+    total: int
+    link: str
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+def banner_rows(db: Session, installation_id: int) -> list[Banner]:
+    """Every open alarm of the installation, oldest first."""
+    return [
+        Banner(
+            row.cause,
+            f"{row.since or row.raised_at:%Y-%m-%d %H:%M} UTC",
+            row.check_hint,
+            f"/installations/{installation_id}/monitor",
+            row.kind,
+            row.subject or "",
+        )
+        for row in open_alarms(db, installation_id)
+    ]
+
+
+def _banner() -> BannerView | None:
     installation_id = _granted()
     if installation_id is None:
-        return []
+        return None
     with services().sessions() as db:
-        return [
-            Banner(
-                row.cause,
-                f"{row.since or row.raised_at:%Y-%m-%d %H:%M} UTC",
-                row.check_hint,
-                f"/installations/{installation_id}/monitor",
-            )
-            for row in open_alarms(db, installation_id)
-        ]
+        rows = banner_rows(db, installation_id)
+    if not rows:
+        return None
+    return BannerView(rows[:SHOWN], len(rows), f"/installations/{installation_id}/monitor#open-alarms")
 
 
 def _granted() -> int | None:
@@ -58,6 +87,38 @@ def _webhook_shown() -> str:
         return alarm_webhook.masked_url(db, services().vault, installation_id) or "not set"
 
 
+def _webhook_delivery() -> Delivered | None:
+    """The alarm webhook's last delivery attempt, in words (None: no webhook, or Redis is down)."""
+    from datetime import UTC, datetime
+
+    from leadq.alarm_words import delivery_phrase
+    from storage.db import UNAVAILABLE
+
+    installation_id = _granted()
+    if installation_id is None:
+        return None
+    with services().sessions() as db:
+        if installation_id not in alarm_webhook.installations_with_url(db):
+            return None
+    try:
+        delivery = alarm_webhook.last_delivery(services().redis, installation_id)
+    except UNAVAILABLE:
+        return None
+    phrase = delivery_phrase(delivery, datetime.now(UTC))
+    words = "Nothing was sent to it yet" if delivery is None else f"Its {phrase}"
+    return Delivered(words, delivery is not None and not delivery.ok)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    words: str
+    failing: bool
+
+
 @bp.app_context_processor
 def _alarm_banner() -> dict[str, Any]:
-    return {"alarm_banner": _banner, "alarm_webhook_shown": _webhook_shown}
+    return {
+        "alarm_banner": _banner,
+        "alarm_webhook_shown": _webhook_shown,
+        "alarm_webhook_delivery": _webhook_delivery,
+    }

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 
 from leadq.web.broker_queues import BrokerUnreachable, queue_lengths
-from storage import installations, monitor_snapshot
+from storage import alarm_webhook, installations, monitor_snapshot
 from storage.alarms import counts as open_alarm_labels
 from storage.db import UNAVAILABLE
 from storage.operator_figures import figures
@@ -74,12 +74,30 @@ def _alarm_gauges(out: _Families, alarms: dict[int, list[tuple[str, str]]], ids:
         )
 
 
-def _monitor_gauges(out: _Families, client: Any, ids: list[int]) -> None:
-    """Each installation's figures from its last monitoring evaluation (beat, hourly by default)."""
+def _monitor_gauges(out: _Families, client: Any, ids: list[int], webhooks: set[int]) -> None:
+    """Each installation's figures from its last monitoring evaluation (beat, hourly by default), when
+    that evaluation ran, and whether its alarm webhook's last delivery failed."""
     try:
         saved = monitor_snapshot.load(client, ids)
+        checked = monitor_snapshot.last_checked_all(client, ids)
+        deliveries = alarm_webhook.last_deliveries(client, sorted(webhooks & set(ids)))
     except UNAVAILABLE:  # Redis down: the other metrics still answer
         return
+    for installation_id, at in sorted(checked.items()):
+        out.add(
+            "leadq_alarms_last_checked_timestamp_seconds",
+            round(at.timestamp(), 3),
+            "when the installation's alarms were last evaluated (Unix time; absent: never)",
+            {"installation": str(installation_id)},
+        )
+    for installation_id in sorted(ids):
+        delivery = deliveries.get(installation_id)
+        out.add(
+            "leadq_alarm_webhook_failing",
+            int(delivery is not None and not delivery.ok),
+            "1 when the last POST to the installation's alarm webhook failed (retried at the next check)",
+            {"installation": str(installation_id)},
+        )
     for installation_id, found in sorted(saved.items()):
         for g in found:
             labels = {"installation": str(installation_id), **{k: _label(v) for k, v in g.labels}}
@@ -97,6 +115,7 @@ def metrics():
         counts = figures(session)
         alarms = open_alarm_labels(session)
         ids = [row.id for row in installations.list_all(session)]
+        webhooks = alarm_webhook.installations_with_url(session)
     for status, count in sorted(counts.installations.items()):
         out.add("leadq_installations", count, "installations by status", {"status": status})
     for status, count in sorted(counts.events.items()):
@@ -114,7 +133,7 @@ def metrics():
         "leadq_backfill_records_remaining", remaining, "records the running backfills still have to visit"
     )
     _alarm_gauges(out, alarms, ids)
-    _monitor_gauges(out, services.redis, ids)
+    _monitor_gauges(out, services.redis, ids, webhooks)
     try:
         lengths = queue_lengths(
             services.settings.celery_broker_url, QUEUES, prefix=services.settings.redis_prefix

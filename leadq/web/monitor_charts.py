@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from leadq.web.monitor_words import rep_text, week_start, weeks_text
 from monitoring.report import CalibrationBin, CohortRow, RepLoadRow, RoutingHealth
 from scoring.charts import BAR, GRID, INK, MODEL, MUTED, _frame, _text
 
@@ -57,7 +58,12 @@ def _legend(parts: list[str], items: Sequence[tuple[str, str]], x: float, y: flo
 def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, height: int = 300) -> str:
     """Each month's conversion per tier as a dot, with its 95% interval as a whisker."""
     tiers = [t for t in TIER_COLOURS if any(t in row.conversion for row in cohorts)]
-    highs = [r.high for row in cohorts for r in row.conversion.values() if r.high is not None]
+    highs = [
+        r.high
+        for row in cohorts
+        for t, r in row.conversion.items()
+        if r.high is not None and row.decided.get(t) != 0
+    ]
     scale = _scale(max(highs, default=0.0))
     top = scale[0]
     left, right, bottom, plot_h = 52, width - 14, height - 42, height - 100
@@ -68,6 +74,7 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
     def y_of(value: float) -> float:
         return bottom - plot_h * min(value, top) / top
 
+    drawn = 0
     for i, row in enumerate(cohorts):
         centre = left + band * (i + 0.5)
         parts.append(_text(centre, bottom + 15, row.month, anchor="middle", fill=MUTED))
@@ -76,9 +83,9 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
             r = row.conversion.get(tier)
             x = centre + step * (j - (len(tiers) - 1) / 2)
             colour = TIER_COLOURS[tier]
-            if r is None or r.rate is None:
-                parts.append(_text(x, bottom - 4, "-", anchor="middle", fill=MUTED))
+            if r is None or r.rate is None or row.decided.get(tier) == 0:  # no outcome yet: no dot
                 continue
+            drawn += 1
             if r.low is not None and r.high is not None:
                 y1, y2 = y_of(r.low), y_of(r.high)
                 parts.append(
@@ -93,6 +100,16 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
                 f'<circle cx="{x:.1f}" cy="{y_of(r.rate):.1f}" r="3.5" fill="{colour}"><title>'
                 f"{escape(row.month)} {tier}: {100 * r.rate:.1f}% of {r.n:,} leads won</title></circle>"
             )
+    if not drawn:
+        parts.append(
+            _text(
+                (left + right) / 2,
+                bottom - plot_h / 2,
+                "no outcomes yet: no won or lost deal the model had not seen",
+                anchor="middle",
+                fill=MUTED,
+            )
+        )
     _legend(parts, [(t, TIER_COLOURS[t]) for t in tiers], 14, 42)
     parts.append(_text(right, 42, "whiskers: 95% interval", anchor="end", fill=MUTED))
     parts.append(_text((left + right) / 2, height - 10, "month the leads were first scored", anchor="middle"))
@@ -167,7 +184,9 @@ def weekly_share_chart(
     every = max(1, math.ceil(len(weeks) / 10))  # at most ten week labels
     for i, (week, _, _) in enumerate(weeks):
         if (len(weeks) - 1 - i) % every == 0:  # counted back from the newest, which is always named
-            parts.append(_text(at(i, 0)[0], bottom + 15, week, anchor="middle", fill=MUTED))
+            start = week_start(week)
+            shown = f"{start.day} {start:%b}" if start else week
+            parts.append(_text(at(i, 0)[0], bottom + 15, shown, anchor="middle", fill=MUTED))
     for series, colour, label in ((1, BAR, "L1+L2 share"), (2, MODEL, "conversion")):
         runs: list[list[tuple[float, float]]] = [[]]
         for i, row in enumerate(weeks):
@@ -178,7 +197,8 @@ def weekly_share_chart(
             x, y = at(i, float(value))
             runs[-1].append((x, y))
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(row[0])}: {label} '
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>'
+                f"{escape(weeks_text(row[0]))}: {label} "
                 f"{100 * float(value):.1f}%</title></circle>"
             )
         for run in runs:
@@ -186,13 +206,31 @@ def weekly_share_chart(
                 drawn = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
                 parts.append(f'<polyline points="{drawn}" fill="none" stroke="{colour}" stroke-width="2"/>')
     _legend(parts, [("L1+L2 share of scores", BAR), ("their conversion", MODEL)], 14, 42)
-    parts.append(_text((left + right) / 2, height - 10, "week", anchor="middle"))
+    parts.append(_text((left + right) / 2, height - 10, "week starting", anchor="middle"))
     return _frame(width, height, "Top tiers' share against their conversion", "".join(parts))
 
 
-def _log_x(minutes: float, left: float, span: float) -> float:
-    """Minutes on a log scale from 1 minute to 30 days."""
-    lo, hi = 0.0, math.log10(30 * 1440)
+TIME_TICKS = (
+    (1, "1 min"),
+    (10, "10 min"),
+    (60, "1 h"),
+    (1440, "1 day"),
+    (10080, "1 week"),
+    (43200, "30 days"),
+    (129600, "90 days"),
+    (525600, "1 year"),
+    (1576800, "3 years"),
+)
+
+
+def _time_top(longest: float) -> float:
+    """The routing times axis' end, in minutes: the first tick past the longest time (1 day at least)."""
+    return next((m for m, _ in TIME_TICKS if m >= max(longest, 1440) * 1.05), max(longest, 1.0) * 1.5)
+
+
+def _log_x(minutes: float, left: float, span: float, top: float = 30 * 1440) -> float:
+    """Minutes on a log scale from 1 minute to ``top``."""
+    lo, hi = 0.0, math.log10(top)
     return left + span * (min(max(math.log10(max(minutes, 1.0)), lo), hi) - lo) / (hi - lo)
 
 
@@ -212,10 +250,17 @@ def routing_times_chart(r: RoutingHealth, width: int = 470, height: int = 210) -
     ]
     parts: list[str] = []
     bottom = height - 42
-    for minutes, label in ((1, "1 min"), (10, "10 min"), (60, "1 h"), (1440, "1 day"), (10080, "1 week")):
-        x = _log_x(minutes, left, span)
+    top = _time_top(max([v for _, p50, p90 in rows for v in (p50, p90) if v is not None] + [1.0]))
+    named = -1e9  # where the last tick label ends: a label that would overlap it is left out
+    for minutes, label in TIME_TICKS:
+        if minutes > top:
+            break
+        x = _log_x(minutes, left, span, top)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="56" y2="{bottom}" stroke="{GRID}"/>')
-        parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))
+        half = 3.4 * len(label)
+        if x - half > named + 6:
+            parts.append(_text(x, bottom + 15, label, anchor="middle", fill=MUTED))
+            named = x + half
     for i, (label, p50, p90) in enumerate(rows):
         y = 62 + i * 56
         parts.append(_text(left - 8, y + 20, label, anchor="end"))
@@ -224,7 +269,7 @@ def routing_times_chart(r: RoutingHealth, width: int = 470, height: int = 210) -
             if value is None:
                 parts.append(_text(left + 4, yy + 13, f"{name}: no data yet", fill=MUTED))
                 continue
-            end = max(_log_x(value, left, span), left + 2)
+            end = max(_log_x(value, left, span, top), left + 2)
             parts.append(
                 f'<rect x="{left}" y="{yy:.1f}" width="{end - left:.1f}" height="16" fill="{colour}"/>'
             )
@@ -255,7 +300,8 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
         y = 56 + i * 26
         over = row.open_capacity is not None and row.open_leads >= row.open_capacity
         colour = OVER if over or not row.active else BAR
-        name = row.name if len(row.name) <= 22 else row.name[:21] + "\u2026"
+        name = rep_text(row.name, row.owner_id)
+        name = name if len(name) <= 22 else name[:21] + "\u2026"
         name = name if row.active else f"{name[:13]} (inactive)"
         parts.append(_text(left - 8, y + 13, name, anchor="end", fill=INK if row.active else OVER))
         end = left + (right - left) * row.open_leads / most

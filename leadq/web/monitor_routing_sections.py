@@ -13,6 +13,7 @@ from leadq.web.monitor_words import (
     missing,
     pct,
     points,
+    rep_text,
 )
 from monitoring.report import (
     FairnessLedger,
@@ -25,6 +26,19 @@ def _times(t: Times) -> str:
     if not t.n:
         return NO_DATA
     return f"half in {minutes_text(t.p50_minutes)}, 90% in {minutes_text(t.p90_minutes)}"
+
+
+def _parked_meaning(r: RoutingHealth) -> str:
+    """What the parked share counts: the decisions meant for a rep (nurture and disqualified queues
+    are intended routes)."""
+    if not r.decisions:
+        return "No routing decision in the last 4 weeks."
+    if not r.meant_for_reps:
+        return "No routing decision in the last 4 weeks was meant for a rep."
+    return (
+        f"Share of the last 4 weeks' {count(r.meant_for_reps)} routing decisions meant for a rep that "
+        "matched none (leads sent to a nurture or disqualified queue are not counted)."
+    )
 
 
 def _routing_facts(r: RoutingHealth) -> list[Fact]:
@@ -46,9 +60,7 @@ def _routing_facts(r: RoutingHealth) -> list[Fact]:
             "parked",
             "Parked in fallback queues",
             pct(r.parked_share, NO_DATA),
-            f"Share of the last 4 weeks' {count(r.decisions)} routing decisions that matched no rep."
-            if r.decisions
-            else "No routing decision in the last 4 weeks.",
+            _parked_meaning(r),
             warn=not missing(r.parked_share) and r.parked_share > 0.05,  # type: ignore[operator]
         ),
         Fact(
@@ -69,7 +81,7 @@ def _routing_facts(r: RoutingHealth) -> list[Fact]:
 
 def routing(r: RoutingHealth) -> Section:
     parked = sum(r.parked_by_queue.values())
-    names = {row.owner_id: row.name for row in r.load}
+    names = {row.owner_id: rep_text(row.name, row.owner_id) for row in r.load}
     queues = Table(
         "queues",
         "Parked leads by queue",
@@ -100,7 +112,7 @@ def routing(r: RoutingHealth) -> Section:
         ("Rep", "Active", "Open leads", "Open cap", "Assigned this week", "Weekly cap"),
         [
             (
-                row.name,
+                rep_text(row.name, row.owner_id),
                 "yes" if row.active else "no",
                 count(row.open_leads),
                 "none" if row.open_capacity is None else count(row.open_capacity),
@@ -170,7 +182,7 @@ def fairness(f: FairnessLedger) -> Section:
         [
             (
                 row.pool,
-                row.name,
+                rep_text(row.name, row.owner_id),
                 "yes" if row.within_tolerance else "no",
                 multipliers(row.multiplier_min, row.multiplier_max),
                 pct(row.weight_share, NO_DATA),

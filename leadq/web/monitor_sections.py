@@ -4,10 +4,11 @@ of strings with a line saying what they mean. The admin page and ``leadq monitor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from leadq.web.monitor_notes import inflation_undefined
 from leadq.web.monitor_routing_sections import fairness, routing
 from leadq.web.monitor_words import (
     NO_DATA,
@@ -23,13 +24,24 @@ from leadq.web.monitor_words import (
     psi_text,
     rate_text,
     tiers_of,
+    weeks_text,
 )
 from monitoring.report import (
     Calibration,
+    CohortRow,
     Drift,
     MonitorReport,
     Performance,
 )
+from monitoring.thresholds import DEFAULTS
+
+
+def ece_meaning() -> str:
+    """The calibration advice, with the alarm's default threshold."""
+    return (
+        "Average gap between the predicted chance and the observed win rate; under 5 points is good; "
+        f"an alarm is raised over {100 * DEFAULTS.ece:g}."
+    )
 
 
 def _performance_facts(p: Performance) -> list[Fact]:
@@ -48,7 +60,7 @@ def _performance_facts(p: Performance) -> list[Fact]:
             "ece",
             "Calibration error (ECE)",
             NO_OUTCOMES if missing(c.ece) else f"{100 * c.ece:.1f} pts",  # type: ignore[operator]
-            "Average gap between the predicted chance and the observed win rate; under 5 pts is good.",
+            ece_meaning(),
             warn=not missing(c.ece) and c.ece > 0.05,  # type: ignore[operator]
         ),
         Fact(
@@ -82,14 +94,20 @@ def _calibration_tables(c: Calibration) -> list[Table]:
         "tier-outcomes",
         "Win rate per tier on the same outcomes",
         "Each tier should win more often than the one below it.",
-        ("Tier", "Won", "Decided", "Win rate (95% interval)"),
+        ("Tier", "Won", "Decided", "Win rate (won of decided; 95% interval)"),
         [
-            (t, count(c.by_tier[t].hits), count(c.by_tier[t].n), rate_text(c.by_tier[t]))
+            (t, count(c.by_tier[t].hits), count(c.by_tier[t].n), rate_text(c.by_tier[t], NO_OUTCOMES))
             for t in tiers_of(list(c.by_tier))
         ],
         empty="No decided outcomes yet.",
     )
     return [reliability, by_tier]
+
+
+def conversion_text(row: CohortRow, tier: str) -> str:
+    """A cohort cell: "12.0% (8 of 67; 9.1-15.8%)", or "no outcomes yet" while none of the tier's
+    counted leads was won or lost."""
+    return rate_text(row.conversion.get(tier), decided=row.decided.get(tier))
 
 
 def performance(p: Performance) -> Section:
@@ -114,34 +132,43 @@ def performance(p: Performance) -> Section:
     )
     conversion = Table(
         "cohort-conversion",
-        "Conversion per tier (95% interval)",
+        "Conversion per tier (won of counted leads; 95% interval)",
         "Share of the month's leads of each tier that were won; open leads count as not won yet, so the "
-        "newest months rise as deals close.",
+        "newest months rise as deals close. Leads whose outcome the model had seen when it scored them "
+        "are left out, so a month counts fewer leads here than above.",
         ("Month", *tiers),
-        [(row.month, *(rate_text(row.conversion.get(t)) for t in tiers)) for row in p.cohorts],
+        [(row.month, *(conversion_text(row, t) for t in tiers)) for row in p.cohorts],
         empty="Nothing scored yet.",
     )
     return Section(
         "performance",
         "Score performance",
-        "How the leads of each tier converted, month by month, on outcomes the model had not seen.",
+        "How the leads of each tier converted, month by month. Leads whose outcome the model had already "
+        "seen when it scored them (it trained on them) are left out.",
         _performance_facts(p),
         [leads, conversion, *_calibration_tables(p.calibration)],
     )
 
 
-def drift(d: Drift, weeks: int | None = None) -> Section:
+def drift(d: Drift, weeks: int | None = None, notes: Sequence[str] = ()) -> Section:
+    inflation = (
+        "yes: more L1/L2 without more conversions"
+        if d.tier_inflation
+        else "not enough weeks yet"
+        if inflation_undefined(notes)
+        else "no"
+    )
     facts = [
         Fact(
             "psi-week",
-            f"Score shift, {d.current or 'this week'} against the week before",
+            f"Score shift, {weeks_text(d.current) if d.current else 'this week'} against the week before",
             psi_text(d.score_psi_week),
             "Population stability index of the scores: under 0.10 stable, over 0.25 a major shift.",
             warn=not missing(d.score_psi_week) and d.score_psi_week >= 0.25,  # type: ignore[operator]
         ),
         Fact(
             "psi-training",
-            f"Score shift against the {d.reference or 'training window'}",
+            f"Score shift against the {weeks_text(d.reference or 'training window')}",
             psi_text(d.score_psi_training),
             "The same index against the scores of the window the model was trained on.",
             warn=not missing(d.score_psi_training) and d.score_psi_training >= 0.25,  # type: ignore[operator]
@@ -149,7 +176,7 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
         Fact(
             "inflation",
             "Tier inflation",
-            "yes: more L1/L2 without more conversions" if d.tier_inflation else "no",
+            inflation,
             "The share of L1+L2 leads rising while their conversion does not.",
             warn=d.tier_inflation,
         ),
@@ -181,8 +208,8 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
     features = Table(
         "features",
         "Every model input, the most moved first",
-        f"Shift of each input's values against the {d.reference or 'training window'}, and against "
-        "the week before.",
+        f"Shift of each input's values against the {weeks_text(d.reference or 'training window')}, "
+        "and against the week before.",
         ("Input", "Shift (PSI)", "Against last week", "What moved"),
         [(f.feature, psi_text(f.psi), psi_text(f.psi_week, "no week before"), f.moved) for f in d.features],
         numeric_from=9,
@@ -193,7 +220,7 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
         "L1+L2 share and conversion, week by week",
         "If the share of top tiers climbs and their conversion does not, the scores are inflating.",
         ("Week", "L1+L2 share", "Conversion"),
-        [(week, pct(s, NO_DATA), pct(conv)) for week, s, conv in weekly],
+        [(weeks_text(week), pct(s, NO_DATA), pct(conv)) for week, s, conv in weekly],
     )
     return Section(
         "drift",
@@ -208,7 +235,7 @@ def drift(d: Drift, weeks: int | None = None) -> Section:
 def sections(report: MonitorReport, weeks: int | None = None) -> list[Section]:
     return [
         performance(report.performance),
-        drift(report.drift, weeks),
+        drift(report.drift, weeks, report.notes),
         routing(report.routing),
         fairness(report.fairness),
     ]

@@ -7,8 +7,10 @@ where a number is missing, never None or nan."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from monitoring.report import Rate
 
@@ -65,15 +67,50 @@ def points(value: float | None, none: str = NO_DATA) -> str:
     return f"{shown if shown else 0.0:+.1f} pts"
 
 
-def rate_text(r: Rate | None) -> str:
-    """ "12.3% (9.1-15.8%)": the rate and its 95% interval; "no leads" / "no outcomes yet"."""
+def rate_text(r: Rate | None, empty: str = "no leads", decided: int | None = None) -> str:
+    """ "12.0% (8 of 67; 9.1-15.8%)": the rate, what it counts and its 95% interval; ``empty`` when
+    nothing was counted, "no outcomes yet" when none of them was won or lost yet (``decided`` 0)."""
     if r is None or r.n == 0:
-        return "no leads"
-    if missing(r.rate):
+        return empty
+    if decided == 0 or missing(r.rate):
         return NO_OUTCOMES
+    counted = f"{r.hits:,} of {r.n:,}"
     if missing(r.low) or missing(r.high):
-        return pct(r.rate)
-    return f"{pct(r.rate)} ({100 * r.low:.1f}-{pct(r.high)})"  # type: ignore[operator]
+        return f"{pct(r.rate)} ({counted})"
+    return f"{pct(r.rate)} ({counted}; {100 * r.low:.1f}-{pct(r.high)})"  # type: ignore[operator]
+
+
+def rep_text(name: str | None, owner_id: str) -> str:
+    """A rep said by their name; their owner id only when the name is missing."""
+    return name.strip() if name and name.strip() else owner_id
+
+
+ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
+
+
+def week_start(label: str) -> date | None:
+    """The Monday of an ISO week label ("2026-W49" -> 2026-11-30), None for anything else."""
+    m = ISO_WEEK.fullmatch(label.strip())
+    if m is None:
+        return None
+    try:
+        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        return None
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def weeks_text(text: str) -> str:
+    """Every ISO week label in ``text`` said for people: "2026-W49" -> "week of 30 Nov 2026"."""
+
+    def said(m: re.Match[str]) -> str:
+        start = week_start(m[0])
+        return f"week of {day_text(start)}" if start else m[0]
+
+    return ISO_WEEK.sub(said, text)
 
 
 def minutes_text(value: float | None) -> str:

@@ -74,6 +74,10 @@ def test_the_monitoring_tab_reads_like_the_report(tour_stack, report, signed_in)
     page.screenshot(path=str(SHOTS / "monitor-wide.png"), full_page=True)
     for key in ("headline", *(s.key for s in monitor_sections.sections(report))):
         page.locator(f"section#{key}").screenshot(path=str(SHOTS / f"section-{key}.png"))
+    if report.notes:  # what is not shown yet, said in plain words
+        page.locator("section#notes").screenshot(path=str(SHOTS / "section-notes.png"))
+        notes = _text(page, "section#notes")
+        assert "undefined" not in notes and "sample of" not in notes, notes
 
     for fact in monitor_sections.headline(report):  # the headline numbers, as people read them
         shown = _text(page, f"#headline #fact-{fact.key}")
@@ -105,3 +109,64 @@ def test_the_monitoring_tab_reads_like_the_report(tour_stack, report, signed_in)
     page.screenshot(path=str(SHOTS / "monitor-narrow.png"), full_page=True)
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 760, f"nothing runs off a narrow screen ({wide}px wide)"
+
+
+def test_many_alarms_make_a_short_banner_and_a_full_list(tour_stack, report, signed_in) -> None:
+    """Sixteen open alarms: the banner on every page names three, one line each, and links to the
+    monitoring page, whose Open alarms section lists all sixteen with what to check."""
+    from dataclasses import dataclass, field
+
+    from storage import alarms
+
+    @dataclass(frozen=True)
+    class Finding:
+        kind: str
+        subject: str
+        cause: str
+        check_hint: str
+        since: datetime | None = None
+        details: dict = field(default_factory=dict)
+
+    run, _summary = tour_stack
+    now = datetime.now(UTC)
+    found = [
+        Finding(
+            "missing_rate",
+            f"custom_field_{i}",
+            f"'custom_field_{i}' arrives empty: 3% -> {40 + i}% of this week's leads, compared with the "
+            "training window, a long cause the banner cuts to one line",
+            f"the form or CRM field mapping that fills custom_field_{i}",
+        )
+        for i in range(16)
+    ]
+    with run.services.sessions.begin() as db:
+        alarms.sync(db, run.installation_id, found, now)
+    try:
+        page = signed_in
+        page.goto(f"{run.url}/installations/{run.installation_id}")
+        banner = page.locator("#alarms")
+        assert banner.locator("li").count() == 3
+        assert "and 13 more — see Monitoring" in _text(page, "#alarms")
+        box = banner.bounding_box()
+        assert box is not None and box["height"] < 160, f"the banner stays short ({box})"
+        for item in banner.locator("li").all():
+            line = item.bounding_box()
+            assert line is not None and line["height"] < 30, "each alarm one line"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "banner-many-alarms.png"))
+        page.locator("#alarms p.more a").click()
+        page.wait_for_url(re.compile(r".*/monitor#open-alarms$"))
+        listed = _text(page, "#open-alarms")
+        assert "Open alarms (16)" in listed
+        for f in found:
+            assert f.check_hint in listed
+        page.locator("#open-alarms").screenshot(path=str(SHOTS / "open-alarms.png"))
+        for chart in ("times", "cohorts"):  # drawn when the report has something to draw
+            if page.locator(f"#chart-{chart}").count():
+                page.locator(f"#chart-{chart}").screenshot(path=str(SHOTS / f"chart-{chart}.png"))
+        page.goto(f"{run.url}/")
+        assert "16 open alarms" in _text(page, "main")
+        page.screenshot(path=str(SHOTS / "installations-alarms.png"))
+    finally:
+        with run.services.sessions.begin() as db:
+            alarms.sync(db, run.installation_id, [], now)

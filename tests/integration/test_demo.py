@@ -51,6 +51,12 @@ def test_demo_no_serve_runs_the_whole_flow_and_is_never_silent_for_long(demo_env
     calls = int(re.search(r"CRM API calls:\s+([\d,]+)", out).group(1).replace(",", ""))
     assert 0 < calls < 200
     assert "admin app:" in out and "time taken:" in out
+    # The demo checks the alarms once at the end, as beat's hourly job would (the demo runs no beat).
+    assert "checking the monitoring alarms once" in out
+    assert re.search(
+        r"alarms:\s+(none|\d+) open.* after one check \(beat checks every 60 min\): `\S*leadq alarms list 1`",
+        out,
+    ), out
     # The servers stop with --no-serve: no URL to them, and it says so; the CLI still reads the settings.
     assert "http://" not in out.split("leadq demo summary")[1], out
     assert re.search(r"admin app:\s+stopped with the demo", out), out

@@ -99,6 +99,14 @@ def test_the_printed_commands_work_on_the_demo_from_a_second_terminal(demo: tupl
     status = _run(shlex.split(commands[0]), env)
     assert status.returncode == 0, status.stderr
     assert f"hubspot {run.crm.portal_id}" in status.stdout and f"{RECORDS}/{RECORDS} done" in status.stdout
+    # The demo checked the alarms once: status says when, and the summary's count is the store's.
+    opened = _printed(summary, r"alarms:\s+(none|\d+) open").group(1)
+    monitor = f"{run.url}/installations/{run.installation_id}/monitor"
+    assert f"or the Monitoring tab ({monitor})" in "\n".join(summary)
+    assert re.search(r"alarms checked (just now|\d+ min ago): ", status.stdout), status.stdout
+    listed = _run([shlex.split(commands[0])[0], "alarms", "list", str(run.installation_id)], env)
+    count = 0 if listed.stdout == "no open alarm\n" else len(listed.stdout.splitlines())
+    assert str(count) == opened or (opened, count) == ("none", 0), listed.stdout
 
     errors = _run(shlex.split(commands[1]), env)
     assert errors.returncode == 0, errors.stderr

@@ -43,19 +43,23 @@ def rate(hits: int, n: int) -> Rate:
     return Rate(hits, n, p, max(0.0, centre - half), min(1.0, centre + half))
 
 
-def cohort(month: str, won_and_leads: dict[str, tuple[int, int]], top30: float | None = 0.68) -> CohortRow:
-    """A cohort month from ``tier -> (won, leads)``; the lift is L1's rate over L4's."""
+def cohort(
+    month: str, won_and_leads: dict[str, tuple[int, int]], top30: float | None = 0.68, decided: float = 0.8
+) -> CohortRow:
+    """A cohort month from ``tier -> (won, leads)``; the lift is L1's rate over L4's; ``decided`` of each
+    tier's leads (at least its won ones) were won or lost (0: no outcome yet)."""
     conversion = {tier: rate(won, n) for tier, (won, n) in won_and_leads.items()}
     l1, l4 = conversion.get("L1"), conversion.get("L4")
     lift = l1.rate / l4.rate if l1 and l4 and l1.rate is not None and l4.rate else None
-    return CohortRow(month, {t: n for t, (_, n) in won_and_leads.items()}, conversion, lift, top30)
+    outcomes = {t: max(won, round(decided * n)) if decided else 0 for t, (won, n) in won_and_leads.items()}
+    return CohortRow(month, {t: n for t, (_, n) in won_and_leads.items()}, conversion, lift, top30, outcomes)
 
 
 def performance() -> Performance:
     cohorts = [
         cohort("2026-09", {"L1": (61, 240), "L2": (48, 410), "L3": (25, 690), "L4": (9, 1020)}, 0.71),
         cohort("2026-10", {"L1": (52, 228), "L2": (41, 433), "L3": (22, 701), "L4": (8, 998)}, 0.66),
-        cohort("2026-11", {"L1": (0, 251), "L2": (0, 402), "L3": (0, 688), "L4": (0, 1011)}, None),
+        cohort("2026-11", {"L1": (0, 251), "L2": (0, 402), "L3": (0, 688), "L4": (0, 1011)}, None, decided=0),
     ]
     bins = [
         CalibrationBin(d, predicted=0.02 + 0.028 * (d - 1), observed=0.018 + 0.03 * (d - 1), n=120 + d)
@@ -103,6 +107,7 @@ def routing() -> RoutingHealth:
         created_to_assigned=Times(p50_minutes=1.5, p90_minutes=12.0, n=1830),
         assigned_to_first_touch=Times(p50_minutes=95.0, p90_minutes=1740.0, n=1204),
         decisions=1830,
+        meant_for_reps=1830,
         parked_share=0.134,
         parked_by_queue={"unassigned-emea": 201, "catch-all": 44},
         sla_breaches=37,

@@ -4,7 +4,11 @@ cleared), announce raises and clearings to the installation's alarm webhook (Sla
 and when a drift alarm is newly raised ask for the retrain early (the champion/challenger gate decides).
 
 A POST that fails is logged without the URL and tried again on the next evaluation (the alarm stays
-unannounced in the store until one succeeds).
+unannounced in the store until one succeeds); the result of each evaluation's delivery attempt (and of
+``send_test``) is kept (``storage.alarm_webhook.last_delivery``), and each evaluation's time
+(``storage.monitor_snapshot.last_checked``): ``leadq status``, ``/metrics`` and the admin app say
+whether alarms are being checked and delivered. ``leadq alarms check`` runs ``evaluate_installation``
+(or ``monitor_all``) now, as beat does.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from monitoring.thresholds import Thresholds, parse
 from scoring.icp import load_icp
 from storage import alarm_webhook, installations, monitor_snapshot, training_attempts
 from storage import alarms as alarm_store
+from storage.db import UNAVAILABLE
 from storage.vault import VaultError
 from workers.services.config_hash import config_texts
 from workers.services.connections import http_session
@@ -33,6 +38,12 @@ log = logging.getLogger(__name__)
 ReportBuilder = Callable[[Runtime, int, datetime], MonitorReport]
 Post = Callable[[str, dict[str, object]], None]  # (url, body): raises on failure
 Retrain = Callable[[int], None]
+
+
+class RetrainNotQueued(RuntimeError):
+    """What a ``Retrain`` raises when the broker would not take the task (its message: why)."""
+
+
 RETRAIN_QUIET = timedelta(hours=24)  # no early retrain when one ran (or was asked for) this recently
 
 
@@ -42,9 +53,13 @@ class Evaluation:
     raised: list[str] = field(default_factory=list)  # "kind subject"
     cleared: list[str] = field(default_factory=list)
     still: int = 0
+    kept: list[str] = field(default_factory=list)  # the alarms that were open and still are
+    causes: dict[str, str] = field(default_factory=dict)  # "kind subject" -> what moved
     announced: int = 0
     unannounced: int = 0
     retrain: bool = False
+    retrain_error: str = ""  # the early retrain could not be queued: the error's type
+    delivery: alarm_webhook.Delivery | None = None  # this evaluation's POSTs (None: nothing to send)
 
 
 def report_builder() -> ReportBuilder:
@@ -113,13 +128,30 @@ def _webhook(runtime: Runtime, installation_id: int) -> str | None:
             return None
 
 
-def notify(runtime: Runtime, installation_id: int, now: datetime, post: Post) -> tuple[int, int]:
-    """POST every unannounced raise and clearing; (announced, still unannounced)."""
+def _failure(exc: BaseException) -> tuple[int | None, str]:
+    """The HTTP status (when the webhook answered) and the error's type: never its text, which may
+    hold the URL."""
+    return getattr(getattr(exc, "response", None), "status_code", None), type(exc).__name__
+
+
+def _record(runtime: Runtime, installation_id: int, delivery: alarm_webhook.Delivery) -> None:
+    try:
+        alarm_webhook.record_delivery(runtime.redis, installation_id, delivery)
+    except UNAVAILABLE:  # Redis down: the alarms themselves are in the database
+        log.warning("alarms.delivery-not-recorded", extra={"installation": installation_id})
+
+
+def notify(
+    runtime: Runtime, installation_id: int, now: datetime, post: Post
+) -> tuple[int, int, alarm_webhook.Delivery | None]:
+    """POST every unannounced raise and clearing; (announced, still unannounced, the attempt's result:
+    None when there was nothing to send or no webhook)."""
     url = _webhook(runtime, installation_id)
     if url is None:
-        return 0, 0
+        return 0, 0, None
     link = f"{runtime.settings.public_base_url.rstrip('/')}/installations/{installation_id}/monitor"
     announced = failed = 0
+    first_failure: tuple[int | None, str] | None = None
     with runtime.sessions.begin() as session:
         row = installations.get(session, installation_id)
         tenant = f"{row.crm_kind} {row.tenant_id}" if row is not None else f"installation {installation_id}"
@@ -129,28 +161,80 @@ def notify(runtime: Runtime, installation_id: int, now: datetime, post: Post) ->
                 post(url, message(alarm, link, tenant))
             except (requests.RequestException, OSError) as exc:
                 failed += 1  # never the URL or the exception's text (it may hold the URL) in the log
-                status = getattr(getattr(exc, "response", None), "status_code", None)
+                status, error = _failure(exc)
+                first_failure = first_failure or (status, error)
                 log.warning(
                     "alarms.webhook-failed",
-                    extra={"installation": installation_id, "error": type(exc).__name__, "status": status},
+                    extra={"installation": installation_id, "error": error, "status": status},
                 )
                 continue
             alarm_store.mark_notified(alarm, now)
             announced += 1
-    return announced, failed
+    if not announced and not failed:
+        return 0, 0, None
+    delivery = (
+        alarm_webhook.Delivery(now, True)
+        if first_failure is None
+        else alarm_webhook.Delivery(now, False, first_failure[0], first_failure[1])
+    )
+    _record(runtime, installation_id, delivery)
+    return announced, failed, delivery
 
 
-def _early_retrain(runtime: Runtime, installation_id: int, now: datetime, retrain: Retrain) -> bool:
-    """Ask for the retrain now, unless one ran or was asked for in the last 24 hours."""
+def trial_message(tenant: str, link: str) -> dict[str, object]:
+    """The Slack-compatible body of ``leadq alarms webhook --test``."""
+    text = f"leadq test message: the monitoring alarms of {tenant} are posted here"
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Open monitoring in leadq>"}},
+        ],
+    }
+
+
+def send_test(
+    runtime: Runtime, installation_id: int, now: datetime, post: Post | None = None
+) -> alarm_webhook.Delivery | None:
+    """POST a test message to the installation's webhook now and keep the result as the last delivery
+    attempt; None when no webhook is set (or it cannot be decrypted)."""
+    url = _webhook(runtime, installation_id)
+    if url is None:
+        return None
+    with runtime.sessions() as session:
+        row = installations.get(session, installation_id)
+        tenant = f"{row.crm_kind} {row.tenant_id}" if row is not None else f"installation {installation_id}"
+    link = f"{runtime.settings.public_base_url.rstrip('/')}/installations/{installation_id}/monitor"
+    try:
+        (post or http_post(runtime))(url, trial_message(tenant, link))
+    except (requests.RequestException, OSError) as exc:
+        status, error = _failure(exc)
+        log.info("alarms.webhook-test-failed", extra={"installation": installation_id, "error": error})
+        delivery = alarm_webhook.Delivery(now, False, status, error)
+    else:
+        delivery = alarm_webhook.Delivery(now, True)
+    _record(runtime, installation_id, delivery)
+    return delivery
+
+
+def _early_retrain(
+    runtime: Runtime, installation_id: int, now: datetime, retrain: Retrain
+) -> tuple[bool, str]:
+    """Ask for the retrain now, unless one ran or was asked for in the last 24 hours; (asked, the
+    error's type when the broker would not take it)."""
     attempt = training_attempts.latest(runtime.redis, installation_id)
     asked = alarm_store.early_retrain_at(runtime.redis, installation_id)
     recent = [at for at in (attempt.at if attempt else None, asked) if at is not None]
     if any(now - at < RETRAIN_QUIET for at in recent):
-        return False
-    retrain(installation_id)
+        return False, ""
+    try:
+        retrain(installation_id)
+    except RetrainNotQueued as exc:  # not marked: the next new drift alarm asks again
+        log.warning("alarms.early-retrain-failed", extra={"installation": installation_id, "error": str(exc)})
+        return False, str(exc)
     alarm_store.mark_early_retrain(runtime.redis, installation_id, now)
     log.info("alarms.early-retrain", extra={"installation": installation_id})
-    return True
+    return True, ""
 
 
 def evaluate_installation(
@@ -172,15 +256,20 @@ def evaluate_installation(
         result.raised = [f"{r.kind} {r.subject}".strip() for r in raised]
         result.cleared = [f"{r.kind} {r.subject}".strip() for r in cleared]
         result.still = len(still)
+        result.kept = [f"{r.kind} {r.subject}".strip() for r in still]
+        result.causes = {f"{r.kind} {r.subject}".strip(): r.cause or "" for r in [*raised, *cleared, *still]}
         drift = any(r.kind in DRIFT_KINDS for r in raised)
     if result.raised or result.cleared:
         log.info(
             "alarms.changed",
             extra={"installation": installation_id, "raised": result.raised, "cleared": result.cleared},
         )
-    result.announced, result.unannounced = notify(runtime, installation_id, now, post or http_post(runtime))
+    monitor_snapshot.mark_checked(runtime.redis, installation_id, now)  # "alarms checked N min ago"
+    result.announced, result.unannounced, result.delivery = notify(
+        runtime, installation_id, now, post or http_post(runtime)
+    )
     if drift and retrain is not None:
-        result.retrain = _early_retrain(runtime, installation_id, now, retrain)
+        result.retrain, result.retrain_error = _early_retrain(runtime, installation_id, now, retrain)
     return result
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from leadq.web.monitor_notes import notes_text
 from leadq.web.monitor_sections import BUILDER_KEY
 from tests.support.admin_web import make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, empty_report, fairness, monitor_report, routing
@@ -60,16 +61,24 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Won deals from the top 30% of scores 68.5%" in text and "the bar is 60.0%" in text
     assert "Calibration error (ECE) 2.1 pts" in text
     assert "Parked in fallback queues 13.4% worth a look" in text
+    assert "routing decisions meant for a rep that matched none (leads sent to a nurture" in text
     # score performance: leads and conversion per tier per cohort month, with the interval
     assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
-    assert "2026-09 25.4% (20.3-31.3%) 11.7% (8.9-15.2%) 3.6% (2.5-5.3%) 0.9% (0.5-1.7%)" in text
+    assert (
+        "2026-09 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) 3.6% (25 of 690; 2.5-5.3%) "
+        "0.9% (9 of 1,020; 0.5-1.7%)"
+    ) in text, "each conversion with what it counts, so it reconciles with the leads table"
     assert "2026-11 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
+    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
+    assert "Leads whose outcome the model had seen when it scored them are left out" in text
+    assert "under 5 points is good; an alarm is raised over 10." in text
     assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
     # drift
     assert "job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in text
     assert "job_title_level 61.0% 2.0% +59.0 pts" in text
     assert "Tier inflation yes: more L1/L2 without more conversions" in text
-    assert "2026-W48 36.0% no outcomes yet" in text
+    assert "week of 23 Nov 2026 36.0% no outcomes yet" in text and "2026-W48" not in text
+    assert "Score shift, week of 23 Nov 2026 against the week before" in text
     # routing health
     assert "Created to assigned half in 1.5 min, 90% in 12 min" in text
     assert "Assigned to first touch half in 1.6 h, 90% in 29.0 h" in text
@@ -155,10 +164,90 @@ def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # no
             for row in table.rows:
                 assert " ".join(row) in text, row
     first = report.performance.cohorts[0]
-    assert f"{100 * first.conversion['L1'].rate:.1f}% ({100 * first.conversion['L1'].low:.1f}-" in text
-    for note in report.notes:
+    l1 = first.conversion["L1"]
+    assert f"{100 * l1.rate:.1f}% ({l1.hits:,} of {l1.n:,}; {100 * l1.low:.1f}-" in text
+    for note in notes_text(report.notes, report.computed_at):
         assert note in text
     for key in admin_monitor.charts(report):
         assert f'id="chart-{key}"><svg ' in page, key
     assert len(admin_monitor.charts(report)) == 5
     assert not re.search(r"\b(None|nan)\b", text)
+
+
+def fresh_after_backfill(installation_id: int) -> Any:
+    """Right after a backfill: leads scored, none of their outcomes unseen by the model, only this week
+    scored, routing times in days (a CRM's old leads), a rep known only by their owner id."""
+    from tests.support.monitor_report import cohort, rate
+
+    base = monitor_report(installation_id)
+    no_outcome = {t: rate(0, 0) for t in ("L1", "L2", "L3", "L4")}
+    performance = replace(
+        base.performance,
+        cohorts=[
+            cohort("2026-11", {"L1": (0, 316), "L2": (0, 481), "L3": (0, 547), "L4": (0, 1008)}, None, 0)
+        ],
+        calibration=replace(
+            base.performance.calibration, n=0, bins=[], ece=None, brier=None, by_tier=no_outcome
+        ),
+        top30_capture=None,
+    )
+    routing_health = replace(
+        base.routing,
+        created_to_assigned=replace(
+            base.routing.created_to_assigned, p50_minutes=209.9 * 1440, p90_minutes=604.9 * 1440
+        ),
+        load=[replace(base.routing.load[0], name=""), *base.routing.load[1:]],
+    )
+    notes = (
+        "tier inflation is undefined: it needs scores in each of the last 4 full weeks",
+        "input drift is undefined: the sample of training window holds no rows",
+        "score drift week over week is undefined: 2026-W47 or 2026-W48 has no scores",
+    )
+    return replace(
+        base,
+        performance=performance,
+        routing=routing_health,
+        drift=replace(base.drift, tier_inflation=False),
+        notes=notes,
+    )
+
+
+def test_right_after_a_backfill_it_says_no_outcomes_yet_not_zero(app, people) -> None:  # noqa: F811
+    serve_report(app, fresh_after_backfill)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    text = visible(page)
+    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
+    assert "0.0%" not in text.split("Conversion per tier")[1].split("Drift")[0], "never 0% for no outcome"
+    for tier in ("L1", "L2", "L3", "L4"):
+        assert f"{tier} 0 0 no outcomes yet" in text, "win rate per tier: no outcomes, not no leads"
+    assert "no leads" not in text
+    chart = page.split('id="chart-cohorts"')[1].split("</figure>")[0]
+    assert "<circle" not in chart, "no dot at 0% for a tier with no outcome"
+    assert "no outcomes yet" in chart and "No outcomes yet: no lead the model had not seen" in visible(chart)
+    # the notes in plain words, with dates
+    notes = text.split("Not shown yet, and why")[1].split("Score performance")[0]
+    assert "undefined" not in notes and "sample of" not in notes
+    assert "Tier inflation: not enough weeks yet" in notes
+    assert (
+        "training window predates leadq's scores, so input drift against it starts after the next retrain"
+        in notes
+    )
+    assert "two full weeks in a row: it appears from 14 Dec 2026" in notes
+    assert "Tier inflation not enough weeks yet" in text, "not 'no' while it cannot be told"
+    # a rep with no name is shown by their owner id
+    assert "501 yes 38 40 22 25" in text
+
+
+def test_the_routing_times_axis_covers_the_slowest(app, people) -> None:  # noqa: F811
+    serve_report(app, fresh_after_backfill)
+    client = app.test_client()
+    sign_in(client, "alice")
+    page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
+    chart = page.split('id="chart-times"')[1].split("</figure>")[0]
+    widths = [float(w) for w in re.findall(r'<rect x="140" y="[\d.]+" width="([\d.]+)"', chart)]
+    p50, p90 = widths[:2]  # created to assigned: 210 days and 605 days
+    assert p90 > p50 + 10, (p50, p90)
+    assert "p50 209.9 days" in chart and "p90 604.9 days" in chart
+    assert "1 year" in chart or "3 years" in chart, "the axis reaches past the slowest"

@@ -96,8 +96,8 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     ece = planted.report.performance.calibration.ece
     assert f'leadq_monitor_ece{{installation="{one}"}} {round(ece, 6)}' in metrics
     assert "1 open alarm" in page and cause in page
-    assert f'href="/installations/{one}/monitor"' in page
-    assert "field mapping that fills jobtitle" in page
+    assert f'href="/installations/{one}/monitor#open-alarms"' in page, "the banner links to them all"
+    assert status.splitlines()[0].endswith(" · 1 open alarm"), status
 
     [raised] = [json.loads(call.request.body) for call in responses.calls]
     assert raised["text"].startswith("leadq alarm: missing rate (jobtitle) on hubspot 20007000")
@@ -221,7 +221,7 @@ def test_the_webhook_command_refuses_what_is_not_an_https_url(web_settings, peop
         assert result.exit_code == 1 and "must be an https:// URL" in result.output
         assert "x-secret" not in result.output and "Traceback" not in result.output
     result = cli(web_settings, monkeypatch, ["alarms", "webhook", "999", HOOK])
-    assert result.exit_code == 1 and "there is no installation 999" in result.output
+    assert result.exit_code == 2 and "there is no installation 999" in result.output
     result = cli(web_settings, monkeypatch, ["alarms", "webhook", one, "--clear"])
     assert result.exit_code == 0 and "alarm webhook was not set" in result.output
 

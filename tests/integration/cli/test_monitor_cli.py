@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from leadq.web.monitor_notes import notes_text
 from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, monitor_report, performance
 
@@ -55,7 +56,9 @@ def test_the_sections_as_aligned_tables(web_settings, people, calls, monkeypatch
     row = lines[header + 2]
     assert row.split() == ["2026-09", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
     assert row.index("1,020") + len("1,020") == lines[header].index("L4") + len("L4"), "numbers right-aligned"
-    assert "2026-09  25.4% (20.3-31.3%)  11.7% (8.9-15.2%)" in out
+    assert "2026-09  25.4% (61 of 240; 20.3-31.3%)  11.7% (48 of 410; 8.9-15.2%)" in out
+    assert re.search(r"2026-11(  +no outcomes yet){4}\n", out), "no decided outcome is not 0.0%"
+    assert "under 5 points is good; an alarm is raised over 10." in out
     assert re.search(r"Won deals from the top 30% of scores +no outcomes yet", out), "nan said in words"
     assert re.search(
         r"emea +Chloé Martin +no +off +25\.0% +31\.0% +33\.0% +\+8\.0 pts +120 +14\.0 +<- worth a look", out
@@ -68,7 +71,8 @@ def test_the_sections_as_aligned_tables(web_settings, people, calls, monkeypatch
 def test_weeks_and_json(web_settings, people, calls, monkeypatch) -> None:  # noqa: F811
     one = str(people["one"])
     text = cli(web_settings, monkeypatch, ["monitor", one, "--weeks", "2"]).output
-    assert "2026-W47" in text and "2026-W48" in text and "2026-W46" not in text
+    assert "week of 16 Nov 2026" in text and "week of 23 Nov 2026" in text, "weeks said as dates"
+    assert "week of 9 Nov 2026" not in text and "2026-W4" not in text
     result = cli(web_settings, monkeypatch, ["monitor", one, "--json", "--weeks", "2"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -85,10 +89,12 @@ def test_weeks_and_json(web_settings, people, calls, monkeypatch) -> None:  # no
     ("args", "said"),
     [
         (["999"], "there is no installation 999: `leadq status` lists them"),
-        (["abc"], "'abc' is not a valid integer"),
-        (["0"], "0 is not in the range"),
-        (["{one}", "--weeks", "many"], "'many' is not a valid integer"),
-        (["{one}", "--weeks", "0"], "0 is not in the range"),
+        (["abc"], "INSTALLATION must be a number like 1 (see `leadq status`)"),
+        (["0"], "INSTALLATION must be a number like 1 (see `leadq status`)"),
+        (["-1"], "INSTALLATION must be a number like 1 (see `leadq status`)"),
+        (["{one}", "--weeks", "many"], "--weeks must be a number of weeks from 1 to 520"),
+        (["{one}", "--weeks", "0"], "--weeks must be a number of weeks from 1 to 520"),
+        (["{one}", "--jsn"], "No such option '--jsn'. Did you mean '--json'?"),
         ([], "Missing argument 'INSTALLATION'"),
     ],
 )
@@ -112,8 +118,9 @@ def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypat
     text = cli(web_settings, monkeypatch, ["monitor", one])
     assert text.exit_code == 0, text.output
     assert f"Scored leads monitored                   {report.records:,}" in text.output
-    for note in report.notes:
+    for note in notes_text(report.notes, report.computed_at):
         assert f"  - {note}" in text.output
+    assert "undefined" not in text.output, "the notes said in plain words"
     data = json.loads(cli(web_settings, monkeypatch, ["monitor", one, "--json"]).output)
     assert data["records"] == report.records
     assert data["performance"]["calibration"]["n"] == report.performance.calibration.n

@@ -98,3 +98,33 @@ def test_the_webhook_url_is_encrypted_at_rest_and_shown_masked(sessions):
         assert alarm_webhook.clear(db, iid) is True
     with sessions() as db:
         assert alarm_webhook.get_url(db, vault, iid) is None
+
+
+def test_the_masked_url_keeps_the_port_and_nothing_past_the_host():
+    assert (
+        alarm_webhook.masked("https://hooks.example.com:8443/services/s3cr3t")
+        == "https://hooks.example.com:8443/…"
+    )
+    assert alarm_webhook.masked("https://[2001:db8::1]:9443/s3cr3t") == "https://[2001:db8::1]:9443/…"
+    assert alarm_webhook.masked("https://user:pw@hooks.example.com/s3cr3t") == "https://hooks.example.com/…"
+    assert alarm_webhook.masked("https://hooks.example.com:99999/s3cr3t") == "…"  # never saved: refused
+
+
+def test_the_last_delivery_and_the_last_check_are_kept_per_installation(redis_client):
+    from storage import monitor_snapshot
+
+    at = datetime(2026, 12, 4, 21, 5, tzinfo=UTC)
+    assert alarm_webhook.last_delivery(redis_client, 7) is None
+    alarm_webhook.record_delivery(redis_client, 7, alarm_webhook.Delivery(at, False, 500))
+    alarm_webhook.record_delivery(redis_client, 8, alarm_webhook.Delivery(at, False, None, "ConnectTimeout"))
+    assert alarm_webhook.last_delivery(redis_client, 7) == alarm_webhook.Delivery(at, False, 500)
+    assert {i: d.failure for i, d in alarm_webhook.last_deliveries(redis_client, [7, 8, 9]).items()} == {
+        7: "HTTP 500",
+        8: "ConnectTimeout",
+    }
+    alarm_webhook.forget_delivery(redis_client, 7)
+    assert alarm_webhook.last_delivery(redis_client, 7) is None
+    assert monitor_snapshot.last_checked(redis_client, 7) is None
+    monitor_snapshot.mark_checked(redis_client, 7, at)
+    assert monitor_snapshot.last_checked(redis_client, 7) == at
+    assert monitor_snapshot.last_checked_all(redis_client, [7, 8]) == {7: at}
