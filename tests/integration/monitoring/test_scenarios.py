@@ -1,0 +1,221 @@
+"""Issue 19's acceptance scenarios, end to end on leadq's store (SQLite and PostgreSQL).
+
+Weeks of go-live are simulated by ``tests.support.monitor_sim`` (the seeded sandbox's people scored
+by the real model, stored, routed on the Redis routing state and logged, reps' first touches,
+outcomes from the hidden propensity); each evaluation is the monitor beat job's own function
+(``workers.services.alarms.evaluate_installation``) on the report the product builds from the store.
+Every change is planted, evaluated at the next Monday's run, then fixed and evaluated again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.vault import Vault
+from tests.support import monitor_sim
+from tests.support.monitor_sim import Sim
+from workers.services.context import Runtime
+
+pytestmark = [pytest.mark.redis]
+SEED = 2
+
+
+@pytest.fixture
+def runtime(settings, sessions, redis_client):
+    return Runtime(settings, sessions, Vault(settings.fernet_keys()), redis_client)
+
+
+@pytest.fixture
+def sim(sessions, redis_client) -> Sim:
+    return monitor_sim.start(sessions, redis_client, SEED)
+
+
+def weeks(sim: Sim, runtime: Runtime, n: int) -> list[monitor_sim.Outcome]:
+    """Play ``n`` weeks, the beat job evaluating after each (as it does every Monday)."""
+    out = []
+    for _ in range(n):
+        sim.play()
+        out.append(monitor_sim.evaluate(sim, runtime))
+    return out
+
+
+def raised(outcomes: list[monitor_sim.Outcome]) -> set[str]:
+    return {name for o in outcomes for name in o.raised}
+
+
+TITLE = "field: job title"  # the CRM field, as the stored inputs record whether it arrived filled
+TITLE_INPUTS = {TITLE, "seniority", "function"}  # it, and what the model reads from it
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="input drift never fires after go-live: storage.monitor_reads gives the champion's "
+    "training window as a sample that holds no rows (the model was trained on CRM deals closed before "
+    "leadq scored anything), and monitoring.input_drift.windows then calls input drift undefined "
+    "instead of comparing weeks; the current, partial week (end = now) is also taken as the newest "
+    "full week, and an empty pre-go-live week as the reference",
+)
+def test_a_job_title_arriving_empty_raises_the_missing_field_alarm_naming_it_and_clears_when_it_returns(
+    sim, runtime
+):
+    """From week 7 the form's job title mapping breaks: every new lead arrives without a title. The
+    next Monday's evaluation raises the missing-value alarm naming the field; a week after the
+    mapping is repaired, the alarms on the title (and the model inputs read from it) are cleared."""
+    weeks(sim, runtime, 6)
+    sim.blank = frozenset({"title"})
+    broken = weeks(sim, runtime, 1)[0]
+    assert f"missing_rate {TITLE}" in broken.raised, broken.open
+    cause = next(c for k, s, c in broken.open if (k, s) == ("missing_rate", TITLE))
+    assert "arrives empty" in cause and "100%" in cause
+    sim.blank = frozenset()  # the mapping is repaired
+    fixed = weeks(sim, runtime, 1)[0]
+    assert f"missing_rate {TITLE}" in fixed.cleared
+    assert not {s for k, s, _c in fixed.open if k in ("missing_rate", "input_drift")} & TITLE_INPUTS
+
+
+def _calibration(outcome: monitor_sim.Outcome) -> tuple[str, str] | None:
+    return next(((k, c) for k, s, c in outcome.open if k in ("calibration", "lift")), None)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="monitoring.performance.calibration pools every decided outcome since go-live: a shift is "
+    "diluted by the weeks before it (seed 2, log-odds -1.5 from week 6: ECE 0.061 -> 0.039 over the "
+    "next 6 weekly evaluations, 0.075 after 8; the alarm is above 0.10), so it neither fires within an "
+    "evaluation of the evidence nor clears soon after a retrain",
+)
+def test_b_a_shift_in_the_propensity_raises_the_calibration_alarm_and_a_retrain_clears_it(sim, runtime):
+    """From week 6 new leads convert as if the market cooled (their hidden log-odds down 1.5): the
+    model, trained before, now over-predicts. The evidence arrives with the outcomes (2-8 weeks after
+    scoring); the alarm must fire within the six weekly evaluations that follow, say it is the
+    calibration and where (a decile's predicted against won), and clear once the model is retrained
+    on the outcomes decided since the shift (the honest fix: the world changed, not the model's
+    code; in the product the early retrain runs and the champion/challenger gate decides)."""
+    before = weeks(sim, runtime, 6)
+    assert not [o for o in before if _calibration(o)], [o.open for o in before]
+    shifted_at = sim.now()
+    sim.propensity_shift = -1.5
+    after = weeks(sim, runtime, 6)
+    fired = [i for i, o in enumerate(after) if _calibration(o)]
+    assert fired, [o.report.performance.calibration.ece for o in after]
+    kind, cause = _calibration(after[fired[0]]) or ("", "")
+    assert kind == "calibration" and "expected calibration error" in cause and "decile" in cause
+    sim.retrain(since=shifted_at)
+    later = weeks(sim, runtime, 10)  # the old model's leads still decide for 8 weeks
+    assert "calibration" not in later[-1].kinds(), [o.report.performance.calibration.ece for o in later]
+
+
+def test_c_an_inactive_rep_with_open_leads_is_named_and_cleared_once_they_are_rerouted(sim, runtime):
+    weeks(sim, runtime, 3)
+    leaving, name = sim.world.owners[2]
+    sim.stalled.add(leaving)  # the rep stops working their leads (they are leaving)
+    sim.play()
+    sim.set_routing(monitor_sim.team_text(sim.world.owners, inactive=leaving))  # marked inactive
+    flagged = monitor_sim.evaluate(sim, runtime)
+    assert f"inactive_owner {leaving}" in flagged.raised
+    cause = next(c for k, s, c in flagged.open if k == "inactive_owner")
+    assert name in cause and "open lead" in cause
+    assert sim.reroute_inactive() > 0  # the re-routing pass redistributes their open leads
+    fixed = monitor_sim.evaluate(sim, runtime)
+    assert f"inactive_owner {leaving}" in fixed.cleared
+    assert "inactive_owner" not in fixed.kinds()
+
+
+def test_d_a_pool_that_parks_leads_raises_the_parked_share_alarm_naming_the_queue(sim, runtime):
+    sim.set_routing(monitor_sim.team_text(sim.world.owners, capacity=3))
+    weeks(sim, runtime, 3)
+    sim.stalled.update(oid for oid, _n in sim.world.owners)  # the team stops working leads: at capacity
+    parked = weeks(sim, runtime, 2)
+    assert "parked_share" in raised(parked), [o.report.routing.parked_share for o in parked]
+    cause = next(c for o in parked for k, s, c in o.open if k == "parked_share")
+    assert "unassigned" in cause
+    sim.stalled.clear()  # capacity returns: the backlog is worked, new leads reach reps again
+    back = weeks(sim, runtime, 5)  # the share is over the last 4 weeks of decisions
+    assert "parked_share" not in back[-1].kinds()
+
+
+FALSE_ALARMS = {  # seed -> the alarms the unchanged seed raised over 12 weekly evaluations (measured)
+    1: "",
+    2: "top30_capture",
+    3: "tier_inflation, top30_capture",
+    4: "calibration, top30_capture",
+    5: "top30_capture",
+    6: "calibration, tier_inflation, top30_capture",
+    7: "top30_capture",
+    8: "top30_capture",
+    9: "calibration",
+    10: "top30_capture",
+}
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        pytest.param(
+            seed,
+            marks=[
+                pytest.mark.xfail(
+                    strict=True, reason=f"raised on the unchanged seed: {kinds} (see the test's docstring)"
+                )
+            ]
+            if kinds
+            else [],
+        )
+        for seed, kinds in FALSE_ALARMS.items()
+    ],
+)
+def test_e_no_alarm_fires_on_the_unchanged_seed_over_12_weeks(sessions, redis_client, runtime, seed):
+    """The unchanged seed, 12 weeks of go-live evaluated every Monday, shipped thresholds: no alarm.
+
+    Measured false-alarm rate (10 seeds, 500 leads a week, 12 weekly evaluations each, 120 in all):
+    9 of 10 seeds raised at least one alarm. ``top30_capture`` on 8 (the top 30% by score holds
+    52-59% of conversions, on models with an ECE of 0.03-0.06: the 60% default, MadKudu's bar, is
+    above what the seed's model gives, and the 2-standard-error margin only delays the alarm until
+    conversions accumulate); ``calibration`` on 3 (seeds 4 and 6 with an ECE of 0.12-0.13 on 1,600
+    outcomes, the sandbox model's real miscalibration on new leads; seed 9 at 0.12 on 312 outcomes,
+    drifting down to 0.10); ``tier_inflation`` on 2 (a 2-standard-error rise of L1+L2 against four
+    weeks back, the newest weeks' conversion unknown by construction). Without ``top30_capture``: 4
+    of 10 seeds, 5 raisings in 120 evaluations (4%). No drift, routing or fairness alarm fired."""
+    sim = monitor_sim.start(sessions, redis_client, seed)
+    seen = raised(weeks(sim, runtime, 12))
+    assert not seen, sorted(seen)
+
+
+def test_f_the_fairness_ledger_gives_each_rep_their_weights_share_of_expected_conversions(sim, runtime):
+    """12 weeks through the weighted round robin (weights 1, 1.5 and 2; performance step on, no
+    outcomes fed to it): each rep's share of the pool's expected conversions (sum of the calibrated
+    probabilities of the leads they received) is within the configured tolerance of their weight's
+    share, and the ledger says so."""
+    outcomes = weeks(sim, runtime, 12)
+    ledger = outcomes[-1].report.fairness
+    weights = dict(zip((oid for oid, _n in sim.world.owners), monitor_sim.WEIGHTS, strict=False))
+    total = sum(weights.values())
+    rows = {row.owner_id: row for row in ledger.rows if row.pool == "all"}
+    assert set(rows) == set(weights)
+    for owner, row in rows.items():
+        assert row.weight_share == pytest.approx(weights[owner] / total, abs=1e-6)
+        assert abs(row.expected_share - row.weight_share) <= ledger.tolerance
+        assert row.within_tolerance and row.leads > 0 and row.expected_conversions > 0
+    assert "fairness_drift" not in raised(outcomes)
+
+
+def test_f_with_performance_routing_every_multiplier_stays_within_floor_and_cap(
+    sessions, redis_client, runtime
+):
+    """Performance routing fed each rep's won/decided record by segment (``route_and_commit``'s
+    ``performance``: the product's sync never passes it, see the report), with a tight floor and cap
+    (0.9, 1.1) and a light prior so the clamp is reached: every applied
+    multiplier lies in [floor, cap], some are at a bound, and the ledger says the bounds held."""
+    owners = monitor_sim.world(SEED).owners
+    text = monitor_sim.team_text(owners, floor_cap=(0.9, 1.1))
+    sim = monitor_sim.start(sessions, redis_client, SEED, routing=text)
+    sim.performance = True
+    outcomes = weeks(sim, runtime, 12)
+    ledger = outcomes[-1].report.fairness
+    assert (ledger.floor, ledger.cap) == (0.9, 1.1)
+    applied = [(r.multiplier_min, r.multiplier_max) for r in ledger.rows if r.multiplier_min is not None]
+    assert applied and all(0.9 - 1e-9 <= low <= high <= 1.1 + 1e-9 for low, high in applied)
+    assert any(low < 1.0 or high > 1.0 for low, high in applied)  # the step did weigh the reps
+    assert any(abs(low - 0.9) < 1e-9 or abs(high - 1.1) < 1e-9 for low, high in applied), applied
+    assert ledger.within_floor_and_cap
+    assert "multiplier_bounds" not in raised(outcomes)
