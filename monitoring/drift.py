@@ -127,6 +127,16 @@ def score_psi(
         notes.append("score drift against the training window is undefined: no model has been trained")
         return week_psi, None
     inside = (stream.scored_at >= window[0]) & (stream.scored_at < window[1])
+    if not inside.any():  # a model trained on the CRM's history before go-live: no scores in its window
+        earlier = scored_week[scored_week < newest]
+        if earlier.size:
+            first = int(earlier.min())
+            inside = scored_week == first
+            notes.append(
+                "score drift against the training window is measured against "
+                f"{week_label(first)}, the first week leadq scored: the training window predates "
+                "leadq's scores"
+            )
     training_psi = psi(score_counts(stream.priority[inside]), this_week)
     if training_psi is None:
         notes.append(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 import numpy as np
@@ -35,27 +35,40 @@ def is_training(sample: InputSample) -> bool:
     return sample.label.strip().lower().startswith("training")
 
 
+FULL_WEEK = timedelta(days=7) - timedelta(seconds=1)
+
+
+def _full_weeks(inputs: Sequence[InputSample], now: datetime) -> list[InputSample]:
+    """The week samples whose whole week has passed by ``now`` (the current week, still filling, is
+    not a week to judge yet), oldest first."""
+    moment = as_naive_utc(now)
+    weeks = [
+        s
+        for s in inputs
+        if not is_training(s)
+        and as_naive_utc(s.end) <= moment
+        and as_naive_utc(s.end) - as_naive_utc(s.start) >= FULL_WEEK
+    ]
+    return sorted(weeks, key=lambda s: as_naive_utc(s.end))
+
+
 def windows(
     inputs: Sequence[InputSample], now: datetime, notes: list[str]
 ) -> tuple[InputSample | None, InputSample | None]:
-    """(reference, current): the training window's sample, else the earliest full week's; and the
-    newest sample whose window ended by ``now``. Either None when there is none to compare."""
-    moment = as_naive_utc(now)
-    weeks = [s for s in inputs if not is_training(s) and as_naive_utc(s.end) <= moment]
+    """(reference, current): the training window's sample when it holds rows, else the earliest full
+    week that does (a model trained on the CRM's history before go-live has no scores in its window);
+    and the newest full week with rows. Either None when there is none to compare."""
+    weeks = [s for s in _full_weeks(inputs, now) if s.rows]
     if not weeks:
         notes.append("input drift is undefined: no full week of model inputs sampled yet")
         return None, None
-    current = max(weeks, key=lambda s: as_naive_utc(s.end))
-    training = [s for s in inputs if is_training(s)]
-    reference = training[0] if training else min(weeks, key=lambda s: as_naive_utc(s.end))
+    current = weeks[-1]
+    training = [s for s in inputs if is_training(s) and s.rows]
+    reference = training[0] if training else weeks[0]
     if reference is current:
         notes.append(
             f"input drift is undefined: {current.label} is the only window sampled, nothing to compare"
         )
-        return None, current
-    if not reference.rows or not current.rows:
-        empty = reference.label if not reference.rows else current.label
-        notes.append(f"input drift is undefined: the sample of {empty} holds no rows")
         return None, current
     return reference, current
 
@@ -185,9 +198,9 @@ def missing_rates(rows: Rows, features: Sequence[str]) -> dict[str, float]:
 
 
 def previous_week(inputs: Sequence[InputSample], current: InputSample) -> InputSample | None:
-    """The week sampled just before ``current`` (None: none, or it holds no rows)."""
-    before = [s for s in inputs if not is_training(s) and as_naive_utc(s.end) <= as_naive_utc(current.start)]
-    newest = max(before, key=lambda s: as_naive_utc(s.end)) if before else None
+    """The full week sampled just before ``current`` (None: none, or it holds no rows)."""
+    before = [s for s in _full_weeks(inputs, current.end) if s is not current]
+    newest = before[-1] if before else None
     return newest if newest is not None and newest.rows else None
 
 

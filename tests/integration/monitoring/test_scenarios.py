@@ -47,14 +47,6 @@ TITLE = "field: job title"  # the CRM field, as the stored inputs record whether
 TITLE_INPUTS = {TITLE, "seniority", "function"}  # it, and what the model reads from it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="input drift never fires after go-live: storage.monitor_reads gives the champion's "
-    "training window as a sample that holds no rows (the model was trained on CRM deals closed before "
-    "leadq scored anything), and monitoring.input_drift.windows then calls input drift undefined "
-    "instead of comparing weeks; the current, partial week (end = now) is also taken as the newest "
-    "full week, and an empty pre-go-live week as the reference",
-)
 def test_a_job_title_arriving_empty_raises_the_missing_field_alarm_naming_it_and_clears_when_it_returns(
     sim, runtime
 ):
