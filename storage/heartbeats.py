@@ -7,6 +7,8 @@ silent too long. ``workers.services.heartbeat`` beats; these are the Redis opera
 
 from __future__ import annotations
 
+import math
+
 from redis import Redis
 
 PREFIX = "leadq:backfill-alive"
@@ -30,7 +32,9 @@ def redis_now(client: Redis) -> float:
 
 
 def beat(client: Redis, key: str) -> None:
-    client.set(key, f"{redis_now(client):.3f}", ex=KEY_TTL_S)
+    # Truncated to the millisecond, never rounded up: a beat stamped in the future would read as
+    # "not silent yet" to a claim made within that half millisecond.
+    client.set(key, f"{math.floor(redis_now(client) * 1000) / 1000:.3f}", ex=KEY_TTL_S)
 
 
 def stop(client: Redis, key: str) -> None:

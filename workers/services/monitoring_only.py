@@ -7,12 +7,19 @@ file's covers all of it: equal hashes mean the same scoring and routing."""
 
 from __future__ import annotations
 
+import hmac
+
 from core.settings import Settings
 from routing.config import RoutingConfigError, load_routing
 from scoring.icp import IcpError, load_icp
 from storage import pending_config
 from storage.db import Session
 from workers.services.config_hash import ConfigTexts, config_texts
+
+
+def _same(one: str, other: str) -> bool:
+    """Two configuration hashes are equal (compared in constant time, as every hash in leadq is)."""
+    return hmac.compare_digest(one.encode(), other.encode())
 
 
 def only_monitoring_changes(
@@ -26,13 +33,15 @@ def only_monitoring_changes(
     live_icp, live_routing = config_texts(row, settings, pending=False)
     try:
         new, old = load_icp(icp_text), load_icp(live_icp)
-        same_routing = routing_text is None or (
-            load_routing(routing_text).source_hash == load_routing(live_routing).source_hash
+        same_routing = routing_text is None or _same(
+            load_routing(routing_text).source_hash, load_routing(live_routing).source_hash
         )
     except (IcpError, RoutingConfigError):  # a file with problems takes the usual path (and its refusal)
         return False
     return (
-        same_routing and new.source_hash == old.source_hash and dict(new.monitoring) != dict(old.monitoring)
+        same_routing
+        and _same(new.source_hash, old.source_hash)
+        and dict(new.monitoring) != dict(old.monitoring)
     )
 
 
