@@ -99,8 +99,7 @@ def monitor_input_for(
     config = retire_inactive(load_routing(routing_text, known), known)
     with runtime.sessions() as session:
         names = lead_directory.owner_names(session, installation_id)
-    reps = rep_facts(config, RedisRoutingState(runtime.redis, installation_id), now, names)
-    with runtime.sessions() as session:
+        reps = rep_facts(config, RedisRoutingState(runtime.redis, installation_id), now, names)
         read = monitor_reads.monitor_input(
             session,
             installation_id,
