@@ -7,6 +7,7 @@ share their configured weights alone give. With the step off, every multiplier s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from storage.tables import Installation
 from tests.support.sync import OPEN_VERDICTS
 from workers.services.context import build_context
 from workers.services.outcomes_refresh import refresh_outcomes
+from workers.services.reroute import reroute_pass
 from workers.services.sync import process_people
 
 FLOOR, CAP = 0.5, 2.0
@@ -27,9 +29,11 @@ CLOSED = ROUTED + timedelta(days=10)
 LATER = ROUTED + timedelta(days=20)
 
 
-def team(ada: str, ben: str, performance: bool) -> str:
-    """Two equal-weight reps in one pool; every sized company in one segment (so each rep's record is
-    read on the segment of every lead here); a light prior, so 30 outcomes move the weights."""
+def team(ada: str, ben: str, performance: bool, cy: str = "", cy_active: bool = True) -> str:
+    """Equal-weight reps in one pool; every sized company in one segment (so each rep's record is read
+    on the segment of every lead here); a light prior, so 30 outcomes move the weights; SLAs too long
+    to run out here (only a deactivated rep's leads are re-routed)."""
+    third = f'[[reps]]\nowner_id = "{cy}"\nname = "Cy Leaving"\nactive = {str(cy_active).lower()}\n'
     return f"""
 [steps]
 account_owner = false
@@ -37,6 +41,9 @@ tier_pool = false
 performance = {str(performance).lower()}
 [segments]
 smb = [0, 1000000000]
+[sla]
+L1 = 1000000
+L2 = 1000000
 [performance]
 floor = {FLOOR}
 cap = {CAP}
@@ -47,7 +54,7 @@ name = "Ada Winner"
 [[reps]]
 owner_id = "{ben}"
 name = "Ben Loser"
-"""
+{third if cy else ""}"""
 
 
 def _sized_unowned(portal, ctx) -> list:
@@ -86,18 +93,15 @@ def _context(runtime, installed, at):
     return ctx
 
 
-@pytest.mark.redis
-@pytest.mark.parametrize("performance", [True, False], ids=["step-on", "step-off"])
-def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
-    runtime, installed, sessions, crm, performance
-):
+def _history(runtime, installed, sessions, crm, routing: Callable[[str, str, str], str]) -> tuple:
+    """The sync routes 70 leads (those not disqualified go to the reps; nothing is known of them yet);
+    then Ada wins all but one of her deals and Ben loses all but one, closed in the CRM, and leadq's
+    daily outcome job stores them. The portal, the reps' ids, the routed decisions, the leads left."""
     portal = crm.sandbox.portals[crm.portal_id]
-    ada, ben = (o["id"] for o in [o for o in portal.owners if not o["archived"]][:2])
+    ada, ben, cy = (o["id"] for o in [o for o in portal.owners if not o["archived"]][:3])
     with sessions.begin() as session:
         row = session.get(Installation, installed)
-        row.routing_toml, row.icp_toml = team(ada, ben, performance), OPEN_VERDICTS
-
-    # 1. The sync routes 70 leads: those not disqualified, half to each rep (nothing is known yet).
+        row.routing_toml, row.icp_toml = routing(ada, ben, cy), OPEN_VERDICTS
     ctx = _context(runtime, installed, ROUTED)
     leads = _sized_unowned(portal, ctx)
     first, later = leads[:70], leads[70:120]
@@ -105,9 +109,7 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     process_people(ctx, first)
     history = _routed(sessions, installed, first)
     assert len(history) >= 40 and {r.multiplier for r in history} == {1.0}
-    assert {r.owner_id for r in history} == {ada, ben}
-
-    # 2. Ada wins all but one of her deals, Ben loses all but one; leadq's daily outcome job reads them.
+    assert {ada, ben} <= {r.owner_id for r in history}
     for rep, wins in ((ada, True), (ben, False)):
         mine = sorted(r.record_id for r in history if r.owner_id == rep)
         for k, record_id in enumerate(mine):
@@ -116,6 +118,18 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     with sessions() as session:
         kinds = {r.record_id: r.kind for r in outcomes.all_for(session, installed)}
     assert sorted(kinds.get(r.record_id, "") for r in history if r.owner_id == ada)[:2] == ["lost", "won"]
+    return portal, (ada, ben, cy), history, later
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("performance", [True, False], ids=["step-on", "step-off"])
+def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
+    runtime, installed, sessions, crm, performance
+):
+    _portal, (ada, ben, _cy), history, later = _history(
+        runtime, installed, sessions, crm, lambda ada, ben, _cy: team(ada, ben, performance)
+    )
+    assert {r.owner_id for r in history} == {ada, ben}
 
     # 3. The sync routes the next 50 leads.
     process_people(_context(runtime, installed, LATER), later)
@@ -135,3 +149,34 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     said = [step for r in routed if r.owner_id == ada for step in r.path if step.startswith("performance")]
     assert said and all(s.startswith("performance: Ada Winner's weight raised x") for s in said), said
     assert all("decided smb leads won" in s for s in said), said
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("performance", [True, False], ids=["step-on", "step-off"])
+def test_the_re_routing_pass_weighs_the_reps_left_by_their_stored_outcomes(
+    runtime, installed, sessions, crm, performance
+):
+    """Cy leaves (deactivated in the routing file): the re-routing pass redistributes Cy's open leads
+    between Ada and Ben, weighted by their stored record when the step is on."""
+    portal, (ada, ben, cy), history, _later = _history(
+        runtime, installed, sessions, crm, lambda ada, ben, cy: team(ada, ben, performance, cy)
+    )
+    leaving = [r.record_id for r in history if r.owner_id == cy]
+    assert len(leaving) >= 10
+    with sessions.begin() as session:
+        session.get(Installation, installed).routing_toml = team(ada, ben, performance, cy, cy_active=False)
+    report = reroute_pass(_context(runtime, installed, LATER))
+    assert report.rerouted == len(leaving), report
+    with sessions() as session:
+        moved = [routing_log.latest(session, installed, "contact", i) for i in leaving]
+    assert all(r.owner_id in (ada, ben) and "was deactivated" in r.path[0] for r in moved)
+    assert all(portal.get("contacts", r.record_id).props["hubspot_owner_id"] == r.owner_id for r in moved)
+    to_ada = sum(r.owner_id == ada for r in moved)
+    if not performance:
+        assert {r.multiplier for r in moved} == {1.0}
+        assert not any("performance" in step for r in moved for step in r.path)
+        return
+    assert all(FLOOR <= r.multiplier <= CAP and r.weights[ada] > 1.0 > r.weights[ben] for r in moved)
+    assert to_ada / len(moved) > 0.75, f"Ada got {to_ada} of {len(moved)}; her weight alone gives half"
+    said = [step for r in moved if r.owner_id == ada for step in r.path if step.startswith("performance")]
+    assert said and all(s.startswith("performance: Ada Winner's weight raised x") for s in said), said
