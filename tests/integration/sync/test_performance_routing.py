@@ -7,6 +7,7 @@ share their configured weights alone give. With the step off, every multiplier s
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from core.records import ObjectType
 from sandbox.hubspot.store import Source
 from storage import outcomes, routing_log
 from storage.tables import Installation
+from tests.support.admin import accounts, other_installation, sign_in  # noqa: F401 - fixtures
 from tests.support.sync import OPEN_VERDICTS
 from workers.services.context import build_context
 from workers.services.outcomes_refresh import refresh_outcomes
@@ -122,9 +124,10 @@ def _history(runtime, installed, sessions, crm, routing: Callable[[str, str, str
 
 
 @pytest.mark.redis
+@pytest.mark.usefixtures("accounts")  # the admins: Alice reads the lead page
 @pytest.mark.parametrize("performance", [True, False], ids=["step-on", "step-off"])
 def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
-    runtime, installed, sessions, crm, performance
+    runtime, installed, sessions, crm, performance, client
 ):
     _portal, (ada, ben, _cy), history, later = _history(
         runtime, installed, sessions, crm, lambda ada, ben, _cy: team(ada, ben, performance)
@@ -136,7 +139,12 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     routed = _routed(sessions, installed, later)
     assert len(routed) >= 30, [r.path for r in routed]
     to_ada = sum(r.owner_id == ada for r in routed)
+    sign_in(client, "alice")  # the admin's page of a lead Ada got: its routing, step by step
+    adas = next(r for r in routed if r.owner_id == ada)
+    page = client.get(f"/installations/{installed}/leads/contact/{adas.record_id}").get_data(as_text=True)
     if not performance:
+        assert "Ada Winner chosen by weighted round robin" in html.unescape(page)
+        assert "performance:" not in html.unescape(page)
         assert {r.multiplier for r in routed} == {1.0}
         assert all(r.weights == {ada: 1.0, ben: 1.0} for r in routed)
         assert not any("performance" in step for r in routed for step in r.path)
@@ -149,6 +157,7 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     said = [step for r in routed if r.owner_id == ada for step in r.path if step.startswith("performance")]
     assert said and all(s.startswith("performance: Ada Winner's weight raised x") for s in said), said
     assert all("decided smb leads won" in s for s in said), said
+    assert next(s for s in adas.path if s.startswith("performance")) in html.unescape(page)
 
 
 @pytest.mark.redis
