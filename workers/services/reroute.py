@@ -39,6 +39,7 @@ from storage.stamps import aware
 from storage.statuses import DecisionStatus
 from workers.services.context import InstallationContext
 from workers.services.first_touch import touched_after
+from workers.services.rep_performance import rep_record
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies
 
@@ -214,7 +215,14 @@ def _decide(
         features = person_features(person, step.read[row.record_id][1], ctx.icp, now)
         lead = routing_lead(person, features, Tier(tier), Verdict(verdict))
         _action, decision = reroute(
-            assignment, person.owner_id, lead, config, ctx.routing_state, now, reroute_tiers=sla_tiers
+            assignment,
+            person.owner_id,
+            lead,
+            config,
+            ctx.routing_state,
+            now,
+            reroute_tiers=sla_tiers,
+            performance=rep_record(ctx, config),  # None when the routing file has the step off
         )
         if decision is None:
             continue

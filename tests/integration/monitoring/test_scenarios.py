@@ -166,8 +166,9 @@ def test_f_with_performance_routing_every_multiplier_stays_within_floor_and_cap(
     sessions, redis_client, runtime
 ):
     """Performance routing fed each rep's won/decided record by segment (``route_and_commit``'s
-    ``performance``: the product's sync never passes it, see the report), with a tight floor and cap
-    (0.9, 1.1) and a light prior so the clamp is reached: every applied
+    ``performance``: the product's sync and re-routing pass read it from the stored outcomes joined
+    with the routing log, ``workers.services.rep_performance``; the simulation feeds its own record
+    here), with a tight floor and cap (0.9, 1.1) and a light prior so the clamp is reached: every applied
     multiplier lies in [floor, cap], some are at a bound, and the ledger says the bounds held."""
     owners = monitor_sim.world(SEED).owners
     text = monitor_sim.team_text(owners, floor_cap=(0.9, 1.1))
