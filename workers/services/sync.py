@@ -142,7 +142,8 @@ def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool, new_conta
         return route_and_commit(lead, config, ctx.routing_state, clock, performance=performance)
 
     def preview(lead: RoutingLead) -> Decision:  # decide, but commit nothing: a preview moves no counter
-        return route(lead, ctx.load_routing(), Snapshot(week="preview"), clock)
+        config = ctx.load_routing()  # weighed as the commit would weigh it (the reps' records)
+        return route(lead, config, Snapshot(week="preview", performance=rep_record(ctx, config) or {}), clock)
 
     routing = ctx.load_routing() if ctx.adapter.pipeline_leads is not None else None
     return Planner(

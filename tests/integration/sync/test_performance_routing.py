@@ -51,11 +51,11 @@ floor = {FLOOR}
 cap = {CAP}
 prior = 5
 [[reps]]
-owner_id = "{ada}"
-name = "Ada Winner"
-[[reps]]
 owner_id = "{ben}"
 name = "Ben Loser"
+[[reps]]
+owner_id = "{ada}"
+name = "Ada Winner"
 {third if cy else ""}"""
 
 
@@ -134,7 +134,15 @@ def test_the_sync_weighs_reps_by_their_stored_outcomes_only_when_the_step_is_on(
     )
     assert {r.owner_id for r in history} == {ada, ben}
 
-    # 3. The sync routes the next 50 leads.
+    # 3. A preview (dry run) of the next 50 leads weighs the reps as the real run will; then the
+    # sync routes them.
+    preview = process_people(_context(runtime, installed, LATER), later, dry_run=True)
+    owner_key = build_context(runtime, installed).adapter.owner_field
+    previewed = [s["changes"][owner_key]["after"] for s in preview.samples if owner_key in s["changes"]]
+    assert previewed, preview.samples
+    # (a preview moves no counter: each lead goes to the first of the highest weights, Ben, listed
+    # first, on equal weights)
+    assert set(previewed) == ({ada} if performance else {ben}), previewed
     process_people(_context(runtime, installed, LATER), later)
     routed = _routed(sessions, installed, later)
     assert len(routed) >= 30, [r.path for r in routed]
