@@ -18,6 +18,7 @@ from typing import Any
 
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
 from scoring.countries import country_problem
+from scoring.learning import Learning
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
@@ -67,6 +68,7 @@ class Icp:
     min_wins: int
     verdicts: Thresholds = field(default_factory=Thresholds)
     requalify: Requalify = field(default_factory=Requalify)
+    learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
     # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
     # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
     monitoring: Mapping[str, object] = field(default_factory=dict)
@@ -298,6 +300,14 @@ def _requalify(data: dict[str, Any], problems: Problems) -> Requalify:
     )
 
 
+def _learning(data: dict[str, Any], problems: Problems) -> Learning:
+    return Learning(
+        use_overrides=problems.check(lambda: _flag(data, "learning.use_overrides"), False),
+        rejected_weight=problems.check(lambda: _number(data, "learning.rejected_weight", 0, 1), 0.0),
+        upgrade_weight=problems.check(lambda: _number(data, "learning.upgrade_weight", 0, 1), 0.0),
+    )
+
+
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default); an invalid file raises one
     IcpError whose ``problems`` lists every problem found."""
@@ -364,6 +374,7 @@ def load_icp(text: str | None = None) -> Icp:
             ),
         ),
         requalify=_requalify(data, problems),
+        learning=_learning(data, problems),
         monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,

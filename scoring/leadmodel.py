@@ -140,11 +140,13 @@ def fit_lead_model(
     kind: str,
     time_ordered: bool,
     metadata: dict[str, Any] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> LeadModel:
-    """Learn encoder and model from rows (oldest first when ``time_ordered``)."""
+    """Learn encoder and model from rows (oldest first when ``time_ordered``); ``sample_weight``: one
+    weight per row (default 1), see ``ConversionModel.fit``."""
     encoder = FeatureEncoder(kinds).fit(rows)
     matrix = encoder.sparse_transform(rows)  # sparse: a 200,000-row table stays small
-    model = ConversionModel(time_ordered=time_ordered).fit(matrix, labels)
+    model = ConversionModel(time_ordered=time_ordered).fit(matrix, labels, sample_weight=sample_weight)
     lead_model = LeadModel(encoder, model, version, kind, dict(metadata or {}))
     probabilities = lead_model.probabilities(rows)
     lead_model.priority_edges = [float(q) for q in np.quantile(probabilities, np.linspace(0.01, 0.99, 99))]
