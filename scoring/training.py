@@ -112,15 +112,16 @@ def _rows_rules_dq(
 def _with_feedback(
     outcomes: Sequence[Example], rows: list[dict[str, Any]], feedback: Sequence[Example], icp: Icp
 ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray | None]:
-    """Outcomes (with their rows) and the reps' feedback as one time-ordered training set: rows,
-    labels and weights (None when every weight is 1, as with outcomes alone)."""
-    merged = sorted(
-        [*zip(outcomes, rows, strict=True), *zip(feedback, _rows(feedback, icp)[0], strict=True)],
-        key=lambda pair: pair[0].decided_at,
-    )
-    weights = np.array([e.weight for e, _row in merged])
-    labels = np.array([int(e.won) for e, _row in merged])
-    return [row for _e, row in merged], labels, weights if (weights != 1.0).any() else None
+    """The reps' feedback, then the outcomes oldest first, as one training set: rows, labels and
+    weights (None when every weight is 1, as with outcomes alone). Feedback goes first so the newest
+    slice, on which ``ConversionModel`` chooses C and fits the calibration, holds real outcomes: the
+    feedback shapes the fits that are validated, never the yardstick (it is newer than most outcomes,
+    being about leads not yet decided, so in time order it would fill that slice)."""
+    ordered = sorted(feedback, key=lambda e: e.decided_at)
+    pairs = [*zip(ordered, _rows(ordered, icp)[0], strict=True), *zip(outcomes, rows, strict=True)]
+    weights = np.array([e.weight for e, _row in pairs])
+    labels = np.array([int(e.won) for e, _row in pairs])
+    return [row for _e, row in pairs], labels, weights if (weights != 1.0).any() else None
 
 
 def rep_agreement(model: LeadModel, examples: Sequence[Example], icp: Icp) -> dict[str, dict[str, Any]]:
