@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import render_template
 
-from leadq.web import model_words
+from leadq.web import model_words, reps_words
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
@@ -33,6 +33,7 @@ def _said(version: Any, number: int, margin: float) -> dict[str, Any]:
         "lift": model_words.lift_words(m.get("lift") or [], m.get("base_rate")),
         "factors": model_words.factor_lines(m.get("top_factors") or []),
         "promotion": model_words.promotion_words(m, margin),
+        "reps": reps_words.reps_lines(m.get("reps")),
     }
 
 
