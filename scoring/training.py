@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from core.records import Account, Person
+from scoring.calibration import calibration_checks
 from scoring.disqualify import disqualifiers
 from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.evaluate import (
@@ -108,7 +109,13 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         why = "the newest outcomes are all of one kind: cannot test a model on them yet"
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
     held_out = fit_lead_model(
-        rows[:cut], y[:cut], CRM_KINDS, version=f"{version}-holdout", kind="crm", time_ordered=True
+        rows[:cut],
+        y[:cut],
+        CRM_KINDS,
+        version=f"{version}-holdout",
+        kind="crm",
+        time_ordered=True,
+        monotone=icp.monotone,
     )
     explanation = held_out.explain(rows[cut:])
     p = explanation.probabilities
@@ -129,6 +136,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         "tiers": tier_table(test_y, tiers),
         "calibration": calibration_table(test_y, p),
         "ece": calibration_error(test_y, p),
+        **calibration_checks(test_y, p, tiers, rows[cut:], CRM_KINDS),
         "top30_capture": top_share_capture(test_y, p),
         "lift": lift_by_decile(test_y, p),
         "missed": {
@@ -147,6 +155,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         version=version,
         kind="crm",
         time_ordered=True,
+        monotone=icp.monotone,
         metadata={
             "n_train": len(ordered),
             "holdout": {
