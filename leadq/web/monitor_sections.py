@@ -19,6 +19,7 @@ from leadq.web.monitor_words import (
     Table,
     count,
     missing,
+    month_text,
     pct,
     points,
     psi_text,
@@ -120,7 +121,7 @@ def performance(p: Performance) -> Section:
         ("Month", *tiers, "All", "L1/L4 lift", "Top 30%"),
         [
             (
-                row.month,
+                month_text(row.month),
                 *(count(row.leads.get(t, 0)) for t in tiers),
                 count(sum(row.leads.values())),
                 NO_OUTCOMES if missing(row.lift_l1_over_l4) else f"{row.lift_l1_over_l4:.1f}x",
@@ -137,7 +138,7 @@ def performance(p: Performance) -> Section:
         "newest months rise as deals close. Leads whose outcome the model had seen when it scored them "
         "are left out, so a month counts fewer leads here than above.",
         ("Month", *tiers),
-        [(row.month, *(conversion_text(row, t) for t in tiers)) for row in p.cohorts],
+        [(month_text(row.month), *(conversion_text(row, t) for t in tiers)) for row in p.cohorts],
         empty="Nothing scored yet.",
     )
     return Section(

@@ -15,6 +15,7 @@ import pytest
 
 from leadq.web.monitor_notes import notes_text
 from leadq.web.monitor_sections import BUILDER_KEY
+from leadq.web.monitor_words import months_text
 from tests.support.admin_web import make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, empty_report, fairness, monitor_report, routing
 
@@ -63,13 +64,13 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Parked in fallback queues 13.4% worth a look" in text
     assert "routing decisions meant for a rep that matched none (leads sent to a nurture" in text
     # score performance: leads and conversion per tier per cohort month, with the interval
-    assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
+    assert "September 2026 240 410 690 1,020 2,360 28.8x 71.0%" in text
     assert (
-        "2026-09 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) 3.6% (25 of 690; 2.5-5.3%) "
-        "0.9% (9 of 1,020; 0.5-1.7%)"
+        "September 2026 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) "
+        "3.6% (25 of 690; 2.5-5.3%) 0.9% (9 of 1,020; 0.5-1.7%)"
     ) in text, "each conversion with what it counts, so it reconciles with the leads table"
-    assert "2026-11 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
-    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
+    assert "November 2026 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
+    assert "November 2026 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
     assert "Leads whose outcome the model had seen when it scored them are left out" in text
     assert "under 5 points is good; an alarm is raised over 10." in text
     assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
@@ -167,7 +168,7 @@ def test_a_report_monitoring_computed_reads_the_same(app, people) -> None:  # no
     l1 = first.conversion["L1"]
     assert f"{100 * l1.rate:.1f}% ({l1.hits:,} of {l1.n:,}; {100 * l1.low:.1f}-" in text
     for note in notes_text(report.notes, report.computed_at):
-        assert note in text
+        assert months_text(note) in text
     for key in admin_monitor.charts(report):
         assert f'id="chart-{key}"><svg ' in page, key
     assert len(admin_monitor.charts(report)) == 5
@@ -218,7 +219,7 @@ def test_right_after_a_backfill_it_says_no_outcomes_yet_not_zero(app, people) ->
     sign_in(client, "alice")
     page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
     text = visible(page)
-    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
+    assert "November 2026 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
     assert "0.0%" not in text.split("Conversion per tier")[1].split("Drift")[0], "never 0% for no outcome"
     for tier in ("L1", "L2", "L3", "L4"):
         assert f"{tier} 0 0 no outcomes yet" in text, "win rate per tier: no outcomes, not no leads"

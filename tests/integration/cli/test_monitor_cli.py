@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from leadq.web.monitor_notes import notes_text
+from leadq.web.monitor_words import months_text
 from tests.support.admin_web import cli, people, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import computed_report, monitor_report, performance
 
@@ -54,10 +55,10 @@ def test_the_sections_as_aligned_tables(web_settings, people, calls, monkeypatch
     header = next(i for i, line in enumerate(lines) if line.split()[:5] == ["Month", "L1", "L2", "L3", "L4"])
     assert set(lines[header + 1].replace(" ", "")) == {"-"}
     row = lines[header + 2]
-    assert row.split() == ["2026-09", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
+    assert row.split() == ["September", "2026", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
     assert row.index("1,020") + len("1,020") == lines[header].index("L4") + len("L4"), "numbers right-aligned"
-    assert "2026-09  25.4% (61 of 240; 20.3-31.3%)  11.7% (48 of 410; 8.9-15.2%)" in out
-    assert re.search(r"2026-11(  +no outcomes yet){4}\n", out), "no decided outcome is not 0.0%"
+    assert "September 2026  25.4% (61 of 240; 20.3-31.3%)  11.7% (48 of 410; 8.9-15.2%)" in out
+    assert re.search(r"November 2026(  +no outcomes yet){4}\n", out), "no decided outcome is not 0.0%"
     assert "under 5 points is good; an alarm is raised over 10." in out
     assert re.search(r"Won deals from the top 30% of scores +no outcomes yet", out), "nan said in words"
     assert re.search(
@@ -119,7 +120,7 @@ def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypat
     assert text.exit_code == 0, text.output
     assert f"Scored leads monitored                   {report.records:,}" in text.output
     for note in notes_text(report.notes, report.computed_at):
-        assert f"  - {note}" in text.output
+        assert f"  - {months_text(note)}" in text.output
     assert "undefined" not in text.output, "the notes said in plain words"
     data = json.loads(cli(web_settings, monkeypatch, ["monitor", one, "--json"]).output)
     assert data["records"] == report.records
