@@ -11,8 +11,8 @@ import pytest
 from monitoring.alarms import evaluate
 from monitoring.report import Calibration
 from monitoring.thresholds import DEFAULTS, Thresholds
-from tests.support.monitor_reports import (
-    cohort,
+from tests.support.monitor_report import (
+    alarm_cohort,
     emptied_field,
     feature,
     healthy,
@@ -87,10 +87,10 @@ def test_calibration_fires_only_with_enough_decided_outcomes():
 
 def test_lift_below_two_fires_with_the_month_it_began():
     flat = [
-        cohort("2026-08"),
-        cohort("2026-09", l1=(12, 100), l4=(8, 100)),
-        cohort("2026-10", l1=(12, 100), l4=(8, 100)),
-        cohort("2026-11", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-08"),
+        alarm_cohort("2026-09", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-10", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-11", l1=(12, 100), l4=(8, 100)),
     ]
     report = replace(healthy(), performance=replace(healthy().performance, cohorts=flat))
     alarm = kinds(report)[("lift", "")]
@@ -150,7 +150,7 @@ def test_a_kind_switched_off_stays_quiet(kind):
 
 
 def test_a_crm_field_arriving_empty_is_named_as_a_field() -> None:
-    from tests.support.monitor_reports import emptied_field, healthy
+    from tests.support.monitor_report import emptied_field, healthy
 
     report = healthy()
     named = [
