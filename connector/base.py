@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from core.records import (
@@ -57,6 +58,15 @@ class WriteReport:
     written: tuple[FieldUpdate, ...] = ()
     failed: tuple[RecordError, ...] = ()
     api_calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One change of a field a person made, as the CRM's field history records it."""
+
+    key: str  # the field, as the adapter's caller named it
+    value: str | None  # the value it was given (None: cleared, or a value history does not keep)
+    at: datetime  # when, aware UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +192,15 @@ class CrmAdapter(Protocol):
         self, refs: Sequence[RecordRef], keys: Sequence[str]
     ) -> dict[RecordRef, dict[str, FieldState]]:
         """Current value of each field and who last wrote it."""
+        ...
+
+    def human_changes(
+        self, refs: Sequence[RecordRef], keys: Sequence[str], after: datetime | None = None
+    ) -> dict[RecordRef, list[FieldChange]]:
+        """Every change of these fields a person made (not leadq, not another integration), oldest
+        first, from the CRM's field history: all of it, not only the newest entry per field. With
+        ``after``, only the changes strictly after it. Records without such a change are absent.
+        Batched as the CRM allows, never one call per record."""
         ...
 
     def write(self, updates: Sequence[FieldUpdate]) -> WriteReport:

@@ -101,28 +101,32 @@ def input_drift(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
 
 
 def tier_inflation(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
-    d = report.drift
-    weeks = list(d.weekly_share_l1l2)
-    if not t.tier_inflation or not d.tier_inflation or len(weeks) < 2 or not _enough_records(report, t):
+    rise = report.drift.inflation
+    if not t.tier_inflation or rise is None or not _enough_records(report, t):
         return []
-    start = len(weeks) - 1  # back to where the L1+L2 share began rising
-    while start > 0 and weeks[start - 1][1] < weeks[start][1]:
-        start -= 1
-    first, last = weeks[start], weeks[-1]
 
     def conv(c: float | None) -> str:
-        return "n/a" if c is None else pct(c)
+        return "not known yet" if c is None else pct(c)
+
+    def weeks(span: tuple[str, str]) -> str:
+        return span[0] if span[0] == span[1] else f"{span[0]} to {span[1]}"
 
     return [
         AlarmFinding(
             "tier_inflation",
             "",
-            f"L1+L2 grew from {pct(first[1])} ({first[0]}) to {pct(last[1])} of scored leads "
-            f"({last[0]}) while their conversion did not rise ({conv(first[2])} -> {conv(last[2])})",
-            week_start(first[0]),
+            f"L1+L2 grew from {pct(rise.share_before)} of scored leads ({weeks(rise.before_weeks)}) to "
+            f"{pct(rise.share_now)} ({weeks(rise.now_weeks)}) while their conversion did not rise with "
+            f"it ({conv(rise.conversion_before)} -> {conv(rise.conversion_now)})",
+            week_start(rise.now_weeks[0]),
             "the tier thresholds and the engagement weights in the ICP file, and whether a campaign "
             "inflated engagement",
-            {"from_week": first[0], "from_share": first[1], "to_share": last[1]},
+            {
+                "from_weeks": list(rise.before_weeks),
+                "to_weeks": list(rise.now_weeks),
+                "from_share": rise.share_before,
+                "to_share": rise.share_now,
+            },
         )
     ]
 
@@ -133,13 +137,26 @@ def _decided_enough(report: MonitorReport, t: Thresholds) -> bool:
     return cal.n >= t.min_outcomes and wins >= t.min_wins
 
 
+CALIBRATION_ERRORS = 3  # the shift must exceed this many standard errors of the difference
+
+
 def calibration(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
-    cal = report.performance.calibration
-    if cal.ece is None or cal.ece <= t.ece or cal.n < t.min_outcomes:
+    """The champion's recent leads win a different share than it predicts, by more than its earlier
+    leads did (what moved, not a model that was always a little off): the gap between won and
+    predicted moved by more than ``calibration_shift`` and by more than three standard errors."""
+    trend = report.performance.recent
+    if trend is None or trend.model is None:
+        return []  # the rules give no probabilities
+    now, before = trend.recent, trend.before
+    if now.gap is None or before.gap is None or min(now.n, before.n) < t.min_outcomes:
         return []
-    worst = max(cal.bins, key=lambda b: abs(b.observed - b.predicted) * b.n, default=None)
+    moved = now.gap - before.gap
+    error = math.sqrt((now.variance or 0.0) + (before.variance or 0.0))
+    if abs(moved) <= t.calibration_shift or abs(moved) <= CALIBRATION_ERRORS * error:
+        return []
+    worst = max(now.bins, key=lambda b: abs(b.observed - b.predicted) * b.n, default=None)
     where = (
-        f"; decile {worst.decile} predicted {pct(worst.predicted)}, won {pct(worst.observed)}"
+        f"; worst: decile {worst.decile}, predicted {pct(worst.predicted)}, won {pct(worst.observed)}"
         if worst
         else ""
     )
@@ -147,12 +164,15 @@ def calibration(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
         AlarmFinding(
             "calibration",
             "",
-            f"the probabilities are off: expected calibration error {cal.ece:.2f} on {cal.n} decided "
-            f"outcomes (alarm above {t.ece:.2f}){where}",
-            None,
-            "whether the outcomes changed (a new sales process, a pricing change); the next retrain "
-            "recalibrates, and the champion/challenger gate decides",
-            {"ece": cal.ece, "n": cal.n},
+            f"the probabilities are off: the leads {trend.model} scored in the last {trend.weeks} weeks "
+            f"won {pct(now.observed or 0.0)} of {now.n} decided deals where it predicted "
+            f"{pct(now.predicted or 0.0)}; its earlier leads won {pct(before.observed or 0.0)} against "
+            f"{pct(before.predicted or 0.0)} predicted "
+            f"({before.n} deals){where}",
+            trend.since,
+            "whether the outcomes changed (a new sales process, a pricing change, a new market); the "
+            "next retrain recalibrates, and the champion/challenger gate decides",
+            {"gap_now": now.gap, "gap_before": before.gap, "n": now.n, "weeks": trend.weeks},
         )
     ]
 
@@ -199,28 +219,52 @@ def lift(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
     ]
 
 
+def _captured(rows: Sequence[CohortRow]) -> tuple[int, int]:
+    """(conversions in the top 30%, conversions) over these cohort months."""
+    wins = [sum(rate.hits for rate in c.conversion.values()) for c in rows]
+    captured = [round((c.top30_capture or 0.0) * w) for c, w in zip(rows, wins, strict=True)]
+    return sum(captured), sum(wins)
+
+
+def _capture_reference(report: MonitorReport, t: Thresholds) -> tuple[float, int, str] | None:
+    """What the recent capture is compared with: the champion's on its held-out outcomes at
+    training, else the cohort months before the recent ones (when they hold enough conversions)."""
+    base = report.performance.baseline
+    if base is not None and base.top30_capture is not None and base.conversions:
+        where = f"on its held-out outcomes when {base.version} was trained"
+        return base.top30_capture, base.conversions, where
+    earlier = report.performance.cohorts[:-RECENT_COHORTS]
+    captured, wins = _captured(earlier)
+    if wins < t.min_wins:
+        return None
+    return captured / wins, wins, f"in the cohorts of {earlier[0].month} to {earlier[-1].month}"
+
+
 def top30_capture(report: MonitorReport, t: Thresholds) -> list[AlarmFinding]:
-    """Below the bar by more than twice its standard error over the conversions (noise never fires)."""
+    """The newest three cohort months' top-30% capture, down from the reference by more than the
+    threshold and by more than two standard errors of the difference (noise never fires)."""
     perf = report.performance
-    capture = perf.top30_capture
-    conversions = sum(rate.hits for c in perf.cohorts for rate in c.conversion.values())
-    if capture is None or not conversions or not _decided_enough(report, t):
+    captured, conversions = _captured(perf.cohorts[-RECENT_COHORTS:])
+    reference = _capture_reference(report, t)
+    if reference is None or conversions < t.min_wins or not _decided_enough(report, t):
         return []
-    margin = 2 * math.sqrt(capture * (1 - capture) / conversions)
-    if capture >= t.top30_capture - margin:
+    before, before_n, where = reference
+    now = captured / conversions
+    error = math.sqrt(before * (1 - before) / before_n + now * (1 - now) / conversions)
+    if before - now <= t.top30_drop or before - now <= 2 * error:
         return []
     since = _low_since(
-        perf.cohorts, lambda c: c.top30_capture is not None and c.top30_capture < t.top30_capture
+        perf.cohorts, lambda c: c.top30_capture is not None and c.top30_capture < before - t.top30_drop
     )
     return [
         AlarmFinding(
             "top30_capture",
             "",
-            f"the top 30% by score holds only {pct(capture)} of {conversions} conversions "
-            f"(alarm below {pct(t.top30_capture)})",
+            f"the top 30% by score holds {pct(now)} of the {conversions} conversions of the newest "
+            f"cohorts, down from {pct(before)} {where} (alarm at {pct(t.top30_drop)} points down)",
             since,
             "which leads convert from low tiers: a source or persona the ICP underrates",
-            {"capture": capture, "conversions": conversions},
+            {"capture": now, "conversions": conversions, "reference": before},
         )
     ]
 

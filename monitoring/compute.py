@@ -11,19 +11,19 @@ from monitoring.drift import drift
 from monitoring.fairness import fairness
 from monitoring.frames import MonitorInput
 from monitoring.performance import performance
-from monitoring.report import MonitorReport
+from monitoring.report import MonitorReport, Note
 from monitoring.routing_health import routing_health
 
 
 def monitor(data: MonitorInput, installation_id: int) -> MonitorReport:
     """Score performance, drift, routing health and the fairness ledger at ``data.now``."""
-    notes: list[str] = []
+    notes: list[Note] = []
     computed_at = data.now if data.now.tzinfo is not None else data.now.replace(tzinfo=UTC)
     return MonitorReport(
         installation_id=installation_id,
         computed_at=computed_at,
         records=len(data.leads),
-        performance=performance(data.leads, notes),
+        performance=performance(data.leads, notes, computed_at, data.baseline),
         drift=drift(data, notes),
         routing=routing_health(data, notes),
         fairness=fairness(data, notes),

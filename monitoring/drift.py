@@ -15,17 +15,18 @@ import numpy.typing as npt
 
 from monitoring.frames import OPEN, WON, MonitorInput, ScoredLeads, ScoreStream
 from monitoring.input_drift import input_drift, is_training
-from monitoring.report import Drift
+from monitoring.report import Drift, Inflation, Note
 from monitoring.stats import psi
 from monitoring.timeline import as_utc64, week_index, week_label, week_of
 
 SCORE_BINS = 10  # priority 0-10, 10-20, ..., 90-100 (100 in the last)
 WEEKS_SHOWN = 52  # the weekly series' length at most
-INFLATION_WEEKS = 4
-# L1+L2's share must rise by more than this (absolute, 0.05 = 5 points) over the last four weeks,
-# and by more than twice its standard error, to count as rising; ``extra["tier_inflation_margin"]``
-# overrides the margin.
+INFLATION_NOW, INFLATION_BEFORE = 2, 4  # the newest two full weeks against the four before them
+# L1+L2's share must rise by more than this (absolute, 0.05 = 5 points) and by more than
+# INFLATION_ERRORS standard errors to count as rising; ``extra["tier_inflation_margin"]`` overrides
+# the margin.
 INFLATION_MARGIN = 0.05
+INFLATION_ERRORS = 4
 # Conversion "rose with it" when its relative rise is at least this part of the share's relative rise.
 CONVERSION_FOLLOWS = 0.5
 WeekRow = tuple[str, float, float | None]
@@ -75,32 +76,49 @@ def weekly_tiers(
     return WeeklyTiers(weeks, scores[has], top[has], won_n[has], decided_n[has])
 
 
-def tier_inflation(weekly: WeeklyTiers, newest: int, margin: float, notes: list[str]) -> bool:
-    """True when L1+L2's share of the scores rose from four weeks back to this week by more than
-    ``margin`` and by more than twice its standard error, while the conversion of the weeks' cohorts
-    did not rise with it (its relative rise under half the share's, or not known yet)."""
-    start = newest - INFLATION_WEEKS + 1
+def _pooled(weekly: WeeklyTiers, rows: list[int]) -> tuple[float, int, float | None]:
+    """L1+L2's share of the scores of these weeks, how many scores, and the conversion of the
+    weeks' decided records (None: none decided yet)."""
+    scores = int(weekly.scores[rows].sum())
+    decided = int(weekly.decided[rows].sum())
+    conversion = float(weekly.won[rows].sum() / decided) if decided else None
+    return float(weekly.top[rows].sum() / scores), scores, conversion
+
+
+def tier_inflation(weekly: WeeklyTiers, newest: int, margin: float, notes: list[Note]) -> Inflation | None:
+    """L1+L2's share of the scores in the newest ``INFLATION_NOW`` full weeks against the
+    ``INFLATION_BEFORE`` weeks before them, when it rose by more than ``margin`` and by more than
+    three standard errors (weekly noise over months of Mondays never reaches it), while the
+    conversion of the same weeks' records did not rise with it (its relative rise under half the
+    share's, or not known yet). None: no inflation."""
+    span = INFLATION_NOW + INFLATION_BEFORE
     at = {int(w): i for i, w in enumerate(weekly.weeks)}
-    if start not in at or newest not in at:
+    weeks = list(range(newest - span + 1, newest + 1))
+    if any(w not in at for w in weeks):
         notes.append(
-            f"tier inflation is undefined: it needs scores in each of the last {INFLATION_WEEKS} full weeks"
+            Note(
+                "inflation_undefined",
+                f"tier inflation is undefined: it needs scores in each of the last {span} full weeks",
+                {"weeks": span},
+            )
         )
-        return False
-    a, b = at[start], at[newest]
-    p0, p1 = weekly.top[a] / weekly.scores[a], weekly.top[b] / weekly.scores[b]
+        return None
+    before, now = [at[w] for w in weeks[:INFLATION_BEFORE]], [at[w] for w in weeks[INFLATION_BEFORE:]]
+    (p0, n0, c0), (p1, n1, c1) = _pooled(weekly, before), _pooled(weekly, now)
     rise = p1 - p0
-    error = np.sqrt(p0 * (1 - p0) / weekly.scores[a] + p1 * (1 - p1) / weekly.scores[b])
-    if rise <= margin or rise <= 2 * error:
-        return False
-    c0 = weekly.won[a] / weekly.decided[a] if weekly.decided[a] else None
-    c1 = weekly.won[b] / weekly.decided[b] if weekly.decided[b] else None
-    if c0 is None or c1 is None or c0 == 0:
-        notes.append(
-            f"L1+L2 rose from {p0:.0%} to {p1:.0%} over the last {INFLATION_WEEKS} weeks and the conversion "
-            "of those weeks is not known yet: counted as tier inflation"
-        )
-        return True
-    return bool((c1 - c0) / c0 < CONVERSION_FOLLOWS * rise / p0)
+    error = np.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+    if rise <= margin or rise <= INFLATION_ERRORS * error:
+        return None
+    if c0 is not None and c1 is not None and c0 > 0 and (c1 - c0) / c0 >= CONVERSION_FOLLOWS * rise / p0:
+        return None  # better leads arrived: the conversion rose with the share
+    return Inflation(
+        before_weeks=(week_label(weeks[0]), week_label(weeks[INFLATION_BEFORE - 1])),
+        now_weeks=(week_label(weeks[INFLATION_BEFORE]), week_label(newest)),
+        share_before=p0,
+        share_now=p1,
+        conversion_before=c0,
+        conversion_now=c1,
+    )
 
 
 def _training_window(data: MonitorInput) -> tuple[np.datetime64, np.datetime64] | None:
@@ -111,20 +129,29 @@ def _training_window(data: MonitorInput) -> tuple[np.datetime64, np.datetime64] 
 
 
 def score_psi(
-    data: MonitorInput, scored_week: npt.NDArray[np.int64], newest: int, notes: list[str]
+    data: MonitorInput, scored_week: npt.NDArray[np.int64], newest: int, notes: list[Note]
 ) -> tuple[float | None, float | None]:
     stream = data.stream
     this_week = score_counts(stream.priority[scored_week == newest])
     last_week = score_counts(stream.priority[scored_week == newest - 1])
     week_psi = psi(last_week, this_week)
     if week_psi is None:
+        before, now = week_label(newest - 1), week_label(newest)
         notes.append(
-            f"score drift week over week is undefined: {week_label(newest - 1)} or {week_label(newest)} "
-            "has no scores"
+            Note(
+                "score_week_undefined",
+                f"score drift week over week is undefined: {before} or {now} has no scores",
+                {"before": before, "now": now},
+            )
         )
     window = _training_window(data)
     if window is None:
-        notes.append("score drift against the training window is undefined: no model has been trained")
+        notes.append(
+            Note(
+                "score_training_no_model",
+                "score drift against the training window is undefined: no model has been trained",
+            )
+        )
         return week_psi, None
     inside = (stream.scored_at >= window[0]) & (stream.scored_at < window[1])
     if not inside.any():  # a model trained on the CRM's history before go-live: no scores in its window
@@ -133,20 +160,27 @@ def score_psi(
             first = int(earlier.min())
             inside = scored_week == first
             notes.append(
-                "score drift against the training window is measured against "
-                f"{week_label(first)}, the first week leadq scored: the training window predates "
-                "leadq's scores"
+                Note(
+                    "score_training_first_week",
+                    "score drift against the training window is measured against "
+                    f"{week_label(first)}, the first week leadq scored: the training window predates "
+                    "leadq's scores",
+                    {"week": week_label(first)},
+                )
             )
     training_psi = psi(score_counts(stream.priority[inside]), this_week)
     if training_psi is None:
         notes.append(
-            "score drift against the training window is undefined: "
-            "no scores written in that window or this week"
+            Note(
+                "score_training_undefined",
+                "score drift against the training window is undefined: "
+                "no scores written in that window or this week",
+            )
         )
     return week_psi, training_psi
 
 
-def drift(data: MonitorInput, notes: list[str]) -> Drift:
+def drift(data: MonitorInput, notes: list[Note]) -> Drift:
     newest = week_of(data.now) - 1
     scored_week = week_index(data.stream.scored_at)
     week_psi, training_psi = score_psi(data, scored_week, newest, notes)
@@ -165,5 +199,6 @@ def drift(data: MonitorInput, notes: list[str]) -> Drift:
         top_moved=[s for s in shifts if s.psi > 0][:3],
         missing_rates=missing,
         weekly_share_l1l2=weekly.rows(),
-        tier_inflation=inflation,
+        tier_inflation=inflation is not None,
+        inflation=inflation,
     )

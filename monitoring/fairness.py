@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitoring.frames import MonitorInput, RoutingLog, Texts
-from monitoring.report import FairnessLedger, LedgerRow
+from monitoring.report import FairnessLedger, LedgerRow, Note
 from monitoring.stats import sums
 
 NO_POOL = "(no pool)"
@@ -116,7 +116,7 @@ def _given(log: RoutingLog) -> Flags:
     return owned & np.fromiter(map(ne, log.status, repeat(REFUSED)), np.bool_, n)
 
 
-def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
+def fairness(data: MonitorInput, notes: list[Note]) -> FairnessLedger:
     log = data.routing
     sets = WeightSets.of(log.weight_sets)
     weighted = sets.lengths[log.weight_set] > 0
@@ -125,7 +125,13 @@ def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
     usable = weighted & given & np.isfinite(total) & (total > 0)
     broken = int(np.count_nonzero(weighted & given & ~usable))
     if broken:
-        notes.append(f"fairness: {broken} decisions whose candidates' weights sum to 0 were left out")
+        notes.append(
+            Note(
+                "fairness_zero_weights",
+                f"fairness: {broken} decisions whose candidates' weights sum to 0 were left out",
+                {"decisions": broken},
+            )
+        )
     ledger = FairnessLedger(
         rows=[],
         tolerance=data.weight_tolerance,
@@ -136,7 +142,7 @@ def fairness(data: MonitorInput, notes: list[str]) -> FairnessLedger:
         ),
     )
     if not usable.any():
-        notes.append("fairness ledger: no decisions in a weighted pool yet")
+        notes.append(Note("fairness_no_decisions", "fairness ledger: no decisions in a weighted pool yet"))
         return ledger
     return FairnessLedger(
         rows=_rows(data, usable, sets, notes),
@@ -256,15 +262,18 @@ def _row(
     )
 
 
-def _rows(data: MonitorInput, usable: Flags, sets: WeightSets, notes: list[str]) -> list[LedgerRow]:
+def _rows(data: MonitorInput, usable: Flags, sets: WeightSets, notes: list[Note]) -> list[LedgerRow]:
     cells = _cells(data.routing, usable, sets)
     names = {rep.owner_id: rep.name for rep in data.reps}
     plain = [name for name in sorted(cells.pools) if cells.plain[cells.pools[name]]]
     if plain:
+        pools = ", ".join(plain)
         notes.append(
-            "fairness: no probabilities in pool(s) "
-            + ", ".join(plain)
-            + ": expected share taken as lead share"
+            Note(
+                "fairness_no_probabilities",
+                f"fairness: no probabilities in pool(s) {pools}: expected share taken as lead share",
+                {"pools": pools},
+            )
         )
     rows = (
         _row(data, cells, pool, owner, names) for pool in sorted(cells.pools) for owner in sorted(cells.reps)

@@ -47,6 +47,9 @@ class ScoredLeads:
     # float64 0-100: the decisive score's priority (what tiers are cut from), to rank records the
     # rules scored (nan probability) within a tier; None when not read (they then tie within a tier)
     priority: Floats | None = None
+    # bool: the decisive score was given by the model that is the champion now (None: not read), so
+    # the calibration of the recent weeks judges the model that scores today, not one retired
+    current_model: Flags | None = None
 
     def __len__(self) -> int:
         return int(self.tier.shape[0])
@@ -176,6 +179,20 @@ class RepFacts:
 
 
 @dataclass(frozen=True)
+class ModelBaseline:
+    """What the champion scored on the outcomes held out when it was trained (the newest quarter of
+    its training window, time-ordered): the figures monitoring compares go-live against, so an
+    alarm says the model got worse, not that it was never as good as a bar. None where not recorded
+    (a model trained before leadq recorded them)."""
+
+    version: str
+    outcomes: int  # held-out outcomes
+    conversions: int  # of them won
+    top30_capture: float | None  # share of the conversions in the top 30% by probability
+    ece: float | None  # expected calibration error (ten equal-count bins)
+
+
+@dataclass(frozen=True)
 class MonitorInput:
     """Everything one installation's monitoring reads, at ``now``."""
 
@@ -192,4 +209,5 @@ class MonitorInput:
     # When leadq was installed: records the CRM created before it (routed by the backfill) say nothing
     # of routing speed, so created-to-assigned counts only the records created after it.
     installed_at: datetime | None = None
+    baseline: ModelBaseline | None = None  # the champion's held-out figures at training
     extra: Mapping[str, object] = field(default_factory=dict)

@@ -29,6 +29,8 @@ def gauges(report: MonitorReport) -> list[Gauge]:
     not compute (None) is left out rather than shown as 0."""
     p, d, r, f = report.performance, report.drift, report.routing, report.fairness
     c = p.calibration
+    recent = p.recent.recent.gap if p.recent is not None else None
+    before = p.recent.before.gap if p.recent is not None else None
     newest_lift = next((row.lift_l1_over_l4 for row in reversed(p.cohorts) if row.lift_l1_over_l4), None)
     out = [
         Gauge("leadq_monitor_records", float(report.records), "scored records monitored"),
@@ -48,6 +50,16 @@ def gauges(report: MonitorReport) -> list[Gauge]:
         ("leadq_monitor_lift_l1_over_l4", newest_lift, "L1 conversion over L4's, newest cohort month"),
         ("leadq_monitor_parked_share", r.parked_share, "share of decisions parked in fallback queues"),
     )
+    out += [
+        Gauge(
+            "leadq_monitor_won_minus_predicted",
+            float(v),
+            "the champion's leads of the last six weeks (recent) or before: won share minus mean prediction",
+            (("leads", which),),
+        )
+        for which, v in (("recent", recent), ("earlier", before))
+        if v is not None
+    ]
     out += [Gauge(name, float(v), text) for name, v, text in optional if v is not None]
     out += [
         Gauge("leadq_monitor_score_psi", float(v), "score distribution PSI", (("against", against),))

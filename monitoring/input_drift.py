@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitoring.frames import InputSample
-from monitoring.report import FeatureShift
+from monitoring.report import FeatureShift, Note
 from monitoring.stats import psi, shares
 from monitoring.timeline import as_naive_utc
 
@@ -53,21 +53,27 @@ def _full_weeks(inputs: Sequence[InputSample], now: datetime) -> list[InputSampl
 
 
 def windows(
-    inputs: Sequence[InputSample], now: datetime, notes: list[str]
+    inputs: Sequence[InputSample], now: datetime, notes: list[Note]
 ) -> tuple[InputSample | None, InputSample | None]:
     """(reference, current): the training window's sample when it holds rows, else the earliest full
     week that does (a model trained on the CRM's history before go-live has no scores in its window);
     and the newest full week with rows. Either None when there is none to compare."""
     weeks = [s for s in _full_weeks(inputs, now) if s.rows]
     if not weeks:
-        notes.append("input drift is undefined: no full week of model inputs sampled yet")
+        notes.append(
+            Note("inputs_no_full_week", "input drift is undefined: no full week of model inputs sampled yet")
+        )
         return None, None
     current = weeks[-1]
     training = [s for s in inputs if is_training(s) and s.rows]
     reference = training[0] if training else weeks[0]
     if reference is current:
         notes.append(
-            f"input drift is undefined: {current.label} is the only window sampled, nothing to compare"
+            Note(
+                "inputs_one_window",
+                f"input drift is undefined: {current.label} is the only window sampled, nothing to compare",
+                {"week": current.label},
+            )
         )
         return None, current
     return reference, current
@@ -205,7 +211,7 @@ def previous_week(inputs: Sequence[InputSample], current: InputSample) -> InputS
 
 
 def input_drift(
-    inputs: Sequence[InputSample], now: datetime, notes: list[str]
+    inputs: Sequence[InputSample], now: datetime, notes: list[Note]
 ) -> tuple[str, str, list[FeatureShift], dict[str, float]]:
     """(reference label, current label, every input's shift largest first, missing rates now)."""
     reference, current = windows(inputs, now, notes)

@@ -10,13 +10,24 @@ model); open records count as not (yet) won. Leads per tier count every record.
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
 import numpy as np
 import numpy.typing as npt
 
-from monitoring.frames import OPEN, TIERS, WON, ScoredLeads
-from monitoring.report import Calibration, CalibrationBin, CohortRow, Performance, Rate
+from monitoring.frames import OPEN, TIERS, WON, Flags, ModelBaseline, ScoredLeads
+from monitoring.report import (
+    Calibration,
+    CalibrationBin,
+    CohortRow,
+    Note,
+    Performance,
+    Rate,
+    RecentCalibration,
+)
 from monitoring.stats import brier, ece, sums, wilson
-from monitoring.timeline import month_index, month_label
+from monitoring.timeline import as_utc64, month_index, month_label
 
 TOP_SHARE_TENTHS = 3  # the top 30% by score
 DECILES = 10
@@ -66,14 +77,21 @@ def _lift(conversion: dict[str, Rate]) -> float | None:
     return top / bottom
 
 
-def cohorts(leads: ScoredLeads, notes: list[str]) -> tuple[list[CohortRow], float | None]:
+def cohorts(leads: ScoredLeads, notes: list[Note]) -> tuple[list[CohortRow], float | None]:
     """The cohort-month rows, oldest first, and the top-30% capture over every month with a win."""
     tier = leads.tier.astype(np.int64)
     valid = ~np.isnat(leads.cohort) & (tier >= 1) & (tier <= len(TIERS))
     if not valid.all():
-        notes.append(f"{int((~valid).sum())} scored records without a first-score time or tier were left out")
+        left = int((~valid).sum())
+        notes.append(
+            Note(
+                "records_left_out",
+                f"{left} scored records without a first-score time or tier were left out",
+                {"records": left},
+            )
+        )
     if not valid.any():
-        notes.append("no scored records yet: no cohort months")
+        notes.append(Note("no_scored_records", "no scored records yet: no cohort months"))
         return [], None
     months, month = np.unique(month_index(leads.cohort[valid]), return_inverse=True)
     tier = tier[valid] - 1
@@ -106,24 +124,37 @@ def cohorts(leads: ScoredLeads, notes: list[str]) -> tuple[list[CohortRow], floa
         decided_per_tier = {name: int(decided[m, t]) for t, name in enumerate(TIERS)}
         rows.append(CohortRow(label, leads_per_tier, conversion, lift, capture, decided_per_tier))
     if no_lift:
+        undefined = ", ".join(no_lift)
         notes.append(
-            "lift of L1 over L4 is undefined for "
-            + ", ".join(no_lift)
-            + " (L1 or L4 had no records, or L4 no wins)"
+            Note(
+                "lift_undefined",
+                f"lift of L1 over L4 is undefined for {undefined} (L1 or L4 had no records, or L4 no wins)",
+                {"months": undefined},
+            )
         )
     if no_wins:
-        notes.append("top-30% capture is undefined for " + ", ".join(no_wins) + " (no conversions yet)")
+        undefined = ", ".join(no_wins)
+        notes.append(
+            Note(
+                "capture_undefined",
+                f"top-30% capture is undefined for {undefined} (no conversions yet)",
+                {"months": undefined},
+            )
+        )
     total = int(wins.sum())
     return rows, (float(captured.sum() / total) if total else None)
 
 
-def calibration(leads: ScoredLeads, notes: list[str]) -> Calibration:
+def calibration(leads: ScoredLeads, notes: list[Note] | None, within: Flags | None = None) -> Calibration:
     """Predicted against observed by decile of predicted probability (equal-count groups by rank,
     ties kept in record order), on decided outcomes the model had not seen and that have a
-    probability; ECE weighted by the deciles' counts; Brier; the win rate per tier on the same
-    outcomes."""
+    probability (and, given ``within``, where it holds); ECE weighted by the deciles' counts, with the
+    part of it chance alone gives; Brier; the win rate per tier on the same outcomes. ``notes``
+    None: say nothing (the recent window's calibration)."""
     probability = leads.probability
     use = (leads.outcome != OPEN) & leads.unseen & ~np.isnan(probability)
+    if within is not None:
+        use &= within
     p = probability[use]
     y = leads.outcome[use] == WON
     tier = leads.tier[use].astype(np.int64) - 1
@@ -133,9 +164,14 @@ def calibration(leads: ScoredLeads, notes: list[str]) -> Calibration:
         np.bincount(tier[in_range], minlength=len(TIERS)),
     )
     if p.size == 0:
-        notes.append(
-            "calibration is undefined: no decided outcome yet that a model scored without having seen it"
-        )
+        if notes is not None:
+            notes.append(
+                Note(
+                    "calibration_undefined",
+                    "calibration is undefined: no decided outcome yet that a model scored without "
+                    "having seen it",
+                )
+            )
         return Calibration(n=0, bins=(), ece=None, brier=None, by_tier=by_tier)
     order = np.argsort(p, kind="stable")
     decile = np.empty(p.size, dtype=np.int64)
@@ -143,6 +179,7 @@ def calibration(leads: ScoredLeads, notes: list[str]) -> Calibration:
     n = np.bincount(decile, minlength=DECILES)
     predicted = sums(decile, p, DECILES)
     observed = sums(decile, y, DECILES)
+    spread = sums(decile, p * (1 - p), DECILES)  # the variance of each decile's wins, if calibrated
     filled = n > 0
     predicted[filled] /= n[filled]
     observed[filled] /= n[filled]
@@ -151,13 +188,73 @@ def calibration(leads: ScoredLeads, notes: list[str]) -> Calibration:
         for d in range(DECILES)
         if n[d]
     ]
-    if p.size < DECILES:
-        notes.append(f"calibration rests on {p.size} outcomes only: fewer than one per decile")
+    if p.size < DECILES and notes is not None:
+        notes.append(
+            Note(
+                "calibration_thin",
+                f"calibration rests on {p.size} outcomes only: fewer than one per decile",
+                {"outcomes": int(p.size)},
+            )
+        )
     return Calibration(
-        n=int(p.size), bins=bins, ece=ece(predicted, observed, n), brier=brier(p, y), by_tier=by_tier
+        n=int(p.size),
+        bins=bins,
+        ece=ece(predicted, observed, n),
+        brier=brier(p, y),
+        by_tier=by_tier,
+        chance=chance_ece(spread, n),
+        predicted=float(p.mean()),
+        observed=float(y.mean()),
+        variance=float(spread.sum()) / p.size**2,
     )
 
 
-def performance(leads: ScoredLeads, notes: list[str]) -> Performance:
+def chance_ece(spread: Floats, n: Ints) -> float:
+    """The expected calibration error of a perfectly calibrated model with these deciles: each
+    decile's observed share strays from its mean prediction by sqrt(sum p(1-p)) / n on average
+    times sqrt(2/pi) (the mean absolute value of a normal), weighted by the deciles' counts."""
+    filled = n > 0
+    stray = np.sqrt(spread[filled]) / n[filled] * math.sqrt(2 / math.pi)
+    return float(np.sum(stray * n[filled]) / max(int(n.sum()), 1))
+
+
+def recent_calibration(leads: ScoredLeads, now: datetime, weeks: int, model: str | None) -> RecentCalibration:
+    """The current champion's calibration on its leads whose deciding score it gave in the
+    ``weeks`` weeks before ``now``, and on its leads scored before (every model's when the frame
+    does not say which model scored)."""
+    start = now - timedelta(weeks=weeks)
+    recent = leads.decisive >= as_utc64(start)
+    mine = leads.current_model if leads.current_model is not None else np.ones(len(leads), dtype=np.bool_)
+    return RecentCalibration(
+        weeks,
+        model,
+        start,
+        calibration(leads, None, mine & recent),
+        calibration(leads, None, mine & ~recent),
+    )
+
+
+RECENT_WEEKS = 6  # the recent calibration's window: leads scored in the last six weeks
+
+
+def performance(
+    leads: ScoredLeads,
+    notes: list[Note],
+    now: datetime | None = None,
+    baseline: ModelBaseline | None = None,
+    recent_weeks: int = RECENT_WEEKS,
+) -> Performance:
+    """The cohort rows, calibration over every honest outcome, and (given ``now``) the current
+    champion's calibration over the recent weeks; ``baseline`` is carried for the page and alarms."""
     rows, capture = cohorts(leads, notes)
-    return Performance(cohorts=rows, calibration=calibration(leads, notes), top30_capture=capture)
+    recent = None
+    if now is not None:
+        model = baseline.version if baseline is not None else None
+        recent = recent_calibration(leads, now, recent_weeks, model)
+    return Performance(
+        cohorts=rows,
+        calibration=calibration(leads, notes),
+        top30_capture=capture,
+        recent=recent,
+        baseline=baseline,
+    )

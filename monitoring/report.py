@@ -7,6 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitoring.frames import ModelBaseline
+
+
+@dataclass(frozen=True)
+class Note:
+    """What the report could not compute, or computed on little data. ``kind`` names the case and
+    ``facts`` holds its figures, so the admin page words it for people in one place
+    (``leadq.web.monitor_notes``); ``text`` is the computation's own words (``--json``, logs)."""
+
+    kind: str
+    text: str
+    facts: dict[str, str | int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -48,6 +64,31 @@ class Calibration:
     ece: float | None  # expected calibration error (weighted mean |observed - predicted| over the bins)
     brier: float | None
     by_tier: dict[str, Rate]  # observed win rate per tier on the same outcomes
+    # the ECE a perfectly calibrated model would show by chance on as many outcomes in the same bins
+    # (what of ``ece`` is noise): few outcomes give a large ECE even to a faithful model
+    chance: float | None = None
+    predicted: float | None = None  # mean predicted probability
+    observed: float | None = None  # share won
+    variance: float | None = None  # of ``observed`` were the predictions right: sum p(1-p) / n^2
+
+    @property
+    def gap(self) -> float | None:
+        """Won minus predicted (negative: the model promised more than the leads won)."""
+        return None if self.observed is None or self.predicted is None else self.observed - self.predicted
+
+
+@dataclass(frozen=True)
+class RecentCalibration:
+    """The champion now scoring: its calibration on the decided outcomes of the leads it scored in
+    the last ``weeks`` weeks (their deciding score), against its leads scored before. A change in
+    the world shows here as the recent leads parting from what the model predicts; the whole
+    history would dilute it."""
+
+    weeks: int
+    model: str | None  # the champion's version; None under the rules (no probabilities)
+    since: datetime  # the recent window's start
+    recent: Calibration
+    before: Calibration
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,8 @@ class Performance:
     calibration: Calibration
     top30_capture: float | None  # over every cohort with outcomes
     top30_bar: float = 0.60  # MadKudu's bar
+    recent: RecentCalibration | None = None
+    baseline: ModelBaseline | None = None  # the champion at training, on held-out outcomes
 
 
 @dataclass(frozen=True)
@@ -66,6 +109,19 @@ class FeatureShift:
     missing_now: float
     moved: str  # in words: "empty 2% -> 61%", "'vp' 31% -> 48%"
     psi_week: float | None = None  # the same input, the newest full week against the week before
+
+
+@dataclass(frozen=True)
+class Inflation:
+    """L1+L2's share of the scores in the newest weeks against the weeks before them, and the
+    conversion of the same weeks' records (decided, unseen outcomes; None when none decided yet)."""
+
+    before_weeks: tuple[str, str]  # first and last week label of the weeks before
+    now_weeks: tuple[str, str]  # ... of the newest weeks
+    share_before: float
+    share_now: float
+    conversion_before: float | None
+    conversion_now: float | None
 
 
 @dataclass(frozen=True)
@@ -82,6 +138,7 @@ class Drift:
     missing_rates: dict[str, float]  # field -> share empty this week
     weekly_share_l1l2: Sequence[tuple[str, float, float | None]]  # (week, L1+L2 share, conversion)
     tier_inflation: bool  # L1+L2 share rising without conversions rising
+    inflation: Inflation | None = None  # what rose, from when: set when ``tier_inflation``
 
 
 @dataclass(frozen=True)
@@ -152,4 +209,4 @@ class MonitorReport:
     drift: Drift
     routing: RoutingHealth
     fairness: FairnessLedger
-    notes: Sequence[str] = field(default_factory=tuple)  # what could not be computed, in words
+    notes: Sequence[Note] = field(default_factory=tuple)  # what could not be computed

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitoring.frames import MonitorInput, RepFacts, RoutingLog, Texts
-from monitoring.report import RepLoadRow, RoutingHealth, Times
+from monitoring.report import Note, RepLoadRow, RoutingHealth, Times
 from monitoring.stats import percentile
 from monitoring.timeline import as_utc64, week_index, week_of
 
@@ -82,7 +82,7 @@ def load_rows(data: MonitorInput) -> list[RepLoadRow]:
     ]
 
 
-def routing_health(data: MonitorInput, notes: list[str]) -> RoutingHealth:
+def routing_health(data: MonitorInput, notes: list[Note]) -> RoutingHealth:
     log = data.routing
     now = as_utc64(data.now)
     window = (log.decided_at > now - np.timedelta64(timedelta(days=WINDOW_DAYS))) & (log.decided_at <= now)
@@ -98,7 +98,13 @@ def routing_health(data: MonitorInput, notes: list[str]) -> RoutingHealth:
         fresh = placed & (log.created_at >= as_utc64(data.installed_at))
     queues, per_queue = np.unique(log.queue[fallback].astype(str), return_counts=True)
     if decisions == 0:
-        notes.append(f"routing health: no routing decisions in the last {WINDOW_DAYS} days")
+        notes.append(
+            Note(
+                "routing_no_decisions",
+                f"routing health: no routing decisions in the last {WINDOW_DAYS} days",
+                {"days": WINDOW_DAYS},
+            )
+        )
     inactive = [rep for rep in data.reps if not rep.active]
     still_assigned = owner_counts(log.owner, member(log.status, (ASSIGNED,)), inactive)
     return RoutingHealth(

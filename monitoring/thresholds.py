@@ -43,9 +43,11 @@ class Thresholds:
     input_psi: float = 0.25  # any model input's PSI above this
     missing_rise: float = 0.20  # a field's empty share up by at least this (0.20 = 20 points)
     tier_inflation: bool = True  # alarm when L1+L2's share rises without conversions rising
-    ece: float = 0.10  # expected calibration error above this
+    ece: float = 0.10  # the page flags an expected calibration error above this
+    calibration_shift: float = 0.08  # recent leads' won-minus-predicted moved by more than this
     lift_l1_over_l4: float = 2.0  # L1's conversion over L4's below this
-    top30_capture: float = 0.60  # share of conversions in the top 30% by score below this
+    top30_capture: float = 0.60  # the bar the page draws for the top 30%'s share of conversions
+    top30_drop: float = 0.10  # that share down by more than this from the model's held-out figure
     min_outcomes: int = 200  # decided outcomes (won or lost) before calibration, lift, capture alarm
     min_wins: int = 20  # won outcomes before lift and capture alarm
     min_records: int = 500  # scored records before the drift alarms may fire
@@ -63,7 +65,15 @@ class Thresholds:
 
 
 DEFAULTS = Thresholds()
-_SHARES = ("missing_rise", "ece", "top30_capture", "parked_share", "sla_breach_share")  # 0-1
+_SHARES = (
+    "missing_rise",
+    "ece",
+    "calibration_shift",
+    "top30_capture",
+    "top30_drop",
+    "parked_share",
+    "sla_breach_share",
+)  # 0-1
 _PSI = ("score_psi", "input_psi")
 _COUNTS = (
     "min_outcomes",

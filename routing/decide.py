@@ -134,16 +134,45 @@ def _under_capacity(candidates: list[Rep], snapshot: Snapshot, path: list[str]) 
 
 def _multipliers(
     candidates: list[Rep], segment: str | None, snapshot: Snapshot, config: RoutingConfig
-) -> dict[str, float]:
-    """Each rep's performance multiplier (1.0 each when that step is off or nothing is known)."""
+) -> tuple[dict[str, float], float | None]:
+    """Each rep's performance multiplier (1.0 each when that step is off or nothing is known), and the
+    candidates' pooled win rate on the segment they were measured against (None: none)."""
     multipliers = {r.owner_id: 1.0 for r in candidates}
+    team_rate = None
     if config.steps.get("performance", True) and snapshot.performance:
         totals = [snapshot.performance.get((r.owner_id, segment or ""), (0, 0)) for r in candidates]
         decided = sum(t[1] for t in totals)
         team_rate = sum(t[0] for t in totals) / decided if decided else None
         for rep in candidates:
             multipliers[rep.owner_id] = performance_multiplier(rep, segment, snapshot, config, team_rate)
-    return multipliers
+    return multipliers, team_rate
+
+
+def performance_words(
+    rep: Rep,
+    segment: str | None,
+    snapshot: Snapshot,
+    config: RoutingConfig,
+    multiplier: float,
+    team_rate: float | None,
+) -> str | None:
+    """The performance step's part of the explanation, in words; None when it left the rep at 1.0."""
+    if team_rate is None or abs(multiplier - 1.0) < 5e-4:
+        return None
+    won, decided = snapshot.performance.get((rep.owner_id, segment or ""), (0, 0))
+    how = "raised" if multiplier > 1.0 else "lowered"
+    bound = (
+        ", the cap"
+        if multiplier == config.performance_cap
+        else ", the floor"
+        if multiplier == config.performance_floor
+        else ""
+    )
+    leads = f"{segment} leads" if segment else "leads of unknown size"
+    return (
+        f"performance: {rep.name}'s weight {how} x{multiplier:.2f}{bound} "
+        f"({won} of {decided} decided {leads} won; the eligible reps together {team_rate:.0%})"
+    )
 
 
 def _choose(
@@ -223,10 +252,13 @@ def route(
         path.append("nobody qualifies: SLA timer started")
         return _queue(config, key, "queue", path, lead, now, sla=True)
 
-    multipliers = _multipliers(candidates, segment, snapshot, config)
+    multipliers, team_rate = _multipliers(candidates, segment, snapshot, config)
     # Each rep's configured weight, times their performance multiplier when that step is on.
     weights = {r.owner_id: r.weight * multipliers[r.owner_id] for r in candidates}
     chosen = _choose(candidates, weights, snapshot.pool_counts.get(pool, {}), config, path)
+    words = performance_words(chosen, segment, snapshot, config, multipliers[chosen.owner_id], team_rate)
+    if words is not None and steps.get("round_robin", True):  # the weights chose: say how they moved
+        path.append(words)
     return Decision(
         chosen.owner_id,
         None,
@@ -239,4 +271,5 @@ def route(
         sla_due=_sla(lead, config, now),
         weights=weights,
         multiplier=multipliers[chosen.owner_id],
+        segment=segment or "",
     )

@@ -55,13 +55,17 @@ def reroute(
     now: datetime,
     accounts: Sequence[AccountMatch] = (),
     reroute_tiers: frozenset[str] = frozenset({"L1", "L2"}),
+    performance: Mapping[tuple[str, str], tuple[int, int]] | None = None,
 ) -> tuple[RerouteAction, Decision | None]:
     """Apply the re-routing rules to one assignment: reassign it away from its rep, or leave it.
-    ``reroute_tiers``: the tiers whose missed SLA reassigns the lead."""
+    ``reroute_tiers``: the tiers whose missed SLA reassigns the lead; ``performance``: each rep's
+    (won, decided) per segment, as for ``route_and_commit``."""
     action = plan(assignment, current_owner_id, config, now, reroute_tiers)
     if action.action != "reroute":
         return action, None
-    decision = route_and_commit(lead, config, state, now, accounts, exclude=frozenset({assignment.owner_id}))
+    decision = route_and_commit(
+        lead, config, state, now, accounts, performance, exclude=frozenset({assignment.owner_id})
+    )
     if decision.owner_id is not None:  # nobody else qualifies: the lead stays the old rep's open lead
         state.release(assignment.owner_id)  # the old rep's open lead is no longer theirs
     return action, replace(decision, path=(action.reason, *decision.path))

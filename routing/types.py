@@ -166,6 +166,9 @@ class Decision:
     # performance step is off; None outside a weighted pool: account owner, queues, kept owners).
     weights: Mapping[str, float] = field(default_factory=dict)
     multiplier: float | None = None
+    # The lead's size segment in a weighted pool ("" when its size is unknown; None elsewhere): the
+    # performance step reads each rep's record per segment, and the routing log keeps it for that.
+    segment: str | None = None
 
     @property
     def explanation(self) -> str:

@@ -60,6 +60,29 @@ def lift_by_decile(y: np.ndarray, p: np.ndarray) -> list[dict[str, float]]:
     return out
 
 
+def top_share_capture(y: np.ndarray, p: np.ndarray, share: float = 0.3) -> float | None:
+    """The share of the conversions held by the top ``share`` of records by probability (ceil of
+    it, ties in record order); None without a conversion. MadKudu's bar for the top 30%: 60%."""
+    wins = float(np.sum(y))
+    if not wins:
+        return None
+    top = np.argsort(-p, kind="stable")[: int(np.ceil(share * len(p) - 1e-9))]
+    return round(float(np.sum(y[top])) / wins, 4)
+
+
+def calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float | None:
+    """Expected calibration error over equal-count bins of predicted probability: the mean of
+    |observed - predicted| weighted by each bin's count (as ``calibration_table`` bins them)."""
+    if len(p) == 0:
+        return None
+    gaps = [
+        abs(float(y[chunk].mean()) - float(p[chunk].mean())) * chunk.size
+        for chunk in np.array_split(np.argsort(p, kind="stable"), bins)
+        if chunk.size
+    ]
+    return round(sum(gaps) / len(p), 4)
+
+
 def tier_table(y: np.ndarray, tiers: Sequence[str]) -> dict[str, dict[str, float | None]]:
     tiers_arr = np.array(tiers)
     out: dict[str, dict[str, float | None]] = {}

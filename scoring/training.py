@@ -13,7 +13,15 @@ from sklearn.metrics import roc_auc_score
 from core.records import Account, Person
 from scoring.disqualify import disqualifiers
 from scoring.encoding import CATEGORICAL, NUMERIC
-from scoring.evaluate import calibration_table, headline, lift_by_decile, missed_conversions, tier_table
+from scoring.evaluate import (
+    calibration_error,
+    calibration_table,
+    headline,
+    lift_by_decile,
+    missed_conversions,
+    tier_table,
+    top_share_capture,
+)
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LeadModel, fit_lead_model
@@ -120,6 +128,8 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         },
         "tiers": tier_table(test_y, tiers),
         "calibration": calibration_table(test_y, p),
+        "ece": calibration_error(test_y, p),
+        "top30_capture": top_share_capture(test_y, p),
         "lift": lift_by_decile(test_y, p),
         "missed": {
             "L4 leads": missed_conversions(test_y, np.array(tiers) == "L4"),
@@ -140,7 +150,17 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         metadata={
             "n_train": len(ordered),
             "holdout": {
-                k: report[k] for k in ("auc", "average_precision", "brier", "rule_auc", "n_train", "n_test")
+                k: report[k] for k in (
+                    "auc",
+                    "average_precision",
+                    "brier",
+                    "ece",
+                    "top30_capture",
+                    "base_rate",
+                    "rule_auc",
+                    "n_train",
+                    "n_test",
+                )
             },
             "window": report["window"],
             "icp_hash": icp.source_hash,

@@ -24,6 +24,7 @@ from monitoring.frames import (
     Flags,
     Floats,
     InputSample,
+    ModelBaseline,
     MonitorInput,
     RepFacts,
     ScoredLeads,
@@ -143,6 +144,27 @@ def _windows_ends(session: Session, installation_id: int) -> dict[str, int | Non
     return {v: (int(aware(end).timestamp()) if end is not None else None) for v, end in rows}
 
 
+def model_baseline(model: ModelVersion | None) -> ModelBaseline | None:
+    """The champion's figures on its held-out outcomes at training (``scoring.training`` keeps them
+    in the version's metrics); a champion trained before they were kept has its version only."""
+    if model is None:
+        return None
+    metrics = model.metrics if isinstance(model.metrics, dict) else {}
+
+    def number(key: str) -> float | None:
+        value = metrics.get(key)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    outcomes = int(number("n_test") or 0)
+    return ModelBaseline(
+        version=model.version,
+        outcomes=outcomes,
+        conversions=round((number("base_rate") or 0.0) * outcomes),
+        top30_capture=number("top30_capture"),
+        ece=number("ece"),
+    )
+
+
 def _empty_leads() -> ScoredLeads:
     none_t = np.array([], dtype="datetime64[s]")
     return ScoredLeads(
@@ -156,8 +178,14 @@ def _empty_leads() -> ScoredLeads:
     )
 
 
-def _leads(scores: _Scores, outcomes: tuple[Codes, Ints], ends: Mapping[str, int | None]) -> ScoredLeads:
-    """One row per record: its first score (cohort), its decisive score, its outcome."""
+def _leads(
+    scores: _Scores,
+    outcomes: tuple[Codes, Ints],
+    ends: Mapping[str, int | None],
+    current: str | None = None,
+) -> ScoredLeads:
+    """One row per record: its first score (cohort), its decisive score, its outcome; ``current``:
+    the champion's version (whether the decisive score is the champion's)."""
     if not len(scores.ids):
         return _empty_leads()
     # By record, then time, then id: the rows are by id and lexsort is stable.
@@ -185,6 +213,7 @@ def _leads(scores: _Scores, outcomes: tuple[Codes, Ints], ends: Mapping[str, int
         outcome_at=np.where(closed, outcome_at, NAT_INT).view("datetime64[s]"),
         # A score given after the outcome was known is no prediction: never counted as unseen.
         unseen=closed & prior & (rules | (end < outcome_at)),
+        current_model=np.array([v == current for v in scores.versions], dtype=np.bool_)[version],
     )
 
 
@@ -273,9 +302,11 @@ def monitor_input(
     conn = session.connection()
     ends = _windows_ends(session, installation_id)
     scores = _score_rows(conn, installation_id)
+    baseline = model_baseline(champion(session, installation_id))
+    current = baseline.version if baseline is not None else None
     return MonitorInput(
         now=now,
-        leads=_leads(scores, _outcomes(conn, installation_id, scores), ends),
+        leads=_leads(scores, _outcomes(conn, installation_id, scores), ends, current),
         stream=_stream(scores),
         inputs=input_samples(session, installation_id, now, sample_size, scores),
         routing=routing_log(conn, installation_id),
@@ -283,4 +314,5 @@ def monitor_input(
         fallback_queues=fallback_queues,
         performance_floor=floor,
         performance_cap=cap,
+        baseline=baseline,
     )

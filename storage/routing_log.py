@@ -31,7 +31,8 @@ def record(
     """``decided_at``: the clock the decision was made on (default: now). ``status``: by default
     assigned (to a rep) or parked (in a queue). ``probability``: the record's calibrated probability
     when routed; ``record_created_at``: when the CRM created it. The decision's pool, candidate
-    weights and multiplier are kept as the round robin saw them (none outside a weighted pool)."""
+    weights, multiplier and the lead's segment are kept as the round robin saw them (none outside a
+    weighted pool)."""
     row = RoutingDecisionRow(
         installation_id=installation_id,
         object_type=object_type,
@@ -47,6 +48,7 @@ def record(
         probability=probability,
         multiplier=decision.multiplier,
         weights={k: float(v) for k, v in decision.weights.items()} if decision.weights else null(),
+        segment=decision.segment[:64] if decision.segment is not None else None,
         record_created_at=record_created_at,
     )
     if decided_at is not None:

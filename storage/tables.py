@@ -181,6 +181,9 @@ class RoutingDecisionRow(Base):
     probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     multiplier: Mapped[float | None] = mapped_column(Float, nullable=True)
     weights: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The lead's size segment in a weighted pool ("" unknown size; NULL outside one, or logged before
+    # leadq kept it): the performance step counts each rep's outcomes per segment.
+    segment: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # For routing health: when the CRM created the record, and when a person first worked it.
     record_created_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     first_touch_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from hubspot.crm.contacts import (
@@ -12,7 +13,7 @@ from hubspot.crm.contacts import (
     SimplePublicObjectId,
 )
 
-from connector.base import Cursor, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
+from connector.base import Cursor, FieldChange, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
 from connector.hubspot.client import OBJECTS, HubSpotCalls, api
 from connector.hubspot.limits import SEARCH
 from connector.hubspot.mapping import (
@@ -20,6 +21,7 @@ from connector.hubspot.mapping import (
     FieldMap,
     company_to_account,
     contact_to_person,
+    parse_time,
 )
 from connector.hubspot.outcomes import associations, deal_outcomes, list_owners
 from connector.hubspot.paging import changed_since, list_all
@@ -41,6 +43,14 @@ from core.records import (
 BATCH = 100
 HISTORY_BATCH = 50
 HUMAN_SOURCES = frozenset({"CRM_UI", "CRM_UI_BULK_ACTION", "MOBILE_IOS", "MOBILE_ANDROID"})
+
+
+def _stamp(value: Any) -> datetime | None:
+    """A history entry's timestamp (the SDK's datetime, or HubSpot's ISO text) as aware UTC."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    parsed = parse_time(value)
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 class HubSpotAdapter:
@@ -193,6 +203,25 @@ class HubSpotAdapter:
                     written_at=newest.get("timestamp") if newest else None,
                 )
             out[ref] = states
+        return out
+
+    def human_changes(
+        self, refs: Sequence[RecordRef], keys: Sequence[str], after: datetime | None = None
+    ) -> dict[RecordRef, list[FieldChange]]:
+        """Every entry of these properties' history a person made (a UI or mobile edit), oldest
+        first, strictly after ``after`` when given (50 records per call, all entries of each)."""
+        out: dict[RecordRef, list[FieldChange]] = {}
+        for ref, _props, history in self._with_history(refs, lambda _chunk: list(keys)):
+            changes = [
+                FieldChange(key, entry.get("value") or None, at)
+                for key in keys
+                for entry in history.get(key) or ()
+                if self._writer(entry) == WrittenBy.USER
+                and (at := _stamp(entry.get("timestamp"))) is not None
+                and (after is None or at > after)
+            ]
+            if changes:
+                out[ref] = sorted(changes, key=lambda c: c.at)
         return out
 
     def replaced_values(self, written: Sequence[FieldUpdate]) -> dict[tuple[RecordRef, str], FieldState]:

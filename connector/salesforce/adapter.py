@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from connector.base import Cursor, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
+from connector.base import Cursor, FieldChange, FieldSpec, Page, PipelineLeads, ProvisionReport, WriteReport
 from connector.fields import LEADQ_FIELDS
 from connector.salesforce.client import SalesforceCalls, query_all
 from connector.salesforce.history import HISTORY, history_name, is_id_row, is_lookup
@@ -48,6 +48,7 @@ PAGE = 2000  # SOQL rows per read call
 ID_CHUNK = 200
 FILTERS = {ObjectType.LEAD: "IsConverted = false"}  # converted leads cannot be updated
 ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+NOT_PEOPLE = frozenset({"AutomatedProcess"})  # User.UserType of authors that are no person
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -196,9 +197,10 @@ class SalesforceAdapter:
         return [(p, accounts.get(p.account_id or "")) for p in people]
 
     def _history_rows(
-        self, obj: ObjectType, ids: Sequence[str], names: Sequence[str]
+        self, obj: ObjectType, ids: Sequence[str], names: Sequence[str], since: datetime | None = None
     ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        """(record id, field API name) -> its history rows, newest first (``ID_CHUNK`` ids per query).
+        """(record id, field API name) -> its history rows, newest first (``ID_CHUNK`` ids per query);
+        with ``since``, only the rows of that second or later.
 
         History records a lookup under its relationship name (``Owner``) in two rows, ids and
         names: only the id row is kept, under the field's API name (``OwnerId``)."""
@@ -208,11 +210,13 @@ class SalesforceAdapter:
         out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         if not wanted:
             return out
+        # CreatedDate has whole seconds: the second ``since`` falls in is kept, the caller compares exactly.
+        newer = f" AND CreatedDate >= {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if since else ""
         for start in range(0, len(ids), ID_CHUNK):
             quoted = ",".join(f"'{_id(i)}'" for i in ids[start : start + ID_CHUNK])
             for row in self._query(
                 f"SELECT {parent}, Field, DataType, OldValue, NewValue, CreatedById, CreatedDate "
-                f"FROM {history} WHERE {parent} IN ({quoted}) AND Field IN ({wanted}) "
+                f"FROM {history} WHERE {parent} IN ({quoted}) AND Field IN ({wanted}){newer} "
                 "ORDER BY CreatedDate DESC, Id DESC",
                 f"history {history}",
             ):
@@ -251,6 +255,50 @@ class SalesforceAdapter:
                     )
                 out[ref] = states
         return out
+
+    def human_changes(
+        self, refs: Sequence[RecordRef], keys: Sequence[str], after: datetime | None = None
+    ) -> dict[RecordRef, list[FieldChange]]:
+        """Every change of these fields a person made, oldest first, from field history (tracked
+        fields only; one query per 200 records, strictly after ``after`` when given). A row is a
+        person's unless leadq's integration user wrote it or its author is no person (the
+        Automated Process user that flows and triggers run as: one User query per batch)."""
+        out: dict[RecordRef, list[FieldChange]] = {}
+        by_object: dict[ObjectType, list[RecordRef]] = defaultdict(list)
+        for ref in refs:
+            if ref.object_type in HISTORY:
+                by_object[ref.object_type].append(ref)
+        names = {api_name(k): k for k in keys}
+        for obj, group in by_object.items():
+            rows_by = self._history_rows(obj, [r.record_id for r in group], list(names), after)
+            found: dict[RecordRef, list[tuple[dict[str, Any], datetime, str]]] = defaultdict(list)
+            for ref in group:
+                for name, key in names.items():
+                    for row in rows_by.get((ref.record_id, name)) or ():
+                        at = parse_time(row.get("CreatedDate"))
+                        if at is not None and (after is None or at > after):
+                            found[ref].append((row, at.astimezone(UTC), key))
+            authors = {str(row["CreatedById"]) for rows in found.values() for row, _at, _k in rows}
+            machines = self._not_people(authors - {self.integration_user_id})
+            for ref, rows in found.items():
+                changes = [
+                    FieldChange(key, None if row.get("NewValue") is None else str(row["NewValue"]), at)
+                    for row, at, key in rows
+                    if self._writer_of(row) == WrittenBy.USER and str(row["CreatedById"]) not in machines
+                ]
+                if changes:
+                    out[ref] = sorted(changes, key=lambda c: c.at)
+        return out
+
+    def _not_people(self, user_ids: set[str]) -> set[str]:
+        """Of these users, the ones that are no person (``UserType`` ``AutomatedProcess``)."""
+        ids = sorted(u for u in user_ids if ID.match(u))
+        found: set[str] = set()
+        for start in range(0, len(ids), ID_CHUNK):
+            quoted = ",".join(f"'{i}'" for i in ids[start : start + ID_CHUNK])
+            rows = self._query(f"SELECT Id, UserType FROM User WHERE Id IN ({quoted})", "history authors")
+            found |= {str(r["Id"]) for r in rows if r.get("UserType") in NOT_PEOPLE}
+        return found
 
     def _as_read(self, key: str, value: Any) -> str | None:
         """A history value as a read shows it: an owner that is a queue or the integration user is

@@ -125,7 +125,6 @@ def section_lines(s: Section) -> list[str]:
 def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
     from leadq.web import monitor_sections
     from leadq.web.monitor_notes import notes_text
-    from leadq.web.monitor_words import months_text
 
     lines = [
         f"Monitoring of {name} (installation {report.installation_id}), computed "
@@ -136,7 +135,7 @@ def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
     ]
     if report.notes:
         notes = notes_text(report.notes, report.computed_at)
-        lines += ["", "NOT SHOWN YET, AND WHY", *(f"  - {months_text(n)}" for n in notes)]
+        lines += ["", "NOT SHOWN YET, AND WHY", *(f"  - {n}" for n in notes)]
     for s in monitor_sections.sections(report, weeks):
         lines += ["", *section_lines(s)]
     return lines

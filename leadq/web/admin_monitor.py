@@ -18,7 +18,6 @@ from leadq.web.admin_blueprint import bp
 from leadq.web.alarm_banner import Banner, banner_rows
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.monitor_notes import notes_text
-from leadq.web.monitor_words import months_text
 from monitoring.report import MonitorReport
 
 
@@ -69,7 +68,7 @@ def monitor(installation_id: int):
         headline=monitor_sections.headline(report),
         sections=monitor_sections.sections(report),
         charts=charts(report),
-        notes=[months_text(n) for n in notes_text(report.notes, report.computed_at)],
+        notes=notes_text(report.notes, report.computed_at),
         no_outcomes=no_outcomes_yet(report),
         alarms=open_alarm_rows(installation_id),
     )

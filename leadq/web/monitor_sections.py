@@ -32,6 +32,7 @@ from monitoring.report import (
     CohortRow,
     Drift,
     MonitorReport,
+    Note,
     Performance,
 )
 from monitoring.thresholds import DEFAULTS
@@ -151,7 +152,7 @@ def performance(p: Performance) -> Section:
     )
 
 
-def drift(d: Drift, weeks: int | None = None, notes: Sequence[str] = ()) -> Section:
+def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Section:
     inflation = (
         "yes: more L1/L2 without more conversions"
         if d.tier_inflation

@@ -104,14 +104,6 @@ def month_text(label: str, short: bool = False) -> str:
     return f"{date(int(m[1]), int(m[2]), 1):{'%b' if short else '%B'} %Y}"
 
 
-MONTH_IN_TEXT = re.compile(r"(?<![\w-])\d{4}-\d{2}(?![\w-])")  # "2026-12", never a date's "2026-12-04"
-
-
-def months_text(text: str) -> str:
-    """Every cohort month in ``text`` said for people: "lift for 2026-12" -> "lift for December 2026"."""
-    return MONTH_IN_TEXT.sub(lambda m: month_text(m[0]), text)
-
-
 ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
 
 

@@ -188,7 +188,11 @@ class Portal:
                 entry["sourceLabel"] = source.label
             if source.user_id is not None:
                 entry["updatedByUserId"] = source.user_id
-            record.history.setdefault(name, []).insert(0, entry)
+            entries = record.history.setdefault(name, [])
+            # HubSpot lists a property's history newest first by timestamp, whatever order the
+            # sandbox was given the changes in (a seed or a test may backdate one).
+            newer = sum(1 for e in entries if e["timestamp"] > entry["timestamp"])
+            entries.insert(newer, entry)
             changes.append((name, old, value))
         return changes
 

@@ -59,6 +59,7 @@ class World:
     model: LeadModel
     examples: tuple[Example, ...]
     owners: tuple[tuple[str, str], ...]  # (owner id, name) of the active owners
+    report: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # held-out figures
 
 
 @lru_cache(maxsize=16)
@@ -70,7 +71,7 @@ def world(seed: int, records: int = 2000) -> World:
     assert trained.model is not None, trained.why
     people = tuple((p, a, truth.propensity[p.ref.record_id]) for p, a in sandbox_people(portal))
     owners = tuple((o["id"], f"{o['firstName']} {o['lastName']}") for o in portal.owners if not o["archived"])
-    return World(seed, people, trained.model, examples, owners)
+    return World(seed, people, trained.model, examples, owners, dict(trained.report))
 
 
 def team_text(
@@ -333,7 +334,7 @@ def start(
             row.id,
             w.model.version,
             w.model.to_bytes(),
-            {},
+            dict(w.report),  # its held-out figures, as the product's retrain keeps them
             window_start=decided[0],
             window_end=decided[-1],
         )

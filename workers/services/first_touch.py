@@ -2,12 +2,13 @@
 
 A lead is worked when a person (not leadq, not another integration) changes one of its work fields
 (the provider registry's ``work_fields``: HubSpot's lead status and lifecycle stage, Salesforce's
-lead Status) after leadq assigned it. The CRM's field history says who changed a field last and when;
-the daily job reads it for leadq's open assignments of the last four weeks that have no first touch
-yet (one batched history read per 50 records) and keeps the time it finds. A stored time is only
-ever moved earlier, so a lead touched several times keeps the first change the daily read saw (two
-changes on the same day count as the later one). The reroute pass stores the same when it checks a
-lead past its SLA.
+lead Status) after leadq assigned it. The first touch is the earliest such change strictly after the
+decision, read from the CRM's whole field history (``CrmAdapter.human_changes``: every change a
+person made, not only the newest per field), so a rep who changed the status at 09:00 and again at
+15:00 first touched the lead at 09:00. The daily job reads it for leadq's open assignments of the last
+four weeks that have no first touch yet (batched history reads: 50 records per HubSpot call, 200 per
+Salesforce query) and keeps the time it finds; a stored time is only ever moved earlier. The reroute
+pass stores the same when it checks a lead past its SLA.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from connector.registry import provider
-from core.records import ObjectType, RecordRef, WrittenBy
+from core.records import ObjectType, RecordRef
 from storage import routing_log
 from storage.routing_log import StoredDecision
 from storage.stamps import aware
@@ -26,21 +27,9 @@ from workers.services.context import InstallationContext
 WINDOW = timedelta(days=28)  # as far back as routing health looks
 
 
-def stamp_of(value: object) -> datetime | None:
-    """A history entry's time (datetime, or ISO text as the CRMs send it) as aware UTC; None: unreadable."""
-    if isinstance(value, datetime):
-        return aware(value)
-    if isinstance(value, str) and value:
-        try:
-            return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        except ValueError:
-            return None
-    return None
-
-
 def touched_after(ctx: InstallationContext, rows: Sequence[StoredDecision]) -> dict[int, datetime]:
-    """Decision row id -> when a person changed the record's work fields after that decision
-    (the CRM's field history; records nobody worked yet are left out)."""
+    """Decision row id -> the earliest change a person made to the record's work fields strictly
+    after that decision (the CRM's field history; records nobody worked since are left out)."""
     work_fields = provider(ctx.crm).work_fields
     by_type: dict[str, list[StoredDecision]] = defaultdict(list)
     for row in rows:
@@ -51,17 +40,13 @@ def touched_after(ctx: InstallationContext, rows: Sequence[StoredDecision]) -> d
         if not keys:
             continue
         refs = [RecordRef(ctx.crm, ctx.tenant_id, ObjectType(object_type), r.record_id) for r in group]
-        states = ctx.adapter.field_states(refs, list(keys))
+        earliest = min(aware(r.decided_at) for r in group)
+        changes = ctx.adapter.human_changes(refs, list(keys), after=earliest)
         for row, ref in zip(group, refs, strict=True):
-            times = [
-                at
-                for state in states.get(ref, {}).values()
-                if state.written_by == WrittenBy.USER
-                and (at := stamp_of(state.written_at)) is not None
-                and at >= aware(row.decided_at)
-            ]
-            if times:
-                out[row.id] = min(times)
+            decided = aware(row.decided_at)
+            first = next((c.at for c in changes.get(ref, ()) if c.at > decided), None)
+            if first is not None:
+                out[row.id] = first
     return out
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connector.base import RecordError, WriteReport
-from connector.registry import provider
 from connector.write_policy import plan_writes
 from core.records import (
     Account,
@@ -29,7 +28,6 @@ from core.records import (
     Person,
     Tier,
     Verdict,
-    WrittenBy,
 )
 from routing.reroute import Assignment, plan
 from routing.service import reroute
@@ -40,7 +38,8 @@ from storage.routing_log import StoredDecision
 from storage.stamps import aware
 from storage.statuses import DecisionStatus
 from workers.services.context import InstallationContext
-from workers.services.first_touch import stamp_of
+from workers.services.first_touch import touched_after
+from workers.services.rep_performance import rep_record
 from workers.services.routing_lead import routing_lead
 from workers.services.writeback import policies
 
@@ -85,24 +84,10 @@ class Candidate:
 
 
 def _worked(ctx: InstallationContext, due: list[Candidate]) -> dict[str, datetime]:
-    """Record ids a person worked after leadq assigned them (one batched history read), each with
-    the time of the first such change (the first touch)."""
-    out: dict[str, datetime] = {}
-    by_keys: dict[tuple[str, ...], list[Candidate]] = {}
-    work_fields = provider(ctx.crm).work_fields  # whose change by a person means the lead was worked
-    for c in due:
-        keys = work_fields.get(c.person.ref.object_type, ())
-        if keys:
-            by_keys.setdefault(keys, []).append(c)
-    for keys, group in by_keys.items():
-        states = ctx.adapter.field_states([c.person.ref for c in group], list(keys))
-        for row, person in ((c.row, c.person) for c in group):
-            for state in states.get(person.ref, {}).values():
-                at = stamp_of(state.written_at)
-                if state.written_by == WrittenBy.USER and at is not None and at >= aware(row.decided_at):
-                    first = out.get(person.ref.record_id)
-                    out[person.ref.record_id] = at if first is None or at < first else first
-    return out
+    """Record ids a person worked after leadq assigned them (batched history reads), each with the
+    time of the first such change (the first touch: ``first_touch.touched_after``)."""
+    touched = touched_after(ctx, [c.row for c in due])
+    return {c.row.record_id: touched[c.row.id] for c in due if c.row.id in touched}
 
 
 def _due(row: StoredDecision, config: RoutingConfig, now: datetime) -> bool:
@@ -230,7 +215,14 @@ def _decide(
         features = person_features(person, step.read[row.record_id][1], ctx.icp, now)
         lead = routing_lead(person, features, Tier(tier), Verdict(verdict))
         _action, decision = reroute(
-            assignment, person.owner_id, lead, config, ctx.routing_state, now, reroute_tiers=sla_tiers
+            assignment,
+            person.owner_id,
+            lead,
+            config,
+            ctx.routing_state,
+            now,
+            reroute_tiers=sla_tiers,
+            performance=rep_record(ctx, config),  # None when the routing file has the step off
         )
         if decision is None:
             continue

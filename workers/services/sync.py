@@ -48,6 +48,7 @@ from workers.services.guard import LostEdit
 from workers.services.lead_creation import Created, create_planned
 from workers.services.owner_writes import refused_owners, write_keeping_fields
 from workers.services.people_plan import BatchPlan, Planner, ScoredLead, key_of, plan_batch
+from workers.services.rep_performance import rep_record
 from workers.services.requalify_plan import prior_of
 from workers.services.writeback import LABEL_FIELD, lead_labels, policies
 
@@ -134,10 +135,15 @@ def _with_created(write: WriteReport | None, created: Created) -> WriteReport:
 
 def _planner(ctx: InstallationContext, clock: datetime, dry_run: bool, new_contact_triggers: bool) -> Planner:
     def commit(lead: RoutingLead) -> Decision:
-        return route_and_commit(lead, ctx.load_routing(), ctx.routing_state, clock)
+        # The performance step, when the routing file has it on, weighs each rep by their record
+        # (won/decided per segment) from leadq's store: read once, kept for minutes (rep_performance).
+        config = ctx.load_routing()
+        performance = rep_record(ctx, config)
+        return route_and_commit(lead, config, ctx.routing_state, clock, performance=performance)
 
     def preview(lead: RoutingLead) -> Decision:  # decide, but commit nothing: a preview moves no counter
-        return route(lead, ctx.load_routing(), Snapshot(week="preview"), clock)
+        config = ctx.load_routing()  # weighed as the commit would weigh it (the reps' records)
+        return route(lead, config, Snapshot(week="preview", performance=rep_record(ctx, config) or {}), clock)
 
     routing = ctx.load_routing() if ctx.adapter.pipeline_leads is not None else None
     return Planner(

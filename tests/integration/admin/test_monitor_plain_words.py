@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from leadq.web.monitor_sections import BUILDER_KEY
+from monitoring.report import Note
 from tests.support.admin_web import cli, make_app, people, sign_in, web_settings  # noqa: F401 - fixtures
 from tests.support.monitor_report import cohort, monitor_report, routing
 from tests.support.monitor_report import performance as hand_made_performance
 
-LIFT_NOTE = "L1/L4 lift for 2026-12 is undefined: it needs leads in both L1 and L4"
+LIFT_NOTE = Note("lift_undefined", "L1/L4 lift is undefined for 2026-12", {"months": "2026-12"})
 
 
 def december_report(installation_id: int, capped: bool = True) -> Any:

@@ -10,7 +10,10 @@ was not a candidate, weights outside any pool, two scores of a record in the sam
 scored only after its outcome, an account and another installation's rows.
 
 ``PIN=1 pytest tests/integration/monitoring/test_monitor_pinned.py`` rewrites the pinned file (only
-ever from code whose results are known good)."""
+ever from code whose results are known good). Re-pinned for: the drift window rule (input and score
+drift against full weeks); the alarms on what moved (additions only, every earlier number equal:
+the champion's recent calibration and held-out baseline, calibration's chance, mean predicted and
+observed, the inflation detail, each note as its kind, text and figures with the text unchanged)."""
 
 from __future__ import annotations
 

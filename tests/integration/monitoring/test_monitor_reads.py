@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from core.records import CrmKind
-from monitoring.frames import LOST, OPEN, WON, RepFacts
+from monitoring.frames import LOST, OPEN, WON, ModelBaseline, RepFacts
 from routing.types import Decision
 from storage import installations, monitor_reads, outcomes, routing_log, scores
 from storage.outcomes import NewOutcome
@@ -46,6 +46,7 @@ def build(sessions) -> int:
                 ModelVersion(
                     installation_id=inst, version="m2", status="champion", artifact=b"",
                     window_start=day(2), window_end=day(20),
+                    metrics={"auc": 0.8, "n_test": 200, "base_rate": 0.4, "top30_capture": 0.58, "ece": 0.05},
                 ),
             ]
         )  # fmt: skip
@@ -110,6 +111,11 @@ def test_the_frames_hold_the_decisive_scores_outcomes_and_routing_as_stored(sess
     assert np.isnat(outcome_at[3])
     # a: m1's window ended on the 10th, before the win; d: the rules; c: m2 saw the loss; e: no prediction.
     assert leads.unseen[order].tolist() == [True, True, False, False, False]
+    # the champion (m2) gave the deciding score of c, b and e; m1 and the rules of a and d
+    assert leads.current_model is not None
+    assert leads.current_model[order].tolist() == [False, False, True, True, True]
+    # the champion's figures on its held-out outcomes at training, as its metrics keep them
+    assert read.baseline == ModelBaseline("m2", 200, 80, 0.58, 0.05)
 
     stream = read.stream
     assert len(stream.scored_at) == 8 and list(stream.scored_at) == sorted(stream.scored_at)

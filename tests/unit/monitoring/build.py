@@ -31,7 +31,8 @@ def times(values: Sequence[datetime | str | None]) -> np.ndarray:
 
 
 def leads(rows: Sequence[Mapping[str, Any]]) -> ScoredLeads:
-    """Rows of cohort, tier, probability (nan: rules), outcome, unseen (default True), priority."""
+    """Rows of cohort, tier, probability (nan: rules), outcome, unseen (default True), priority,
+    current (scored by the champion now scoring; not said: not known)."""
     cohort = times([r.get("cohort", "2026-11-02") for r in rows])
     outcome = np.array([r.get("outcome", OPEN) for r in rows], dtype=np.int8)
     return ScoredLeads(
@@ -43,6 +44,11 @@ def leads(rows: Sequence[Mapping[str, Any]]) -> ScoredLeads:
         outcome_at=np.where(outcome == OPEN, NAT, cohort + np.timedelta64(3, "D")),
         unseen=np.array([r.get("unseen", True) for r in rows], dtype=bool),
         priority=np.array([r.get("priority", np.nan) for r in rows], dtype=np.float64),
+        current_model=(
+            np.array([r.get("current", True) for r in rows], dtype=bool)
+            if any("current" in r for r in rows)
+            else None
+        ),
     )
 
 

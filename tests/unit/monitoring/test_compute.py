@@ -49,7 +49,7 @@ def test_an_empty_installation_gives_none_and_notes_without_a_division_by_zero()
     assert report.routing.parked_share is None
     assert list(report.fairness.rows) == []
     assert report.computed_at == NOW
-    text = " ".join(report.notes)
+    text = " ".join(note.text for note in report.notes)
     for words in ("no scored records", "calibration is undefined", "no routing decisions", "weighted pool"):
         assert words in text
 

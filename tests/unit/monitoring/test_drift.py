@@ -10,6 +10,7 @@ import pytest
 from monitoring.drift import drift
 from monitoring.frames import LOST, WON, InputSample
 from monitoring.input_drift import feature_shift
+from monitoring.report import Note
 from tests.unit.monitoring.build import THIS_WEEK, leads, monitor_input, stream, week_sample
 
 LAST_WEEK = THIS_WEEK - timedelta(weeks=1)
@@ -59,12 +60,12 @@ def test_a_shifted_score_distribution_is_flagged_and_a_steady_one_is_not() -> No
 
 
 def test_without_a_model_the_training_comparison_is_undefined_and_said() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     result = drift(monitor_input(stream=_stream((THIS_WEEK, np.full(10, 50.0)))), notes)
     assert result.score_psi_training is None
     assert result.score_psi_week is None  # last week had no scores
-    assert any("no model has been trained" in note for note in notes)
-    assert any("2026-W48" in note and "no scores" in note for note in notes)
+    assert any("no model has been trained" in note.text for note in notes)
+    assert any("2026-W48" in note.text and "no scores" in note.text for note in notes)
 
 
 def _rows(n: int, empty_titles: int, vp: int, rng: np.random.Generator) -> list[dict[str, object]]:
@@ -154,12 +155,17 @@ def _weekly(shares: list[float], conversion: list[float], n: int = 1000):
 
 
 def test_tier_inflation_is_detected_on_a_planted_rise_without_more_conversions() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     result = drift(_weekly([0.30, 0.30, 0.30, 0.35, 0.40, 0.45], [0.10] * 6), notes)
     assert result.tier_inflation is True
     assert [week for week, _, _ in result.weekly_share_l1l2] == [f"2026-W{w}" for w in range(44, 50)]
     assert result.weekly_share_l1l2[-1][1] == pytest.approx(0.45)
     assert result.weekly_share_l1l2[-1][2] == pytest.approx(0.10)
+    rise = result.inflation
+    assert rise is not None
+    assert (rise.before_weeks, rise.now_weeks) == (("2026-W44", "2026-W47"), ("2026-W48", "2026-W49"))
+    assert rise.share_before == pytest.approx(0.3125) and rise.share_now == pytest.approx(0.425)
+    assert rise.conversion_before == pytest.approx(0.10) and rise.conversion_now == pytest.approx(0.10)
 
 
 def test_no_tier_inflation_on_a_flat_series_or_when_conversion_rises_with_the_share() -> None:
@@ -169,8 +175,16 @@ def test_no_tier_inflation_on_a_flat_series_or_when_conversion_rises_with_the_sh
     assert drift(rising_together, []).tier_inflation is False
 
 
-def test_tier_inflation_needs_four_weeks_of_scores() -> None:
-    notes: list[str] = []
+def test_a_rise_within_four_standard_errors_is_noise_not_inflation() -> None:
+    """Six points on 500 scores a week (3.5 standard errors: what an unchanged seed's Mondays give
+    over a quarter, as weekly shares vary more than a coin's) is not inflation; twelve points is."""
+    flat = [0.31, 0.31, 0.30, 0.31]
+    assert drift(_weekly([*flat, 0.365, 0.37], [0.10] * 6, n=500), []).inflation is None
+    assert drift(_weekly([*flat, 0.43, 0.43], [0.10] * 6, n=500), []).inflation is not None
+
+
+def test_tier_inflation_needs_six_weeks_of_scores() -> None:
+    notes: list[Note] = []
     result = drift(_weekly([0.30, 0.60], [0.10, 0.10]), notes)
     assert result.tier_inflation is False
-    assert any("tier inflation is undefined" in note for note in notes)
+    assert any("tier inflation is undefined" in note.text for note in notes)

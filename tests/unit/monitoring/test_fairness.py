@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from monitoring.fairness import fairness
+from monitoring.report import Note
 from tests.unit.monitoring.build import monitor_input, rep, routing
 
 
@@ -93,10 +94,10 @@ def test_weight_share_counts_zero_where_the_rep_was_not_a_candidate() -> None:
 
 def test_a_pool_without_probabilities_takes_expected_share_as_lead_share() -> None:
     rows = [{"pool": "p", "owner": o, "weights": {"a": 1.0, "b": 1.0}} for o in "aab"]
-    notes: list[str] = []
+    notes: list[Note] = []
     ledger = fairness(monitor_input(routing=routing(rows)), notes)
     assert _row(ledger, "a").expected_share == pytest.approx(2 / 3)
-    assert any("no probabilities" in note and "p" in note for note in notes)
+    assert any("no probabilities" in note.text and "p" in note.text for note in notes)
 
 
 def test_multipliers_outside_floor_and_cap_flip_the_ledger() -> None:
@@ -118,7 +119,7 @@ def test_multipliers_outside_floor_and_cap_flip_the_ledger() -> None:
 
 
 def test_no_weighted_decisions_means_an_empty_ledger_said_in_words() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     ledger = fairness(monitor_input(), notes)
     assert list(ledger.rows) == [] and ledger.within_floor_and_cap
-    assert any("no decisions in a weighted pool" in note for note in notes)
+    assert any("no decisions in a weighted pool" in note.text for note in notes)

@@ -4,8 +4,13 @@ could not compute (a gauge of 0 would read as a real zero)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
 
 from monitoring.gauges import gauges
+from monitoring.report import RecentCalibration
 from tests.support.monitor_report import empty_report, monitor_report
 
 
@@ -24,6 +29,19 @@ def test_every_figure_of_a_monday_report_is_a_gauge() -> None:
             shown[("leadq_monitor_fairness_drift", (("pool", row.pool), ("rep", row.owner_id)))] == row.drift
         )
     assert all(math.isfinite(v) for v in shown.values())
+
+
+def test_the_champions_recent_leads_won_minus_predicted_is_a_gauge_beside_its_earlier_ones() -> None:
+    c = monitor_report().performance.calibration
+    recent, before = replace(c, predicted=0.40, observed=0.22), replace(c, predicted=0.40, observed=0.39)
+    trend = RecentCalibration(6, "m-7", datetime(2026, 10, 19, tzinfo=UTC), recent, before)
+    report = replace(monitor_report(), performance=replace(monitor_report().performance, recent=trend))
+    shown = {(g.name, g.labels): g.value for g in gauges(report)}
+    assert shown[("leadq_monitor_won_minus_predicted", (("leads", "recent"),))] == pytest.approx(-0.18)
+    assert shown[("leadq_monitor_won_minus_predicted", (("leads", "earlier"),))] == pytest.approx(-0.01)
+    assert ("leadq_monitor_won_minus_predicted", (("leads", "recent"),)) not in {
+        (g.name, g.labels) for g in gauges(monitor_report())
+    }
 
 
 def test_what_a_new_installation_cannot_compute_is_left_out() -> None:

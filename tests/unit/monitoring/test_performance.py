@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
 from monitoring.frames import LOST, OPEN, WON, ScoredLeads
-from monitoring.performance import calibration, cohorts, top_share_capture
+from monitoring.performance import calibration, cohorts, recent_calibration, top_share_capture
+from monitoring.report import Note
 from tests.unit.monitoring.build import leads
 
 
@@ -19,7 +23,7 @@ def test_leads_and_conversion_per_tier_count_open_records_as_not_yet_won() -> No
         + [{"tier": 4, "outcome": OPEN}] * 9
         + [{"tier": 2, "outcome": OPEN, "cohort": "2026-10-15"}] * 2
     )
-    notes: list[str] = []
+    notes: list[Note] = []
     months, _ = cohorts(leads(rows), notes)
     assert [m.month for m in months] == ["2026-10", "2026-11"]
     november = months[1]
@@ -30,7 +34,7 @@ def test_leads_and_conversion_per_tier_count_open_records_as_not_yet_won() -> No
     assert november.conversion["L2"].rate is None  # no L2 records: undefined, not 0
     assert november.lift_l1_over_l4 == pytest.approx(4.0)
     assert months[0].lift_l1_over_l4 is None
-    assert any("2026-10" in note and "lift" in note for note in notes)
+    assert any("2026-10" in note.text and "lift" in note.text for note in notes)
 
 
 def test_outcomes_the_model_had_seen_are_left_out_of_conversion_but_not_of_leads() -> None:
@@ -79,10 +83,10 @@ def test_top_share_capture_per_group_is_vectorised_over_months() -> None:
 
 
 def test_capture_without_conversions_is_undefined() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     (month,), overall = cohorts(leads([{"tier": 1, "probability": 0.5}] * 4), notes)
     assert month.top30_capture is None and overall is None
-    assert any("no conversions yet" in note for note in notes)
+    assert any("no conversions yet" in note.text for note in notes)
 
 
 def test_decile_calibration_by_hand() -> None:
@@ -115,10 +119,10 @@ def test_decile_calibration_by_hand() -> None:
 
 
 def test_no_decided_unseen_outcome_means_no_calibration() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     result = calibration(leads([{"probability": 0.3, "outcome": OPEN}]), notes)
     assert (result.n, result.ece, result.brier, list(result.bins)) == (0, None, None, [])
-    assert any("calibration is undefined" in note for note in notes)
+    assert any("calibration is undefined" in note.text for note in notes)
 
 
 def _population(p: np.ndarray, won: np.ndarray) -> ScoredLeads:
@@ -143,3 +147,34 @@ def test_a_perfectly_calibrated_population_has_a_small_ece_and_a_skewed_one_does
     overconfident = calibration(_population(p, rng.random(p.size) < p / 2), [])
     assert overconfident.ece is not None and overconfident.ece > 0.05
     assert calibrated.by_tier["L1"].rate > calibrated.by_tier["L4"].rate
+
+
+def _decided(cohort: str, n: int, probability: float, won: int, **extra: object) -> list[dict]:
+    return [
+        {"cohort": cohort, "probability": probability, "outcome": WON if i < won else LOST, **extra}
+        for i in range(n)
+    ]
+
+
+def test_recent_calibration_sets_the_champions_last_six_weeks_against_its_earlier_leads() -> None:
+    """Leads the champion scored in the last six weeks win 20% against 40% predicted; its earlier
+    leads won 40%; another model's leads (retired) count in neither."""
+    rows = (
+        _decided("2026-11-20", 100, 0.4, 20, current=True)
+        + _decided("2026-09-01", 200, 0.4, 80, current=True)
+        + _decided("2026-11-20", 50, 0.4, 50, current=False)
+    )
+    trend = recent_calibration(leads(rows), datetime(2026, 12, 1, tzinfo=UTC), 6, "m-2")
+    assert (trend.weeks, trend.model, trend.since) == (6, "m-2", datetime(2026, 10, 20, tzinfo=UTC))
+    assert trend.recent.n == 100 and trend.recent.gap == pytest.approx(-0.2)
+    assert trend.before.n == 200 and trend.before.gap == pytest.approx(0.0)
+    assert trend.recent.variance == pytest.approx(0.4 * 0.6 / 100)
+
+
+def test_chance_is_the_calibration_error_a_faithful_model_shows_on_so_few_outcomes() -> None:
+    """Ten deciles of 10 leads at 50%: each decile's share strays by sqrt(10 * 0.25) / 10 * sqrt(2/pi)
+    on average (0.126); with 1,000 leads a decile it is ten times smaller."""
+    few = calibration(leads(_decided("2026-11-02", 100, 0.5, 50)), [])
+    assert few.chance == pytest.approx(math.sqrt(2.5) / 10 * math.sqrt(2 / math.pi))
+    many = calibration(leads(_decided("2026-11-02", 10_000, 0.5, 5_000)), [])
+    assert many.chance == pytest.approx(few.chance / 10)

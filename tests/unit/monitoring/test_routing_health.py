@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from monitoring.report import Note
 from monitoring.routing_health import routing_health
 from tests.unit.monitoring.build import NOW, monitor_input, rep, routing
 
@@ -109,12 +110,12 @@ def test_load_rows_count_this_weeks_assignments_against_capacity() -> None:
 
 
 def test_no_decisions_gives_undefined_shares_not_zero() -> None:
-    notes: list[str] = []
+    notes: list[Note] = []
     health = routing_health(monitor_input(), notes)
     assert health.parked_share is None
     assert health.created_to_assigned.p50_minutes is None and health.created_to_assigned.n == 0
     assert health.decisions == 0 and health.sla_breaches == 0
-    assert any("no routing decisions" in note for note in notes)
+    assert any("no routing decisions" in note.text for note in notes)
 
 
 def test_nurture_parking_is_the_intended_route_not_a_lead_nobody_took() -> None:
