@@ -127,7 +127,9 @@ def _not_found_page(app: Flask) -> None:
             g.admin_id, g.admin_name = signed_in if signed_in else (None, None)
         if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
             return jsonify(error="not-found", message=NOT_FOUND), 404
-        return render_template("not_found.html", message=NOT_FOUND), 404
+        # No alarm banner: the address names no installation of the admin's (its id may not even
+        # fit the database's ids), so there is none to read.
+        return render_template("not_found.html", message=NOT_FOUND, alarm_banner=lambda: None), 404
 
     app.register_error_handler(NotFound, not_found)
 

@@ -43,7 +43,8 @@ def assert_styled_404(answer: Any, path: str) -> None:
 def test_an_unknown_address_is_a_styled_page_with_a_way_back(app, people) -> None:  # noqa: F811
     client = app.test_client()
     sign_in(client, "alice")
-    for path in ("/nope", f"/installations/{UNKNOWN}/monitor", f"/installations/{UNKNOWN}/nope"):
+    too_large = f"/installations/{2**63}/monitor"  # no database id that large: 404, not an overflow
+    for path in ("/nope", f"/installations/{UNKNOWN}/monitor", f"/installations/{UNKNOWN}/nope", too_large):
         answer = client.get(path)
         assert_styled_404(answer, path)
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.get_data(as_text=True)))
