@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from monitoring.frames import ModelBaseline
 from monitoring.report import (
     Calibration,
     CalibrationBin,
@@ -27,6 +28,7 @@ from monitoring.report import (
     Note,
     Performance,
     Rate,
+    RecentCalibration,
     RepLoadRow,
     RoutingHealth,
     Times,
@@ -74,8 +76,15 @@ def performance() -> Performance:
         ece=0.021,
         brier=0.087,
         by_tier={"L1": rate(113, 468), "L2": rate(89, 843), "L3": rate(47, 1391), "L4": rate(17, 2018)},
+        chance=0.018,
     )
-    return Performance(cohorts=cohorts, calibration=calibration, top30_capture=0.685)
+    recent = replace(calibration, n=312, predicted=0.112, observed=0.094, variance=0.112 * 0.888 / 312)
+    before = replace(calibration, n=933, predicted=0.108, observed=0.101, variance=0.108 * 0.892 / 933)
+    trend = RecentCalibration(6, "m-2026-10-05", datetime(2026, 10, 19, tzinfo=UTC), recent, before)
+    baseline = ModelBaseline("m-2026-10-05", 410, 47, 0.72, 0.031)
+    return Performance(
+        cohorts=cohorts, calibration=calibration, top30_capture=0.685, recent=trend, baseline=baseline
+    )
 
 
 def drift() -> Drift:

@@ -72,7 +72,15 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "November 2026 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
     assert "November 2026 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
     assert "Leads whose outcome the model had seen when it scored them are left out" in text
-    assert "under 5 points is good; an alarm is raised over 10." in text
+    assert (
+        "under 5 points is good; flagged over 10. On 1,245 deals a perfectly calibrated model would "
+        "still show about 1.8 pts by chance."
+    ) in text
+    # the champion's recent leads beside its earlier ones, and the top 30% against its training figure
+    assert "Recent leads: won against predicted 9.4% won, 11.2% predicted (312 deals)" in text
+    assert "Leads m-2026-10-05 scored in the last 6 weeks whose deal is decided." in text
+    assert "Its earlier leads: 10.1% won, 10.8% predicted (933 deals)." in text
+    assert "When m-2026-10-05 was trained, its top 30% held 72.0% of the won deals it was tested on" in text
     assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
     # drift
     assert "job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in text
