@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
+from scoring import monotone as monotone_option
 from scoring.countries import country_problem
 from scoring.learning import Learning
 from scoring.titles import FUNCTIONS, SENIORITIES
@@ -69,6 +70,8 @@ class Icp:
     verdicts: Thresholds = field(default_factory=Thresholds)
     requalify: Requalify = field(default_factory=Requalify)
     learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
+    # ``[model] monotone``: feature -> +1 (more never lowers the model's score) or -1 (scoring/monotone.py).
+    monotone: Mapping[str, int] = field(default_factory=dict)
     # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
     # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
     monitoring: Mapping[str, object] = field(default_factory=dict)
@@ -100,7 +103,7 @@ def _merge(
     merged = dict(base)
     for key, value in override.items():
         where = f"{path}{key}"
-        if key not in base and path not in ("firmographics.industry_synonyms.",):
+        if key not in base and path not in ("firmographics.industry_synonyms.", "model.monotone."):
             problems.add(where, "unknown key")
             continue
         if isinstance(base.get(key), dict) and not isinstance(value, dict):
@@ -375,6 +378,7 @@ def load_icp(text: str | None = None) -> Icp:
         ),
         requalify=_requalify(data, problems),
         learning=_learning(data, problems),
+        monotone=monotone_option.parse(data.get("model", {}).get("monotone", {}), problems),
         monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,

@@ -20,6 +20,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from scoring.monotone import Run, project
+
 
 def _sample_weight(sample_weight: Any, n: int) -> np.ndarray:
     """One finite, non-negative weight per row (None: all 1)."""
@@ -51,6 +53,11 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
         Seed for the stratified folds when rows are not time-ordered.
     max_iter : int, default=2000
         Iterations of the logistic solver.
+    monotone : tuple of (first column, width, sign), default=()
+        Runs of ordered columns (a numeric feature's bins, lowest first) whose coefficients must not
+        fall (sign +1) or rise (sign -1) along the run: every fit, the held-out ones included, projects
+        them onto that order (``scoring.monotone.project``), so calibration is fitted on the model as
+        it will score.
 
     Attributes
     ----------
@@ -74,6 +81,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
         calibrate: bool = True,
         random_state: int = 0,
         max_iter: int = 2000,
+        monotone: tuple[Run, ...] = (),
     ) -> None:
         self.Cs = Cs
         self.time_ordered = time_ordered
@@ -81,6 +89,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
         self.calibrate = calibrate
         self.random_state = random_state
         self.max_iter = max_iter
+        self.monotone = monotone
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -90,6 +99,18 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
 
     def _logistic(self, C: float) -> LogisticRegression:
         return LogisticRegression(C=C, max_iter=self.max_iter)
+
+    def _fitted(self, C: float, X: Any, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, Any]:
+        """Coefficients (monotone where asked), intercept and iterations of a weighted logistic fit."""
+        model = self._logistic(C).fit(X, y, sample_weight=w)
+        coef = model.coef_[0].astype(np.float64)
+        if self.monotone:
+            coef = project(coef, np.asarray(X.sum(axis=0)).ravel(), self.monotone)
+        return coef, float(model.intercept_[0]), model.n_iter_
+
+    def _raw(self, C: float, X: Any, y: np.ndarray, w: np.ndarray, X_valid: Any) -> np.ndarray:
+        coef, intercept, _ = self._fitted(C, X, y, w)
+        return np.asarray(X_valid @ coef).ravel() + intercept
 
     def _held_out_raw(
         self, X: np.ndarray, y: np.ndarray, w: np.ndarray, C: float
@@ -102,15 +123,13 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
             train, valid = np.arange(cut), np.arange(cut, n)
             if len(np.unique(y[train])) < 2 or len(valid) == 0:
                 return empty, empty, empty
-            model = self._logistic(C).fit(X[train], y[train], sample_weight=w[train])
-            return model.decision_function(X[valid]), y[valid], w[valid]
+            return self._raw(C, X[train], y[train], w[train], X[valid]), y[valid], w[valid]
         folds = min(3, int(np.bincount(y).min()))
         if folds < 2:
             return empty, empty, empty
         raw = np.empty(n)
         for train, valid in StratifiedKFold(folds, shuffle=True, random_state=self.random_state).split(X, y):
-            model = self._logistic(C).fit(X[train], y[train], sample_weight=w[train])
-            raw[valid] = model.decision_function(X[valid])
+            raw[valid] = self._raw(C, X[train], y[train], w[train], X[valid])
         return raw, y, w
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Self:
@@ -141,10 +160,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # 
             platt = LogisticRegression(C=1e6, max_iter=1000)
             platt.fit(best_raw.reshape(-1, 1), best_y, sample_weight=best_w)
             self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        final = self._logistic(self.C_).fit(X, encoded, sample_weight=w)
-        self.coef_ = final.coef_[0].astype(np.float64)
-        self.intercept_ = float(final.intercept_[0])
-        self.n_iter_ = final.n_iter_
+        self.coef_, self.intercept_, self.n_iter_ = self._fitted(self.C_, X, encoded, w)
         self.mean_ = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         return self
 

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from core.records import Account, Person
+from scoring.calibration import calibration_checks
 from scoring.disqualify import disqualifiers
 from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.evaluate import (
@@ -179,6 +180,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         kind="crm",
         time_ordered=True,
         sample_weight=train_w,
+        monotone=icp.monotone,
     )
     report = _report(held_out_model, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version)
     report["reps"] = _reps_section(held_out_model, feedback, icp)
@@ -191,6 +193,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         kind="crm",
         time_ordered=True,
         sample_weight=all_w,
+        monotone=icp.monotone,
         metadata={
             "n_train": len(ordered),
             "holdout": {k: report[k] for k in HOLDOUT_KEYS},
@@ -244,6 +247,7 @@ def _report(
         "tiers": tier_table(test_y, tiers),
         "calibration": calibration_table(test_y, p),
         "ece": calibration_error(test_y, p),
+        **calibration_checks(test_y, p, tiers, test_rows, CRM_KINDS),
         "top30_capture": top_share_capture(test_y, p),
         "lift": lift_by_decile(test_y, p),
         "missed": {
