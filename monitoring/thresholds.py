@@ -75,6 +75,7 @@ _SHARES = (
     "sla_breach_share",
 )  # 0-1
 _PSI = ("score_psi", "input_psi")
+PSI_MAX = 2.0  # a PSI threshold above this would never fire (PSI above about 1 is a different population)
 _COUNTS = (
     "min_outcomes",
     "min_wins",
@@ -85,6 +86,11 @@ _COUNTS = (
     "min_ledger_leads",
 )
 _FLAGS = ("tier_inflation", "fairness")
+
+
+def _share(percent: float) -> str:
+    """A percentage as the share to write: 20 -> "0.20", 1.5 -> "0.015"."""
+    return f"{percent / 100:.2f}" if percent == int(percent) else f"{percent / 100:g}"
 
 
 def _value(key: str, value: object) -> object:
@@ -109,9 +115,23 @@ def _value(key: str, value: object) -> object:
         if value != int(value) or not 0 <= value <= 10**9:
             raise MonitoringConfigError(where, "must be a whole number, 0 or more")
         return int(value)
+    if key in _PSI:
+        if not 0 < value <= PSI_MAX:
+            raise MonitoringConfigError(
+                where,
+                f"must be above 0 and at most {PSI_MAX:g} (usually 0.1 to 0.5; a PSI above about 1 "
+                "hardly ever happens, so a higher threshold would switch the alarm off: use "
+                f'off = ["{key.removesuffix("_psi")}_drift"] for that)',
+            )
+        return float(value)
     high = 1.0 if key in _SHARES else 100.0
     if not 0 < value <= high:
-        raise MonitoringConfigError(where, f"must be above 0 and at most {high:g}")
+        percent = (
+            f" (a share: write {_share(value)} for {value:g} points)"
+            if key in _SHARES and 1 < value <= 100
+            else ""
+        )
+        raise MonitoringConfigError(where, f"must be above 0 and at most {high:g}{percent}")
     return float(value)
 
 

@@ -110,6 +110,7 @@ class Delivery:
     ok: bool
     status: int | None = None  # the HTTP status the webhook answered with, when it refused
     error: str | None = None  # the failure's type (ConnectTimeout, SSLError...), never its text
+    test: bool = False  # a test message (``leadq alarms webhook --test``), not an alarm
 
     @property
     def failure(self) -> str:
@@ -129,6 +130,7 @@ def record_delivery(client: Redis, installation_id: int, delivery: Delivery) -> 
         "ok": delivery.ok,
         "status": delivery.status,
         "error": delivery.error,
+        "test": delivery.test,
     }
     client.set(_delivery_key(installation_id), json.dumps(body))
 
@@ -149,6 +151,7 @@ def _delivery(raw: object) -> Delivery | None:
             ok=bool(body["ok"]),
             status=int(status) if status is not None else None,
             error=str(body["error"]) if body.get("error") is not None else None,
+            test=bool(body.get("test", False)),
         )
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError):
         return None

@@ -5,7 +5,7 @@ so a failed POST is tried again on the next evaluation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -49,10 +49,62 @@ def _details(value: object) -> dict[str, object]:
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+SWITCHED_OFF = "switched_off"  # details["closed"] of an alarm closed because its kind was switched off
+
+KIND_WORDS = {
+    "score_drift": "Score drift",
+    "input_drift": "Input drift",
+    "missing_rate": "Field arriving empty",
+    "tier_inflation": "Tier inflation",
+    "calibration": "Calibration shift",
+    "lift": "L1 barely above L4",
+    "top30_capture": "Top 30% catching fewer wins",
+    "parked_share": "Leads parked in fallback queues",
+    "sla_breaches": "SLA breaches",
+    "inactive_owner": "Inactive rep",
+    "fairness_drift": "Rep share off their weight",
+    "multiplier_bounds": "Multiplier outside its bounds",
+}
+
+
+def kind_words(kind: str) -> str:
+    """An alarm kind as people read it ("Inactive rep" for ``inactive_owner``)."""
+    return KIND_WORDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def subject_words(row: AlarmRow) -> str:
+    """The alarm's subject as people read it: the rep's name (not their owner id) where the alarm kept
+    it, "Bo in pool inbound" for a rep's share of a pool, else the subject itself."""
+    details = row.details or {}
+    name = str(details.get("name") or "")
+    if row.kind == "inactive_owner" and name:
+        return name
+    if row.kind == "fairness_drift" and name:
+        return f"{name} in pool {details.get('pool', '')}".strip()
+    return row.subject or ""
+
+
+def label(row: AlarmRow) -> str:
+    """ "Inactive rep (Bo)": the kind in words, the subject as people read it."""
+    subject = subject_words(row)
+    return f"{kind_words(row.kind)} ({subject})" if subject else kind_words(row.kind)
+
+
+def switched_off(row: AlarmRow) -> bool:
+    """The alarm was closed because its kind was switched off, not because its condition ended."""
+    return row.cleared_at is not None and (row.details or {}).get("closed") == SWITCHED_OFF
+
+
 def sync(
-    session: Session, installation_id: int, findings: Sequence[Finding], now: datetime
+    session: Session,
+    installation_id: int,
+    findings: Sequence[Finding],
+    now: datetime,
+    off: Collection[str] = (),
 ) -> tuple[list[AlarmRow], list[AlarmRow], list[AlarmRow]]:
-    """Make the open alarms match ``findings``: (raised, cleared, still open)."""
+    """Make the open alarms match ``findings``: (raised, closed, still open). An open alarm whose kind
+    is in ``off`` (switched off in the ``[monitoring]`` table) is closed as switched off
+    (``switched_off(row)``): its condition may still hold, so it is never said to have cleared."""
     current = {(row.kind, row.subject): row for row in _open(session, installation_id)}
     raised: list[AlarmRow] = []
     still: list[AlarmRow] = []
@@ -75,6 +127,8 @@ def sync(
         row.last_seen_at = now
     for row in current.values():
         row.cleared_at = now
+        if row.kind in off:
+            row.details = {**(row.details or {}), "closed": SWITCHED_OFF}
     session.flush()
     return raised, list(current.values()), still
 

@@ -93,7 +93,21 @@ def _save_url(installation: int, url: str | None, clear: bool) -> None:
         click.echo(f"installation {installation}: alarms will be POSTed to {shown} (stored encrypted)")
 
 
-def _send_test(installation: int) -> None:
+def _failure_advice(installation: int, failure: str) -> str:
+    """What to do about a test delivery that failed, for its cause."""
+    replace = f"`leadq alarms webhook {installation} URL` replaces it"
+    if failure == "SSLError":
+        return (
+            "its certificate is not trusted: a self-signed or internal-CA certificate needs that CA's "
+            "bundle in LEADQ_CA_BUNDLE (a PEM file; restart leadq and its workers after setting it); "
+            f"else check the URL ({replace})"
+        )
+    if failure.startswith("HTTP 4"):
+        return f"the webhook refused it: check the URL is the incoming webhook's, in full ({replace})"
+    return f"check the URL and that this host can reach it ({replace})"
+
+
+def _send_test(installation: int, saved: bool = False) -> None:
     """POST a test message now; a failure (or no URL) stops the command with exit code 1."""
     from storage import alarm_webhook, installations
     from workers.services.alarms import send_test
@@ -110,15 +124,49 @@ def _send_test(installation: int) -> None:
             f"({shown or 'not set'}): set one with `leadq alarms webhook {installation} URL`"
         )
     if not delivery.ok:
+        advice = _failure_advice(installation, delivery.failure)
+        if saved:
+            raise click.ClickException(
+                f"installation {installation}: saved, but the test delivery failed: the test message was "
+                f"NOT delivered to {shown} ({delivery.failure}): {advice}"
+            )
         raise click.ClickException(
             f"installation {installation}: the test message was NOT delivered to {shown} "
-            f"({delivery.failure}): check the URL (`leadq alarms webhook {installation} URL` replaces it)"
+            f"({delivery.failure}): {advice}"
         )
     click.echo(f"installation {installation}: test message delivered to {shown}")
 
 
+def _show(installation: int) -> None:
+    """The webhook as it is: its URL (masked) and its last delivery attempt."""
+    from leadq.alarm_words import delivery_phrase
+    from storage import alarm_webhook, installations
+    from storage.db import UNAVAILABLE
+
+    rt = runtime()
+    with rt.sessions() as db:
+        if installations.get(db, installation) is None:
+            raise BadInput(NO_SUCH.format(installation))
+        shown = alarm_webhook.masked_url(db, rt.vault, installation)
+    if shown is None:
+        click.echo(
+            f"installation {installation}: no alarm webhook set (alarms are shown in leadq only); "
+            f"set one with `leadq alarms webhook {installation} URL`"
+        )
+        return
+    try:
+        said = delivery_phrase(alarm_webhook.last_delivery(rt.redis, installation), datetime.now(UTC))
+    except UNAVAILABLE:
+        said = "last delivery unknown (Redis cannot be reached)"
+    click.echo(f"installation {installation}: alarms are POSTed to {shown}; {said}")
+    click.echo(
+        f"  `leadq alarms webhook {installation} URL` replaces it, --test sends a test message, "
+        "--clear forgets it"
+    )
+
+
 @alarms_group.command(
-    "webhook", cls=OneLineErrors, short_help="Set (or --clear, or --test) the URL alarms are POSTed to."
+    "webhook", cls=OneLineErrors, short_help="Show, set (or --clear, or --test) the URL alarms are POSTed to."
 )
 @click.argument("installation", type=INSTALLATION)
 @click.argument("url", required=False)
@@ -127,28 +175,59 @@ def _send_test(installation: int) -> None:
 def webhook_cmd(installation: int, url: str | None, clear: bool, test: bool) -> None:
     """Keep URL (https, a Slack-compatible incoming webhook), encrypted, for INSTALLATION's alarms;
     each alarm raised and cleared is POSTed to it. --test POSTs a test message to it now (with URL:
-    once it is saved)."""
+    once it is saved). Without URL or an option: the current URL (masked) and its last delivery."""
     if clear and (url or test):
         raise BadInput("--clear takes no URL and no --test (see `leadq alarms webhook --help`)")
     if not (url or clear or test):
-        raise BadInput("give the webhook URL, --clear or --test (see `leadq alarms webhook --help`)")
+        _show(installation)
+        return
     if url or clear:
         _save_url(installation, url, clear)
     if test:
-        _send_test(installation)
+        _send_test(installation, saved=bool(url))
 
 
 def alarm_lines(installation: int | None = None) -> list[str]:
-    """One line per open alarm: what moved, since when, what to check."""
+    """One line per open alarm: its kind in words and subject by name, what moved, since when, what to
+    check."""
     from storage import alarms
 
     with sessions()() as db:
         rows = alarms.open_alarms(db, installation)
         return [
-            f"#{row.installation_id} alarm {row.kind}{f' ({row.subject})' if row.subject else ''}: "
+            f"#{row.installation_id} alarm {alarms.label(row)}: "
             f"{row.cause}; since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC; check {row.check_hint}"
             for row in rows
         ]
+
+
+def alarm_json(installation: int | None = None) -> str:
+    """The open alarms as JSON: the raw kind and subject (``inactive_owner``, the owner id) beside
+    their words."""
+    import json
+
+    from storage import alarms
+
+    with sessions()() as db:
+        rows = alarms.open_alarms(db, installation)
+        return json.dumps(
+            [
+                {
+                    "installation": row.installation_id,
+                    "kind": row.kind,
+                    "kind_words": alarms.kind_words(row.kind),
+                    "subject": row.subject,
+                    "subject_words": alarms.subject_words(row),
+                    "cause": row.cause,
+                    "check": row.check_hint,
+                    "since": (row.since or row.raised_at).isoformat(),
+                    "raised_at": row.raised_at.isoformat(),
+                    "details": row.details or {},
+                }
+                for row in rows
+            ],
+            indent=2,
+        )
 
 
 def known(installation: int | None) -> None:
@@ -164,15 +243,14 @@ def known(installation: int | None) -> None:
 
 @alarms_group.command("list", cls=OneLineErrors, short_help="The open alarms.")
 @click.argument("installation", type=INSTALLATION, required=False)
-def list_cmd(installation: int | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="print them as JSON (the raw kind and subject too)")
+def list_cmd(installation: int | None, as_json: bool) -> None:
     """The open alarms (of INSTALLATION, or of every installation)."""
     known(installation)
+    if as_json:
+        click.echo(alarm_json(installation))
+        return
     click.echo("\n".join(alarm_lines(installation)) or "no open alarm")
-
-
-def _label(key: str) -> str:
-    kind, _, subject = key.partition(" ")
-    return f"{kind} ({subject})" if subject else kind
 
 
 def evaluation_lines(done: Evaluation, name: str) -> list[str]:
@@ -181,10 +259,16 @@ def evaluation_lines(done: Evaluation, name: str) -> list[str]:
     inst = done.installation_id
     head = f"#{inst} {name}:"
     lines = [
-        f"{head} {what} {_label(key)}: {done.causes.get(key, '')}"
+        f"{head} {what} {done.labels.get(key, key)}: {done.causes.get(key, '')}"
         for what, keys in (("raised", done.raised), ("cleared", done.cleared), ("kept", done.kept))
         for key in keys
-    ] or [f"{head} no alarm"]
+    ]
+    lines += [
+        f"{head} switched off {done.labels.get(key, key)} (its kind is in [monitoring] off, so it is no "
+        f"longer checked; the condition may still hold): {done.causes.get(key, '')}"
+        for key in done.switched_off
+    ]
+    lines = lines or [f"{head} no alarm"]
     if done.delivery is not None:
         sent = done.announced + done.unannounced
         lines.append(

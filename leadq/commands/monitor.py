@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from leadq.commands.common import INSTALLATION_ID, NO_SUCH, runtime, sessions
+from storage.model_names import renamed
 
 if TYPE_CHECKING:
     from leadq.web.monitor_words import Fact, Section, Table
@@ -122,7 +123,33 @@ def section_lines(s: Section) -> list[str]:
     return lines
 
 
-def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
+def alarm_summary(installation: int, now: datetime) -> list[str]:
+    """The ALARMS lines: when they were last checked, "no open alarm" or each open one (in words,
+    what to check), and a warning when the last check is overdue (is celery beat running?)."""
+    from leadq.alarm_words import checked_words
+    from storage import alarms, monitor_snapshot
+    from storage.db import UNAVAILABLE
+
+    rt = runtime()
+    with rt.sessions() as db:
+        rows = alarms.open_alarms(db, installation)
+        opened = [
+            f"  - {alarms.label(row)}: {row.cause} (since {row.since or row.raised_at:%Y-%m-%d %H:%M} "
+            f"UTC); check {row.check_hint}"
+            for row in rows
+        ]
+    try:
+        last = monitor_snapshot.last_checked(rt.redis, installation)
+    except UNAVAILABLE:
+        return ["ALARMS", "  when they were last checked is unknown (Redis cannot be reached)", *opened]
+    said = checked_words(last, rt.settings.monitor_interval_s, installation, now, len(rows))
+    lines = ["ALARMS", f"  Alarms {said.when}: {said.state}"]
+    if said.stale:
+        lines.append(f"  WARNING: {said.stale}")
+    return [*lines, *opened, f"  Check now: `leadq alarms check {installation}`"]
+
+
+def text_lines(report: MonitorReport, name: str, weeks: int, alarm_lines: Sequence[str] = ()) -> list[str]:
     from leadq.web import monitor_sections
     from leadq.web.monitor_notes import notes_text
 
@@ -130,6 +157,7 @@ def text_lines(report: MonitorReport, name: str, weeks: int) -> list[str]:
         f"Monitoring of {name} (installation {report.installation_id}), computed "
         f"{report.computed_at:%Y-%m-%d %H:%M} UTC from leadq's own records",
         "",
+        *([*alarm_lines, ""] if alarm_lines else []),
         "AT A GLANCE",
         *fact_lines(monitor_sections.headline(report)),
     ]
@@ -176,7 +204,20 @@ def monitor_cmd(installation: int, as_json: bool, weeks: int) -> None:
     drift of the scores and inputs, routing times and queues, and the fairness ledger. Computed from
     leadq's own records (no CRM calls)."""
     report, name = build_report(installation)
-    click.echo(report_json(report, weeks) if as_json else "\n".join(text_lines(report, name, weeks)))
+    if as_json:
+        click.echo(report_json(report, weeks))
+        return
+    names = model_names(installation)
+    lines = text_lines(report, name, weeks, alarm_summary(installation, datetime.now(UTC)))
+    click.echo("\n".join(renamed(line, names) for line in lines))
+
+
+def model_names(installation: int) -> dict[str, str]:
+    """The installation's model versions -> their names as the Model tab says them."""
+    from storage.model_names import friendly_names
+
+    with sessions()() as db:
+        return friendly_names(db, installation)
 
 
 COMMANDS = (monitor_cmd,)

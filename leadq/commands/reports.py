@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from leadq.commands.common import INSTALLATION_ID, sessions
+from leadq.commands.monitor import INSTALLATION, OneLineErrors
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -65,14 +66,13 @@ def _alarm_count(db: Session, installation_id: int) -> str:
 def _alarm_lines(db: Session, installation_id: int) -> list[str]:
     """The installation's monitoring alarms: when they were last checked (or that they never were),
     the open ones (what moved, since when), and the alarm webhook's last delivery."""
-    from storage.alarms import open_alarms
+    from storage.alarms import label, open_alarms
 
     rows = open_alarms(db, installation_id)
     return [
         *_checked_lines(db, installation_id, len(rows)),
         *(
-            f"    ALARM {row.kind}{f' ({row.subject})' if row.subject else ''}: {row.cause} "
-            f"(since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC)"
+            f"    ALARM {label(row)}: {row.cause} (since {row.since or row.raised_at:%Y-%m-%d %H:%M} UTC)"
             for row in rows
         ),
     ]
@@ -153,8 +153,10 @@ def status_lines(installation: int | None = None) -> list[str]:
         return [line for inst in rows for line in _installation_lines(db, inst)]
 
 
-@click.command("status", short_help="Installations: state, progress, scores, queue, errors, model.")
-@click.argument("installation", type=INSTALLATION_ID, required=False)
+@click.command(
+    "status", cls=OneLineErrors, short_help="Installations: state, progress, scores, queue, errors, model."
+)
+@click.argument("installation", type=INSTALLATION, required=False)
 def status_cmd(installation: int | None) -> None:
     """Every installation (or INSTALLATION): status and reason, backfill progress, records scored per
     tier (contacts, HubSpot's Leads records and companies apart), queued changes, errors, model."""

@@ -1,6 +1,7 @@
 """The banner of open monitoring alarms on every installation page: at most ``SHOWN`` of them, one line
-each (cause, since when), "and N more", and a link to the installation's monitoring page, which lists
-them all with what to check. Only for a signed-in admin granted the
+each (cause, since when, what to check in short), "and N more", and a link to the installation's
+monitoring page, which lists them all with the full hint (on that page itself: no link, "listed
+below"). Only for a signed-in admin granted the
 installation (an error page for another installation shows nothing of it). The configuration page
 also shows the installation's alarm webhook, masked, and its last delivery attempt."""
 
@@ -14,10 +15,13 @@ from flask import g, request
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import services
 from storage import admins, alarm_webhook
-from storage.alarms import open_alarms
+from storage.alarms import label, open_alarms
 from storage.db import Session
 
 SHOWN = 3  # alarms the banner names; the monitoring page lists them all
+
+
+SHORT_CHECK = 90  # characters of "what to check" the banner shows
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,15 @@ class Banner:
     link: str
     kind: str = ""
     subject: str = ""
+    label: str = ""  # "Inactive rep (Bo)": the kind in words, the subject by name
+
+    @property
+    def short_check(self) -> str:
+        """What to check, in short: its first clause, at most ``SHORT_CHECK`` characters."""
+        text = self.check
+        for stop in ("; ", ": ", ". "):
+            text = text.split(stop, 1)[0]
+        return text if len(text) <= SHORT_CHECK else text[: SHORT_CHECK - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,7 @@ class BannerView:
 
     shown: list[Banner]
     total: int
-    link: str
+    link: str  # "" on the monitoring page itself: they are listed below
 
     @property
     def more(self) -> int:
@@ -53,6 +66,7 @@ def banner_rows(db: Session, installation_id: int) -> list[Banner]:
             f"/installations/{installation_id}/monitor",
             row.kind,
             row.subject or "",
+            label(row),
         )
         for row in open_alarms(db, installation_id)
     ]
@@ -66,7 +80,9 @@ def _banner() -> BannerView | None:
         rows = banner_rows(db, installation_id)
     if not rows:
         return None
-    return BannerView(rows[:SHOWN], len(rows), f"/installations/{installation_id}/monitor#open-alarms")
+    here = request.endpoint == "admin.monitor"
+    link = "" if here else f"/installations/{installation_id}/monitor#open-alarms"
+    return BannerView(rows[:SHOWN], len(rows), link)
 
 
 def _granted() -> int | None:

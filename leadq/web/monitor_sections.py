@@ -52,6 +52,12 @@ def ece_meaning(c: Calibration | None = None) -> str:
     )
 
 
+def base_below_bar(p: Performance) -> bool:
+    """The champion's own held-out top-30% figure at training was already below the page's bar."""
+    base = p.baseline
+    return base is not None and base.top30_capture is not None and base.top30_capture < p.top30_bar
+
+
 def _top30_meaning(p: Performance) -> str:
     base = p.baseline
     then = ""
@@ -60,6 +66,11 @@ def _top30_meaning(p: Performance) -> str:
             f" When {base.version} was trained, its top 30% held {pct(base.top30_capture)} of the won "
             "deals it was tested on: an alarm is raised when the newest months fall well below that."
         )
+        if base_below_bar(p):
+            then += (
+                f" This model was below the bar on its own test ({pct(base.top30_capture)} against "
+                f"{pct(p.top30_bar)}): the newest months falling short of the bar is not new."
+            )
     bar = pct(p.top30_bar)
     return f"Share of all won deals that came from the 30% best-scored leads; the bar is {bar}.{then}"
 
@@ -109,7 +120,7 @@ def _performance_facts(p: Performance) -> list[Fact]:
             "Won deals from the top 30% of scores",
             pct(p.top30_capture),
             _top30_meaning(p),
-            warn=below,
+            warn=below or base_below_bar(p),
         ),
         Fact(
             "ece",

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import requests
 
-from monitoring.alarms import DRIFT_KINDS, evaluate
+from monitoring.alarms import DRIFT_KINDS, AlarmFinding, evaluate
 from monitoring.gauges import gauges
 from monitoring.report import MonitorReport
+from monitoring.routing_alarms import IN_CRM, IN_FILE, with_inactive_causes
 from monitoring.thresholds import Thresholds, parse
 from scoring.icp import load_icp
 from storage import alarm_webhook, installations, monitor_snapshot, training_attempts
 from storage import alarms as alarm_store
 from storage.db import UNAVAILABLE
+from storage.model_names import friendly_names, renamed
 from storage.vault import VaultError
 from workers.services.config_hash import config_texts
 from workers.services.connections import http_session
@@ -51,7 +53,9 @@ RETRAIN_QUIET = timedelta(hours=24)  # no early retrain when one ran (or was ask
 class Evaluation:
     installation_id: int
     raised: list[str] = field(default_factory=list)  # "kind subject"
-    cleared: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)  # its condition ended
+    switched_off: list[str] = field(default_factory=list)  # closed: its kind was switched off
+    labels: dict[str, str] = field(default_factory=dict)  # "kind subject" -> "Inactive rep (Bo)"
     still: int = 0
     kept: list[str] = field(default_factory=list)  # the alarms that were open and still are
     causes: dict[str, str] = field(default_factory=dict)  # "kind subject" -> what moved
@@ -82,19 +86,23 @@ def thresholds_of(runtime: Runtime, installation_id: int) -> Thresholds:
     return thresholds
 
 
-def _label(row: alarm_store.AlarmRow) -> str:
-    kind = row.kind.replace("_", " ")
-    return f"{kind} ({row.subject})" if row.subject else kind
-
-
 def message(row: alarm_store.AlarmRow, link: str, tenant: str) -> dict[str, object]:
-    """The Slack-compatible body announcing an alarm raised, or cleared when ``row.cleared_at``."""
+    """The Slack-compatible body announcing an alarm raised, cleared when ``row.cleared_at``, or
+    switched off (its kind was switched off in the ``[monitoring]`` table: never said cleared)."""
     since = f"{row.since:%Y-%m-%d %H:%M} UTC" if row.since else "unknown"
     if row.cleared_at is None:
-        title = f"leadq alarm: {_label(row)} on {tenant}"
+        title = f"leadq alarm: {alarm_store.label(row)} on {tenant}"
         lines = [f"*What moved:* {row.cause}", f"*Since:* {since}", f"*What to check:* {row.check_hint}"]
+    elif alarm_store.switched_off(row):
+        title = f"leadq alarm switched off: {alarm_store.label(row)} on {tenant}"
+        lines = [
+            f"*Was:* {row.cause}",
+            f"*From* {since} *to* {row.cleared_at:%Y-%m-%d %H:%M} UTC: this kind of alarm was switched "
+            "off in the ICP file's [monitoring] table, so it is no longer checked; the condition may "
+            "still hold.",
+        ]
     else:
-        title = f"leadq alarm cleared: {_label(row)} on {tenant}"
+        title = f"leadq alarm cleared: {alarm_store.label(row)} on {tenant}"
         lines = [
             f"*Was:* {row.cause}",
             f"*From* {since} *to* {row.cleared_at:%Y-%m-%d %H:%M} UTC: the condition ended.",
@@ -210,9 +218,9 @@ def send_test(
     except (requests.RequestException, OSError) as exc:
         status, error = _failure(exc)
         log.info("alarms.webhook-test-failed", extra={"installation": installation_id, "error": error})
-        delivery = alarm_webhook.Delivery(now, False, status, error)
+        delivery = alarm_webhook.Delivery(now, False, status, error, test=True)
     else:
-        delivery = alarm_webhook.Delivery(now, True)
+        delivery = alarm_webhook.Delivery(now, True, test=True)
     _record(runtime, installation_id, delivery)
     return delivery
 
@@ -237,6 +245,41 @@ def _early_retrain(
     return True, ""
 
 
+def _inactive_where(runtime: Runtime, installation_id: int, owners: Sequence[str]) -> dict[str, str]:
+    """Each of these inactive reps -> ``IN_FILE`` when the routing file itself marks them inactive,
+    else ``IN_CRM`` (the report found them inactive: their user is deactivated in the CRM); empty when
+    the file cannot be read. What the inactive-rep alarm's hint says."""
+    from routing.config import RoutingConfigError, load_routing
+
+    with runtime.sessions() as session:
+        row = installations.get(session, installation_id)
+        routing_text = config_texts(row, runtime.settings, pending=False)[1] if row is not None else None
+    try:
+        config = load_routing(routing_text)
+    except RoutingConfigError:
+        return {}
+    in_file = {r.owner_id for r in config.reps if not r.active}
+    return {owner: IN_FILE if owner in in_file else IN_CRM for owner in owners}
+
+
+def _findings(
+    runtime: Runtime, installation_id: int, report: MonitorReport
+) -> tuple[list[AlarmFinding], Thresholds]:
+    """What holds now, said for people: the inactive rep's cause, model versions by their names."""
+    thresholds = thresholds_of(runtime, installation_id)
+    findings = evaluate(report, thresholds)
+    if any(f.kind == "inactive_owner" for f in findings):
+        minutes = max(1, round(runtime.settings.reroute_interval_s / 60))
+        owners = [f.subject for f in findings if f.kind == "inactive_owner"]
+        findings = with_inactive_causes(findings, _inactive_where(runtime, installation_id, owners), minutes)
+    with runtime.sessions() as session:
+        names = friendly_names(session, installation_id)
+    findings = [
+        replace(f, cause=renamed(f.cause, names), check_hint=renamed(f.check_hint, names)) for f in findings
+    ]
+    return findings, thresholds
+
+
 def evaluate_installation(
     runtime: Runtime,
     installation_id: int,
@@ -249,20 +292,33 @@ def evaluate_installation(
     """One evaluation of one installation's alarms (see the module's docstring)."""
     report = build_report(runtime, installation_id, now)
     monitor_snapshot.save(runtime.redis, installation_id, gauges(report))  # what /metrics shows
-    findings = evaluate(report, thresholds_of(runtime, installation_id))
+    findings, thresholds = _findings(runtime, installation_id, report)
     result = Evaluation(installation_id)
     with runtime.sessions.begin() as session:
-        raised, cleared, still = alarm_store.sync(session, installation_id, findings, now)
-        result.raised = [f"{r.kind} {r.subject}".strip() for r in raised]
-        result.cleared = [f"{r.kind} {r.subject}".strip() for r in cleared]
+        raised, closed, still = alarm_store.sync(session, installation_id, findings, now, thresholds.off)
+        off = [r for r in closed if alarm_store.switched_off(r)]
+        cleared = [r for r in closed if not alarm_store.switched_off(r)]
+
+        def key(r: alarm_store.AlarmRow) -> str:
+            return f"{r.kind} {r.subject}".strip()
+
+        result.raised = [key(r) for r in raised]
+        result.cleared = [key(r) for r in cleared]
+        result.switched_off = [key(r) for r in off]
         result.still = len(still)
-        result.kept = [f"{r.kind} {r.subject}".strip() for r in still]
-        result.causes = {f"{r.kind} {r.subject}".strip(): r.cause or "" for r in [*raised, *cleared, *still]}
+        result.kept = [key(r) for r in still]
+        result.causes = {key(r): r.cause or "" for r in [*raised, *closed, *still]}
+        result.labels = {key(r): alarm_store.label(r) for r in [*raised, *closed, *still]}
         drift = any(r.kind in DRIFT_KINDS for r in raised)
-    if result.raised or result.cleared:
+    if result.raised or result.cleared or result.switched_off:
         log.info(
             "alarms.changed",
-            extra={"installation": installation_id, "raised": result.raised, "cleared": result.cleared},
+            extra={
+                "installation": installation_id,
+                "raised": result.raised,
+                "cleared": result.cleared,
+                "switched_off": result.switched_off,
+            },
         )
     monitor_snapshot.mark_checked(runtime.redis, installation_id, now)  # "alarms checked N min ago"
     result.announced, result.unannounced, result.delivery = notify(

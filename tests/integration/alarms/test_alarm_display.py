@@ -73,16 +73,26 @@ def test_the_banner_names_three_and_the_monitoring_page_all(browser, people, ses
     assert banner.count("<li") == 3, "at most three alarms in the banner"
     assert "5 open alarms" in visible(banner) and "and 2 more — see Monitoring" in visible(banner)
     assert f'href="/installations/{one}/monitor#open-alarms"' in banner
-    assert "field mapping" not in banner, "what to check is on the monitoring page"
     shown = html.unescape(banner)
     for i, f in enumerate(found):  # the first raised first (here all raised together, in this order)
         assert (f.cause in shown) == (i < 3), f.cause
+        assert (f"check: {f.check_hint}" in visible(banner)) == (i < 3), "what to check, in short"
 
     monitor = browser.get(f"/installations/{one}/monitor").get_data(as_text=True)
     listed = visible(monitor.split('id="open-alarms"')[1].split("</section>")[0])
     assert "Open alarms (5)" in listed
     for f in found:
-        assert f"missing rate ({f.subject}) {f.cause} {f.since:%Y-%m-%d %H:%M} UTC {f.check_hint}" in listed
+        assert (
+            f"Field arriving empty ({f.subject}) {f.cause} {f.since:%Y-%m-%d %H:%M} UTC {f.check_hint}"
+            in listed
+        )
+    banner_here = visible(monitor.split('id="alarms"')[1].split("</div>")[0])
+    assert "5 open alarms (listed below, with what to check)" in banner_here
+    assert "and 2 more (listed below)" in banner_here and "see Monitoring" not in banner_here
+    assert (
+        'href="/installations/1/monitor#open-alarms"'
+        not in monitor.split('id="alarms"')[1].split("</div>")[0]
+    )
 
 
 def test_one_alarm_has_no_more_line(browser, people, sessions) -> None:
@@ -135,4 +145,4 @@ def test_alarms_list_of_every_installation_still_works(web_settings, people, ses
     assert cli(web_settings, monkeypatch, ["alarms", "list"]).output == "no open alarm\n"
     plant(sessions, people["one"], 1)
     listed = cli(web_settings, monkeypatch, ["alarms", "list", str(people["one"])])
-    assert listed.exit_code == 0 and "alarm missing_rate (field_0)" in listed.output
+    assert listed.exit_code == 0 and "alarm Field arriving empty (field_0)" in listed.output

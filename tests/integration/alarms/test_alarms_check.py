@@ -142,26 +142,27 @@ def test_check_prints_raised_kept_and_cleared_and_asks_for_the_retrain_early(
     done = cli(settings, monkeypatch, ["alarms", "check", str(one)])
     assert done.exit_code == 0, done.output
     assert done.output.splitlines() == [
-        f"#{one} hubspot 20007000: raised missing_rate (jobtitle): {cause}",
+        f"#{one} hubspot 20007000: raised Field arriving empty (jobtitle): {cause}",
         f"#{one} hubspot 20007000: a new drift alarm: retrain queued early "
         "(the champion/challenger gate decides)",
     ]
     assert asked == [one]
     assert (
-        f"ALARM missing_rate (jobtitle): {cause}" in cli(settings, monkeypatch, ["status", str(one)]).output
+        f"ALARM Field arriving empty (jobtitle): {cause}"
+        in cli(settings, monkeypatch, ["status", str(one)]).output
     )
 
     report.report = with_routing(emptied_field(healthy()), sla_breaches=90)
     again = cli(settings, monkeypatch, ["alarms", "check", str(one)]).output.splitlines()
-    assert again[0].startswith(f"#{one} hubspot 20007000: raised sla_breaches: ")
-    assert again[1] == f"#{one} hubspot 20007000: kept missing_rate (jobtitle): {cause}"
+    assert again[0].startswith(f"#{one} hubspot 20007000: raised SLA breaches: ")
+    assert again[1] == f"#{one} hubspot 20007000: kept Field arriving empty (jobtitle): {cause}"
     assert len(again) == 2 and asked == [one]  # no new drift alarm: no second retrain
 
     report.report = healthy()
     cleared = cli(settings, monkeypatch, ["alarms", "check", str(one)]).output.splitlines()
     assert sorted(line.split(":")[1] for line in cleared) == [
-        " cleared missing_rate (jobtitle)",
-        " cleared sla_breaches",
+        " cleared Field arriving empty (jobtitle)",
+        " cleared SLA breaches",
     ]
     status = cli(settings, monkeypatch, ["status", str(one)]).output
     assert "ALARM" not in status and "alarms checked just now: no open alarm" in status
@@ -259,10 +260,10 @@ def test_a_failing_webhook_shows_in_status_on_the_page_and_in_metrics_until_a_te
     body = json.loads(responses.calls[-1].request.body)
     assert body["text"] == "leadq test message: the monitoring alarms of hubspot 20007000 are posted here"
     status = cli(settings, monkeypatch, ["status", str(one)]).output
-    assert "alarm webhook: last delivery succeeded just now\n" in status
+    assert "alarm webhook: last test message succeeded just now\n" in status
     assert _gauge(scrape(), "leadq_alarm_webhook_failing", one) == 0
     page = html.unescape(browser.get(f"/installations/{one}/config").get_data(as_text=True))
-    assert '<span id="alarm-webhook-delivery">Its last delivery succeeded just now.</span>' in page
+    assert '<span id="alarm-webhook-delivery">Its last test message succeeded just now.</span>' in page
 
 
 @responses.activate
@@ -285,7 +286,8 @@ def test_the_test_message_says_why_it_was_not_delivered(web_settings, people, mo
     )
     assert "s3cr3t" not in saved_and_tested.output
     status = cli(web_settings, monkeypatch, ["status", one]).output
-    assert "alarm webhook: last delivery failed just now (ConnectionError)" in status
+    assert "alarm webhook: last test message failed just now (ConnectionError)" in status
+    assert "retried" not in status, "a test message is not retried: only an alarm's delivery is"
     cli(web_settings, monkeypatch, ["alarms", "webhook", one, "https://hooks.example.com/other"])
     status = cli(web_settings, monkeypatch, ["status", one]).output  # a new URL: the old result is gone
     assert "alarm webhook: nothing sent yet" in status and "failed" not in status

@@ -86,7 +86,9 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     assert tasks.schedule("monitor") == 2  # both working installations evaluated
     status, metrics, page = _surfaces(settings, monkeypatch, one)
     cause = "'jobtitle' arrives empty: 3% -> 64% of 2026-W48's leads (compared with the training window)"
-    assert f"ALARM missing_rate (jobtitle): {cause}" in status and "since 2026-11-23 00:00 UTC" in status
+    assert (
+        f"ALARM Field arriving empty (jobtitle): {cause}" in status and "since 2026-11-23 00:00 UTC" in status
+    )
     assert f'leadq_alarm_open{{installation="{one}",kind="missing_rate",subject="jobtitle"}} 1' in metrics
     assert f'leadq_alarms_open{{installation="{one}"}} 1' in metrics
     # The evaluation's figures are gauges too (a scrape reads them; it never computes monitoring).
@@ -100,7 +102,7 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     assert status.splitlines()[0].endswith(" · 1 open alarm"), status
 
     [raised] = [json.loads(call.request.body) for call in responses.calls]
-    assert raised["text"].startswith("leadq alarm: missing rate (jobtitle) on hubspot 20007000")
+    assert raised["text"].startswith("leadq alarm: Field arriving empty (jobtitle) on hubspot 20007000")
     words = "\n".join(block["text"]["text"] for block in raised["blocks"])
     assert f"*What moved:* {cause}" in words and "*Since:* 2026-11-23 00:00 UTC" in words
     assert "*What to check:* the form or CRM field mapping that fills jobtitle" in words
@@ -108,7 +110,8 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
 
     listed = cli(settings, monkeypatch, ["alarms", "list", str(one)]).output
     assert (
-        f"#{one} alarm missing_rate (jobtitle): {cause}; since 2026-11-23 00:00 UTC; check the form" in listed
+        f"#{one} alarm Field arriving empty (jobtitle): {cause}; since 2026-11-23 00:00 UTC; check the form"
+        in listed
     )
     tasks.schedule("monitor")  # still holds: kept, not announced again
     assert len(responses.calls) == 1
@@ -123,7 +126,7 @@ def test_a_field_arriving_empty_raises_an_alarm_everywhere_and_the_fix_clears_it
     assert "open alarm" not in page and "arrives empty" not in page
     assert cli(settings, monkeypatch, ["alarms", "list", str(one)]).output == "no open alarm\n"
     cleared = json.loads(responses.calls[1].request.body)
-    assert cleared["text"] == "leadq alarm cleared: missing rate (jobtitle) on hubspot 20007000"
+    assert cleared["text"] == "leadq alarm cleared: Field arriving empty (jobtitle) on hubspot 20007000"
     assert len(responses.calls) == 2
 
 

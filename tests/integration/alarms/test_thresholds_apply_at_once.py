@@ -105,4 +105,6 @@ def test_leadq_config_applies_a_thresholds_only_change_at_once_and_the_next_chec
         assert (row.icp_toml, row.pending_icp_toml) == (LIVE + QUIET, None)
     checked = cli(web_settings, monkeypatch, ["alarms", "check"]).output.splitlines()
     assert checked[0] == f"#{one} hubspot 20007000: no alarm"  # missing_rise 0.9: 3% -> 64% is below it
-    assert checked[1].startswith(f"#{people['two']} salesforce 00D5g0000000001EAA: raised missing_rate")
+    assert checked[1].startswith(
+        f"#{people['two']} salesforce 00D5g0000000001EAA: raised Field arriving empty"
+    )
