@@ -38,20 +38,27 @@ def test_check_raises_the_inactive_rep_alarm_the_store_shows_and_clears_it(
     done = cli(leadq_settings, monkeypatch, ["alarms", "check", str(installed)])
     assert done.exit_code == 0, done.output
     head = f"#{installed} hubspot {crm.portal_id}:"
-    raised = [line for line in done.output.splitlines() if "inactive_owner" in line]
+    raised = [line for line in done.output.splitlines() if "Inactive rep" in line]
     assert raised == [
-        f"{head} raised inactive_owner ({second}): Rep {second} is inactive but owns {owned} open "
+        f"{head} raised Inactive rep (Rep {second}): Rep {second} is inactive but owns {owned} open "
         f"lead{'s' if owned > 1 else ''} leadq routed to them"
     ], done.output
     status = cli(leadq_settings, monkeypatch, ["status", str(installed)]).output
     assert "alarms checked just now:" in status and "open" in status
-    assert f"ALARM inactive_owner ({second}): Rep {second} is inactive" in status
+    assert f"ALARM Inactive rep (Rep {second}): Rep {second} is inactive" in status
+    listed = cli(leadq_settings, monkeypatch, ["alarms", "list", str(installed)]).output
+    # the hint fits the cause (the routing file marks the rep inactive) and what the pass does
+    assert (
+        f"check Rep {second} is marked active = false in the routing file: leadq's re-routing pass" in listed
+    )
+    assert "whatever its tier" in listed and "set active = true there" in listed
+    assert "(their open leads are redistributed)" not in listed
     again = cli(leadq_settings, monkeypatch, ["alarms", "check", str(installed)]).output
-    assert f"{head} kept inactive_owner ({second}): Rep {second} is inactive" in again
+    assert f"{head} kept Inactive rep (Rep {second}): Rep {second} is inactive" in again
 
     with sessions.begin() as session:
         session.get(Installation, installed).routing_toml = team  # the rep is back
     fixed = cli(leadq_settings, monkeypatch, ["alarms", "check", str(installed)]).output
-    assert f"{head} cleared inactive_owner ({second}): Rep {second} is inactive" in fixed
+    assert f"{head} cleared Inactive rep (Rep {second}): Rep {second} is inactive" in fixed
     listed = cli(leadq_settings, monkeypatch, ["alarms", "list", str(installed)]).output
-    assert "inactive_owner" not in listed
+    assert "Inactive rep" not in listed
