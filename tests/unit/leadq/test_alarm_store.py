@@ -128,3 +128,28 @@ def test_the_last_delivery_and_the_last_check_are_kept_per_installation(redis_cl
     monitor_snapshot.mark_checked(redis_client, 7, at)
     assert monitor_snapshot.last_checked(redis_client, 7) == at
     assert monitor_snapshot.last_checked_all(redis_client, [7, 8]) == {7: at}
+
+
+def test_a_kind_switched_off_closes_its_alarm_as_switched_off_not_cleared(sessions):
+    iid = _installation(sessions)
+    with sessions.begin() as db:
+        alarms.sync(db, iid, [finding()], T0)
+    with sessions.begin() as db:  # the condition still holds, but the kind is switched off
+        _, closed, _ = alarms.sync(db, iid, [], T0 + timedelta(hours=1), off={"missing_rate"})
+        assert [alarms.switched_off(row) for row in closed] == [True]
+        assert alarms.label(closed[0]) == "Field arriving empty (jobtitle)"
+    with sessions.begin() as db:
+        alarms.sync(db, iid, [finding("industry")], T0 + timedelta(hours=2))
+    with sessions.begin() as db:  # its condition ended: cleared, not switched off
+        _, closed, _ = alarms.sync(db, iid, [], T0 + timedelta(hours=3), off={"sla_breaches"})
+        assert [alarms.switched_off(row) for row in closed] == [False]
+
+
+def test_a_rep_alarm_is_labelled_with_the_rep_s_name(sessions):
+    iid = _installation(sessions)
+    rep = AlarmFinding(
+        "inactive_owner", "102", "Bo is inactive", None, "hint", {"name": "Bo", "open_leads": 3}
+    )
+    with sessions.begin() as db:
+        [row], _, _ = alarms.sync(db, iid, [rep], T0)
+        assert alarms.label(row) == "Inactive rep (Bo)" and row.subject == "102"
