@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadq.commands.common import INSTALLATION_ID, sessions
+from leadq.commands.common import sessions
 from leadq.commands.monitor import INSTALLATION, OneLineErrors
 
 if TYPE_CHECKING:
@@ -173,8 +173,8 @@ def _errors(installation: int, cause: int | None) -> list[str]:
             raise click.ClickException(str(exc)) from None
 
 
-@click.command("errors", short_help="Records the CRM keeps refusing, grouped by cause.")
-@click.argument("installation", type=INSTALLATION_ID)
+@click.command("errors", cls=OneLineErrors, short_help="Records the CRM keeps refusing, grouped by cause.")
+@click.argument("installation", type=INSTALLATION)
 @click.option("--cause", type=int, default=None, help="list every record of this cause (its number)")
 def errors_cmd(installation: int, cause: int | None) -> None:
     """Records the CRM keeps refusing (dead letters), grouped by cause with the CRM's message."""

@@ -273,6 +273,7 @@ def test_the_top30_card_says_the_model_was_below_the_bar_and_names_the_model(wir
 
 
 def test_status_refuses_what_is_not_an_installation_id_in_one_line(web_settings, people, monkeypatch):
-    result = cli(web_settings, monkeypatch, ["status", "abc"])
-    assert result.exit_code == 2
-    assert result.output == "Error: INSTALLATION must be a number like 1 (see `leadq status`)\n"
+    for command in ("status", "errors"):
+        result = cli(web_settings, monkeypatch, [command, "abc"])
+        assert result.exit_code == 2, command
+        assert result.output == "Error: INSTALLATION must be a number like 1 (see `leadq status`)\n"
