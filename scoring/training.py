@@ -24,7 +24,7 @@ from scoring.evaluate import (
 )
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel, fit_lead_model
+from scoring.leadmodel import LeadModel, LearnedModel, fit_lead_model
 from scoring.rules import fit_score
 from scoring.score import tier_for
 
@@ -169,7 +169,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
     return TrainingResult(final, report, True, why)
 
 
-def holdout_auc(model: LeadModel, examples: Sequence[Example], icp: Icp) -> float:
+def holdout_auc(model: LearnedModel, examples: Sequence[Example], icp: Icp) -> float:
     """AUC of an existing model on given outcomes (the champion, on the challenger's window)."""
     rows, _rule = _rows(examples, icp)
     y = np.array([int(e.won) for e in examples])

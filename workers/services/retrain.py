@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.records import Account, OutcomeKind, Person
-from scoring.leadmodel import LeadModel
+from scoring.families import load_model
 from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, holdout_auc, train_crm_model
 from storage import models_registry, training_attempts
@@ -83,7 +83,7 @@ def retrain(ctx: InstallationContext, margin: float = MARGIN) -> dict[str, Any]:
         unseen = [e for e in ordered if champion_end is None or e.decided_at > champion_end]
         before = [e for e in ordered if e not in unseen]
         if len(unseen) >= 30:
-            champion_auc = holdout_auc(LeadModel.from_bytes(champion_artifact), unseen, ctx.icp)
+            champion_auc = holdout_auc(load_model(champion_artifact), unseen, ctx.icp)
             challenger_auc = _challenger_auc_on(before, unseen, ctx, version)
         if champion_auc is None or challenger_auc is None:
             decision = Promotion(
