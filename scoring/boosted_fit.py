@@ -187,9 +187,15 @@ def fit_boosted(
     weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if weight.shape != y.shape or (weight < 0).any() or not np.isfinite(weight).all():
         raise ValueError("sample_weight needs one finite, non-negative weight per row")
-    matrix = _matrix(rows, kinds)
-    calibration, validation_auc = _calibration(matrix, y, weight, kinds, monotone, settings, time_ordered)
-    ebm = _fit_ebm(matrix, y, weight, kinds, monotone, settings)
+    kept = weight > 0  # a row of weight 0 teaches nothing (and interpret refuses it)
+    if len(np.unique(y[kept])) != 2:
+        raise ValueError("the boosted model needs two classes among the rows of non-zero weight")
+    matrix = _matrix([r for r, k in zip(rows, kept, strict=True) if k], kinds)
+    y_kept, w_kept = y[kept], weight[kept]
+    calibration, validation_auc = _calibration(
+        matrix, y_kept, w_kept, kinds, monotone, settings, time_ordered
+    )
+    ebm = _fit_ebm(matrix, y_kept, w_kept, kinds, monotone, settings)
     model = export_ebm(ebm, kinds, calibration)
     model.version, model.kind = version, kind
     raw = model.raw_scores(rows)

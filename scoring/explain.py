@@ -97,18 +97,27 @@ def _bound(value: float, money: bool) -> str:
             if abs(value) >= size:
                 return f"${value / size:.3g}{unit}"
         return f"${value:,.0f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
+
+
+def _a(words: str) -> str:
+    """The article before a number read aloud: "an 8-19 employee company", "a 200-1,000 ..."."""
+    digits = words.split("-")[0].replace(",", "")
+    vowel = digits[:1] == "8" or (len(digits) % 3 == 2 and digits[:2] in ("11", "18"))
+    return "an" if vowel else "a"
 
 
 def range_text(feature: str, bounds: tuple[float, float]) -> str:
     """A bin's [low, high) as words: "200-1,000", "at most 49", "1,000 or more", "$1M-$10M"."""
     low, high = bounds
     money = feature == "revenue"
-    if feature in _WHOLE:  # counts: the whole numbers in [low, high)
-        low = -math.inf if low == -math.inf else float(math.ceil(low))
+    if feature in _WHOLE:  # counts (never below 0): the whole numbers in [low, high)
+        low = 0.0 if low == -math.inf else float(max(0, math.ceil(low)))
         high = math.inf if high == math.inf else float(math.ceil(high) - 1)
-        if low == high:
-            return _bound(low, money)
+        if low >= high:
+            return _bound(max(low, high), money)
+        if low == 0 and high != math.inf:
+            return f"at most {_bound(high, money)}"
     if low == -math.inf:
         return f"at most {_bound(high, money)}" if feature in _WHOLE else f"under {_bound(high, money)}"
     if high == math.inf:
@@ -126,7 +135,9 @@ def _company_clause(feature: str, value: Any, bounds: Range) -> str:
     if feature == "revenue":
         return "of unknown revenue" if words is None else f"with {words} annual revenue"
     if feature == "tech_matches":
-        return "with an unknown tech stack" if words is None else f"using {words} of the target tools"
+        if words is None:
+            return "with an unknown tech stack"
+        return "using none of the target tools" if words == "0" else f"using {words} of the target tools"
     if feature == "country":
         return "in an unknown country" if value is None else f"based in {value}"
     if value is None:
@@ -143,7 +154,8 @@ def _company(feature: str, value: Any, bounds: Range) -> str:
         and math.isfinite(bounds[0])
         and math.isfinite(bounds[1])
     ):
-        return f"a {range_text(feature, bounds)} employee company"
+        words = range_text(feature, bounds)
+        return f"{_a(words)} {words} employee company"
     if feature == "industry" and value not in (None, "other"):
         return f"a {str(value).replace('_', ' ')} company"
     return f"a company {_company_clause(feature, value, bounds)}"
@@ -151,9 +163,9 @@ def _company(feature: str, value: Any, bounds: Range) -> str:
 
 def _part(feature: str, value: Any, bounds: Range, contribution: float) -> str:
     """One part of a pair as a clause: ``describe``'s words, a number by its bin's range."""
-    if bounds is None:
+    words = None if bounds is None else range_text(feature, bounds)
+    if words is None or words.replace(",", "").isdigit():  # no range, or a single count: the value
         return describe(feature, value, contribution)
-    words = range_text(feature, bounds)
     return {
         "visits": f"visited the website {words} time(s)",
         "email_clicks": f"clicked {words} marketing e-mail(s)",
