@@ -72,20 +72,25 @@ class BinnedFeature:
             return len(self.cuts[level]) + 3
         return max(self.categories[level].values(), default=0) + 2
 
-    def bins(self, values: Sequence[Any], level: int) -> np.ndarray:
-        """Each value's bin index at ``level`` (see the module's docstring)."""
+    def parse(self, values: Sequence[Any]) -> np.ndarray | list[str | None]:
+        """The values as the bins read them: floats (NaN when missing) or texts (None when missing)."""
         if self.kind == NUMERIC:
-            numbers = np.array([as_number(v) for v in values], dtype=np.float64)
-            missing = np.isnan(numbers)
+            return np.array([as_number(v) for v in values], dtype=np.float64)
+        return [as_category(v) for v in values]
+
+    def bins(self, values: Sequence[Any], level: int, parsed: Any = None) -> np.ndarray:
+        """Each value's bin index at ``level`` (see the module's docstring); ``parsed``: the values
+        already through ``parse``."""
+        parsed = self.parse(values) if parsed is None else parsed
+        if self.kind == NUMERIC:
+            missing = np.isnan(parsed)
             cuts = np.asarray(self.cuts[level], dtype=np.float64)
-            index = np.searchsorted(cuts, np.where(missing, 0.0, numbers), side="right") + 1
+            index = np.searchsorted(cuts, np.where(missing, 0.0, parsed), side="right") + 1
             return np.where(missing, 0, index).astype(np.intp)
         mapping = self.categories[level]
         unknown = self.bin_count(level) - 1
         return np.fromiter(
-            (0 if (c := as_category(v)) is None else mapping.get(c, unknown) for v in values),
-            dtype=np.intp,
-            count=len(values),
+            (0 if c is None else mapping.get(c, unknown) for c in parsed), dtype=np.intp, count=len(parsed)
         )
 
     def bin_range(self, value: Any, level: int) -> tuple[float, float] | None:
@@ -149,6 +154,7 @@ class BoostedModel:
 
     def term_bins(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[np.ndarray, ...]]:
         """For each term, each of its features' bin indices for every row."""
+        parsed: dict[int, Any] = {}
         cache: dict[tuple[int, int], np.ndarray] = {}
         out = []
         for term in self.terms:
@@ -157,7 +163,9 @@ class BoostedModel:
                 feature = self.inputs[f]
                 level = min(term.level(), feature.levels - 1)
                 if (f, level) not in cache:
-                    cache[(f, level)] = feature.bins([r.get(feature.name) for r in rows], level)
+                    if f not in parsed:
+                        parsed[f] = feature.parse([r.get(feature.name) for r in rows])
+                    cache[(f, level)] = feature.bins((), level, parsed[f])
                 parts.append(cache[(f, level)])
             out.append(tuple(parts))
         return out

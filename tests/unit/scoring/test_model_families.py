@@ -224,3 +224,20 @@ def test_the_boosted_family_learns_from_the_weighted_rows():
         )
         p_vp, p_manager = model.probabilities(probe)
         assert (p_vp > p_manager + 0.3) if vp_wins else (p_manager > p_vp + 0.3)
+
+
+def test_leadq_score_says_a_crm_boosted_model_cannot_score_a_csv(tmp_path, models):
+    from click.testing import CliRunner
+
+    from leadq.cli import main
+
+    artifact, data = tmp_path / "boosted.json", tmp_path / "leads.csv"
+    artifact.write_bytes(models["boosted"].to_bytes())
+    data.write_text("Job Title,Converted\nCEO,1\n")
+    result = CliRunner().invoke(
+        main, ["score", str(data), "--model", str(artifact), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, no traceback
+    assert "is a boosted model of leadq's CRM features" in result.output
+    assert "'leadq score' scores a CSV with a model written by 'leadq train'" in result.output
+    assert "Traceback" not in result.output
