@@ -105,6 +105,7 @@ def _fit_ebm(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "missing values detected": they have their own bin
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no value at all: all "missing"
         ebm = _ebm(kinds, monotone, settings).fit(matrix, y, sample_weight=weight)
     names = list(kinds)
     for name, direction in monotone.items():
@@ -144,6 +145,8 @@ def _calibration(
     raw = held_out.decision_function(matrix[valid])
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), y[valid], weight[valid])
     auc = float(roc_auc_score(y[valid], raw, sample_weight=weight[valid]))
+    if platt.coef_[0, 0] <= 0:  # held-out rows too few or too noisy to say more than "no order": keep the raw
+        return (1.0, 0.0), auc
     return (float(platt.coef_[0, 0]), float(platt.intercept_[0])), auc
 
 
