@@ -99,7 +99,39 @@ def create_app(settings: Settings | None = None, enqueue: Enqueue | None = None)
     app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)
     _answer_outages(app)
+    _not_found_page(app)
     return app
+
+
+NOT_FOUND = (
+    "There is no page at this address, or it belongs to an installation you were not granted. "
+    "Check the address, or start again from your installations."
+)
+
+
+def _not_found_page(app: Flask) -> None:
+    """Every 404 (an unknown URL, an installation id that does not exist or is not the admin's) is a
+    page in the admin app's layout with a way back, the same whatever the reason (ids reveal
+    nothing); a client that asks for JSON rather than HTML gets it as JSON."""
+    from flask import g, jsonify, render_template
+    from werkzeug.exceptions import NotFound
+
+    def not_found(_exc: NotFound):
+        if "admin_id" not in g:  # an address no route serves: answered before the admin was read
+            from leadq.web import admin_session
+
+            try:
+                signed_in = admin_session.current(app.extensions["leadq"])
+            except UNAVAILABLE:  # the page still answers, as to someone signed out
+                signed_in = None
+            g.admin_id, g.admin_name = signed_in if signed_in else (None, None)
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return jsonify(error="not-found", message=NOT_FOUND), 404
+        # No alarm banner: the address names no installation of the admin's (its id may not even
+        # fit the database's ids), so there is none to read.
+        return render_template("not_found.html", message=NOT_FOUND, alarm_banner=lambda: None), 404
+
+    app.register_error_handler(NotFound, not_found)
 
 
 HSTS_MAX_AGE_S = 365 * 24 * 3600

@@ -7,12 +7,15 @@ and sets up change capture as the CRM's admin would; trains on the CRM's closed 
 back from the CRM); checks the monitoring alarms once (``leadq.demo_alarms``); prints a summary;
 then serves the admin app until Ctrl-C (or exits, with ``--no-serve``). Everything lives in
 ``<data dir>/demo``, reset per run, and in the configured Redis under a key prefix of the run's own
-(its keys and its Celery queues), removed when the run ends: a demo shares Redis with anything else,
-the test suite included. The stack is ``leadq.live_stack``'s;
-what differs per CRM is in ``leadq.demo_crms``. The run's settings, keys included, are written to
-``<data dir>/demo/leadq.env`` (readable by its owner only): with ``LEADQ_ENV_FILE`` naming it, the CLI
-in a second terminal works on the demo while it serves. Every step that can take more than a few
-seconds says so, and a wait says every ``STILL_EVERY_S`` seconds that it is still waiting.
+(its keys and its Celery queues): a demo shares Redis with anything else, the test suite included.
+The run's keys outlive it, as its database does, so ``leadq status`` afterwards still reads what the
+run left in Redis (when the alarms were last checked, the monitoring gauges); the next run removes
+them when it resets ``<data dir>/demo``, and they expire after ``KEPT_FOR_S`` whatever happens. The
+stack is ``leadq.live_stack``'s; what differs per CRM is in ``leadq.demo_crms``. The run's settings,
+keys included, are written to ``<data dir>/demo/leadq.env`` (readable by its owner only): with
+``LEADQ_ENV_FILE`` naming it, the CLI in a second terminal works on the demo while it serves. Every
+step that can take more than a few seconds says so, and a wait says every ``STILL_EVERY_S`` seconds
+that it is still waiting.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from leadq.demo_alarms import alarms_lines, check_alarms
 from leadq.demo_crms import CRMS, CaptureFailed, DemoCrm
 from leadq.demo_where import stopped, where_to_look
 from storage import demo_facts, installations, training_attempts
-from storage.redis_namespace import clear_namespace, reachable
+from storage.redis_namespace import clear_namespace, expire_namespace, reachable
 from storage.statuses import CursorStatus, ModelStatus
 from workers import dispatch
 from workers.dispatch import QUEUES
@@ -46,6 +49,8 @@ from workers.dispatch import QUEUES
 Echo = Callable[[str], None]
 ENV_FILE = "leadq.env"
 STILL_EVERY_S = 10.0
+KEPT_FOR_S = 30 * 86_400  # a run's Redis keys, left for the CLI, expire after this at the latest
+DEMO_PREFIX = "leadq-demo-"  # every run's key prefix starts so; no other namespace is ever removed
 
 
 class DemoError(RuntimeError):
@@ -79,7 +84,23 @@ class Demo:
         live_stack.stop_process(self.worker)
         self.served.stop()
         self.crm.stop()
-        clear_namespace(self.settings.redis_url, self.settings.redis_prefix)
+        # Kept for the CLI on what the run left (`leadq status` says when the alarms were last checked);
+        # the next run removes them (``_clear_previous_run``), or they expire.
+        expire_namespace(self.settings.redis_url, self.settings.redis_prefix, KEPT_FOR_S)
+
+
+def _clear_previous_run(env_file: Path) -> None:
+    """Remove the Redis keys a previous run left under its prefix (named in its env file, about to be
+    reset with the rest of ``<data dir>/demo``), so runs do not pile up keys in a shared Redis."""
+    try:
+        lines = env_file.read_text(encoding="utf-8").splitlines()
+    except OSError:  # no previous run here (or its file is unreadable: its keys expire by themselves)
+        return
+    named = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    prefix = named.get("LEADQ_REDIS_PREFIX", "")
+    if prefix.startswith(DEMO_PREFIX):
+        default = Settings.model_fields["redis_url"].default  # the file names only what differs from it
+        clear_namespace(named.get("LEADQ_REDIS_URL", default), prefix)
 
 
 def _settings(base: Settings, running: Any, side: DemoCrm) -> Settings:
@@ -91,7 +112,7 @@ def _settings(base: Settings, running: Any, side: DemoCrm) -> Settings:
         base.redis_url,
         env="development",
         database_url=f"sqlite:///{data_dir / 'demo.db'}",
-        redis_prefix=f"leadq-demo-{secrets.token_hex(6)}:",
+        redis_prefix=f"{DEMO_PREFIX}{secrets.token_hex(6)}:",
     )
     return live_stack.sandbox_settings(own, running, crm=side.key)
 
@@ -108,6 +129,7 @@ def start(records: int, seed: int, echo: Echo, crm: str = "hubspot") -> Demo:
             f"the demo needs Redis at {base.redis_url}: start it (`redis-server`) or set LEADQ_REDIS_URL"
         )
     data_dir = base.data_dir.resolve() / "demo"
+    _clear_previous_run(data_dir / ENV_FILE)
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     started = time.perf_counter()

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from scoring.calibration import calibration_checks
 from scoring.columns import ColumnInfo, FeatureRows, feature_rows, infer_columns, parse_date
 from scoring.encoding import CATEGORICAL
 from scoring.evaluate import (
+    calibration_error,
     calibration_table,
     headline,
     leak_warnings,
@@ -160,6 +162,8 @@ def evaluate_csv(
         "chosen_C": model.model.C_,
         "tiers": tier_table(y[test], tiers),
         "calibration": calibration_table(y[test], p),
+        "ece": calibration_error(y[test], p),
+        **calibration_checks(y[test], p, tiers, test_rows, kinds),
         "lift": lift_by_decile(y[test], p),
         "missed": {"L4 leads": missed_conversions(y[test], np.array(tiers) == "L4")},
         "top_factors": model.global_factors(explanation),
@@ -233,6 +237,13 @@ def train_csv(
             "window": [min(times), max(times)] if times else None,
         },
     )
+    p = model.probabilities(rows)
+    model.metadata["calibration"] = {
+        "on": "training rows",
+        "calibration": calibration_table(y, p),
+        "ece": calibration_error(y, p),
+        **calibration_checks(y, p, tiers_for(model.priority(p), load_icp()), rows, kinds),
+    }
     progress(1)
     return model
 

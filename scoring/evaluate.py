@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from scoring.calibration import calibration_lines, calibration_warnings, wilson
 from scoring.encoding import FeatureEncoder
 
 LEAK_AUC = 0.9
@@ -25,18 +26,25 @@ def headline(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
-    """Equal-count bins of predicted probability: mean prediction next to the observed rate."""
+    """The reliability table: equal-count bins of predicted probability, each with its mean
+    prediction, the observed rate, how many leads (and wins) and the 95% Wilson interval of the
+    observed rate (``low`` to ``high``)."""
     order = np.argsort(p, kind="stable")
     table = []
     for index, chunk in enumerate(np.array_split(order, bins)):
         if chunk.size == 0:
             continue
+        wins = int(y[chunk].sum())
+        low, high = wilson(wins, int(chunk.size))
         table.append(
             {
                 "bin": index + 1,
                 "mean_predicted": round(float(p[chunk].mean()), 4),
                 "observed_rate": round(float(y[chunk].mean()), 4),
                 "count": int(chunk.size),
+                "wins": wins,
+                "low": round(low, 4),
+                "high": round(high, 4),
             }
         )
     return table
@@ -157,10 +165,7 @@ def summary_text(report: Mapping[str, Any]) -> str:
         rate = "-" if row["conversion_rate"] is None else f"{row['conversion_rate']:.1%}"
         lines.append(f"  {tier}: {row['share']:.0%} of leads, {rate} convert")
     lines.append("lift by decile: " + "  ".join(f"{d['decile']}:{d['lift']:.1f}x" for d in report["lift"]))
-    lines.append(
-        "calibration (predicted -> observed): "
-        + "  ".join(f"{c['mean_predicted']:.2f}->{c['observed_rate']:.2f}" for c in report["calibration"])
-    )
+    lines.extend(calibration_lines(report))
     if "missed" in report:
         for group, row in report["missed"].items():
             lines.append(
@@ -169,7 +174,7 @@ def summary_text(report: Mapping[str, Any]) -> str:
             )
     if report.get("top_factors"):
         lines.append("top factors: " + ", ".join(f["feature"] for f in report["top_factors"]))
-    for warning in report.get("warnings", []):
+    for warning in [*report.get("warnings", []), *calibration_warnings(report)]:
         if warning != reliability:  # already said under the headline
             lines.append(f"WARNING: {warning}")
     return "\n".join(lines)

@@ -61,15 +61,16 @@ def fit_model(
         )
     if family != LOGISTIC:
         raise ValueError(f"unknown model family {family!r}: one of {', '.join(FAMILIES)}")
-    # The logistic family takes weights and monotonicity once it supports them (issue 20); until
-    # then only the defaults are passed on, so asking for either fails loudly rather than silently.
-    extra: dict[str, Any] = {}
-    if sample_weight is not None:
-        extra["sample_weight"] = sample_weight
-    if monotone:
-        extra["monotone"] = monotone
     model = fit_lead_model(
-        rows, labels, kinds, version=version, kind=kind, time_ordered=time_ordered, metadata=metadata, **extra
+        rows,
+        labels,
+        kinds,
+        version=version,
+        kind=kind,
+        time_ordered=time_ordered,
+        metadata=metadata,
+        sample_weight=sample_weight,
+        monotone=monotone,
     )
     model.metadata.setdefault("family", LOGISTIC)
     return model

@@ -17,7 +17,9 @@ from importlib import resources
 from typing import Any
 
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
+from scoring import monotone as monotone_option
 from scoring.countries import country_problem
+from scoring.learning import Learning
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
@@ -67,6 +69,9 @@ class Icp:
     min_wins: int
     verdicts: Thresholds = field(default_factory=Thresholds)
     requalify: Requalify = field(default_factory=Requalify)
+    learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
+    # ``[model] monotone``: feature -> +1 (more never lowers the model's score) or -1 (scoring/monotone.py).
+    monotone: Mapping[str, int] = field(default_factory=dict)
     # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
     # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
     monitoring: Mapping[str, object] = field(default_factory=dict)
@@ -98,7 +103,7 @@ def _merge(
     merged = dict(base)
     for key, value in override.items():
         where = f"{path}{key}"
-        if key not in base and path not in ("firmographics.industry_synonyms.",):
+        if key not in base and path not in ("firmographics.industry_synonyms.", "model.monotone."):
             problems.add(where, "unknown key")
             continue
         if isinstance(base.get(key), dict) and not isinstance(value, dict):
@@ -298,6 +303,14 @@ def _requalify(data: dict[str, Any], problems: Problems) -> Requalify:
     )
 
 
+def _learning(data: dict[str, Any], problems: Problems) -> Learning:
+    return Learning(
+        use_overrides=problems.check(lambda: _flag(data, "learning.use_overrides"), False),
+        rejected_weight=problems.check(lambda: _number(data, "learning.rejected_weight", 0, 1), 0.0),
+        upgrade_weight=problems.check(lambda: _number(data, "learning.upgrade_weight", 0, 1), 0.0),
+    )
+
+
 def load_icp(text: str | None = None) -> Icp:
     """Parse and validate an ICP TOML text (None: the shipped default); an invalid file raises one
     IcpError whose ``problems`` lists every problem found."""
@@ -364,6 +377,8 @@ def load_icp(text: str | None = None) -> Icp:
             ),
         ),
         requalify=_requalify(data, problems),
+        learning=_learning(data, problems),
+        monotone=monotone_option.parse(data.get("model", {}).get("monotone", {}), problems),
         monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,

@@ -16,6 +16,7 @@ import numpy as np
 
 from scoring.encoding import CATEGORICAL, FeatureEncoder
 from scoring.model import ConversionModel
+from scoring.monotone import runs_for
 
 ARTIFACT_FORMAT = "leadq.lead-model/1"
 
@@ -176,14 +177,25 @@ def fit_lead_model(
     kind: str,
     time_ordered: bool,
     metadata: dict[str, Any] | None = None,
+    monotone: Mapping[str, int] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> LeadModel:
-    """Learn encoder and model from rows (oldest first when ``time_ordered``)."""
+    """Learn encoder and model from rows (oldest first when ``time_ordered``); ``monotone`` (feature ->
+    +1/-1, the ICP's ``[model] monotone``) keeps a numeric feature's effect one-way; ``sample_weight``:
+    one weight per row (default 1), see ``ConversionModel.fit``."""
     encoder = FeatureEncoder(kinds).fit(rows)
     matrix = encoder.sparse_transform(rows)  # sparse: a 200,000-row table stays small
-    model = ConversionModel(time_ordered=time_ordered).fit(matrix, labels)
+    runs = runs_for(encoder.specs, monotone or {})
+    model = ConversionModel(time_ordered=time_ordered, monotone=runs).fit(
+        matrix, labels, sample_weight=sample_weight
+    )
     lead_model = LeadModel(encoder, model, version, kind, dict(metadata or {}))
     probabilities = lead_model.probabilities(rows)
     lead_model.priority_edges = [float(q) for q in np.quantile(probabilities, np.linspace(0.01, 0.99, 99))]
     lead_model.metadata.setdefault("features", dict(kinds))
     lead_model.metadata.setdefault("n_categorical", sum(1 for k in kinds.values() if k == CATEGORICAL))
+    if runs:
+        lead_model.metadata.setdefault(
+            "monotone", {f: s for f, s in (monotone or {}).items() if f in {sp.name for sp in encoder.specs}}
+        )
     return lead_model

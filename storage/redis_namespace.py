@@ -98,6 +98,23 @@ def clear_namespace(url: str, prefix: str) -> int:
         client.close()
 
 
+def expire_namespace(url: str, prefix: str, seconds: int) -> int:
+    """Give every key under ``prefix`` that would otherwise live forever ``seconds`` to live (a key with
+    its own expiry keeps it); how many were given one. What a run leaves for reading afterwards goes
+    away by itself, whatever removes the run's other traces."""
+    if not prefix:
+        raise ValueError("refusing to expire Redis keys without a prefix")
+    client = redis.Redis.from_url(url)
+    try:
+        given = 0
+        for key in _namespace_keys(client, prefix):
+            if client.ttl(key) == -1:  # -1: no expiry; -2: gone meanwhile
+                given += bool(client.expire(key, seconds))
+        return given
+    finally:
+        client.close()
+
+
 def reachable(url: str) -> str | None:
     """None when the Redis at ``url`` answers; else why not."""
     client = redis.Redis.from_url(url)

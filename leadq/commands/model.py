@@ -214,6 +214,12 @@ def train_cmd(
         f"model {model.version} trained on {model.metadata['n_train']:,} rows "
         f"({len(model.features)} features) written to {out}"
     )
+    from scoring.calibration import calibration_lines, calibration_warnings
+
+    fitted = model.metadata.get("calibration") or {}
+    where = "on the rows it was trained on (optimistic: 'leadq evaluate' checks held-out rows)"
+    for line in calibration_lines(fitted, where) + [f"WARNING: {w}" for w in calibration_warnings(fitted)]:
+        click.echo(line)
 
 
 def _score(data: str, model_path: str, out: str, icp_path: str | None) -> int:

@@ -269,12 +269,15 @@ def _retrain_line(outcome: dict[str, Any]) -> str:
 def retrain_cmd(installation: int) -> None:
     """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
     from leadq.commands.progress import progress
+    from leadq.web.reps_words import reps_lines
     from workers.services.retrain import retrain
 
     ctx = working_context(installation)
     with progress("reading the CRM's outcomes and training a challenger"):
         outcome = retrain(ctx)
     click.echo(_retrain_line(outcome))
+    for line in reps_lines(outcome.get("reps")):  # what the reps' feedback taught it, and how they disagreed
+        click.echo(f"  {line}")
 
 
 def _outbound_secret(installation: int, replace: bool) -> str:

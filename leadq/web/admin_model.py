@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import render_template
 
-from leadq.web import model_words
+from leadq.web import calibration_words, model_words, reps_words
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
@@ -30,17 +30,25 @@ def _said(version: Any, number: int, margin: float) -> dict[str, Any]:
         "tiers": model_words.tier_lines(m.get("tiers") or {}),
         "weak": model_words.weak_tiers(m.get("tiers") or {}),
         "calibration": model_words.calibration_words(m.get("calibration") or []),
+        "ece": calibration_words.ece_words(m.get("ece")),
+        "reliability": calibration_words.reliability_rows(m.get("calibration") or []),
+        "tier_calibration": calibration_words.group_rows(m.get("calibration_by_tier") or []),
+        "segment_calibration": calibration_words.group_rows(m.get("calibration_by_segment") or []),
+        "segments_by": m.get("segments_by") or "",
+        "calibration_off": calibration_words.off_warnings(m),
         "lift": model_words.lift_words(m.get("lift") or [], m.get("base_rate")),
         "factors": model_words.factor_lines(m.get("top_factors") or []),
         "promotion": model_words.promotion_words(m, margin),
+        "reps": reps_words.reps_lines(m.get("reps")),
     }
 
 
 @bp.get("/installations/<int:installation_id>/model")
 @login_required
 def model(installation_id: int):
-    """Champion and challengers with held-out AUC against the rules, calibration, lift and
-    conversion by tier, the strongest factors and the training window."""
+    """Champion and challengers with held-out AUC against the rules, calibration (the reliability
+    table, ECE, per tier and per segment), lift and conversion by tier, the strongest factors and
+    the training window."""
     from markupsafe import Markup
 
     from scoring.charts import calibration_chart, lift_chart

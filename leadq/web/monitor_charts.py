@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from leadq.web.monitor_words import rep_text, week_start, weeks_text
+from leadq.web.monitor_words import NO_CAP, month_text, rep_text, week_start, weeks_text
 from monitoring.report import CalibrationBin, CohortRow, RepLoadRow, RoutingHealth
 from scoring.charts import BAR, GRID, INK, MODEL, MUTED, _frame, _text
 
@@ -75,9 +75,12 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
         return bottom - plot_h * min(value, top) / top
 
     drawn = 0
+    every = max(1, math.ceil(60 / band))  # "Dec 2026" needs about 60 px: fewer labels, never overlapping
     for i, row in enumerate(cohorts):
         centre = left + band * (i + 0.5)
-        parts.append(_text(centre, bottom + 15, row.month, anchor="middle", fill=MUTED))
+        if (len(cohorts) - 1 - i) % every == 0:  # counted back from the newest, which is always named
+            shown = month_text(row.month, short=True)
+            parts.append(_text(centre, bottom + 15, shown, anchor="middle", fill=MUTED))
         step = min(18.0, band / (len(tiers) + 1))
         for j, tier in enumerate(tiers):
             r = row.conversion.get(tier)
@@ -98,7 +101,8 @@ def cohort_conversion_chart(cohorts: Sequence[CohortRow], width: int = 640, heig
                     )
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y_of(r.rate):.1f}" r="3.5" fill="{colour}"><title>'
-                f"{escape(row.month)} {tier}: {100 * r.rate:.1f}% of {r.n:,} leads won</title></circle>"
+                f"{escape(month_text(row.month))} {tier}: {100 * r.rate:.1f}% of {r.n:,} leads won"
+                "</title></circle>"
             )
     if not drawn:
         parts.append(
@@ -290,8 +294,11 @@ def routing_times_chart(r: RoutingHealth, width: int = 470, height: int = 210) -
 
 
 def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
-    """Each rep's open leads as a bar, their open-lead cap as a mark; over the cap in red."""
+    """Each rep's open leads as a bar, their open-lead cap as a mark; over the cap in red. The legend
+    names the mark only when one is drawn (a rep has a cap); a rep without one among reps with one
+    says "no cap" beside their bar."""
     rows = list(load)
+    capped = any(row.open_capacity is not None for row in rows)
     height = 80 + 26 * max(len(rows), 1)
     left, right = 165, width - 70
     most = max([row.open_leads for row in rows] + [row.open_capacity or 0 for row in rows] + [1])
@@ -308,7 +315,10 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
         parts.append(
             f'<rect x="{left}" y="{y:.1f}" width="{max(end - left, 1):.1f}" height="16" fill="{colour}"/>'
         )
-        said = f"{row.open_leads:,}" + ("" if row.open_capacity is None else f" of {row.open_capacity:,}")
+        if row.open_capacity is not None:
+            said = f"{row.open_leads:,} of {row.open_capacity:,}"
+        else:
+            said = f"{row.open_leads:,} ({NO_CAP})" if capped else f"{row.open_leads:,}"
         cap = None if row.open_capacity is None else left + (right - left) * row.open_capacity / most
         if cap is not None:
             parts.append(
@@ -317,5 +327,6 @@ def load_chart(load: Sequence[RepLoadRow], width: int = 470) -> str:
             )
         parts.append(_text(max(end, cap or end) + 5, y + 12, said))
     parts.append(f'<line x1="{left}" x2="{left}" y1="52" y2="{height - 20}" stroke="{MUTED}"/>')
-    parts.append(_text(14, 42, "bar: open leads; black mark: the open-lead cap", fill=MUTED))
+    key = "black mark: the open-lead cap" if capped else "no rep has an open-lead cap"
+    parts.append(_text(14, 42, f"bar: open leads; {key}", fill=MUTED))
     return _frame(width, height, "Open leads per rep against capacity", "".join(parts))

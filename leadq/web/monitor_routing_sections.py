@@ -8,6 +8,7 @@ from leadq.web.monitor_words import (
     Fact,
     Section,
     Table,
+    cap_text,
     count,
     minutes_text,
     missing,
@@ -115,9 +116,9 @@ def routing(r: RoutingHealth) -> Section:
                 rep_text(row.name, row.owner_id),
                 "yes" if row.active else "no",
                 count(row.open_leads),
-                "none" if row.open_capacity is None else count(row.open_capacity),
+                cap_text(row.open_capacity),
                 count(row.assigned_this_week),
-                "none" if row.weekly_capacity is None else count(row.weekly_capacity),
+                cap_text(row.weekly_capacity),
             )
             for row in r.load
         ],

@@ -19,6 +19,7 @@ from leadq.web.monitor_words import (
     Table,
     count,
     missing,
+    month_text,
     pct,
     points,
     psi_text,
@@ -37,11 +38,65 @@ from monitoring.report import (
 from monitoring.thresholds import DEFAULTS
 
 
-def ece_meaning() -> str:
-    """The calibration advice, with the alarm's default threshold."""
+def ece_meaning(c: Calibration | None = None) -> str:
+    """The calibration advice; with ``c``, how much of its error chance alone gives."""
+    chance = ""
+    if c is not None and c.chance is not None and c.n:
+        chance = (
+            f" On {count(c.n)} deals a perfectly calibrated model would still show about "
+            f"{100 * c.chance:.1f} pts by chance."
+        )
     return (
         "Average gap between the predicted chance and the observed win rate; under 5 points is good; "
-        f"an alarm is raised over {100 * DEFAULTS.ece:g}."
+        f"flagged over {100 * DEFAULTS.ece:g}.{chance}"
+    )
+
+
+def _top30_meaning(p: Performance) -> str:
+    base = p.baseline
+    then = ""
+    if base is not None and base.top30_capture is not None:
+        then = (
+            f" When {base.version} was trained, its top 30% held {pct(base.top30_capture)} of the won "
+            "deals it was tested on: an alarm is raised when the newest months fall well below that."
+        )
+    bar = pct(p.top30_bar)
+    return f"Share of all won deals that came from the 30% best-scored leads; the bar is {bar}.{then}"
+
+
+def _recent_fact(p: Performance) -> Fact:
+    """The champion's leads of the last weeks: won against predicted, beside its earlier leads."""
+    trend = p.recent
+    label = "Recent leads: won against predicted"
+    if trend is None:
+        return Fact("recent", label, "not computed", "This report has no recent leads' figures.")
+    if trend.model is None:
+        return Fact("recent", label, "no model yet", "The ICP rules score: they give no predicted chance.")
+    now, before = trend.recent, trend.before
+    value = (
+        NO_OUTCOMES
+        if now.n == 0
+        else f"{pct(now.observed)} won, {pct(now.predicted)} predicted ({count(now.n)} deals)"
+    )
+    earlier = (
+        f"Its earlier leads: {pct(before.observed)} won, {pct(before.predicted)} predicted "
+        f"({count(before.n)} deals)."
+        if before.n
+        else "It has no earlier leads with a decided deal yet."
+    )
+    moved = (
+        now.gap is not None
+        and before.gap is not None
+        and abs(now.gap - before.gap) > DEFAULTS.calibration_shift
+    )
+    return Fact(
+        "recent",
+        label,
+        value,
+        f"Leads {trend.model} scored in the last {trend.weeks} weeks whose deal is decided. {earlier} "
+        f"An alarm is raised when the recent leads part from the prediction by more than "
+        f"{100 * DEFAULTS.calibration_shift:g} points beyond the earlier ones (and beyond chance).",
+        warn=moved,
     )
 
 
@@ -53,17 +108,17 @@ def _performance_facts(p: Performance) -> list[Fact]:
             "top30",
             "Won deals from the top 30% of scores",
             pct(p.top30_capture),
-            "Share of all won deals that came from the 30% best-scored leads; "
-            f"the bar is {pct(p.top30_bar)}.",
+            _top30_meaning(p),
             warn=below,
         ),
         Fact(
             "ece",
             "Calibration error (ECE)",
             NO_OUTCOMES if missing(c.ece) else f"{100 * c.ece:.1f} pts",  # type: ignore[operator]
-            ece_meaning(),
-            warn=not missing(c.ece) and c.ece > 0.05,  # type: ignore[operator]
+            ece_meaning(c),
+            warn=not missing(c.ece) and c.ece > DEFAULTS.ece,  # type: ignore[operator]
         ),
+        _recent_fact(p),
         Fact(
             "brier",
             "Brier score",
@@ -121,7 +176,7 @@ def performance(p: Performance) -> Section:
         ("Month", *tiers, "All", "L1/L4 lift", "Top 30%"),
         [
             (
-                row.month,
+                month_text(row.month),
                 *(count(row.leads.get(t, 0)) for t in tiers),
                 count(sum(row.leads.values())),
                 NO_OUTCOMES if missing(row.lift_l1_over_l4) else f"{row.lift_l1_over_l4:.1f}x",
@@ -138,7 +193,7 @@ def performance(p: Performance) -> Section:
         "newest months rise as deals close. Leads whose outcome the model had seen when it scored them "
         "are left out, so a month counts fewer leads here than above.",
         ("Month", *tiers),
-        [(row.month, *(conversion_text(row, t) for t in tiers)) for row in p.cohorts],
+        [(month_text(row.month), *(conversion_text(row, t) for t in tiers)) for row in p.cohorts],
         empty="Nothing scored yet.",
     )
     return Section(

@@ -1,8 +1,9 @@
 """A ``MonitorReport``'s numbers said for people, and the shapes its sections are said in (``Fact``,
 ``Table``, ``Section``; ``monitor_sections`` fills them). The admin page (``admin_monitor``) and
 ``leadq monitor`` both print these, so the page and the terminal say the same numbers in the same
-words: percentages with one decimal, times in minutes, hours or days, and words ("no outcomes yet")
-where a number is missing, never None or nan."""
+words: percentages with one decimal, times in minutes, hours or days, months as "December 2026", and
+words ("no outcomes yet", "no cap") where a number is missing, never None or nan. (``--json`` keeps
+the report's machine forms: "2026-12", null.)"""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from monitoring.report import Rate
 TIERS = ("L1", "L2", "L3", "L4")
 NO_OUTCOMES = "no outcomes yet"
 NO_DATA = "no data yet"
+NO_CAP = "no cap"  # a rep without a cap: "none" read as a cap of zero
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,23 @@ def rate_text(r: Rate | None, empty: str = "no leads", decided: int | None = Non
 def rep_text(name: str | None, owner_id: str) -> str:
     """A rep said by their name; their owner id only when the name is missing."""
     return name.strip() if name and name.strip() else owner_id
+
+
+def cap_text(cap: int | None) -> str:
+    """A rep's cap on open leads or weekly assignments: "40", or "no cap" when none is set."""
+    return NO_CAP if cap is None else count(cap)
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def month_text(label: str, short: bool = False) -> str:
+    """A cohort month for people: "2026-12" -> "December 2026" ("Dec 2026" when ``short``); anything
+    that is not such a month as it is."""
+    m = MONTH.fullmatch(label.strip())
+    if m is None or not 1 <= int(m[2]) <= 12:
+        return label
+    return f"{date(int(m[1]), int(m[2]), 1):{'%b' if short else '%B'} %Y}"
 
 
 ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")

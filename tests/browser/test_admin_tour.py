@@ -280,6 +280,14 @@ def test_model_shows_the_champion_the_demo_trained(tour) -> None:
     assert champion is not None and champion.version in text, text
     assert f"{champion.metrics['auc']:.3f}" in text, "the champion's held-out AUC"
     assert page.locator("main .charts svg").count() >= 2, "the calibration and lift charts"
+    assert f"Expected calibration error (ECE): {champion.metrics['ece'] * 100:.1f} percentage points" in text
+    reliability = page.locator("#champion-reliability tbody tr")
+    assert reliability.count() == len(champion.metrics["calibration"]) == 10
+    assert reliability.first.is_visible(), "the reliability table is on the page, not folded away"
+    tiers = page.locator("#champion-calibration-tiers tbody tr td:first-child").all_inner_texts()
+    assert tiers == [row["group"] for row in champion.metrics["calibration_by_tier"]]
+    sizes = page.locator("#champion-calibration-segments tbody tr td:first-child").all_inner_texts()
+    assert sizes == [row["group"] for row in champion.metrics["calibration_by_segment"]]
 
 
 def test_config_shows_the_live_icp_and_routing(tour) -> None:

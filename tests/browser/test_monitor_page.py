@@ -110,6 +110,36 @@ def test_the_monitoring_tab_reads_like_the_report(tour_stack, report, signed_in)
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 760, f"nothing runs off a narrow screen ({wide}px wide)"
 
+    page.set_viewport_size({"width": 390, "height": 900})  # a phone: each chart keeps its drawn size
+    page.screenshot(path=str(SHOTS / "monitor-phone.png"), full_page=True)
+    for key in drawn:
+        svg = page.locator(f"#chart-{key} svg")
+        box, drawn_width = svg.bounding_box(), float(svg.get_attribute("width") or 0)
+        assert box is not None and box["width"] >= drawn_width - 1, f"{key}: its words shrunk ({box})"
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, f"a chart scrolls in its card, not the page ({wide}px wide)"
+
+
+def test_months_and_caps_are_said_in_words(tour_stack, report, signed_in) -> None:
+    """Cohort months as "December 2026", a rep without a cap as "no cap", and the load chart's
+    legend naming a cap mark only when one is drawn (the demo's reps have no cap)."""
+    run, _summary = tour_stack
+    page = signed_in
+    page.goto(f"{run.url}/installations/{run.installation_id}/monitor")
+    for row, cohort in zip(
+        page.locator("#cohort-leads tbody tr").all(), report.performance.cohorts, strict=True
+    ):
+        year, month = cohort.month.split("-")
+        said = datetime(int(year), int(month), 1, tzinfo=UTC).strftime("%B %Y")
+        assert " ".join(row.inner_text().split()).startswith(said), (cohort.month, row.inner_text())
+    assert not re.search(r"\b\d{4}-\d{2}\b(?!-)", _text(page, "section#performance")), "no machine month"
+    load = _text(page, "#load")
+    uncapped = [row for row in report.routing.load if row.open_capacity is None]
+    assert ("no cap" in load) == bool(uncapped) and not re.search(r"\bnone\b", load), load
+    legend = " ".join((page.locator("#chart-load svg").text_content() or "").split())
+    capped = any(row.open_capacity is not None for row in report.routing.load)
+    assert ("black mark: the open-lead cap" in legend) == capped, legend
+
 
 def test_many_alarms_make_a_short_banner_and_a_full_list(tour_stack, report, signed_in) -> None:
     """Sixteen open alarms: the banner on every page names three, one line each, and links to the

@@ -4,6 +4,7 @@ admin app showing a serving run's own numbers is checked on the 600-contact demo
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -62,6 +63,17 @@ def test_demo_no_serve_runs_the_whole_flow_and_is_never_silent_for_long(demo_env
     assert re.search(r"admin app:\s+stopped with the demo", out), out
     env_file = re.search(r"export LEADQ_ENV_FILE=(\S+)", out).group(1)
     assert env_file == str(demo_env.resolve() / "demo" / "leadq.env")
+    # What the summary says to run next reads what the run left, its one alarm check included.
+    status = subprocess.run(  # leadq's own command line, as the summary says
+        [sys.executable, "-m", "leadq.cli", "status"],
+        env={**os.environ, "LEADQ_ENV_FILE": env_file},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert re.search(r"alarms checked (just now|\d+ min ago)", status.stdout), status.stdout
+    assert "never checked" not in status.stdout, status.stdout
 
 
 @pytest.mark.redis

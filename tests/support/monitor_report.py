@@ -2,6 +2,8 @@
 ``/metrics``, the alarms): ``monitor_report()`` gives a plausible Monday's report of an installation
 with three cohort months, a calibrated model, a drifting form field, a fallback queue catching leads
 and a two-pool fairness ledger; ``replace`` any section, or build one with the helpers below.
+``healthy()`` is the report no alarm fires on, and ``with_drift``, ``with_routing`` and
+``emptied_field`` plant the changes each alarm watches (the alarms' tests).
 
 Rates carry a real 95% Wilson interval (``rate``), so a test can compare what a reader shows with
 what the numbers say."""
@@ -13,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from monitoring.frames import ModelBaseline
 from monitoring.report import (
     Calibration,
     CalibrationBin,
@@ -25,6 +28,7 @@ from monitoring.report import (
     Note,
     Performance,
     Rate,
+    RecentCalibration,
     RepLoadRow,
     RoutingHealth,
     Times,
@@ -72,8 +76,15 @@ def performance() -> Performance:
         ece=0.021,
         brier=0.087,
         by_tier={"L1": rate(113, 468), "L2": rate(89, 843), "L3": rate(47, 1391), "L4": rate(17, 2018)},
+        chance=0.018,
     )
-    return Performance(cohorts=cohorts, calibration=calibration, top30_capture=0.685)
+    recent = replace(calibration, n=312, predicted=0.112, observed=0.094, variance=0.112 * 0.888 / 312)
+    before = replace(calibration, n=933, predicted=0.108, observed=0.101, variance=0.108 * 0.892 / 933)
+    trend = RecentCalibration(6, "m-2026-10-05", datetime(2026, 10, 19, tzinfo=UTC), recent, before)
+    baseline = ModelBaseline("m-2026-10-05", 410, 47, 0.72, 0.031)
+    return Performance(
+        cohorts=cohorts, calibration=calibration, top30_capture=0.685, recent=trend, baseline=baseline
+    )
 
 
 def drift() -> Drift:
@@ -271,3 +282,107 @@ def computed_report(installation_id: int = 1, seed: int = 7) -> MonitorReport:
     from monitoring.compute import monitor
 
     return monitor(computed_input(seed), installation_id)
+
+
+# The planted changes each alarm watches (``monitoring.alarms``, ``leadq alarms``): ``healthy()`` raises
+# nothing; ``with_drift``, ``with_routing`` and ``emptied_field`` plant one cause at a time.
+
+HEALTHY_AT = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+WEEKS = ("2026-W45", "2026-W46", "2026-W47", "2026-W48")
+
+
+def _point_rate(hits: int, n: int) -> Rate:
+    """``hits`` of ``n`` without an interval (the alarms read the rate alone)."""
+    return Rate(hits, n, hits / n if n else None, None, None)
+
+
+def alarm_cohort(
+    month: str, l1: tuple[int, int] = (40, 100), l4: tuple[int, int] = (5, 100), capture: float = 0.7
+) -> CohortRow:
+    conversion = {
+        "L1": _point_rate(*l1),
+        "L2": _point_rate(20, 100),
+        "L3": _point_rate(10, 100),
+        "L4": _point_rate(*l4),
+    }
+    lift = (l1[0] / l1[1]) / (l4[0] / l4[1]) if l4[0] else None
+    return CohortRow(month, {t: r.n for t, r in conversion.items()}, conversion, lift, capture)
+
+
+def feature(
+    name: str, psi: float = 0.02, before: float = 0.03, now: float = 0.03, moved: str = "steady"
+) -> FeatureShift:
+    return FeatureShift(name, psi, before, now, moved)
+
+
+def healthy() -> MonitorReport:
+    features = [feature("jobtitle"), feature("industry"), feature("employees")]
+    bins = [CalibrationBin(d, d / 20, d / 20 + 0.01, 40) for d in range(1, 11)]
+    by_tier = {
+        "L1": _point_rate(60, 100),
+        "L2": _point_rate(30, 100),
+        "L3": _point_rate(10, 100),
+        "L4": _point_rate(5, 100),
+    }
+    return MonitorReport(
+        installation_id=1,
+        computed_at=HEALTHY_AT,
+        records=5000,
+        performance=Performance(
+            cohorts=[alarm_cohort("2026-09"), alarm_cohort("2026-10"), alarm_cohort("2026-11")],
+            calibration=Calibration(400, bins, 0.03, 0.15, by_tier),
+            top30_capture=0.72,
+        ),
+        drift=Drift(
+            reference="training window",
+            current="2026-W48",
+            score_psi_week=0.04,
+            score_psi_training=0.08,
+            features=features,
+            top_moved=features[:3],
+            missing_rates={f.feature: f.missing_now for f in features},
+            weekly_share_l1l2=[(w, 0.30, 0.12) for w in WEEKS],
+            tier_inflation=False,
+        ),
+        routing=RoutingHealth(
+            created_to_assigned=Times(1.0, 5.0, 300),
+            assigned_to_first_touch=Times(60.0, 300.0, 250),
+            decisions=300,
+            parked_share=0.03,
+            parked_by_queue={"unmatched": 9},
+            sla_breaches=2,
+            reassignments=4,
+            inactive_owner_leads={},
+            load=[
+                RepLoadRow("101", "Ada", True, 20, 50, 12, 40),
+                RepLoadRow("102", "Bo", True, 18, 50, 11, 40),
+            ],
+        ),
+        fairness=FairnessLedger(
+            rows=[
+                LedgerRow("emea", "101", "Ada", 0.5, 0.5, 0.51, 0.01, True, 0.9, 1.1, 150, 30.0),
+                LedgerRow("emea", "102", "Bo", 0.5, 0.5, 0.49, -0.01, True, 0.9, 1.1, 150, 29.0),
+            ],
+            tolerance=0.05,
+            floor=0.8,
+            cap=1.25,
+            within_floor_and_cap=True,
+        ),
+    )
+
+
+def with_drift(report: MonitorReport, **changes: object) -> MonitorReport:
+    return replace(report, drift=replace(report.drift, **changes))
+
+
+def with_routing(report: MonitorReport, **changes: object) -> MonitorReport:
+    return replace(report, routing=replace(report.routing, **changes))
+
+
+def emptied_field(report: MonitorReport, name: str = "jobtitle") -> MonitorReport:
+    """A field mapping that starts arriving empty: 3% -> 64% empty this week."""
+    features = [
+        feature(f.feature, 1.4, 0.03, 0.64, "empty 3% -> 64%") if f.feature == name else f
+        for f in report.drift.features
+    ]
+    return with_drift(report, features=features, top_moved=features[:3])

@@ -64,15 +64,23 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "Parked in fallback queues 13.4% worth a look" in text
     assert "routing decisions meant for a rep that matched none (leads sent to a nurture" in text
     # score performance: leads and conversion per tier per cohort month, with the interval
-    assert "2026-09 240 410 690 1,020 2,360 28.8x 71.0%" in text
+    assert "September 2026 240 410 690 1,020 2,360 28.8x 71.0%" in text
     assert (
-        "2026-09 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) 3.6% (25 of 690; 2.5-5.3%) "
-        "0.9% (9 of 1,020; 0.5-1.7%)"
+        "September 2026 25.4% (61 of 240; 20.3-31.3%) 11.7% (48 of 410; 8.9-15.2%) "
+        "3.6% (25 of 690; 2.5-5.3%) 0.9% (9 of 1,020; 0.5-1.7%)"
     ) in text, "each conversion with what it counts, so it reconciles with the leads table"
-    assert "2026-11 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
-    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
+    assert "November 2026 251 402 688 1,011 2,352 no outcomes yet no outcomes yet" in text
+    assert "November 2026 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text, "not 0.0%"
     assert "Leads whose outcome the model had seen when it scored them are left out" in text
-    assert "under 5 points is good; an alarm is raised over 10." in text
+    assert (
+        "under 5 points is good; flagged over 10. On 1,245 deals a perfectly calibrated model would "
+        "still show about 1.8 pts by chance."
+    ) in text
+    # the champion's recent leads beside its earlier ones, and the top 30% against its training figure
+    assert "Recent leads: won against predicted 9.4% won, 11.2% predicted (312 deals)" in text
+    assert "Leads m-2026-10-05 scored in the last 6 weeks whose deal is decided." in text
+    assert "Its earlier leads: 10.1% won, 10.8% predicted (933 deals)." in text
+    assert "When m-2026-10-05 was trained, its top 30% held 72.0% of the won deals it was tested on" in text
     assert "Brier score 0.087" in text and "10 130 27.2% 28.8% +1.6 pts" in text
     # drift
     assert "job_title_level: empty 2.0% -> 61.0% (PSI 0.42, a major shift)" in text
@@ -223,7 +231,7 @@ def test_right_after_a_backfill_it_says_no_outcomes_yet_not_zero(app, people) ->
     sign_in(client, "alice")
     page = client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True)
     text = visible(page)
-    assert "2026-11 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
+    assert "November 2026 no outcomes yet no outcomes yet no outcomes yet no outcomes yet" in text
     assert "0.0%" not in text.split("Conversion per tier")[1].split("Drift")[0], "never 0% for no outcome"
     for tier in ("L1", "L2", "L3", "L4"):
         assert f"{tier} 0 0 no outcomes yet" in text, "win rate per tier: no outcomes, not no leads"

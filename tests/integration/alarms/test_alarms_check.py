@@ -21,7 +21,7 @@ from storage import installations, monitor_snapshot
 from storage.vault import Vault
 from tests.support import admin_web as admin_web_support
 from tests.support.admin_web import cli, make_app, sign_in
-from tests.support.monitor_reports import emptied_field, healthy, with_routing
+from tests.support.monitor_report import emptied_field, healthy, with_routing
 from workers import dispatch, tasks
 from workers.services import alarms as service
 from workers.services.context import Runtime

@@ -14,7 +14,7 @@ from storage.tables import Installation
 from tests.support import admin_web as admin_web_support
 from tests.support.admin import FakeCelery
 from tests.support.admin_web import cli, csrf_of, make_app, sign_in
-from tests.support.monitor_reports import emptied_field, healthy
+from tests.support.monitor_report import emptied_field, healthy
 from workers.services import alarms as service
 
 people = admin_web_support.people

@@ -54,12 +54,16 @@ def test_the_sections_as_aligned_tables(web_settings, people, calls, monkeypatch
     header = next(i for i, line in enumerate(lines) if line.split()[:5] == ["Month", "L1", "L2", "L3", "L4"])
     assert set(lines[header + 1].replace(" ", "")) == {"-"}
     row = lines[header + 2]
-    assert row.split() == ["2026-09", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
+    assert row.split() == ["September", "2026", "240", "410", "690", "1,020", "2,360", "28.8x", "71.0%"]
     assert row.index("1,020") + len("1,020") == lines[header].index("L4") + len("L4"), "numbers right-aligned"
-    assert "2026-09  25.4% (61 of 240; 20.3-31.3%)  11.7% (48 of 410; 8.9-15.2%)" in out
-    assert re.search(r"2026-11(  +no outcomes yet){4}\n", out), "no decided outcome is not 0.0%"
-    assert "under 5 points is good; an alarm is raised over 10." in out
+    assert "September 2026  25.4% (61 of 240; 20.3-31.3%)  11.7% (48 of 410; 8.9-15.2%)" in out
+    assert re.search(r"November 2026(  +no outcomes yet){4}\n", out), "no decided outcome is not 0.0%"
+    assert (
+        "under 5 points is good; flagged over 10. On 1,245 deals a perfectly calibrated model would "
+        "still show about 1.8 pts by chance."
+    ) in out
     assert re.search(r"Won deals from the top 30% of scores +no outcomes yet", out), "nan said in words"
+    assert re.search(r"Recent leads: won against predicted +9\.4% won, 11\.2% predicted \(312 deals\)", out)
     assert re.search(
         r"emea +Chloé Martin +no +off +25\.0% +31\.0% +33\.0% +\+8\.0 pts +120 +14\.0 +<- worth a look", out
     )

@@ -12,8 +12,8 @@ from monitoring.alarms import evaluate
 from monitoring.frames import ModelBaseline
 from monitoring.report import Calibration, CalibrationBin, Inflation, RecentCalibration
 from monitoring.thresholds import DEFAULTS, Thresholds
-from tests.support.monitor_reports import (
-    cohort,
+from tests.support.monitor_report import (
+    alarm_cohort,
     emptied_field,
     feature,
     healthy,
@@ -120,10 +120,10 @@ def test_calibration_stays_quiet_on_a_model_always_off_the_same_way_on_few_outco
 
 def test_lift_below_two_fires_with_the_month_it_began():
     flat = [
-        cohort("2026-08"),
-        cohort("2026-09", l1=(12, 100), l4=(8, 100)),
-        cohort("2026-10", l1=(12, 100), l4=(8, 100)),
-        cohort("2026-11", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-08"),
+        alarm_cohort("2026-09", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-10", l1=(12, 100), l4=(8, 100)),
+        alarm_cohort("2026-11", l1=(12, 100), l4=(8, 100)),
     ]
     report = replace(healthy(), performance=replace(healthy().performance, cohorts=flat))
     alarm = kinds(report)[("lift", "")]
@@ -132,7 +132,7 @@ def test_lift_below_two_fires_with_the_month_it_began():
 
 
 def _captures(*captures: float) -> list:
-    return [cohort(f"2026-{m:02d}", capture=c) for m, c in zip(range(6, 13), captures, strict=False)]
+    return [alarm_cohort(f"2026-{m:02d}", capture=c) for m, c in zip(range(6, 13), captures, strict=False)]
 
 
 def test_top30_capture_fires_when_it_fell_from_the_models_held_out_figure():
@@ -203,7 +203,7 @@ def test_a_kind_switched_off_stays_quiet(kind):
 
 
 def test_a_crm_field_arriving_empty_is_named_as_a_field() -> None:
-    from tests.support.monitor_reports import emptied_field, healthy
+    from tests.support.monitor_report import emptied_field, healthy
 
     report = healthy()
     named = [
