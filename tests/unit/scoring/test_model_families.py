@@ -246,3 +246,20 @@ def test_leadq_score_says_a_crm_boosted_model_cannot_score_a_csv(tmp_path, model
     assert "is a boosted model of leadq's CRM features" in result.output
     assert "'leadq score' scores a CSV with a model written by 'leadq train'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_loading_and_scoring_a_boosted_model_never_imports_interpret(tmp_path, models):
+    import subprocess
+    import sys
+
+    artifact = tmp_path / "boosted.json"
+    artifact.write_bytes(models["boosted"].to_bytes())
+    code = (
+        "import sys; from pathlib import Path; from scoring.families import load_model; "
+        f"m = load_model(Path({str(artifact)!r}).read_bytes()); "
+        "print(m.explain([{'seniority': 'vp', 'employees': 300}]).probabilities[0]); "
+        "print('interpret' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    probability, imported = done.stdout.split()
+    assert 0 < float(probability) < 1 and imported == "False"
