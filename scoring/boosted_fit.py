@@ -14,7 +14,8 @@ random 20%), fitted on the raw scores of a model trained on the rest; the model 
 every row and keeps that calibration (as the logistic family does). Affine in the logit, so the
 contributions stay exactly additive.
 
-Monotonicity (``monotone``: feature -> +1 | -1, numeric features only): interpret's own monotone
+Monotonicity (``monotone``: feature -> +1 | -1; entries for features the model lacks or that are
+not numeric are left alone, as in the logistic family): interpret's own monotone
 constraints while boosting, no pair term containing the feature (a pair could bend the feature's
 effect), and an isotonic projection of the fitted shape (interpret's ``monotonize``) where bagging
 or purification left a step the wrong way. The "missing" bin is not part of the order.
@@ -63,14 +64,13 @@ def _matrix(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> np.n
     return out
 
 
-def _check_monotone(kinds: Mapping[str, str], monotone: Mapping[str, int]) -> None:
+def _usable_monotone(kinds: Mapping[str, str], monotone: Mapping[str, int]) -> dict[str, int]:
+    """The entries of ``monotone`` for numeric features the model has (others are left alone, as the
+    logistic family does: the ICP's one mapping serves CRM and CSV models alike)."""
     for name, direction in monotone.items():
-        if name not in kinds:
-            raise ValueError(f"monotone names {name!r}, which is not a feature of the model")
-        if kinds[name] != NUMERIC:
-            raise ValueError(f"monotone applies to numeric features; {name!r} is {kinds[name]}")
         if direction not in (1, -1):
             raise ValueError(f"monotone direction of {name!r} must be +1 or -1, not {direction!r}")
+    return {name: d for name, d in monotone.items() if kinds.get(name) == NUMERIC}
 
 
 def _ebm(kinds: Mapping[str, str], monotone: Mapping[str, int], settings: BoostedSettings) -> Any:
@@ -183,8 +183,7 @@ def fit_boosted(
 ) -> BoostedModel:
     """Learn a boosted model from rows (oldest first when ``time_ordered``); see the module docstring."""
     settings = settings or BoostedSettings()
-    monotone = dict(monotone or {})
-    _check_monotone(kinds, monotone)
+    monotone = _usable_monotone(kinds, monotone or {})
     y = np.asarray(labels, dtype=int)
     if len(np.unique(y)) != 2:
         raise ValueError("the boosted model needs two classes to learn from; the labels have only one")

@@ -198,10 +198,24 @@ def test_every_family_honours_a_monotone_feature(family, direction):
     assert not any(" & " in name and "employees" in name for name in bound.features)
 
 
-def test_the_boosted_family_refuses_a_monotone_category():
-    rows, labels = bumpy(300, seed=4)
+def test_a_monotone_entry_for_a_category_or_a_missing_feature_is_left_alone_by_every_family():
+    rows, labels = bumpy(600, seed=4)
     kinds = {"employees": NUMERIC, "country": CATEGORICAL}
-    with pytest.raises(ValueError, match="numeric features"):
+    probe = [{"employees": float(s), "country": c} for s in (10, 900, 1900) for c in COUNTRY]
+    for family in FAMILIES:
+        plain = fit_model(family, rows, labels, kinds, version="v", kind="crm", time_ordered=False)
+        asked = fit_model(
+            family,
+            rows,
+            labels,
+            kinds,
+            version="v",
+            kind="crm",
+            time_ordered=False,
+            monotone={"country": 1, "revenue": -1},
+        )
+        assert np.array_equal(plain.probabilities(probe), asked.probabilities(probe))
+    with pytest.raises(ValueError, match="must be \\+1 or -1"):
         fit_model(
             "boosted",
             rows,
@@ -210,7 +224,7 @@ def test_the_boosted_family_refuses_a_monotone_category():
             version="v",
             kind="crm",
             time_ordered=False,
-            monotone={"country": 1},
+            monotone={"employees": 2},
         )
 
 
