@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 FULL = [
     ("score_bench.py", ["--leads", "100000"]),
     ("model_bench.py", ["--rows", "50000", "--columns", "40", "--leads", "100000"]),
+    ("family_auc_bench.py", []),
     ("route_bench.py", ["--decisions", "20000"]),
     ("sync_bench.py", ["--edits", "40", "--records", "20000"]),
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "200000"]),
