@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 # (script, arguments): the big backfill runs in a process of its own, so its peak memory is its own.
 FULL = [
     ("score_bench.py", ["--leads", "100000"]),
+    ("model_bench.py", ["--rows", "50000", "--columns", "40", "--leads", "100000"]),
+    ("family_auc_bench.py", []),
     ("route_bench.py", ["--decisions", "20000"]),
     ("sync_bench.py", ["--edits", "40", "--records", "20000"]),
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "200000"]),
@@ -34,6 +36,7 @@ FULL = [
 ]
 QUICK = [
     ("score_bench.py", ["--leads", "5000", "--single", "200"]),
+    ("model_bench.py", ["--rows", "5000", "--columns", "40", "--leads", "5000"]),
     ("route_bench.py", ["--decisions", "2000"]),
     ("sync_bench.py", ["--edits", "5", "--records", "1000"]),
     ("sync_bench.py", ["--edits", "0", "--records", "0", "--memory", "5000"]),
@@ -61,6 +64,18 @@ def headline(figures: dict) -> dict:
         "scoring_leads_per_s_one_core": _get(figures, "scoring", "throughput_leads_per_s"),
         "single_lead_latency_p99_ms": _get(figures, "scoring", "single_lead_p99_ms"),
         "routing_decisions_per_s": _get(figures, "routing", "decisions_per_s"),
+        "logistic_train_seconds_50k_x_40_two_cores": _get(
+            figures, "model_families", "training", "logistic", "train_seconds"
+        ),
+        "boosted_train_seconds_50k_x_40_two_cores": _get(
+            figures, "model_families", "training", "boosted", "train_seconds"
+        ),
+        "logistic_scoring_leads_per_s_one_core": _get(
+            figures, "model_families", "scoring", "logistic", "throughput_leads_per_s"
+        ),
+        "boosted_scoring_leads_per_s_one_core": _get(
+            figures, "model_families", "scoring", "boosted", "throughput_leads_per_s"
+        ),
         "webhook_ack_p99_ms": load.get("ack_p99_ms_at_highest"),
         "webhook_highest_sustained_rate_per_s": load.get("highest_sustained_rate_per_s"),
         "webhook_events_lost": load.get("events_lost"),

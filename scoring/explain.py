@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -78,17 +80,136 @@ def describe(feature: str, value: Any, contribution: float) -> str:
     return f"{feature}: {value}"
 
 
+# A pair term's reason ("VP-level buyer at a 200-1,000 employee company"): each part as a rep says
+# it, a number by the range of the model's bin it falls in (the pair's score is the same across it).
+
+PAIR_JOIN = " & "  # how a pair term is named: "seniority & employees" (scoring/boosted.py)
+Range = tuple[float, float] | None
+RangesOf = Callable[[int, dict[str, Any]], Sequence[Range]]  # (term index, row) -> each part's bin range
+_COMPANY = ("industry", "employees", "revenue", "country", "tech_matches")
+_WHO = ("seniority", "function", "email_kind", "lead_source")
+_WHOLE = ("employees", "tech_matches", "visits", "email_clicks", "forms", "days_since_activity")
+
+
+def _bound(value: float, money: bool) -> str:
+    if money:
+        for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if abs(value) >= size:
+                return f"${value / size:.3g}{unit}"
+        return f"${value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
+
+
+def _a(words: str) -> str:
+    """The article before a number read aloud: "an 8-19 employee company", "a 200-1,000 ..."."""
+    digits = words.split("-")[0].replace(",", "")
+    vowel = digits[:1] == "8" or (len(digits) % 3 == 2 and digits[:2] in ("11", "18"))
+    return "an" if vowel else "a"
+
+
+def range_text(feature: str, bounds: tuple[float, float]) -> str:
+    """A bin's [low, high) as words: "200-1,000", "at most 49", "1,000 or more", "$1M-$10M"."""
+    low, high = bounds
+    money = feature == "revenue"
+    if feature in _WHOLE:  # counts (never below 0): the whole numbers in [low, high)
+        low = 0.0 if low == -math.inf else float(max(0, math.ceil(low)))
+        high = math.inf if high == math.inf else float(math.ceil(high) - 1)
+        if low >= high:
+            return _bound(max(low, high), money)
+        if low == 0 and high != math.inf:
+            return f"at most {_bound(high, money)}"
+    if low == -math.inf:
+        return f"at most {_bound(high, money)}" if feature in _WHOLE else f"under {_bound(high, money)}"
+    if high == math.inf:
+        return f"{_bound(low, money)} or more"
+    return f"{_bound(low, money)}-{_bound(high, money)}"
+
+
+def _company_clause(feature: str, value: Any, bounds: Range) -> str:
+    """What a company part adds to "a company ...": "with 200-1,000 employees", "in the software industry"."""
+    words = None if bounds is None else range_text(feature, bounds)
+    if words is None and isinstance(value, (int, float)) and value == value:
+        words = _bound(float(value), feature == "revenue")  # no bin known: the value itself
+    if feature == "employees":
+        return "of unknown size" if words is None else f"with {words} employees"
+    if feature == "revenue":
+        return "of unknown revenue" if words is None else f"with {words} annual revenue"
+    if feature == "tech_matches":
+        if words is None:
+            return "with an unknown tech stack"
+        return "using none of the target tools" if words == "0" else f"using {words} of the target tools"
+    if feature == "country":
+        return "in an unknown country" if value is None else f"based in {value}"
+    if value is None:
+        return "of unknown industry"
+    if value == "other":
+        return "outside the target industries"
+    return f"in the {str(value).replace('_', ' ')} industry"
+
+
+def _company(feature: str, value: Any, bounds: Range) -> str:
+    if (
+        feature == "employees"
+        and bounds is not None
+        and math.isfinite(bounds[0])
+        and math.isfinite(bounds[1])
+    ):
+        words = range_text(feature, bounds)
+        return f"{_a(words)} {words} employee company"
+    if feature == "industry" and value not in (None, "other"):
+        return f"a {str(value).replace('_', ' ')} company"
+    return f"a company {_company_clause(feature, value, bounds)}"
+
+
+def _part(feature: str, value: Any, bounds: Range, contribution: float) -> str:
+    """One part of a pair as a clause: ``describe``'s words, a number by its bin's range."""
+    words = None if bounds is None else range_text(feature, bounds)
+    if words is None or words.replace(",", "").isdigit():  # no range, or a single count: the value
+        return describe(feature, value, contribution)
+    return {
+        "visits": f"visited the website {words} time(s)",
+        "email_clicks": f"clicked {words} marketing e-mail(s)",
+        "forms": f"submitted {words} form(s)",
+        "days_since_activity": f"last active {words} days ago",
+        "engagement_points": f"{words} engagement points",
+    }.get(feature, f"{feature}: {words}")
+
+
+def describe_pair(
+    features: Sequence[str], values: Sequence[Any], ranges: Sequence[Range], contribution: float
+) -> str:
+    """A pair term as a rep would say it: "VP-level buyer at a 200-1,000 employee company"."""
+    parts = sorted(
+        zip(features, values, ranges, strict=True),
+        key=lambda p: 0 if p[0] in _WHO else (2 if p[0] in _COMPANY else 1),
+    )
+    (f1, v1, r1), (f2, v2, r2) = parts[0], parts[-1]
+    if f1 in _COMPANY:  # both describe the company
+        return f"{_company(f1, v1, r1)} {_company_clause(f2, v2, r2)}"
+    first = _part(f1, v1, r1, contribution)
+    if f2 in _COMPANY:
+        return f"{first}{'' if f1 in _WHO else ','} at {_company(f2, v2, r2)}"
+    return f"{first} and {_part(f2, v2, r2, contribution)}"
+
+
 @lru_cache(maxsize=256)
 def _factor(name: str) -> str:
     return f"model.{name}"
 
 
 def model_reasons(
-    features: list[str], row: dict[str, Any], contributions: Any, top: int = 6, order: Any = None
+    features: list[str],
+    row: dict[str, Any],
+    contributions: Any,
+    top: int = 6,
+    order: Any = None,
+    ranges: RangesOf | None = None,
 ) -> list[Reason]:
     """The model's largest contributions for one lead, in calibrated-logit units, biggest first.
 
-    ``order`` (feature indices by decreasing size) may be computed for many leads at once.
+    ``order`` (feature indices by decreasing size) may be computed for many leads at once. A pair
+    term ("seniority & employees") is phrased by ``describe_pair``, its numbers by the bin ranges
+    ``ranges`` gives (the model's ``pair_ranges``), or by their values without it.
     """
     if order is None:
         contributions = [float(c) for c in contributions]
@@ -99,7 +220,13 @@ def model_reasons(
         if abs(value) < 0.01:
             break
         name = features[j]
-        reasons.append(Reason(_factor(name), value, describe(name, row.get(name), value)))
+        if PAIR_JOIN in name:
+            parts = name.split(PAIR_JOIN)
+            bounds = ranges(j, row) if ranges is not None else [None] * len(parts)
+            text = describe_pair(parts, [row.get(p) for p in parts], bounds, value)
+        else:
+            text = describe(name, row.get(name), value)
+        reasons.append(Reason(_factor(name), value, text))
     return reasons
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,50 @@ class Explanation:
     contributions: np.ndarray  # (n, n_features), calibrated-logit units
     expected: float  # the logit every lead starts from
     features: list[str]
+
+
+class LearnedModel(Protocol):
+    """What scoring needs of a learned model, whatever its family (scoring/families.py): the logistic
+    ``LeadModel`` and the boosted ``scoring.boosted.BoostedModel``. ``features`` are the model's term
+    names (a single feature, or a pair "seniority & employees"); ``explain`` gives contributions in
+    calibrated-logit units with ``expected + contributions.sum(axis=1) == logit``."""
+
+    version: str
+    kind: str
+    metadata: dict[str, Any]
+    priority_edges: list[float]
+
+    @property
+    def features(self) -> list[str]: ...
+
+    def explain(self, rows: Sequence[Mapping[str, Any]]) -> Explanation: ...
+
+    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray: ...
+
+    def priority(self, probabilities: np.ndarray) -> np.ndarray: ...
+
+    def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]: ...
+
+    def to_bytes(self) -> bytes: ...
+
+
+def percentile_priority(edges: Sequence[float], probabilities: np.ndarray) -> np.ndarray:
+    """0-100: the share of training leads each lead outranks (``edges``: percentiles 1..99 of the
+    training probabilities); without edges, the probability in percent."""
+    if not edges:
+        return np.round(probabilities * 100, 1)
+    return np.searchsorted(np.asarray(edges), probabilities, side="right").astype(float)
+
+
+def global_factors(features: Sequence[str], explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
+    """Terms ranked by their mean absolute contribution over the given leads."""
+    strength = np.abs(explanation.contributions).mean(axis=0)
+    order = np.argsort(-strength)[:top]
+    return [
+        {"feature": features[i], "mean_abs_contribution": round(float(strength[i]), 4)}
+        for i in order
+        if strength[i] > 0
+    ]
 
 
 @dataclass
@@ -76,19 +120,11 @@ class LeadModel:
 
     def priority(self, probabilities: np.ndarray) -> np.ndarray:
         """0-100: the share of training leads this lead outranks."""
-        if not self.priority_edges:
-            return np.round(probabilities * 100, 1)
-        return np.searchsorted(np.array(self.priority_edges), probabilities, side="right").astype(float)
+        return percentile_priority(self.priority_edges, probabilities)
 
     def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
         """Features ranked by their mean absolute contribution over the given leads."""
-        strength = np.abs(explanation.contributions).mean(axis=0)
-        order = np.argsort(-strength)[:top]
-        return [
-            {"feature": self.features[i], "mean_abs_contribution": round(float(strength[i]), 4)}
-            for i in order
-            if strength[i] > 0
-        ]
+        return global_factors(self.features, explanation, top)
 
     def to_bytes(self) -> bytes:
         m = self.model

@@ -18,11 +18,12 @@ import numpy as np
 
 from core.records import VERDICT_LABELS, Account, Person, Reason, Tier, Verdict
 from scoring import verdicts
+from scoring.boosted import BoostedModel
 from scoring.disqualify import disqualifiers
 from scoring.explain import model_reasons
 from scoring.features import PersonFeatures, engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel
+from scoring.leadmodel import LearnedModel
 from scoring.rules import fit_score, fit_value
 
 RULES_VERSION = "rules-1"
@@ -147,7 +148,7 @@ def score_person(
     person: Person,
     account: Account | None,
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
 ) -> Score:
@@ -158,7 +159,7 @@ def score_person(
 def score_people(
     people: Sequence[tuple[Person, Account | None]],
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
     features: Sequence[PersonFeatures] | None = None,
@@ -189,7 +190,7 @@ def _gc_paused() -> Iterator[None]:
 def _score_people(
     features: Sequence[PersonFeatures],
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str,
 ) -> list[Score]:
@@ -224,7 +225,7 @@ def _score_people(
 def score_features(
     f: PersonFeatures,
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
     view: ModelView | None = None,
@@ -251,7 +252,8 @@ def score_features(
                 row,
             )
         probability, priority = view.probability, view.priority
-        reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS, view.order)
+        ranges = model.pair_ranges if isinstance(model, BoostedModel) else None
+        reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS, view.order, ranges)
         version = model.version
         gaps = len(f.missing)
         confidence = "high" if gaps == 0 else "medium"

@@ -25,7 +25,7 @@ from scoring.evaluate import (
 )
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel, fit_lead_model
+from scoring.leadmodel import LeadModel, LearnedModel, fit_lead_model
 from scoring.learning import REJECTED, UPGRADED, held_out
 from scoring.rules import fit_score
 from scoring.score import tier_for
@@ -125,7 +125,7 @@ def _with_feedback(
     return [row for _e, row in pairs], labels, weights if (weights != 1.0).any() else None
 
 
-def rep_agreement(model: LeadModel, examples: Sequence[Example], icp: Icp) -> dict[str, dict[str, Any]]:
+def rep_agreement(model: LearnedModel, examples: Sequence[Example], icp: Icp) -> dict[str, dict[str, Any]]:
     """How a model tiers leads reps judged: the share of the rejected ones it scores below L2, and of
     the raised ones it scores L1 or L2 (None: no such lead)."""
     out: dict[str, dict[str, Any]] = {}
@@ -261,7 +261,7 @@ def _report(
     }
 
 
-def holdout_auc(model: LeadModel, examples: Sequence[Example], icp: Icp) -> float:
+def holdout_auc(model: LearnedModel, examples: Sequence[Example], icp: Icp) -> float:
     """AUC of an existing model on given outcomes (the champion, on the challenger's window); the reps'
     feedback among ``examples`` is left out: the gate decides on real outcomes only."""
     examples = [e for e in examples if e.from_outcome]

@@ -26,7 +26,7 @@ from core.records import VERDICT_LABELS, Account, Person, Reason, Tier, Verdict
 from scoring.disqualify import disqualifiers
 from scoring.features import PersonFeatures, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel
+from scoring.leadmodel import LearnedModel
 from scoring.score import WHAT_IF, Score, score_people
 
 VERDICT_RANK = {Verdict.DISQUALIFIED: 0, Verdict.NEEDS_INFO: 1, Verdict.NURTURE: 2, Verdict.SALES_READY: 3}
@@ -189,7 +189,7 @@ def what_ifs(
     people: Sequence[tuple[Person, Account | None]],
     scores: Sequence[Score],
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
     features: Sequence[PersonFeatures] | None = None,
@@ -230,7 +230,7 @@ def what_if(
     account: Account | None,
     score: Score,
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
 ) -> WhatIf | None:
@@ -242,7 +242,7 @@ def with_what_ifs(
     people: Sequence[tuple[Person, Account | None]],
     scores: Sequence[Score],
     icp: Icp,
-    model: LeadModel | None,
+    model: LearnedModel | None,
     now: datetime,
     model_note: str = "",
     features: Sequence[PersonFeatures] | None = None,

@@ -16,7 +16,7 @@ import click
 if TYPE_CHECKING:
     from leadq.commands.progress import Step
     from scoring.icp import Icp
-    from scoring.leadmodel import LeadModel
+    from scoring.leadmodel import LearnedModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -229,9 +229,15 @@ def _score(data: str, model_path: str, out: str, icp_path: str | None) -> int:
     content, model_bytes = _read_data(data), _read_data(model_path)
     with _working() as step:
         from scoring.csvflow import scored_rows
+        from scoring.leadmodel import LeadModel
         from scoring.table import TableError
 
         model, icp = _read_model(model_path, model_bytes), _read_icp(icp_path)
+        if not isinstance(model, LeadModel):  # a CRM installation's boosted model, not a CSV's
+            raise click.ClickException(
+                f"{model_path} is a {model.metadata.get('family', 'boosted')} model of leadq's CRM features: "
+                "'leadq score' scores a CSV with a model written by 'leadq train'"
+            )
         try:
             delimiter, rows = scored_rows(content, model, icp, progress=step)
         except TableError as exc:
@@ -249,12 +255,12 @@ def _score(data: str, model_path: str, out: str, icp_path: str | None) -> int:
     return count
 
 
-def _read_model(path: str, content: bytes) -> LeadModel:
+def _read_model(path: str, content: bytes) -> LearnedModel:
     """The model artifact written by ``leadq train``, or one sentence on why it cannot be used."""
-    from scoring.leadmodel import LeadModel
+    from scoring.families import load_model
 
     try:
-        return LeadModel.from_bytes(content)
+        return load_model(content)
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
             problem = "it is not JSON"

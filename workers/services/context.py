@@ -20,8 +20,9 @@ from core.settings import Settings
 from routing.config import load_routing as parse_routing
 from routing.owner_check import retire_inactive
 from routing.types import RoutingConfig
+from scoring.families import load_model
 from scoring.icp import Icp, load_icp
-from scoring.leadmodel import LeadModel
+from scoring.leadmodel import LearnedModel
 from scoring.training import readiness
 from storage import installations, models_registry
 from storage.db import Redis, Sessions, make_engine, make_session_factory
@@ -92,7 +93,7 @@ class InstallationContext:
     tenant_id: str  # the HubSpot account (portal) or Salesforce organization
     crm: CrmKind
     icp: Icp
-    model: LeadModel | None
+    model: LearnedModel | None
     model_note: str
     adapter: CrmAdapter
     routing_text: str | None
@@ -142,7 +143,7 @@ def build_context(runtime: Runtime, installation_id: int, pending: bool = False)
         instance_url, integration_user, auth_env = row.instance_url, row.installed_by, row.auth_env
         scopes = tuple((row.scopes or "").split())
     icp = load_icp(icp_text)
-    model = LeadModel.from_bytes(champion.artifact) if champion is not None else None
+    model = load_model(champion.artifact) if champion is not None else None
     note = "" if model else readiness([], icp)[1]
     store = DbTokenStore(runtime.sessions, runtime.vault)
     tokens = token_manager(settings, installation_id, store, runtime.locks, crm, auth_env)

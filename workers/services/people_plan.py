@@ -27,7 +27,7 @@ from core.records import (
 from routing.types import Decision, RoutingLead
 from scoring.features import PersonFeatures, filled_fields, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel
+from scoring.leadmodel import LearnedModel
 from scoring.score import Score, score_people
 from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
@@ -49,7 +49,7 @@ class Planner:
 
     crm: CrmKind
     icp: Icp
-    model: LeadModel | None
+    model: LearnedModel | None
     model_note: str
     owner_key: str
     policies: Mapping[str, Policy]

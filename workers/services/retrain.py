@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.records import Account, ObjectType, Outcome, OutcomeKind, Person
-from scoring.leadmodel import LeadModel
+from scoring.families import load_model
+from scoring.leadmodel import LearnedModel
 from scoring.learning import UPGRADED, RepFeedback, disagreement, held_out, rep_labels, weight_of
 from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, TrainingResult, holdout_auc, rep_agreement, train_crm_model
@@ -102,7 +103,7 @@ def _gate(
     reps: list[Example],
     version: str,
     margin: float,
-) -> tuple[Promotion, dict[str, Any], LeadModel | None]:
+) -> tuple[Promotion, dict[str, Any], LearnedModel | None]:
     """Promote or not, on real outcomes only: the champion and a challenger trained before them (with
     the reps' feedback) on the outcomes decided since the champion's window. The comparison, and the
     champion (None: there is none)."""
@@ -113,7 +114,7 @@ def _gate(
     champion_auc = challenger_auc = None
     if champion_artifact is None:
         return decide_promotion(None, result.report["auc"], margin), {}, None
-    champion_model = LeadModel.from_bytes(champion_artifact)
+    champion_model = load_model(champion_artifact)
     if champion_end is not None and champion_end.tzinfo is None:
         champion_end = champion_end.replace(tzinfo=UTC)
     unseen = [e for e in ordered if champion_end is None or e.decided_at > champion_end]
@@ -137,7 +138,7 @@ def _reps_metrics(
     report: dict[str, Any],
     feedback: Sequence[RepFeedback],
     reps: list[Example],
-    champion: LeadModel | None,
+    champion: LearnedModel | None,
 ) -> dict[str, Any]:
     """The report's reps' part, with how often they disagreed per tier (against the people scored in
     it) and how the champion tiers the held-out leads they judged, beside the new model."""
