@@ -171,6 +171,8 @@ class RoutingHealth:
     inactive_owner_leads: dict[str, int]  # inactive rep -> open leads leadq routed to them
     load: Sequence[RepLoadRow]
     meant_for_reps: int = 0  # decisions for a rep: assigned, or parked in a fallback queue for want of one
+    # when leadq was installed: only leads created in the CRM since count in created-to-assigned
+    installed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

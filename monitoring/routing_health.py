@@ -118,4 +118,5 @@ def routing_health(data: MonitorInput, notes: list[Note]) -> RoutingHealth:
         inactive_owner_leads={owner: n for owner, n in still_assigned.items() if n},
         load=load_rows(data),
         meant_for_reps=meant_for_reps,
+        installed_at=data.installed_at,
     )

@@ -97,12 +97,21 @@ def _save_pending(installation: int, icp_path: str | None, routing_path: str | N
 
 
 def _preview(installation: int) -> Iterator[str]:
-    """Dry-run the pending configuration over every people object; its lines, object by object."""
+    """Dry-run the pending configuration over the objects the admin app's preview covers (the people,
+    then their accounts: ``synced_objects``); its lines, object by object. The previous preview goes
+    first and every object's row is asked for at once, as the admin app does, so its Sync page follows
+    this preview and counts it finished only when all its objects are."""
+    from connector.registry import provider
     from leadq.commands.progress import progress
+    from storage import cursors
     from workers.services.backfill import preview_of, run_backfill
 
     ctx = working_context(installation, pending=True)
-    for obj in ctx.adapter.people_objects:
+    objects = provider(ctx.crm.value).synced_objects
+    with ctx.sessions.begin() as db:
+        cursors.delete_previews(db, installation)
+        cursors.request_previews(db, installation, [o.value for o in objects])
+    for obj in objects:
         with progress(f"previewing {obj.value} records") as step:
             run_backfill(ctx, obj, dry_run=True, restart=True, on_progress=per_page(step))
         preview = preview_of(ctx, obj)
@@ -133,14 +142,17 @@ def config_cmd(installation: int, icp_path: str | None, routing_path: str | None
 
 def _check_previewed(db: Session, row: Installation) -> None:
     """Approve only what was previewed: a finished preview (`leadq config`, or the admin app's)
-    computed from exactly the pending configuration, as the admin app's Approve requires."""
+    computed from exactly the pending configuration, over every object the admin app previews, as
+    its Approve requires."""
+    from connector.registry import provider
     from storage import cursors
     from storage.statuses import CursorStatus
     from workers.services.config_hash import config_hash, config_texts, same_hash
 
     applied = config_hash(*config_texts(row, settings(), pending=True))
     previews = cursors.named(db, row.id, cursors.PREVIEW)
-    if not previews or any(p.status != CursorStatus.DONE for p in previews):
+    covered = {p.object_type for p in previews} >= {o.value for o in provider(row.crm_kind).synced_objects}
+    if not covered or any(p.status != CursorStatus.DONE for p in previews):
         raise click.ClickException(
             f"refused, nothing was applied: the pending configuration has no finished preview; "
             f"run `leadq config {row.id} --icp FILE --routing FILE` (or Preview in the admin app) first"
@@ -153,8 +165,10 @@ def _check_previewed(db: Session, row: Installation) -> None:
 
 
 def _approve(installation: int, cancel: bool) -> str:
-    """Apply (or with ``cancel`` discard) the pending configuration; the line that says so."""
-    from storage import installations
+    """Apply (or with ``cancel`` discard) the pending configuration; the line that says so. Its
+    preview goes with it either way, as the admin app's Approve and Discard do: no finished or
+    half-run preview of a configuration that is no longer pending stays on the Sync page."""
+    from storage import cursors, installations
 
     with sessions().begin() as db:
         row = installations.get(db, installation)
@@ -164,12 +178,14 @@ def _approve(installation: int, cancel: bool) -> str:
             if not (row.pending_icp_toml or row.pending_routing_toml):
                 raise click.ClickException("nothing is pending: there is no configuration to discard")
             installations.discard_pending(db, installation)
-            return "pending configuration discarded; nothing changed"
+            cursors.delete_previews(db, installation)
+            return "pending configuration discarded with its preview; nothing changed"
         _check_owners(installation, row.pending_routing_toml, "nothing was applied")
         if row.pending_icp_toml or row.pending_routing_toml:
             _check_previewed(db, row)
         if not installations.apply_pending(db, installation):
             raise click.ClickException("nothing is pending: save one with `leadq config` or in the admin app")
+        cursors.delete_previews(db, installation)
     return f"applied; `leadq backfill {installation}` writes what changed (and nothing else)"
 
 

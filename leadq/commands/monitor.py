@@ -169,12 +169,17 @@ def text_lines(report: MonitorReport, name: str, weeks: int, alarm_lines: Sequen
     return lines
 
 
+NOISE = 1e-12  # a float this close to zero is arithmetic noise (an interval bound of 8.67e-19): 0
+
+
 def _plain(value: Any) -> Any:
-    """JSON-ready: datetimes in ISO 8601, nan as null, tuples as lists."""
+    """JSON-ready: datetimes in ISO 8601, nan as null, floating noise near zero as 0, tuples as lists."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return 0.0 if abs(value) < NOISE else value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -182,10 +187,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _undefined_as_null(data: dict[str, Any], report: MonitorReport) -> None:
+    """Null where the text report says a figure cannot be told yet, never a number that reads as
+    measured: a tier's conversion while none of its leads was won or lost ("no outcomes yet": rate
+    and interval null, hits, n and decided kept), and tier inflation while there are not enough
+    weeks ("not enough weeks yet")."""
+    from leadq.web.monitor_notes import inflation_undefined
+
+    for row in data["performance"]["cohorts"]:
+        for tier, rate in row["conversion"].items():
+            if row["decided"].get(tier) == 0:
+                rate.update(rate=None, low=None, high=None)
+    if inflation_undefined(report.notes):
+        data["drift"]["tier_inflation"] = None
+
+
 def report_json(report: MonitorReport, weeks: int) -> str:
     """The report's fields as JSON (``monitoring.report``'s names), the weekly series cut to ``weeks``."""
     data = dataclasses.asdict(report)
     data["drift"]["weekly_share_l1l2"] = data["drift"]["weekly_share_l1l2"][-weeks:]
+    _undefined_as_null(data, report)
     return json.dumps(_plain(data), indent=2, allow_nan=False)
 
 

@@ -10,6 +10,7 @@ from leadq.web.monitor_words import (
     Table,
     cap_text,
     count,
+    day_text,
     minutes_text,
     missing,
     pct,
@@ -42,14 +43,38 @@ def _parked_meaning(r: RoutingHealth) -> str:
     )
 
 
+def _assign_meaning(r: RoutingHealth) -> str:
+    """What created-to-assigned counts: only leads created in the CRM since leadq was installed (the
+    records the backfill routed were created long before, so their wait says nothing of routing)."""
+    since = (
+        f"since leadq was installed ({day_text(r.installed_at.date())})"
+        if r.installed_at
+        else "since leadq was installed"
+    )
+    n = r.created_to_assigned.n
+    if n:
+        return (
+            f"From the lead's creation in the CRM to its owner being set, for the {count(n)} leads created "
+            f"in the CRM {since}; records created before, routed by the backfill, are left out."
+        )
+    if not r.decisions:
+        return f"From the lead's creation in the CRM to its owner being set, for leads created {since}."
+    return (
+        f"Only leads created in the CRM {since} count, and none of the last 4 weeks' "
+        f"{count(r.decisions)} routing decisions gave one an owner: the records the backfill routed were "
+        "created before leadq was installed."
+    )
+
+
 def _routing_facts(r: RoutingHealth) -> list[Fact]:
     return [
         Fact(
             "assign-time",
             "Created to assigned",
-            _times(r.created_to_assigned),
-            "From the lead's creation in the CRM to its owner being set "
-            f"({count(r.created_to_assigned.n)} leads).",
+            _times(r.created_to_assigned)
+            if r.created_to_assigned.n or not r.decisions
+            else "no new lead yet",
+            _assign_meaning(r),
         ),
         Fact(
             "touch-time",

@@ -5,7 +5,7 @@ of strings with a line saying what they mean. The admin page and ``leadq monitor
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from leadq.web.monitor_notes import inflation_undefined
@@ -17,6 +17,7 @@ from leadq.web.monitor_words import (
     Fact,
     Section,
     Table,
+    Weeks,
     count,
     missing,
     month_text,
@@ -217,7 +218,14 @@ def performance(p: Performance) -> Section:
     )
 
 
-def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Section:
+def drift(
+    d: Drift, weeks: int | None = None, notes: Sequence[Note] = (), now: datetime | None = None
+) -> Section:
+    """The drift card. Its weekly figures are of one week, said on each: the newest full week
+    (Monday to Sunday, UTC) as of ``now`` (the report's computation time), or the week the inputs were
+    last sampled in when that is older; the week under way counts once it is full."""
+    calendar = Weeks.at(now or datetime.now(UTC))
+    newest = calendar.label(d.current)
     inflation = (
         "yes: more L1/L2 without more conversions"
         if d.tier_inflation
@@ -228,7 +236,7 @@ def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Sec
     facts = [
         Fact(
             "psi-week",
-            f"Score shift, {weeks_text(d.current) if d.current else 'this week'} against the week before",
+            f"Score shift, {newest} against the week before",
             psi_text(d.score_psi_week),
             "Population stability index of the scores: under 0.10 stable, over 0.25 a major shift.",
             warn=not missing(d.score_psi_week) and d.score_psi_week >= 0.25,  # type: ignore[operator]
@@ -254,7 +262,7 @@ def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Sec
     befores = {f.feature: f.missing_before for f in d.features}
     missing_rates = Table(
         "missing",
-        "Empty fields this week",
+        f"Empty fields in {newest}",
         "A form or CRM field mapping that breaks shows up here first: a field suddenly empty.",
         ("Field", "Empty now", "Empty before", "Change"),
         [
@@ -271,6 +279,7 @@ def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Sec
             for i, (name, share) in enumerate(sorted(d.missing_rates.items(), key=lambda kv: -kv[1]))
             if share - befores.get(name, share) > 0.2
         ),
+        empty=f"No lead scored in {newest}. {calendar.why_not_yet()}",
     )
     features = Table(
         "features",
@@ -292,7 +301,8 @@ def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Sec
     return Section(
         "drift",
         "Drift",
-        "Whether the leads scored now look like the ones the model learned from.",
+        "Whether the leads scored now look like the ones the model learned from. Weekly figures are of "
+        f"{calendar.label()}, Monday to Sunday (UTC). {calendar.why_not_yet()}",
         facts,
         [missing_rates, features, share],
         lines=lines,
@@ -302,7 +312,7 @@ def drift(d: Drift, weeks: int | None = None, notes: Sequence[Note] = ()) -> Sec
 def sections(report: MonitorReport, weeks: int | None = None) -> list[Section]:
     return [
         performance(report.performance),
-        drift(report.drift, weeks, report.notes),
+        drift(report.drift, weeks, report.notes, report.computed_at),
         routing(report.routing),
         fairness(report.fairness),
     ]

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from monitoring.report import Rate
 
@@ -130,6 +130,36 @@ def weeks_text(text: str) -> str:
         return f"week of {day_text(start)}" if start else m[0]
 
     return ISO_WEEK.sub(said, text)
+
+
+@dataclass(frozen=True)
+class Weeks:
+    """The one notion of a week the monitoring page uses: full weeks, Monday to Sunday (UTC). The
+    drift figures are of the newest full week; this week's leads count once it is over."""
+
+    newest_full: date  # the Monday of the newest full week
+    this_week: date  # the Monday of the week under way
+    full_on: date  # when this week is full, so its leads count
+
+    @classmethod
+    def at(cls, now: datetime) -> Weeks:
+        this_week = now.date() - timedelta(days=now.weekday())
+        return cls(this_week - timedelta(days=7), this_week, this_week + timedelta(days=7))
+
+    def label(self, week: str = "") -> str:
+        """ "the newest full week (week of 23 Nov 2026)", or the week ``week`` names when it is an
+        older one (the newest full week with samples)."""
+        start = week_start(week) if week else None
+        if start is None or start == self.newest_full:
+            return f"the newest full week (week of {day_text(self.newest_full)})"
+        return f"the week of {day_text(start)} (the newest full week with leads to compare)"
+
+    def why_not_yet(self) -> str:
+        """Why this week's leads are not in a weekly figure yet, and when they are."""
+        return (
+            f"Leads scored this week (since {day_text(self.this_week)}) count here from "
+            f"{day_text(self.full_on)}, when their week is full."
+        )
 
 
 def minutes_text(value: float | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -87,7 +87,8 @@ def test_the_monday_report_reads_in_words_and_charts(app, people) -> None:  # no
     assert "job_title_level 61.0% 2.0% +59.0 pts" in text
     assert "Tier inflation yes: more L1/L2 without more conversions" in text
     assert "week of 23 Nov 2026 36.0% no outcomes yet" in text and "2026-W48" not in text
-    assert "Score shift, week of 23 Nov 2026 against the week before" in text
+    assert "Score shift, the newest full week (week of 23 Nov 2026) against the week before" in text
+    assert "Empty fields in the newest full week (week of 23 Nov 2026)" in text
     # routing health
     assert "Created to assigned half in 1.5 min, 90% in 12 min" in text
     assert "Assigned to first touch half in 1.6 h, 90% in 29.0 h" in text
@@ -264,3 +265,46 @@ def test_the_routing_times_axis_covers_the_slowest(app, people) -> None:  # noqa
     assert p90 > p50 + 10, (p50, p90)
     assert "p50 209.9 days" in chart and "p90 604.9 days" in chart
     assert "1 year" in chart or "3 years" in chart, "the axis reaches past the slowest"
+
+
+def test_right_after_the_demo_each_empty_card_says_why(app, people) -> None:  # noqa: F811
+    """Everything scored this week (a Wednesday), nothing in the newest full week, and every routing
+    decision for a record created before leadq was installed: the drift card names the one week it
+    means and when this week's leads count; created-to-assigned says only new leads count, since when."""
+    from monitoring.report import Times
+
+    def right_after_the_demo(installation_id: int) -> Any:
+        report = monitor_report(installation_id)
+        return replace(
+            report,
+            computed_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+            drift=replace(report.drift, current="2026-W48", missing_rates={}, features=[], top_moved=[]),
+            routing=replace(
+                report.routing,
+                created_to_assigned=Times(None, None, 0),
+                decisions=2352,
+                installed_at=datetime(2026, 12, 2, 8, 10, tzinfo=UTC),
+            ),
+        )
+
+    serve_report(app, right_after_the_demo)
+    client = app.test_client()
+    sign_in(client, "alice")
+    text = visible(client.get(f"/installations/{people['one']}/monitor").get_data(as_text=True))
+    drift = text.split("Whether the leads scored now look like")[1].split("Routing health")[0]
+    assert (
+        "Weekly figures are of the newest full week (week of 23 Nov 2026), Monday to Sunday (UTC)." in drift
+    )
+    assert "Score shift, the newest full week (week of 23 Nov 2026) against the week before" in drift
+    assert "Empty fields in the newest full week (week of 23 Nov 2026)" in drift
+    assert (
+        "No lead scored in the newest full week (week of 23 Nov 2026). Leads scored this week "
+        "(since 30 Nov 2026) count here from 7 Dec 2026, when their week is full."
+    ) in drift, drift
+    assert "this week" not in drift.replace("Leads scored this week", ""), "one notion of the week"
+    assert "Created to assigned no new lead yet" in text
+    assert (
+        "Only leads created in the CRM since leadq was installed (2 Dec 2026) count, and none of the last "
+        "4 weeks' 2,352 routing decisions gave one an owner"
+    ) in text
+    assert "(0 leads)" not in text

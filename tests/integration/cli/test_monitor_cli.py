@@ -129,3 +129,43 @@ def test_a_computed_report_prints_and_serialises(web_settings, people, monkeypat
     assert data["records"] == report.records
     assert data["performance"]["calibration"]["n"] == report.performance.calibration.n
     assert len(data["drift"]["weekly_share_l1l2"]) == min(8, len(report.drift.weekly_share_l1l2))
+
+
+def test_json_says_null_where_the_text_says_not_known_yet(web_settings, people, monkeypatch) -> None:  # noqa: F811
+    """A tier none of whose leads was won or lost reads "no outcomes yet" in the text and has a null
+    rate (and interval) in the JSON, its hits, n and decided kept; tier inflation that needs more weeks
+    reads "not enough weeks yet" and is null; an interval bound of floating noise is 0."""
+    from monitoring.report import Note, Rate
+
+    base = monitor_report(people["one"])
+    noisy = base.performance.cohorts[0]
+    conversion = dict(noisy.conversion, L4=Rate(9, 1020, 9 / 1020, 8.67e-19, 0.0167))
+    cohorts = [replace(noisy, conversion=conversion), *base.performance.cohorts[1:]]
+    undefined = Note(
+        "inflation_undefined",
+        "tier inflation is undefined: it needs scores in each of the last 6 full weeks",
+        {"weeks": 6},
+    )
+    report = replace(
+        base,
+        performance=replace(base.performance, cohorts=cohorts),
+        drift=replace(base.drift, tier_inflation=False),
+        notes=(*base.notes, undefined),
+    )
+    module = types.ModuleType("workers.services.monitor")
+    module.report_for = lambda _runtime, _installation, _now: report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "workers.services.monitor", module)
+    one = str(people["one"])
+    text = cli(web_settings, monkeypatch, ["monitor", one]).output
+    november = next(line for line in text.splitlines() if line.strip().startswith("November 2026"))
+    assert "no outcomes yet" in november, november
+    assert re.search(r"Tier inflation\s+not enough weeks yet", text), text
+    data = json.loads(cli(web_settings, monkeypatch, ["monitor", one, "--json"]).output)
+    undecided = data["performance"]["cohorts"][2]
+    assert undecided["month"] == "2026-11" and undecided["decided"]["L1"] == 0
+    assert undecided["conversion"]["L1"] == {"hits": 0, "n": 251, "rate": None, "low": None, "high": None}
+    decided = data["performance"]["cohorts"][0]["conversion"]
+    assert decided["L1"]["rate"] == 61 / 240 and decided["L1"]["low"] > 0, "a known rate stays"
+    assert decided["L4"]["low"] == 0.0, "8.67e-19 is floating noise"
+    assert data["drift"]["tier_inflation"] is None
+    assert "e-1" not in json.dumps(data), "no floating noise anywhere"
