@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitoring.report import MonitorReport, Times
+from monitoring.report import MonitorReport, Performance, Times
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,27 @@ def _times(name: str, what: str, t: Times) -> list[Gauge]:
     ]
 
 
+def _calibration_gap(p: Performance) -> list[Gauge]:
+    """The champion's leads of the recent weeks and before: won share minus mean prediction."""
+    recent = p.recent.recent.gap if p.recent is not None else None
+    before = p.recent.before.gap if p.recent is not None else None
+    return [
+        Gauge(
+            "leadq_monitor_won_minus_predicted",
+            float(v),
+            "the champion's leads of the last six weeks (recent) or before: won share minus mean prediction",
+            (("leads", which),),
+        )
+        for which, v in (("recent", recent), ("earlier", before))
+        if v is not None
+    ]
+
+
 def gauges(report: MonitorReport) -> list[Gauge]:
     """Every figure of ``report`` a dashboard or alert rule would graph; a figure the report could
     not compute (None) is left out rather than shown as 0."""
     p, d, r, f = report.performance, report.drift, report.routing, report.fairness
     c = p.calibration
-    recent = p.recent.recent.gap if p.recent is not None else None
-    before = p.recent.before.gap if p.recent is not None else None
     newest_lift = next((row.lift_l1_over_l4 for row in reversed(p.cohorts) if row.lift_l1_over_l4), None)
     out = [
         Gauge("leadq_monitor_records", float(report.records), "scored records monitored"),
@@ -50,16 +64,7 @@ def gauges(report: MonitorReport) -> list[Gauge]:
         ("leadq_monitor_lift_l1_over_l4", newest_lift, "L1 conversion over L4's, newest cohort month"),
         ("leadq_monitor_parked_share", r.parked_share, "share of decisions parked in fallback queues"),
     )
-    out += [
-        Gauge(
-            "leadq_monitor_won_minus_predicted",
-            float(v),
-            "the champion's leads of the last six weeks (recent) or before: won share minus mean prediction",
-            (("leads", which),),
-        )
-        for which, v in (("recent", recent), ("earlier", before))
-        if v is not None
-    ]
+    out += _calibration_gap(p)
     out += [Gauge(name, float(v), text) for name, v, text in optional if v is not None]
     out += [
         Gauge("leadq_monitor_score_psi", float(v), "score distribution PSI", (("against", against),))

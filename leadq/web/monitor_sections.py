@@ -218,6 +218,31 @@ def performance(p: Performance) -> Section:
     )
 
 
+def _missing_table(d: Drift, newest: str, calendar: Weeks) -> Table:
+    """Each field's empty share in the newest full week against the reference window."""
+    befores = {f.feature: f.missing_before for f in d.features}
+    rates = sorted(d.missing_rates.items(), key=lambda kv: -kv[1])
+    return Table(
+        "missing",
+        f"Empty fields in {newest}",
+        "A form or CRM field mapping that breaks shows up here first: a field suddenly empty.",
+        ("Field", "Empty now", "Empty before", "Change"),
+        [
+            (
+                name,
+                pct(share, NO_DATA),
+                pct(befores.get(name), NO_DATA),
+                points(share - befores[name]) if name in befores else NO_DATA,
+            )
+            for name, share in rates
+        ],
+        warn_rows=frozenset(
+            i for i, (name, share) in enumerate(rates) if share - befores.get(name, share) > 0.2
+        ),
+        empty=f"No lead scored in {newest}. {calendar.why_not_yet()}",
+    )
+
+
 def drift(
     d: Drift, weeks: int | None = None, notes: Sequence[Note] = (), now: datetime | None = None
 ) -> Section:
@@ -259,28 +284,7 @@ def drift(
     lines = [
         f"{f.feature}: {f.moved} (PSI {psi_text(f.psi).replace(' (', ', ').rstrip(')')})" for f in d.top_moved
     ]
-    befores = {f.feature: f.missing_before for f in d.features}
-    missing_rates = Table(
-        "missing",
-        f"Empty fields in {newest}",
-        "A form or CRM field mapping that breaks shows up here first: a field suddenly empty.",
-        ("Field", "Empty now", "Empty before", "Change"),
-        [
-            (
-                name,
-                pct(share, NO_DATA),
-                pct(befores.get(name), NO_DATA),
-                points(share - befores[name]) if name in befores else NO_DATA,
-            )
-            for name, share in sorted(d.missing_rates.items(), key=lambda kv: -kv[1])
-        ],
-        warn_rows=frozenset(
-            i
-            for i, (name, share) in enumerate(sorted(d.missing_rates.items(), key=lambda kv: -kv[1]))
-            if share - befores.get(name, share) > 0.2
-        ),
-        empty=f"No lead scored in {newest}. {calendar.why_not_yet()}",
-    )
+    missing_rates = _missing_table(d, newest, calendar)
     features = Table(
         "features",
         "Every model input, the most moved first",
