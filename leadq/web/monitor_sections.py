@@ -63,17 +63,13 @@ def _top30_meaning(p: Performance) -> str:
     base = p.baseline
     then = ""
     if base is not None and base.top30_capture is not None:
+        below = " (below the bar on its own test)" if base_below_bar(p) else ""
         then = (
-            f" When {base.version} was trained, its top 30% held {pct(base.top30_capture)} of the won "
-            "deals it was tested on: an alarm is raised when the newest months fall well below that."
+            f" On its test when trained, {base.version} had {pct(base.top30_capture)}{below}; an alarm is "
+            "raised when the newest months fall well below that."
         )
-        if base_below_bar(p):
-            then += (
-                f" This model was below the bar on its own test ({pct(base.top30_capture)} against "
-                f"{pct(p.top30_bar)}): the newest months falling short of the bar is not new."
-            )
     bar = pct(p.top30_bar)
-    return f"Share of all won deals that came from the 30% best-scored leads; the bar is {bar}.{then}"
+    return f"Share of won deals from the 30% best-scored leads; the bar is {bar}.{then}"
 
 
 def _recent_fact(p: Performance) -> Fact:
