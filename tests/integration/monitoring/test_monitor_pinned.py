@@ -13,7 +13,8 @@ scored only after its outcome, an account and another installation's rows.
 ever from code whose results are known good). Re-pinned for: the drift window rule (input and score
 drift against full weeks); the alarms on what moved (additions only, every earlier number equal:
 the champion's recent calibration and held-out baseline, calibration's chance, mean predicted and
-observed, the inflation detail, each note as its kind, text and figures with the text unchanged)."""
+observed, the inflation detail, each note as its kind, text and figures with the text unchanged);
+the routing section's install time (an addition)."""
 
 from __future__ import annotations
 
