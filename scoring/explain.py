@@ -9,6 +9,7 @@ from typing import Any
 
 from core.records import Reason
 from scoring.rules import FUNCTION_WORDS, SENIORITY_WORDS
+from scoring.segments import SEGMENT_TERM
 
 _EMAIL = {
     "business": "business e-mail address",
@@ -209,17 +210,22 @@ def model_reasons(
 
     ``order`` (feature indices by decreasing size) may be computed for many leads at once. A pair
     term ("seniority & employees") is phrased by ``describe_pair``, its numbers by the bin ranges
-    ``ranges`` gives (the model's ``pair_ranges``), or by their values without it.
+    ``ranges`` gives (the model's ``pair_ranges``), or by their values without it. A segmented model's
+    ``segment`` term is left out: ``segment_reason`` says it.
     """
     if order is None:
         contributions = [float(c) for c in contributions]
         order = sorted(range(len(features)), key=lambda j: -abs(contributions[j]))
-    reasons = []
-    for j in order[:top]:
+    reasons: list[Reason] = []
+    for j in order:
+        if len(reasons) == top:
+            break
         value = contributions[j]
         if abs(value) < 0.01:
             break
         name = features[j]
+        if name == SEGMENT_TERM:
+            continue
         if PAIR_JOIN in name:
             parts = name.split(PAIR_JOIN)
             bounds = ranges(j, row) if ranges is not None else [None] * len(parts)
@@ -228,6 +234,17 @@ def model_reasons(
             text = describe(name, row.get(name), value)
         reasons.append(Reason(_factor(name), value, text))
     return reasons
+
+
+def segment_reason(words: str, contribution: float) -> Reason:
+    """Which segment model scored the lead, and whether its leads start above or below the average
+    lead (``contribution``: the segment model's expected logit minus the global model's)."""
+    start = "a higher" if contribution > 0 else "a lower"
+    return Reason(
+        _factor(SEGMENT_TERM),
+        contribution,
+        f"scored by the segment model for {words}: {start} starting chance than the average lead",
+    )
 
 
 # Reasons for a lead scored from a CSV export (``leadq score``): one column's part in its score.

@@ -4,6 +4,9 @@
 - "boosted": an explainable boosting machine, one shape per feature plus a few pairwise terms
   (scoring/boosted.py scores it, scoring/boosted_fit.py fits it).
 
+Either may come segmented (scoring/segments.py): a global model and models of the same family for the
+segments that earned one; such a model's family is its members'.
+
 Both give exact additive contributions in calibrated-logit units and store as plain JSON; the
 artifact's "format" says which family loads it.
 """
@@ -18,13 +21,16 @@ import numpy as np
 
 from scoring.boosted import BOOSTED_FORMAT, BoostedModel
 from scoring.leadmodel import ARTIFACT_FORMAT, LeadModel, LearnedModel, fit_lead_model
+from scoring.segments import SEGMENTED_FORMAT, SegmentedModel
 
 LOGISTIC, BOOSTED = "logistic", "boosted"
 FAMILIES = (LOGISTIC, BOOSTED)
 
 
 def family_of(model: LearnedModel) -> str:
-    """The family a model belongs to."""
+    """The family a model belongs to (a segmented model's: its global model's)."""
+    if isinstance(model, SegmentedModel):
+        return family_of(model.base)
     return BOOSTED if isinstance(model, BoostedModel) else LOGISTIC
 
 
@@ -85,4 +91,6 @@ def load_model(data: bytes) -> LearnedModel:
         return BoostedModel.from_bytes(data)
     if found == ARTIFACT_FORMAT:
         return LeadModel.from_bytes(data)
+    if found == SEGMENTED_FORMAT:
+        return SegmentedModel.from_dict(raw, load_model)
     raise ValueError(f"not a leadq model artifact (format {found!r})")

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
 from scoring import monotone as monotone_option
+from scoring import segment_config
 from scoring.countries import country_problem
 from scoring.learning import Learning
 from scoring.titles import FUNCTIONS, SENIORITIES
@@ -72,6 +73,7 @@ class Icp:
     learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
     # ``[model] monotone``: feature -> +1 (more never lowers the model's score) or -1 (scoring/monotone.py).
     monotone: Mapping[str, int] = field(default_factory=dict)
+    segments: segment_config.SegmentConfig = field(default_factory=segment_config.SegmentConfig)  # [segments]
     # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
     # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
     monitoring: Mapping[str, object] = field(default_factory=dict)
@@ -379,6 +381,7 @@ def load_icp(text: str | None = None) -> Icp:
         requalify=_requalify(data, problems),
         learning=_learning(data, problems),
         monotone=monotone_option.parse(data.get("model", {}).get("monotone", {}), problems),
+        segments=segment_config.parse(data.get("segments", {}), problems),
         monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,

@@ -20,11 +20,12 @@ from core.records import VERDICT_LABELS, Account, Person, Reason, Tier, Verdict
 from scoring import verdicts
 from scoring.boosted import BoostedModel
 from scoring.disqualify import disqualifiers
-from scoring.explain import model_reasons
+from scoring.explain import model_reasons, segment_reason
 from scoring.features import PersonFeatures, engagement_score, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LearnedModel
 from scoring.rules import fit_score, fit_value
+from scoring.segments import SEGMENT_TERM, SegmentedModel
 
 RULES_VERSION = "rules-1"
 MODEL_REASONS = 6
@@ -222,6 +223,26 @@ def _score_people(
     ]
 
 
+def _model_reasons(model: LearnedModel, view: ModelView) -> tuple[list[Reason], str]:
+    """The model's reasons for one lead and, when a segment model of a ``SegmentedModel`` scored it,
+    a clause for the confidence reason; that lead's reasons always say which segment model it was."""
+    ranges = model.pair_ranges if isinstance(model, BoostedModel | SegmentedModel) else None
+    segment = model.segment_of(view.row) if isinstance(model, SegmentedModel) else None
+    if segment is None or not isinstance(model, SegmentedModel):
+        reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS, view.order, ranges)
+        return reasons, ""
+    reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS - 1, view.order, ranges)
+    words = model.segment_words(segment)
+    said = segment_reason(words, float(view.contributions[view.names.index(SEGMENT_TERM)]))
+    at = sum(abs(r.contribution) >= abs(said.contribution) for r in reasons)
+    member = model.members[segment].metadata.get("n_train", "?")
+    return [
+        *reasons[:at],
+        said,
+        *reasons[at:],
+    ], f"; its segment model for {words} ({member} outcomes) scored this lead"
+
+
 def score_features(
     f: PersonFeatures,
     icp: Icp,
@@ -252,13 +273,13 @@ def score_features(
                 row,
             )
         probability, priority = view.probability, view.priority
-        ranges = model.pair_ranges if isinstance(model, BoostedModel) else None
-        reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS, view.order, ranges)
+        reasons, by_segment = _model_reasons(model, view)
         version = model.version
         gaps = len(f.missing)
         confidence = "high" if gaps == 0 else "medium"
         confidence_reason = (
             f"learned model {version} trained on {model.metadata.get('n_train', '?')} outcomes"
+            + by_segment
             + (f"; missing {', '.join(f.missing)}" if gaps else "")
         )
     else:

@@ -1,0 +1,219 @@
+"""Fitting segment models, each gated against the global model on its segment's held-out outcomes.
+
+For each segment (``scoring.segment_config``) with at least ``min_outcomes`` outcomes before the
+held-out window, ``min_wins`` of them won and as many lost, a model of the global model's family is fit
+on the segment's training rows alone (with the reps' feedback on its leads, as the global model learns
+it). On the segment's held-out outcomes (at least ``MIN_TEST_EACH`` won and as many lost), its AUC is
+compared with the held-out global model's on the same leads: the segment model is kept only if it wins
+by the margin a challenger needs to replace the champion (``scoring.registry.decide_promotion``). A
+kept segment model is then refit on every row of its segment for the final model, as the global model
+is refit on every row.
+
+The report section says, per segment and in words an admin reads, what it had and why its model was
+kept or not, with the calibration on its held-out leads of the model that would have scored them.
+Pure: the caller passes the fit (``Fit``), so the segment models are of the family it chose.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from scoring.calibration import group_row
+from scoring.leadmodel import LearnedModel
+from scoring.registry import decide_promotion
+from scoring.segment_config import BY_WORDS, SegmentConfig, segment_key, segment_words
+from scoring.segments import segmented
+
+MIN_TEST_EACH = 10  # a segment's held-out outcomes need this many won and as many lost to judge it
+
+Rows = Sequence[Mapping[str, Any]]
+# (rows, labels, weights or None, version, metadata) -> a fitted model of the chosen family
+Fit = Callable[[Rows, np.ndarray, np.ndarray | None, str, dict[str, Any]], LearnedModel]
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    """The rows the global models were fit and tested on.
+
+    ``train_*``: what the held-out model learned from (older outcomes and the reps' feedback);
+    ``counted_*``: the older outcomes alone (what a segment's outcomes are counted on); ``test_*``: the
+    newest outcomes, held out; ``all_*``: what the final model learned from."""
+
+    train_rows: Rows
+    train_y: np.ndarray
+    train_w: np.ndarray | None
+    counted_rows: Rows
+    counted_y: np.ndarray
+    test_rows: Rows
+    test_y: np.ndarray
+    all_rows: Rows
+    all_y: np.ndarray
+    all_w: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The final model (segmented when a segment model was kept, else the global one), the held-out
+    model that goes with it (what the report's held-out figures should describe), the report section."""
+
+    model: LearnedModel
+    held_out: LearnedModel
+    section: dict[str, Any]
+
+    @property
+    def kept(self) -> list[str]:
+        return list(self.section.get("kept") or [])
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    return round(float(roc_auc_score(y, p)), 4)
+
+
+def _mask(by: str, rows: Rows, key: str) -> np.ndarray:
+    return np.array([segment_key(by, r) == key for r in rows], dtype=bool)
+
+
+def _pick(rows: Rows, mask: np.ndarray) -> list[Mapping[str, Any]]:
+    return [row for row, keep in zip(rows, mask, strict=True) if keep]
+
+
+def _weights(w: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
+    return None if w is None else w[mask]
+
+
+def _too_few(n: int, won: int, config: SegmentConfig) -> str | None:
+    if n >= config.min_outcomes and min(won, n - won) >= config.min_wins:
+        return None
+    return (
+        f"too few outcomes for a model of its own: {n:,} before the held-out window ({won:,} won); "
+        f"it needs {config.min_outcomes:,} with {config.min_wins:,} won and {config.min_wins:,} lost "
+        "([segments] in the ICP), so the global model scores it"
+    )
+
+
+def _verdict(global_auc: float, segment_auc: float, n_test: int) -> tuple[bool, str]:
+    decision = decide_promotion(global_auc, segment_auc)
+    head = (
+        f"on its {n_test:,} held-out outcomes its own model ranked leads right {segment_auc * 100:.1f} "
+        f"times in 100 against the global model's {global_auc * 100:.1f} (AUC {segment_auc:.3f} against "
+        f"{global_auc:.3f})"
+    )
+    if decision.promote:
+        return True, f"kept: {head}, better by at least the margin a new model needs"
+    return (
+        False,
+        f"not kept: {head}, not better by the margin a new model needs, so the global model scores it",
+    )
+
+
+def _judge(
+    key: str,
+    data: SegmentData,
+    held_out_global: LearnedModel,
+    config: SegmentConfig,
+    fit: Fit,
+    version: str,
+) -> tuple[dict[str, Any], LearnedModel | None]:
+    """One segment's gate: its row in the report, and its held-out model when kept."""
+    by = config.by
+    counted = _mask(by, data.counted_rows, key)
+    n, won = int(counted.sum()), int(data.counted_y[counted].sum())
+    test = _mask(by, data.test_rows, key)
+    test_y = data.test_y[test]
+    row: dict[str, Any] = {
+        "segment": key,
+        "words": segment_words(by, key),
+        "n_train": n,
+        "won": won,
+        "n_test": int(test.sum()),
+        "test_won": int(test_y.sum()),
+        "global_auc": None,
+        "segment_auc": None,
+        "kept": False,
+    }
+    why = _too_few(n, won, config)
+    if why is None and min(row["test_won"], row["n_test"] - row["test_won"]) < MIN_TEST_EACH:
+        why = (
+            f"too few held-out outcomes to compare: {row['n_test']:,} ({row['test_won']:,} won); judging "
+            f"needs {MIN_TEST_EACH} won and {MIN_TEST_EACH} lost, so the global model scores it"
+        )
+    if why is not None:
+        return {**row, "why": why}, None
+    train = _mask(by, data.train_rows, key)
+    model = fit(
+        _pick(data.train_rows, train),
+        data.train_y[train],
+        _weights(data.train_w, train),
+        f"{version}-holdout-segment",
+        {"segment": key, "n_train": n},
+    )
+    test_rows = _pick(data.test_rows, test)
+    row["global_auc"] = _auc(test_y, held_out_global.probabilities(test_rows))
+    row["segment_auc"] = _auc(test_y, model.probabilities(test_rows))
+    row["kept"], row["why"] = _verdict(row["global_auc"], row["segment_auc"], row["n_test"])
+    return row, model if row["kept"] else None
+
+
+def _calibration(section: dict[str, Any], data: SegmentData, held_out: LearnedModel, by: str) -> None:
+    """Each segment's calibration on its held-out leads, by the model that would have scored them."""
+    p = held_out.probabilities(data.test_rows) if len(data.test_rows) else np.zeros(0)
+    keys = np.array([segment_key(by, r) for r in data.test_rows], dtype=object)
+    for row in section["segments"]:
+        mask = keys == row["segment"]
+        row["calibration"] = group_row(row["words"], data.test_y[mask], p[mask])
+
+
+def fit_segments(
+    data: SegmentData,
+    held_out_global: LearnedModel,
+    final_global: LearnedModel,
+    config: SegmentConfig,
+    fit: Fit,
+    *,
+    version: str,
+) -> SegmentResult:
+    """Gate a model per segment against the global one, then refit the kept ones on all their rows
+    (see the module). With no segment model kept, the global models are returned as they are."""
+    section: dict[str, Any] = {
+        "by": config.by,
+        "by_words": BY_WORDS[config.by],
+        "min_outcomes": config.min_outcomes,
+        "min_wins": config.min_wins,
+        "segments": [],
+        "kept": [],
+    }
+    if not config.on:
+        return SegmentResult(final_global, held_out_global, section)
+    counts = Counter(segment_key(config.by, r) for r in data.counted_rows)
+    held_out: dict[str, LearnedModel] = {}
+    for key, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        row, model = _judge(key, data, held_out_global, config, fit, version)
+        section["segments"].append(row)
+        if model is not None:
+            held_out[key] = model
+    section["kept"] = sorted(held_out)
+    if not held_out:
+        _calibration(section, data, held_out_global, config.by)
+        return SegmentResult(final_global, held_out_global, section)
+    held_out_model = segmented(held_out_global, config.by, held_out, data.train_rows)
+    _calibration(section, data, held_out_model, config.by)
+    final: dict[str, LearnedModel] = {}
+    for key in section["kept"]:
+        mask = _mask(config.by, data.all_rows, key)
+        counted = next(r for r in section["segments"] if r["segment"] == key)
+        final[key] = fit(
+            _pick(data.all_rows, mask),
+            data.all_y[mask],
+            _weights(data.all_w, mask),
+            f"{version}-segment",
+            {"segment": key, "n_train": counted["n_train"] + counted["n_test"]},
+        )
+    summary = {"by": config.by, "kept": section["kept"]}
+    model = segmented(final_global, config.by, final, data.all_rows, {"segments": summary})
+    return SegmentResult(model, held_out_model, section)
