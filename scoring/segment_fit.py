@@ -5,9 +5,12 @@ held-out window, ``min_wins`` of them won and as many lost, a model of the globa
 on the segment's training rows alone (with the reps' feedback on its leads, as the global model learns
 it). On the segment's held-out outcomes (at least ``MIN_TEST_EACH`` won and as many lost), its AUC is
 compared with the held-out global model's on the same leads: the segment model is kept only if it wins
-by the margin a challenger needs to replace the champion (``scoring.registry.decide_promotion``). A
-kept segment model is then refit on every row of its segment for the final model, as the global model
-is refit on every row.
+by the margin a challenger needs to replace the champion (``scoring.registry.decide_promotion``) and
+by more than chance explains on so few leads (``scoring.auc_compare``: DeLong's test, one-sided 95%,
+shared by the segments tried). Without that second check a segment that converts like every other
+lead got a model of its own in about one training in five (a few hundred held-out leads move an AUC by
+a point or two by chance alone). A kept segment model is then refit on every row of its segment for
+the final model, as the global model is refit on every row.
 
 The report section says, per segment and in words an admin reads, what it had and why its model was
 kept or not, with the calibration on its held-out leads of the model that would have scored them.
@@ -22,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
+from scoring.auc_compare import AucGap, compare, one_sided_z
 from scoring.calibration import group_row
 from scoring.leadmodel import LearnedModel
 from scoring.registry import decide_promotion
@@ -71,10 +74,6 @@ class SegmentResult:
         return list(self.section.get("kept") or [])
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    return round(float(roc_auc_score(y, p)), 4)
-
-
 def _mask(by: str, rows: Rows, key: str) -> np.ndarray:
     return np.array([segment_key(by, r) == key for r in rows], dtype=bool)
 
@@ -97,19 +96,24 @@ def _too_few(n: int, won: int, config: SegmentConfig) -> str | None:
     )
 
 
-def _verdict(global_auc: float, segment_auc: float, n_test: int) -> tuple[bool, str]:
-    decision = decide_promotion(global_auc, segment_auc)
+def _verdict(gap: AucGap, n_test: int, z_needed: float) -> tuple[bool, str]:
+    """Kept when the segment model wins by the champion/challenger margin and by more than chance."""
     head = (
-        f"on its {n_test:,} held-out outcomes its own model ranked leads right {segment_auc * 100:.1f} "
-        f"times in 100 against the global model's {global_auc * 100:.1f} (AUC {segment_auc:.3f} against "
-        f"{global_auc:.3f})"
+        f"on its {n_test:,} held-out outcomes its own model ranked leads right {gap.second * 100:.1f} "
+        f"times in 100 against the global model's {gap.first * 100:.1f} (AUC {gap.second:.3f} against "
+        f"{gap.first:.3f})"
     )
-    if decision.promote:
-        return True, f"kept: {head}, better by at least the margin a new model needs"
-    return (
-        False,
-        f"not kept: {head}, not better by the margin a new model needs, so the global model scores it",
-    )
+    if not decide_promotion(gap.first, gap.second).promote:
+        return (
+            False,
+            f"not kept: {head}, not better by the margin a new model needs; the global model scores it",
+        )
+    if gap.z() < z_needed:
+        return False, (
+            f"not kept: {head}, but on so few leads chance alone makes gaps of up to "
+            f"{z_needed * gap.se:.3f} (it would need a bigger lead to count); the global model scores it"
+        )
+    return True, f"kept: {head}, better by the margin a new model needs and by more than chance explains"
 
 
 def _judge(
@@ -119,8 +123,9 @@ def _judge(
     config: SegmentConfig,
     fit: Fit,
     version: str,
-) -> tuple[dict[str, Any], LearnedModel | None]:
-    """One segment's gate: its row in the report, and its held-out model when kept."""
+) -> tuple[dict[str, Any], tuple[LearnedModel, AucGap] | None]:
+    """One segment's trial: its row in the report and, when it had enough outcomes to be tried, its
+    held-out model with the AUCs of both models on its held-out outcomes."""
     by = config.by
     counted = _mask(by, data.counted_rows, key)
     n, won = int(counted.sum()), int(data.counted_y[counted].sum())
@@ -154,10 +159,10 @@ def _judge(
         {"segment": key, "n_train": n},
     )
     test_rows = _pick(data.test_rows, test)
-    row["global_auc"] = _auc(test_y, held_out_global.probabilities(test_rows))
-    row["segment_auc"] = _auc(test_y, model.probabilities(test_rows))
-    row["kept"], row["why"] = _verdict(row["global_auc"], row["segment_auc"], row["n_test"])
-    return row, model if row["kept"] else None
+    gap = compare(test_y, held_out_global.probabilities(test_rows), model.probabilities(test_rows))
+    row["global_auc"], row["segment_auc"] = round(gap.first, 4), round(gap.second, 4)
+    row["gap_se"] = round(gap.se, 4)
+    return row, (model, gap)
 
 
 def _calibration(section: dict[str, Any], data: SegmentData, held_out: LearnedModel, by: str) -> None:
@@ -191,12 +196,21 @@ def fit_segments(
     if not config.on:
         return SegmentResult(final_global, held_out_global, section)
     counts = Counter(segment_key(config.by, r) for r in data.counted_rows)
-    held_out: dict[str, LearnedModel] = {}
+    tried: dict[str, tuple[LearnedModel, AucGap]] = {}
     for key, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        row, model = _judge(key, data, held_out_global, config, fit, version)
+        row, trial = _judge(key, data, held_out_global, config, fit, version)
         section["segments"].append(row)
-        if model is not None:
-            held_out[key] = model
+        if trial is not None:
+            tried[key] = trial
+    z_needed = one_sided_z(len(tried))  # the segments tried are judged together
+    section["z_needed"] = round(z_needed, 3)
+    held_out: dict[str, LearnedModel] = {}
+    for row in section["segments"]:
+        if row["segment"] in tried:
+            model, gap = tried[row["segment"]]
+            row["kept"], row["why"] = _verdict(gap, row["n_test"], z_needed)
+            if row["kept"]:
+                held_out[row["segment"]] = model
     section["kept"] = sorted(held_out)
     if not held_out:
         _calibration(section, data, held_out_global, config.by)
