@@ -33,6 +33,7 @@ from scoring.registry import decide_promotion
 from scoring.segment_config import BY_WORDS, SegmentConfig, segment_key, segment_words
 from scoring.segments import segmented
 
+REST = "the model of all leads scores it"
 MIN_TEST_EACH = 10  # a segment's held-out outcomes need this many won and as many lost to judge it
 
 Rows = Sequence[Mapping[str, Any]]
@@ -92,7 +93,7 @@ def _too_few(n: int, won: int, config: SegmentConfig) -> str | None:
     return (
         f"too few outcomes for a model of its own: {n:,} before the held-out window ({won:,} won); "
         f"it needs {config.min_outcomes:,} with {config.min_wins:,} won and {config.min_wins:,} lost "
-        "([segments] in the ICP), so the global model scores it"
+        "([segments] in the ICP), so the model of all leads scores it"
     )
 
 
@@ -100,18 +101,16 @@ def _verdict(gap: AucGap, n_test: int, z_needed: float) -> tuple[bool, str]:
     """Kept when the segment model wins by the champion/challenger margin and by more than chance."""
     head = (
         f"on its {n_test:,} held-out outcomes its own model ranked leads right {gap.second * 100:.1f} "
-        f"times in 100 against the global model's {gap.first * 100:.1f} (AUC {gap.second:.3f} against "
+        f"times in 100 against the model of all leads' {gap.first * 100:.1f} (AUC {gap.second:.3f} against "
         f"{gap.first:.3f})"
     )
     if not decide_promotion(gap.first, gap.second).promote:
-        return (
-            False,
-            f"not kept: {head}, not better by the margin a new model needs; the global model scores it",
-        )
+        return False, f"not kept: {head}, not better by the margin a new model needs; {REST}"
     if gap.z() < z_needed:
+        needed = z_needed * gap.se
         return False, (
-            f"not kept: {head}, but on so few leads chance alone makes gaps of up to "
-            f"{z_needed * gap.se:.3f} (it would need a bigger lead to count); the global model scores it"
+            f"not kept: {head}, but on so few leads chance alone can make a gap that size (it needed more "
+            f"than {needed:.3f}); {REST}"
         )
     return True, f"kept: {head}, better by the margin a new model needs and by more than chance explains"
 
@@ -146,7 +145,7 @@ def _judge(
     if why is None and min(row["test_won"], row["n_test"] - row["test_won"]) < MIN_TEST_EACH:
         why = (
             f"too few held-out outcomes to compare: {row['n_test']:,} ({row['test_won']:,} won); judging "
-            f"needs {MIN_TEST_EACH} won and {MIN_TEST_EACH} lost, so the global model scores it"
+            f"needs {MIN_TEST_EACH} won and {MIN_TEST_EACH} lost, so the model of all leads scores it"
         )
     if why is not None:
         return {**row, "why": why}, None

@@ -270,6 +270,7 @@ def retrain_cmd(installation: int) -> None:
     """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
     from leadq.commands.progress import progress
     from leadq.web.reps_words import reps_lines
+    from leadq.web.segment_words import headline, segment_lines
     from workers.services.retrain import retrain
 
     ctx = working_context(installation)
@@ -278,6 +279,10 @@ def retrain_cmd(installation: int) -> None:
     click.echo(_retrain_line(outcome))
     for line in reps_lines(outcome.get("reps")):  # what the reps' feedback taught it, and how they disagreed
         click.echo(f"  {line}")
+    if outcome.get("segments"):  # the segment models: which were kept, and each segment's verdict
+        click.echo(f"  {headline(outcome['segments'])}")
+        for line in segment_lines(outcome["segments"]):
+            click.echo(f"    {line}")
 
 
 def _outbound_secret(installation: int, replace: bool) -> str:

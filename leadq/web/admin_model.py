@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import render_template
 
-from leadq.web import calibration_words, model_words, reps_words
+from leadq.web import calibration_words, model_words, reps_words, segment_words
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
@@ -40,6 +40,8 @@ def _said(version: Any, number: int, margin: float) -> dict[str, Any]:
         "factors": model_words.factor_lines(m.get("top_factors") or []),
         "promotion": model_words.promotion_words(m, margin),
         "reps": reps_words.reps_lines(m.get("reps")),
+        "segments": segment_words.headline(m.get("segments")),
+        "segment_lines": segment_words.segment_lines(m.get("segments")),
     }
 
 
