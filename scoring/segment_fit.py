@@ -30,7 +30,7 @@ from scoring.auc_compare import AucGap, compare, one_sided_z
 from scoring.calibration import group_row
 from scoring.leadmodel import LearnedModel
 from scoring.registry import decide_promotion
-from scoring.segment_config import BY_WORDS, SegmentConfig, segment_key, segment_words
+from scoring.segment_config import BY_WORDS, COMPANY_SIZE, SegmentConfig, segment_key, segment_words
 from scoring.segments import segmented
 
 REST = "the model of all leads scores it"
@@ -181,9 +181,12 @@ def fit_segments(
     fit: Fit,
     *,
     version: str,
+    monotone: Mapping[str, int] | None = None,
 ) -> SegmentResult:
     """Gate a model per segment against the global one, then refit the kept ones on all their rows
-    (see the module). With no segment model kept, the global models are returned as they are."""
+    (see the module). With no segment model kept, the global models are returned as they are.
+    ``monotone`` (the ICP's ``[model] monotone``): with employees in it, there are no models per
+    company size, whose different starting points could score a bigger company lower at a band's edge."""
     section: dict[str, Any] = {
         "by": config.by,
         "by_words": BY_WORDS[config.by],
@@ -192,7 +195,12 @@ def fit_segments(
         "segments": [],
         "kept": [],
     }
-    if not config.on:
+    if config.by == COMPANY_SIZE and "employees" in (monotone or {}):
+        section["off"] = (
+            "no segment models by company size: the ICP's [model] monotone sets employees, and a model "
+            "per size band could score a bigger company lower than a smaller one at a band's edge"
+        )
+    if not config.on or section.get("off"):
         return SegmentResult(final_global, held_out_global, section)
     counts = Counter(segment_key(config.by, r) for r in data.counted_rows)
     tried: dict[str, tuple[LearnedModel, AucGap]] = {}

@@ -23,12 +23,14 @@ from scoring.evaluate import (
     tier_table,
     top_share_capture,
 )
+from scoring.families import family_of, fit_model
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LeadModel, LearnedModel, fit_lead_model
 from scoring.learning import REJECTED, UPGRADED, held_out
 from scoring.rules import fit_score
 from scoring.score import tier_for
+from scoring.segment_fit import Fit, SegmentData, fit_segments
 
 CRM_KINDS = {
     "seniority": CATEGORICAL,
@@ -72,7 +74,7 @@ class Example:
 
 @dataclass
 class TrainingResult:
-    model: LeadModel | None  # refitted on every example; None when the data is too thin
+    model: LearnedModel | None  # refitted on every example; None when the data is too thin
     report: dict[str, Any]
     ready: bool
     why: str
@@ -202,7 +204,46 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
             "rep_feedback": report["reps"]["trained_on"],
         },
     )
-    return TrainingResult(final, report, True, why)
+    # Segment models (scoring/segment_fit.py): each gated against the global model on its segment's
+    # held-out outcomes; when one is kept, the held-out figures are those of the model that ships.
+    data = SegmentData(
+        train_rows, train_y, train_w, rows[:cut], y[:cut], rows[cut:], y[cut:], all_rows, all_y, all_w
+    )
+    fit = _fitter(family_of(final), icp)
+    segments = fit_segments(
+        data, held_out_model, final, icp.segments, fit, version=version, monotone=icp.monotone
+    )
+    report["segments"] = segments.section
+    if segments.kept:
+        report.update(_report(segments.held_out, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version))
+        segments.model.metadata["holdout"] = {k: report[k] for k in HOLDOUT_KEYS}
+    return TrainingResult(segments.model, report, True, why)
+
+
+def _fitter(family: str, icp: Icp) -> Fit:
+    """How a segment model is fit: the global model's family and settings, on the segment's rows."""
+
+    def fit(
+        rows: Sequence[Any],
+        labels: np.ndarray,
+        weights: np.ndarray | None,
+        version: str,
+        metadata: dict[str, Any],
+    ) -> LearnedModel:
+        return fit_model(
+            family,
+            rows,
+            labels,
+            CRM_KINDS,
+            version=version,
+            kind="crm",
+            time_ordered=True,
+            metadata=metadata,
+            sample_weight=weights,
+            monotone=icp.monotone,
+        )
+
+    return fit
 
 
 HOLDOUT_KEYS = (
@@ -219,7 +260,7 @@ HOLDOUT_KEYS = (
 
 
 def _report(
-    held_out_model: LeadModel,
+    held_out_model: LearnedModel,
     ordered: Sequence[Example],
     test_rows: list[dict[str, Any]],
     test_rule: np.ndarray,

@@ -27,6 +27,7 @@ FACTORS: dict[str, tuple[str, tuple[tuple[Any, float], ...]]] = {
     "email_clicks": ("Marketing e-mail clicks", ((2, 1.0), (0, -1.0))),
     "forms": ("Form submissions", ((1, 1.0), (0, -1.0))),
     "lead_source": ("Where the lead came from", (("ORGANIC_SEARCH", 1.0), ("OFFLINE", -1.0))),
+    "segment": ("Which segment's own model scored the lead (its starting point)", ()),
 }
 WEAK_GAP = 0.05  # tiers whose conversion rates differ by less than 5 points barely separate leads
 MIN_TIER_LEADS = 10  # fewer held-out leads in a tier than this: too few to judge its rate

@@ -14,6 +14,9 @@ def headline(section: Mapping[str, Any] | None) -> str:
     """One sentence: the rule, and which segment models score leads."""
     if not section:
         return ""
+    if section.get("off"):
+        off = str(section["off"])
+        return f"{off[:1].upper()}{off[1:]}: one model scores every lead."
     if section.get("by") == "none":
         return 'Segment models are off ([segments] by = "none" in the ICP): one model scores every lead.'
     rule = (

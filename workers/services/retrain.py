@@ -210,4 +210,5 @@ def retrain(ctx: InstallationContext, margin: float = MARGIN) -> dict[str, Any]:
         "rule_auc": result.report["rule_auc"],
         "outcomes": len(examples),
         "reps": metrics["reps"],
+        "segments": metrics.get("segments"),
     }
