@@ -237,13 +237,13 @@ def model_reasons(
 
 
 def segment_reason(words: str, contribution: float) -> Reason:
-    """Which segment model scored the lead, and whether its leads start above or below the average
-    lead (``contribution``: the segment model's expected logit minus the global model's)."""
-    start = "a higher" if contribution > 0 else "a lower"
+    """Which segment model scored the lead, and whether its segment's leads start above or below the
+    average lead (``contribution``: the segment model's expected logit minus the global model's)."""
+    start = "above" if contribution > 0 else "below"
     return Reason(
         _factor(SEGMENT_TERM),
         contribution,
-        f"scored by the segment model for {words}: {start} starting chance than the average lead",
+        f"scored by the segment model for {words}: its leads start {start} average",
     )
 
 

@@ -68,6 +68,7 @@ class Score:
         return "\n".join([summary, *items, *([what_if] if what_if else [])])
 
 
+SEGMENT_REASON = f"model.{SEGMENT_TERM}"  # the factor of the reason that names the segment model
 REQUALIFIED = "requalified"  # the factor of a re-qualification trigger's reason (scoring.requalify)
 
 
@@ -89,7 +90,9 @@ def summary_line(tier: Tier, verdict: Verdict, reasons: Sequence[Reason]) -> str
     """ "L1 · Sales-ready · VP-level buyer, business e-mail address": the tier, the verdict and the
     two reasons that best explain them (the disqualifiers of a disqualified lead, what is missing of
     a lead that needs information, the strongest positive reasons of an L1-L2 lead, the strongest
-    negative ones of an L3-L4 lead; the strongest of any sign when there are fewer)."""
+    negative ones of an L3-L4 lead; the strongest of any sign when there are fewer). Which segment
+    model scored the lead is an itemised reason, never the summary's."""
+    reasons = [r for r in reasons if r.factor != SEGMENT_REASON]
     if verdict == Verdict.DISQUALIFIED:
         agree = [r for r in reasons if r.factor.startswith("disqualifier")]
     elif verdict == Verdict.NEEDS_INFO:

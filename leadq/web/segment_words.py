@@ -29,7 +29,8 @@ def headline(section: Mapping[str, Any] | None) -> str:
     kept = [str(row["words"]) for row in section.get("segments") or [] if row.get("kept")]
     if not kept:
         return rule + " No segment model was kept: the model of all leads scores every lead."
-    return rule + f" Segment models score {'; '.join(kept)}; the model of all leads scores the rest."
+    named = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
+    return rule + f" Segments with a model of their own: {named}; the model of all leads scores the rest."
 
 
 def segment_lines(section: Mapping[str, Any] | None) -> list[str]:

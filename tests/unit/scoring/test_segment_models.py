@@ -73,7 +73,7 @@ def fitter(family: str):
     return fit
 
 
-def gate(rows, labels, config: SegmentConfig, family: str = "logistic"):
+def gate(rows, labels, config: SegmentConfig, family: str = "logistic", monotone=None):
     """The training's split (the newest quarter held out), the global models, and the segment gate."""
     cut = round(len(rows) * 0.75)
     fit = fitter(family)
@@ -82,7 +82,7 @@ def gate(rows, labels, config: SegmentConfig, family: str = "logistic"):
     data = SegmentData(
         rows[:cut], labels[:cut], None, rows[:cut], labels[:cut], rows[cut:], labels[cut:], rows, labels, None
     )
-    return fit_segments(data, held_out, final, config, fit, version="v1"), final
+    return fit_segments(data, held_out, final, config, fit, version="v1", monotone=monotone), final
 
 
 @pytest.fixture(scope="module")
@@ -257,9 +257,14 @@ def test_a_rep_reads_which_segment_model_scored_the_lead(models):
     person = PersonBuilder().title("Sales Manager").build()
     for model in models.values():
         scored = score_person(person, enterprise, icp, model, NOW)
-        _summary, items, _what_if = scored.reasons_lines()
+        summary, items, _what_if = scored.reasons_lines()
+        assert "segment" not in summary  # an itemised reason, never the summary's
         said = [i for i in items if "scored by the segment model for enterprises (1,000+ employees)" in i]
-        assert len(said) == 1 and said[0][0] in "+-" and "starting chance than the average lead" in said[0]
+        assert (
+            len(said) == 1
+            and said[0][0] in "+-"
+            and said[0].endswith(("its leads start above average", "its leads start below average"))
+        )
         assert "its segment model for enterprises (1,000+ employees)" in scored.confidence_reason
         assert not any("segment" in i.lower() or "None" in i for i in items if i not in said)
         other = score_person(person, mid, icp, model, NOW)
@@ -278,3 +283,10 @@ def test_the_icps_segments_table_is_checked_and_named_by_its_key():
     assert "'company_size', 'country', 'none'" in str(error.value) and "at most 25" in str(error.value)
     with pytest.raises(IcpError, match=r"segments\.min_outcomes: must be a whole number"):
         load_icp("[segments]\nmin_outcomes = 0\n")
+
+
+def test_with_employees_monotone_there_are_no_models_per_company_size():
+    rows, labels = leads(5000, seed=11, planted=True)
+    result, final = gate(rows, labels, CONFIG, monotone={"employees": 1})
+    assert result.model is final and result.section["segments"] == []
+    assert "[model] monotone sets employees" in result.section["off"]
