@@ -236,7 +236,7 @@ def _model_reasons(model: LearnedModel, view: ModelView) -> tuple[list[Reason], 
         return reasons, ""
     reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS - 1, view.order, ranges)
     words = model.segment_words(segment)
-    said = segment_reason(words, float(view.contributions[view.names.index(SEGMENT_TERM)]))
+    said = segment_reason(words, float(view.contributions[-1]))  # the segment term is the last
     at = sum(abs(r.contribution) >= abs(said.contribution) for r in reasons)
     member = model.members[segment].metadata.get("n_train", "?")
     return [

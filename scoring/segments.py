@@ -51,6 +51,11 @@ class SegmentedModel:
             names += [n for n in self.members[key].features if n not in names]
         self._features = [*names, SEGMENT_TERM]
         self._index = {name: i for i, name in enumerate(self._features)}
+        # each member's own term index by name ("" for the global model): pair_ranges runs per reason
+        self._terms = {
+            key: {name: i for i, name in enumerate(model.features)}
+            for key, model in [("", self.base), *self.members.items()]
+        }
         self._expected: dict[str, float] = {}
 
     @property
@@ -111,11 +116,13 @@ class SegmentedModel:
     def pair_ranges(self, term_index: int, row: dict[str, Any]) -> list[tuple[float, float] | None]:
         """A pair term's bin ranges for this row, from the member that scored it (``BoostedModel``)."""
         name = self._features[term_index]
-        model = self.model_for(row)
+        key = self.segment_of(row)
+        model = self.base if key is None else self.members[key]
         ranges = getattr(model, "pair_ranges", None)
-        if ranges is None or name not in model.features:
+        own = self._terms[key or ""].get(name)
+        if ranges is None or own is None:
             return [None] * len(name.split(PAIR_JOIN))
-        found: list[tuple[float, float] | None] = ranges(model.features.index(name), row)
+        found: list[tuple[float, float] | None] = ranges(own, row)
         return found
 
     def to_bytes(self) -> bytes:
