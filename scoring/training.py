@@ -26,7 +26,7 @@ from scoring.evaluate import (
 from scoring.families import family_of, fit_model
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel, LearnedModel, fit_lead_model
+from scoring.leadmodel import LearnedModel, fit_lead_model
 from scoring.learning import REJECTED, UPGRADED, held_out
 from scoring.rules import fit_score
 from scoring.score import tier_for
@@ -142,7 +142,7 @@ def rep_agreement(model: LearnedModel, examples: Sequence[Example], icp: Icp) ->
     return out
 
 
-def _reps_section(held_out_model: LeadModel, feedback: Sequence[Example], icp: Icp) -> dict[str, Any]:
+def _reps_section(held_out_model: LearnedModel, feedback: Sequence[Example], icp: Icp) -> dict[str, Any]:
     """The report's reps' part: what feedback trained the model, and how the held-out model (which
     never learned from the held-out quarter of it) tiers those leads."""
     kept = [e for e in feedback if held_out(e.person.ref.record_id)]
@@ -216,6 +216,7 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
     report["segments"] = segments.section
     if segments.kept:
         report.update(_report(segments.held_out, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version))
+        report["reps"] = _reps_section(segments.held_out, feedback, icp)
         segments.model.metadata["holdout"] = {k: report[k] for k in HOLDOUT_KEYS}
     return TrainingResult(segments.model, report, True, why)
 
