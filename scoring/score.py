@@ -237,13 +237,9 @@ def _model_reasons(model: LearnedModel, view: ModelView) -> tuple[list[Reason], 
     reasons = model_reasons(view.names, view.row, view.contributions, MODEL_REASONS - 1, view.order, ranges)
     words = model.segment_words(segment)
     said = segment_reason(words, float(view.contributions[-1]))  # the segment term is the last
-    at = sum(abs(r.contribution) >= abs(said.contribution) for r in reasons)
+    reasons.insert(sum(abs(r.contribution) >= abs(said.contribution) for r in reasons), said)  # by size
     member = model.members[segment].metadata.get("n_train", "?")
-    return [
-        *reasons[:at],
-        said,
-        *reasons[at:],
-    ], f"; its segment model for {words} ({member} outcomes) scored this lead"
+    return reasons, f"; its segment model for {words} ({member} outcomes) scored this lead"
 
 
 def score_features(
