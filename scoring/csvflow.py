@@ -29,7 +29,14 @@ from scoring.evaluate import (
     tier_table,
 )
 from scoring.families import fit_model
-from scoring.family_gate import Candidates, choice_words, choose_family, compare_families, families_section
+from scoring.family_gate import (
+    Candidates,
+    FamilyChoice,
+    choice_words,
+    choose_family,
+    compare_families,
+    families_section,
+)
 from scoring.holdout import check_size, check_time_split, reliability_warning, split
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LearnedModel
@@ -121,6 +128,39 @@ def _prepare(
     return table, infos, rows, kinds, y, times, notes
 
 
+def _candidates(icp: Icp, family: str | None, outcomes: int) -> Candidates:
+    """The families to compare: ``family`` alone when named, else the ICP's (boosted only with enough
+    training outcomes)."""
+    if family:
+        return Candidates([family], outcomes, 0)
+    return Candidates(list(icp.families), outcomes, icp.boosted_min_outcomes)
+
+
+def _compare(
+    candidates: Candidates,
+    rows: FeatureRows,
+    y: np.ndarray,
+    halves: tuple[np.ndarray, np.ndarray],
+    kinds: dict[str, str],
+    times: list[float] | None,
+    progress: Progress,
+) -> tuple[FamilyChoice, FamilyChoice, dict[str, LearnedModel]]:
+    """``compare_families`` on ``leadq evaluate``'s split (``halves``: the train and test indices)."""
+    train, test = halves
+    return compare_families(
+        candidates,
+        rows.take(train),
+        y[train],
+        rows.take(test),
+        y[test],
+        kinds,
+        version="evaluation",
+        kind="table",
+        time_ordered=times is not None,
+        progress=progress,
+    )
+
+
 def evaluate_csv(
     data: bytes | str,
     target: str,
@@ -148,21 +188,10 @@ def evaluate_csv(
     progress(0, total=3 + count + (len(kinds) if check_leaks else 0), label="Training the model")
     train, test, split_words = split(y, times)
     train_rows, test_rows = rows.take(train), rows.take(test)
-    del rows
-    better, gate, fitted = compare_families(
-        Candidates(
-            [family] if family else list(icp.families), len(train), 0 if family else icp.boosted_min_outcomes
-        ),
-        train_rows,
-        y[train],
-        test_rows,
-        y[test],
-        kinds,
-        version="evaluation",
-        kind="table",
-        time_ordered=times is not None,
-        progress=progress,
+    better, gate, fitted = _compare(
+        _candidates(icp, family, len(train)), rows, y, (train, test), kinds, times, progress
     )
+    del rows
     model = fitted[better.family]
     progress(1 + count - len(fitted), label="Scoring the test rows")
     explanation = model.explain(test_rows)
@@ -243,9 +272,7 @@ def train_csv(
         data, target, positive, time_column, exclude, progress
     )
     del table
-    candidates = Candidates(
-        [family] if family else list(icp.families), len(y), 0 if family else icp.boosted_min_outcomes
-    )
+    candidates = _candidates(icp, family, len(y))
     tried = candidates.tried
     progress(0, total=2 + len(tried) + (len(tried) > 1), label="Training the model")
     chosen, said, families = (
@@ -255,18 +282,7 @@ def train_csv(
     )
     if len(tried) > 1:
         train, test, _words = split(y, times)
-        better, gate, _fitted = compare_families(
-            candidates,
-            rows.take(train),
-            y[train],
-            rows.take(test),
-            y[test],
-            kinds,
-            version="evaluation",
-            kind="table",
-            time_ordered=times is not None,
-            progress=progress,
-        )
+        better, gate, _fitted = _compare(candidates, rows, y, (train, test), kinds, times, progress)
         chosen, said, families = better.family, choice_words(better, gate), families_section(better)
         progress(1, label=f"Training the {chosen} model on every row")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
