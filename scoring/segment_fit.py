@@ -43,11 +43,11 @@ Fit = Callable[[Rows, np.ndarray, np.ndarray | None, str, dict[str, Any]], Learn
 
 @dataclass(frozen=True)
 class SegmentData:
-    """The rows the global models were fit and tested on.
+    """The rows the held-out global model was fit and tested on.
 
-    ``train_*``: what the held-out model learned from (older outcomes and the reps' feedback);
-    ``counted_*``: the older outcomes alone (what a segment's outcomes are counted on); ``test_*``: the
-    newest outcomes, held out; ``all_*``: what the final model learned from."""
+    ``train_*``: what it learned from (older outcomes and the reps' feedback); ``counted_*``: the older
+    outcomes alone (what a segment's outcomes are counted on); ``test_*``: the newest outcomes, held
+    out."""
 
     train_rows: Rows
     train_y: np.ndarray
@@ -56,17 +56,13 @@ class SegmentData:
     counted_y: np.ndarray
     test_rows: Rows
     test_y: np.ndarray
-    all_rows: Rows
-    all_y: np.ndarray
-    all_w: np.ndarray | None
 
 
 @dataclass(frozen=True)
-class SegmentResult:
-    """The final model (segmented when a segment model was kept, else the global one), the held-out
-    model that goes with it (what the report's held-out figures should describe), the report section."""
+class SegmentGate:
+    """The gate's outcome: the held-out model (segmented when a segment model was kept, else the
+    global one: what the report's held-out figures describe) and the report section."""
 
-    model: LearnedModel
     held_out: LearnedModel
     section: dict[str, Any]
 
@@ -173,20 +169,18 @@ def _calibration(section: dict[str, Any], data: SegmentData, held_out: LearnedMo
         row["calibration"] = group_row(row["words"], data.test_y[mask], p[mask])
 
 
-def fit_segments(
+def gate_segments(
     data: SegmentData,
     held_out_global: LearnedModel,
-    final_global: LearnedModel,
     config: SegmentConfig,
     fit: Fit,
     *,
     version: str,
     monotone: Mapping[str, int] | None = None,
-) -> SegmentResult:
-    """Gate a model per segment against the global one, then refit the kept ones on all their rows
-    (see the module). With no segment model kept, the global models are returned as they are.
-    ``monotone`` (the ICP's ``[model] monotone``): with employees in it, there are no models per
-    company size, whose different starting points could score a bigger company lower at a band's edge."""
+) -> SegmentGate:
+    """Try a model per segment against the held-out global one (see the module). ``monotone`` (the
+    ICP's ``[model] monotone``): with employees in it, there are no models per company size, whose
+    different starting points could score a bigger company lower at a band's edge."""
     section: dict[str, Any] = {
         "by": config.by,
         "by_words": BY_WORDS[config.by],
@@ -201,7 +195,7 @@ def fit_segments(
             "per size band could score a bigger company lower than a smaller one at a band's edge"
         )
     if not config.on or section.get("off"):
-        return SegmentResult(final_global, held_out_global, section)
+        return SegmentGate(held_out_global, section)
     counts = Counter(segment_key(config.by, r) for r in data.counted_rows)
     tried: dict[str, tuple[LearnedModel, AucGap]] = {}
     for key, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -211,30 +205,44 @@ def fit_segments(
             tried[key] = trial
     z_needed = one_sided_z(len(tried))  # the segments tried are judged together
     section["z_needed"] = round(z_needed, 3)
-    held_out: dict[str, LearnedModel] = {}
+    kept: dict[str, LearnedModel] = {}
     for row in section["segments"]:
         if row["segment"] in tried:
             model, gap = tried[row["segment"]]
             row["kept"], row["why"] = _verdict(gap, row["n_test"], z_needed)
             if row["kept"]:
-                held_out[row["segment"]] = model
-    section["kept"] = sorted(held_out)
-    if not held_out:
-        _calibration(section, data, held_out_global, config.by)
-        return SegmentResult(final_global, held_out_global, section)
-    held_out_model = segmented(held_out_global, config.by, held_out, data.train_rows)
-    _calibration(section, data, held_out_model, config.by)
+                kept[row["segment"]] = model
+    section["kept"] = sorted(kept)
+    held_out = segmented(held_out_global, config.by, kept, data.train_rows) if kept else held_out_global
+    _calibration(section, data, held_out, config.by)
+    return SegmentGate(held_out, section)
+
+
+def refit_segments(
+    gate: SegmentGate,
+    final_global: LearnedModel,
+    rows: Rows,
+    labels: np.ndarray,
+    weights: np.ndarray | None,
+    fit: Fit,
+    *,
+    version: str,
+) -> LearnedModel:
+    """The final model: each kept segment model refit on every row of its segment (``rows``: what the
+    final global model learned from), joined with the final global model; that model alone when no
+    segment model was kept."""
+    if not gate.kept:
+        return final_global
+    by = str(gate.section["by"])
     final: dict[str, LearnedModel] = {}
-    for key in section["kept"]:
-        mask = _mask(config.by, data.all_rows, key)
-        counted = next(r for r in section["segments"] if r["segment"] == key)
+    for key in gate.kept:
+        mask = _mask(by, rows, key)
+        counted = next(r for r in gate.section["segments"] if r["segment"] == key)
         final[key] = fit(
-            _pick(data.all_rows, mask),
-            data.all_y[mask],
-            _weights(data.all_w, mask),
+            _pick(rows, mask),
+            labels[mask],
+            _weights(weights, mask),
             f"{version}-segment",
             {"segment": key, "n_train": counted["n_train"] + counted["n_test"]},
         )
-    summary = {"by": config.by, "kept": section["kept"]}
-    model = segmented(final_global, config.by, final, data.all_rows, {"segments": summary})
-    return SegmentResult(model, held_out_model, section)
+    return segmented(final_global, by, final, rows, {"segments": {"by": by, "kept": gate.kept}})

@@ -23,14 +23,15 @@ from scoring.evaluate import (
     tier_table,
     top_share_capture,
 )
-from scoring.families import family_of, fit_model
+from scoring.families import fit_model
+from scoring.family_gate import Candidates, FamilyChoice, compare_families, families_section
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LearnedModel, fit_lead_model
+from scoring.leadmodel import LearnedModel
 from scoring.learning import REJECTED, UPGRADED, held_out
 from scoring.rules import fit_score
 from scoring.score import tier_for
-from scoring.segment_fit import Fit, SegmentData, fit_segments
+from scoring.segment_fit import Fit, SegmentData, gate_segments, refit_segments
 
 CRM_KINDS = {
     "seniority": CATEGORICAL,
@@ -157,10 +158,20 @@ def _reps_section(held_out_model: LearnedModel, feedback: Sequence[Example], icp
     }
 
 
-def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> TrainingResult:
-    """Train on older outcomes, test on the newest quarter, report, then refit on everything. The reps'
-    feedback (examples not from an outcome) trains both fits with its weight (the held-out fit all but
-    a held-out quarter of it) but is never tested on: the held-out figures are real outcomes only."""
+def train_crm_model(
+    examples: Sequence[Example],
+    icp: Icp,
+    *,
+    version: str,
+    family: str | None = None,
+    refit: bool = True,
+) -> TrainingResult:
+    """Train on older outcomes, test on the newest quarter, report, then refit on everything. Each
+    family the ICP allows (``[model] families``; only ``family`` when given) is fitted on the same older
+    outcomes and tested on the same newest quarter; the gate (``scoring.family_gate``) picks one and
+    only that family is refitted (not at all with ``refit=False``: the held-out report alone). The
+    reps' feedback (examples not from an outcome) trains every fit with its weight (the held-out fits
+    all but a held-out quarter of it) but is never tested on: the held-out figures are real outcomes."""
     ready, why = readiness(examples, icp)
     if not ready:
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
@@ -174,20 +185,26 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
     taught = [e for e in feedback if not held_out(e.person.ref.record_id)]
     train_rows, train_y, train_w = _with_feedback(ordered[:cut], rows[:cut], taught, icp)
-    held_out_model = fit_lead_model(
-        train_rows,
-        train_y,
-        CRM_KINDS,
-        version=f"{version}-holdout",
-        kind="crm",
-        time_ordered=True,
-        sample_weight=train_w,
-        monotone=icp.monotone,
+    choice, held_out_model = _held_out_fits(
+        train_rows, train_y, train_w, rows[cut:], y[cut:], icp, family, version, len(taught)
     )
+    # Segment models of the chosen family, each gated against it on its segment's held-out outcomes
+    # (scoring/segment_fit.py): the held-out figures are those of the model that ships, segments and all.
+    fit = _fitter(choice.family, icp)
+    data = SegmentData(train_rows, train_y, train_w, rows[:cut], y[:cut], rows[cut:], y[cut:])
+    segments = gate_segments(data, held_out_model, icp.segments, fit, version=version, monotone=icp.monotone)
+    held_out_model = segments.held_out
     report = _report(held_out_model, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version)
+    report["family"] = choice.family
+    report["families"] = families_section(choice)
+    report["family_choice"] = choice.reason
+    report["segments"] = segments.section
     report["reps"] = _reps_section(held_out_model, feedback, icp)
+    if not refit:
+        return TrainingResult(None, report, True, why)
     all_rows, all_y, all_w = _with_feedback(ordered, rows, feedback, icp)
-    final = fit_lead_model(
+    final = fit_model(
+        choice.family,
         all_rows,
         all_y,
         CRM_KINDS,
@@ -202,34 +219,22 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
             "window": report["window"],
             "icp_hash": icp.source_hash,
             "rep_feedback": report["reps"]["trained_on"],
+            "family_choice": choice.reason,
         },
     )
-    # Segment models (scoring/segment_fit.py): each gated against the global model on its segment's
-    # held-out outcomes; when one is kept, the held-out figures are those of the model that ships.
-    data = SegmentData(
-        train_rows, train_y, train_w, rows[:cut], y[:cut], rows[cut:], y[cut:], all_rows, all_y, all_w
-    )
-    fit = _fitter(family_of(final), icp)
-    segments = fit_segments(
-        data, held_out_model, final, icp.segments, fit, version=version, monotone=icp.monotone
-    )
-    report["segments"] = segments.section
-    if segments.kept:
-        report.update(_report(segments.held_out, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version))
-        report["reps"] = _reps_section(segments.held_out, feedback, icp)
-        segments.model.metadata["holdout"] = {k: report[k] for k in HOLDOUT_KEYS}
-    return TrainingResult(segments.model, report, True, why)
+    model = refit_segments(segments, final, all_rows, all_y, all_w, fit, version=version)
+    return TrainingResult(model, report, True, why)
 
 
 def _fitter(family: str, icp: Icp) -> Fit:
-    """How a segment model is fit: the global model's family and settings, on the segment's rows."""
+    """How a segment model is fit: the chosen family and the ICP's settings, on the segment's rows."""
 
     def fit(
         rows: Sequence[Any],
         labels: np.ndarray,
         weights: np.ndarray | None,
         version: str,
-        metadata: dict[str, Any],
+        meta: dict[str, Any],
     ) -> LearnedModel:
         return fit_model(
             family,
@@ -239,12 +244,47 @@ def _fitter(family: str, icp: Icp) -> Fit:
             version=version,
             kind="crm",
             time_ordered=True,
-            metadata=metadata,
+            metadata=meta,
             sample_weight=weights,
             monotone=icp.monotone,
         )
 
     return fit
+
+
+def _held_out_fits(
+    train_rows: list[dict[str, Any]],
+    train_y: np.ndarray,
+    train_w: np.ndarray | None,
+    test_rows: list[dict[str, Any]],
+    test_y: np.ndarray,
+    icp: Icp,
+    family: str | None,
+    version: str,
+    feedback: int,
+) -> tuple[FamilyChoice, LearnedModel]:
+    """Every family to try, fitted on the older outcomes and tested on the newest: the gate's choice
+    and its held-out model. ``feedback``: how many of the training rows are the reps' (they go first).
+    An explicit ``family`` is fitted whatever the number of outcomes."""
+    candidates = Candidates(
+        [family] if family else list(icp.families),
+        len(train_y) - feedback,  # real outcomes among the training rows
+        0 if family else icp.boosted_min_outcomes,
+    )
+    _better, gate, fitted = compare_families(
+        candidates,
+        train_rows,
+        train_y,
+        test_rows,
+        test_y,
+        CRM_KINDS,
+        version=f"{version}-holdout",
+        kind="crm",
+        time_ordered=True,
+        sample_weight=train_w,
+        monotone=icp.monotone,
+    )
+    return gate, fitted[gate.family]
 
 
 HOLDOUT_KEYS = (

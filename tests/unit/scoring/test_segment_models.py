@@ -5,6 +5,7 @@ segment's held-out outcomes; a lead it scores says so in its reasons."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.families import FAMILIES, family_of, fit_model, load_model
 from scoring.icp import IcpError, load_icp
 from scoring.segment_config import SegmentConfig
-from scoring.segment_fit import SegmentData, fit_segments
+from scoring.segment_fit import SegmentData, gate_segments, refit_segments
 from scoring.segments import SEGMENT_TERM, SEGMENTED_FORMAT, SegmentedModel, segmented
 from tests.builders import NOW, AccountBuilder, PersonBuilder
 
@@ -79,10 +80,10 @@ def gate(rows, labels, config: SegmentConfig, family: str = "logistic", monotone
     fit = fitter(family)
     held_out = fit(rows[:cut], labels[:cut], None, "v1-holdout", {})
     final = fit(rows, labels, None, "v1", {"n_train": len(rows)})
-    data = SegmentData(
-        rows[:cut], labels[:cut], None, rows[:cut], labels[:cut], rows[cut:], labels[cut:], rows, labels, None
-    )
-    return fit_segments(data, held_out, final, config, fit, version="v1", monotone=monotone), final
+    data = SegmentData(rows[:cut], labels[:cut], None, rows[:cut], labels[:cut], rows[cut:], labels[cut:])
+    gated = gate_segments(data, held_out, config, fit, version="v1", monotone=monotone)
+    model = refit_segments(gated, final, rows, labels, None, fit, version="v1")
+    return SimpleNamespace(section=gated.section, held_out=gated.held_out, model=model), final
 
 
 @pytest.fixture(scope="module")
