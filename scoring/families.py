@@ -27,6 +27,17 @@ LOGISTIC, BOOSTED = "logistic", "boosted"
 FAMILIES = (LOGISTIC, BOOSTED)
 
 
+def family_names(names: Sequence[str]) -> list[str]:
+    """The ICP's ``[model] families``, checked (``ValueError`` names the problem), duplicates dropped."""
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown or not names:
+        raise ValueError(
+            f"must list one or more of {', '.join(FAMILIES)}"
+            + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else "")
+        )
+    return list(dict.fromkeys(names))
+
+
 def family_of(model: LearnedModel) -> str:
     """The family a model belongs to (a segmented model's: its global model's)."""
     if isinstance(model, SegmentedModel):

@@ -20,23 +20,15 @@ from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
 from scoring import monotone as monotone_option
 from scoring import segment_config
 from scoring.countries import country_problem
-from scoring.families import FAMILIES as MODEL_FAMILIES
+from scoring.families import family_names
 from scoring.learning import Learning
+from scoring.requalify_config import Requalify
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
 
 
 class IcpError(ConfigProblem):
     """The ICP file is invalid; the message starts with the offending key (``problems``: all of them)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Requalify:
-    """The ICP's ``[requalify]`` table: when a lead that crosses into L1/L2 is flagged as re-qualified
-    (``scoring/requalify.py``)."""
-
-    dormant_days: int = 90  # silent at least this long, then engaging again: "re-engaged"
-    engaged_contacts: int = 2  # a new contact at an account with at least this many other engaged ones
 
 
 @dataclass(frozen=True)
@@ -74,8 +66,7 @@ class Icp:
     learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
     # ``[model] monotone``: feature -> +1 (more never lowers the model's score) or -1 (scoring/monotone.py).
     monotone: Mapping[str, int] = field(default_factory=dict)
-    # ``[model] families``: the model families the gate may choose from (scoring/family_gate.py), and
-    # the outcomes the boosted family needs before it is tried.
+    # ``[model] families`` the gate may choose from (scoring/family_gate.py); boosted's minimum outcomes.
     families: tuple[str, ...] = ("logistic", "boosted")
     boosted_min_outcomes: int = 1000
     segments: segment_config.SegmentConfig = field(default_factory=segment_config.SegmentConfig)  # [segments]
@@ -175,15 +166,10 @@ def _strings(data: dict[str, Any], key: str) -> list[str]:
 
 
 def _families(data: dict[str, Any]) -> list[str]:
-    names = _strings(data, "model.families")
-    unknown = [n for n in names if n not in MODEL_FAMILIES]
-    if unknown or not names:
-        raise IcpError(
-            "model.families",
-            f"must list one or more of {', '.join(MODEL_FAMILIES)}"
-            + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else ""),
-        )
-    return list(dict.fromkeys(names))
+    try:
+        return family_names(_strings(data, "model.families"))
+    except ValueError as exc:
+        raise IcpError("model.families", str(exc)) from None
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:

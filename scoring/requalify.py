@@ -28,7 +28,7 @@ from typing import Literal
 
 from core.records import Engagement, Reason, Tier
 from scoring.accounts import ENGAGED_AT
-from scoring.icp import Requalify
+from scoring.requalify_config import Requalify
 from scoring.score import REQUALIFIED, Score
 
 HOT_TIERS = frozenset({Tier.L1, Tier.L2})

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.records import Account, Person, Reason, Tier
-from scoring.icp import Requalify
 from scoring.requalify import HOT_TIERS, carry_trigger, trigger_for, with_trigger
+from scoring.requalify_config import Requalify
 from scoring.score import Score
 
 RecordKey = tuple[str, str]  # (object type, record id)
