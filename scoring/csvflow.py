@@ -18,7 +18,6 @@ import numpy as np
 
 from scoring.calibration import calibration_checks
 from scoring.columns import ColumnInfo, FeatureRows, feature_rows, infer_columns, parse_date
-from scoring.encoding import CATEGORICAL
 from scoring.evaluate import (
     calibration_error,
     calibration_table,
@@ -29,11 +28,20 @@ from scoring.evaluate import (
     single_feature_auc,
     tier_table,
 )
-from scoring.explain import table_reason
+from scoring.families import fit_model
+from scoring.family_gate import (
+    Candidates,
+    FamilyChoice,
+    choice_words,
+    choose_family,
+    compare_families,
+    families_section,
+)
 from scoring.holdout import check_size, check_time_split, reliability_warning, split
 from scoring.icp import Icp, load_icp
-from scoring.leadmodel import LeadModel, fit_lead_model
+from scoring.leadmodel import LearnedModel
 from scoring.table import Table, TableError, labels_for, read_csv
+from scoring.table_reasons import feature_sources, known_categories, row_reasons, term_parts
 
 
 class Progress(Protocol):
@@ -120,6 +128,39 @@ def _prepare(
     return table, infos, rows, kinds, y, times, notes
 
 
+def _candidates(icp: Icp, family: str | None, outcomes: int) -> Candidates:
+    """The families to compare: ``family`` alone when named, else the ICP's (boosted only with enough
+    training outcomes)."""
+    if family:
+        return Candidates([family], outcomes, 0)
+    return Candidates(list(icp.families), outcomes, icp.boosted_min_outcomes)
+
+
+def _compare(
+    candidates: Candidates,
+    rows: FeatureRows,
+    y: np.ndarray,
+    halves: tuple[np.ndarray, np.ndarray],
+    kinds: dict[str, str],
+    times: list[float] | None,
+    progress: Progress,
+) -> tuple[FamilyChoice, FamilyChoice, dict[str, LearnedModel]]:
+    """``compare_families`` on ``leadq evaluate``'s split (``halves``: the train and test indices)."""
+    train, test = halves
+    return compare_families(
+        candidates,
+        rows.take(train),
+        y[train],
+        rows.take(test),
+        y[test],
+        kinds,
+        version="evaluation",
+        kind="table",
+        time_ordered=times is not None,
+        progress=progress,
+    )
+
+
 def evaluate_csv(
     data: bytes | str,
     target: str,
@@ -129,9 +170,12 @@ def evaluate_csv(
     exclude: Sequence[str] = (),
     icp: Icp | None = None,
     check_leaks: bool = True,
+    family: str | None = None,
     progress: Progress = _silent,
 ) -> dict[str, Any]:
-    """Train on a holdout split with the product's pipeline and report on the held-out rows.
+    """Train on a holdout split with the product's pipeline and report on the held-out rows. Each
+    model family (``family``: only that one) is fitted on the same split; the report is the better
+    one's, with every family's AUC and which was used.
 
     ``progress`` is told of each phase (and of each column checked for leaks) once the file has
     been read and accepted."""
@@ -140,15 +184,16 @@ def evaluate_csv(
         data, target, positive, time_column, exclude, progress, holdout=True
     )
     del table  # the raw cells are not needed any more: only the features
-    progress(0, total=4 + (len(kinds) if check_leaks else 0), label="Training the model")
+    count = len([family] if family else icp.families)
+    progress(0, total=3 + count + (len(kinds) if check_leaks else 0), label="Training the model")
     train, test, split_words = split(y, times)
-    train_rows = rows.take(train)
-    model = fit_lead_model(
-        train_rows, y[train], kinds, version="evaluation", kind="table", time_ordered=times is not None
+    train_rows, test_rows = rows.take(train), rows.take(test)
+    better, gate, fitted = _compare(
+        _candidates(icp, family, len(train)), rows, y, (train, test), kinds, times, progress
     )
-    progress(1, label="Scoring the test rows")
-    test_rows = rows.take(test)
     del rows
+    model = fitted[better.family]
+    progress(1 + count - len(fitted), label="Scoring the test rows")
     explanation = model.explain(test_rows)
     p = explanation.probabilities
     tiers = tiers_for(model.priority(p), icp)
@@ -159,7 +204,10 @@ def evaluate_csv(
         "n_test": len(test),
         "split": split_words,
         "model_version": model.version,
-        "chosen_C": model.model.C_,
+        "family": better.family,
+        "families": families_section(better),
+        "family_choice": choice_words(better, gate),
+        "chosen_C": getattr(getattr(model, "model", None), "C_", None),
         "tiers": tier_table(y[test], tiers),
         "calibration": calibration_table(y[test], p),
         "ece": calibration_error(y[test], p),
@@ -212,16 +260,34 @@ def train_csv(
     time_column: str | None = None,
     exclude: Sequence[str] = (),
     version: str | None = None,
+    icp: Icp | None = None,
+    family: str | None = None,
     progress: Progress = _silent,
-) -> LeadModel:
-    """Train on every usable row (for ``leadq train``); the artifact remembers the columns."""
+) -> LearnedModel:
+    """Train on every usable row (for ``leadq train``); the artifact remembers the columns. With more
+    than one family to try (``family`` None and the ICP's ``[model] families``), each is fitted on
+    ``leadq evaluate``'s split first and the better one is the one refitted on every row."""
+    icp = icp or load_icp()
     table, infos, rows, kinds, y, times, notes = _prepare(
         data, target, positive, time_column, exclude, progress
     )
     del table
-    progress(0, total=3, label="Training the model")
+    candidates = _candidates(icp, family, len(y))
+    tried = candidates.tried
+    progress(0, total=2 + len(tried) + (len(tried) > 1), label="Training the model")
+    chosen, said, families = (
+        tried[0],
+        choose_family({tried[0]: 0.0}, skipped=candidates.skipped).reason,
+        candidates.section(),
+    )
+    if len(tried) > 1:
+        train, test, _words = split(y, times)
+        better, gate, _fitted = _compare(candidates, rows, y, (train, test), kinds, times, progress)
+        chosen, said, families = better.family, choice_words(better, gate), families_section(better)
+        progress(1, label=f"Training the {chosen} model on every row")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    model = fit_lead_model(
+    model = fit_model(
+        chosen,
         rows,
         y,
         kinds,
@@ -235,6 +301,9 @@ def train_csv(
             "n_train": len(y),
             "base_rate": float(y.mean()),
             "window": [min(times), max(times)] if times else None,
+            "family": chosen,
+            "families": families,
+            "family_choice": said,
         },
     )
     p = model.probabilities(rows)
@@ -242,55 +311,15 @@ def train_csv(
         "on": "training rows",
         "calibration": calibration_table(y, p),
         "ece": calibration_error(y, p),
-        **calibration_checks(y, p, tiers_for(model.priority(p), load_icp()), rows, kinds),
+        **calibration_checks(y, p, tiers_for(model.priority(p), icp), rows, kinds),
     }
     progress(1)
     return model
 
 
-_PARTS = {"weekday", "seniority", "function", "kind", "filled in"}
-REASON_FLOOR = 0.01  # contributions smaller than this (calibrated logit) are not worth a rep's time
-
-
-def _feature_sources(infos: Sequence[ColumnInfo]) -> dict[str, tuple[str, str]]:
-    """Each feature's column and how it reads it: ``Job Title (seniority)`` -> (``Job Title``,
-    ``seniority``); a plain column -> (its name, ``numeric``/``categorical``)."""
-    sources = {}
-    for info in infos:
-        sources[info.name] = (info.name, info.kind)
-        for part in _PARTS:
-            sources[f"{info.name} ({part})"] = (info.name, part)
-    return sources
-
-
-def _reasons(
-    model: LeadModel,
-    table: Table,
-    sources: Mapping[str, tuple[str, str]],
-    row: Mapping[str, Any],
-    index: int,
-    contributions: np.ndarray,
-    top: int,
-) -> str:
-    """The lead's strongest reasons, biggest first, phrased by ``explain.table_reason``."""
-    phrased: list[str] = []
-    for j in np.argsort(-np.abs(contributions)):
-        if abs(contributions[j]) < REASON_FLOOR or len(phrased) == top:
-            break
-        spec = model.encoder.specs[j]
-        column, part = sources.get(spec.name, (spec.name, spec.kind))
-        value = row.get(spec.name)
-        cell = table.column(column)[index] if column in table.cells else str(value or "")
-        rare = part == CATEGORICAL and value is not None and str(value) not in spec.categories
-        text = table_reason(column, part, value, cell, float(contributions[j]), rare)
-        if text:
-            phrased.append(("+ " if contributions[j] > 0 else "- ") + text)
-    return "; ".join(phrased)
-
-
 def scored_rows(
     data: bytes | str,
-    model: LeadModel,
+    model: LearnedModel,
     icp: Icp | None = None,
     top_reasons: int = 4,
     progress: Progress = _silent,
@@ -313,15 +342,16 @@ def scored_rows(
     priority = model.priority(explanation.probabilities)
     tiers = tiers_for(priority, icp)
     dq = _disqualified_mask(rows)
-    sources = _feature_sources(infos)
+    sources = feature_sources(infos)
+    parts, known = term_parts(model), known_categories(model)
     extra = ["leadq_score", "leadq_probability", "leadq_tier", "leadq_verdict", "leadq_reasons"]
 
     def produce() -> Iterator[list[str]]:
         yield [*table.columns, *extra]
         for index in range(len(table)):
             row = rows[index]
-            reasons = _reasons(
-                model, table, sources, row, index, explanation.contributions[index], top_reasons
+            reasons = row_reasons(
+                parts, table, sources, known, row, index, explanation.contributions[index], top_reasons
             )
             filled = sum(v is not None for v in row.values()) / max(len(row), 1)
             if dq is not None and dq[index]:
@@ -343,7 +373,7 @@ def scored_rows(
     return table.delimiter, produce()
 
 
-def score_csv(data: bytes | str, model: LeadModel, icp: Icp | None = None, top_reasons: int = 4) -> str:
+def score_csv(data: bytes | str, model: LearnedModel, icp: Icp | None = None, top_reasons: int = 4) -> str:
     """The input CSV with leadq's columns appended: score, probability, tier, verdict, reasons."""
     delimiter, rows = scored_rows(data, model, icp, top_reasons)
     out = io.StringIO()

@@ -158,6 +158,14 @@ def summary_text(report: Mapping[str, Any]) -> str:
     reliability = report.get("reliability")
     if reliability:
         lines.append(f"WARNING: {reliability}")
+    if report.get("family_choice"):
+        tested = {k: v for k, v in (report.get("families") or {}).items() if v.get("auc") is not None}
+        if len(tested) > 1:
+            lines.append(
+                "families on the same split: "
+                + ", ".join(f"{k} AUC {v['auc']:.4f}" for k, v in tested.items())
+            )
+        lines.append(f"family used: {report['family_choice']}")
     if report.get("rule_auc") is not None:
         lines.append(f"rule score on the same test set: AUC {report['rule_auc']:.3f}")
     lines.append("tiers (share of leads, conversion rate):")

@@ -19,6 +19,7 @@ from typing import Any
 from core.config_text import MAX_NUMBER, ConfigProblem, Problems, parse_toml
 from scoring import monotone as monotone_option
 from scoring.countries import country_problem
+from scoring.families import FAMILIES as MODEL_FAMILIES
 from scoring.learning import Learning
 from scoring.titles import FUNCTIONS, SENIORITIES
 from scoring.verdicts import Thresholds
@@ -72,6 +73,10 @@ class Icp:
     learning: Learning = field(default_factory=Learning)  # [learning]: what reps' feedback teaches
     # ``[model] monotone``: feature -> +1 (more never lowers the model's score) or -1 (scoring/monotone.py).
     monotone: Mapping[str, int] = field(default_factory=dict)
+    # ``[model] families``: the model families the gate may choose from (scoring/family_gate.py), and
+    # the outcomes the boosted family needs before it is tried.
+    families: tuple[str, ...] = ("logistic", "boosted")
+    boosted_min_outcomes: int = 1000
     # The ``[monitoring]`` table as written (alarm thresholds): ``monitoring.thresholds.parse`` reads
     # and validates it (scoring does not import monitoring). Not part of ``source_hash``.
     monitoring: Mapping[str, object] = field(default_factory=dict)
@@ -165,6 +170,18 @@ def _strings(data: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise IcpError(key, "must be a list of strings")
     return value
+
+
+def _families(data: dict[str, Any]) -> list[str]:
+    names = _strings(data, "model.families")
+    unknown = [n for n in names if n not in MODEL_FAMILIES]
+    if unknown or not names:
+        raise IcpError(
+            "model.families",
+            f"must list one or more of {', '.join(MODEL_FAMILIES)}"
+            + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else ""),
+        )
+    return list(dict.fromkeys(names))
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:
@@ -379,6 +396,8 @@ def load_icp(text: str | None = None) -> Icp:
         requalify=_requalify(data, problems),
         learning=_learning(data, problems),
         monotone=monotone_option.parse(data.get("model", {}).get("monotone", {}), problems),
+        families=tuple(get(lambda: _families(data), ["logistic"])),
+        boosted_min_outcomes=int(get(lambda: _number(data, "model.boosted_min_outcomes", 1), 1000)),
         monitoring=monitoring,
         source_hash=hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16],
         _industry_index=index,

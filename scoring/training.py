@@ -23,9 +23,11 @@ from scoring.evaluate import (
     tier_table,
     top_share_capture,
 )
+from scoring.families import fit_model
+from scoring.family_gate import Candidates, FamilyChoice, compare_families, families_section
 from scoring.features import engagement_score, person_features
 from scoring.icp import Icp
-from scoring.leadmodel import LeadModel, LearnedModel, fit_lead_model
+from scoring.leadmodel import LearnedModel
 from scoring.learning import REJECTED, UPGRADED, held_out
 from scoring.rules import fit_score
 from scoring.score import tier_for
@@ -72,7 +74,7 @@ class Example:
 
 @dataclass
 class TrainingResult:
-    model: LeadModel | None  # refitted on every example; None when the data is too thin
+    model: LearnedModel | None  # refitted on every example; None when the data is too thin
     report: dict[str, Any]
     ready: bool
     why: str
@@ -140,7 +142,7 @@ def rep_agreement(model: LearnedModel, examples: Sequence[Example], icp: Icp) ->
     return out
 
 
-def _reps_section(held_out_model: LeadModel, feedback: Sequence[Example], icp: Icp) -> dict[str, Any]:
+def _reps_section(held_out_model: LearnedModel, feedback: Sequence[Example], icp: Icp) -> dict[str, Any]:
     """The report's reps' part: what feedback trained the model, and how the held-out model (which
     never learned from the held-out quarter of it) tiers those leads."""
     kept = [e for e in feedback if held_out(e.person.ref.record_id)]
@@ -155,10 +157,20 @@ def _reps_section(held_out_model: LeadModel, feedback: Sequence[Example], icp: I
     }
 
 
-def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> TrainingResult:
-    """Train on older outcomes, test on the newest quarter, report, then refit on everything. The reps'
-    feedback (examples not from an outcome) trains both fits with its weight (the held-out fit all but
-    a held-out quarter of it) but is never tested on: the held-out figures are real outcomes only."""
+def train_crm_model(
+    examples: Sequence[Example],
+    icp: Icp,
+    *,
+    version: str,
+    family: str | None = None,
+    refit: bool = True,
+) -> TrainingResult:
+    """Train on older outcomes, test on the newest quarter, report, then refit on everything. Each
+    family the ICP allows (``[model] families``; only ``family`` when given) is fitted on the same older
+    outcomes and tested on the same newest quarter; the gate (``scoring.family_gate``) picks one and
+    only that family is refitted (not at all with ``refit=False``: the held-out report alone). The
+    reps' feedback (examples not from an outcome) trains every fit with its weight (the held-out fits
+    all but a held-out quarter of it) but is never tested on: the held-out figures are real outcomes."""
     ready, why = readiness(examples, icp)
     if not ready:
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
@@ -172,20 +184,19 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
         return TrainingResult(None, {"ready": False, "why": why}, False, why)
     taught = [e for e in feedback if not held_out(e.person.ref.record_id)]
     train_rows, train_y, train_w = _with_feedback(ordered[:cut], rows[:cut], taught, icp)
-    held_out_model = fit_lead_model(
-        train_rows,
-        train_y,
-        CRM_KINDS,
-        version=f"{version}-holdout",
-        kind="crm",
-        time_ordered=True,
-        sample_weight=train_w,
-        monotone=icp.monotone,
+    choice, held_out_model = _held_out_fits(
+        train_rows, train_y, train_w, rows[cut:], y[cut:], icp, family, version, len(taught)
     )
     report = _report(held_out_model, ordered, rows[cut:], rule[cut:], dq[cut:], icp, version)
+    report["family"] = choice.family
+    report["families"] = families_section(choice)
+    report["family_choice"] = choice.reason
     report["reps"] = _reps_section(held_out_model, feedback, icp)
+    if not refit:
+        return TrainingResult(None, report, True, why)
     all_rows, all_y, all_w = _with_feedback(ordered, rows, feedback, icp)
-    final = fit_lead_model(
+    final = fit_model(
+        choice.family,
         all_rows,
         all_y,
         CRM_KINDS,
@@ -200,9 +211,45 @@ def train_crm_model(examples: Sequence[Example], icp: Icp, *, version: str) -> T
             "window": report["window"],
             "icp_hash": icp.source_hash,
             "rep_feedback": report["reps"]["trained_on"],
+            "family_choice": choice.reason,
         },
     )
     return TrainingResult(final, report, True, why)
+
+
+def _held_out_fits(
+    train_rows: list[dict[str, Any]],
+    train_y: np.ndarray,
+    train_w: np.ndarray | None,
+    test_rows: list[dict[str, Any]],
+    test_y: np.ndarray,
+    icp: Icp,
+    family: str | None,
+    version: str,
+    feedback: int,
+) -> tuple[FamilyChoice, LearnedModel]:
+    """Every family to try, fitted on the older outcomes and tested on the newest: the gate's choice
+    and its held-out model. ``feedback``: how many of the training rows are the reps' (they go first).
+    An explicit ``family`` is fitted whatever the number of outcomes."""
+    candidates = Candidates(
+        [family] if family else list(icp.families),
+        len(train_y) - feedback,  # real outcomes among the training rows
+        0 if family else icp.boosted_min_outcomes,
+    )
+    _better, gate, fitted = compare_families(
+        candidates,
+        train_rows,
+        train_y,
+        test_rows,
+        test_y,
+        CRM_KINDS,
+        version=f"{version}-holdout",
+        kind="crm",
+        time_ordered=True,
+        sample_weight=train_w,
+        monotone=icp.monotone,
+    )
+    return gate, fitted[gate.family]
 
 
 HOLDOUT_KEYS = (
@@ -219,7 +266,7 @@ HOLDOUT_KEYS = (
 
 
 def _report(
-    held_out_model: LeadModel,
+    held_out_model: LearnedModel,
     ordered: Sequence[Example],
     test_rows: list[dict[str, Any]],
     test_rule: np.ndarray,

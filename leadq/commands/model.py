@@ -101,6 +101,15 @@ def _csv_options(command: str) -> Callable[[F], F]:
     return decorate
 
 
+_FAMILY = click.option(
+    "--family",
+    type=click.Choice(["auto", "logistic", "boosted"]),
+    default="auto",
+    show_default=True,
+    help="the model family: auto fits each the ICP allows on the same split and uses the better",
+)
+
+
 def _excluded(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
@@ -145,6 +154,7 @@ def _working() -> Iterator[_Progress]:
 @click.option(
     "--charts", default=None, type=click.Path(file_okay=False), help="write lift and calibration SVGs here"
 )
+@_FAMILY
 def evaluate_cmd(
     data: str,
     target: str,
@@ -154,6 +164,7 @@ def evaluate_cmd(
     icp_path: str | None,
     json_out: str | None,
     charts: str | None,
+    family: str,
 ) -> None:
     """Train on a holdout split of a CSV of leads and report how well leadq would score them."""
     content = _read_data(data)
@@ -170,6 +181,7 @@ def evaluate_cmd(
                 time_column=time_column,
                 exclude=_excluded(exclude),
                 icp=icp,
+                family=None if family == "auto" else family,
                 progress=step,
             )
         except TableError as exc:
@@ -186,8 +198,17 @@ def evaluate_cmd(
 @click.command("train")
 @_csv_options("train")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the model (JSON)")
+@click.option("--icp", "icp_path", default=None, type=click.Path(dir_okay=False), help="ICP TOML file")
+@_FAMILY
 def train_cmd(
-    data: str, target: str, positive: str | None, time_column: str | None, exclude: str, out: str
+    data: str,
+    target: str,
+    positive: str | None,
+    time_column: str | None,
+    exclude: str,
+    out: str,
+    icp_path: str | None,
+    family: str,
 ) -> None:
     """Train a model on every row of a CSV and save it as a portable JSON artifact."""
     content = _read_data(data)
@@ -202,6 +223,8 @@ def train_cmd(
                 positive=positive,
                 time_column=time_column,
                 exclude=_excluded(exclude),
+                icp=_read_icp(icp_path),
+                family=None if family == "auto" else family,
                 progress=step,
             )
         except TableError as exc:
@@ -214,6 +237,7 @@ def train_cmd(
         f"model {model.version} trained on {model.metadata['n_train']:,} rows "
         f"({len(model.features)} features) written to {out}"
     )
+    click.echo(f"family: {model.metadata.get('family_choice') or model.metadata.get('family')}")
     from scoring.calibration import calibration_lines, calibration_warnings
 
     fitted = model.metadata.get("calibration") or {}
@@ -229,14 +253,14 @@ def _score(data: str, model_path: str, out: str, icp_path: str | None) -> int:
     content, model_bytes = _read_data(data), _read_data(model_path)
     with _working() as step:
         from scoring.csvflow import scored_rows
-        from scoring.leadmodel import LeadModel
+        from scoring.families import family_of
         from scoring.table import TableError
 
         model, icp = _read_model(model_path, model_bytes), _read_icp(icp_path)
-        if not isinstance(model, LeadModel):  # a CRM installation's boosted model, not a CSV's
+        if model.kind != "table":  # a CRM installation's model, not a CSV's
             raise click.ClickException(
-                f"{model_path} is a {model.metadata.get('family', 'boosted')} model of leadq's CRM features: "
-                "'leadq score' scores a CSV with a model written by 'leadq train'"
+                f"{model_path} is a {family_of(model)} model of leadq's CRM features, trained on a CRM's "
+                "outcomes: 'leadq score' scores a CSV with a model written by 'leadq train'"
             )
         try:
             delimiter, rows = scored_rows(content, model, icp, progress=step)

@@ -258,9 +258,10 @@ def _retrain_line(outcome: dict[str, Any]) -> str:
     if not outcome.get("ready"):
         return f"no model yet: {outcome.get('why')}"
     verdict = "promoted" if outcome["promoted"] else "kept the champion"
+    family = outcome.get("family")
     return (
-        f"{outcome['version']}: AUC {outcome['auc']:.3f} vs. rules {outcome['rule_auc']:.3f} on "
-        f"{outcome['outcomes']} outcomes; {verdict} ({outcome['reason']})"
+        f"{outcome['version']}{f' ({family})' if family else ''}: AUC {outcome['auc']:.3f} vs. rules "
+        f"{outcome['rule_auc']:.3f} on {outcome['outcomes']} outcomes; {verdict} ({outcome['reason']})"
     )
 
 
@@ -270,12 +271,15 @@ def retrain_cmd(installation: int) -> None:
     """Train a challenger on the CRM's outcomes now; it replaces the champion only if it wins."""
     from leadq.commands.progress import progress
     from leadq.web.reps_words import reps_lines
+    from scoring.family_gate import family_words
     from workers.services.retrain import retrain
 
     ctx = working_context(installation)
     with progress("reading the CRM's outcomes and training a challenger"):
         outcome = retrain(ctx)
     click.echo(_retrain_line(outcome))
+    for line in family_words(outcome):  # each family's held-out AUC and which one the gate chose
+        click.echo(f"  {line}")
     for line in reps_lines(outcome.get("reps")):  # what the reps' feedback taught it, and how they disagreed
         click.echo(f"  {line}")
 

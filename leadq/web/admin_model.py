@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import render_template
 
-from leadq.web import calibration_words, model_words, reps_words
+from leadq.web import calibration_words, family_words, model_words, reps_words
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from storage.statuses import ModelStatus
@@ -27,6 +27,7 @@ def _said(version: Any, number: int, margin: float) -> dict[str, Any]:
     return {
         "name": model_words.model_name(version.trained_at, number),
         "auc": model_words.auc_words(m.get("auc"), m.get("rule_auc")),
+        "family": family_words.family_sentence(m),
         "tiers": model_words.tier_lines(m.get("tiers") or {}),
         "weak": model_words.weak_tiers(m.get("tiers") or {}),
         "calibration": model_words.calibration_words(m.get("calibration") or []),
@@ -87,6 +88,7 @@ def model(installation_id: int):
         charts=charts,
         said={v.version: _said(v, numbers[v.version], MARGIN) for v in (champion, challenger) if v},
         names={v.version: model_words.model_name(v.trained_at, numbers[v.version]) for v in versions},
+        families={v.version: family_words.family_of(v.metrics or {}) for v in versions},
         status_words=STATUS_WORDS,
         gave_up=gave_up,
     )

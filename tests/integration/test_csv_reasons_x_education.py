@@ -30,9 +30,9 @@ def test_x_education_reasons_read_as_a_rep_would_read_them(tmp_path):
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
 
-    from scoring.leadmodel import LeadModel
+    from scoring.families import load_model
 
-    model = LeadModel.from_bytes(model_path.read_bytes())
+    model = load_model(model_path.read_bytes())
     visits, credit = contributions_of(model, XED, "TotalVisits")
     credited = [i for i, (v, c) in enumerate(zip(visits, credit, strict=True)) if v == "0" and c > 0.01]
     assert credited  # the review's "+ TotalVisits: 0": the model does credit zero visits

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.records import Account, ObjectType, Outcome, OutcomeKind, Person
-from scoring.families import load_model
+from scoring.families import LOGISTIC, load_model
 from scoring.leadmodel import LearnedModel
 from scoring.learning import UPGRADED, RepFeedback, disagreement, held_out, rep_labels, weight_of
 from scoring.registry import Promotion, decide_promotion
@@ -87,12 +87,16 @@ def _challenger_auc_on(
     reps: list[Example],
     ctx: InstallationContext,
     version: str,
+    family: str,
 ) -> float | None:
-    """AUC on ``window`` of a challenger trained only on outcomes decided before it, with the reps'
-    feedback as the challenger learns it (on records without an outcome, so none the window tests)."""
+    """AUC on ``window`` of a challenger of ``family`` (the one the new model is) trained only on
+    outcomes decided before it, with the reps' feedback as the challenger learns it (on records without
+    an outcome, so none the window tests)."""
     if len({e.won for e in window}) < 2 or len({e.won for e in examples_before}) < 2:
         return None
-    held_out = train_crm_model(examples_before + window + reps, ctx.icp, version=f"{version}-eval")
+    held_out = train_crm_model(
+        examples_before + window + reps, ctx.icp, version=f"{version}-eval", family=family, refit=False
+    )
     return held_out.report.get("auc") if held_out.ready else None
 
 
@@ -121,7 +125,8 @@ def _gate(
     before = [e for e in ordered if e not in unseen]
     if len(unseen) >= 30:
         champion_auc = holdout_auc(champion_model, unseen, ctx.icp)
-        challenger_auc = _challenger_auc_on(before, unseen, reps, ctx, version)
+        family = str(result.report.get("family") or LOGISTIC)
+        challenger_auc = _challenger_auc_on(before, unseen, reps, ctx, version, family)
     compared = {"champion_auc": champion_auc, "challenger_auc": challenger_auc}
     if champion_auc is None or challenger_auc is None:
         decision = Promotion(
@@ -199,6 +204,7 @@ def retrain(ctx: InstallationContext, margin: float = MARGIN) -> dict[str, Any]:
             "version": version,
             "promoted": decision.promote,
             "auc": result.report["auc"],
+            "family": result.report["family"],
         },
     )
     return {
@@ -207,6 +213,9 @@ def retrain(ctx: InstallationContext, margin: float = MARGIN) -> dict[str, Any]:
         "promoted": decision.promote,
         "reason": decision.reason,
         "auc": result.report["auc"],
+        "family": result.report["family"],
+        "families": result.report["families"],
+        "family_choice": result.report["family_choice"],
         "rule_auc": result.report["rule_auc"],
         "outcomes": len(examples),
         "reps": metrics["reps"],

@@ -112,4 +112,5 @@ def test_a_rejected_challenger_says_why(client, accounts, ctx) -> None:
     text = _visible(client.get(f"/installations/{mine}/model").get_data(as_text=True))
     assert "Latest challenger (not promoted): model 2 of" in text
     assert "Why it was not promoted: Only 0 outcome(s) decided since the champion was trained" in text, text
-    assert "History Model Status" in text and "in use (champion)" in text
+    assert "History Model Family Status" in text and "in use (champion)" in text
+    assert "logistic in use (champion)" in text  # the family of each model in the history

@@ -12,9 +12,10 @@ import pytest
 
 from connector.hubspot.mapping import company_to_account, contact_to_person
 from sandbox.hubspot.store import Source
+from scoring.families import load_model
 from scoring.features import person_features
 from scoring.icp import load_icp
-from scoring.leadmodel import LeadModel
+from scoring.leadmodel import LearnedModel
 from scoring.titles import parse_title
 from storage import models_registry
 from storage.stamps import aware
@@ -67,7 +68,7 @@ def _close_deal(portal, contact_id: str, won: bool, at) -> None:
     portal.associate("deals", deal.id, "contacts", contact_id, type_ids={3})
 
 
-def _probabilities(portal, model: LeadModel, records, at) -> np.ndarray:
+def _probabilities(portal, model: LearnedModel, records, at) -> np.ndarray:
     companies = {
         c.id: company_to_account(str(portal.portal_id), {"id": c.id, "properties": c.props})
         for c in portal.live("companies")
@@ -111,7 +112,7 @@ def _history(runtime, installed, crm, sessions, reps_right: bool):
 
 def _priority(portal, version, records, at) -> float:
     """The mean 0-100 priority (what tiers are cut from) a stored model gives these people."""
-    model = LeadModel.from_bytes(version.artifact)
+    model = load_model(version.artifact)
     return float(model.priority(_probabilities(portal, model, records, at)).mean())
 
 

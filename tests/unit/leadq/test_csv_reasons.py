@@ -12,12 +12,14 @@ from click.testing import CliRunner
 
 from leadq.cli import main
 from scoring.columns import ColumnInfo, feature_rows
-from scoring.leadmodel import LeadModel
+from scoring.families import load_model
+from scoring.leadmodel import LearnedModel
 from scoring.table import read_csv
+from scoring.table_reasons import term_parts
 from tests.unit.leadq.test_csv_commands import as_csv, leads
 
 
-def train_and_score(tmp_path: Path, data: Path) -> tuple[LeadModel, list[dict[str, str]]]:
+def train_and_score(tmp_path: Path, data: Path) -> tuple[LearnedModel, list[dict[str, str]]]:
     model_path, out = tmp_path / "model.json", tmp_path / "scored.csv"
     runner = CliRunner()
     trained = runner.invoke(main, ["train", str(data), "--target", "Converted", "--out", str(model_path)])
@@ -25,15 +27,17 @@ def train_and_score(tmp_path: Path, data: Path) -> tuple[LeadModel, list[dict[st
     scored = runner.invoke(main, ["score", str(data), "--model", str(model_path), "--out", str(out)])
     assert scored.exit_code == 0 and "Traceback" not in scored.output, scored.output
     with out.open(encoding="utf-8", newline="") as handle:
-        return LeadModel.from_bytes(model_path.read_bytes()), list(csv.DictReader(handle))
+        return load_model(model_path.read_bytes()), list(csv.DictReader(handle))
 
 
-def contributions_of(model: LeadModel, data: Path, feature: str) -> tuple[list[str], np.ndarray]:
-    """Each row's raw value of ``feature``'s column and the model's contribution for it."""
+def contributions_of(model: LearnedModel, data: Path, feature: str) -> tuple[list[str], np.ndarray]:
+    """Each row's raw value of ``feature``'s column and the model's contribution for it: its own term
+    plus, in a boosted model, every pair term it is part of."""
     table = read_csv(data.read_bytes())
     rows, _ = feature_rows(table, [ColumnInfo(**c) for c in model.metadata["columns"]])
     explanation = model.explain(rows)
-    return table.column(feature), explanation.contributions[:, model.features.index(feature)]
+    terms = [j for j, parts in enumerate(term_parts(model)) if feature in parts]
+    return table.column(feature), explanation.contributions[:, terms].sum(axis=1)
 
 
 def reasons(row: dict[str, str]) -> list[str]:
