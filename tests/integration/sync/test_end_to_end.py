@@ -69,14 +69,18 @@ def test_a_rep_edit_is_scored_routed_and_written_back_by_a_real_worker(served, l
         },
         timeout=5,
     )
-    done = wait_until(lambda: portal.get("contacts", contact.id).props.get("leadq_tier"))
+    def written() -> dict[str, str]:  # under the store's lock: a write applies its fields one by one
+        with portal.lock:
+            return dict(portal.get("contacts", contact.id).props)
+
+    done = wait_until(lambda: written().get("leadq_tier"))
     if not done:
         worker.terminate()
         deliveries = [(d.status, len(d.events)) for d in live_crm.sandbox.webhooks.deliveries]
         pytest.fail(
             f"no write-back; deliveries {deliveries}; worker: {worker.communicate(timeout=20)[0][-4000:]}"
         )
-    props = portal.get("contacts", contact.id).props
+    props = written()
     assert props["leadq_tier"] in ("L1", "L2", "L3", "L4") and props["leadq_reasons"]
     assert props["leadq_verdict"] and props["leadq_fit_score"] and props["leadq_scored_at"]
     assert live_crm.wait_for_webhooks(10)
