@@ -10,19 +10,6 @@ interpret's FAST ranking on 16 bins per feature (default: 3x the number of featu
 ``leadq evaluate``'s split (bench/family_auc_bench.py): 8 bags at 0.015 gain about 0.0005 AUC for
 about twice the time; 4 bags at 0.04 lose about 0.002 for a fifth of it.
 
-Each boosting step grows a 3-leaf tree on one feature (interpret's default is 2 leaves) with an L2
-penalty of 1 on the leaf values (default 0): measured held-out AUC (bench/family_auc_bench.py's
-splits, the same settings for every file) went from 0.9076 to 0.9096 on X Education, 0.8729 to
-0.8747 on its strict variant and 0.6819 to 0.6861 on Olist's time split; the real files' fits take
-about half as long (fewer rounds before early stopping), the 50,000 x 40 bench about as long. 32
-rather than 16 bins for the pair search adds 0.0003 on the strict variant, nothing elsewhere, for
-more search time: not taken. What did not help (strict variant, one change at a time from the old
-settings, all between 0.8718 and 0.8743 where random seeds alone give 0.8717 to 0.8732):
-0, 16, 32 or 3x pairs, min_samples_leaf 2 or 20, smoothing_rounds 0 or 300, greedy_ratio 0,
-min_hessian 0.01, cat_smooth 1, min_cat_samples 30, learning rates 0.01 and 0.04, 16 outer bags,
-inner bags, validation_size 0.25, early_stopping_rounds 300, cyclic_progress 0.5; interpret's
-defaults throughout reach 0.8743 in six times the time.
-
 Calibration: Platt on held-out rows (the newest 20% when rows are time-ordered, else a stratified
 random 20%), fitted on the raw scores of a model trained on the rest; the model kept is refitted on
 every row and keeps that calibration (as the logistic family does). Affine in the logit, so the
@@ -62,8 +49,6 @@ class BoostedSettings:
     max_bins: int = 256
     max_interaction_bins: int = 16
     learning_rate: float = 0.02
-    max_leaves: int = 3
-    reg_lambda: float = 1.0
     n_jobs: int = 2
     random_state: int = 0
 
@@ -104,8 +89,6 @@ def _ebm(kinds: Mapping[str, str], monotone: Mapping[str, int], settings: Booste
         exclude=excluded or None,
         outer_bags=settings.outer_bags,
         learning_rate=settings.learning_rate,
-        max_leaves=settings.max_leaves,
-        reg_lambda=settings.reg_lambda,
         monotone_constraints=[monotone.get(n, 0) for n in names] if monotone else None,
         n_jobs=settings.n_jobs,
         random_state=settings.random_state,
@@ -235,8 +218,6 @@ def fit_boosted(
         "max_bins": settings.max_bins,
         "max_interaction_bins": settings.max_interaction_bins,
         "learning_rate": settings.learning_rate,
-        "max_leaves": settings.max_leaves,
-        "reg_lambda": settings.reg_lambda,
         "monotone": monotone,
     }
     return model
