@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from scoring.encoding import CATEGORICAL, NUMERIC
-from scoring.leadmodel import Explanation, global_factors, percentile_priority
+from scoring.leadmodel import Explanation, ModelBasics, explained
 
 BOOSTED_FORMAT = "leadq.boosted-model/1"
 PAIR_JOIN = " & "  # a pair term's name: "seniority & employees"
@@ -132,7 +132,7 @@ class Term:
 
 
 @dataclass
-class BoostedModel:
+class BoostedModel(ModelBasics):
     inputs: list[BinnedFeature]
     terms: list[Term]
     intercept: float
@@ -189,17 +189,7 @@ class BoostedModel:
         means = np.array([t.mean for t in self.terms], dtype=np.float64)
         contributions = a * (self.raw_scores(rows) - means)
         expected = self.expected
-        logit = expected + contributions.sum(axis=1)
-        return Explanation(1.0 / (1.0 + np.exp(-logit)), contributions, expected, self.features)
-
-    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return self.explain(rows).probabilities
-
-    def priority(self, probabilities: np.ndarray) -> np.ndarray:
-        return percentile_priority(self.priority_edges, probabilities)
-
-    def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
-        return global_factors(self.features, explanation, top)
+        return explained(expected, contributions, self.features)
 
     def pair_ranges(self, term_index: int, row: Mapping[str, Any]) -> list[tuple[float, float] | None]:
         """For a row, the [low, high) bounds of each numeric feature's bin in the term (None otherwise):

@@ -83,8 +83,38 @@ def global_factors(features: Sequence[str], explanation: Explanation, top: int =
     ]
 
 
+def explained(expected: float, contributions: np.ndarray, features: list[str]) -> Explanation:
+    """An explanation from its starting logit and per-term contributions (their sum is the logit)."""
+    logit = expected + contributions.sum(axis=1)
+    return Explanation(1.0 / (1.0 + np.exp(-logit)), contributions, expected, features)
+
+
+class ModelBasics:
+    """What every family derives from its ``explain``, ``features`` and ``priority_edges``."""
+
+    priority_edges: list[float]
+
+    @property
+    def features(self) -> list[str]:
+        raise NotImplementedError
+
+    def explain(self, rows: Sequence[Mapping[str, Any]]) -> Explanation:
+        raise NotImplementedError
+
+    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        return self.explain(rows).probabilities
+
+    def priority(self, probabilities: np.ndarray) -> np.ndarray:
+        """0-100: the share of training leads this lead outranks."""
+        return percentile_priority(self.priority_edges, probabilities)
+
+    def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
+        """Terms ranked by their mean absolute contribution over the given leads."""
+        return global_factors(self.features, explanation, top)
+
+
 @dataclass
-class LeadModel:
+class LeadModel(ModelBasics):
     encoder: FeatureEncoder
     model: ConversionModel
     version: str
@@ -112,19 +142,7 @@ class LeadModel:
         per_group, expected = self._group_constants()
         a = self.model.calibration_[0]
         contributions = a * (self.model.coef_[active] - per_group)
-        logit = expected + contributions.sum(axis=1)
-        return Explanation(1.0 / (1.0 + np.exp(-logit)), contributions, expected, self.features)
-
-    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return self.explain(rows).probabilities
-
-    def priority(self, probabilities: np.ndarray) -> np.ndarray:
-        """0-100: the share of training leads this lead outranks."""
-        return percentile_priority(self.priority_edges, probabilities)
-
-    def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
-        """Features ranked by their mean absolute contribution over the given leads."""
-        return global_factors(self.features, explanation, top)
+        return explained(expected, contributions, self.features)
 
     def to_bytes(self) -> bytes:
         m = self.model

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring.leadmodel import Explanation, LearnedModel, global_factors, percentile_priority
+from scoring.leadmodel import Explanation, LearnedModel, ModelBasics, explained
 from scoring.segment_config import BY_OPTIONS, NONE, segment_key, segment_words
 
 SEGMENTED_FORMAT = "leadq.segmented-model/1"
@@ -32,7 +32,7 @@ PAIR_JOIN = " & "  # a pair term's name (scoring/boosted.py)
 
 
 @dataclass
-class SegmentedModel:
+class SegmentedModel(ModelBasics):
     base: LearnedModel  # the global model: scores every lead outside the segments below
     by: str  # scoring.segment_config: "company_size" | "country"
     members: dict[str, LearnedModel]  # segment key -> the model that scores its leads
@@ -100,18 +100,7 @@ class SegmentedModel:
             contributions[np.ix_(index, columns)] = part.contributions
             if key is not None:
                 contributions[index, segment_column] = float(part.expected) - base_expected
-        logit = base_expected + contributions.sum(axis=1)
-        return Explanation(1.0 / (1.0 + np.exp(-logit)), contributions, base_expected, self.features)
-
-    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return self.explain(rows).probabilities
-
-    def priority(self, probabilities: np.ndarray) -> np.ndarray:
-        """0-100: the share of training leads this lead outranks, over all segments."""
-        return percentile_priority(self.priority_edges, probabilities)
-
-    def global_factors(self, explanation: Explanation, top: int = 10) -> list[dict[str, Any]]:
-        return global_factors(self.features, explanation, top)
+        return explained(base_expected, contributions, self.features)
 
     def pair_ranges(self, term_index: int, row: dict[str, Any]) -> list[tuple[float, float] | None]:
         """A pair term's bin ranges for this row, from the member that scored it (``BoostedModel``)."""
