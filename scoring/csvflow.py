@@ -138,20 +138,21 @@ def _candidates(icp: Icp, family: str | None, outcomes: int) -> Candidates:
 
 def _compare(
     candidates: Candidates,
-    rows: FeatureRows,
+    halves: tuple[FeatureRows, FeatureRows],
     y: np.ndarray,
-    halves: tuple[np.ndarray, np.ndarray],
+    split_at: tuple[np.ndarray, np.ndarray],
     kinds: dict[str, str],
     times: list[float] | None,
     progress: Progress,
 ) -> tuple[FamilyChoice, FamilyChoice, dict[str, LearnedModel]]:
-    """``compare_families`` on ``leadq evaluate``'s split (``halves``: the train and test indices)."""
-    train, test = halves
+    """``compare_families`` on ``leadq evaluate``'s split: ``halves`` the train and test rows,
+    ``split_at`` their indices into ``y``."""
+    (train_rows, test_rows), (train, test) = halves, split_at
     return compare_families(
         candidates,
-        rows.take(train),
+        train_rows,
         y[train],
-        rows.take(test),
+        test_rows,
         y[test],
         kinds,
         version="evaluation",
@@ -189,7 +190,13 @@ def evaluate_csv(
     train, test, split_words = split(y, times)
     train_rows, test_rows = rows.take(train), rows.take(test)
     better, gate, fitted = _compare(
-        _candidates(icp, family, len(train)), rows, y, (train, test), kinds, times, progress
+        _candidates(icp, family, len(train)),
+        (train_rows, test_rows),
+        y,
+        (train, test),
+        kinds,
+        times,
+        progress,
     )
     del rows
     model = fitted[better.family]
@@ -282,7 +289,8 @@ def train_csv(
     )
     if len(tried) > 1:
         train, test, _words = split(y, times)
-        better, gate, _fitted = _compare(candidates, rows, y, (train, test), kinds, times, progress)
+        halves = (rows.take(train), rows.take(test))
+        better, gate, _fitted = _compare(candidates, halves, y, (train, test), kinds, times, progress)
         chosen, said, families = better.family, choice_words(better, gate), families_section(better)
         progress(1, label=f"Training the {chosen} model on every row")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
