@@ -45,7 +45,8 @@ class LeadFacts:
 
 
 def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -> None:
-    """Insert or replace these records' rows (one statement; concurrent batches cannot collide)."""
+    """Insert or replace these records' rows (an upsert, in record order, so concurrent batches cannot
+    collide or deadlock)."""
     latest = {(f.object_type, f.record_id): f for f in facts}  # a record twice in a batch: the last wins
     if not latest:
         return
@@ -56,18 +57,17 @@ def record(session: Session, installation_id: int, facts: Sequence[LeadFacts]) -
             "installation_id": installation_id,
             "updated_at": now,
         }
-        for f in latest.values()
+        for _, f in sorted(latest.items())
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(LeadDirectoryRow).values(rows)
+    stmt = insert(LeadDirectoryRow)
     changing = (*LIMITS, "updated_at")
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["installation_id", "object_type", "record_id"],
-            set_={k: stmt.excluded[k] for k in changing},
-        )
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["installation_id", "object_type", "record_id"],
+        set_={k: stmt.excluded[k] for k in changing},
     )
+    session.execute(upsert, rows)  # compiled once and cached, whatever the number of rows
 
 
 # HubSpot's Leads records and their contacts: a Leads record's row names its contact (``person_id``).

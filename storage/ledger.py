@@ -62,15 +62,15 @@ def record_writes(
             "written_at": now,
         }
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = list(rows.values())
-    for start in range(0, len(values), 500):
-        statement = maker(LedgerEntry).values(values[start : start + 500])
-        statement = statement.on_conflict_do_update(
-            index_elements=["installation_id", "object_type", "record_id", "field_key"],
-            set_={
-                "value": statement.excluded.value,
-                "record_version": statement.excluded.record_version,
-                "written_at": statement.excluded.written_at,
-            },
-        )
-        session.execute(statement)
+    statement = maker(LedgerEntry)
+    statement = statement.on_conflict_do_update(
+        index_elements=["installation_id", "object_type", "record_id", "field_key"],
+        set_={
+            "value": statement.excluded.value,
+            "record_version": statement.excluded.record_version,
+            "written_at": statement.excluded.written_at,
+        },
+    )
+    # One compiled statement for every row (SQLAlchemy sends them as multi-row batches): a statement
+    # built with the rows inside is compiled afresh each time, the bulk of a big backfill's time.
+    session.execute(statement, list(rows.values()))
