@@ -32,7 +32,7 @@ def record(
     assigned (to a rep) or parked (in a queue). ``probability``: the record's calibrated probability
     when routed; ``record_created_at``: when the CRM created it. The decision's pool, candidate
     weights, multiplier and the lead's segment are kept as the round robin saw them (none outside a
-    weighted pool)."""
+    weighted pool). The row's id is known after the session's next flush (a query flushes too)."""
     row = RoutingDecisionRow(
         installation_id=installation_id,
         object_type=object_type,
@@ -53,8 +53,7 @@ def record(
     )
     if decided_at is not None:
         row.decided_at = decided_at
-    session.add(row)
-    session.flush()
+    session.add(row)  # inserted at the session's next flush, in one batch with the others
     return row
 
 

@@ -193,6 +193,7 @@ class Sim:
         scored = score_people([(x.person, x.account) for x in leads], ICP, self.model, at, features=features)
         config, state = self.config, self.state
         performance = dict(self.record) if self.performance else None
+        touched: list[tuple[datetime, routing_log.StoredDecision, str]] = []  # first touches due
         with self.sessions.begin() as session:
             for lead, f, score in zip(leads, features, scored, strict=True):
                 person = lead.person
@@ -222,9 +223,11 @@ class Sim:
                     )
                     if decision.owner_id and decision.queue is None:
                         minutes = self.rng.lognormvariate(math.log(15), 0.6)
-                        self.touches.append((at + timedelta(minutes=minutes), row.id, decision.owner_id))
+                        touched.append((at + timedelta(minutes=minutes), row, decision.owner_id))
                 owner = decision.owner_id if decision and not decision.queue else None
                 self.plan_outcome(lead, at, owner, segment_of(f.employees, config) or "")
+            session.flush()  # the batch's rows, inserted together: their ids are known from here
+            self.touches.extend((when, row.id, owner) for when, row, owner in touched)
 
     def plan_outcome(self, lead: Lead, at: datetime, owner: str | None, segment: str) -> None:
         """45% of leads reach a decided deal 2-8 weeks after scoring, won with the hidden propensity."""
