@@ -22,7 +22,7 @@ from core.settings import Settings, load_settings  # noqa: E402 - after the rewr
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests.support import databases  # noqa: E402
-from tests.support.services import REDIS_URL, service_missing  # noqa: E402
+from tests.support.services import REDIS_URL, service_missing, test_backend  # noqa: E402
 
 pytest_plugins = ["sandbox.pytest_plugin", "tests.support.fixtures", "tests.support.sharding"]
 
@@ -104,11 +104,26 @@ DB_FIXTURES = {"db_url", "engine", "sessions"}
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that touches the database is marked ``db``, so it also runs on PostgreSQL; the
-    security and fuzz suites run whole on both backends (issue 15), whatever fixtures they use."""
+    security and fuzz suites run whole on both backends (issue 15), whatever fixtures they use.
+
+    A test marked ``backend("sqlite")`` or ``backend("postgres")`` runs on that backend only: its
+    subject is not the store (a model's learning, a false-alarm rate over many seeds) or it is a size
+    the other backend's tests cover at a smaller scale; the marker's ``reason`` says which."""
+    here = test_backend()
+    elsewhere = []
     for item in items:
         whole_suite = any(f"tests/{suite}/" in item.nodeid for suite in ("security", "fuzz"))
         if whole_suite or DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+        only = item.get_closest_marker("backend")
+        if only is not None and only.args[0] not in ("sqlite", "postgres"):
+            raise pytest.UsageError(f"{item.nodeid}: backend({only.args[0]!r}): sqlite or postgres")
+        if only is not None and only.args[0] != here:
+            elsewhere.append(item)
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        gone = {id(item) for item in elsewhere}
+        items[:] = [item for item in items if id(item) not in gone]
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,12 @@ from tests.support.sync import worker_env
 from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 
+pytestmark = pytest.mark.backend(
+    "sqlite",
+    reason="its subject is what the model learns; the outcomes, feedback and models it stores are "
+    "read and written on PostgreSQL by the retrain and storage tests",
+)
+
 MID = "mid-size companies (200-999 employees)"
 REP = Source("CRM_UI", "userId:9000001", 9000001)
 ICP_TEXT = '[segments]\nby = "company_size"\nmin_outcomes = 150\nmin_wins = 20\n'

@@ -128,6 +128,11 @@ def test_d_a_pool_that_parks_leads_raises_the_parked_share_alarm_naming_the_queu
     assert "parked_share" not in back[-1].kinds()
 
 
+@pytest.mark.backend(
+    "sqlite",
+    reason="a false-alarm rate of the shipped thresholds over 10 seeds; the store under it is the same "
+    "one scenarios a to d and f exercise on both backends",
+)
 @pytest.mark.parametrize("seed", range(1, 11))
 def test_e_no_alarm_fires_on_the_unchanged_seed_over_12_weeks(sessions, redis_client, runtime, seed):
     """The unchanged seed, 12 weeks of go-live evaluated every Monday, shipped thresholds: no alarm.

@@ -10,6 +10,12 @@ import pytest
 from tests.support.salesforce import org_of
 from workers.services.backfill import run_backfill
 
+pytestmark = pytest.mark.backend(
+    "postgres",
+    reason="20,000 records is a production-sized org, which runs on PostgreSQL; SQLite's backfills are "
+    "tested at a smaller size (tests/integration/salesforce, tests/integration/sync)",
+)
+
 RECORDS = 20_000
 
 

@@ -21,6 +21,12 @@ from tests.builders import sandbox_examples
 from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 
+pytestmark = pytest.mark.backend(
+    "sqlite",
+    reason="its subject is what the model learns; the outcomes, feedback and models it stores are "
+    "read and written on PostgreSQL by the retrain and storage tests",
+)
+
 # A pair's reason joins who the buyer is (or what they did) with the company they are at.
 PAIR_LINE = re.compile(r"^[+-] .+,? at (a|an) (company |\S+ employee company|[a-z ]+ company)")
 

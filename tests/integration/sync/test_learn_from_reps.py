@@ -23,6 +23,12 @@ from workers.services.backfill import run_backfill
 from workers.services.context import build_context
 from workers.services.retrain import retrain
 
+pytestmark = pytest.mark.backend(
+    "sqlite",
+    reason="its subject is what the model learns; the outcomes, feedback and models it stores are "
+    "read and written on PostgreSQL by the retrain and storage tests",
+)
+
 SEGMENT = "sales"  # a job function the sandbox's buyers and the first model like
 ICP = load_icp()
 REP = Source("CRM_UI", "userId:9000001", 9000001)
