@@ -239,3 +239,7 @@ class ClientConfig:
     app_id: str | None = None  # lets the adapter recognise its own writes
     api_version: str | None = None  # Salesforce's REST version (None: the client's default)
     page_size: int | None = None  # records per read call (None: the CRM's default)
+    # Tries at a CRM that has not answered this client yet and cannot be reached (refused, unknown
+    # host, timed out) before the call fails: a command a person waits on gives up in about a second
+    # instead of retrying for half a minute. None: as many as any other retried failure.
+    unreachable_attempts: int | None = None

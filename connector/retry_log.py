@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
+from connector.base import ClientConfig
 from connector.errors import CrmError
+
+
+def given_up(config: ClientConfig, answered: bool, attempt: int) -> bool:
+    """Whether a CRM that cannot be reached, on attempt ``attempt`` (0-based), is tried no more: only
+    when it has never answered the client and ``config.unreachable_attempts`` are spent."""
+    limit = config.unreachable_attempts
+    return limit is not None and not answered and attempt + 1 >= limit
 
 
 def pause_before_retry(

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
     http_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    crm_unreachable_attempts: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="tries at a CRM that has never answered and cannot be reached (unset: the usual "
+        "retries; the `leadq` commands use 2)",
+    )
     ca_bundle: Path | None = Field(
         default=None, description="Extra CA bundle to trust (the sandbox's certificate)"
     )

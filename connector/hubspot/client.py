@@ -25,7 +25,7 @@ from connector.errors import (
     classify,
 )
 from connector.hubspot.limits import API, Budget, Limiter
-from connector.retry_log import pause_before_retry
+from connector.retry_log import given_up, pause_before_retry
 from core.records import ObjectType
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class HubSpotCalls:
         self.budget = budget or Budget()
         self.max_attempts, self.sleep = max_attempts, sleep
         self.calls = 0
+        self.answered = False  # the CRM has answered one of this client's calls
         self._rng = random.Random()
 
     def _client(self, token: str) -> hubspot.Client:
@@ -107,14 +108,19 @@ class HubSpotCalls:
             self.limiter.acquire(f"hubspot:{self.portal_id}:{bucket}", limit, window)
             self.calls += 1
             try:
-                return fn(self._client(token))
+                result = fn(self._client(token))
+                self.answered = True
+                return result
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 last = CrmUnavailable(f"HubSpot could not be reached ({type(exc).__name__})", url=what)
+                if given_up(self.config, self.answered, attempt):
+                    raise last from None
                 delay = None
             except Exception as exc:
                 status = getattr(exc, "status", None)
                 if not isinstance(status, int) or status == 0:
                     raise
+                self.answered = True
                 headers = dict(getattr(exc, "headers", None) or {})
                 last = to_crm_error(status, headers, _body(exc), what)
                 if status == 401 and not refreshed:
@@ -124,6 +130,8 @@ class HubSpotCalls:
                 if resolution.action != Action.RETRY:
                     raise last from None
                 delay = resolution.retry_after
+            if attempt + 1 == self.max_attempts:
+                break  # the last try: no wait before giving up
             backoff = min(30.0, (delay or 0.5) * (2**attempt if delay is None or delay < 2 else 1))
             wait = backoff * self._rng.uniform(0.8, 1.2)
             tenant = {"portal": self.portal_id}

@@ -30,7 +30,7 @@ from connector.errors import (
     classify,
 )
 from connector.http import shared as shared_session
-from connector.retry_log import pause_before_retry
+from connector.retry_log import given_up, pause_before_retry
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class SalesforceCalls:
         self.budget = budget or ApiBudget()
         self.max_attempts, self.sleep = max_attempts, sleep
         self.calls = 0
+        self.answered = False  # the org has answered one of this client's calls
         self.session = shared_session(config.ca_bundle)
         self._client: Salesforce | None = None
         self._token: str | None = None
@@ -108,6 +109,7 @@ class SalesforceCalls:
             sf = self.client(token)
             try:
                 result = fn(sf)
+                self.answered = True
                 self._observe(sf)
                 return result
             except SalesforceExpiredSession:
@@ -118,6 +120,7 @@ class SalesforceCalls:
                 token, refreshed = self.tokens.after_unauthorized(token), True
                 continue
             except SalesforceError as exc:
+                self.answered = True
                 self._observe(sf)
                 last = to_crm_error(int(exc.status), exc.content, what)
                 if isinstance(last, CrmRateLimited):
@@ -127,6 +130,10 @@ class SalesforceCalls:
                     raise last from None
             except requests.RequestException as exc:
                 last = CrmUnavailable(f"Salesforce could not be reached ({type(exc).__name__})", url=what)
+                if given_up(self.config, self.answered, attempt):
+                    raise last from None
+            if attempt + 1 == self.max_attempts:
+                break  # the last try: no wait before giving up
             wait = min(30.0, 0.5 * 2**attempt) * self._rng.uniform(0.8, 1.2)
             tenant = {"org": self.org_id}
             pause_before_retry(log, "salesforce.call.retry", tenant, what, attempt, last, wait, self.sleep)

@@ -21,6 +21,9 @@ INSTALLATION_ID = click.IntRange(min=1, max=2**31 - 1)  # what the database's in
 NO_SUCH = "there is no installation {}: `leadq status` lists them"  # .format(the id)
 
 
+UNREACHABLE_ATTEMPTS = 2  # a command's tries at a CRM that has never answered it (about 0.5 s apart)
+
+
 def settings() -> Settings:
     """The settings from the environment; a bad one stops the command naming the variable."""
     try:
@@ -57,7 +60,10 @@ def runtime() -> Runtime:
     from workers.services.context import Runtime
 
     database_url()
-    made = Runtime.from_settings(settings())
+    given = settings()
+    if given.crm_unreachable_attempts is None:  # a person waits: a CRM that never answers fails fast
+        given = given.model_copy(update={"crm_unreachable_attempts": UNREACHABLE_ATTEMPTS})
+    made = Runtime.from_settings(given)
     problem = redis_problem(made.redis)
     if problem is not None:
         raise click.ClickException(

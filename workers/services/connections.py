@@ -70,6 +70,7 @@ def client_config(settings: Settings) -> ClientConfig:
         timeout_s=settings.http_timeout_s,
         ca_bundle=_ca_bundle(settings),
         app_id=settings.hubspot_app_id or None,
+        unreachable_attempts=settings.crm_unreachable_attempts,
     )
 
 
@@ -103,6 +104,7 @@ def _salesforce_connection(settings: Settings, tenant_id: str, tokens: Tokens, p
         ca_bundle=_ca_bundle(settings),
         api_version=settings.salesforce_api_version,
         page_size=settings.salesforce_page_size,
+        unreachable_attempts=settings.crm_unreachable_attempts,
     )
     return Connection(
         tenant_id,
