@@ -18,6 +18,11 @@ from tests.support.faults import Broker, leadq_settings_for, wait_until, writes_
 from workers.celery_app import make_celery
 
 
+@pytest.mark.backend(
+    "postgres",
+    reason="its subject is the broker and the workers' recovery, run as in production (PostgreSQL); the "
+    "cursors and events they resume from are stored alike on SQLite, tested by tests/integration/sync",
+)
 @pytest.mark.redis
 def test_a_broker_restart_mid_backfill_loses_no_work(
     settings, db_url, hubspot, private_redis, broker: Broker, mid_backfill

@@ -33,6 +33,11 @@ from workers.celery_app import make_celery
 RECOVERY_LIMIT_S = 60.0
 
 
+@pytest.mark.backend(
+    "postgres",
+    reason="its subject is the broker and the workers' recovery, run as in production (PostgreSQL); the "
+    "cursors and events they resume from are stored alike on SQLite, tested by tests/integration/sync",
+)
 @pytest.mark.redis
 def test_f8_a_killed_worker_backfill_moves_again_within_a_minute(
     settings, db_url, hubspot, private_redis, broker: Broker
