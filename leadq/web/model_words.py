@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from scoring.explain import describe
+from scoring.explain import PAIR_JOIN, describe, describe_pair
 
 # The model's features as people say them, with values whose lead-page wording shows what they mean.
 FACTORS: dict[str, tuple[str, tuple[tuple[Any, float], ...]]] = {
@@ -136,6 +136,22 @@ def lift_words(lift: Sequence[Mapping[str, Any]], base_rate: float | None) -> st
     )
 
 
+def _name(feature: str) -> str:
+    return FACTORS.get(feature, (feature.replace("_", " ").capitalize(), ()))[0]
+
+
+def _pair_line(parts: Sequence[str]) -> tuple[str, str]:
+    """A pair term (the boosted family's): both factors named, read together, and how a lead's page
+    says one such pair (from each factor's first example, where both have one)."""
+    first, second = _name(parts[0]), _name(parts[-1])
+    name = f"{first} and {second[:1].lower()}{second[1:]}, read together"
+    examples = [FACTORS.get(p, ("", ()))[1][:1] for p in parts]
+    if not all(e and e[0][0] is not None for e in examples):
+        return name, ""
+    values = [e[0][0] for e in examples]
+    return name, f"\u201c{describe_pair(parts, values, [None] * len(parts), 1.0)}\u201d"
+
+
 def factor_lines(factors: Sequence[Mapping[str, Any]], top: int = 6) -> list[tuple[str, str, str]]:
     """The strongest factors as (name, strength word, how a lead's page says it)."""
     shown = list(factors[:top])
@@ -145,9 +161,13 @@ def factor_lines(factors: Sequence[Mapping[str, Any]], top: int = 6) -> list[tup
     lines = []
     for factor in shown:
         feature = str(factor["feature"])
-        name, examples = FACTORS.get(feature, (feature.replace("_", " ").capitalize(), ()))
         share = float(factor["mean_abs_contribution"]) / strongest
         strength = "strong" if share >= 0.6 else ("moderate" if share >= 0.3 else "smaller")
+        if PAIR_JOIN in feature:
+            name, said = _pair_line(feature.split(PAIR_JOIN))
+            lines.append((name, strength, said))
+            continue
+        name, examples = FACTORS.get(feature, (feature.replace("_", " ").capitalize(), ()))
         said = ", ".join(f"\u201c{describe(feature, value, sign)}\u201d" for value, sign in examples)
         lines.append((name, strength, said))
     return lines

@@ -101,3 +101,17 @@ def test_a_keys_line_is_found_in_the_text(key, line) -> None:
         '[[reps]]\nowner_id = "1"\n[[reps]]\nrole = "ceo"\n'
     )
     assert config_errors.line_of(text, key) == line
+
+
+def test_a_pair_term_is_named_by_both_factors_and_said_as_a_lead_page_says_it() -> None:
+    lines = model_words.factor_lines(
+        [
+            {"feature": "seniority", "mean_abs_contribution": 0.5},
+            {"feature": "seniority & employees", "mean_abs_contribution": 0.2},
+        ]
+    )
+    assert lines[1] == (
+        "How senior the person is and company size, read together",
+        "moderate",
+        "\u201cVP-level buyer at a company with 250 employees\u201d",
+    )
