@@ -16,6 +16,7 @@ from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
 from leadq.web import object_names
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.factor_names import factor_name
 from routing.config import RoutingConfigError, load_routing
 from scoring.score import REQUALIFIED, WHAT_IF
 from storage import lead_directory, lead_pages
@@ -253,7 +254,8 @@ def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
     a contribution: ``_what_if`` shows it on its own)."""
     out = [
         {
-            "factor": factor,
+            "factor": factor_name(str(factor)),
+            "key": factor,
             "contribution": contribution,
             "text": text,
             "disqualifier": str(factor).startswith("disqualifier."),

@@ -200,7 +200,11 @@ def test_a_leads_record_page_shows_its_score_contact_and_hubspot_page(
     for _factor, _contribution, reason in SALES_READY_REASONS:
         assert reason in text
     why = _between(text, "Why Factor Contribution Reason", "Score history").strip()
-    assert why.startswith("requalified re-qualified re-engaged after 94 days firmographic.industry +0.42")
+    # each factor named in words (the stored key is the cell's title), the trigger first
+    assert why.startswith(
+        "Re-qualified re-qualified re-engaged after 94 days The company's industry +0.42"
+    ), why
+    assert "firmographic." not in why and "engagement." not in why
     assert "+0.00" not in why, "the trigger adds nothing to the score: no contribution shown"
     hubspot = f"{crm.base_url}/contacts/{portal}/record/0-136/9001"
     assert f'href="{hubspot}"' in page and "Open this Leads record in HubSpot" in text

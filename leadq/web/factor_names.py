@@ -1,0 +1,46 @@
+"""A reason's factor as an admin reads it on a lead's page: "How senior the person is", not
+"model.seniority" (the stored key stays as it is: the CRM's reasons and the exports use the text)."""
+
+from __future__ import annotations
+
+from leadq.web.model_words import FACTORS
+from scoring.explain import PAIR_JOIN
+from scoring.score import REQUALIFIED, SEGMENT_REASON
+
+_PREFIX_WORDS = {
+    "fit": "",  # the rules' fit factors read like the model's
+    "firmographic": "",
+    "engagement": "",
+    "model": "",
+    "disqualifier": "",  # the row's badge says it is a disqualifier
+    "account": "Company: ",
+}
+
+
+def _words(key: str) -> str:
+    """A feature or rule key in words: the model page's name for it where there is one."""
+    named = FACTORS.get(key)
+    if named is not None:
+        return named[0]
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def factor_name(factor: str) -> str:
+    """The factor of a stored reason in words (unknown keys: their words, never dropped)."""
+    if factor == REQUALIFIED:
+        return "Re-qualified"
+    if factor == SEGMENT_REASON:
+        return "Segment model"
+    prefix, dot, rest = factor.partition(".")
+    if not dot or prefix not in _PREFIX_WORDS:
+        return _words(factor)
+    if PAIR_JOIN in rest:
+        first, *_, last = rest.split(PAIR_JOIN)
+        second = _words(last)
+        if last in FACTORS:  # a sentence of ours, not a column's own name
+            second = second[:1].lower() + second[1:]
+        return f"{_words(first)} and {second}, together"
+    lead = _PREFIX_WORDS[prefix]
+    words = _words(rest)
+    return f"{lead}{words[:1].lower()}{words[1:]}" if lead else words
