@@ -21,6 +21,12 @@ from click.testing import CliRunner
 from bench.csv_bench import write_export
 from leadq.cli import main
 
+pytestmark = pytest.mark.backend(
+    "sqlite",
+    reason="`leadq evaluate` and `leadq score` on CSV files open no database: the backend under test "
+    "changes nothing here",
+)
+
 HEADER = ["Lead Id", "Job Title", "Visits", "Lead Source", "Converted"]
 
 
