@@ -9,6 +9,8 @@ from typing import Any
 
 from leadq.web.calibration_words import verdict
 
+TOO_FEW = "too few outcomes for a model of its own"  # scoring.segment_fit's words for a small segment
+
 
 def headline(section: Mapping[str, Any] | None) -> str:
     """One sentence: the rule, and which segment models score leads."""
@@ -42,6 +44,8 @@ def segment_lines(section: Mapping[str, Any] | None) -> list[str]:
             f"{int(row['n_test']):,} held out ({int(row['test_won']):,} won)"
         )
         words, why = str(row["words"]), str(row["why"])
+        if why.startswith(TOO_FEW):  # the rule is in the headline, the counts just above
+            why = "too few outcomes for a model of its own: the model of all leads scores it"
         line = f"{words[:1].upper()}{words[1:]}: {had}. {why[:1].upper()}{why[1:]}."
         calibration = row.get("calibration")
         if calibration and calibration.get("mean_predicted") is not None:
