@@ -8,11 +8,11 @@ import pytest
 from sandbox.clock import ManualClock
 from sandbox.hubspot.store import Portal
 from sandbox.seed import DEFAULT_ANCHOR, seed_portal
-from scoring import score_person
 from scoring.features import person_features
 from scoring.icp import load_icp
 from scoring.leadmodel import LeadModel
 from scoring.registry import decide_promotion
+from scoring.score import score_person
 from scoring.training import holdout_auc, readiness, train_crm_model
 from tests.builders import NOW, sandbox_examples, sandbox_people
 

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.records import Engagement, Reason, Tier, Verdict
-from scoring import score_person
 from scoring.accounts import ENGAGED_AT
 from scoring.icp import IcpError, Requalify, load_icp
 from scoring.requalify import (
@@ -24,7 +23,7 @@ from scoring.requalify import (
     trigger_for,
     with_trigger,
 )
-from scoring.score import Score
+from scoring.score import Score, score_person
 from tests.builders import NOW, AccountBuilder, PersonBuilder
 
 SETTINGS = Requalify(dormant_days=90, engaged_contacts=2)

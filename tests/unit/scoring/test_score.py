@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from core.records import Tier, Verdict
-from scoring import score_person
 from scoring.features import person_features
 from scoring.icp import load_icp
 from scoring.rules import fit_score
+from scoring.score import score_person
 from tests.builders import NOW, AccountBuilder, PersonBuilder
 
 ICP = load_icp('[disqualifiers]\ncompetitor_domains = ["rival.io"]')

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from scoring import score_person
 from scoring.auc_compare import compare
 from scoring.encoding import CATEGORICAL, NUMERIC
 from scoring.families import FAMILIES, family_of, fit_model, load_model
 from scoring.icp import IcpError, load_icp
+from scoring.score import score_person
 from scoring.segment_config import SegmentConfig
 from scoring.segment_fit import SegmentData, gate_segments, refit_segments
 from scoring.segments import SEGMENT_TERM, SEGMENTED_FORMAT, SegmentedModel, segmented

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.records import Tier, Verdict
-from scoring import score_person
 from scoring.icp import IcpError, load_icp
+from scoring.score import score_person
 from scoring.verdicts import ALLOWED, Thresholds, check, decide, markdown_table
 from tests.builders import NOW, AccountBuilder, PersonBuilder
 

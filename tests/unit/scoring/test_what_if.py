@@ -19,12 +19,11 @@ from core.records import VERDICT_LABELS, Account, Person, Tier, Verdict
 from sandbox.clock import ManualClock
 from sandbox.hubspot.store import Portal
 from sandbox.seed import DEFAULT_ANCHOR, seed_portal
-from scoring import score_person
 from scoring.disqualify import disqualifiers
 from scoring.features import person_features
 from scoring.icp import Icp, load_icp
 from scoring.leadmodel import LeadModel
-from scoring.score import WHAT_IF, score_people
+from scoring.score import WHAT_IF, score_people, score_person
 from scoring.training import train_crm_model
 from scoring.what_if import what_if, with_what_ifs
 from tests.builders import NOW, AccountBuilder, PersonBuilder, sandbox_examples, sandbox_people
