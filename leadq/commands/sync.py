@@ -3,7 +3,7 @@ records, reconciliation, retraining, and a Salesforce installation's outbound-me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -181,8 +181,21 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
 def backfill_cmd(installation: int, dry_run: bool, objects: str, restart: bool) -> None:
     """Score every existing record of an installation and write the results back (resumable)."""
     ctx = working_context(installation)
-    for obj in _scored_objects(ctx, objects):
-        click.echo("\n".join(_backfill(ctx, obj, dry_run, restart)))
+    chosen = _scored_objects(ctx, objects)
+    try:
+        for obj in chosen:
+            click.echo("\n".join(_backfill(ctx, obj, dry_run, restart)))
+    except Exception:
+        if dry_run:  # a preview this command gave up on is cancelled, not left "running" for no worker
+            _cancel_preview(ctx, chosen)
+        raise
+
+
+def _cancel_preview(ctx: InstallationContext, chosen: Sequence[ObjectType]) -> None:
+    from storage import cursors
+
+    with ctx.sessions.begin() as session:
+        cursors.cancel_previews(session, ctx.installation_id, [o.value for o in chosen])
 
 
 @click.command("retry", short_help="Process the records the CRM refused again.")

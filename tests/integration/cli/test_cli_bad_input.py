@@ -23,9 +23,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from leadq.cli import main
-from storage.tables import DeadLetter
+from storage.cursors import PREVIEW
+from storage.statuses import CursorStatus
+from storage.tables import DeadLetter, SyncCursor
 from storage.vault import Vault
 from tests.support.sync import worker_env
 
@@ -280,6 +283,23 @@ def test_an_unreachable_crm_or_redis_names_what_to_check(env, installed):
         ],
     )
     assert not problems, "\n\n".join(problems)
+
+
+def test_a_dry_run_the_crm_stopped_leaves_its_preview_cancelled_not_waiting_on_a_worker(
+    env, installed, sessions
+):
+    """The Sync page must not say "no leadq worker has worked on it: is a worker running?" about a
+    preview a `leadq backfill --dry-run` gave up on because the CRM could not be reached."""
+    crm_down = env | {"LEADQ_HUBSPOT_API_BASE": f"http://127.0.0.1:{closed_port()}"}
+    code, output = invoke(crm_down, "backfill", str(installed), "--dry-run")
+    assert code != 0 and "the CRM is unavailable" in output, output
+    with sessions() as session:
+        rows = session.scalars(
+            select(SyncCursor).where(SyncCursor.installation_id == installed, SyncCursor.name == PREVIEW)
+        ).all()
+    assert rows and {r.status for r in rows} == {CursorStatus.CANCELLED}, [
+        (r.object_type, r.status) for r in rows
+    ]
 
 
 def test_configuration_files_a_user_might_give_are_named_with_the_fix(env, installed, tmp_path):
