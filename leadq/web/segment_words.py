@@ -47,7 +47,7 @@ def segment_lines(section: Mapping[str, Any] | None) -> list[str]:
         if why.startswith(TOO_FEW):  # the rule is in the headline, the counts just above
             why = "too few outcomes for a model of its own: the model of all leads scores it"
         line = f"{words[:1].upper()}{words[1:]}: {had}. {why[:1].upper()}{why[1:]}."
-        calibration = row.get("calibration")
+        calibration = row.get("calibration") if row.get("kept") else None  # else: the table above says it
         if calibration and calibration.get("mean_predicted") is not None:
             line += (
                 f" Calibration on its held-out leads: chance given "

@@ -18,6 +18,7 @@ SECTION = {
             "n_test": 133,
             "test_won": 55,
             "kept": False,
+            "calibration": {"mean_predicted": 0.39, "observed_rate": 0.41, "count": 133},
             "why": "too few outcomes for a model of its own: 369 before the held-out window (147 won); it "
             "needs 400 with 40 won and 40 lost ([segments] in the ICP), so the model of all leads scores it",
         },
@@ -35,6 +36,9 @@ SECTION = {
 
 
 def test_a_small_segment_says_so_once_and_a_kept_one_says_why() -> None:
+    """A segment scored by the model of all leads has no calibration line of its own: the page's "by
+    company size" table gives it, on the champion (the segment section's would be the training-time
+    model's, a different verdict on the same leads)."""
     small, big = segment_words.segment_lines(SECTION)
     assert small == (
         "Small companies (under 200 employees): 369 outcomes before the held-out window (147 won), 133 "
