@@ -9,6 +9,24 @@ from connector.base import ClientConfig
 from connector.errors import CrmError
 
 
+def unreachable_words(exc: BaseException) -> str:
+    """Why a CRM could not be reached, as a person says it (not the HTTP library's class name)."""
+    text = f"{type(exc).__name__} {exc}"
+    for needle, words in (
+        ("Connection refused", "the connection was refused"),
+        ("NameResolution", "its host name was not found"),
+        ("Name or service not known", "its host name was not found"),
+        ("Temporary failure in name resolution", "its host name was not found"),
+        ("Timeout", "it did not answer in time"),
+        ("timed out", "it did not answer in time"),
+        ("SSL", "its TLS certificate was not accepted"),
+        ("CERTIFICATE", "its TLS certificate was not accepted"),
+    ):
+        if needle in text:
+            return words
+    return "a network error"
+
+
 def given_up(config: ClientConfig, answered: bool, attempt: int) -> bool:
     """Whether a CRM that cannot be reached, on attempt ``attempt`` (0-based), is tried no more: only
     when it has never answered the client and ``config.unreachable_attempts`` are spent."""

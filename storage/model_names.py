@@ -1,5 +1,5 @@
 """Model versions as people read them, the same on every page and in every alarm: the Model tab's
-"model 3 of 2 Dec 2026, 14:27" (``leadq.web.model_words.model_name``) in place of the raw id
+"model 3 (trained 2 Dec 2026, 14:27)" in place of the raw id
 (``m20261202142714624390``). Here, in storage beside the registry it reads, so the workers' alarm
 texts can use it."""
 
@@ -15,8 +15,9 @@ from storage import models_registry
 
 
 def model_name(trained_at: datetime, number: int) -> str:
-    """As the Model tab says it: "model 3 of 2 Dec 2026, 14:27" (number 1: the first ever trained)."""
-    return f"model {number} of {trained_at.day} {trained_at:%b %Y, %H:%M}"
+    """As the Model tab says it: "model 3 (trained 2 Dec 2026, 14:27)" (number 1: the first ever
+    trained)."""
+    return f"model {number} (trained {trained_at.day} {trained_at:%b %Y, %H:%M})"
 
 
 def friendly_names(session: Session, installation_id: int) -> dict[str, str]:

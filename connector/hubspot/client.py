@@ -25,7 +25,7 @@ from connector.errors import (
     classify,
 )
 from connector.hubspot.limits import API, Budget, Limiter
-from connector.retry_log import given_up, pause_before_retry
+from connector.retry_log import given_up, pause_before_retry, unreachable_words
 from core.records import ObjectType
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class HubSpotCalls:
                 self.answered = True
                 return result
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                last = CrmUnavailable(f"HubSpot could not be reached ({type(exc).__name__})", url=what)
+                last = CrmUnavailable(f"HubSpot could not be reached ({unreachable_words(exc)})", url=what)
                 if given_up(self.config, self.answered, attempt):
                     raise last from None
                 delay = None

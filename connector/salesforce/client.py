@@ -30,7 +30,7 @@ from connector.errors import (
     classify,
 )
 from connector.http import shared as shared_session
-from connector.retry_log import given_up, pause_before_retry
+from connector.retry_log import given_up, pause_before_retry, unreachable_words
 from connector.salesforce.limits import ApiBudget
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class SalesforceCalls:
                 if classify(int(exc.status), {}, exc.content).action != Action.RETRY:
                     raise last from None
             except requests.RequestException as exc:
-                last = CrmUnavailable(f"Salesforce could not be reached ({type(exc).__name__})", url=what)
+                last = CrmUnavailable(f"Salesforce could not be reached ({unreachable_words(exc)})", url=what)
                 if given_up(self.config, self.answered, attempt):
                     raise last from None
             if attempt + 1 == self.max_attempts:

@@ -227,7 +227,8 @@ def _retry_line(event: str, extra: dict[str, object]) -> str | None:
     answer = f"answered {status}" if status else "did not answer"
     what = f" ({extra['what']})" if extra.get("what") else ""
     wait = float(str(extra.get("wait_s") or 0))
-    return f"{crm} {answer}{what}: trying again in {wait:.0f} s (attempt {extra.get('attempt')} failed)"
+    after = f"{wait:.1f}" if wait < 1 else f"{wait:.0f}"
+    return f"{crm} {answer}{what}: trying again in {after} s (attempt {extra.get('attempt')} failed)"
 
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "exc_text"}

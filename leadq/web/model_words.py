@@ -10,6 +10,7 @@ from itertools import pairwise
 from typing import Any
 
 from scoring.explain import PAIR_JOIN, describe, describe_pair
+from storage import model_names as names
 
 # The model's features as people say them, with values whose lead-page wording shows what they mean.
 FACTORS: dict[str, tuple[str, tuple[tuple[Any, float], ...]]] = {
@@ -49,8 +50,8 @@ def in_ten(rate: float | None) -> str:
 
 
 def model_name(trained_at: datetime, number: int) -> str:
-    """``m20261202142714624390`` as an admin reads it: "model 3 of 2 Dec 2026, 14:27"."""
-    return f"model {number} of {trained_at.day} {trained_at:%b %Y, %H:%M}"
+    """``m20261202142714624390`` as an admin reads it: "model 3 (trained 2 Dec 2026, 14:27)"."""
+    return names.model_name(trained_at, number)
 
 
 def numbered(versions: Sequence[Any]) -> dict[str, int]:

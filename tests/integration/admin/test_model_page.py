@@ -26,7 +26,7 @@ def test_model_page_shows_the_champion(client, accounts, ctx) -> None:
     outcome = retrain(ctx)
     assert outcome["promoted"], outcome
     page = html.unescape(client.get(f"/installations/{mine}/model").get_data(as_text=True))
-    assert re.search(r"Champion: model 1 of \d{1,2} \w{3} \d{4}, \d\d:\d\d <span", page)
+    assert re.search(r"Champion: model 1 \(trained \d{1,2} \w{3} \d{4}, \d\d:\d\d\) <span", page)
     assert f"(id {outcome['version']})" in page, "the id is still there for support"
     assert (
         f"Held-out AUC <strong>{outcome['auc']:.3f}</strong>" in page
@@ -110,7 +110,7 @@ def test_a_rejected_challenger_says_why(client, accounts, ctx) -> None:
     second = retrain(ctx)
     assert not second["promoted"]
     text = _visible(client.get(f"/installations/{mine}/model").get_data(as_text=True))
-    assert "Latest challenger (not promoted): model 2 of" in text
+    assert "Latest challenger (not promoted): model 2 (trained" in text
     assert "Why it was not promoted: Only 0 outcome(s) decided since the champion was trained" in text, text
     assert "History Model Family Status" in text and "in use (champion)" in text
     assert "logistic in use (champion)" in text  # the family of each model in the history

@@ -266,7 +266,7 @@ def test_the_top30_card_says_the_model_was_below_the_bar_and_names_the_model(wir
     planted.report = replace(report, performance=replace(report.performance, baseline=base))
     page = visible(browser.get(f"/installations/{one}/monitor").get_data(as_text=True))
     named = model_name(trained, 1)  # as the Model tab names it
-    assert named == "model 1 of 5 Dec 2026, 09:30"
+    assert named == "model 1 (trained 5 Dec 2026, 09:30)"
     assert f"On its test when trained, {named} had 52.0% (below the bar on its own test)" in page
     assert "m20261205093000000001" not in page
 

@@ -272,7 +272,7 @@ def test_an_unreachable_crm_or_redis_names_what_to_check(env, installed):
     crm_down = env | {"LEADQ_HUBSPOT_API_BASE": f"http://127.0.0.1:{closed_port()}"}
     problems = refusals(
         crm_down,
-        [(["backfill", i, "--dry-run"], "the CRM is unavailable (HubSpot could not be reached")],
+        [(["backfill", i, "--dry-run"], "HubSpot could not be reached (the connection was refused)")],
     )
     redis_down = env | {"LEADQ_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"}
     problems += refusals(

@@ -28,7 +28,8 @@ def test_rates_in_words(rate, said) -> None:
 
 
 def test_a_model_id_reads_as_a_name() -> None:
-    assert model_words.model_name(datetime(2026, 12, 2, 14, 27, 14), 3) == "model 3 of 2 Dec 2026, 14:27"
+    named = model_words.model_name(datetime(2026, 12, 2, 14, 27, 14), 3)
+    assert named == "model 3 (trained 2 Dec 2026, 14:27)"
 
 
 def test_a_rejected_challenger_names_the_promotion_rule_and_its_margin() -> None:
