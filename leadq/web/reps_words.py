@@ -74,6 +74,9 @@ def reps_lines(reps: Mapping[str, Any] | None) -> list[str]:
         return []
     rows = (reps.get("by_tier") or {}).values()
     if not any(row.get("disagreed") for row in rows) and not any((reps.get("trained_on") or {}).values()):
-        return ["No rep has changed leadq's tier, verdict or owner of a lead, or rejected one, yet."]
+        return [  # of the outcomes this model learned from: a rep's edit since counts at the next training
+            "When this model was trained, no rep had changed leadq's tier, verdict or owner of a lead, or "
+            "rejected one; edits made since count at the next training."
+        ]
     first = trained_line(reps)
     return [*([first] if first else []), *tier_lines(reps), *agreement_lines(reps)]

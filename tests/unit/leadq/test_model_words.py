@@ -116,3 +116,11 @@ def test_a_pair_term_is_named_by_both_factors_and_said_as_a_lead_page_says_it() 
         "moderate",
         "\u201cVP-level buyer at a company with 250 employees\u201d",
     )
+
+
+def test_no_rep_feedback_is_said_as_of_the_models_training() -> None:
+    from leadq.web.reps_words import reps_lines
+
+    (line,) = reps_lines({"by_tier": {"L1": {"disagreed": 0}}, "trained_on": {}})
+    assert line.startswith("When this model was trained, no rep had changed")
+    assert "edits made since count at the next training" in line
