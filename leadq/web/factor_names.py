@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from leadq.web.model_words import FACTORS
+from leadq.web.model_words import feature_words, pair_words
 from scoring.explain import PAIR_JOIN
 from scoring.score import REQUALIFIED, SEGMENT_REASON
 
@@ -17,15 +17,6 @@ _PREFIX_WORDS = {
 }
 
 
-def _words(key: str) -> str:
-    """A feature or rule key in words: the model page's name for it where there is one."""
-    named = FACTORS.get(key)
-    if named is not None:
-        return named[0]
-    text = key.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
 def factor_name(factor: str) -> str:
     """The factor of a stored reason in words (unknown keys: their words, never dropped)."""
     if factor == REQUALIFIED:
@@ -34,13 +25,9 @@ def factor_name(factor: str) -> str:
         return "Segment model"
     prefix, dot, rest = factor.partition(".")
     if not dot or prefix not in _PREFIX_WORDS:
-        return _words(factor)
+        return feature_words(factor)
     if PAIR_JOIN in rest:
-        first, *_, last = rest.split(PAIR_JOIN)
-        second = _words(last)
-        if last in FACTORS:  # a sentence of ours, not a column's own name
-            second = second[:1].lower() + second[1:]
-        return f"{_words(first)} and {second}, together"
+        return pair_words(rest.split(PAIR_JOIN))
     lead = _PREFIX_WORDS[prefix]
-    words = _words(rest)
+    words = feature_words(rest)
     return f"{lead}{words[:1].lower()}{words[1:]}" if lead else words

@@ -137,15 +137,27 @@ def lift_words(lift: Sequence[Mapping[str, Any]], base_rate: float | None) -> st
     )
 
 
-def _name(feature: str) -> str:
-    return FACTORS.get(feature, (feature.replace("_", " ").capitalize(), ()))[0]
+def feature_words(feature: str) -> str:
+    """A feature's name as people say it (the lead page's and this page's); else its key in words."""
+    named = FACTORS.get(feature)
+    if named is not None:
+        return named[0]
+    text = feature.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def pair_words(parts: Sequence[str]) -> str:
+    """A pair term (the boosted family's) named by both of its factors."""
+    second = feature_words(parts[-1])
+    if parts[-1] in FACTORS:  # a sentence of ours, not a column's own name
+        second = second[:1].lower() + second[1:]
+    return f"{feature_words(parts[0])} and {second}, read together"
 
 
 def _pair_line(parts: Sequence[str]) -> tuple[str, str]:
-    """A pair term (the boosted family's): both factors named, read together, and how a lead's page
-    says one such pair (from each factor's first example, where both have one)."""
-    first, second = _name(parts[0]), _name(parts[-1])
-    name = f"{first} and {second[:1].lower()}{second[1:]}, read together"
+    """A pair term's name, and how a lead's page says one such pair (from each factor's first
+    example, where both have one)."""
+    name = pair_words(parts)
     examples = [FACTORS.get(p, ("", ()))[1][:1] for p in parts]
     if not all(e and e[0][0] is not None for e in examples):
         return name, ""
@@ -168,7 +180,7 @@ def factor_lines(factors: Sequence[Mapping[str, Any]], top: int = 6) -> list[tup
             name, said = _pair_line(feature.split(PAIR_JOIN))
             lines.append((name, strength, said))
             continue
-        name, examples = FACTORS.get(feature, (feature.replace("_", " ").capitalize(), ()))
+        name, examples = feature_words(feature), FACTORS.get(feature, ("", ()))[1]
         said = ", ".join(f"\u201c{describe(feature, value, sign)}\u201d" for value, sign in examples)
         lines.append((name, strength, said))
     return lines

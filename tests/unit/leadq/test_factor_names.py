@@ -12,8 +12,8 @@ from leadq.web.factor_names import factor_name
     [
         ("model.seniority", "How senior the person is"),
         ("fit.employees", "Company size"),
-        ("model.seniority & employees", "How senior the person is and company size, together"),
-        ("model.TotalVisits & Lead Source", "TotalVisits and Lead Source, together"),
+        ("model.seniority & employees", "How senior the person is and company size, read together"),
+        ("model.TotalVisits & Lead Source", "TotalVisits and Lead Source, read together"),
         ("model.Lead Source", "Lead Source"),
         ("disqualifier.free_email", "Free email"),
         ("account.best_person", "Company: best person"),
