@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 DAY_MS = 86_400_000
-DEFAULT_ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+DEFAULT_ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)  # where seeded history ends on a manual clock
+
+
+def today_utc() -> datetime:
+    """The start of the current UTC day: where a sandbox on the real clock ends its seeded history,
+    as a live CRM's would. leadq scores as of the start of the UTC day, so a sandbox started on any
+    date gives the same scores, and its open deals still close in the future."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 FIRST = (
     "Ana",

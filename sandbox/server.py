@@ -45,6 +45,7 @@ from sandbox.salesforce.org import Org
 from sandbox.salesforce.outbound import OutboundHub
 from sandbox.salesforce.seed import seed_org
 from sandbox.seed import DEFAULT_ANCHOR, Truth, seed_portal
+from sandbox.seed_vocab import today_utc
 
 LOGGED_HEADERS = ("Content-Type", "User-Agent", "X-HubSpot-Signature-v3")
 
@@ -74,7 +75,7 @@ class Sandbox:
         faults: Faults | None = None,
         rate_limit: int = 110,
         search_rate_limit: int = 5,
-        anchor: datetime = DEFAULT_ANCHOR,
+        anchor: datetime | None = None,
         search_lag_s: float = 0.0,
         orgs: int = 1,
         salesforce_records: int | None = None,
@@ -83,6 +84,8 @@ class Sandbox:
         sf_rotate_refresh_tokens: bool = True,
         sf_api_max: int = 100_000,
     ) -> None:
+        # Seeded history ends today on the real clock (seed_vocab.today_utc), else at DEFAULT_ANCHOR.
+        anchor = anchor or (DEFAULT_ANCHOR if clock is not None else today_utc())
         self.clock = clock or Clock()
         self.faults = faults or Faults(seed=seed)
         self.log = RequestLog()
