@@ -58,7 +58,7 @@ class Score:
         a re-qualification trigger) and what would change the
         verdict (or None)."""
         shown = [r for r in self.reasons if r.factor != WHAT_IF]
-        items = [f"{_sign(r)} {_one_line(r.text)}" for r in shown[:limit]]
+        items = [f"{_sign(r)} {_one_line(r.text)}" for r in shown if r.factor != PERSON_TIER][:limit]
         what_if = next((_one_line(r.text) for r in self.reasons if r.factor == WHAT_IF), None)
         return summary_line(self.tier, self.verdict, shown), items, what_if
 
@@ -70,6 +70,7 @@ class Score:
 
 SEGMENT_REASON = f"model.{SEGMENT_TERM}"  # the factor of the reason that names the segment model
 REQUALIFIED = "requalified"  # the factor of a re-qualification trigger's reason (scoring.requalify)
+PERSON_TIER = "person_tier"  # a tier a person set in the CRM (scoring.person_tier): the summary's first
 
 
 def _sign(reason: Reason) -> str:
@@ -91,8 +92,10 @@ def summary_line(tier: Tier, verdict: Verdict, reasons: Sequence[Reason]) -> str
     two reasons that best explain them (the disqualifiers of a disqualified lead, what is missing of
     a lead that needs information, the strongest positive reasons of an L1-L2 lead, the strongest
     negative ones of an L3-L4 lead; the strongest of any sign when there are fewer). Which segment
-    model scored the lead is an itemised reason, never the summary's."""
-    reasons = [r for r in reasons if r.factor != SEGMENT_REASON]
+    model scored the lead is an itemised reason, never the summary's. A tier a person set comes first,
+    and only there."""
+    said = [r for r in reasons if r.factor == PERSON_TIER]
+    reasons = [r for r in reasons if r.factor not in (SEGMENT_REASON, PERSON_TIER)]
     if verdict == Verdict.DISQUALIFIED:
         agree = [r for r in reasons if r.factor.startswith("disqualifier")]
     elif verdict == Verdict.NEEDS_INFO:
@@ -101,7 +104,7 @@ def summary_line(tier: Tier, verdict: Verdict, reasons: Sequence[Reason]) -> str
         agree = [r for r in reasons if r.contribution > 0]
     else:
         agree = [r for r in reasons if r.contribution < 0]
-    top = (agree + [r for r in reasons if r not in agree])[:2]
+    top = (said + agree + [r for r in reasons if r not in agree])[:2]
     head = f"{tier.value} · {VERDICT_LABELS[verdict]}"
     return " · ".join([head, ", ".join(_one_line(r.text) for r in top)]) if top else head
 

@@ -28,12 +28,13 @@ from routing.types import Decision, RoutingLead
 from scoring.features import PersonFeatures, filled_fields, person_features
 from scoring.icp import Icp
 from scoring.leadmodel import LearnedModel
+from scoring.person_tier import person_set_tier, with_person_tier
 from scoring.score import Score, score_people
 from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
 from workers.services.requalify_plan import EngagedPeople, Prior, requalified
 from workers.services.routing_lead import routing_lead
-from workers.services.writeback import APP_FIELDS, LABEL_FIELD, fields_from
+from workers.services.writeback import APP_FIELDS, LABEL_FIELD, TIER_FIELD, fields_from
 
 RecordKey = tuple[str, str]  # (object type, record id)
 Router = Callable[[RoutingLead], Decision]
@@ -135,16 +136,15 @@ def plan_batch(
     for (person, account), score, feats, row in zip(pairs, scores, features, rows, strict=True):
         if key_of(person) in skip:
             continue
-        owner = _plan_person(
-            planner, plan, person, score, feats, scored_at, ours_by_record.get(key_of(person), {})
-        )
+        ours = ours_by_record.get(key_of(person), {})
+        shown = _as_the_crm_shows(planner, person, score, ours)
+        owner = _plan_person(planner, plan, person, score, shown, feats, scored_at, ours)
         open_leads = (leads or {}).get(person.ref.record_id, ())
         for lead in open_leads:
             if key_of(lead) not in skip:
-                _plan_lead(
-                    planner, plan, ScoredLead(lead, person, score, row), owner, scored_at, ours_by_record
-                )
-        if planner.create_leads and not open_leads and score.verdict == Verdict.SALES_READY:
+                scored_lead = ScoredLead(lead, person, score, row)
+                _plan_lead(planner, plan, scored_lead, shown, owner, scored_at, ours_by_record)
+        if planner.create_leads and not open_leads and shown.verdict == Verdict.SALES_READY:
             plan.to_create.append(_new_lead(planner, person, account, score, owner, scored_at))
             plan.report.actions[(f"{ObjectType.PIPELINE_LEAD.value}.record", "create")] += 1
     return plan
@@ -169,22 +169,35 @@ def _new_lead(
     return LeadToCreate(NewLead(person.ref.record_id, account_id, name, owner, properties), person, score)
 
 
+def _as_the_crm_shows(
+    planner: Planner, person: Person, score: Score, ours: Mapping[str, str | None]
+) -> Score:
+    """The score as leadq writes it: with the tier a person set over leadq's, if one did (its verdict
+    decided again for that tier, scoring.person_tier); else leadq's own."""
+    held = person_set_tier(person.raw.get(TIER_FIELD), ours.get(TIER_FIELD))
+    return with_person_tier(score, held, planner.icp.verdicts) if held is not None else score
+
+
 def _plan_person(
     planner: Planner,
     plan: BatchPlan,
     person: Person,
     score: Score,
+    shown: Score,
     feats: PersonFeatures,
     scored_at: str,
     ours: Mapping[str, str | None],
 ) -> str | None:
-    """Plan one person's writes; returns the owner the person has after this batch (routed or read)."""
+    """Plan one person's writes (``score``: leadq's; ``shown``: the score as the CRM is to show it);
+    returns the owner the person has after this batch (routed or read). The tier proposed is always
+    leadq's own, so a tier a person set is kept and recorded as their feedback."""
     owner_key = planner.owner_key
     decision = None
-    if person.owner_id is None and score.verdict != Verdict.NEEDS_INFO:
-        decision = planner.route(routing_lead(person, feats, score.tier, score.verdict))
-        plan.routed.append(RoutedPerson(person, decision, score.probability))
-    proposed = fields_from(planner.crm, score, decision)
+    if person.owner_id is None and shown.verdict != Verdict.NEEDS_INFO:
+        decision = planner.route(routing_lead(person, feats, shown.tier, shown.verdict))
+        plan.routed.append(RoutedPerson(person, decision, shown.probability))
+    proposed = fields_from(planner.crm, shown, decision)
+    proposed[TIER_FIELD] = fields_from(planner.crm, score)[TIER_FIELD]
     if person.owner_id is not None and ours.get(owner_key) == person.owner_id:
         proposed.pop(owner_key, None)  # routed already; a re-run must not re-route
     current = {k: FieldState(person.raw.get(k)) for k in proposed}
@@ -201,18 +214,20 @@ def _plan_lead(
     planner: Planner,
     plan: BatchPlan,
     scored: ScoredLead,
+    shown: Score,
     owner: str | None,
     scored_at: str,
     ours_by_record: Mapping[RecordKey, Mapping[str, str | None]],
 ) -> None:
-    """A pipeline lead carries its person's score, a label from its tier and, where nobody else set
-    one, its person's owner; the write policy decides each field as for the person (a label or owner
-    a person set wins)."""
+    """A pipeline lead carries its person's score as the CRM shows it on the person (``shown``: with
+    a tier a person set there), a label from that tier and, where nobody else set one, its person's
+    owner; the write policy decides each field as for the person (a label or owner a person set on
+    the lead wins)."""
     lead, owner_key = scored.lead, planner.owner_key
     plan.leads.append(scored)
     plan.report.leads_scored += 1
-    proposed = fields_from(planner.crm, scored.score, None)
-    label = planner.lead_labels.get(scored.score.tier.value)
+    proposed = fields_from(planner.crm, shown)
+    label = planner.lead_labels.get(shown.tier.value)
     if label:
         proposed[LABEL_FIELD] = label
     if owner:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,12 +39,19 @@ from core.records import (
     Verdict,
     WrittenBy,
 )
+from scoring.person_tier import said_in, with_person_tier
 from scoring.score import Score
 from storage import dead_letters, ledger, reconcile_runs, routing_log, scores
 from storage.db import Session
 from storage.scores import StoredScore
 from workers.services.context import InstallationContext
-from workers.services.writeback import LABEL_FIELD, account_fields_stored, fields_from, lead_labels
+from workers.services.writeback import (
+    LABEL_FIELD,
+    TIER_FIELD,
+    account_fields_stored,
+    fields_from,
+    lead_labels,
+)
 
 log = logging.getLogger(__name__)
 KINDS = ("match", "wrong", "never_written", "changed", "refused", "deleted")
@@ -110,13 +117,31 @@ def _score_of(row: StoredScore) -> Score:
     )
 
 
-def expected_values(ctx: InstallationContext, row: StoredScore) -> dict[str, str | None]:
-    """leadq's decided values for a record's leadq fields, formatted as they are written."""
+def held_tier(obj: ObjectType, ours: Mapping[str, str | None]) -> Tier | None:
+    """A tier a person set that leadq's other fields followed when leadq last wrote them
+    (scoring.person_tier; the summary line of the reasons it wrote names it). A person's tier that
+    leadq has not planned with yet is not held: the CRM still holds leadq's decision, and the tier
+    reads as the person's change."""
+    if obj == ObjectType.ACCOUNT:
+        return None
+    return said_in((ours.get("leadq_reasons") or "").split("\n", 1)[0])
+
+
+def expected_values(
+    ctx: InstallationContext, row: StoredScore, held: Tier | None = None
+) -> dict[str, str | None]:
+    """leadq's decided values for a record's leadq fields, formatted as they are written (``held``:
+    a tier a person set, which the verdict and reasons follow; a person's own tier field stays
+    leadq's, so the person's value reads as their change)."""
     if row.object_type == ObjectType.ACCOUNT.value:
         return account_fields_stored(ctx.crm, row)
-    values = fields_from(ctx.crm, _score_of(row), None)
-    if row.object_type == ObjectType.PIPELINE_LEAD.value:  # its label follows its tier (a person's wins)
-        label = lead_labels(ctx.load_routing()).get(row.tier)
+    score = _score_of(row)
+    shown = with_person_tier(score, held, ctx.icp.verdicts) if held is not None else score
+    values = fields_from(ctx.crm, shown)
+    if row.object_type != ObjectType.PIPELINE_LEAD.value:
+        values[TIER_FIELD] = fields_from(ctx.crm, score)[TIER_FIELD]
+    else:  # its label follows its tier (a person's wins)
+        label = lead_labels(ctx.load_routing()).get(shown.tier.value)
         if label:
             values[LABEL_FIELD] = label
     return values
@@ -216,10 +241,10 @@ def _compare(
         if record is None:
             result.add("deleted", obj.value, {"record": row.record_id, "object": obj.value})
             continue
-        expected = expected_values(ctx, row)
+        ours = written.get(key, {})
+        expected = expected_values(ctx, row, held_tier(obj, ours))
         if obj != ObjectType.ACCOUNT and key in routed:
             expected[owner_key] = routed[key]
-        ours = written.get(key, {})
         if LABEL_FIELD not in ours and record.raw.get(LABEL_FIELD):
             expected.pop(LABEL_FIELD, None)  # a label a rep set before leadq wrote one: theirs, by policy
         kind, problems, changed = "match", [], []

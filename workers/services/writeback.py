@@ -26,6 +26,7 @@ APP_FIELDS = (
 
 # A HubSpot Leads record's label (hot, warm, cold): shared with the reps, like the owner.
 LABEL_FIELD = "hs_lead_label"
+TIER_FIELD = "leadq_tier"
 
 
 def lead_labels(config: RoutingConfig) -> dict[str, str]:
@@ -107,7 +108,7 @@ def _account_values(
     }
 
 
-def fields_from(crm: CrmKind, score: Score, decision: Decision | None) -> dict[str, str | None]:
+def fields_from(crm: CrmKind, score: Score, decision: Decision | None = None) -> dict[str, str | None]:
     """Proposed values as CRM strings. ``leadq_scored_at`` is left out: it would change every run
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
     limits = provider(crm).field_map
