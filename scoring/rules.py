@@ -110,10 +110,12 @@ def component_text(name: str, value: float, f: PersonFeatures, icp: Icp) -> str:
     if name == "size":
         if f.employees is None:
             return "company size unknown"
+        low, high = icp.employees_ideal
+        ideal = f"the ideal {low:,}-{high:,}"
         words = (
             "in the ideal range"
             if value == 1.0
-            else ("too small" if f.employees < icp.employees_ideal[0] else "larger than the ideal range")
+            else (f"smaller than {ideal}" if f.employees < low else f"larger than {ideal}")
         )
         return f"{_size_words(f.employees)} company, {words}"
     if name == "country":

@@ -6,11 +6,12 @@ Read only. Every query is scoped to one installation; the caller checks the admi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from storage.statuses import EventStatus
@@ -242,4 +243,21 @@ def lead_story(session: Session, installation_id: int, object_type: str, record_
         ),
         feedback=list(session.scalars(select(Feedback).filter_by(**where).order_by(Feedback.id.desc()))),
         failures=list(session.scalars(select(DeadLetter).filter_by(**where).order_by(DeadLetter.id.desc()))),
+    )
+
+
+def written(
+    session: Session, installation_id: int, keys: Sequence[tuple[str, str]], field_keys: Sequence[str]
+) -> list[LedgerEntry]:
+    """What leadq last wrote into these fields of these records (one query; a page's rows)."""
+    if not keys:
+        return []
+    return list(
+        session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.installation_id == installation_id,
+                tuple_(LedgerEntry.object_type, LedgerEntry.record_id).in_(list(keys)),
+                LedgerEntry.field_key.in_(list(field_keys)),
+            )
+        )
     )

@@ -175,12 +175,13 @@ def config(installation_id: int):
 
 def _fields(current_icp: str, current_routing: str) -> dict[str, Any]:
     """The common fields: as typed when the form was sent, else as the current files set them."""
-    if request.method == "POST" and request.form.get("mode") == "fields":
-        return config_form.typed_fields(request.form)
     try:
-        return {**config_form.icp_fields(current_icp), **config_form.routing_fields(current_routing)}
+        stored = {**config_form.icp_fields(current_icp), **config_form.routing_fields(current_routing)}
     except FORM_ERRORS:
-        return {**config_form.icp_fields(""), **config_form.routing_fields("")}
+        stored = {**config_form.icp_fields(""), **config_form.routing_fields("")}
+    if request.method == "POST" and request.form.get("mode") == "fields":
+        return {**stored, **config_form.typed_fields(request.form)}
+    return stored
 
 
 def _industries(current_icp: str) -> list[str]:

@@ -4,6 +4,7 @@ lead's full story (scores, routing decisions, what leadq wrote and what people c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,10 @@ from core.records import VERDICT_LABELS, ObjectType, Verdict, version_time
 from leadq.web import object_names
 from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
+from leadq.web.crm_tier import FIELDS as CRM_FIELDS
+from leadq.web.crm_tier import in_the_crm
 from leadq.web.factor_names import factor_name
+from leadq.web.field_words import field_label, value_words
 from routing.config import RoutingConfigError, load_routing
 from scoring.score import REQUALIFIED, WHAT_IF
 from storage import lead_directory, lead_pages
@@ -151,6 +155,8 @@ def leads(installation_id: int):
                 asked.errors.append(f"There is no page {asked.query.page}: the last is {last}.")
                 asked.query = replace(asked.query, page=last)
                 result = lead_pages.leads_page(db, installation_id, asked.query)
+        keys = [(r.score.object_type, r.score.record_id) for r in result.rows]
+        set_by_people = in_the_crm(lead_pages.written(db, installation_id, keys, CRM_FIELDS))
     state = asked.state
 
     def link(**changes: Any) -> str:
@@ -183,50 +189,63 @@ def leads(installation_id: int):
         object_word=lambda t: object_word(inst.crm_kind, t),
         noun=_count_noun(inst.crm_kind, asked.query.object_types),
         lead_state=object_names.lead_state,
+        set_by_people=set_by_people,
+        crm_label=provider(inst.crm_kind).label,
     )
 
 
 def _count_noun(crm_kind: str, object_types: tuple[str, ...]) -> tuple[str, str]:
     """How the list's count names its rows: "leads" (people), but "Leads records" when it shows only
-    HubSpot's Leads records (the page itself is called Leads)."""
-    if object_types == (ObjectType.PIPELINE_LEAD.value,):
+    HubSpot's Leads records (the page itself is called Leads) and "companies" (or "accounts") when it
+    shows only those."""
+    if object_types in ((ObjectType.PIPELINE_LEAD.value,), (ObjectType.ACCOUNT.value,)):
         return object_word(crm_kind, object_types[0]), object_names.plural(crm_kind, object_types[0])
     return "lead", "leads"
 
 
-def _quoted(value: str | None) -> str:
+def _quoted(value: str | None, key: str = "", names: Mapping[str, str] | None = None) -> str:
     if value is None or value == "":
         return "(empty)"
-    return "'" + " / ".join(line for line in value.splitlines() if line.strip()) + "'"
+    return (
+        "'"
+        + " / ".join(value_words(key, line, names or {}) for line in value.splitlines() if line.strip())
+        + "'"
+    )
 
 
-def _writes(story: lead_pages.LeadStory) -> list[dict[str, Any]]:
-    """What leadq wrote, what people left changed and what the CRM refused, newest first. A written
-    value is shown as its lines, never as a Python repr."""
+def _writes(story: lead_pages.LeadStory, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """What leadq wrote, what people left changed and what the CRM refused, newest first. A field is
+    named by its label in the CRM (its key is the cell's title); a written value is shown as the CRM
+    shows it (an option's label, an owner's name) and as lines, never as a Python repr."""
     writes: list[dict[str, Any]] = [
         {
             "when": aware(e.written_at),
-            "field": e.field_key,
+            "field": field_label(e.field_key),
+            "key": e.field_key,
             "text": "wrote" if e.value else "cleared the field (wrote an empty value)",
-            "lines": (e.value or "").splitlines(),
+            "lines": [value_words(e.field_key, line, names) for line in (e.value or "").splitlines()],
         }
         for e in story.ledger
     ]
     for f in story.feedback:
+        key = f.field_key or ""
         writes.append(
             {
                 "when": aware(f.created_at),
-                "field": f.field_key or "",
-                "text": f"left as set by a person: {_quoted(f.human_value)} "
-                f"(leadq proposed {_quoted(f.leadq_value)})",
+                "field": field_label(key),
+                "key": key,
+                "text": f"left as set by a person: {_quoted(f.human_value, key, names)} "
+                f"(leadq proposed {_quoted(f.leadq_value, key, names)})",
                 "lines": [],
             }
         )
     for d in story.failures:
+        keys = list(d.payload.get("fields", {}))
         writes.append(
             {
                 "when": aware(d.last_failed_at or d.created_at),
-                "field": ", ".join(d.payload.get("fields", {})),
+                "field": ", ".join(field_label(k) for k in keys),
+                "key": ", ".join(keys),
                 "text": f"refused by the CRM ({d.reason}): {d.message}",
                 "lines": [],
             }
@@ -248,19 +267,47 @@ def _what_if(reasons: list[Any]) -> str | None:
     return next((text for factor, _c, text in reasons if factor == WHAT_IF), None)
 
 
-def _reasons(reasons: list[Any]) -> list[dict[str, Any]]:
+# A company's reasons carry no weight of their own; each says which way it pulls by its first mark.
+_COMPANY_PULL = {"+": "helps", "-": "hurts", "!": "rules it out"}
+
+
+def _company_reason(company: str, factor: str, contribution: float, text: str) -> dict[str, Any]:
+    """A company's reason: which way it pulls (its mark), or for the buying committee, how much of it
+    is engaged (its stored figure is the coverage, not a contribution)."""
+    if factor == "account.committee":
+        return {
+            "factor": "Buying committee",
+            "pull": f"{float(contribution):.0%} engaged",
+            "pull_class": "muted",
+        }
+    mark, space, rest = text.partition(" ")
+    pull = _COMPANY_PULL.get(mark) if space else None
+    if pull is None:
+        return {}
+    named = company[:1].upper() + company[1:]
+    return {"factor": named, "pull": pull, "pull_class": "up" if mark == "+" else "down", "text": rest}
+
+
+def _reasons(reasons: list[Any], company: str = "Company") -> list[dict[str, Any]]:
     """A re-qualification trigger first (why the lead is worth a look now), then disqualifiers, each
     marked as such (neither carries a contribution), then the contributions (the what-if line is not
-    a contribution: ``_what_if`` shows it on its own)."""
+    a contribution: ``_what_if`` shows it on its own). A company's reasons (``company``: what the CRM
+    calls one) say whether each helps or hurts instead of a contribution."""
     out = [
         {
             "factor": factor_name(str(factor)),
             "key": factor,
             "contribution": contribution,
             "text": text,
+            "pull": None,
             "disqualifier": str(factor).startswith("disqualifier."),
             "trigger": factor == REQUALIFIED,
         }
+        | (
+            _company_reason(company, str(factor), contribution, str(text))
+            if str(factor).startswith("account")
+            else {}
+        )
         for factor, contribution, text in reasons
         if factor != WHAT_IF
     ]
@@ -308,11 +355,12 @@ def lead(installation_id: int, object_type: str, record_id: str):
         who=who,
         names=names,
         latest=latest,
-        reasons=_reasons(latest.reasons or []) if latest else [],
+        reasons=_reasons(latest.reasons or [], object_word(inst.crm_kind, "account")) if latest else [],
         what_if=_what_if(latest.reasons or []) if latest else None,
         history=story.scores,
         decisions=story.decisions,
-        writes=_writes(story),
+        writes=_writes(story, names),
+        set_by_person=in_the_crm(story.ledger).get((object_type, record_id)),
         readable_version=readable_version,
         crm_url=object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, object_type, record_id),
         crm_label=provider(inst.crm_kind).label,

@@ -102,6 +102,10 @@ def icp_fields(text: str) -> dict[str, Any]:
         "ideal_from": (employees.get("ideal") or ["", ""])[0],
         "ideal_to": (employees.get("ideal") or ["", ""])[1],
         "employees_max": employees.get("max", ""),
+        # Not a form field: the help beside the size says which number disqualifies.
+        "dq_min_employees": {**merged.get("disqualifiers", {}), **own.get("disqualifiers", {})}.get(
+            "min_employees", ""
+        ),
     }
 
 

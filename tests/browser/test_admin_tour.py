@@ -244,7 +244,8 @@ def test_a_lead_shows_its_tier_verdict_and_reasons_as_the_crm_holds_them(tour) -
         _factor, contribution, text = reasons.nth(i).locator("td").all_inner_texts()
         assert re.fullmatch(r"[+-]\d+\.\d\d", contribution.strip()) and text.strip(), (contribution, text)
     written = tour.text("main section.card:has(h2:text-is('What leadq wrote or left alone'))")
-    assert f"leadq_tier wrote '{crm['leadq_tier']}'" in written, written
+    assert f"leadq tier wrote '{crm['leadq_tier']}'" in written, written
+    assert "leadq_" not in written, "fields are named by their labels, not their keys"
 
 
 def test_a_routed_lead_shows_its_routing_path_step_by_step(tour) -> None:

@@ -146,7 +146,7 @@ def test_the_lead_page_reads_as_people_write(client, accounts, ctx, sessions, cr
     assert _count_line(people) == "1-50 of 400 leads", "the list shows people unless asked otherwise"
     only = client.get(f"{listing}?kind=account").get_data(as_text=True)
     assert (
-        _count_line(only) == f"1-{min(50, companies)} of {companies:,} leads"
+        _count_line(only) == f"1-{min(50, companies)} of {companies:,} companies"
         and "/leads/contact/" not in only
     )
     assert '<option value="account" selected>companies</option>' in only, "HubSpot's word"
@@ -161,6 +161,16 @@ def test_the_lead_page_reads_as_people_write(client, accounts, ctx, sessions, cr
     company = client.get(f"/installations/{mine}/leads/account/{account.record_id}").get_data(as_text=True)
     assert f"(company {account.record_id})" in company, "HubSpot's word: a company"
     assert "account" not in company.split("<h1>")[1].split("</h1>")[0]
+    why = html.unescape(company.split("<h3>Why</h3>")[1].split("</table>")[0])
+    rows = re.findall(r'<tr[^>]*><td title="([^"]*)">([^<]*)</td><td[^>]*>([^<]*)</td><td>([^<]*)</td>', why)
+    said = [(factor, pull, text) for key, factor, pull, text in rows if key == "account"]
+    assert said, why
+    for factor, pull, text in said:  # each says which way it pulls, in words; the text has no +/- mark
+        assert factor == "Company" and pull in ("helps", "hurts", "rules it out"), (factor, pull)
+        assert text[:2] not in ("+ ", "- ", "! "), text
+    committee = [(factor, pull) for key, factor, pull, _t in rows if key == "account.committee"]
+    assert committee and committee[0][0] == "Buying committee" and committee[0][1].endswith("% engaged")
+    assert "leadq routes people, not the company itself" in html.unescape(company)
 
 
 def test_the_lead_page_shows_what_would_change_the_verdict_on_its_own_line(

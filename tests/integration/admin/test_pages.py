@@ -68,8 +68,14 @@ def test_sync_page_and_lead_story_after_a_backfill(client, accounts, ctx, sessio
     )
     assert "Latest score" in lead and "Why" in lead
     assert routed.path and str(routed.path[0]) in lead, "the routing path is shown step by step"
-    assert f"wrote '{routed.owner_id}'" in lead, "the owner leadq wrote is listed"
-    assert "left as set by a person: '60000001'" in lead
+    # The owner leadq wrote, named as the CRM names the rep (with the id), in the field's CRM label.
+    cell = '<td title="hubspot_owner_id">Owner</td>'
+    owner = re.search(rf"{cell}<td>wrote '([^']+) \({routed.owner_id}\)'", lead)
+    assert owner and not owner.group(1).isdigit(), "the owner leadq wrote is listed by name"
+    # 60000001 is no owner leadq knows: its id; leadq's own proposal is a rep it knows: name (id).
+    proposed = f"'{owner.group(1)} ({routed.owner_id})'"
+    assert f"left as set by a person: '60000001' (leadq proposed {proposed})" in lead
+    assert "<td title=\"leadq_fit_score\">leadq fit score</td>" in lead
     searched = client.get(f"/installations/{mine}/leads?q={routed.record_id}").get_data(as_text=True)
     assert f"contact {routed.record_id}" in searched
 
