@@ -4,6 +4,7 @@ as the CRM shows it ("Nurture", an owner's name), never the stored key or option
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from connector.fields import LEADQ_FIELDS
 
@@ -25,4 +26,9 @@ def value_words(key: str, value: str, owner_names: Mapping[str, str]) -> str:
         return spec.option_labels[spec.options.index(value)]
     if key in OWNER_FIELDS and owner_names.get(value):
         return f"{owner_names[value]} ({value})"
+    if spec is not None and spec.kind == "datetime":
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC).strftime("%d %b %Y, %H:%M:%S UTC")
+        except ValueError:
+            return value
     return value
