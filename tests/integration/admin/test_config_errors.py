@@ -94,7 +94,7 @@ def test_form_errors_sit_under_their_fields_and_what_was_typed_is_kept(client, a
     assert "'widgets' is not an industry of this ICP; use one of software, it_services" in industries
     assert "industry_synonyms" in industries
     assert "'GERMANY' is not a two-letter ISO 3166 country code" in text_of(body, "countries-error")
-    assert text_of(body, "employees_min-error") == "No fit points at: must be at least 0, got -5"
+    assert text_of(body, "employees_min-error") == "No points at: must be at least 0, got -5"
     # The fit band and the size disqualifier are different numbers, and the form says which is which.
     help_text = text_of(body, "employees-help")
     assert "shape the fit score only" in help_text
@@ -205,7 +205,7 @@ def test_a_count_typed_wrong_does_not_hide_the_other_fields_problems(client, acc
     assert answer.status_code == 400
     assert (
         text_of(body, "employees_min-error")
-        == "None again at: must be a whole number of employees, you typed 'lots'"
+        == "None at: must be a whole number of employees, you typed 'lots'"
     )
     assert "'widgets' is not an industry of this ICP" in text_of(body, "industries-error")
     assert 'name="employees_max" value="lots"' in html.unescape(body)
