@@ -176,9 +176,15 @@ def off_words(row: Mapping[str, Any], what: str) -> str:
     return (
         f"{what} {row['group']}: given a {predicted:.0%} chance on average but {observed:.0%} converted "
         f"(95% interval {float(row['low']):.0%} to {float(row['high']):.0%}, {row['count']:,} leads); the "
-        f"chances are {row['off']} by {abs(predicted - observed) * 100:.0f} points, more than the "
-        f"{float(row['allowed']) * 100:.0f} chance allows"
+        f"chances are {row['off']} by {_points(abs(predicted - observed))}, more than the "
+        f"{_points(float(row['allowed']))} chance allows"
     )
+
+
+def _points(share: float) -> str:
+    """A gap between two chances in percentage points: whole points, tenths below 10 (never "0")."""
+    points = share * 100
+    return f"{points:.0f} points" if points >= 10 else f"{points:.1f} points"
 
 
 def _group_line(row: Mapping[str, Any]) -> str:

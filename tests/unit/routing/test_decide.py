@@ -53,7 +53,8 @@ def test_an_inactive_account_owner_falls_through_to_the_rules(config):
 
 def test_disqualified_and_nurture_leads_are_not_given_to_reps(config):
     dq = route(lead(verdict=Verdict.DISQUALIFIED, tier=Tier.L4), config, EMPTY, NOW)
-    assert dq.owner_id is None and dq.queue == "nurture" and dq.rule == "disqualified"
+    assert dq.owner_id is None and dq.queue == "disqualified" and dq.rule == "disqualified"
+    assert "Disqualified (no rep)" in dq.explanation, "its own queue, as the README's table says"
     l3 = route(lead(tier=Tier.L3, verdict=Verdict.NURTURE), config, EMPTY, NOW)
     assert l3.queue == "nurture" and "L3 lead goes to nurture" in l3.explanation
 

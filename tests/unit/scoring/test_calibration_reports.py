@@ -189,3 +189,22 @@ def test_train_reports_calibration_on_its_training_rows(tmp_path):
     )
     assert result.output.count("  bin ") == 10 and "calibration by tier:" in result.output
     assert "calibration by Region:" in result.output
+
+
+def test_a_flagged_groups_sentence_never_says_a_zero_point_allowance():
+    from scoring.calibration import off_words
+
+    row = {
+        "group": "L1",
+        "mean_predicted": 0.062,
+        "observed_rate": 0.031,
+        "low": 0.025,
+        "high": 0.038,
+        "count": 12_000,
+        "off": "too high",
+        "allowed": 0.004,
+    }
+    said = off_words(row, "Tier")
+    assert "too high by 3.1 points, more than the 0.4 points chance allows" in said, said
+    wide = off_words({**row, "mean_predicted": 0.45, "allowed": 0.12}, "Tier")
+    assert "by 42 points, more than the 12 points chance allows" in wide, wide
