@@ -10,6 +10,7 @@ from typing import Any
 from core.records import Reason
 from scoring.rules import FUNCTION_WORDS, SENIORITY_WORDS
 from scoring.segments import SEGMENT_TERM
+from scoring.wording import counted
 
 _EMAIL = {
     "business": "business e-mail address",
@@ -56,7 +57,7 @@ def describe(feature: str, value: Any, contribution: float) -> str:
         if value is None:
             return "tech stack unknown"
         return (
-            f"uses {int(value)} tool(s) from the target stack"
+            f"uses {counted(int(value), 'tool')} from the target stack"
             if value
             else "none of the target tools in its stack"
         )
@@ -67,11 +68,11 @@ def describe(feature: str, value: Any, contribution: float) -> str:
             return "no recorded activity"
         return f"last active {_days(value)}" if value < 14 else f"no activity for {round(value)} days"
     if feature == "visits":
-        return f"visited the website {int(value or 0)} time(s)" if value else "never visited the website"
+        return f"visited the website {counted(int(value), 'time')}" if value else "never visited the website"
     if feature == "email_clicks":
-        return f"clicked {int(value or 0)} marketing e-mail(s)" if value else "no marketing e-mail clicks"
+        return f"clicked {counted(int(value), 'marketing e-mail')}" if value else "no marketing e-mail clicks"
     if feature == "forms":
-        return f"submitted {int(value or 0)} form(s)" if value else "no form submissions"
+        return f"submitted {counted(int(value), 'form')}" if value else "no form submissions"
     if feature == "lead_source":
         return (
             "lead source unknown"
@@ -168,9 +169,9 @@ def _part(feature: str, value: Any, bounds: Range, contribution: float) -> str:
     if words is None or words.replace(",", "").isdigit():  # no range, or a single count: the value
         return describe(feature, value, contribution)
     return {
-        "visits": f"visited the website {words} time(s)",
-        "email_clicks": f"clicked {words} marketing e-mail(s)",
-        "forms": f"submitted {words} form(s)",
+        "visits": f"visited the website {counted(words, 'time')}",
+        "email_clicks": f"clicked {counted(words, 'marketing e-mail')}",
+        "forms": f"submitted {counted(words, 'form')}",
         "days_since_activity": f"last active {words} days ago",
         "engagement_points": f"{words} engagement points",
     }.get(feature, f"{feature}: {words}")

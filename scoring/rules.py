@@ -11,6 +11,7 @@ import math
 from core.records import Reason
 from scoring.features import PersonFeatures
 from scoring.icp import Icp
+from scoring.wording import counted
 
 WEIGHTS = {
     "persona": 30.0,
@@ -140,7 +141,7 @@ def component_text(name: str, value: float, f: PersonFeatures, icp: Icp) -> str:
     if f.tech_matches is None:
         return "tech stack unknown"
     return (
-        f"uses {f.tech_matches} tool(s) from the target stack"
+        f"uses {counted(f.tech_matches, 'tool')} from the target stack"
         if f.tech_matches
         else "no target tools in its stack"
     )

@@ -26,6 +26,7 @@ from scoring.icp import Icp
 from scoring.leadmodel import LearnedModel
 from scoring.rules import fit_score, fit_value
 from scoring.segments import SEGMENT_TERM, SegmentedModel
+from scoring.wording import counted
 
 RULES_VERSION = "rules-1"
 MODEL_REASONS = 6
@@ -141,11 +142,11 @@ def engagement_reasons(f: PersonFeatures) -> list[Reason]:
             Reason(
                 "engagement.recency",
                 1.0,
-                f"active in the last {max(1, int(f.days_since_activity) + 1)} day(s)",
+                f"active in the last {counted(max(1, int(f.days_since_activity) + 1), 'day')}",
             )
         )
     if f.forms:
-        reasons.append(Reason("engagement.forms", 1.0, f"submitted {f.forms} form(s)"))
+        reasons.append(Reason("engagement.forms", 1.0, f"submitted {counted(f.forms, 'form')}"))
     if f.visits >= 3:
         reasons.append(Reason("engagement.visits", 0.5, f"visited the website {f.visits} times"))
     return reasons

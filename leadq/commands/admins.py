@@ -9,6 +9,7 @@ import click
 
 from leadq.commands.common import INSTALLATION_ID, NO_SUCH, sessions
 from leadq.commands.help import SummaryGroup
+from scoring.wording import counted
 
 # An unknown admin, and the fix (an admin who signs in through the CRM is listed by their CRM name).
 NO_ADMIN = "there is no admin {!r}: `leadq admin create NAME` makes a local one"
@@ -135,7 +136,7 @@ def _remove(username: str) -> tuple[str, int]:
 def admin_remove(username: str) -> None:
     """Delete an admin, their grants and their sessions (signed out at once)."""
     name, ended = _remove(username)
-    click.echo(f"admin {name!r} removed; {ended} session(s) ended")
+    click.echo(f"admin {name!r} removed; {counted(ended, 'session')} ended")
 
 
 def _set_password(username: str, password_stdin: bool) -> tuple[str, int]:
@@ -162,7 +163,7 @@ def _set_password(username: str, password_stdin: bool) -> tuple[str, int]:
 def admin_passwd(username: str, password_stdin: bool) -> None:
     """Set a local admin's password; every session of theirs ends (they sign in again)."""
     name, ended = _set_password(username, password_stdin)
-    click.echo(f"password of {name!r} changed; {ended} session(s) ended")
+    click.echo(f"password of {name!r} changed; {counted(ended, 'session')} ended")
 
 
 def _allow(installation: int, crm_user_id: str) -> str:

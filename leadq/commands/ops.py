@@ -16,6 +16,7 @@ from leadq.commands.common import (
     wait_for_interrupt,
 )
 from leadq.commands.help import SummaryGroup
+from scoring.wording import counted
 
 
 @click.group(cls=SummaryGroup, short_help="Create or upgrade the database (`leadq db upgrade`).")
@@ -83,7 +84,7 @@ def keys_rotate() -> None:
     database_url(behind_ok=True)  # no key file is made to find there is no database
     fernet_keys = settings().fernet_keys()
     rotated, current, secrets_rotated = _rotate(fernet_keys)
-    click.echo(f"re-encrypted {rotated} token(s) under the newest key; {current} already current")
+    click.echo(f"re-encrypted {counted(rotated, 'token')} under the newest key; {current} already current")
     if secrets_rotated:
         click.echo(
             f"re-encrypted {secrets_rotated} outbound-message endpoint secret(s) and alarm webhook URL(s) "

@@ -9,6 +9,7 @@ import click
 
 from leadq.commands.common import sessions
 from leadq.commands.monitor import INSTALLATION, OneLineErrors
+from scoring.wording import counted
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -33,7 +34,7 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
         lines.append(f"    {c.name} {_word(inst.crm_kind, c.object_type)}: {c.done:,}/{total} {c.status}")
     lines.extend(_tier_lines(db, inst))
     held = reports.held_changes(db, inst.id)
-    changes = f"{held.get(EventStatus.QUEUED, 0)} queued change(s)"
+    changes = counted(held.get(EventStatus.QUEUED, 0), "queued change")
     if held.get(EventStatus.PAUSED):  # kept while the installation cannot work; resumed, never dropped
         changes += f", {held[EventStatus.PAUSED]} kept until it works again"
     failing = dead_letters.failing_records(db, inst.id)
@@ -44,7 +45,7 @@ def _installation_lines(db: Session, inst: Installation) -> list[str]:
         else "ICP rules (no model yet)"
     )
     pending = ", configuration pending approval" if inst.pending_icp_toml or inst.pending_routing_toml else ""
-    lines.append(f"    {changes}, {failing} failing record(s), {model}{pending}")
+    lines.append(f"    {changes}, {counted(failing, 'failing record')}, {model}{pending}")
     run = latest_reconcile(db, inst.id)
     if run is not None:
         when = run.finished_at or run.started_at

@@ -18,6 +18,7 @@ from leadq.commands.common import (
     settings,
     working_context,
 )
+from scoring.wording import counted as in_words
 
 if TYPE_CHECKING:
     from core.records import ObjectType
@@ -205,7 +206,7 @@ def retry_cmd(installation: int) -> None:
     from workers.services.retry import retry_dead_letters
 
     retried, failing = retry_dead_letters(working_context(installation))
-    click.echo(f"retried {retried} record(s); {failing} still failing")
+    click.echo(f"retried {in_words(retried, 'record')}; {failing} still failing")
 
 
 def _reconcile(installation: int, fix: bool) -> tuple[str, Reconciliation]:
@@ -240,7 +241,7 @@ def _reconcile_lines(crm_kind: str, result: Reconciliation, installation: int, f
             + (f"; {parts}" if parts else "")
         )
     for kind, examples in result.examples.items():
-        lines.append(f"{LABELS[kind]}: {result.counts[kind]:,} record(s), e.g.")
+        lines.append(f"{LABELS[kind]}: {in_words(f'{result.counts[kind]:,}', 'record')}, e.g.")
         for example in examples:
             fields = "; ".join(
                 f"{f['field']} CRM {f.get('crm')!r}, leadq {f.get('leadq')!r}"
@@ -251,7 +252,7 @@ def _reconcile_lines(crm_kind: str, result: Reconciliation, installation: int, f
             found = fields or "not found"
             lines.append(f"  {named(example['object'], one=True)} {example['record']}: {found}{message}")
     if fix:
-        lines.append(f"fixed: {result.fixed:,} record(s) rewritten")
+        lines.append(f"fixed: {in_words(f'{result.fixed:,}', 'record')} rewritten")
     elif result.counts["wrong"] or result.counts["never_written"]:
         lines.append(f"rewrite the wrong and missing fields: `leadq reconcile {installation} --fix`")
     lines.append(f"CRM API calls: {result.api_calls:,}")

@@ -23,6 +23,7 @@ class Written(Protocol):
     value: str | None
     written_at: datetime
 
+
 FIELDS = ("leadq_reasons", "leadq_verdict")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scoring.wording import counted
+
 KINDS = (
     ("rejected", "rejected"),
     ("lowered", "lowered"),
@@ -28,9 +30,9 @@ def trained_line(reps: Mapping[str, Any]) -> str | None:
     rejected, raised = trained.get("rejected", 0), trained.get("upgraded", 0)
     lost, won = learning.get("rejected_weight", 0), learning.get("upgrade_weight", 0)
     return (
-        f"Reps' feedback trained it: {rejected} lead(s) they rejected, each counted as {lost:g} of a lost "
-        f"deal, and {raised} they raised, each {won:g} of a won deal (a lead with a closed deal counts by "
-        "its deal)."
+        f"Reps' feedback trained it: {counted(rejected, 'lead')} they rejected, each counted as {lost:g} "
+        f"of a lost deal, and {raised} they raised, each {won:g} of a won deal (a lead with a closed deal "
+        "counts by its deal)."
     )
 
 
@@ -42,7 +44,7 @@ def tier_lines(reps: Mapping[str, Any]) -> list[str]:
             continue
         how = ", ".join(f"{row[key]} {words}" for key, words in KINDS if row.get(key))
         lines.append(
-            f"{tier}: reps disagreed on {row.get('disagreed', 0)} of {row.get('scored', 0)} lead(s) "
+            f"{tier}: reps disagreed on {row.get('disagreed', 0)} of {counted(row.get('scored', 0), 'lead')} "
             f"({_percent(row.get('share'))}){': ' + how if how else ''}."
         )
     return lines
@@ -62,9 +64,8 @@ def agreement_lines(reps: Mapping[str, Any]) -> list[str]:
         versus = f"; the champion {_percent(theirs)}" if theirs is not None else ""
         words = "rejected" if signal == "rejected" else "raised"
         share = _percent(mine.get("agreed"))
-        lines.append(
-            f"Of {mine['leads']} {words} lead(s) it never learned from, it puts {share} {placed}{versus}."
-        )
+        leads = counted(mine["leads"], f"{words} lead")
+        lines.append(f"Of {leads} it never learned from, it puts {share} {placed}{versus}.")
     return lines
 
 

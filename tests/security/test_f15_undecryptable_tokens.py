@@ -81,7 +81,7 @@ def test_f15_a_wrong_key_worker_marks_the_installation_keeps_the_work_and_the_ri
     answer = signed_post(web, crm.client_secret, [event(crm.portal_id, int(second), value="CTO")])
     assert answer.status_code == 200 and answer.get_json()["paused"] == 1  # kept while marked
     assert _events(sessions) == {str(first): "queued", str(second): "paused"}
-    assert "1 queued change(s), 1 kept until it works again" in _cli_status(leadq_settings, monkeypatch)
+    assert "1 queued change, 1 kept until it works again" in _cli_status(leadq_settings, monkeypatch)
     for rid in (first, second):
         assert portal.get("contacts", rid).props == before[rid]
     assert not crm.requests.entries(lambda e: e.path.endswith("/contacts/batch/update"))

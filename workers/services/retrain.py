@@ -14,6 +14,7 @@ from scoring.leadmodel import LearnedModel
 from scoring.learning import UPGRADED, RepFeedback, disagreement, held_out, rep_labels, weight_of
 from scoring.registry import Promotion, decide_promotion
 from scoring.training import Example, TrainingResult, holdout_auc, rep_agreement, train_crm_model
+from scoring.wording import counted
 from storage import feedback as stored_feedback
 from storage import models_registry, training_attempts
 from workers.services.context import InstallationContext
@@ -131,7 +132,7 @@ def _gate(
     if champion_auc is None or challenger_auc is None:
         decision = Promotion(
             False,
-            f"only {len(unseen)} outcome(s) decided since the champion was trained: "
+            f"only {counted(len(unseen), 'outcome')} decided since the champion was trained: "
             "not enough to compare fairly, champion stays",
         )
         return decision, compared, champion_model

@@ -111,6 +111,6 @@ def test_a_rejected_challenger_says_why(client, accounts, ctx) -> None:
     assert not second["promoted"]
     text = _visible(client.get(f"/installations/{mine}/model").get_data(as_text=True))
     assert "Latest challenger (not promoted): model 2 (trained" in text
-    assert "Why it was not promoted: Only 0 outcome(s) decided since the champion was trained" in text, text
+    assert "Why it was not promoted: Only 0 outcomes decided since the champion was trained" in text, text
     assert "History Model Family Status" in text and "in use (champion)" in text
     assert "logistic in use (champion)" in text  # the family of each model in the history

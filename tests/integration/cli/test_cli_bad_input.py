@@ -229,7 +229,7 @@ def test_the_commands_work_with_the_installations_settings(env, worked, icp_file
         (["reconcile", i], "reconciled: "),
         (["config", i, "--icp", str(icp_file)], "saved as pending"),
         (["approve", i, "--cancel"], "pending configuration discarded"),
-        (["retry", i], "retried 1 record(s)"),
+        (["retry", i], "retried 1 record;"),
     ]:
         code, output = (run if args == ["status"] else invoke)(env, *args)
         assert code == 0 and says in output and "Traceback" not in output, f"leadq {args}:\n{output}"

@@ -41,7 +41,7 @@ def test_backfill_from_the_command_line(leadq_settings, installed, crm, monkeypa
     none = runner.invoke(main, ["errors", str(installed), "--cause", "5"])
     assert none.exit_code != 0 and "no cause number 5 for installation" in none.output
     retried = runner.invoke(main, ["retry", str(installed)])
-    assert retried.exit_code == 0 and "retried 1 record(s); 0 still failing" in retried.output
+    assert retried.exit_code == 0 and "retried 1 record; 0 still failing" in retried.output
     after = runner.invoke(main, ["errors", str(installed)])
     assert f"installation {installed}: no record is failing" in after.output
     unknown = runner.invoke(main, ["errors", "9"])

@@ -41,7 +41,7 @@ def test_keys_rotate_re_encrypts_stored_tokens_and_says_old_keys_can_go(db_url, 
     monkeypatch.setenv("LEADQ_ENCRYPTION_KEYS", f"{new},{old}")
     result = runner.invoke(main, ["keys", "rotate"])
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 2 token(s)" in result.output and "older keys can be removed" in result.output
+    assert "re-encrypted 2 tokens" in result.output and "older keys can be removed" in result.output
     with transaction(sessions) as session:
         assert load_tokens(session, Vault([new]), inst.id).refresh_token == "tok-refresh-654321"
         assert all(Vault([new]).is_current(r.ciphertext) for r in session.scalars(select(EncryptedToken)))

@@ -35,7 +35,7 @@ def test_a_vp_at_a_target_company_who_is_engaged_is_sales_ready():
     assert "no conversion model" in score.confidence_reason
     texts = [r.text for r in score.reasons]
     assert "VP-level sales buyer" in texts and "target industry (software)" in texts
-    assert "200-person company, in the ideal range" in texts and "submitted 1 form(s)" in texts
+    assert "200-person company, in the ideal range" in texts and "submitted 1 form" in texts
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,10 @@ def test_regions_narrow_a_served_country():
         person_features(PersonBuilder().build(), AccountBuilder().with_(region="TX").build(), icp, NOW), icp
     )
     assert "based in TX, US: outside the served regions" in [r.text for r in reasons]
+
+
+def test_counts_in_reasons_are_words_not_form_s():
+    from scoring.wording import counted
+
+    assert counted(1, "form") == "1 form" and counted(3, "form") == "3 forms"
+    assert counted("2-4", "time") == "2-4 times" and counted(0, "tool") == "0 tools"
