@@ -8,6 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from core.records import FieldUpdate, RecordRef
 from routing.types import Decision
 from storage import dead_letters, lead_directory, ledger, routing_log, scores
@@ -87,6 +90,8 @@ def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) 
                 record_created_at=entry.created_at,
             )
         for o in batch.overrides:
+            if _said_before(session, installation_id, o):
+                continue
             session.add(
                 Feedback(
                     installation_id=installation_id,
@@ -99,3 +104,25 @@ def record_batch(sessions: Sessions, installation_id: int, batch: BatchHistory) 
                 )
             )
         dead_letters.record_outcome(session, installation_id, batch.written, batch.failed, batch.sent)
+
+
+def _said_before(session: Session, installation_id: int, override: Override) -> bool:
+    """The same person's value over the same leadq value is already the newest feedback on this field:
+    a record re-planned while a person's value stands is one piece of feedback, not one per change."""
+    newest = session.scalars(
+        select(Feedback)
+        .where(
+            Feedback.installation_id == installation_id,
+            Feedback.object_type == override.ref.object_type.value,
+            Feedback.record_id == override.ref.record_id,
+            Feedback.field_key == override.field_key,
+            Feedback.kind == "override",
+        )
+        .order_by(Feedback.id.desc())
+        .limit(1)
+    ).first()
+    return (
+        newest is not None
+        and newest.human_value == override.human_value
+        and newest.leadq_value == override.leadq_value
+    )

@@ -200,6 +200,10 @@ def _plan_person(
     proposed[TIER_FIELD] = fields_from(planner.crm, score)[TIER_FIELD]
     if person.owner_id is not None and ours.get(owner_key) == person.owner_id:
         proposed.pop(owner_key, None)  # routed already; a re-run must not re-route
+    elif decision is None and person.owner_id is not None and ours.get(owner_key):
+        # A person moved the lead leadq had routed: leadq's owner stays proposed so the policy keeps
+        # the person's and records it as their feedback (it is never written).
+        proposed[owner_key] = ours[owner_key]
     current = {k: FieldState(person.raw.get(k)) for k in proposed}
     allowed, field_decisions = plan_writes(person.ref, proposed, current, ours, planner.policies)
     for d in field_decisions:

@@ -39,9 +39,7 @@ def test_a_reps_tier_is_kept_and_the_verdict_follows_it(ctx, crm, sessions, clie
     _queue(ctx, sessions, ids, "first")
     handle_changes(ctx, window_s=0)
     ready = [
-        r
-        for r in (portal.get("contacts", i) for i in ids)
-        if r.props.get("leadq_verdict") == "sales_ready"
+        r for r in (portal.get("contacts", i) for i in ids) if r.props.get("leadq_verdict") == "sales_ready"
     ]
     assert ready, "the seed should give Sales-ready leads"
     lead = ready[0]
@@ -88,3 +86,36 @@ def test_a_reps_tier_is_kept_and_the_verdict_follows_it(ctx, crm, sessions, clie
     page = _text(client.get(f"/installations/{mine}/leads/contact/{lead.id}").get_data(as_text=True))
     header = page.split("Score history")[0]
     assert f"Latest score: {tier}, Sales-ready" in header and "set by a person" not in header
+
+
+def test_a_rep_moving_a_routed_lead_is_kept_recorded_once_and_shown(ctx, crm, sessions, client, accounts):
+    portal = crm.sandbox.portals[crm.portal_id]
+    ids = [r.id for r in portal.live("contacts") if not r.props.get("hubspot_owner_id")][:80]
+    _queue(ctx, sessions, ids, "first")
+    handle_changes(ctx, window_s=0)
+    routed = next(i for i in ids if portal.get("contacts", i).props.get("hubspot_owner_id"))
+    leadqs = portal.get("contacts", routed).props["hubspot_owner_id"]
+    other = next(str(o["id"]) for o in portal.owners if not o["archived"] and str(o["id"]) != leadqs)
+
+    ui_edit(crm, "contacts", routed, {"hubspot_owner_id": other})
+    for n in range(2):  # the rep's edit, then a later change to the same contact
+        if n:
+            ui_edit(crm, "contacts", routed, {"jobtitle": "VP Sales"})
+        _queue(ctx, sessions, [routed], f"rep{n}")
+        handle_changes(ctx, window_s=0)
+        assert portal.get("contacts", routed).props["hubspot_owner_id"] == other, "the rep's owner stays"
+    with sessions() as db:
+        said = [
+            (f.leadq_value, f.human_value)
+            for f in db.scalars(
+                select(Feedback).where(Feedback.record_id == routed, Feedback.field_key == "hubspot_owner_id")
+            )
+        ]
+    assert said == [(leadqs, other)], "one piece of feedback, however often the contact changes after"
+
+    mine = accounts["alice"]
+    sign_in(client, "alice")
+    page = _text(client.get(f"/installations/{mine}/leads/contact/{routed}").get_data(as_text=True))
+    assert re.search(
+        rf"Owner left as set by a person: '[^']+ \({other}\)' \(leadq proposed '[^']+ \({leadqs}\)'\)", page
+    ), page
