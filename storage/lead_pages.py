@@ -124,6 +124,8 @@ def _order(sort: str, descending: bool) -> list[Any]:
     }
     chosen = columns[sort]
     blanks = [_blank_last(chosen[0])] if sort in ("name", "company", "owner") else []  # unknown: last
+    if sort == "score":  # a disqualified lead shows no score ("-"): last, like a blank, either way
+        blanks = [ScoreRow.verdict == "disqualified"]
     keyed = [c.desc().nulls_last() if descending else c.asc().nulls_last() for c in chosen]
     tie = ScoreRow.id.desc() if descending else ScoreRow.id.asc()
     return [*blanks, *keyed, tie]

@@ -111,6 +111,16 @@ def test_an_admin_pages_searches_filters_and_sorts_the_leads(client, accounts, c
     assert shown and shown <= owners | {"none"}, shown - owners
     lowest = client.get(f"{url}?sort=score&order=asc").get_data(as_text=True)
     assert 'aria-sort="ascending"' in lowest and "Score ▲" in lowest
+    # A disqualified lead shows no score ("-"): it sorts last either way, never among the best.
+    for order in ("desc", "asc"):
+        scores = [
+            r[5]
+            for p in range(1, 9)
+            for r in _rows(client.get(f"{url}?sort=score&order={order}&page={p}").get_data(as_text=True))
+        ]
+        assert len(scores) == 400 and "-" in scores, order
+        first_blank = scores.index("-")
+        assert set(scores[first_blank:]) == {"-"}, (order, scores[first_blank - 2 : first_blank + 5])
 
 
 def test_the_lead_page_reads_as_people_write(client, accounts, ctx, sessions, crm) -> None:
