@@ -115,17 +115,21 @@ def _shown(value: Any) -> str:
     return "(empty)" if value is None or value == "" else repr(str(value))
 
 
-def preview_lines(preview: Mapping[str, Any], indent: str, samples: int = 0) -> list[str]:
-    """A preview's changes per field (``key: action n, ...``), then up to ``samples`` example records."""
+def preview_lines(preview: Mapping[str, Any], indent: str, samples: int = 0, crm_kind: str = "") -> list[str]:
+    """A preview's changes per field, in the CRM's field labels and the preview's words ("leadq tier:
+    would change (a value leadq wrote before) 93, already right 307"), then up to ``samples`` example
+    records."""
+    from leadq.web.field_words import field_label, scoped_label, worded
+
     lines = [
-        f"{indent}{key}: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items()))
+        f"{indent}{scoped_label(key, crm_kind)}: " + ", ".join(f"{a} {n:,}" for a, n in worded(actions))
         for key, actions in sorted(preview["fields"].items())
     ]
     for sample in preview["samples"][:samples]:
         lines.append(
             f"{indent}e.g. record {sample['record']}: "
             + "; ".join(
-                f"{k} {_shown(v['before'])} -> {_shown(v['after'])}"
+                f"{field_label(k)} {_shown(v['before'])} -> {_shown(v['after'])}"
                 for k, v in list(sample["changes"].items())[:3]
             )
         )

@@ -116,7 +116,7 @@ def _preview(installation: int) -> Iterator[str]:
             run_backfill(ctx, obj, dry_run=True, restart=True, on_progress=per_page(step))
         preview = preview_of(ctx, obj)
         yield f"  {obj.value} ({preview['done']} records):"
-        yield from preview_lines(preview, "    ")
+        yield from preview_lines(preview, "    ", crm_kind=ctx.crm.value)
 
 
 @click.command("config", short_help="Save a new ICP/routing configuration as pending; preview it.")

@@ -162,7 +162,7 @@ def _backfill(ctx: InstallationContext, obj: ObjectType, dry_run: bool, restart:
     if dry_run:
         preview = preview_of(ctx, obj)
         header = f"dry run: nothing was written. Per field ({preview['done']:,} records):"
-        return [header, *preview_lines(preview, "  ", samples=3)]
+        return [header, *preview_lines(preview, "  ", samples=3, crm_kind=ctx.crm.value)]
     return [
         f"{name}: {done.done:,} records, {report.written_records:,} written "
         f"({report.writes:,} fields), {report.failed:,} failed, {report.api_calls:,} write calls"

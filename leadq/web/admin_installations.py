@@ -14,6 +14,7 @@ from leadq.web.admin_blueprint import STATE_LABELS, bp
 from leadq.web.admin_preview import live_preview
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.dead_letter_pages import causes_context
+from leadq.web.field_words import field_label, value_words
 from leadq.web.install import configured_crms
 from leadq.web.object_names import OBJECT_ORDER, object_names, plural, singular
 from storage import admins, alarms, assignment_health, cursors, dead_letters, lead_pages
@@ -145,6 +146,8 @@ def installation(installation_id: int):
         outbound_messages=crm.outbound_messages,  # the page shows the installation's endpoint URL
         **causes_context(errors, inst),
         preview=preview,
+        field_label=field_label,
+        value_words=lambda key, value: value_words(key, value, {}),
     )
 
 

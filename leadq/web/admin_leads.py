@@ -19,6 +19,7 @@ from leadq.web.admin_blueprint import bp
 from leadq.web.auth import installation_or_404, login_required, services
 from leadq.web.crm_tier import FIELDS as CRM_FIELDS
 from leadq.web.crm_tier import in_the_crm
+from leadq.web.decision_words import decision_words
 from leadq.web.factor_names import factor_name
 from leadq.web.field_words import field_label, value_words
 from routing.config import RoutingConfigError, load_routing
@@ -55,6 +56,14 @@ def owner_names(stored: dict[str, str], inst: Any) -> dict[str, str]:
     configured: dict[str, str] = {q.owner_id: q.name for q in config.queues.values() if q.owner_id}
     configured |= {r.owner_id: r.name for r in config.reps if r.name and r.name != r.owner_id}
     return configured | names
+
+
+def queue_names(inst: Any) -> dict[str, str]:
+    """Queue key -> its name in the routing configuration ("nurture" -> "Nurture (no rep)")."""
+    try:
+        return {key: q.name for key, q in load_routing(inst.routing_toml).queues.items() if q.name}
+    except RoutingConfigError:
+        return {}
 
 
 @dataclass
@@ -361,6 +370,8 @@ def lead(installation_id: int, object_type: str, record_id: str):
         decisions=story.decisions,
         writes=_writes(story, names),
         set_by_person=in_the_crm(story.ledger).get((object_type, record_id)),
+        queue_names=queue_names(inst),
+        decision_words=decision_words,
         readable_version=readable_version,
         crm_url=object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, object_type, record_id),
         crm_label=provider(inst.crm_kind).label,

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from connector.fields import LEADQ_FIELDS
+from core.records import ObjectType
+from leadq.web.object_names import singular
 
 _SPECS = {spec.key: spec for spec in LEADQ_FIELDS}
 OWNER_FIELDS = ("hubspot_owner_id", "OwnerId")
@@ -32,3 +34,29 @@ def value_words(key: str, value: str, owner_names: Mapping[str, str]) -> str:
         except ValueError:
             return value
     return value
+
+
+def scoped_label(key: str, crm_kind: str) -> str:
+    """A preview's field ("account.leadq_tier") as "company: leadq tier"; a person's field by its label."""
+    scope, dot, rest = key.partition(".")
+    if dot and scope in {t.value for t in ObjectType}:
+        return f"{singular(crm_kind, scope)}: {field_label(rest)}"
+    return field_label(key)
+
+
+ACTION_WORDS = {  # what the write policy decided for a field, as a preview says it
+    "create": "would create",
+    "fill": "would fill (empty now)",
+    "change": "would change (a value leadq wrote before)",
+    "same": "already right",
+    "skip_human": "left alone (set by a person)",
+    "skip_not_empty": "left alone (not empty)",
+    "skip_never": "left alone (never written)",
+}
+
+
+def worded(actions: Mapping[str, int]) -> list[tuple[str, int]]:
+    """A field's counts with the words a person reads, writes first."""
+    order = list(ACTION_WORDS)
+    ranked = sorted(actions.items(), key=lambda t: order.index(t[0]) if t[0] in order else 99)
+    return [(ACTION_WORDS.get(action, action.replace("_", " ")), n) for action, n in ranked]

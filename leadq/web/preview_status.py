@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.registry import provider
+from leadq.web.field_words import ACTION_WORDS as ACTION_WORDS
+from leadq.web.field_words import scoped_label, worded
 from leadq.web.object_names import OBJECT_ORDER, object_names
 from storage import cursors, installations
 from storage.db import UNAVAILABLE, Redis, Session
@@ -26,15 +28,6 @@ from storage.stamps import aware
 from storage.statuses import CursorStatus
 
 WRITING = ("fill", "change", "create")  # what writes to the CRM (create: a new Leads record)
-ACTION_WORDS = {
-    "create": "would create",
-    "fill": "would fill (empty now)",
-    "change": "would change (a value leadq wrote before)",
-    "same": "already right",
-    "skip_human": "left alone (set by a person)",
-    "skip_not_empty": "left alone (not empty)",
-    "skip_never": "left alone (never written)",
-}
 START_WORKER = (
     "Is a worker running? Start one with: celery -A workers.celery_app worker -Q backfill "
     "(see docs/operations.md), or cancel the preview."
@@ -89,19 +82,14 @@ def preview_summary(db: Session, installation_id: int, applied_hash: str) -> dic
         "started": any(r.status != CursorStatus.IDLE or r.done for r in rows),
         "objects": objects,
         "parts": ", ".join(f"{r.done:,} {labels.get(r.object_type, r.object_type)}" for r in rows),
-        "fields": [(key, _worded(actions)) for key, actions in totals.fields],
+        "fields": [
+            (scoped_label(key, inst.crm_kind), key, worded(actions)) for key, actions in totals.fields
+        ],
         "writes": sum(n for _key, actions in totals.fields for a, n in actions.items() if a in WRITING),
         "samples": totals.samples,
         "current": all(same_hash(config, applied_hash) for config in totals.configs),
         "updated_at": max(updated) if updated else None,
     }
-
-
-def _worded(actions: dict[str, int]) -> list[tuple[str, int]]:
-    """A field's counts with the words a person reads, writes first."""
-    order = list(ACTION_WORDS)
-    ranked = sorted(actions.items(), key=lambda t: order.index(t[0]) if t[0] in order else 99)
-    return [(ACTION_WORDS.get(action, action.replace("_", " ")), n) for action, n in ranked]
 
 
 def add_liveness(

@@ -333,7 +333,7 @@ def test_backfill_preview_shows_what_would_change_and_writes_nothing(tour) -> No
     tour.shot("preview")
     preview = tour.text("#preview")
     assert "Preview of 2,000 contacts" in preview and "Nothing has been written" in preview, preview
-    assert re.search(r"leadq_tier\s+already right: 2,?000\b", preview), "a re-run that day changes nothing"
+    assert re.search(r"leadq tier\s+already right: 2,?000\b", preview), "a re-run that day changes nothing"
     assert "Nothing would change" in preview and not page.locator("#approve").count(), "nothing to approve"
     assert len(tour.run.crm.requests.entries(lambda e: e.path.endswith("/batch/update"))) == writes
     page.click("#discard-preview")

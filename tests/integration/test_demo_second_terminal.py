@@ -115,7 +115,8 @@ def test_the_printed_commands_work_on_the_demo_from_a_second_terminal(demo: tupl
     preview = _run(shlex.split(commands[2]), env)  # reads every record from the sandbox CRM
     assert preview.returncode == 0, preview.stderr
     assert "dry run: nothing was written" in preview.stdout
-    assert f"leadq_tier: same {RECORDS}" in preview.stdout  # what the CRM holds is what leadq decided
+    # What the CRM holds is what leadq decided.
+    assert f"leadq tier: already right {RECORDS:,}" in preview.stdout
 
     reconcile = _run([leadq, "reconcile", str(run.installation_id)], env)
     assert reconcile.returncode == 0, reconcile.stderr

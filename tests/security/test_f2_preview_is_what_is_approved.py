@@ -43,7 +43,7 @@ def _tier_counts(page: str) -> dict[str, int]:
     words each action: "would change (a value leadq wrote before): 93; already right: 307")."""
     from leadq.web.preview_status import ACTION_WORDS
 
-    found = re.search(r"<td>leadq_tier</td><td>([^<]*)</td>", page)
+    found = re.search(r'<td title="leadq_tier">leadq tier</td><td>([^<]*)</td>', page)
     assert found, page[page.find('id="preview"') :][:1500]
     action_of = {words: action for action, words in ACTION_WORDS.items()}
     return {

@@ -50,7 +50,8 @@ def test_status_config_and_approve(leadq_settings, installed, monkeypatch, tmp_p
     good.write_text('[firmographics]\ntarget_industries = ["healthcare"]\n')
     saved = runner.invoke(main, ["config", str(installed), "--icp", str(good)])
     assert saved.exit_code == 0, saved.output
-    assert "contact (400 records)" in saved.output and "leadq_tier: fill 400" in saved.output
+    assert "contact (400 records)" in saved.output
+    assert "leadq tier: would fill (empty now) 400" in saved.output
     assert "configuration pending approval" in runner.invoke(main, ["status"]).output
     approved = runner.invoke(main, ["approve", str(installed)])
     assert approved.exit_code == 0 and "applied" in approved.output

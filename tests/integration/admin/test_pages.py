@@ -107,8 +107,9 @@ def test_backfill_preview_then_approve_or_cancel(client, accounts, ctx, sessions
         f"Preview of 400 contacts, {companies.done:,} companies" in page
         and "Nothing has been written" in page
     )
-    assert re.search(r"account.leadq_tier</td><td>would fill \(empty now\): \d+", page)
-    assert re.search(r"leadq_tier</td><td>would fill \(empty now\): 400", page), page[
+    company_tier = r'<td title="account.leadq_tier">company: leadq tier</td>'
+    assert re.search(company_tier + r"<td>would fill \(empty now\): \d+", page)
+    assert re.search(r'"leadq_tier">leadq tier</td><td>would fill \(empty now\): 400', page), page[
         page.find("Preview of") :
     ][:800]
     assert 'id="approve"' in page and "Nothing would change" not in page

@@ -64,7 +64,7 @@ def test_reconcile_tells_each_kind_apart_and_fix_repairs_only_leadqs_fields(  # 
     sign_in(client, "alice")
     page = html.unescape(client.get(f"/installations/{accounts['alice']}").get_data(as_text=True))
     assert f"Reconciled: {found.counts['match']:,} of {found.checked:,} records match" in page
-    assert f"leadq_fit_score: CRM {tenth}, leadq {formatting.number(wrong.fit, 0)}" in page
+    assert f"leadq fit score</span>: CRM {tenth}, leadq {formatting.number(wrong.fit, 0)}" in page
     assert "(changed by a person)" in page and "Rewrite the wrong and missing fields" in page
     assert csrf_of(page)
 

@@ -20,7 +20,7 @@ def test_leads_are_salesforce_leads(leadq_settings, installed, crm, monkeypatch)
     assert preview.exit_code == 0, preview.output
     assert "previewing lead records" in preview.output and "contact records" not in preview.output
     assert f"Per field ({leads:,} records)" in preview.output
-    assert f"leadq_tier: fill {leads}" in preview.output
+    assert f"leadq tier: would fill (empty now) {leads:,}" in preview.output
     wrong = runner.invoke(main, ["backfill", str(installed), "--objects", "pipeline_lead"])
     assert wrong.exit_code != 0 and "Traceback" not in wrong.output
     refused = "'pipeline_lead' is not scored in this CRM (Salesforce); choose from lead, contact, account"

@@ -118,6 +118,27 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     assert portal.get("leads", lead_id).props["hs_lead_label"] == mine
 
     assert wait_until(lambda: _settled(sessions, installation_id), timeout=30)
+    # A rep moves another contact to L4: its open lead follows the rep's tier, as the contact's
+    # verdict and reasons do (the label too: a label leadq set follows the tier it writes).
+    other, other_lead = next(
+        (t["contact"], i)
+        for i, t in open_leads.items()
+        if t["contact"] != contact_id
+        and not t["label_source"]
+        and sum(1 for o in open_leads.values() if o["contact"] == t["contact"]) == 1
+        and portal.get("contacts", t["contact"]).props.get("leadq_tier") in ("L1", "L2", "L3")
+    )
+    ui_edit(live_crm, "contacts", other, {"leadq_tier": "L4"})
+    assert wait_until(lambda: portal.get("leads", other_lead).props.get("leadq_tier") == "L4", timeout=30), (
+        "the lead did not follow its contact's tier"
+    )
+    assert wait_until(lambda: _settled(sessions, installation_id), timeout=30)
+    lead, contact = portal.get("leads", other_lead).props, portal.get("contacts", other).props
+    assert contact["leadq_tier"] == "L4" and contact["leadq_verdict"] in ("nurture", "disqualified")
+    assert [lead.get(k) for k in LEADQ] == [contact.get(k) for k in LEADQ]
+    assert "tier set by a person" in lead["leadq_reasons"].splitlines()[0]
+    assert lead["hs_lead_label"] == LABELS["L4"]
+
     # Reconcile reads the Leads records back: leadq's fields match; reps' labels are theirs.
     runtime = Runtime(settings, sessions, app.extensions["leadq"].vault, app.extensions["leadq"].redis)
     result = reconcile(build_context(runtime, installation_id))
