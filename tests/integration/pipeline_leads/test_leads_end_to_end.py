@@ -118,8 +118,25 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     assert portal.get("leads", lead_id).props["hs_lead_label"] == mine
 
     assert wait_until(lambda: _settled(sessions, installation_id), timeout=30)
-    # A rep moves another contact to L4: its open lead follows the rep's tier, as the contact's
-    # verdict and reasons do (the label too: a label leadq set follows the tier it writes).
+    _a_rep_moves_another_contact_to_l4(live_crm, sessions, installation_id, open_leads, contact_id)
+
+    # Reconcile reads the Leads records back: leadq's fields match; reps' labels are theirs.
+    runtime = Runtime(settings, sessions, app.extensions["leadq"].vault, app.extensions["leadq"].redis)
+    result = reconcile(build_context(runtime, installation_id))
+    leads = result.by_object.get("pipeline_lead", {})
+    assert sum(leads.values()) == len(open_leads)
+    assert result.counts.get("wrong", 0) == 0, str(result.examples.get("wrong"))[:4000]
+    assert leads.get("never_written", 0) == 0 and leads.get("deleted", 0) == 0, result.examples
+
+    # A label a rep set before leadq wrote one is theirs by policy, not a difference; the label leadq
+    # wrote and a rep changed above is the one record changed in the CRM.
+    assert leads.get("changed", 0) == 1, str(result.examples.get("changed"))[:2000]
+
+
+def _a_rep_moves_another_contact_to_l4(live_crm, sessions, installation_id, open_leads, contact_id) -> None:
+    """A rep moves another contact to L4: its open lead follows the rep's tier, as the contact's
+    verdict and reasons do (the label too: a label leadq set follows the tier it writes)."""
+    portal = live_crm.sandbox.portals[live_crm.portal_id]
     other, other_lead = next(
         (t["contact"], i)
         for i, t in open_leads.items()
@@ -138,15 +155,3 @@ def test_leads_records_carry_their_contacts_score_and_a_reps_label_wins(served, 
     assert [lead.get(k) for k in LEADQ] == [contact.get(k) for k in LEADQ]
     assert "tier set by a person" in lead["leadq_reasons"].splitlines()[0]
     assert lead["hs_lead_label"] == LABELS["L4"]
-
-    # Reconcile reads the Leads records back: leadq's fields match; reps' labels are theirs.
-    runtime = Runtime(settings, sessions, app.extensions["leadq"].vault, app.extensions["leadq"].redis)
-    result = reconcile(build_context(runtime, installation_id))
-    leads = result.by_object.get("pipeline_lead", {})
-    assert sum(leads.values()) == len(open_leads)
-    assert result.counts.get("wrong", 0) == 0, str(result.examples.get("wrong"))[:4000]
-    assert leads.get("never_written", 0) == 0 and leads.get("deleted", 0) == 0, result.examples
-
-    # A label a rep set before leadq wrote one is theirs by policy, not a difference; the label leadq
-    # wrote and a rep changed above is the one record changed in the CRM.
-    assert leads.get("changed", 0) == 1, str(result.examples.get("changed"))[:2000]
