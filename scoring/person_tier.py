@@ -30,10 +30,10 @@ def person_set_tier(current: str | None, written: str | None) -> Tier | None:
 SAID = "tier set by a person (leadq scored "
 
 
-def said_in(summary: str) -> Tier | None:
-    """The tier a person set, read back from a summary line leadq wrote ("L4 · Nurture · tier set by
-    a person (leadq scored L1), ..."); None for a summary of leadq's own tier."""
-    head = summary.split(" · ", 2)
+def said_in(reasons: str | None) -> Tier | None:
+    """The tier a person set, read back from the reasons leadq wrote (their summary line: "L4 ·
+    Nurture · tier set by a person (leadq scored L1), ..."); None for reasons of leadq's own tier."""
+    head = (reasons or "").split("\n", 1)[0].split(" · ", 2)
     if len(head) < 3 or not head[2].startswith(SAID):
         return None
     return tier_of(head[0])

@@ -42,8 +42,8 @@ def in_the_crm(entries: Iterable[Written]) -> dict[tuple[str, str], InTheCrm]:
     shown: dict[tuple[str, str], InTheCrm] = {}
     for key, fields in by_record.items():
         reasons = fields.get("leadq_reasons")
-        tier = said_in((reasons.value or "").split("\n", 1)[0]) if reasons is not None else None
-        if tier is None or reasons is None:
+        tier = said_in(reasons.value) if reasons is not None else None
+        if tier is None or reasons is None:  # (both: for the type checker)
             continue
         verdict = fields.get("leadq_verdict")
         shown[key] = InTheCrm(tier.value, (verdict.value or "") if verdict else "", aware(reasons.written_at))

@@ -34,7 +34,7 @@ from scoring.what_if import with_what_ifs
 from workers.services.batch import BatchReport
 from workers.services.requalify_plan import EngagedPeople, Prior, requalified
 from workers.services.routing_lead import routing_lead
-from workers.services.writeback import APP_FIELDS, LABEL_FIELD, TIER_FIELD, fields_from
+from workers.services.writeback import APP_FIELDS, LABEL_FIELD, TIER_FIELD, fields_from, tier_value
 
 RecordKey = tuple[str, str]  # (object type, record id)
 Router = Callable[[RoutingLead], Decision]
@@ -197,7 +197,7 @@ def _plan_person(
         decision = planner.route(routing_lead(person, feats, shown.tier, shown.verdict))
         plan.routed.append(RoutedPerson(person, decision, shown.probability))
     proposed = fields_from(planner.crm, shown, decision)
-    proposed[TIER_FIELD] = fields_from(planner.crm, score)[TIER_FIELD]
+    proposed[TIER_FIELD] = tier_value(score.tier)
     if person.owner_id is not None and ours.get(owner_key) == person.owner_id:
         proposed.pop(owner_key, None)  # routed already; a re-run must not re-route
     elif decision is None and person.owner_id is not None and ours.get(owner_key):

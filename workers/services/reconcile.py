@@ -51,6 +51,7 @@ from workers.services.writeback import (
     account_fields_stored,
     fields_from,
     lead_labels,
+    tier_value,
 )
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def held_tier(obj: ObjectType, ours: Mapping[str, str | None]) -> Tier | None:
     reads as the person's change."""
     if obj == ObjectType.ACCOUNT:
         return None
-    return said_in((ours.get("leadq_reasons") or "").split("\n", 1)[0])
+    return said_in(ours.get("leadq_reasons"))
 
 
 def expected_values(
@@ -139,7 +140,7 @@ def expected_values(
     shown = with_person_tier(score, held, ctx.icp.verdicts) if held is not None else score
     values = fields_from(ctx.crm, shown)
     if row.object_type != ObjectType.PIPELINE_LEAD.value:
-        values[TIER_FIELD] = fields_from(ctx.crm, score)[TIER_FIELD]
+        values[TIER_FIELD] = tier_value(score.tier)
     else:  # its label follows its tier (a person's wins)
         label = lead_labels(ctx.load_routing()).get(shown.tier.value)
         if label:

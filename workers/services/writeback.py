@@ -6,7 +6,7 @@ from connector import formatting
 from connector.fields import LEADQ_FIELDS
 from connector.registry import provider
 from connector.write_policy import Policy
-from core.records import CrmKind
+from core.records import CrmKind, Tier
 from routing.types import Decision, RoutingConfig
 from scoring.accounts import AccountScore
 from scoring.score import Score
@@ -108,6 +108,11 @@ def _account_values(
     }
 
 
+def tier_value(tier: Tier) -> str | None:
+    """A tier as leadq writes it into the CRM's tier field."""
+    return formatting.enumeration(tier.value, OPTIONS[TIER_FIELD])
+
+
 def fields_from(crm: CrmKind, score: Score, decision: Decision | None = None) -> dict[str, str | None]:
     """Proposed values as CRM strings. ``leadq_scored_at`` is left out: it would change every run
     and turn a no-op re-run into writes; it is added only to records that get written anyway."""
@@ -118,7 +123,7 @@ def fields_from(crm: CrmKind, score: Score, decision: Decision | None = None) ->
         "leadq_engagement_score": formatting.number(score.engagement, 0),
         # A percentage (0.9043 -> "90.43", shown as 90.43%); empty for a disqualified lead.
         "leadq_probability": formatting.percent(score.shown_probability),
-        "leadq_tier": formatting.enumeration(score.tier.value, OPTIONS["leadq_tier"]),
+        "leadq_tier": tier_value(score.tier),
         "leadq_verdict": formatting.enumeration(score.verdict.value, OPTIONS["leadq_verdict"]),
         "leadq_confidence": formatting.enumeration(score.confidence, OPTIONS["leadq_confidence"]),
         # The summary line, the itemised reasons, what would change the verdict: cut by whole lines.
