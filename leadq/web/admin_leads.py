@@ -23,6 +23,7 @@ from leadq.web.decision_words import decision_words
 from leadq.web.factor_names import factor_name
 from leadq.web.field_words import field_label, value_words
 from routing.config import RoutingConfigError, load_routing
+from routing.types import RoutingConfig
 from scoring.score import REQUALIFIED, WHAT_IF
 from storage import lead_directory, lead_pages
 from storage.lead_pages import NO_OWNER, SORTS, TIERS, LeadQuery
@@ -45,25 +46,28 @@ def object_word(crm_kind: str, object_type: str) -> str:
     return object_names.singular(crm_kind, object_type)
 
 
-def owner_names(stored: dict[str, str], inst: Any) -> dict[str, str]:
+def routing_of(inst: Any) -> RoutingConfig | None:
+    """The installation's routing configuration (None where it does not parse)."""
+    try:
+        return load_routing(inst.routing_toml)
+    except RoutingConfigError:
+        return None
+
+
+def owner_names(stored: dict[str, str], config: RoutingConfig | None) -> dict[str, str]:
     """Owner id -> name: the names leadq stored when it scored (the CRM's owners, the reps), then the
     reps and queues named in the installation's routing configuration."""
     names = {k: v for k, v in stored.items() if v}
-    try:
-        config = load_routing(inst.routing_toml)
-    except RoutingConfigError:
+    if config is None:
         return names
     configured: dict[str, str] = {q.owner_id: q.name for q in config.queues.values() if q.owner_id}
     configured |= {r.owner_id: r.name for r in config.reps if r.name and r.name != r.owner_id}
     return configured | names
 
 
-def queue_names(inst: Any) -> dict[str, str]:
+def queue_names(config: RoutingConfig | None) -> dict[str, str]:
     """Queue key -> its name in the routing configuration ("nurture" -> "Nurture (no rep)")."""
-    try:
-        return {key: q.name for key, q in load_routing(inst.routing_toml).queues.items() if q.name}
-    except RoutingConfigError:
-        return {}
+    return {key: q.name for key, q in config.queues.items() if q.name} if config is not None else {}
 
 
 @dataclass
@@ -153,7 +157,7 @@ def leads(installation_id: int):
     inst = installation_or_404(installation_id)
     with services().sessions() as db:
         owners = lead_pages.owners(db, installation_id)
-        names = owner_names(owners, inst)
+        names = owner_names(owners, routing_of(inst))
         kinds = record_kinds(inst.crm_kind)
         asked = read_args(request.args, owners, kinds)
         result = lead_pages.LeadsPage([], 0)
@@ -348,7 +352,8 @@ def lead(installation_id: int, object_type: str, record_id: str):
     with services().sessions() as db:
         story = lead_pages.lead_story(db, installation_id, object_type, record_id) if known_type else None
         who = lead_pages.directory_entry(db, installation_id, object_type, record_id) if known_type else None
-        names = owner_names(lead_pages.owners(db, installation_id), inst) if story else {}
+        routing = routing_of(inst)
+        names = owner_names(lead_pages.owners(db, installation_id), routing) if story else {}
         related = _related(db, inst, who)
     if story is None or story.empty:
         return render_template("lead.html", inst=inst, missing=True, word=word, record_id=record_id), 404
@@ -370,7 +375,7 @@ def lead(installation_id: int, object_type: str, record_id: str):
         decisions=story.decisions,
         writes=_writes(story, names),
         set_by_person=in_the_crm(story.ledger).get((object_type, record_id)),
-        queue_names=queue_names(inst),
+        queue_names=queue_names(routing),
         decision_words=decision_words,
         readable_version=readable_version,
         crm_url=object_names.crm_record_url(app_base, inst.crm_kind, inst.tenant_id, object_type, record_id),

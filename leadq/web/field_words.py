@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from connector.fields import LEADQ_FIELDS
-from core.records import ObjectType
+from connector.hubspot.leads_mapping import LABEL as LABEL_FIELD
+from connector.registry import provider
+from core.records import CrmKind, ObjectType
 from leadq.web.object_names import singular
 
 _SPECS = {spec.key: spec for spec in LEADQ_FIELDS}
-OWNER_FIELDS = ("hubspot_owner_id", "OwnerId")
-_SHARED = {"hubspot_owner_id": "Owner", "OwnerId": "Owner", "hs_lead_label": "Lead label"}
+OWNER_FIELDS = tuple(provider(kind).owner_field for kind in CrmKind)  # hubspot_owner_id, OwnerId
+_SHARED = {**dict.fromkeys(OWNER_FIELDS, "Owner"), LABEL_FIELD: "Lead label"}
 
 
 def field_label(key: str) -> str:
